@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const secretKey = z
+  .string()
+  .refine((v) => decodeKey(v) !== null, "must be 32 bytes, written as 64 hex characters or base64");
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  ENCRYPTION_KEY: secretKey,
+  NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+  MARKETPLACE_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  MODULE_CODE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,40}$/, "must be lowercase latin letters, digits and dashes")
+    .default("asterisk-bridge"),
+  ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof envSchema> & { PUBLIC_URL: string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads a 32-byte key given as 64 hex characters or as base64; null when it is neither. */
+export function decodeKey(value: string): Buffer | null {
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, "hex") : Buffer.from(value, "base64");
+  return bytes.length === 32 ? bytes : null;
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        return issue.code === "invalid_type" && present[name] === undefined
+          ? `${name} is required but not set`
+          : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  const env = result.data;
+  return { ...env, PUBLIC_URL: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "") };
+}
+
+let cached: Env | undefined;
+
+/** The validated configuration of this process (read once). */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

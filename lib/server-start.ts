@@ -1,0 +1,18 @@
+import { applyMigrations } from "@/lib/db/migrate";
+import { ConfigError, env } from "@/lib/env";
+import { log } from "@/lib/log";
+
+/** Runs once when the Next.js server boots: validate the configuration, bring the schema up to date. */
+export async function startServer(): Promise<void> {
+  try {
+    env();
+    const url = process.env.DATABASE_URL;
+    if (!url) throw new ConfigError(["DATABASE_URL is required but not set (npm start provides an embedded database)"]);
+    const applied = await applyMigrations(url);
+    log.info({ applied }, applied.length ? "database migrations applied" : "database schema is up to date");
+  } catch (error) {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else log.fatal({ err: error }, "start-up failed");
+    process.exit(1);
+  }
+}
