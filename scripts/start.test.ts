@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 function start(env: Record<string, string | undefined>) {
   const result = spawnSync("npx", ["tsx", "scripts/start.ts"], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { NODE_ENV: "production", PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     encoding: "utf8",
     timeout: 60_000,
   });

@@ -1,0 +1,30 @@
+// The server the Playwright tests drive: the production build (next build + next start)
+// on its own database, allowed to reach the simulators on loopback addresses.
+import { spawn } from "node:child_process";
+import { createDatabase, dropDatabase } from "../setup/databases";
+
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  PORT: process.env.E2E_PORT ?? "3100",
+  PUBLIC_URL: `http://127.0.0.1:${process.env.E2E_PORT ?? "3100"}`,
+  DATA_DIR: ".data/e2e",
+  EMBEDDED_PG_PORT: process.env.E2E_EMBEDDED_PG_PORT ?? "54331",
+  ALLOW_PRIVATE_NETWORKS: "true",
+  MARKETPLACE_SECRET: process.env.MARKETPLACE_SECRET ?? "e2e-marketplace-secret-0123456789",
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+};
+
+if (process.env.DATABASE_URL) {
+  await dropDatabase(process.env.DATABASE_URL, "bridge_e2e");
+  env.DATABASE_URL = await createDatabase(process.env.DATABASE_URL, "bridge_e2e");
+  env.ENCRYPTION_KEY ??= "e2e0".repeat(16);
+  env.NEXTAUTH_SECRET ??= "e2e-only-nextauth-secret-0123456789abcdef";
+}
+
+const build = spawn("npx", ["next", "build"], { stdio: "inherit", env });
+build.on("exit", (code) => {
+  if (code !== 0) process.exit(code ?? 1);
+  const server = spawn("npx", ["tsx", "scripts/start.ts"], { stdio: "inherit", env });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => server.kill(signal));
+  server.on("exit", (status) => process.exit(status ?? 0));
+});
