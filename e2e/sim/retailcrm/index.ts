@@ -1,0 +1,88 @@
+import { STATUS_CODES } from "node:http";
+import { CrmCallbacks } from "./callbacks";
+import { Faults, type OutageMode } from "./faults";
+import { SimServer } from "./server";
+import { SimState } from "./state";
+import {
+  resolveOptions,
+  type CallbackResult,
+  type RecordedRequest,
+  type RetailCrmSimOptions,
+  type SimApiKey,
+  type SimCustomer,
+  type SimUser,
+  type UserStatus,
+} from "./types";
+
+export { hmacToken } from "./callbacks";
+export { seedDemo, DEMO } from "./demo";
+export { SimState } from "./state";
+export type { OutageMode } from "./faults";
+export type * from "./types";
+
+export interface RetailCrmSim {
+  /** The CRM address; one simulator = one CRM account. */
+  readonly url: string;
+  readonly state: SimState;
+  readonly requests: RecordedRequest[];
+  addKey(key: SimApiKey): void;
+  seedUsers(users: SimUser[]): void;
+  seedCustomers(customers: SimCustomer[]): void;
+  /** Store codes known to the account (used for `sitesAvailable` and `info.notExistSiteCodes`). */
+  seedSites(codes: string[]): void;
+  setAccountExists(exists: boolean): void;
+  setLatency(ms: number, pathPrefix?: string): void;
+  failNext(count: number, reply: { status: number; body?: unknown; pathPrefix?: string }): void;
+  setOutage(mode: OutageMode): void;
+  clearRequests(): void;
+  fireMakeCall(p: {
+    code: string;
+    phone: string;
+    userId: number;
+    externalPhone?: string;
+    moduleCode?: string;
+    method?: "GET" | "POST";
+  }): Promise<CallbackResult>;
+  fireUserStatus(p: { userId: number; status: UserStatus; moduleCode?: string; method?: "GET" | "POST" }): Promise<CallbackResult>;
+  fireActivity(p: { active: boolean; freeze: boolean; systemUrl?: string; moduleCode?: string }): Promise<CallbackResult>;
+  simpleConnect(p: {
+    configUrl: string;
+    secret: string;
+    apiKey: string;
+    systemUrl?: string;
+    tokenOverride?: string;
+  }): Promise<{ config: CallbackResult; register?: CallbackResult }>;
+  openAccountUrl(p: { clientId: string; moduleCode?: string; method?: "GET" | "POST" }): Promise<CallbackResult>;
+  close(): Promise<void>;
+}
+
+export async function createRetailCrmSim(options?: RetailCrmSimOptions): Promise<RetailCrmSim> {
+  const state = new SimState();
+  const faults = new Faults();
+  const requests: RecordedRequest[] = [];
+  const server = new SimServer({ state, options: resolveOptions(options), faults, requests });
+  const url = await server.listen();
+  const callbacks = new CrmCallbacks(state, () => url);
+
+  return {
+    url,
+    state,
+    requests,
+    addKey: (key) => void state.keys.set(key.key, { ...key, scopes: [...key.scopes] }),
+    seedUsers: (users) => users.forEach((user) => state.users.set(user.id, { ...user })),
+    seedCustomers: (customers) => customers.forEach((customer) => state.customers.set(customer.id, { ...customer })),
+    seedSites: (codes) => codes.forEach((code) => state.sites.add(code)),
+    setAccountExists: (exists) => void (faults.accountExists = exists),
+    setLatency: (ms, pathPrefix) => faults.setLatency(ms, pathPrefix),
+    failNext: (count, { status, body, pathPrefix }) =>
+      faults.failNext(count, { status, body: body ?? { success: false, errorMsg: STATUS_CODES[status] ?? "Error" } }, pathPrefix),
+    setOutage: (mode) => faults.setOutage(mode),
+    clearRequests: () => void requests.splice(0),
+    fireMakeCall: (p) => callbacks.fireMakeCall(p),
+    fireUserStatus: (p) => callbacks.fireUserStatus(p),
+    fireActivity: (p) => callbacks.fireActivity(p),
+    simpleConnect: (p) => callbacks.simpleConnect(p),
+    openAccountUrl: (p) => callbacks.openAccountUrl(p),
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,38 @@
+import type {
+  IntegrationModule,
+  RecordedCallEvent,
+  SimApiKey,
+  SimCustomer,
+  SimUser,
+  StoredCall,
+  UserStatusChange,
+} from "./types";
+
+/** Everything one simulated CRM account holds. Tests may read and mutate it directly. */
+export class SimState {
+  readonly users = new Map<number, SimUser>();
+  readonly customers = new Map<number, SimCustomer>();
+  readonly sites = new Set<string>();
+  readonly keys = new Map<string, SimApiKey>();
+  readonly modules = new Map<string, IntegrationModule>();
+  readonly callEvents: RecordedCallEvent[] = [];
+  readonly calls: StoredCall[] = [];
+  readonly userStatusChanges: UserStatusChange[] = [];
+
+  /** The telephony module the CRM would route telephony API calls to: the active one edited last. */
+  activeTelephonyModule(): IntegrationModule | undefined {
+    let found: IntegrationModule | undefined;
+    for (const mod of this.modules.values()) {
+      if (mod.active && !mod.freeze && mod.integrations.telephony) found = mod;
+    }
+    return found;
+  }
+
+  codeOfUser(mod: IntegrationModule, userId: number): string | undefined {
+    return mod.integrations.telephony?.additionalCodes.find((c) => c.userId === userId)?.code;
+  }
+
+  hasCall(externalId: string): boolean {
+    return this.calls.some((stored) => stored.call.externalId === externalId);
+  }
+}
