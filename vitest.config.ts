@@ -16,6 +16,9 @@ export default defineConfig({
       ENCRYPTION_KEY: "8f3c1e0a9b7d5f2e4c6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e4b6d8f",
       NEXTAUTH_SECRET: "test-only-nextauth-secret-0123456789abcdef",
       PUBLIC_URL: "http://127.0.0.1:3999",
+      ALLOW_PRIVATE_NETWORKS: "true",
+      CRM_TIMEOUT_MS: "1500",
+      MARKETPLACE_SECRET: "test-marketplace-secret-0123456789",
     },
   },
 });

@@ -1,0 +1,28 @@
+import type { ReactNode } from "react";
+import { CabinetTabs } from "@/components/cabinet-tabs";
+import { LogoutButton } from "@/components/logout-button";
+import { Providers } from "@/components/providers";
+import { Alert } from "@/components/ui/alert";
+import { requireAccount } from "@/lib/auth/session";
+
+export default async function CabinetLayout({ children }: { children: ReactNode }) {
+  const account = await requireAccount();
+  return (
+    <Providers>
+      <header className="topbar">
+        <div className="page topbar-inner">
+          <strong>Asterisk ⇄ retailCRM</strong>
+          <span className="muted">{account.crmUrl}</span>
+          <LogoutButton />
+        </div>
+      </header>
+      <main className="page">
+        {account.active && !account.freeze ? null : (
+          <Alert tone="info">Модуль отключён в retailCRM: события звонков и звонки из CRM не обрабатываются, пока его не включат снова.</Alert>
+        )}
+        <CabinetTabs />
+        <section className="card">{children}</section>
+      </main>
+    </Providers>
+  );
+}

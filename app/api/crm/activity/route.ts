@@ -1,0 +1,20 @@
+import { activitySchema, applyActivity } from "@/lib/accounts/activity";
+import { findAccountByClientId } from "@/lib/accounts/lookup";
+import { jsonError, requestParams } from "@/lib/http/params";
+
+export async function POST(request: Request) {
+  const { clientId, activity, systemUrl } = await requestParams(request);
+  if (!clientId) return jsonError(400, "Parameter 'clientId' is missing");
+  if (!activity) return jsonError(400, "Parameter 'activity' is missing");
+  let parsed;
+  try {
+    parsed = activitySchema.safeParse(JSON.parse(activity));
+  } catch {
+    return jsonError(400, "Parameter 'activity' is not valid JSON");
+  }
+  if (!parsed.success) return jsonError(400, "Parameter 'activity' must be {\"active\": bool, \"freeze\": bool}");
+  const account = await findAccountByClientId(clientId);
+  if (!account) return jsonError(401, "Unknown clientId");
+  await applyActivity(account.id, parsed.data, systemUrl);
+  return Response.json({ success: true });
+}

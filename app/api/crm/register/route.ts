@@ -1,0 +1,31 @@
+import { connectAccount, ConnectError } from "@/lib/accounts/connect";
+import { registerSchema, verifyRegisterToken } from "@/lib/accounts/marketplace";
+import { MODULE_PATHS } from "@/lib/accounts/module";
+import { env } from "@/lib/env";
+import { jsonError, requestParams } from "@/lib/http/params";
+import { log } from "@/lib/log";
+
+export async function POST(request: Request) {
+  const secret = env().MARKETPLACE_SECRET;
+  if (!secret) return jsonError(503, "Marketplace connection is not configured on this service");
+  const { register } = await requestParams(request);
+  if (!register) return jsonError(400, "Parameter 'register' is missing");
+  let parsed;
+  try {
+    parsed = registerSchema.safeParse(JSON.parse(register));
+  } catch {
+    return jsonError(400, "Parameter 'register' is not valid JSON");
+  }
+  if (!parsed.success) return jsonError(400, `Parameter 'register' is invalid: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
+  if (!verifyRegisterToken(parsed.data.apiKey, parsed.data.token, secret)) {
+    log.warn({ systemUrl: parsed.data.systemUrl }, "marketplace register with a bad token");
+    return jsonError(401, "Invalid token");
+  }
+  try {
+    await connectAccount({ crmUrl: parsed.data.systemUrl, apiKey: parsed.data.apiKey });
+  } catch (error) {
+    if (error instanceof ConnectError) return jsonError(400, error.message);
+    throw error;
+  }
+  return Response.json({ success: true, accountUrl: env().PUBLIC_URL + MODULE_PATHS.account });
+}

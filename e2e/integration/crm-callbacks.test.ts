@@ -1,0 +1,125 @@
+// The CRM's callbacks at the module, fired by the retailCRM simulator over real HTTP:
+// marketplace config/register, accountUrl and the activity callback.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createRetailCrmSim, DEMO, hmacToken, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { serveRoutes } from "@/e2e/setup/route-server";
+import * as account from "@/app/account/route";
+import * as activity from "@/app/api/crm/activity/route";
+import * as config from "@/app/api/crm/config/route";
+import * as register from "@/app/api/crm/register/route";
+import { db } from "@/lib/db/client";
+import { isModuleEnabled } from "@/lib/accounts/lookup";
+
+const secret = process.env.MARKETPLACE_SECRET!;
+let sim: RetailCrmSim;
+let app: Awaited<ReturnType<typeof serveRoutes>>;
+
+beforeAll(async () => {
+  sim = await createRetailCrmSim();
+  seedDemo(sim);
+  app = await serveRoutes({
+    "/api/crm/config": config,
+    "/api/crm/register": register,
+    "/api/crm/activity": activity,
+    "/account": account,
+  });
+  process.env.PUBLIC_URL = app.url;
+});
+afterAll(async () => {
+  await app.close();
+  await sim.close();
+});
+beforeEach(() => sim.clearRequests());
+
+async function connected() {
+  const result = await sim.simpleConnect({ configUrl: `${app.url}/api/crm/config`, secret, apiKey: DEMO.apiKey, systemUrl: sim.url });
+  expect(result.register?.status).toBe(200);
+  return db().account.findUniqueOrThrow({ where: { crmUrl: `${sim.url}/` } });
+}
+
+describe("marketplace connection («Подключить»)", () => {
+  it("answers the config with scopes and registerUrl, then registers the account with a valid token", async () => {
+    const result = await sim.simpleConnect({ configUrl: `${app.url}/api/crm/config`, secret, apiKey: DEMO.apiKey, systemUrl: sim.url });
+    expect(result.config.json).toEqual({
+      success: true,
+      scopes: ["user_read", "customer_read", "integration_read", "integration_write", "telephony_write", "telephony_read"],
+      registerUrl: `${app.url}/api/crm/register`,
+    });
+    expect(result.register?.json).toEqual({ success: true, accountUrl: `${app.url}/account` });
+    const stored = await db().account.findUniqueOrThrow({ where: { crmUrl: `${sim.url}/` } });
+    expect(sim.state.modules.get(stored.moduleCode)).toMatchObject({ clientId: stored.clientId, accountUrl: `${app.url}/account` });
+  });
+
+  it("answers 401 to a bad token and changes nothing", async () => {
+    const before = await db().account.count();
+    const modules = sim.state.modules.size;
+    const result = await sim.simpleConnect({ configUrl: `${app.url}/api/crm/config`, secret, apiKey: DEMO.apiKey, systemUrl: sim.url, tokenOverride: hmacToken("other-secret", DEMO.apiKey) });
+    expect(result.register?.status).toBe(401);
+    expect(result.register?.json).toEqual({ success: false, errorMsg: "Invalid token" });
+    expect(await db().account.count()).toBe(before);
+    expect(sim.state.modules.size).toBe(modules);
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it("answers 400 with the reason when the register field is missing or malformed", async () => {
+    const missing = await fetch(`${app.url}/api/crm/register`, { method: "POST", body: new URLSearchParams({}) });
+    expect([missing.status, await missing.json()]).toEqual([400, { success: false, errorMsg: "Parameter 'register' is missing" }]);
+    const broken = await fetch(`${app.url}/api/crm/register`, { method: "POST", body: new URLSearchParams({ register: "{" }) });
+    expect(broken.status).toBe(400);
+  });
+});
+
+describe("accountUrl («Перейти в личный кабинет»)", () => {
+  it("starts a cabinet session for the account whose clientId it gets (POST form and query)", async () => {
+    const stored = await connected();
+    for (const method of ["POST", "GET"] as const) {
+      const opened = await sim.openAccountUrl({ clientId: stored.clientId, moduleCode: stored.moduleCode, method });
+      expect(opened.status).toBe(303);
+      const response = await fetch(`${app.url}/account?clientId=${stored.clientId}`, { redirect: "manual" });
+      expect(response.headers.get("location")).toBe(`${app.url}/cabinet/phones`);
+      expect(response.headers.get("set-cookie")).toMatch(/^next-auth\.session-token=[^;]+;.*HttpOnly/i);
+    }
+  });
+
+  it("sends an unknown clientId to the login page with a message and no session", async () => {
+    const response = await fetch(`${app.url}/account`, { method: "POST", body: new URLSearchParams({ clientId: "f".repeat(64) }), redirect: "manual" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe(`${app.url}/login?error=unknown-client`);
+    expect(response.headers.get("set-cookie")).toBeNull();
+  });
+});
+
+describe("activity callback", () => {
+  it("stores active && !freeze and answers success", async () => {
+    const stored = await connected();
+    const off = await sim.fireActivity({ active: true, freeze: true, moduleCode: stored.moduleCode });
+    expect([off.status, off.json]).toEqual([200, { success: true }]);
+    expect(isModuleEnabled(await db().account.findUniqueOrThrow({ where: { id: stored.id } }))).toBe(false);
+    await sim.fireActivity({ active: true, freeze: false, moduleCode: stored.moduleCode });
+    expect(isModuleEnabled(await db().account.findUniqueOrThrow({ where: { id: stored.id } }))).toBe(true);
+  });
+
+  it("stores a changed systemUrl and re-registers the module there", async () => {
+    const stored = await connected();
+    const moved = await createRetailCrmSim();
+    seedDemo(moved);
+    try {
+      const result = await sim.fireActivity({ active: true, freeze: false, systemUrl: moved.url, moduleCode: stored.moduleCode });
+      expect(result.status).toBe(200);
+      expect((await db().account.findUniqueOrThrow({ where: { id: stored.id } })).crmUrl).toBe(`${moved.url}/`);
+      expect(moved.state.modules.get(stored.moduleCode)).toMatchObject({ clientId: stored.clientId });
+    } finally {
+      await moved.close();
+    }
+  });
+
+  it("refuses an unknown clientId and bad input precisely", async () => {
+    const post = (form: Record<string, string>) => fetch(`${app.url}/api/crm/activity`, { method: "POST", body: new URLSearchParams(form) });
+    const unknown = await post({ clientId: "a".repeat(64), activity: '{"active":true,"freeze":false}' });
+    expect([unknown.status, await unknown.json()]).toEqual([401, { success: false, errorMsg: "Unknown clientId" }]);
+    const noActivity = await post({ clientId: "a".repeat(64) });
+    expect([noActivity.status, await noActivity.json()]).toEqual([400, { success: false, errorMsg: "Parameter 'activity' is missing" }]);
+    const wrongShape = await post({ clientId: "a".repeat(64), activity: '{"active":"yes"}' });
+    expect(wrongShape.status).toBe(400);
+  });
+});

@@ -1,0 +1,42 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+type Handler = (request: Request, context: never) => Response | Promise<Response>;
+export type Routes = Record<string, Partial<Record<"GET" | "POST", Handler>>>;
+
+async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
+  const body = chunks.length && req.method !== "GET" && req.method !== "HEAD" ? Buffer.concat(chunks) : undefined;
+  return new Request(new URL(req.url ?? "/", base), { method: req.method, headers, body });
+}
+
+/**
+ * Serves App Router route handlers over real HTTP so that the simulators can call them as the
+ * CRM would, without building the whole app (the Playwright suite covers the built app).
+ */
+export async function serveRoutes(routes: Routes): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const base = `http://${req.headers.host}`;
+    const path = new URL(req.url ?? "/", base).pathname;
+    const handler = routes[path]?.[req.method as "GET" | "POST"];
+    if (!handler) {
+      res.writeHead(404).end();
+      return;
+    }
+    void (async () => {
+      try {
+        const response = await handler(await toRequest(req, base), { params: Promise.resolve({}) } as never);
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        res.end(Buffer.from(await response.arrayBuffer()));
+      } catch (error) {
+        res.writeHead(500, { "content-type": "text/plain" }).end(String(error));
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

@@ -1,0 +1,63 @@
+import { randomBytes } from "node:crypto";
+import { encryptSecret } from "@/lib/crypto/secrets";
+import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { log } from "@/lib/log";
+import { crmClient } from "./crm-client";
+import { crmErrorMessage } from "./crm-messages";
+import { normalizeCrmUrl, CRM_URL_HINT } from "./crm-url";
+import { registerModule } from "./module";
+import { missingAccessMessage, missingMethods } from "./required-access";
+
+/** Connecting failed for a reason the admin can act on; the message is Russian and shown as is. */
+export class ConnectError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConnectError";
+  }
+}
+
+export function newClientId(): string {
+  return randomBytes(32).toString("hex");
+}
+
+function newModuleCode(): string {
+  return `${env().MODULE_CODE}-${randomBytes(4).toString("hex")}`;
+}
+
+/**
+ * Manual login and marketplace registration share this: check the key with /api/credentials,
+ * make sure it may call every method the module needs, register the module in the CRM, and
+ * create the account (or refresh the stored key of an existing one). Returns the account.
+ */
+export async function connectAccount(input: { crmUrl: string; apiKey: string }) {
+  const crmUrl = normalizeCrmUrl(input.crmUrl);
+  if (!crmUrl) throw new ConnectError(CRM_URL_HINT);
+  const apiKey = input.apiKey.trim();
+  if (!apiKey) throw new ConnectError("Укажите API ключ");
+
+  const client = crmClient(crmUrl, apiKey);
+  try {
+    const missing = missingMethods(await client.credentials());
+    if (missing.length > 0) throw new ConnectError(missingAccessMessage(missing));
+
+    const existing = await db().account.findUnique({ where: { crmUrl }, include: { users: { where: { extension: { not: null } } } } });
+    const identity = existing
+      ? { clientId: existing.clientId, moduleCode: existing.moduleCode }
+      : { clientId: newClientId(), moduleCode: newModuleCode() };
+    const codes = (existing?.users ?? []).map((u) => ({ userId: u.crmUserId, code: u.extension! }));
+    await registerModule(client, { ...identity, active: true }, codes);
+
+    const account = await db().account.upsert({
+      where: { crmUrl },
+      create: { crmUrl, apiKeyEnc: encryptSecret(apiKey), ...identity, asterisk: { create: {} } },
+      update: { apiKeyEnc: encryptSecret(apiKey), active: true },
+    });
+    log.info({ accountId: account.id, crmUrl, created: !existing }, "account connected");
+    return account;
+  } catch (error) {
+    if (error instanceof ConnectError) throw error;
+    log.warn({ crmUrl, err: error }, "connecting an account failed");
+    throw new ConnectError(crmErrorMessage(error));
+  }
+}

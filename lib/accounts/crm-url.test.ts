@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { crmUrlSchema, normalizeCrmUrl } from "./crm-url";
+
+describe("normalizeCrmUrl", () => {
+  it.each([
+    ["demo.retailcrm.ru", "https://demo.retailcrm.ru/"],
+    ["https://demo.retailcrm.ru", "https://demo.retailcrm.ru/"],
+    ["  https://Demo.RetailCRM.ru/orders/?x=1#top ", "https://demo.retailcrm.ru/"],
+    ["http://127.0.0.1:8123", "http://127.0.0.1:8123/"],
+    ["https://crm.shop.example:8443/", "https://crm.shop.example:8443/"],
+    ["localhost:4000", "https://localhost:4000/"],
+  ])("%s → %s", (input, expected) => {
+    expect(normalizeCrmUrl(input)).toBe(expected);
+  });
+
+  it.each(["", "   ", "ftp://demo.retailcrm.ru", "javascript:alert(1)", "https://user:pw@demo.retailcrm.ru", "demo", "http://"])("rejects %j", (input) => {
+    expect(normalizeCrmUrl(input)).toBeNull();
+  });
+
+  it("gives the guide's hint in Russian", () => {
+    const result = crmUrlSchema.safeParse("ftp://x.ru");
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe("Укажите адрес CRM в виде https://ваш_магазин.retailcrm.ru/");
+    expect(crmUrlSchema.safeParse("").error?.issues[0]?.message).toBe("Укажите адрес CRM");
+  });
+});

@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+export const CRM_URL_HINT = "Укажите адрес CRM в виде https://ваш_магазин.retailcrm.ru/";
+
+/**
+ * Normalises what an admin types as the CRM address to "scheme://host[:port]/":
+ * https is assumed when no scheme is given; paths, queries and credentials are dropped.
+ * Returns null when it is not a usable web address.
+ */
+export function normalizeCrmUrl(input: string): string | null {
+  const trimmed = input.trim();
+  if (!trimmed) return null;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return null;
+  if (!url.hostname || url.username || url.password) return null;
+  if (!url.hostname.includes(".") && url.hostname !== "localhost" && !url.hostname.startsWith("[")) return null;
+  return `${url.protocol}//${url.host}/`;
+}
+
+export const crmUrlSchema = z
+  .string()
+  .trim()
+  .min(1, "Укажите адрес CRM")
+  .max(255, CRM_URL_HINT)
+  .refine((v) => normalizeCrmUrl(v) !== null, CRM_URL_HINT)
+  .transform((v) => normalizeCrmUrl(v)!);

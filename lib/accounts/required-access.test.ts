@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { missingAccessMessage, missingMethods, REQUIRED_SCOPES } from "./required-access";
+
+describe("required API access", () => {
+  it("accepts a key with every needed scope", () => {
+    expect(missingMethods({ scopes: [...REQUIRED_SCOPES, "order_read"], credentials: [] })).toEqual([]);
+  });
+
+  it("names the methods a missing scope blocks", () => {
+    const scopes = REQUIRED_SCOPES.filter((s) => s !== "telephony_write");
+    expect(missingMethods({ scopes, credentials: [] })).toEqual(["/api/telephony/call/event", "/api/telephony/calls/upload"]);
+  });
+
+  it("judges a key without scopes by its deprecated method list", () => {
+    expect(missingMethods({ scopes: [], credentials: ["/api/users", "/api/customers", "/api/telephony/manager"] })).toEqual([
+      "/api/integration-modules/{code}",
+      "/api/integration-modules/{code}/edit",
+      "/api/telephony/call/event",
+      "/api/telephony/calls/upload",
+    ]);
+    expect(missingMethods({ scopes: [], credentials: [] })).toHaveLength(7);
+  });
+
+  it("says in Russian what to allow", () => {
+    expect(missingAccessMessage(["/api/users"])).toMatch(/^У API ключа нет доступа к методам: \/api\/users\. Разрешите их в retailCRM/);
+  });
+});

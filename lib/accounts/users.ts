@@ -1,0 +1,66 @@
+import { db } from "@/lib/db/client";
+import { log } from "@/lib/log";
+import { crmClientFor } from "./crm-client";
+import { registerModule } from "./module";
+
+export interface PhoneRow {
+  crmUserId: number;
+  name: string;
+  email: string | null;
+  active: boolean;
+  extension: string | null;
+  status: string | null;
+}
+
+function displayName(u: { firstName: string | null; lastName: string | null; patronymic: string | null; email: string | null; crmUserId: number }) {
+  return [u.lastName, u.firstName, u.patronymic].filter(Boolean).join(" ") || u.email || `Пользователь ${u.crmUserId}`;
+}
+
+export async function listPhones(accountId: string): Promise<PhoneRow[]> {
+  const users = await db().crmUser.findMany({ where: { accountId }, orderBy: { crmUserId: "asc" } });
+  return users.map((u) => ({ crmUserId: u.crmUserId, name: displayName(u), email: u.email, active: u.active, extension: u.extension, status: u.status }));
+}
+
+/** Reads every page of the CRM's users and stores them; extensions already mapped stay. */
+export async function refreshUsers(accountId: string): Promise<number> {
+  const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
+  const users = await crmClientFor(account).allUsers();
+  await db().$transaction(
+    users.map((u) => {
+      const data = { firstName: u.firstName ?? null, lastName: u.lastName ?? null, patronymic: u.patronymic ?? null, email: u.email ?? null, active: u.active, status: u.status ?? null };
+      return db().crmUser.upsert({ where: { accountId_crmUserId: { accountId, crmUserId: u.id } }, create: { accountId, crmUserId: u.id, ...data }, update: data });
+    }),
+  );
+  log.info({ accountId, users: users.length }, "CRM users refreshed");
+  return users.length;
+}
+
+export class ExtensionTakenError extends Error {
+  constructor(readonly owner: string) {
+    super(`Этот номер уже назначен сотруднику ${owner}`);
+    this.name = "ExtensionTakenError";
+  }
+}
+
+/** «Сохранить» of one row: stores the extension (nothing goes to the CRM yet). */
+export async function saveExtension(accountId: string, crmUserId: number, extension: string | null): Promise<void> {
+  if (extension) {
+    const owner = await db().crmUser.findFirst({ where: { accountId, extension, NOT: { crmUserId } } });
+    if (owner) throw new ExtensionTakenError(displayName(owner));
+  }
+  const updated = await db()
+    .crmUser.updateMany({ where: { accountId, crmUserId }, data: { extension } })
+    .catch((error: { code?: string }) => {
+      throw error.code === "P2002" ? new ExtensionTakenError("другому сотруднику") : error;
+    });
+  if (updated.count === 0) throw new Error("Сотрудник не найден: обновите список");
+}
+
+/** «Сохранить настройки»: pushes every mapped extension to the CRM as additionalCodes. Returns user ids the CRM does not know. */
+export async function pushExtensions(accountId: string): Promise<number[]> {
+  const account = await db().account.findUniqueOrThrow({ where: { id: accountId }, include: { users: { where: { extension: { not: null } } } } });
+  const codes = account.users.map((u) => ({ userId: u.crmUserId, code: u.extension! }));
+  const unknown = await registerModule(crmClientFor(account), { clientId: account.clientId, moduleCode: account.moduleCode, active: account.active }, codes);
+  log.info({ accountId, codes: codes.length, unknown: unknown.length }, "extensions pushed to the CRM");
+  return unknown;
+}

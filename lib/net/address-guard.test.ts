@@ -1,0 +1,63 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { BlockedAddressError, guardedLookup, isPublicAddress } from "./address-guard";
+import { outboundFetch, outboundSocket } from "./outbound";
+
+describe("isPublicAddress", () => {
+  it.each([
+    ["8.8.8.8", true],
+    ["93.184.216.34", true],
+    ["2a00:1450:4010:c05::71", true],
+    ["127.0.0.1", false],
+    ["10.1.2.3", false],
+    ["172.16.0.1", false],
+    ["192.168.1.10", false],
+    ["169.254.169.254", false],
+    ["100.64.0.1", false],
+    ["0.0.0.0", false],
+    ["::1", false],
+    ["fc00::1", false],
+    ["fe80::1", false],
+    ["::ffff:127.0.0.1", false],
+    ["::ffff:10.0.0.1", false],
+    ["224.0.0.1", false],
+    ["not-an-ip", false],
+  ])("%s → %s", (ip, expected) => {
+    expect(isPublicAddress(ip)).toBe(expected);
+  });
+});
+
+describe("guardedLookup", () => {
+  it("refuses a name that resolves to loopback unless private networks are allowed", async () => {
+    const refused = await new Promise<unknown>((resolve) => guardedLookup(false)("localhost", {}, (error) => resolve(error)));
+    expect(refused).toBeInstanceOf(BlockedAddressError);
+    const allowed = await new Promise<string>((resolve) => guardedLookup(true)("localhost", {}, (_e, address) => resolve(address as string)));
+    expect(["127.0.0.1", "::1"]).toContain(allowed);
+  });
+});
+
+describe("outbound connections", () => {
+  it("refuse loopback by literal and by name, and connect when allowed", async () => {
+    const server = createServer((_req, res) => res.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await expect(outboundFetch(`http://127.0.0.1:${port}/`, {}, false)).rejects.toBeInstanceOf(BlockedAddressError);
+      await expect(outboundFetch(`http://[::1]:${port}/`, {}, false)).rejects.toBeInstanceOf(BlockedAddressError);
+      const byName = await outboundFetch(`http://localhost:${port}/`, {}, false).then(
+        () => "connected",
+        (error: Error) => (error.cause ?? error) as Error,
+      );
+      expect(byName).toBeInstanceOf(BlockedAddressError);
+      expect(await (await outboundFetch(`http://127.0.0.1:${port}/`, {}, true)).text()).toBe("ok");
+
+      expect(() => outboundSocket("127.0.0.1", port, false)).toThrow(BlockedAddressError);
+      const socket = outboundSocket("localhost", port, false);
+      const error = await new Promise<Error>((resolve) => socket.once("error", resolve));
+      expect(error).toBeInstanceOf(BlockedAddressError);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -1,0 +1,140 @@
+import type { z } from "zod";
+import { BlockedAddressError } from "@/lib/net/address-guard";
+import { outboundFetch } from "@/lib/net/outbound";
+import { classifyErrorReply, RetailCrmError } from "./errors";
+import {
+  callEventReplySchema,
+  callsUploadReplySchema,
+  credentialsSchema,
+  errorReplySchema,
+  moduleEditSchema,
+  telephonyManagerSchema,
+  usersPageSchema,
+  type CrmUserRecord,
+} from "./schemas";
+
+export interface RetailCrmClientOptions {
+  /** CRM address, e.g. https://demo.retailcrm.ru (a trailing slash is fine). */
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs?: number;
+  allowPrivate?: boolean;
+}
+
+type Query = Record<string, string | number | undefined>;
+type Form = Record<string, string>;
+
+const PAGE_LIMIT = 100;
+
+/** Typed client of the retailCRM API v5 subset the telephony module uses (key in X-API-KEY, JSON-string form fields). */
+export class RetailCrmClient {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: RetailCrmClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+  }
+
+  credentials() {
+    return this.request("GET", "/api/credentials", credentialsSchema);
+  }
+
+  usersPage(page: number, limit = PAGE_LIMIT) {
+    return this.request("GET", "/api/v5/users", usersPageSchema, { query: { page, limit } });
+  }
+
+  /** Every user, reading all pages. */
+  async allUsers(): Promise<CrmUserRecord[]> {
+    const first = await this.usersPage(1);
+    const users = [...first.users];
+    for (let page = 2; page <= first.pagination.totalPageCount; page++) users.push(...(await this.usersPage(page)).users);
+    return users;
+  }
+
+  editIntegrationModule(code: string, integrationModule: object) {
+    return this.request("POST", `/api/v5/integration-modules/${encodeURIComponent(code)}/edit`, moduleEditSchema, {
+      form: { integrationModule: JSON.stringify(integrationModule) },
+    });
+  }
+
+  telephonyManager(phone: string, options: { details?: boolean; ignoreStatus?: boolean } = {}) {
+    return this.request("GET", "/api/v5/telephony/manager", telephonyManagerSchema, {
+      query: { phone, details: options.details ? 1 : 0, ignoreStatus: options.ignoreStatus ? 1 : 0 },
+    });
+  }
+
+  callEvent(event: object) {
+    return this.request("POST", "/api/v5/telephony/call/event", callEventReplySchema, { form: { event: JSON.stringify(event) } });
+  }
+
+  callsUpload(calls: object[]) {
+    return this.request("POST", "/api/v5/telephony/calls/upload", callsUploadReplySchema, { form: { calls: JSON.stringify(calls) } });
+  }
+
+  private async request<S extends z.ZodType>(
+    method: "GET" | "POST",
+    path: string,
+    schema: S,
+    { query, form }: { query?: Query; form?: Form } = {},
+  ): Promise<z.infer<S>> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
+
+    let status: number;
+    let text: string;
+    let contentType: string;
+    try {
+      const response = await outboundFetch(
+        url.toString(),
+        {
+          method,
+          headers: { "X-API-KEY": this.options.apiKey, accept: "application/json", ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
+          body: form ? new URLSearchParams(form).toString() : undefined,
+          signal: AbortSignal.timeout(timeoutMs),
+        },
+        this.options.allowPrivate,
+      );
+      status = response.status;
+      contentType = response.headers.get("content-type") ?? "";
+      text = await response.text();
+    } catch (error) {
+      throw transportError(error, timeoutMs);
+    }
+
+    if (status === 503 || status === 429) throw new RetailCrmError("rate-limited", "Rate limit exceeded", status);
+    const body = parseJson(text);
+    if (body === undefined) {
+      if (status >= 500) throw new RetailCrmError("server", `retailCRM answered HTTP ${status}`, status);
+      if (contentType.includes("html") || text.trimStart().startsWith("<")) throw new RetailCrmError("account-missing", "Account does not exist.", status);
+      throw new RetailCrmError("bad-response", `retailCRM answered HTTP ${status} with a body that is not JSON`, status);
+    }
+    const failure = errorReplySchema.safeParse(body);
+    if (failure.success || status >= 400) {
+      const errorMsg = failure.success ? failure.data.errorMsg : undefined;
+      throw new RetailCrmError(classifyErrorReply(status, errorMsg), errorMsg ?? `retailCRM answered HTTP ${status}`, status, failure.data?.errors);
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new RetailCrmError("bad-response", `Unexpected reply from ${path}: ${parsed.error.issues[0]?.message ?? "invalid"}`, status);
+    return parsed.data;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function transportError(error: unknown, timeoutMs: number): RetailCrmError {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (cause instanceof BlockedAddressError || error instanceof BlockedAddressError) {
+    return new RetailCrmError("blocked-address", (cause as Error).message);
+  }
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return new RetailCrmError("timeout", `retailCRM did not answer within ${timeoutMs} ms`);
+  }
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return new RetailCrmError("network", `retailCRM is unreachable${code ? ` (${code})` : ""}`);
+}

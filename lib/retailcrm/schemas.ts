@@ -1,0 +1,79 @@
+import { z } from "zod";
+
+const looseId = z.union([z.number(), z.string()]).transform((v) => Number(v));
+
+export const errorReplySchema = z.object({
+  success: z.literal(false),
+  errorMsg: z.string().optional(),
+  errors: z.union([z.record(z.string(), z.string()), z.array(z.string())]).optional(),
+});
+
+export const credentialsSchema = z.object({
+  success: z.literal(true),
+  scopes: z.array(z.string()).default([]),
+  credentials: z.array(z.string()).default([]),
+  siteAccess: z.string().optional(),
+  sitesAvailable: z.array(z.string()).default([]),
+});
+export type Credentials = z.infer<typeof credentialsSchema>;
+
+export const paginationSchema = z.object({
+  limit: z.number(),
+  totalCount: z.number(),
+  currentPage: z.number(),
+  totalPageCount: z.number(),
+});
+
+export const crmUserSchema = z.object({
+  id: looseId,
+  active: z.boolean().default(true),
+  email: z.string().nullish(),
+  firstName: z.string().nullish(),
+  lastName: z.string().nullish(),
+  patronymic: z.string().nullish(),
+  status: z.string().nullish(),
+  online: z.boolean().nullish(),
+  isManager: z.boolean().nullish(),
+});
+export type CrmUserRecord = z.infer<typeof crmUserSchema>;
+
+export const usersPageSchema = z.object({
+  success: z.literal(true),
+  pagination: paginationSchema,
+  users: z.array(crmUserSchema),
+});
+
+export const moduleEditSchema = z.object({
+  success: z.literal(true),
+  info: z
+    .union([z.array(z.unknown()), z.object({ notExistUsersIds: z.array(looseId).optional() }).passthrough()])
+    .optional(),
+});
+export type ModuleEditReply = z.infer<typeof moduleEditSchema>;
+
+const personSchema = z.object({
+  id: looseId.optional(),
+  firstName: z.string().nullish(),
+  lastName: z.string().nullish(),
+  patronymic: z.string().nullish(),
+});
+
+export const telephonyManagerSchema = z.object({
+  success: z.literal(true),
+  manager: personSchema.extend({ code: z.string().nullish(), email: z.string().nullish() }).nullish(),
+  customer: personSchema.extend({ email: z.string().nullish() }).passthrough().nullish(),
+  links: z.record(z.string(), z.string()).nullish(),
+});
+export type TelephonyManagerReply = z.infer<typeof telephonyManagerSchema>;
+
+export const callEventReplySchema = z.object({
+  success: z.literal(true),
+  notExistCodes: z.array(z.string()).optional(),
+  notExistUsers: z.array(looseId).optional(),
+});
+
+export const callsUploadReplySchema = z.object({
+  success: z.literal(true),
+  processedCallsCount: z.number().optional(),
+  duplicateCalls: z.array(z.string()).optional(),
+});

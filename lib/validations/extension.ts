@@ -1,0 +1,15 @@
+import { z } from "zod";
+
+/** «Внутренний добавочный номер»: digits only; empty clears the mapping. */
+export const extensionSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{0,10}$/, "Только цифры, не больше 10")
+  .transform((v) => (v === "" ? null : v));
+
+export const saveExtensionSchema = z.object({
+  crmUserId: z.coerce.number().int().positive(),
+  extension: extensionSchema,
+});
+
+export type SaveExtensionInput = z.input<typeof saveExtensionSchema>;
