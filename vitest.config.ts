@@ -18,6 +18,7 @@ export default defineConfig({
       PUBLIC_URL: "http://127.0.0.1:3999",
       ALLOW_PRIVATE_NETWORKS: "true",
       CRM_TIMEOUT_MS: "1500",
+      AMI_TIMEOUT_MS: "2500",
       MARKETPLACE_SECRET: "test-marketplace-secret-0123456789",
     },
   },

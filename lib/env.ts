@@ -24,6 +24,7 @@ export const envSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9-]{1,40}$/, "must be lowercase latin letters, digits and dashes")
     .default("asterisk-bridge"),
   CRM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  AMI_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -8,8 +8,9 @@ export const extensionSchema = z
   .transform((v) => (v === "" ? null : v));
 
 export const saveExtensionSchema = z.object({
-  crmUserId: z.coerce.number().int().positive(),
+  crmUserId: z.number().int().positive(),
   extension: extensionSchema,
 });
 
 export type SaveExtensionInput = z.input<typeof saveExtensionSchema>;
+export type SaveExtensionValues = z.output<typeof saveExtensionSchema>;

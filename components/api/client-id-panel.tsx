@@ -1,0 +1,58 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import { rotateClientIdAction } from "@/app/(cabinet)/cabinet/api/actions";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { CopyButton } from "./copy-button";
+
+export function ClientIdPanel({ clientId }: { clientId: string }) {
+  const router = useRouter();
+  const [confirming, setConfirming] = useState(false);
+  const [pending, startTransition] = useTransition();
+  const [notice, setNotice] = useState<{ tone: "success" | "error"; text: string }>();
+
+  function rotate() {
+    startTransition(async () => {
+      const result = await rotateClientIdAction();
+      setConfirming(false);
+      setNotice(result.ok ? { tone: "success", text: result.message ?? "Готово" } : { tone: "error", text: result.error });
+      if (result.ok) router.refresh();
+    });
+  }
+
+  return (
+    <section aria-labelledby="client-id-title" className="stack">
+      <h2 id="client-id-title">Параметры API</h2>
+      <div className="field">
+        <label htmlFor="client-id">Параметр clientId:</label>
+        <div className="inline">
+          <input id="client-id" readOnly value={clientId} className="mono wide" onFocus={(e) => e.currentTarget.select()} />
+          <CopyButton text={clientId} label="Копировать clientId" />
+        </div>
+        <p className="field-hint">Этот параметр используется во всех запросах к API</p>
+      </div>
+      {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
+      {confirming ? (
+        <div className="confirm" role="group" aria-labelledby="rotate-question">
+          <p id="rotate-question">Заменить clientId? Старый перестанет работать сразу: dialplan, event.sh и ссылки на записи нужно будет обновить.</p>
+          <div className="actions">
+            <Button variant="danger" type="button" onClick={rotate} pending={pending}>
+              {pending ? "Замена…" : "Да, заменить"}
+            </Button>
+            <Button variant="secondary" type="button" onClick={() => setConfirming(false)} disabled={pending} autoFocus>
+              Отмена
+            </Button>
+          </div>
+        </div>
+      ) : (
+        <div>
+          <Button variant="secondary" type="button" onClick={() => setConfirming(true)}>
+            Заменить clientId
+          </Button>
+        </div>
+      )}
+    </section>
+  );
+}

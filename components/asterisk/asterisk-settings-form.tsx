@@ -1,0 +1,93 @@
+"use client";
+
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useState } from "react";
+import { useForm } from "react-hook-form";
+import { saveAsteriskSettingsAction, testAmiAction } from "@/app/(cabinet)/cabinet/asterisk/actions";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import type { SettingsOutcome } from "@/lib/accounts/asterisk-settings";
+import { asteriskSettingsSchema, CHANNEL_HINT, type AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
+
+type Notice = { tone: "success" | "error"; text: string };
+
+export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: AsteriskSettingsInput; hasSecret: boolean }) {
+  const [notice, setNotice] = useState<Notice>();
+  const [testing, setTesting] = useState(false);
+  const {
+    register,
+    handleSubmit,
+    setError,
+    setValue,
+    formState: { errors, isSubmitting },
+  } = useForm<AsteriskSettingsInput>({ resolver: zodResolver(asteriskSettingsSchema), defaultValues: defaults });
+
+  function show(outcome: SettingsOutcome, success: string) {
+    if (outcome.ok) {
+      setNotice({ tone: "success", text: success });
+      return true;
+    }
+    for (const [field, message] of Object.entries(outcome.fieldErrors ?? {})) setError(field as keyof AsteriskSettingsInput, { message });
+    setNotice({ tone: "error", text: outcome.error });
+    return false;
+  }
+
+  const save = handleSubmit(async (values) => {
+    setNotice(undefined);
+    if (show(await saveAsteriskSettingsAction(values), "Настройки сохранены: доступ к AMI проверен")) setValue("amiSecret", "");
+  });
+
+  const test = handleSubmit(async (values) => {
+    setNotice(undefined);
+    setTesting(true);
+    try {
+      show(await testAmiAction(values), "Подключение к AMI работает");
+    } finally {
+      setTesting(false);
+    }
+  });
+
+  const busy = isSubmitting || testing;
+  return (
+    <form onSubmit={save} noValidate className="form" aria-busy={busy || undefined}>
+      <h2>Настройки телефонии</h2>
+      <Field label="Префикс CallerID(name):" placeholder="Префикс CallerID(name)" hint="Укажите префикс, который будет показываться до имени CallerID(name) - [Prefix]: [CallerID(name)]" error={errors.callerIdPrefix?.message} {...register("callerIdPrefix")} />
+      <Field label="Контекст и приоритет исходящих звонков:" required hint="Укажите наименование контекста и приоритета через запятую: context[,priority]" error={errors.outgoing?.message} {...register("outgoing")} />
+      <Field label="CallerID(name) звонка менеджеру:" hint="Введите CallerID(name) для звонка менеджеру от Asterisk" error={errors.managerCallerIdName?.message} {...register("managerCallerIdName")} />
+      <Field label="Канал звонка менеджеру:" required hint={CHANNEL_HINT} error={errors.channelTemplate?.message} {...register("channelTemplate")} />
+
+      <h2>Настройки доступа к AMI</h2>
+      <div className="field">
+        <label htmlFor="amiTransport">Способ подключения к AMI:</label>
+        <select id="amiTransport" {...register("amiTransport")}>
+          <option value="HTTP">HTTP (rawman, порт 8088)</option>
+          <option value="TCP">TCP (порт 5038)</option>
+        </select>
+      </div>
+      <Field label="Имя / адрес AMI сервера:" required hint="Укажите имя или ip-адрес сервера где находится asterisk-сервер с настроенным AMI" error={errors.amiHost?.message} {...register("amiHost")} />
+      <Field label="Порт AMI:" required inputMode="numeric" hint="Введите порт AMI" error={errors.amiPort?.message} {...register("amiPort")} />
+      <Field label="Логин AMI:" required autoComplete="off" hint="Введите имя пользователя AMI" error={errors.amiLogin?.message} {...register("amiLogin")} />
+      <Field
+        label="Пароль AMI:"
+        required={!hasSecret}
+        type="password"
+        autoComplete="new-password"
+        placeholder={hasSecret ? "Пароль сохранён — оставьте пустым, чтобы не менять" : "Укажите пароль пользователя AMI"}
+        hint="Введите пароль пользователя AMI"
+        error={errors.amiSecret?.message}
+        {...register("amiSecret")}
+      />
+
+      {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
+      <div className="actions">
+        <Button type="submit" pending={isSubmitting} disabled={busy}>
+          {isSubmitting ? "Проверка доступа и сохранение…" : "Сохранить настройки"}
+        </Button>
+        <Button type="button" variant="secondary" onClick={test} pending={testing} disabled={busy}>
+          {testing ? "Проверка…" : "Проверить подключение"}
+        </Button>
+      </div>
+    </form>
+  );
+}
