@@ -1,0 +1,82 @@
+import type { Snippet, SnippetContext } from "./types";
+
+/** A documentation address (TEST-NET-3) shown when the service's own address is not known. */
+const PLACEHOLDER_IP = "203.0.113.10";
+
+function permitLine(serviceIp: string | undefined): string {
+  if (!serviceIp) return `permit = ${PLACEHOLDER_IP}/255.255.255.255 ; ЗАМЕНИТЕ ${PLACEHOLDER_IP} на адрес, с которого подключается сервис`;
+  const mask = serviceIp.includes(":") ? "128" : "255.255.255.255";
+  return `permit = ${serviceIp}/${mask} ; только адрес сервиса`;
+}
+
+function generalSection(transport: SnippetContext["amiTransport"]): string[] {
+  if (transport === "TCP") {
+    return [
+      "[general]",
+      "enabled = yes",
+      "port = 5038",
+      "bindaddr = 0.0.0.0 ; сервис подключается к порту 5038 снаружи: откройте его в файрволе только для адреса сервиса",
+    ];
+  }
+  return [
+    "[general]",
+    "enabled = yes",
+    "port = 5038",
+    "bindaddr = 127.0.0.1 ; сервис работает через HTTP (порт 8088), TCP-порт 5038 снаружи не нужен",
+    "webenabled = yes ; AMI по HTTP: адреса /asterisk/rawman и др. из http.conf",
+    "httptimeout = 60 ; время жизни HTTP-сессии AMI, секунды",
+  ];
+}
+
+export function managerConf(ctx: SnippetContext): Snippet {
+  const write = ctx.queuePause ? "originate,agent" : "originate";
+  const code = [
+    "; /etc/asterisk/manager.conf",
+    ...generalSection(ctx.amiTransport),
+    "",
+    `[${ctx.amiLogin}]`,
+    "secret = CHANGE_ME ; задайте сложный пароль и укажите его во вкладке «Настройки Asterisk»",
+    "deny = 0.0.0.0/0.0.0.0",
+    permitLine(ctx.serviceIp),
+    "; read = call: события вызовов, среди них OriginateResponse — результат звонка из CRM",
+    "read = call",
+    "; write = originate: звонок из CRM (Originate); Login, Ping и Logoff прав не требуют",
+    ...(ctx.queuePause ? ["; agent: пауза оператора в очереди (QueuePause)"] : []),
+    "; system и command не нужны: сервис не перезагружает Asterisk, не выполняет команды CLI",
+    "; и отправляет звонок в контекст диалплана, а не в приложение",
+    `write = ${write}`,
+  ].join("\n");
+  return {
+    id: "manager-conf",
+    title: "manager.conf: пользователь AMI",
+    language: "ini",
+    description:
+      `Пользователь AMI «${ctx.amiLogin}» с минимальными правами: вход только с адреса сервиса, ` +
+      "чтение событий вызовов и запуск звонков из CRM. Права all не выдавайте. " +
+      "После правки выполните в консоли Asterisk: manager reload.",
+    code,
+  };
+}
+
+export function httpConf(ctx: SnippetContext): Snippet | null {
+  if (ctx.amiTransport !== "HTTP") return null;
+  const firewallIp = ctx.serviceIp ?? PLACEHOLDER_IP;
+  const code = [
+    "; /etc/asterisk/http.conf",
+    "[general]",
+    "enabled = yes",
+    `bindaddr = 0.0.0.0 ; откройте порт 8088 в файрволе только для адреса сервиса (${firewallIp})`,
+    "bindport = 8088",
+    "prefix = asterisk ; AMI будет доступен по адресу /asterisk/rawman",
+  ].join("\n");
+  return {
+    id: "http-conf",
+    title: "http.conf: AMI по HTTP",
+    language: "ini",
+    description:
+      "Встроенный HTTP-сервер Asterisk публикует AMI на порту 8088; нужен и webenabled = yes в manager.conf. " +
+      "Статические файлы (enablestatic) сервису не нужны. После правки выполните module reload http " +
+      "и проверьте командой http show status: в списке должен быть /asterisk/rawman.",
+    code,
+  };
+}

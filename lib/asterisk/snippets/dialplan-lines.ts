@@ -1,0 +1,79 @@
+import type { SnippetContext } from "./types";
+
+/** What differs between the Asterisk 16–20 (Macro) and the 21+ (Gosub) dialplans. */
+export interface Flavour {
+  id: "legacy" | "modern";
+  /** Application call that starts the recording unless it already runs. */
+  recordCall: string;
+  /** Application call that reports an incoming call; codes is a dialplan expression, empty for «everyone». */
+  startInCall(codes: string): string;
+  /** Dial string of an internal phone. */
+  phone(extension: string): string;
+  /** Dial string of an outside number through the trunk. */
+  trunk(number: string): string;
+  /** Dialplan expression reading a field of the /api/manager JSON answer held in C_RESULT. */
+  json(field: "callerId" | "phone"): string;
+  jsonNote: string;
+  channelNote: string;
+}
+
+/** `${URIENCODE(${expr})}`: channel data goes into a URL only encoded. */
+function encoded(expr: string): string {
+  return "${URIENCODE(${" + expr + "})}";
+}
+
+export function lookupUrl(ctx: SnippetContext, type: "json" | "text"): string {
+  return `${ctx.serviceUrl}/api/manager?clientId=${ctx.clientId}&type=${type}&phone=${encoded("CALLERID(num)")}`;
+}
+
+export function eventUrl(ctx: SnippetContext, type: "in" | "out", phone: string, code: string): string {
+  return `${ctx.serviceUrl}/api/event?clientId=${ctx.clientId}&type=${type}&uniqueid=\${UNIQUEID}&phone=${encoded(phone)}&code=${encoded(code)}`;
+}
+
+/** A CURL request into `variable`, with time limits so the caller never waits on the service for more than ~2 s. */
+export function curlInto(variable: string, url: string): string[] {
+  return [
+    "same => n,Set(CURLOPT(conntimeout)=1)",
+    "same => n,Set(CURLOPT(httptimeout)=2) ; звонящий ждёт ответа сервиса не дольше 2 секунд",
+    `same => n,Set(${variable}=\${CURL(${url})})`,
+  ];
+}
+
+interface HangupArgs {
+  phone: string;
+  extension: string;
+  direction: "in" | "out";
+  status: string;
+  seconds: string;
+}
+
+/** event.sh arguments: recording, uniqueid, phone, extension, date, direction, status, talk seconds. */
+export function eventAgi(args: HangupArgs): string {
+  return [
+    "AGI(event.sh",
+    "${MIXMONITOR_FILENAME}",
+    "${UNIQUEID}",
+    args.phone,
+    args.extension,
+    "${STRFTIME(${EPOCH},,%Y-%m-%d %H:%M:%S)}",
+    args.direction,
+    args.status,
+    `${args.seconds})`,
+  ].join(",");
+}
+
+/** Start MixMonitor unless a recording already runs (the call may pass several contexts); jumps to label "done". */
+export const RECORD_ONCE = [
+  'exten => s,1,GotoIf($["${MIXMONITOR_FILENAME}" != ""]?done) ; запись уже идёт',
+  "same => n,MixMonitor(${STRFTIME(${EPOCH},,%Y-%m-%d)}/${UNIQUEID}.wav,b) ; /var/spool/asterisk/monitor/<дата>/<uniqueid>.wav",
+];
+
+export function sections(...contexts: string[][]): string {
+  return contexts.map((lines) => lines.join("\n")).join("\n\n");
+}
+
+export const HANGUP_NOTE =
+  "Рекомендуемый порядок аргументов event.sh: запись, uniqueid, телефон клиента, внутренний номер, дата, направление, " +
+  "статус, секунды разговора (в примерах исходной инструкции не хватало знаков $, а телефон и внутренний номер были переставлены). " +
+  "AGI работает и в экстеншене h; DeadAGI устарел с Asterisk 15 и удалён в 23. " +
+  "Скрипт event.sh положите в /var/lib/asterisk/agi-bin и сделайте исполняемым.";

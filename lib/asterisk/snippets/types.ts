@@ -1,0 +1,22 @@
+/** What the «API» tab knows about the account and this deployment when it renders the snippets. */
+export interface SnippetContext {
+  /** Public address of this service, without a trailing slash, e.g. "https://bridge.example.com". */
+  serviceUrl: string;
+  /** The account's clientId (64 hex characters); goes into URLs as it is. */
+  clientId: string;
+  /** manager.conf section name, i.e. the AMI username (default "asterisk"). */
+  amiLogin: string;
+  /** Address the bridge connects to Asterisk from; a documentation placeholder is used when absent. */
+  serviceIp?: string;
+  amiTransport: "HTTP" | "TCP";
+  /** The AMI user also pauses queue members (QueuePause), which needs write class "agent". */
+  queuePause?: boolean;
+}
+
+export interface Snippet {
+  id: string;
+  title: string;
+  language: "ini" | "asterisk" | "bash";
+  description: string;
+  code: string;
+}
