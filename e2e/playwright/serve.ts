@@ -12,6 +12,8 @@ const env: NodeJS.ProcessEnv = {
   ALLOW_PRIVATE_NETWORKS: "true",
   MARKETPLACE_SECRET: process.env.MARKETPLACE_SECRET ?? "e2e-marketplace-secret-0123456789",
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  CRM_TIMEOUT_MS: "2000",
+  AMI_TIMEOUT_MS: "2000",
 };
 
 if (process.env.DATABASE_URL) {

@@ -58,21 +58,19 @@ export async function saveAsteriskSettings(accountId: string, input: AsteriskSet
   if (!tested.ok) return tested;
   const data = asteriskSettingsSchema.parse(input);
   const { context, priority } = splitOutgoing(data.outgoing);
-  await db().asteriskSettings.update({
-    where: { accountId },
-    data: {
-      callerIdPrefix: data.callerIdPrefix,
-      outgoingContext: context,
-      outgoingPriority: priority,
-      managerCallerIdName: data.managerCallerIdName,
-      amiHost: data.amiHost,
-      amiPort: Number(data.amiPort),
-      amiLogin: data.amiLogin,
-      amiTransport: data.amiTransport,
-      channelTemplate: data.channelTemplate,
-      ...(data.amiSecret ? { amiSecretEnc: encryptSecret(data.amiSecret) } : {}),
-    },
-  });
+  const values = {
+    callerIdPrefix: data.callerIdPrefix,
+    outgoingContext: context,
+    outgoingPriority: priority,
+    managerCallerIdName: data.managerCallerIdName,
+    amiHost: data.amiHost,
+    amiPort: Number(data.amiPort),
+    amiLogin: data.amiLogin,
+    amiTransport: data.amiTransport,
+    channelTemplate: data.channelTemplate,
+    ...(data.amiSecret ? { amiSecretEnc: encryptSecret(data.amiSecret) } : {}),
+  };
+  await db().asteriskSettings.upsert({ where: { accountId }, create: { accountId, ...values }, update: values });
   log.info({ accountId }, "Asterisk settings saved");
   return { ok: true };
 }

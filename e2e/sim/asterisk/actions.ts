@@ -1,0 +1,224 @@
+/** Action handling shared by the TCP and HTTP transports: process_message() and the action_*() handlers. */
+import { createHash, randomInt } from "node:crypto";
+import { ChannelAllocator, originateResponseFields, parseOriginate, reportedUniqueid } from "./originate";
+import { EVENT_FLAG, getPerm, isTrue, stringsToMask } from "./permissions";
+import { type AmiMessage, ack, actionIdLine, error, eventText, getHeader, headerRecord, response } from "./protocol";
+import type { Scheduler } from "./scheduler";
+import type { QueuedEvent, Session } from "./session";
+import type { AmiUser, OriginateOutcome, RecordedAction, RecordedOriginate, SimConfig, SimMode } from "./types";
+
+export interface Reply {
+  output: string;
+  /** Asterisk ends the session after this reply (Logoff, failed Login). */
+  close: boolean;
+}
+
+type Handler = (session: Session, msg: AmiMessage) => Reply | Promise<Reply>;
+
+const reply = (output: string): Reply => ({ output, close: false });
+
+export class Manager {
+  users: AmiUser[];
+  outcome: OriginateOutcome;
+  originateDelayMs: number;
+  mode: SimMode = "normal";
+  startedAt = Date.now();
+  private readonly sessions = new Set<Session>();
+  readonly originates: RecordedOriginate[] = [];
+  readonly actions: RecordedAction[] = [];
+  private readonly channels = new ChannelAllocator();
+  private readonly handlers: ReadonlyMap<string, { authority: number; run: Handler }>;
+
+  constructor(
+    private readonly config: SimConfig,
+    readonly scheduler: Scheduler,
+    users: AmiUser[],
+    originate: { outcome: OriginateOutcome; delayMs: number },
+  ) {
+    this.users = users;
+    this.outcome = originate.outcome;
+    this.originateDelayMs = originate.delayMs;
+    this.handlers = new Map<string, { authority: number; run: Handler }>([
+      ["login", { authority: 0, run: (s, m) => this.login(s, m) }],
+      ["challenge", { authority: 0, run: (s, m) => this.challenge(s, m) }],
+      ["logoff", { authority: 0, run: (_s, m) => ({ output: response(m, "Goodbye", "Thanks for all the fish."), close: true }) }],
+      ["ping", { authority: 0, run: (_s, m) => reply(ping(m)) }],
+      ["events", { authority: 0, run: (s, m) => this.events(s, m) }],
+      ["waitevent", { authority: 0, run: (s, m) => this.waitEvent(s, m) }],
+      ["originate", { authority: EVENT_FLAG.originate, run: (s, m) => this.originate(s, m) }],
+      ["queuepause", { authority: EVENT_FLAG.agent, run: (_s, m) => reply(queuePause(m)) }],
+    ]);
+  }
+
+  attach(session: Session): void {
+    this.sessions.add(session);
+  }
+
+  detach(session: Session): void {
+    this.sessions.delete(session);
+    session.wake();
+  }
+
+  liveSessions(): Session[] {
+    for (const session of this.sessions) if (!session.isAlive()) this.detach(session);
+    return [...this.sessions];
+  }
+
+  unauthenticatedCount(): number {
+    return this.liveSessions().filter((s) => !s.authenticated).length;
+  }
+
+  broadcast(event: QueuedEvent): void {
+    if (this.mode === "hang") return;
+    for (const session of this.liveSessions()) session.deliver(event);
+  }
+
+  /** process_message(). */
+  async process(session: Session, msg: AmiMessage): Promise<Reply> {
+    const action = getHeader(msg, "Action", true);
+    const username = session.authenticated ? session.username : getHeader(msg, "Username");
+    this.actions.push({
+      at: Date.now(),
+      transport: session.transport,
+      action,
+      ...(username === "" ? {} : { username }),
+      headers: headerRecord(msg),
+    });
+    if (action === "") return reply(error(msg, "Missing action in request"));
+    const name = action.toLowerCase();
+    if (!session.authenticated && name !== "login" && name !== "logoff" && name !== "challenge") {
+      return reply(error(msg, "Permission denied"));
+    }
+    const handler = this.handlers.get(name);
+    if (handler === undefined) {
+      return reply(error(msg, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`));
+    }
+    if (handler.authority !== 0 && (session.writeperm & handler.authority) === 0) {
+      return reply(error(msg, "Permission denied"));
+    }
+    return handler.run(session, msg);
+  }
+
+  /** authenticate(): unknown user, failed ACL, bad secret or bad MD5 key all look the same. */
+  private authenticate(session: Session, msg: AmiMessage): AmiUser | undefined {
+    const username = getHeader(msg, "Username");
+    if (username === "") return undefined;
+    const user = this.users.find((u) => u.username.toLowerCase() === username.toLowerCase());
+    if (user === undefined || user.permitted === false) return undefined;
+    if (getHeader(msg, "AuthType").toLowerCase() === "md5") {
+      const key = getHeader(msg, "Key");
+      if (key === "" || session.challenge === "") return undefined;
+      return createHash("md5").update(session.challenge + user.secret).digest("hex") === key ? user : undefined;
+    }
+    return getHeader(msg, "Secret") === user.secret ? user : undefined;
+  }
+
+  private async login(session: Session, msg: AmiMessage): Promise<Reply> {
+    if (session.authenticated) return reply(ack(msg, "Already authenticated"));
+    const user = this.authenticate(session, msg);
+    if (user === undefined) {
+      await this.scheduler.sleep(this.config.loginFailDelayMs);
+      return { output: error(msg, "Authentication failed"), close: true };
+    }
+    session.username = getHeader(msg, "Username");
+    session.readperm = getPerm(user.read);
+    session.writeperm = getPerm(user.write);
+    const mask = stringsToMask(getHeader(msg, "Events"));
+    if (mask >= 0) session.sendEvents = mask;
+    session.authenticated = true;
+    let output = ack(msg, "Authentication accepted");
+    if ((session.sendEvents & EVENT_FLAG.system) !== 0 && (session.readperm & EVENT_FLAG.system) !== 0) {
+      const uptime = String(Math.floor((Date.now() - this.startedAt) / 1000));
+      output += eventText("FullyBooted", EVENT_FLAG.system, [
+        ["Uptime", uptime],
+        ["LastReload", uptime],
+        ["Status", "Fully Booted"],
+      ]);
+    }
+    return reply(output);
+  }
+
+  private challenge(session: Session, msg: AmiMessage): Reply {
+    if (getHeader(msg, "AuthType").toLowerCase() !== "md5") return reply(error(msg, "Must specify AuthType"));
+    if (session.challenge === "") session.challenge = String(randomInt(0, 2 ** 31 - 1));
+    return reply(`Response: Success\r\n${actionIdLine(msg)}Challenge: ${session.challenge}\r\n\r\n`);
+  }
+
+  private events(session: Session, msg: AmiMessage): Reply {
+    const mask = stringsToMask(getHeader(msg, "EventMask"));
+    if (mask < 0) return reply(error(msg, "Invalid event mask"));
+    session.sendEvents = mask;
+    return reply(`Response: Success\r\n${actionIdLine(msg)}Events: ${mask > 0 ? "On" : "Off"}\r\n\r\n`);
+  }
+
+  private async waitEvent(session: Session, msg: AmiMessage): Promise<Reply> {
+    let timeout = Math.max(-1, scanCInteger(getHeader(msg, "Timeout")) ?? -1);
+    const limit = session.waitLimit();
+    if (limit !== undefined) {
+      if (timeout < 0 || timeout > limit) timeout = limit;
+      if (session.sendEvents === 0) session.sendEvents = -1;
+    }
+    const token = {};
+    session.waiter = token;
+    session.wake();
+    await session.waitForEvent(timeout, this.scheduler);
+    if (session.waiter !== token) return reply("");
+    session.waiter = undefined;
+    const output = response(msg, "Success", "Waiting for Event completed.") + session.drain();
+    return reply(`${output}Event: WaitEventComplete\r\n${actionIdLine(msg)}\r\n`);
+  }
+
+  private async originate(session: Session, msg: AmiMessage): Promise<Reply> {
+    const parsed = parseOriginate(msg, session.writeperm, this.config.dialplan);
+    if ("error" in parsed) return reply(error(msg, parsed.error));
+    const { request } = parsed;
+    const outcome = this.outcome;
+    const delayMs = this.originateDelayMs;
+    const call = this.channels.allocate(request);
+    this.originates.push({
+      at: Date.now(),
+      transport: session.transport,
+      username: session.username,
+      ...(request.actionId === "" ? {} : { actionId: request.actionId }),
+      headers: headerRecord(msg),
+      variables: request.variables,
+      async: request.async,
+      outcome,
+      uniqueid: reportedUniqueid(request, outcome, call),
+    });
+    if (request.async) {
+      this.scheduler.after(delayMs, () => {
+        this.broadcast({
+          category: EVENT_FLAG.call,
+          text: eventText("OriginateResponse", EVENT_FLAG.call, originateResponseFields(request, outcome, call)),
+        });
+      });
+      return reply(ack(msg, "Originate successfully queued"));
+    }
+    await this.scheduler.sleep(delayMs);
+    return reply(outcome === "answer" ? ack(msg, "Originate successfully queued") : error(msg, "Originate failed"));
+  }
+}
+
+/** sscanf("%i"): decimal, 0x hex or 0 octal; undefined when nothing parses. */
+function scanCInteger(text: string): number | undefined {
+  const match = /^\s*([+-]?)(?:0x([0-9a-f]+)|(0[0-7]*)|([1-9]\d*))/i.exec(text);
+  if (match === null) return undefined;
+  const [, sign, hex, octal, decimal] = match;
+  const value = hex !== undefined ? Number.parseInt(hex, 16) : octal !== undefined ? Number.parseInt(octal, 8) : Number(decimal);
+  return sign === "-" ? -value : value;
+}
+
+/** action_ping(): `Timestamp` is `%ld.%06lu`. */
+function ping(msg: AmiMessage): string {
+  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const stamp = `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, "0")}`;
+  return `Response: Success\r\n${actionIdLine(msg)}Ping: Pong\r\nTimestamp: ${stamp}\r\n\r\n`;
+}
+
+/** manager_pause_queue_member(); every interface is accepted since the simulator has no queues.conf. */
+function queuePause(msg: AmiMessage): string {
+  const paused = getHeader(msg, "Paused");
+  if (getHeader(msg, "Interface") === "" || paused === "") return error(msg, "Need 'Interface' and 'Paused' parameters.");
+  return ack(msg, isTrue(paused) ? "Interface paused successfully" : "Interface unpaused successfully");
+}

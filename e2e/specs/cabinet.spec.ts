@@ -1,0 +1,197 @@
+import { expect, test, type Page } from "@playwright/test";
+import { createAsteriskSim, type AsteriskSim } from "../sim/asterisk";
+import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../sim/retailcrm";
+import { loginOk, logout, MARKETPLACE_SECRET, notice, screenshot } from "./support";
+
+let crm: RetailCrmSim;
+let asterisk: AsteriskSim;
+const amiUser = { username: "crm", secret: "s3cret", read: "call", write: "originate" };
+
+test.beforeAll(async () => {
+  crm = await createRetailCrmSim();
+  seedDemo(crm);
+  asterisk = await createAsteriskSim({ tcpPort: 0, httpPort: 0, users: [amiUser], loginFailDelayMs: 200 });
+});
+test.afterAll(async () => {
+  await crm.close();
+  await asterisk.close();
+});
+
+function row(page: Page, name: RegExp) {
+  return page.getByRole("row").filter({ hasText: name });
+}
+
+test.describe.configure({ mode: "serial" });
+
+test("«Ваши телефоны»: every CRM user, per-row save with checks, then «Сохранить настройки» pushes the codes", async ({ page }) => {
+  await loginOk(page, crm.url, DEMO.apiKey);
+  await expect(page.getByRole("row")).toHaveCount(DEMO.users.length + 1);
+  const moduleCode = [...crm.state.modules.keys()].at(-1)!;
+
+  const inna = row(page, /Соколова Инна/);
+  await inna.getByRole("textbox").fill("02");
+  await inna.getByRole("button", { name: "Сохранить" }).click();
+  await expect(inna.getByText("Сохранено")).toBeVisible();
+
+  const alexandra = row(page, /Петрова Александра/);
+  await alexandra.getByRole("textbox").fill("0a");
+  await alexandra.getByRole("button", { name: "Сохранить" }).click();
+  await expect(alexandra.getByRole("alert")).toHaveText("Только цифры, не больше 10");
+  await alexandra.getByRole("textbox").fill("02");
+  await alexandra.getByRole("button", { name: "Сохранить" }).click();
+  await expect(alexandra.getByRole("alert")).toHaveText("Этот номер уже назначен сотруднику Соколова Инна Сергеевна");
+  await alexandra.getByRole("textbox").fill("03");
+  await alexandra.getByRole("textbox").press("Enter");
+  await expect(alexandra.getByText("Сохранено")).toBeVisible();
+
+  expect(crm.state.modules.get(moduleCode)?.integrations?.telephony?.additionalCodes).toEqual([]);
+  await page.getByRole("button", { name: "Сохранить настройки" }).click();
+  await expect(notice(page).filter({ hasText: "Настройки сохранены в CRM" })).toBeVisible();
+  expect(crm.state.modules.get(moduleCode)?.integrations?.telephony?.additionalCodes).toEqual(
+    expect.arrayContaining([
+      { userId: 3, code: "02" },
+      { userId: 4, code: "03" },
+    ]),
+  );
+
+  await page.reload();
+  await expect(row(page, /Соколова Инна/).getByRole("textbox")).toHaveValue("02");
+  await screenshot(page, "tab-phones");
+});
+
+test("«Ваши телефоны» shows a CRM that is down, and the refresh button recovers", async ({ page }) => {
+  await loginOk(page, crm.url, DEMO.apiKey);
+  crm.setOutage("http502");
+  await page.getByRole("button", { name: "Обновить список" }).click();
+  await expect(notice(page)).toHaveText("CRM временно недоступна (HTTP 502): попробуйте позже");
+  crm.setOutage("none");
+  await page.getByRole("button", { name: "Обновить список" }).click();
+  await expect(notice(page)).toHaveCount(0);
+});
+
+test("«Настройки Asterisk»: defaults of the guide, saving checks AMI first, the password never comes back", async ({ page }) => {
+  await loginOk(page, crm.url, DEMO.apiKey);
+  await page.getByRole("link", { name: "Настройки Asterisk" }).click();
+  await expect(page.getByLabel("Контекст и приоритет исходящих звонков:")).toHaveValue("default,1");
+  await expect(page.getByLabel("CallerID(name) звонка менеджеру:")).toHaveValue("CRM");
+  await expect(page.getByLabel("Имя / адрес AMI сервера:")).toHaveValue("127.0.0.1");
+  await expect(page.getByLabel("Порт AMI:")).toHaveValue("8088");
+  await expect(page.getByLabel("Логин AMI:")).toHaveValue("asterisk");
+
+  await page.getByLabel("Контекст и приоритет исходящих звонков:").fill("from internal,1");
+  await page.getByRole("button", { name: "Сохранить настройки" }).click();
+  await expect(page.locator(".field-error", { hasText: "Укажите наименование контекста и приоритета через запятую: context[,priority]" })).toBeVisible();
+  await page.getByLabel("Контекст и приоритет исходящих звонков:").fill("from-internal,1");
+
+  await page.getByLabel("Порт AMI:").fill(String(asterisk.httpPort));
+  await page.getByLabel("Логин AMI:").fill(amiUser.username);
+  await page.getByLabel("Пароль AMI:").fill("wrong");
+  await page.getByRole("button", { name: "Сохранить настройки" }).click();
+  await expect(notice(page)).toContainText("Нет доступа до AMI: проверьте адрес, порт, логин или пароль");
+  await page.reload();
+  await expect(page.getByLabel("Логин AMI:")).toHaveValue("asterisk");
+
+  await page.getByLabel("Контекст и приоритет исходящих звонков:").fill("from-internal,1");
+  await page.getByLabel("Порт AMI:").fill(String(asterisk.httpPort));
+  await page.getByLabel("Логин AMI:").fill(amiUser.username);
+  await page.getByLabel("Пароль AMI:").fill(amiUser.secret);
+  await page.getByRole("button", { name: "Проверить подключение" }).click();
+  await expect(notice(page)).toHaveText("Подключение к AMI работает");
+  await page.getByRole("button", { name: "Сохранить настройки" }).click();
+  await expect(notice(page)).toHaveText("Настройки сохранены: доступ к AMI проверен");
+
+  await page.reload();
+  await expect(page.getByLabel("Логин AMI:")).toHaveValue(amiUser.username);
+  await expect(page.getByLabel("Пароль AMI:")).toHaveValue("");
+  expect(await page.content()).not.toContain(amiUser.secret);
+
+  await page.getByLabel("Способ подключения к AMI:").selectOption("TCP");
+  await page.getByLabel("Порт AMI:").fill(String(asterisk.tcpPort));
+  await page.getByRole("button", { name: "Сохранить настройки" }).click();
+  await expect(notice(page)).toHaveText("Настройки сохранены: доступ к AMI проверен");
+  expect(asterisk.actions.filter((a) => a.transport === "tcp").map((a) => a.action.toLowerCase())).toEqual(expect.arrayContaining(["login", "ping", "logoff"]));
+  await screenshot(page, "tab-asterisk");
+});
+
+test("«API»: the clientId with copy and rotation, and snippets made for this account", async ({ page, context }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await loginOk(page, crm.url, DEMO.apiKey);
+  await page.getByRole("link", { name: "API" }).click();
+  const field = page.getByLabel("Параметр clientId:");
+  const before = await field.inputValue();
+  expect(before).toMatch(/^[0-9a-f]{64}$/);
+  await expect(page.locator("pre").filter({ hasText: `clientId=${before}` }).first()).toBeVisible();
+
+  await page.getByRole("button", { name: "Копировать clientId" }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(before);
+
+  await page.getByRole("button", { name: "Заменить clientId" }).click();
+  await page.getByRole("button", { name: "Отмена" }).click();
+  await expect(field).toHaveValue(before);
+  await page.getByRole("button", { name: "Заменить clientId" }).click();
+  await page.getByRole("button", { name: "Да, заменить" }).click();
+  await expect(notice(page).filter({ hasText: "clientId заменён" })).toBeVisible();
+  await expect(field).not.toHaveValue(before);
+  const after = await field.inputValue();
+  const moduleCode = [...crm.state.modules.keys()].at(-1)!;
+  expect(crm.state.modules.get(moduleCode)?.clientId).toBe(after);
+
+  const old = await crm.openAccountUrl({ clientId: before, moduleCode });
+  expect(old.status).toBe(303);
+  await screenshot(page, "tab-api");
+});
+
+test("accountUrl from the CRM opens the cabinet of that account; an unknown clientId gets the login page", async ({ page, baseURL }) => {
+  await loginOk(page, crm.url, DEMO.apiKey);
+  await page.getByRole("link", { name: "API" }).click();
+  const clientId = await page.getByLabel("Параметр clientId:").inputValue();
+  await logout(page);
+
+  await page.setContent(`<form method="post" action="${baseURL}/account"><input name="clientId" value="${clientId}"><button>go</button></form>`);
+  await page.getByRole("button", { name: "go" }).click();
+  await expect(page).toHaveURL(/\/cabinet\/phones$/);
+  await expect(page.getByText(`${crm.url}/`)).toBeVisible();
+
+  await logout(page);
+  await page.goto(`/account?clientId=${"0".repeat(64)}`);
+  await expect(page).toHaveURL(/\/login\?error=unknown-client$/);
+  await expect(notice(page)).toHaveText("Модуль с таким clientId не найден: войдите по адресу CRM и API ключу");
+});
+
+test("marketplace «Подключить» registers the account and «Перейти в личный кабинет» opens it", async ({ page, baseURL }) => {
+  const shop = await createRetailCrmSim();
+  seedDemo(shop);
+  try {
+    const result = await shop.simpleConnect({ configUrl: `${baseURL}/api/crm/config`, secret: MARKETPLACE_SECRET, apiKey: DEMO.apiKey, systemUrl: shop.url });
+    expect(result.register?.json).toEqual({ success: true, accountUrl: `${baseURL}/account` });
+    const [moduleCode, module] = [...shop.state.modules.entries()][0]!;
+    await page.goto(`/account?clientId=${module.clientId}`);
+    await expect(page).toHaveURL(/\/cabinet\/phones$/);
+    await expect(page.getByText(`${shop.url}/`)).toBeVisible();
+    await expect(page.getByRole("row")).toHaveCount(DEMO.users.length + 1);
+
+    await shop.fireActivity({ active: false, freeze: false, moduleCode });
+    await page.reload();
+    await expect(notice(page).filter({ hasText: "Модуль отключён в retailCRM" })).toBeVisible();
+  } finally {
+    await shop.close();
+  }
+});
+
+test("a signed-in admin sees only their own account's data", async ({ page }) => {
+  const other = await createRetailCrmSim();
+  seedDemo(other);
+  other.seedUsers([{ id: 777, firstName: "Чужой", lastName: "Сотрудник", email: "alien@x.ru", active: true, status: "free", online: true, isManager: true, isAdmin: false }]);
+  try {
+    await loginOk(page, other.url, DEMO.apiKey);
+    await expect(row(page, /Сотрудник Чужой/)).toHaveCount(1);
+    await logout(page);
+    await loginOk(page, crm.url, DEMO.apiKey);
+    await expect(page.getByRole("row").first()).toBeVisible();
+    await expect(row(page, /Сотрудник Чужой/)).toHaveCount(0);
+    const phones = (await (await page.request.get("/api/cabinet/phones")).json()) as { phones: { crmUserId: number }[] };
+    expect(phones.phones.some((p) => p.crmUserId === 777)).toBe(false);
+  } finally {
+    await other.close();
+  }
+});

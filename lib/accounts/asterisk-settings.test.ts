@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
+import { createTestAccount } from "@/e2e/setup/factories";
+import { decryptSecret } from "@/lib/crypto/secrets";
+import { db } from "@/lib/db/client";
+import type { AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
+import { loadAsteriskSettings, saveAsteriskSettings, testAmi } from "./asterisk-settings";
+
+let sim: AsteriskSim;
+const user = { username: "crm", secret: "s3cret", read: "call", write: "originate" };
+
+beforeAll(async () => {
+  sim = await createAsteriskSim({ tcpPort: 0, httpPort: 0, loginFailDelayMs: 100, users: [user] });
+});
+afterAll(() => sim.close());
+
+function form(over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput {
+  return {
+    callerIdPrefix: "Shop",
+    outgoing: "from-internal,2",
+    managerCallerIdName: "CRM",
+    amiHost: "127.0.0.1",
+    amiPort: String(sim.httpPort),
+    amiLogin: user.username,
+    amiSecret: user.secret,
+    amiTransport: "HTTP",
+    channelTemplate: "PJSIP/{code}",
+    ...over,
+  };
+}
+
+describe("«Настройки Asterisk»", () => {
+  it("shows the guide's defaults and never the password", async () => {
+    const account = await createTestAccount();
+    const { form: shown, hasSecret } = await loadAsteriskSettings(account.id);
+    expect(shown).toEqual({
+      callerIdPrefix: "",
+      outgoing: "default,1",
+      managerCallerIdName: "CRM",
+      amiHost: "127.0.0.1",
+      amiPort: "8088",
+      amiLogin: "asterisk",
+      amiSecret: "",
+      amiTransport: "HTTP",
+      channelTemplate: "SIP",
+    });
+    expect(hasSecret).toBe(false);
+  });
+
+  it("saves nothing when AMI refuses the login", async () => {
+    const account = await createTestAccount();
+    const outcome = await saveAsteriskSettings(account.id, form({ amiSecret: "wrong" }));
+    expect(outcome).toEqual({ ok: false, error: expect.stringMatching(/^Нет доступа до AMI: проверьте адрес, порт, логин или пароль/) });
+    expect((await loadAsteriskSettings(account.id)).form.amiLogin).toBe("asterisk");
+  });
+
+  it("saves after a successful check, encrypts the password and keeps it when the field is left empty", async () => {
+    const account = await createTestAccount();
+    expect(await saveAsteriskSettings(account.id, form())).toEqual({ ok: true });
+    const stored = await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: account.id } });
+    expect(stored).toMatchObject({ outgoingContext: "from-internal", outgoingPriority: "2", callerIdPrefix: "Shop", channelTemplate: "PJSIP/{code}" });
+    expect(stored.amiSecretEnc).not.toContain(user.secret);
+    expect(decryptSecret(stored.amiSecretEnc!)).toBe(user.secret);
+
+    expect(await saveAsteriskSettings(account.id, form({ amiSecret: "", amiTransport: "TCP", amiPort: String(sim.tcpPort) }))).toEqual({ ok: true });
+    const again = await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: account.id } });
+    expect(decryptSecret(again.amiSecretEnc!)).toBe(user.secret);
+    expect(again.amiTransport).toBe("TCP");
+    expect((await loadAsteriskSettings(account.id)).hasSecret).toBe(true);
+  });
+
+  it("asks for a password when none is stored, and checks every field", async () => {
+    const account = await createTestAccount();
+    expect(await testAmi(account.id, form({ amiSecret: "" }))).toMatchObject({ ok: false, fieldErrors: { amiSecret: "Укажите пароль пользователя AMI" } });
+    const bad = await testAmi(account.id, form({ outgoing: "a b", amiPort: "70000", amiHost: "http://pbx", channelTemplate: "PJSIP/101", callerIdPrefix: 'a"b' }));
+    expect(bad).toMatchObject({
+      ok: false,
+      fieldErrors: {
+        outgoing: "Укажите наименование контекста и приоритета через запятую: context[,priority]",
+        amiPort: "Порт — число от 1 до 65535",
+        amiHost: "Укажите имя или ip-адрес сервера, без http:// и порта",
+        channelTemplate: expect.stringContaining("{code}"),
+        callerIdPrefix: "Без кавычек, запятых и обратной косой черты",
+      },
+    });
+  });
+});
