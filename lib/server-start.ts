@@ -1,8 +1,9 @@
 import { applyMigrations } from "@/lib/db/migrate";
+import { installQueue, startDeliveryWorker } from "@/lib/delivery/worker";
 import { ConfigError, env } from "@/lib/env";
 import { log } from "@/lib/log";
 
-/** Runs once when the Next.js server boots: validate the configuration, bring the schema up to date. */
+/** Runs once when the Next.js server boots: validate the configuration, bring the schema up to date, start delivering. */
 export async function startServer(): Promise<void> {
   try {
     env();
@@ -10,6 +11,9 @@ export async function startServer(): Promise<void> {
     if (!url) throw new ConfigError(["DATABASE_URL is required but not set (npm start provides an embedded database)"]);
     const applied = await applyMigrations(url);
     log.info({ applied }, applied.length ? "database migrations applied" : "database schema is up to date");
+    await installQueue(url);
+    await startDeliveryWorker(url);
+    log.info("delivery worker started");
   } catch (error) {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
     else log.fatal({ err: error }, "start-up failed");

@@ -4,6 +4,7 @@
 import type { TestProject } from "vitest/node";
 import { startEmbeddedDatabase } from "../../lib/db/embedded";
 import { applyMigrations } from "../../lib/db/migrate";
+import { installQueue } from "../../lib/delivery/worker";
 import { createDatabase, dropDatabase, uniqueName, withAdmin } from "./databases";
 
 declare module "vitest" {
@@ -25,7 +26,9 @@ export default async function setup(project: TestProject) {
   for (const { datname } of leftovers.rows) await dropDatabase(serverUrl, datname);
 
   const template = uniqueName("bridge_tpl");
-  await applyMigrations(await createDatabase(serverUrl, template));
+  const templateUrl = await createDatabase(serverUrl, template);
+  await applyMigrations(templateUrl);
+  await installQueue(templateUrl);
   project.provide("dbServerUrl", serverUrl);
   project.provide("dbTemplate", template);
 

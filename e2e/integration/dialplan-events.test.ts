@@ -1,0 +1,137 @@
+// /api/event end to end: the dialplan's requests over HTTP, stored, then delivered to the
+// retailCRM simulator by the real queue worker.
+import type { Runner } from "graphile-worker";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { serveRoutes } from "@/e2e/setup/route-server";
+import * as eventRoute from "@/app/api/event/route";
+import { connectAccount } from "@/lib/accounts/connect";
+import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
+import { db } from "@/lib/db/client";
+import { startDeliveryWorker } from "@/lib/delivery/worker";
+
+let crm: RetailCrmSim;
+let app: Awaited<ReturnType<typeof serveRoutes>>;
+let worker: Runner;
+let clientId: string;
+let accountId: string;
+
+async function event(params: Record<string, string>, method: "GET" | "POST" = "GET") {
+  const query = new URLSearchParams({ clientId, ...params });
+  const response =
+    method === "GET" ? await fetch(`${app.url}/api/event?${query}`) : await fetch(`${app.url}/api/event`, { method: "POST", body: query });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+function crmCalls(uniqueid: string) {
+  const events = crm.state.callEvents.filter((e) => e.event.callExternalId === uniqueid).map((e) => e.event);
+  const uploads = crm.state.calls.filter((c) => c.call.externalId === uniqueid).map((c) => c.call);
+  return { events, uploads };
+}
+
+async function until<T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+beforeAll(async () => {
+  crm = await createRetailCrmSim();
+  seedDemo(crm);
+  const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
+  clientId = account.clientId;
+  accountId = account.id;
+  await refreshUsers(account.id);
+  await saveExtension(account.id, 3, "101");
+  await saveExtension(account.id, 4, "102");
+  await pushExtensions(account.id);
+  app = await serveRoutes({ "/api/event": eventRoute });
+  worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100, concurrency: 4 });
+});
+afterAll(async () => {
+  await worker.stop();
+  await app.close();
+  await crm.close();
+});
+
+describe("/api/event", () => {
+  it("turns in + hangup into call events and one uploaded call, in order, exactly once", async () => {
+    expect(await event({ type: "in", uniqueid: "1717171717.1", phone: "+79001234567", code: "101,102" })).toEqual({ status: 200, body: { success: true, duplicate: false } });
+    const hangup = { type: "hangup", uniqueid: "1717171717.1", phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", DATE: "2026-11-23 12:00:00", hold: "7", duration: "65", path: "https://pbx.example/rec/1.wav" };
+    expect((await event(hangup, "POST")).body).toEqual({ success: true, duplicate: false });
+    expect((await event(hangup)).body).toEqual({ success: true, duplicate: true });
+
+    const { events, uploads } = await until(() => crmCalls("1717171717.1"), (c) => c.uploads.length === 1);
+    expect(events).toEqual([
+      { phone: "+79001234567", type: "in", codes: ["101", "102"], callExternalId: "1717171717.1" },
+      { phone: "+79001234567", type: "hangup", codes: ["101"], callExternalId: "1717171717.1", hangupStatus: "answered" },
+    ]);
+    expect(uploads).toEqual([
+      { date: "2026-11-23 12:00:00", type: "in", phone: "+79001234567", code: "101", result: "answered", duration: 65, durationWaiting: 7, externalId: "1717171717.1", recordUrl: "https://pbx.example/rec/1.wav" },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(crmCalls("1717171717.1").events).toHaveLength(2);
+  });
+
+  it("shows the popup to every mapped manager when code is empty", async () => {
+    await event({ type: "in", uniqueid: "1717171717.2", phone: "89001234568", code: "" });
+    const { events } = await until(() => crmCalls("1717171717.2"), (c) => c.events.length === 1);
+    expect(events[0]?.codes).toEqual(["101", "102"]);
+  });
+
+  it("makes a correct CRM call out of a hangup that arrives alone, with the two spellings of no answer", async () => {
+    await event({ type: "hangup", uniqueid: "1717171717.3", phone: "89001234568", code: "102", status: "NO ANSWER", direct: "out", date: "2026-11-23 12:05:00", hold: "20", duration: "0" });
+    const { events, uploads } = await until(() => crmCalls("1717171717.3"), (c) => c.uploads.length === 1);
+    expect(events).toEqual([{ phone: "89001234568", type: "hangup", codes: ["102"], callExternalId: "1717171717.3", hangupStatus: "no answered" }]);
+    expect(uploads[0]).toMatchObject({ type: "out", result: "no answer", durationWaiting: 20, duration: 0 });
+  });
+
+  it("marks a request the CRM refuses as failed with its errorMsg and goes on with the next", async () => {
+    crm.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/call/event", body: { success: false, errorMsg: "Errors in the entity format" } });
+    await event({ type: "hangup", uniqueid: "1717171717.4", phone: "89001234568", code: "102", status: "BUSY", direct: "in", date: "2026-11-23 12:10:00" });
+    const { uploads } = await until(() => crmCalls("1717171717.4"), (c) => c.uploads.length === 1);
+    expect(uploads[0]?.result).toBe("busy");
+    const deliveries = await db().delivery.findMany({ where: { accountId, call: { uniqueid: "1717171717.4" } }, orderBy: { id: "asc" } });
+    expect(deliveries.map((d) => [d.kind, d.state, d.lastError])).toEqual([
+      ["CALL_EVENT", "FAILED", "Errors in the entity format"],
+      ["CALLS_UPLOAD", "SENT", null],
+    ]);
+  });
+
+  it("keeps events while the CRM is down and delivers them once it is back, in order", async () => {
+    crm.setOutage("reset");
+    await event({ type: "in", uniqueid: "1717171717.5", phone: "+79001234567", code: "101" });
+    await event({ type: "hangup", uniqueid: "1717171717.5", phone: "+79001234567", code: "101", status: "ANSWERED", direct: "in", date: "2026-11-23 12:20:00", duration: "30" });
+    await until(() => db().deliveryAttempt.count({ where: { delivery: { call: { uniqueid: "1717171717.5" } } } }), (n) => n >= 1);
+    expect(crmCalls("1717171717.5").events).toHaveLength(0);
+    crm.setOutage("none");
+    const { events, uploads } = await until(() => crmCalls("1717171717.5"), (c) => c.uploads.length === 1, 30_000);
+    expect(events.map((e) => e.type)).toEqual(["in", "hangup"]);
+    expect(uploads).toHaveLength(1);
+  }, 40_000);
+
+  it("answers bad input precisely and stores nothing", async () => {
+    const before = await db().callEvent.count();
+    expect(await event({ type: "ring", uniqueid: "1.1", phone: "1" })).toEqual({ status: 400, body: { success: false, errorMsg: "parameter type must be one of in, out, hangup, upload" } });
+    expect(await event({ type: "in", phone: "1" })).toEqual({ status: 400, body: { success: false, errorMsg: "parameter uniqueid is required" } });
+    expect(await event({ type: "in", uniqueid: "1.2" })).toEqual({ status: 400, body: { success: false, errorMsg: "parameter phone is required for type=in" } });
+    expect(await event({ type: "out", uniqueid: "1.3", phone: "1", code: "101,102" })).toEqual({ status: 400, body: { success: false, errorMsg: "parameter code must be a single extension for type=out" } });
+    expect((await event({ type: "hangup", uniqueid: "1.4", phone: "1", date: "yesterday" })).status).toBe(400);
+    expect((await event({ type: "hangup", uniqueid: "1.4'; DROP TABLE calls;--", phone: "1" })).status).toBe(400);
+    expect(await db().callEvent.count()).toBe(before);
+  });
+
+  it("refuses an unknown clientId (401) and a module switched off in the CRM (403)", async () => {
+    const unknown = await fetch(`${app.url}/api/event?${new URLSearchParams({ clientId: "f".repeat(64), type: "in", uniqueid: "1.5", phone: "1" })}`);
+    expect(unknown.status).toBe(401);
+    await db().account.update({ where: { id: accountId }, data: { active: false } });
+    try {
+      expect(await event({ type: "in", uniqueid: "1.6", phone: "1" })).toEqual({ status: 403, body: { success: false, errorMsg: "модуль отключён в retailCRM" } });
+    } finally {
+      await db().account.update({ where: { id: accountId }, data: { active: true } });
+    }
+  });
+});

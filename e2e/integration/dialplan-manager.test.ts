@@ -1,0 +1,118 @@
+// /api/manager over HTTP against the retailCRM simulator: answers, formats, budget, failures.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { serveRoutes } from "@/e2e/setup/route-server";
+import * as managerRoute from "@/app/api/manager/route";
+import { connectAccount } from "@/lib/accounts/connect";
+import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
+import { db } from "@/lib/db/client";
+import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
+
+let crm: RetailCrmSim;
+let app: Awaited<ReturnType<typeof serveRoutes>>;
+let clientId: string;
+let accountId: string;
+
+async function ask(params: Record<string, string>) {
+  const started = Date.now();
+  const response = await fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId, ...params })}`);
+  return { status: response.status, body: await response.text(), ms: Date.now() - started, type: response.headers.get("content-type") };
+}
+
+beforeAll(async () => {
+  crm = await createRetailCrmSim();
+  seedDemo(crm);
+  const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
+  clientId = account.clientId;
+  accountId = account.id;
+  await refreshUsers(account.id);
+  await saveExtension(account.id, 3, "101");
+  await saveExtension(account.id, 5, "104");
+  await pushExtensions(account.id);
+  app = await serveRoutes({ "/api/manager": managerRoute });
+});
+afterAll(async () => {
+  await app.close();
+  await crm.close();
+});
+beforeEach(async () => {
+  clearCallerCache();
+  crm.setLatency(0);
+  crm.setOutage("none");
+  await db().asteriskSettings.update({ where: { accountId }, data: { callerIdPrefix: "", transliterateNames: false, lookupBudgetMs: 1_500 } });
+});
+
+describe("/api/manager", () => {
+  it("answers the customer's name and the responsible manager's extension, json and text", async () => {
+    expect(await ask({ phone: "+7 (900) 123-45-67", type: "json" })).toMatchObject({ status: 200, body: '{"result":{"callerId":"Иван Иванов","phone":"101"}}' });
+    expect(await ask({ phone: "89001234567", type: "text" })).toMatchObject({ status: 200, body: "Иван Иванов,101", type: "text/plain; charset=utf-8" });
+  });
+
+  it("treats +7, 8 and 7 forms of a number as the same caller, asking the CRM once", async () => {
+    crm.clearRequests();
+    for (const phone of ["+79001234567", "89001234567", "79001234567", "8 (900) 123-45-67"]) {
+      expect((await ask({ phone, type: "text" })).body).toBe("Иван Иванов,101");
+    }
+    expect(crm.requests.filter((r) => r.path === "/api/v5/telephony/manager")).toHaveLength(1);
+  });
+
+  it("adds the account's prefix and transliterates when asked", async () => {
+    await db().asteriskSettings.update({ where: { accountId }, data: { callerIdPrefix: "Shop", transliterateNames: true } });
+    expect((await ask({ phone: "+79001234567", type: "text" })).body).toBe("Shop: Ivan Ivanov,101");
+  });
+
+  it("answers empty values for an unknown caller, a customer without a manager, or a manager who is offline", async () => {
+    expect(await ask({ phone: "+79990000000", type: "json" })).toMatchObject({ status: 200, body: '{"result":{"callerId":"","phone":""}}' });
+    expect((await ask({ phone: "+79164445566", type: "text" })).body).toBe("Анна Фёдорова,");
+    expect((await ask({ phone: "+79125550012", type: "text" })).body).toBe("Пётр Васильев,");
+  });
+
+  it("answers empty at the budget when the CRM is slow, and from the cache once the lookup finished", async () => {
+    await db().asteriskSettings.update({ where: { accountId }, data: { lookupBudgetMs: 300 } });
+    crm.setLatency(800);
+    const slow = await ask({ phone: "+79001234567", type: "text" });
+    expect(slow.body).toBe(",");
+    expect(slow.ms).toBeGreaterThanOrEqual(250);
+    expect(slow.ms).toBeLessThan(700);
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    const cached = await ask({ phone: "+79001234567", type: "text" });
+    expect(cached.body).toBe("Иван Иванов,101");
+    expect(cached.ms).toBeLessThan(200);
+  });
+
+  it("never answers 5xx when the CRM is down or rate-limits", async () => {
+    crm.setOutage("reset");
+    expect(await ask({ phone: "+79001234567", type: "json" })).toMatchObject({ status: 200, body: '{"result":{"callerId":"","phone":""}}' });
+    crm.setOutage("none");
+    clearCallerCache();
+    crm.failNext(1, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
+    expect(await ask({ phone: "+79001234568", type: "text" })).toMatchObject({ status: 200, body: "," });
+  });
+
+  it("refuses bad input with 400 naming the parameter, in the requested format", async () => {
+    expect(await ask({ type: "json" })).toMatchObject({ status: 400, body: '{"result":{"callerId":"","phone":""},"error":"parameter phone is required"}' });
+    expect(await ask({ phone: "1", type: "xml" })).toMatchObject({ status: 400 });
+    const text = await ask({ type: "text" });
+    expect(text.status).toBe(400);
+    expect(text.body.endsWith(",")).toBe(true);
+    expect(await ask({ phone: "x".repeat(100), type: "json" })).toMatchObject({ status: 400 });
+  });
+
+  it("refuses an unknown clientId with 401 and a switched-off module with 403", async () => {
+    const unknown = await fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId: "a".repeat(64), phone: "1", type: "json" })}`);
+    expect(unknown.status).toBe(401);
+    await db().account.update({ where: { id: accountId }, data: { freeze: true } });
+    try {
+      const off = await ask({ phone: "+79001234567", type: "json" });
+      expect(off.status).toBe(403);
+      expect(JSON.parse(off.body)).toEqual({ result: { callerId: "", phone: "" }, error: "модуль отключён в retailCRM" });
+    } finally {
+      await db().account.update({ where: { id: accountId }, data: { freeze: false } });
+    }
+  });
+
+  it("keeps every answer under 1 KB", async () => {
+    const answer = await ask({ phone: "+79001234567", type: "json" });
+    expect(Buffer.byteLength(answer.body)).toBeLessThan(1024);
+  });
+});

@@ -1,0 +1,66 @@
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from "libphonenumber-js";
+
+/** Numbers this short are internal extensions or feature codes, never a customer. */
+const SHORT_MAX_DIGITS = 6;
+const MAX_INPUT_CHARS = 256;
+const MAX_DIGITS = 20;
+
+/**
+ * The dialable part of what the PBX sent: the user part of a `sip:`/`sips:`/`tel:` URI
+ * (optionally inside `"Name" <…>`), as a leading "+" and digits. Null when anything but
+ * digits and the usual separators (spaces, dots, dashes, slashes, parentheses) is left.
+ */
+function dialString(raw: string): { international: boolean; digits: string } | null {
+  if (raw.length > MAX_INPUT_CHARS) return null;
+  let text = raw.trim();
+  const bracketed = /<([^<>]*)>/.exec(text);
+  if (bracketed) text = (bracketed[1] ?? "").trim();
+  const uri = /^(?:sips?|tel):([^@;]*)/i.exec(text);
+  if (uri) text = uri[1] ?? "";
+  if (!/^\+?[\d\s().\-/]+$/u.test(text)) return null;
+  const digits = text.replace(/\D/g, "");
+  if (text.startsWith("+")) return { international: true, digits };
+  // "00" is the international prefix of most PBX dialplans (Russia's own "810" is left to libphonenumber).
+  if (digits.startsWith("00")) return { international: true, digits: digits.slice(2) };
+  return { international: false, digits };
+}
+
+function e164Digits(phone: PhoneNumber | undefined, accept: (phone: PhoneNumber) => boolean): string | null {
+  return phone && accept(phone) ? phone.number.slice(1) : null;
+}
+
+/**
+ * A customer's number as E.164 digits without "+" ("79001234567"), or null for extensions
+ * (≤ 6 digits) and anything that isn't a phone number. Without a "+" or "00" the number is
+ * read in each of `countries` in turn (first a valid reading, then a merely possible one:
+ * PBX numbers are messy and libphonenumber's ranges lag behind), and last as an
+ * international number missing its "+".
+ */
+export function normalizePhone(raw: string, countries: string[] = ["RU"]): string | null {
+  const dial = dialString(raw);
+  if (!dial || dial.digits.length <= SHORT_MAX_DIGITS || dial.digits.length > MAX_DIGITS) return null;
+  const international = parsePhoneNumberFromString(`+${dial.digits}`);
+  if (dial.international) return e164Digits(international, (phone) => phone.isPossible());
+  const readings = countries
+    .map((country) => country.trim().toUpperCase())
+    .filter((country): country is CountryCode => isSupportedCountry(country))
+    .map((country) => parsePhoneNumberFromString(dial.digits, country));
+  for (const accept of [(phone: PhoneNumber) => phone.isValid(), (phone: PhoneNumber) => phone.isPossible()]) {
+    for (const reading of readings) {
+      const digits = e164Digits(reading, accept);
+      if (digits) return digits;
+    }
+  }
+  return e164Digits(international, (phone) => phone.isPossible());
+}
+
+/** Whether two raw numbers are the same customer number (false when either isn't one). */
+export function samePhone(a: string, b: string, countries: string[] = ["RU"]): boolean {
+  const first = normalizePhone(a, countries);
+  return first !== null && first === normalizePhone(b, countries);
+}
+
+/** The cache key for a caller's number: its normalized form, null when it isn't a customer number. */
+export function phoneLookupKey(raw: string, countries: string[] = ["RU"]): string | null {
+  return normalizePhone(raw, countries);
+}
