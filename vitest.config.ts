@@ -19,6 +19,7 @@ export default defineConfig({
       ALLOW_PRIVATE_NETWORKS: "true",
       CRM_TIMEOUT_MS: "1500",
       AMI_TIMEOUT_MS: "2500",
+      DATA_DIR: ".data/test-files",
       MARKETPLACE_SECRET: "test-marketplace-secret-0123456789",
     },
   },

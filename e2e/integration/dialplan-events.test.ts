@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import * as eventRoute from "@/app/api/event/route";
+import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
 import { connectAccount } from "@/lib/accounts/connect";
 import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
 import { db } from "@/lib/db/client";
@@ -48,7 +49,7 @@ beforeAll(async () => {
   await saveExtension(account.id, 3, "101");
   await saveExtension(account.id, 4, "102");
   await pushExtensions(account.id);
-  app = await serveRoutes({ "/api/event": eventRoute });
+  app = await serveRoutes({ "/api/event": eventRoute, "/recordings/[id]/[sig]": recordingRoute });
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100, concurrency: 4 });
 });
 afterAll(async () => {
@@ -133,5 +134,66 @@ describe("/api/event", () => {
     } finally {
       await db().account.update({ where: { id: accountId }, data: { active: true } });
     }
+  });
+});
+
+describe("/api/event type=upload and the recording link", () => {
+  function wav(seconds: number): Buffer {
+    const data = Buffer.alloc(16_000 * seconds, 1);
+    const header = Buffer.alloc(44);
+    header.write("RIFF", 0);
+    header.writeUInt32LE(36 + data.length, 4);
+    header.write("WAVEfmt ", 8);
+    header.writeUInt32LE(16, 16);
+    header.writeUInt16LE(1, 20);
+    header.writeUInt16LE(1, 22);
+    header.writeUInt32LE(8000, 24);
+    header.writeUInt32LE(16000, 28);
+    header.writeUInt16LE(2, 32);
+    header.writeUInt16LE(16, 34);
+    header.write("data", 36);
+    header.writeUInt32LE(data.length, 40);
+    return Buffer.concat([header, data]);
+  }
+
+  async function upload(uniqueid: string, body: Buffer, multipart = true) {
+    const url = `${app.url}/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid })}`;
+    const init: RequestInit = multipart
+      ? { method: "POST", body: (() => { const form = new FormData(); form.append("file", new Blob([new Uint8Array(body)]), "any-name.txt"); return form; })() }
+      : { method: "POST", body: new Uint8Array(body), headers: { "content-type": "application/octet-stream" } };
+    const response = await fetch(url, init);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it("stores a recording checked by content, links it from the CRM call, and streams it with Range", async () => {
+    const audio = wav(2);
+    const stored = await upload("1717171717.7", audio);
+    expect(stored).toMatchObject({ status: 200, body: { success: true, duplicate: false } });
+    expect((await upload("1717171717.7", audio)).body).toEqual({ success: true, duplicate: true });
+    const recording = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid: "1717171717.7" } });
+    expect(recording).toMatchObject({ contentType: "audio/wav", sizeBytes: audio.length, durationSeconds: 2 });
+
+    await event({ type: "hangup", uniqueid: "1717171717.7", phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", date: "2026-11-23 13:00:00", duration: "2" });
+    const { uploads } = await until(() => crmCalls("1717171717.7"), (c) => c.uploads.length === 1);
+    const link = String(uploads[0]?.recordUrl);
+    expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:3999/recordings/${recording.id}/[A-Za-z0-9_-]{32}$`));
+
+    const local = link.replace("http://127.0.0.1:3999", app.url);
+    const whole = await fetch(local);
+    expect(whole.status).toBe(200);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(audio)).toBe(true);
+    const part = await fetch(local, { headers: { range: "bytes=0-43" } });
+    expect([part.status, part.headers.get("content-range")]).toEqual([206, `bytes 0-43/${audio.length}`]);
+    expect(Buffer.from(await part.arrayBuffer()).equals(audio.subarray(0, 44))).toBe(true);
+    expect((await fetch(local, { headers: { range: `bytes=${audio.length + 10}-` } })).status).toBe(416);
+    expect((await fetch(local.replace(/[A-Za-z0-9_-]$/, (c) => (c === "A" ? "B" : "A")))).status).toBe(404);
+    expect((await fetch(`${app.url}/recordings/${recording.id}/${"x".repeat(32)}`)).status).toBe(404);
+  });
+
+  it("accepts a raw body and refuses empty, non-audio and oversized uploads precisely", async () => {
+    expect((await upload("1717171717.8", wav(1), false)).body).toMatchObject({ success: true, duplicate: false });
+    expect(await upload("1717171717.9", Buffer.alloc(0))).toEqual({ status: 400, body: { success: false, errorMsg: "the recording is empty" } });
+    expect(await upload("1717171717.9", Buffer.from("<?php system($_GET['c']); ?>"))).toEqual({ status: 415, body: { success: false, errorMsg: "the recording must be WAV, MP3 or OGG audio" } });
+    expect(await db().recording.count({ where: { uniqueid: "1717171717.9" } })).toBe(0);
   });
 });

@@ -13,6 +13,23 @@ async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
   return new Request(new URL(req.url ?? "/", base), { method: req.method, headers, body });
 }
 
+/** Finds the route for a path; "[name]" segments of a route match any one segment and become params. */
+function matchRoute(routes: Routes, path: string) {
+  const segments = path.split("/");
+  for (const [pattern, handlers] of Object.entries(routes)) {
+    const parts = pattern.split("/");
+    if (parts.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = parts.every((part, i) => {
+      const dynamic = /^\[(\w+)\]$/.exec(part);
+      if (dynamic) params[dynamic[1]!] = decodeURIComponent(segments[i]!);
+      return dynamic !== null || part === segments[i];
+    });
+    if (matches) return { handlers, params };
+  }
+  return undefined;
+}
+
 /**
  * Serves App Router route handlers over real HTTP so that the simulators can call them as the
  * CRM would, without building the whole app (the Playwright suite covers the built app).
@@ -21,14 +38,15 @@ export async function serveRoutes(routes: Routes): Promise<{ url: string; server
   const server = createServer((req, res) => {
     const base = `http://${req.headers.host}`;
     const path = new URL(req.url ?? "/", base).pathname;
-    const handler = routes[path]?.[req.method as "GET" | "POST"];
-    if (!handler) {
+    const match = matchRoute(routes, path);
+    const handler = match?.handlers[req.method as "GET" | "POST"];
+    if (!match || !handler) {
       res.writeHead(404).end();
       return;
     }
     void (async () => {
       try {
-        const response = await handler(await toRequest(req, base), { params: Promise.resolve({}) } as never);
+        const response = await handler(await toRequest(req, base), { params: Promise.resolve(match.params) } as never);
         res.writeHead(response.status, Object.fromEntries(response.headers));
         res.end(Buffer.from(await response.arrayBuffer()));
       } catch (error) {

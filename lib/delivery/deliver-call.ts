@@ -1,8 +1,18 @@
 import { crmClientFor } from "@/lib/accounts/crm-client";
 import { db } from "@/lib/db/client";
+import { recordingUrl } from "@/lib/dialplan/recording-upload";
 import { log } from "@/lib/log";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import { CRM_RATES, waitForSlot } from "./rate-limit";
+
+type UploadPayload = { externalId: string; recordUrl?: string } & Record<string, unknown>;
+
+/** A recording uploaded to us (type=upload) becomes the call's recordUrl unless the PBX gave its own path. */
+async function withRecordingLink(payload: UploadPayload, accountId: string, clientId: string): Promise<UploadPayload> {
+  if (payload.recordUrl) return payload;
+  const recording = await db().recording.findFirst({ where: { accountId, uniqueid: payload.externalId }, orderBy: { id: "desc" }, select: { id: true } });
+  return recording ? { ...payload, recordUrl: recordingUrl(recording.id, clientId) } : payload;
+}
 
 export class RetryLater extends Error {
   constructor(message: string) {
@@ -31,7 +41,9 @@ export async function deliverCall(callId: number): Promise<void> {
     const started = Date.now();
     try {
       const response =
-        delivery.kind === "CALLS_UPLOAD" ? await client.callsUpload([delivery.payload as object]) : await client.callEvent(delivery.payload as object);
+        delivery.kind === "CALLS_UPLOAD"
+          ? await client.callsUpload([await withRecordingLink(delivery.payload as UploadPayload, call.accountId, call.account.clientId)])
+          : await client.callEvent(delivery.payload as object);
       await db().$transaction([
         db().deliveryAttempt.create({ data: { deliveryId: delivery.id, durationMs: Date.now() - started, httpStatus: 200, response: response as object } }),
         db().delivery.update({ where: { id: delivery.id }, data: { state: "SENT", lastError: null } }),

@@ -3,20 +3,24 @@ import { log } from "@/lib/log";
 import { eventParamsFrom, eventParamsSchema } from "@/lib/validations/dialplan";
 import { EventRejected, ingestCallEvent } from "./event-ingest";
 import { dialplanGate } from "./gate";
+import { receiveRecording, UploadRejected } from "./recording-upload";
 
 /** /api/event (guide 2.2.2): store first, answer in milliseconds; the CRM is reached by the delivery worker. */
 export async function handleDialplanEvent(request: Request): Promise<Response> {
-  const parsed = eventParamsSchema.safeParse(eventParamsFrom(await requestParams(request)));
+  const isUpload = new URL(request.url).searchParams.get("type") === "upload";
+  // An upload's body is the recording itself: its parameters come from the query string only.
+  const raw = isUpload ? Object.fromEntries(new URL(request.url).searchParams) : await requestParams(request);
+  const parsed = eventParamsSchema.safeParse(eventParamsFrom(raw));
   if (!parsed.success) return jsonError(400, parsed.error.issues[0]?.message ?? "invalid parameters");
   const params = parsed.data;
   const gate = await dialplanGate(params.clientId);
   if (!gate.ok) return jsonError(gate.status, gate.message);
-  if (params.type === "upload") return jsonError(400, "type=upload needs the recording file in the request body");
   try {
+    if (params.type === "upload") return Response.json({ success: true, ...(await receiveRecording(gate.account.id, params.uniqueid, request)) });
     const { duplicate } = await ingestCallEvent(gate.account.id, { ...params, type: params.type });
     return Response.json({ success: true, duplicate });
   } catch (error) {
-    if (error instanceof EventRejected) return jsonError(400, error.message);
+    if (error instanceof EventRejected || error instanceof UploadRejected) return jsonError(error instanceof UploadRejected ? error.status : 400, error.message);
     log.error({ accountId: gate.account.id, err: error }, "storing a dialplan event failed");
     return jsonError(503, "the event could not be stored; retry");
   }

@@ -1,0 +1,27 @@
+import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { openRecording } from "@/lib/recordings/recordings";
+import { verifyRecordingSignature } from "@/lib/recordings/signed-url";
+import { recordingStorage } from "./recording-upload";
+
+const notFound = () => new Response("Not found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+
+/** Streams a recording to whoever holds its signed link (the CRM's player), with HTTP Range support. */
+export async function streamRecording(idParam: string, sig: string, rangeHeader: string | null): Promise<Response> {
+  if (!/^\d{1,10}$/.test(idParam)) return notFound();
+  const id = Number(idParam);
+  const owner = await db().recording.findUnique({ where: { id }, select: { account: { select: { clientId: true } } } });
+  if (!owner || !verifyRecordingSignature(id, sig, owner.account.clientId, env().ENCRYPTION_KEY)) return notFound();
+  const opened = await openRecording({ id, rangeHeader, storage: recordingStorage() });
+  if (opened.kind === "missing") return notFound();
+  if (opened.kind === "unsatisfiable") return new Response(null, { status: 416, headers: { "content-range": `bytes */${opened.size}` } });
+  const total = opened.recording.sizeBytes;
+  const headers: Record<string, string> = {
+    "content-type": opened.recording.contentType,
+    "accept-ranges": "bytes",
+    "content-length": String(opened.range ? opened.range.end - opened.range.start + 1 : opened.size),
+    "cache-control": "private, max-age=3600",
+  };
+  if (opened.range) headers["content-range"] = `bytes ${opened.range.start}-${opened.range.end}/${total}`;
+  return new Response(opened.stream, { status: opened.range ? 206 : 200, headers });
+}

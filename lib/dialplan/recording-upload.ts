@@ -1,0 +1,67 @@
+import path from "node:path";
+import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { storeRecording } from "@/lib/recordings/recordings";
+import { EmptyRecordingError, LocalRecordingStorage, RecordingTooLargeError, UnsupportedRecordingError, type RecordingBody } from "@/lib/recordings/storage";
+import { signRecordingPath } from "@/lib/recordings/signed-url";
+
+export function recordingStorage(): LocalRecordingStorage {
+  const config = env();
+  return new LocalRecordingStorage(config.RECORDINGS_DIR ?? path.join(config.DATA_DIR, "recordings"));
+}
+
+/** The unguessable link the CRM gets for an uploaded recording (revoked by rotating the clientId). */
+export function recordingUrl(recordingId: number, clientId: string): string {
+  return env().PUBLIC_URL + signRecordingPath(recordingId, clientId, env().ENCRYPTION_KEY);
+}
+
+export class UploadRejected extends Error {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    message: string,
+  ) {
+    super(message);
+    this.name = "UploadRejected";
+  }
+}
+
+async function uploadBody(request: Request): Promise<RecordingBody> {
+  const type = request.headers.get("content-type") ?? "";
+  if (type.includes("multipart/form-data")) {
+    const form = await request.formData();
+    const file = [...form.values()].find((v): v is File => typeof v !== "string");
+    if (!file) throw new UploadRejected(400, "type=upload needs the recording as a file field (curl -F file=@record.wav)");
+    return file.stream();
+  }
+  if (!request.body) throw new UploadRejected(400, "type=upload needs the recording in the request body");
+  return request.body;
+}
+
+/** type=upload: stores the recording for this uniqueid once (a repeated upload changes nothing). */
+export async function receiveRecording(accountId: string, uniqueid: string, request: Request): Promise<{ duplicate: boolean; recordingId?: number }> {
+  const maxBytes = env().RECORDING_MAX_BYTES;
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes + 64 * 1024) throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
+  const known = await db().callEvent.findUnique({ where: { accountId_uniqueid_type: { accountId, uniqueid, type: "UPLOAD" } } });
+  if (known) return { duplicate: true };
+
+  const storage = recordingStorage();
+  let recording;
+  try {
+    recording = await storeRecording({ accountId, uniqueid, body: await uploadBody(request), maxBytes, storage });
+  } catch (error) {
+    if (error instanceof EmptyRecordingError) throw new UploadRejected(400, "the recording is empty");
+    if (error instanceof RecordingTooLargeError) throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
+    if (error instanceof UnsupportedRecordingError) throw new UploadRejected(415, "the recording must be WAV, MP3 or OGG audio");
+    throw error;
+  }
+  const stored = await db().callEvent.createMany({
+    data: [{ accountId, uniqueid, type: "UPLOAD", payload: { recordingId: recording.id, sizeBytes: recording.sizeBytes, contentType: recording.contentType } }],
+    skipDuplicates: true,
+  });
+  if (stored.count === 0) {
+    await db().recording.delete({ where: { id: recording.id } });
+    await storage.remove(recording.storageKey);
+    return { duplicate: true };
+  }
+  return { duplicate: false, recordingId: recording.id };
+}

@@ -1,0 +1,154 @@
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ByteRange } from "./range";
+import { SNIFF_BYTES, sniffAudio, type SniffedAudio } from "./sniff";
+
+export type RecordingBody = ReadableStream<Uint8Array> | Buffer;
+export type StoredRecording = { key: string; sizeBytes: number; contentType: SniffedAudio["contentType"] };
+/** `size` is the whole file's, also when a range selected part of it. */
+export type OpenedRecording = { stream: ReadableStream<Uint8Array>; size: number };
+
+export interface RecordingStorage {
+  /** Stores an upload under a new random key; an empty, oversized or non-audio upload leaves nothing behind. */
+  put(body: RecordingBody, options: { maxBytes: number }): Promise<StoredRecording>;
+  open(key: string, range?: ByteRange): Promise<OpenedRecording>;
+  remove(key: string): Promise<void>;
+}
+
+export class RecordingTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`The recording is larger than ${maxBytes} bytes`);
+    this.name = "RecordingTooLargeError";
+  }
+}
+
+export class EmptyRecordingError extends Error {
+  constructor() {
+    super("The recording is empty");
+    this.name = "EmptyRecordingError";
+  }
+}
+
+export class UnsupportedRecordingError extends Error {
+  constructor() {
+    super("The recording is not WAV, MP3 or OGG audio");
+    this.name = "UnsupportedRecordingError";
+  }
+}
+
+export class InvalidRecordingKeyError extends Error {
+  constructor() {
+    super("Invalid recording storage key");
+    this.name = "InvalidRecordingKeyError";
+  }
+}
+
+export class RecordingNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`Recording file ${key} does not exist`);
+    this.name = "RecordingNotFoundError";
+  }
+}
+
+/** 24 random bytes in base64url and the sniffed extension: the only shape a key may have. */
+const KEY = /^[A-Za-z0-9_-]{32}\.(?:wav|mp3|ogg)$/;
+
+type UploadState = { sizeBytes: number; head: Buffer; audio: SniffedAudio | null };
+
+async function* chunksOf(body: RecordingBody): AsyncGenerator<Uint8Array> {
+  if (Buffer.isBuffer(body)) {
+    yield body;
+    return;
+  }
+  const reader = body.getReader();
+  let exhausted = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        exhausted = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    // Stops the sender when we give up early; cancel() rejects if the stream itself failed, and that error is already on its way.
+    if (!exhausted) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+async function* checkedChunks(body: RecordingBody, maxBytes: number, upload: UploadState): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunksOf(body)) {
+    upload.sizeBytes += chunk.byteLength;
+    if (upload.sizeBytes > maxBytes) throw new RecordingTooLargeError(maxBytes);
+    if (upload.head.length < SNIFF_BYTES) {
+      upload.head = Buffer.concat([upload.head, chunk.subarray(0, SNIFF_BYTES - upload.head.length)]);
+      if (upload.head.length === SNIFF_BYTES) {
+        upload.audio = sniffAudio(upload.head);
+        if (!upload.audio) throw new UnsupportedRecordingError();
+      }
+    }
+    yield chunk;
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+/**
+ * Files under `rootDir/<first 2 chars of key>/<key>`. Keys are generated here and checked against
+ * KEY before any path is built, so nothing a client sends ever reaches the file system.
+ */
+export class LocalRecordingStorage implements RecordingStorage {
+  constructor(private readonly rootDir: string) {}
+
+  private pathOf(key: string): string {
+    if (!KEY.test(key)) throw new InvalidRecordingKeyError();
+    return join(this.rootDir, key.slice(0, 2), key);
+  }
+
+  async put(body: RecordingBody, { maxBytes }: { maxBytes: number }): Promise<StoredRecording> {
+    const tmpDir = join(this.rootDir, ".tmp");
+    await mkdir(tmpDir, { recursive: true });
+    const tmpPath = join(tmpDir, randomBytes(16).toString("hex"));
+    const upload: UploadState = { sizeBytes: 0, head: Buffer.alloc(0), audio: null };
+    try {
+      await pipeline(checkedChunks(body, maxBytes, upload), createWriteStream(tmpPath, { flags: "wx" }));
+      if (upload.sizeBytes === 0) throw new EmptyRecordingError();
+      if (!upload.audio) throw new UnsupportedRecordingError();
+      const key = `${randomBytes(24).toString("base64url")}.${upload.audio.extension}`;
+      const path = this.pathOf(key);
+      await mkdir(dirname(path), { recursive: true });
+      await rename(tmpPath, path);
+      return { key, sizeBytes: upload.sizeBytes, contentType: upload.audio.contentType };
+    } catch (error) {
+      await rm(tmpPath, { force: true });
+      throw error;
+    }
+  }
+
+  async open(key: string, range?: ByteRange): Promise<OpenedRecording> {
+    const path = this.pathOf(key);
+    const handle = await open(path, "r").catch((error: unknown) => {
+      throw isNotFound(error) ? new RecordingNotFoundError(key) : error;
+    });
+    try {
+      const { size } = await handle.stat();
+      const file = handle.createReadStream({ start: range?.start, end: range?.end });
+      return { stream: Readable.toWeb(file) as ReadableStream<Uint8Array>, size };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+}
