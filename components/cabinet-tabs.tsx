@@ -7,6 +7,7 @@ const tabs = [
   { href: "/cabinet/phones", label: "Ваши телефоны" },
   { href: "/cabinet/asterisk", label: "Настройки Asterisk" },
   { href: "/cabinet/api", label: "API" },
+  { href: "/cabinet/calls", label: "Журнал звонков" },
 ];
 
 export function CabinetTabs() {

@@ -1,0 +1,71 @@
+import { expect, test } from "@playwright/test";
+import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../sim/retailcrm";
+import { loginOk, screenshot } from "./support";
+
+let crm: RetailCrmSim;
+
+test.beforeAll(async () => {
+  crm = await createRetailCrmSim();
+  seedDemo(crm);
+});
+test.afterAll(() => crm.close());
+
+function wav(seconds: number): Buffer {
+  const data = Buffer.alloc(16_000 * seconds, 3);
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write("WAVEfmt ", 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(8000, 24);
+  header.writeUInt32LE(16000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
+test("«Журнал звонков» lists calls with their CRM delivery, plays the recording and retries a refused request", async ({ page, request }) => {
+  await loginOk(page, crm.url, DEMO.apiKey);
+  await page.getByRole("link", { name: "API" }).click();
+  const clientId = await page.getByLabel("Параметр clientId:").inputValue();
+  const event = (params: Record<string, string>) => request.get(`/api/event?${new URLSearchParams({ clientId, ...params })}`);
+
+  expect((await event({ type: "in", uniqueid: "1800000000.1", phone: "+79001234567", code: "101" })).status()).toBe(200);
+  const upload = await request.post(`/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid: "1800000000.1" })}`, {
+    multipart: { file: { name: "rec.wav", mimeType: "audio/wav", buffer: wav(1) } },
+  });
+  expect(upload.status()).toBe(200);
+  await event({ type: "hangup", uniqueid: "1800000000.1", phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", date: "2026-11-23 15:00:00", hold: "5", duration: "61" });
+
+  await expect.poll(() => crm.state.calls.filter((c) => c.call.externalId === "1800000000.1").length, { timeout: 20_000 }).toBe(1);
+  crm.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/calls/upload", body: { success: false, errorMsg: "Errors in the entity format" } });
+  await event({ type: "hangup", uniqueid: "1800000000.2", phone: "89001234568", code: "102", status: "BUSY", direct: "out", date: "2026-11-23 15:05:00" });
+
+  await page.getByRole("link", { name: "Журнал звонков" }).click();
+  const answered = page.locator('tr[data-uniqueid="1800000000.1"]');
+  await expect(answered).toContainText("Входящий");
+  await expect(answered).toContainText("отвечен");
+  await expect(answered).toContainText("1:01");
+  await expect(answered.getByLabel("Запись звонка 1800000000.1")).toBeVisible();
+  await expect(async () => {
+    await page.reload();
+    await expect(answered.locator(".delivery-sent")).toHaveCount(3);
+  }).toPass({ timeout: 20_000 });
+
+  const refused = page.locator('tr[data-uniqueid="1800000000.2"]');
+  await expect(async () => {
+    await page.reload();
+    await expect(refused.locator(".delivery-failed")).toContainText("Errors in the entity format");
+  }).toPass({ timeout: 20_000 });
+  await screenshot(page, "tab-calls");
+  await refused.getByRole("button", { name: "Повторить" }).click();
+  await expect(async () => {
+    await page.reload();
+    await expect(refused.locator(".delivery-sent")).toHaveCount(2);
+  }).toPass({ timeout: 20_000 });
+  expect(crm.state.calls.filter((c) => c.call.externalId === "1800000000.2")).toHaveLength(1);
+});

@@ -1,0 +1,92 @@
+import { db } from "@/lib/db/client";
+import { recordingUrl } from "@/lib/dialplan/recording-upload";
+import { enqueueCallDelivery } from "@/lib/delivery/enqueue";
+
+export const PAGE_SIZE = 25;
+
+export interface JournalDelivery {
+  id: number;
+  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MODULE_EDIT";
+  label: string;
+  state: "QUEUED" | "SENT" | "FAILED";
+  lastError: string | null;
+  attempts: number;
+}
+
+export interface JournalCall {
+  id: number;
+  uniqueid: string;
+  startedAt: string | null;
+  direction: "IN" | "OUT" | null;
+  phone: string | null;
+  extension: string | null;
+  manager: string | null;
+  result: string | null;
+  waitSeconds: number | null;
+  talkSeconds: number | null;
+  recordingUrl: string | null;
+  deliveries: JournalDelivery[];
+}
+
+function deliveryLabel(kind: JournalDelivery["kind"], payload: unknown): string {
+  if (kind === "CALLS_UPLOAD") return "calls/upload";
+  if (kind === "CALL_EVENT") return `call/event ${String((payload as { type?: string }).type ?? "")}`.trim();
+  return "integration-modules/edit";
+}
+
+/** The account's calls, newest first, with what became of each CRM request. */
+export async function listCalls(accountId: string, page: number): Promise<{ calls: JournalCall[]; total: number; pages: number }> {
+  const account = await db().account.findUniqueOrThrow({ where: { id: accountId }, select: { clientId: true } });
+  const [total, calls] = await Promise.all([
+    db().call.count({ where: { accountId } }),
+    db().call.findMany({
+      where: { accountId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      skip: (page - 1) * PAGE_SIZE,
+      take: PAGE_SIZE,
+      include: {
+        deliveries: { orderBy: { id: "asc" }, include: { _count: { select: { attempts: true } } } },
+        recordings: { orderBy: { id: "desc" }, take: 1, select: { id: true } },
+      },
+    }),
+  ]);
+  const extensions = [...new Set(calls.map((c) => c.extension).filter((e): e is string => e !== null))];
+  const users = await db().crmUser.findMany({ where: { accountId, extension: { in: extensions } } });
+  const managerOf = new Map(users.map((u) => [u.extension!, [u.lastName, u.firstName].filter(Boolean).join(" ") || u.email || null]));
+  return {
+    total,
+    pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+    calls: calls.map((c) => ({
+      id: c.id,
+      uniqueid: c.uniqueid,
+      startedAt: c.startedAt?.toISOString() ?? null,
+      direction: c.direction,
+      phone: c.phone,
+      extension: c.extension,
+      manager: c.extension ? (managerOf.get(c.extension) ?? null) : null,
+      result: c.result,
+      waitSeconds: c.waitSeconds,
+      talkSeconds: c.talkSeconds,
+      recordingUrl: c.recordings[0] ? recordingUrl(c.recordings[0].id, account.clientId) : null,
+      deliveries: c.deliveries.map((d) => ({
+        id: d.id,
+        kind: d.kind,
+        label: deliveryLabel(d.kind, d.payload),
+        state: d.state,
+        lastError: d.lastError,
+        attempts: d._count.attempts,
+      })),
+    })),
+  };
+}
+
+/** «Повторить»: puts a failed CRM request of this account back in the queue. */
+export async function retryDelivery(accountId: string, deliveryId: number): Promise<boolean> {
+  return db().$transaction(async (tx) => {
+    const delivery = await tx.delivery.findFirst({ where: { id: deliveryId, accountId, state: "FAILED" } });
+    if (!delivery?.callId) return false;
+    await tx.delivery.update({ where: { id: delivery.id }, data: { state: "QUEUED" } });
+    await enqueueCallDelivery(tx, delivery.callId);
+    return true;
+  });
+}
