@@ -1,0 +1,115 @@
+// Nothing is lost: a delivery worker killed with SIGKILL mid-delivery, and a CRM that stays down
+// for an hour (time compressed by moving the queue's retry times forward).
+import { spawn } from "node:child_process";
+import type { Runner } from "graphile-worker";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { connectAccount } from "@/lib/accounts/connect";
+import { db } from "@/lib/db/client";
+import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
+import { releaseAbandonedJobs } from "@/lib/delivery/recovery";
+import { startDeliveryWorker } from "@/lib/delivery/worker";
+
+let crm: RetailCrmSim;
+let accountId: string;
+
+async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function hangups(prefix: string, count: number) {
+  for (let i = 0; i < count; i++) {
+    await ingestCallEvent(accountId, {
+      clientId: "x",
+      type: "hangup",
+      uniqueid: `${prefix}.${i}`,
+      phone: "+79001234567",
+      code: "101",
+      status: "ANSWER",
+      direct: "in",
+      date: "2026-11-23 10:00:00",
+      duration: 30,
+    });
+  }
+}
+
+const sent = (prefix: string) => db().delivery.count({ where: { accountId, state: "SENT", call: { uniqueid: { startsWith: prefix } } } });
+
+async function fastForwardRetries(): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query("UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL AND run_at > now()");
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  crm = await createRetailCrmSim();
+  seedDemo(crm);
+  accountId = (await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey })).id;
+});
+afterAll(() => crm.close());
+
+describe("durable delivery", () => {
+  it("loses nothing when the worker process is killed mid-delivery", async () => {
+    crm.setLatency(150, "/api/v5/telephony");
+    await hangups("1900000000", 15);
+    const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/worker-process.ts"], { env: process.env, stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve) => child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve()));
+    await until(() => sent("1900000000"), (n) => n >= 6);
+    const killed = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await killed;
+    const before = await sent("1900000000");
+    expect(before).toBeLessThan(30);
+
+    expect(await releaseAbandonedJobs(process.env.DATABASE_URL!, 0)).toBeGreaterThanOrEqual(0);
+    const worker: Runner = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
+    try {
+      expect(await until(() => sent("1900000000"), (n) => n === 30)).toBe(30);
+      const uploaded = new Set(crm.state.calls.map((c) => c.call.externalId).filter((id) => id?.startsWith("1900000000")));
+      expect(uploaded.size).toBe(15);
+      const hangupEvents = crm.state.callEvents.filter((e) => String(e.event.callExternalId).startsWith("1900000000"));
+      expect(hangupEvents.length).toBeGreaterThanOrEqual(15);
+      expect(hangupEvents.length).toBeLessThanOrEqual(15 + 4);
+    } finally {
+      await worker.stop();
+      crm.setLatency(0);
+    }
+  }, 90_000);
+
+  it("keeps retrying through an hour-long CRM outage and delivers everything once, in order, when it is back", async () => {
+    crm.setOutage("reset");
+    await ingestCallEvent(accountId, { clientId: "x", type: "in", uniqueid: "1900000001.1", phone: "+79001234567", code: "101" });
+    await hangups("1900000001", 3);
+    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
+    try {
+      for (let round = 0; round < 8; round++) {
+        const attempts = await db().deliveryAttempt.count({ where: { delivery: { accountId, call: { uniqueid: { startsWith: "1900000001" } } } } });
+        await until(() => db().deliveryAttempt.count({ where: { delivery: { accountId, call: { uniqueid: { startsWith: "1900000001" } } } } }), (n) => n > attempts, 10_000);
+        await fastForwardRetries();
+      }
+      expect(await sent("1900000001")).toBe(0);
+      const jobs = await db().$queryRaw<{ attempts: number }[]>`SELECT attempts FROM graphile_worker._private_jobs`;
+      expect(Math.max(...jobs.map((j) => j.attempts))).toBeGreaterThanOrEqual(8);
+
+      crm.setOutage("none");
+      await fastForwardRetries();
+      expect(await until(() => sent("1900000001"), (n) => n === 7)).toBe(7);
+      const first = crm.state.callEvents.filter((e) => e.event.callExternalId === "1900000001.1").map((e) => e.event.type);
+      expect(first).toEqual(["in", "hangup"]);
+      expect(crm.state.calls.filter((c) => String(c.call.externalId).startsWith("1900000001"))).toHaveLength(3);
+    } finally {
+      await worker.stop();
+      crm.setOutage("none");
+    }
+  }, 120_000);
+});
