@@ -113,3 +113,24 @@ describe("durable delivery", () => {
     }
   }, 120_000);
 });
+
+describe("calls/upload under backlog", () => {
+  it("sends queued uploads of many calls in batches of at most 50, each call once", async () => {
+    await hangups("1900000002", 60);
+    crm.clearRequests();
+    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100, concurrency: 2 });
+    try {
+      expect(await until(() => sent("1900000002"), (n) => n === 120, 60_000)).toBe(120);
+    } finally {
+      await worker.stop();
+    }
+    const uploads = crm.requests.filter((r) => r.path === "/api/v5/telephony/calls/upload" && r.status === 200);
+    const sizes = uploads.map((r) => (JSON.parse(r.form.calls!) as unknown[]).length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(50);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    expect(uploads.length).toBeLessThan(60);
+    const externalIds = uploads.flatMap((r) => (JSON.parse(r.form.calls!) as { externalId: string }[]).map((c) => c.externalId));
+    expect(new Set(externalIds).size).toBe(60);
+    expect(externalIds).toHaveLength(60);
+  }, 90_000);
+});

@@ -26,6 +26,39 @@ function describe(error: unknown): { httpStatus: number | null; message: string 
   return { httpStatus: null, message: error instanceof Error ? error.message : String(error) };
 }
 
+const UPLOAD_BATCH = 50;
+
+type Account = { id: string; crmUrl: string; apiKeyEnc: string; clientId: string };
+type QueuedDelivery = { id: number; kind: string; payload: unknown };
+
+/**
+ * Under a backlog, other calls' uploads that are next in their own call's order ride along
+ * (calls/upload takes up to 50). They are locked while sent, so no other worker sends them too.
+ */
+async function sendWithCompanions(client: ReturnType<typeof crmClientFor>, account: Account, delivery: QueuedDelivery, alone: boolean) {
+  return db().$transaction(
+    async (tx) => {
+      const mine = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM "deliveries" WHERE id = ${delivery.id} AND state = 'QUEUED' FOR UPDATE SKIP LOCKED`;
+      if (mine.length === 0) return 0;
+      const companions = alone
+        ? []
+        : await tx.$queryRaw<{ id: number; payload: unknown }[]>`
+            SELECT d.id, d.payload FROM "deliveries" d
+            WHERE d."accountId" = ${account.id}::uuid AND d.state = 'QUEUED' AND d.kind = 'CALLS_UPLOAD' AND d.id <> ${delivery.id}
+              AND NOT EXISTS (SELECT 1 FROM "deliveries" e WHERE e."callId" = d."callId" AND e.state = 'QUEUED' AND e.id < d.id)
+            ORDER BY d.id LIMIT ${UPLOAD_BATCH - 1} FOR UPDATE SKIP LOCKED`;
+      const batch = [delivery, ...companions];
+      const started = Date.now();
+      const response = await client.callsUpload(await Promise.all(batch.map((d) => withRecordingLink(d.payload as UploadPayload, account.id, account.clientId))));
+      const ids = batch.map((d) => d.id);
+      await tx.deliveryAttempt.createMany({ data: ids.map((deliveryId) => ({ deliveryId, durationMs: Date.now() - started, httpStatus: 200, response: response as object })) });
+      await tx.delivery.updateMany({ where: { id: { in: ids } }, data: { state: "SENT", lastError: null } });
+      return batch.length;
+    },
+    { timeout: 60_000 },
+  );
+}
+
 /**
  * Sends a call's queued CRM requests in the order they were stored. A permanent refusal (4xx)
  * marks that request failed with the CRM's errorMsg and moves on; a temporary one (503, 5xx,
@@ -37,13 +70,19 @@ export async function deliverCall(callId: number): Promise<void> {
   const client = crmClientFor(call.account);
   const deliveries = await db().delivery.findMany({ where: { callId, state: "QUEUED" }, orderBy: { id: "asc" } });
   for (const delivery of deliveries) {
+    const current = await db().delivery.findUnique({ where: { id: delivery.id }, select: { state: true } });
+    if (current?.state !== "QUEUED") continue;
     await waitForSlot(`crm:${call.accountId}:telephony`, CRM_RATES.telephony);
     const started = Date.now();
     try {
-      const response =
-        delivery.kind === "CALLS_UPLOAD"
-          ? await client.callsUpload([await withRecordingLink(delivery.payload as UploadPayload, call.accountId, call.account.clientId)])
-          : await client.callEvent(delivery.payload as object);
+      if (delivery.kind === "CALLS_UPLOAD") {
+        await sendWithCompanions(client, call.account, delivery, false).catch((error: unknown) => {
+          if (error instanceof RetailCrmError && !error.retryable) return sendWithCompanions(client, call.account, delivery, true);
+          throw error;
+        });
+        continue;
+      }
+      const response = await client.callEvent(delivery.payload as object);
       await db().$transaction([
         db().deliveryAttempt.create({ data: { deliveryId: delivery.id, durationMs: Date.now() - started, httpStatus: 200, response: response as object } }),
         db().delivery.update({ where: { id: delivery.id }, data: { state: "SENT", lastError: null } }),
