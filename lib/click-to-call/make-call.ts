@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { decryptSecret } from "@/lib/crypto/secrets";
+import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { AmiError } from "@/lib/asterisk/ami/errors";
+import { openAmi } from "@/lib/asterisk/ami/check";
+import { header } from "@/lib/asterisk/ami/message";
+import { log } from "@/lib/log";
+import { newClickId, originateAction } from "./originate";
+
+export const makeCallSchema = z.object({
+  clientId: z.string({ error: "parameter clientId is required" }).min(1, "parameter clientId is required"),
+  code: z.string({ error: "parameter code is required" }).trim().regex(/^\d{1,10}$/, "parameter code must be the manager's extension (digits)"),
+  phone: z
+    .string({ error: "parameter phone is required" })
+    .trim()
+    .min(1, "parameter phone is required")
+    .max(64, "parameter phone is too long")
+    .refine((v) => /^[+\d\s()\-.]+$/.test(v) && v.replace(/\D/g, "").length >= 2, "parameter phone must be a phone number"),
+  userId: z.string().trim().regex(/^\d{1,12}$/, "parameter userId must be a number").optional(),
+  externalPhone: z.string().trim().max(64).optional(),
+});
+
+export type MakeCallOutcome = { success: true; clickId: string } | { success: false; errorMsg: string };
+
+const AMI_FAILURES: Record<AmiError["kind"], string> = {
+  unreachable: "Не удалось позвонить: АТС недоступна",
+  "blocked-address": "Не удалось позвонить: адрес АТС во внутренней сети запрещён",
+  timeout: "Не удалось позвонить: АТС не ответила вовремя",
+  auth: "Не удалось позвонить: АТС не приняла логин или пароль AMI",
+  permission: "Не удалось позвонить: у пользователя AMI нет права originate",
+  protocol: "Не удалось позвонить: по адресу АТС не отвечает AMI",
+  closed: "Не удалось позвонить: АТС закрыла соединение",
+  refused: "Не удалось позвонить: АТС отказала в соединении",
+};
+
+/** Rings the manager's extension and dials the customer through the account's AMI. */
+export async function makeCall(accountId: string, input: z.infer<typeof makeCallSchema>): Promise<MakeCallOutcome> {
+  const user = await db().crmUser.findFirst({ where: { accountId, extension: input.code } });
+  if (!user || (input.userId !== undefined && user.crmUserId !== Number(input.userId))) {
+    return { success: false, errorMsg: `Внутренний номер ${input.code} не назначен этому сотруднику в модуле Asterisk` };
+  }
+  const settings = await db().asteriskSettings.findUnique({ where: { accountId } });
+  if (!settings?.amiSecretEnc) return { success: false, errorMsg: "Не удалось позвонить: доступ к AMI не настроен в личном кабинете модуля" };
+
+  const clickId = newClickId();
+  const action = originateAction(settings, { code: input.code, phone: input.phone, clickId });
+  let outcome: MakeCallOutcome;
+  try {
+    const ami = await openAmi(settings.amiTransport, {
+      host: settings.amiHost,
+      port: settings.amiPort,
+      username: settings.amiLogin,
+      secret: decryptSecret(settings.amiSecretEnc),
+      timeoutMs: env().AMI_TIMEOUT_MS,
+      allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
+    });
+    try {
+      const reply = await ami.send(action);
+      const message = header(reply, "Message") ?? "";
+      outcome =
+        header(reply, "Response") === "Success"
+          ? { success: true, clickId }
+          : { success: false, errorMsg: message === "Permission denied" ? AMI_FAILURES.permission : `Не удалось позвонить: АТС ответила «${message}»` };
+    } finally {
+      await ami.close();
+    }
+  } catch (error) {
+    log.warn({ accountId, err: error }, "click-to-call originate failed");
+    outcome = { success: false, errorMsg: error instanceof AmiError ? AMI_FAILURES[error.kind] : "Не удалось позвонить: внутренняя ошибка сервиса" };
+  }
+
+  await db().call.create({
+    data: {
+      accountId,
+      uniqueid: clickId,
+      direction: "OUT",
+      phone: input.phone,
+      extension: input.code,
+      startedAt: new Date(),
+      result: outcome.success ? null : "failed",
+    },
+  });
+  if (!outcome.success) log.info({ accountId, code: input.code, errorMsg: outcome.errorMsg }, "click-to-call refused");
+  return outcome;
+}
