@@ -7,6 +7,7 @@ import * as account from "@/app/account/route";
 import * as activity from "@/app/api/crm/activity/route";
 import * as config from "@/app/api/crm/config/route";
 import * as register from "@/app/api/crm/register/route";
+import * as userStatus from "@/app/api/crm/user-status/route";
 import { db } from "@/lib/db/client";
 import { isModuleEnabled } from "@/lib/accounts/lookup";
 
@@ -22,6 +23,7 @@ beforeAll(async () => {
     "/api/crm/register": register,
     "/api/crm/activity": activity,
     "/account": account,
+    "/api/crm/user-status": userStatus,
   });
   process.env.PUBLIC_URL = app.url;
 });
@@ -121,5 +123,21 @@ describe("activity callback", () => {
     expect([noActivity.status, await noActivity.json()]).toEqual([400, { success: false, errorMsg: "Parameter 'activity' is missing" }]);
     const wrongShape = await post({ clientId: "a".repeat(64), activity: '{"active":"yes"}' });
     expect(wrongShape.status).toBe(400);
+  });
+});
+
+describe("changeUserStatusUrl", () => {
+  it("stores the status the CRM reports for a manager", async () => {
+    const stored = await connected();
+    await db().crmUser.upsert({
+      where: { accountId_crmUserId: { accountId: stored.id, crmUserId: 3 } },
+      create: { accountId: stored.id, crmUserId: 3, extension: "101", status: "free" },
+      update: { status: "free" },
+    });
+    const result = await sim.fireUserStatus({ userId: 3, status: "dinner", moduleCode: stored.moduleCode });
+    expect([result.status, result.json]).toEqual([200, { success: true }]);
+    expect((await db().crmUser.findUniqueOrThrow({ where: { accountId_crmUserId: { accountId: stored.id, crmUserId: 3 } } })).status).toBe("dinner");
+    const bad = await fetch(`${app.url}/api/crm/user-status?${new URLSearchParams({ clientId: stored.clientId, userId: "3", status: "sleeping" })}`);
+    expect([bad.status, await bad.json()]).toEqual([400, { success: false, errorMsg: "parameter status must be one of free, busy, dinner, break" }]);
   });
 });

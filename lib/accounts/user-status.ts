@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { db } from "@/lib/db/client";
+import { log } from "@/lib/log";
+
+export const userStatusSchema = z.object({
+  userId: z.string({ error: "parameter userId is required" }).trim().regex(/^\d{1,12}$/, "parameter userId must be a number"),
+  status: z.enum(["free", "busy", "dinner", "break"], { error: "parameter status must be one of free, busy, dinner, break" }),
+  code: z.string().trim().max(10).optional(),
+});
+
+/** changeUserStatusUrl: the CRM reports a manager's status; «Ваши телефоны» shows it. */
+export async function applyUserStatus(accountId: string, input: z.infer<typeof userStatusSchema>): Promise<boolean> {
+  const updated = await db().crmUser.updateMany({ where: { accountId, crmUserId: Number(input.userId) }, data: { status: input.status } });
+  if (updated.count === 0) {
+    await db().crmUser.create({ data: { accountId, crmUserId: Number(input.userId), status: input.status } });
+  }
+  log.info({ accountId, userId: input.userId, status: input.status }, "manager status changed in the CRM");
+  return true;
+}
