@@ -46,7 +46,7 @@ function wav(seconds: number): Buffer {
 async function agi(args: string[], env: Record<string, string> = {}): Promise<number | null> {
   const file = path.join(dir, "event.sh");
   await writeFile(file, script);
-  const child = spawn("bash", [file, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", QUEUE_LOG: "", DEBUG_LOG: "", SOXI_PATH: "", ...env } });
+  const child = spawn("bash", [file, ...args], { env: { NODE_ENV: "test", PATH: process.env.PATH ?? "/usr/bin:/bin", QUEUE_LOG: "", DEBUG_LOG: "", SOXI_PATH: "", ...env } });
   child.stdout.resume();
   child.stdin.end(`agi_request: event.sh\nagi_uniqueid: ${args[1]}\nagi_extension: h\n\n`);
   return new Promise((resolve) => child.on("close", resolve));
