@@ -10,6 +10,7 @@ import { connectAccount } from "@/lib/accounts/connect";
 import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
+import { pcmWav } from "@/lib/recordings/test-audio";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -138,23 +139,6 @@ describe("/api/event", () => {
 });
 
 describe("/api/event type=upload and the recording link", () => {
-  function wav(seconds: number): Buffer {
-    const data = Buffer.alloc(16_000 * seconds, 1);
-    const header = Buffer.alloc(44);
-    header.write("RIFF", 0);
-    header.writeUInt32LE(36 + data.length, 4);
-    header.write("WAVEfmt ", 8);
-    header.writeUInt32LE(16, 16);
-    header.writeUInt16LE(1, 20);
-    header.writeUInt16LE(1, 22);
-    header.writeUInt32LE(8000, 24);
-    header.writeUInt32LE(16000, 28);
-    header.writeUInt16LE(2, 32);
-    header.writeUInt16LE(16, 34);
-    header.write("data", 36);
-    header.writeUInt32LE(data.length, 40);
-    return Buffer.concat([header, data]);
-  }
 
   async function upload(uniqueid: string, body: Buffer, multipart = true) {
     const url = `${app.url}/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid })}`;
@@ -166,7 +150,7 @@ describe("/api/event type=upload and the recording link", () => {
   }
 
   it("stores a recording checked by content, links it from the CRM call, and streams it with Range", async () => {
-    const audio = wav(2);
+    const audio = pcmWav(8000, 2);
     const stored = await upload("1717171717.7", audio);
     expect(stored).toMatchObject({ status: 200, body: { success: true, duplicate: false } });
     expect((await upload("1717171717.7", audio)).body).toEqual({ success: true, duplicate: true });
@@ -191,7 +175,7 @@ describe("/api/event type=upload and the recording link", () => {
   });
 
   it("accepts a raw body and refuses empty, non-audio and oversized uploads precisely", async () => {
-    expect((await upload("1717171717.8", wav(1), false)).body).toMatchObject({ success: true, duplicate: false });
+    expect((await upload("1717171717.8", pcmWav(8000, 1), false)).body).toMatchObject({ success: true, duplicate: false });
     expect(await upload("1717171717.9", Buffer.alloc(0))).toEqual({ status: 400, body: { success: false, errorMsg: "the recording is empty" } });
     expect(await upload("1717171717.9", Buffer.from("<?php system($_GET['c']); ?>"))).toEqual({ status: 415, body: { success: false, errorMsg: "the recording must be WAV, MP3 or OGG audio" } });
     expect(await db().recording.count({ where: { uniqueid: "1717171717.9" } })).toBe(0);

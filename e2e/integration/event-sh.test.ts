@@ -9,6 +9,7 @@ import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
+import { pcmWav } from "@/lib/recordings/test-audio";
 
 const PUBLIC_URL = "http://127.0.0.1:3999";
 
@@ -19,24 +20,6 @@ let accountId: string;
 let dir: string;
 let script: string;
 
-/** A finalized 8 kHz 16-bit mono WAV as MixMonitor writes it. */
-function wav(seconds: number): Buffer {
-  const data = Buffer.alloc(16_000 * seconds, 3);
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write("WAVEfmt ", 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
 
 /** Runs the downloaded script with bash: the AGI header on stdin, the dialplan's arguments, settings from the environment. */
 async function runScript(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; log: string }> {
@@ -118,7 +101,7 @@ describe("event.sh → /api/event", () => {
       ].join("\n"),
     );
     const recording = path.join(dir, `${uid}.wav`);
-    const audio = wav(2);
+    const audio = pcmWav(8000, 2);
     await writeFile(recording, audio);
 
     const run = await runScript([recording, uid, "79001234567", "", "2026-11-23 12:10:00", "in", "NO ANSWER", "143"], { QUEUE_LOG: queueLog, SEND_RECORD_TO_SERVICE: "yes" });

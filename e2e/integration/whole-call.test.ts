@@ -15,6 +15,7 @@ import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/user
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
+import { pcmWav } from "@/lib/recordings/test-audio";
 
 let crm: RetailCrmSim;
 let pbx: AsteriskSim;
@@ -25,23 +26,6 @@ let moduleCode: string;
 let dir: string;
 let script: string;
 
-function wav(seconds: number): Buffer {
-  const data = Buffer.alloc(16_000 * seconds, 5);
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write("WAVEfmt ", 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
 
 async function agi(args: string[], env: Record<string, string> = {}): Promise<number | null> {
   const file = path.join(dir, "event.sh");
@@ -116,7 +100,7 @@ describe("a whole call", () => {
     expect(inEvent.status).toBe(200);
 
     const recording = path.join(dir, `${uniqueid}.wav`);
-    await writeFile(recording, wav(3));
+    await writeFile(recording, pcmWav(8000, 3));
     expect(await agi([recording, uniqueid, "89001234567", "101", "2026-11-23 16:00:00", "in", "ANSWER", "3"], { SEND_RECORD_TO_SERVICE: "yes" })).toBe(0);
 
     const got = await settled(uniqueid, 2);
@@ -129,7 +113,7 @@ describe("a whole call", () => {
     expect(upload).toMatchObject({ date: "2026-11-23 16:00:00", type: "in", phone: "89001234567", code: "101", result: "answered", duration: 3, externalId: uniqueid });
     const audio = await fetch(String(upload!.recordUrl));
     expect(audio.status).toBe(200);
-    expect(Buffer.from(await audio.arrayBuffer()).equals(wav(3))).toBe(true);
+    expect(Buffer.from(await audio.arrayBuffer()).equals(pcmWav(8000, 3))).toBe(true);
   });
 
   it("outgoing: a click in the CRM rings the manager, then out, hangup and the call reach the CRM", async () => {

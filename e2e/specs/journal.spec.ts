@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../sim/retailcrm";
 import { loginOk, screenshot } from "./support";
+import { pcmWav } from "../../lib/recordings/test-audio";
 
 let crm: RetailCrmSim;
 
@@ -10,23 +11,6 @@ test.beforeAll(async () => {
 });
 test.afterAll(() => crm.close());
 
-function wav(seconds: number): Buffer {
-  const data = Buffer.alloc(16_000 * seconds, 3);
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write("WAVEfmt ", 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
 
 test("«Журнал звонков» lists calls with their CRM delivery, plays the recording and retries a refused request", async ({ page, request }) => {
   await loginOk(page, crm.url, DEMO.apiKey);
@@ -36,7 +20,7 @@ test("«Журнал звонков» lists calls with their CRM delivery, plays
 
   expect((await event({ type: "in", uniqueid: "1800000000.1", phone: "+79001234567", code: "101" })).status()).toBe(200);
   const upload = await request.post(`/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid: "1800000000.1" })}`, {
-    multipart: { file: { name: "rec.wav", mimeType: "audio/wav", buffer: wav(1) } },
+    multipart: { file: { name: "rec.wav", mimeType: "audio/wav", buffer: pcmWav(8000, 1) } },
   });
   expect(upload.status()).toBe(200);
   await event({ type: "hangup", uniqueid: "1800000000.1", phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", date: "2026-11-23 15:00:00", hold: "5", duration: "61" });

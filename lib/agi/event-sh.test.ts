@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_SH_TEMPLATE, renderEventSh } from "./event-sh";
+import { pcmWav } from "@/lib/recordings/test-audio";
 
 const CLIENT_ID = "0123456789abcdef".repeat(4);
 const DATE = "2026-11-23 12:00:00";
@@ -76,24 +77,6 @@ async function startStub(): Promise<Stub> {
   return stub;
 }
 
-/** A finalized 8 kHz 16-bit mono WAV as MixMonitor writes it. */
-function wav(seconds: number): Buffer {
-  const data = Buffer.alloc(16_000 * seconds, 7);
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write("WAVEfmt ", 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
 
 let stub: Stub;
 let dir: string;
@@ -301,7 +284,7 @@ describe("event.sh run by bash", () => {
   });
 
   describe("the recording", () => {
-    const audio = wav(1);
+    const audio = pcmWav(8000, 1);
     const recording = () => path.join(dir, "2026-11-23", "in-101-+79001234567 (1);type=x.wav");
     beforeAll(async () => {
       await mkdir(path.dirname(recording()), { recursive: true });
@@ -357,7 +340,7 @@ describe("event.sh run by bash", () => {
       await new Promise((resolve) => closed.close(resolve));
       const script = renderEventSh({ serviceUrl: `http://127.0.0.1:${port}`, clientId: CLIENT_ID });
       const recording = path.join(dir, "down.wav");
-      await writeFile(recording, wav(1));
+      await writeFile(recording, pcmWav(8000, 1));
       const result = await run(dialArgs({ recording }), { script, env: { SEND_RECORD_TO_SERVICE: "yes" } });
       expect(result).toMatchObject({ code: 0, stderr: "" });
       expect(result.ms).toBeLessThan(15_000);
