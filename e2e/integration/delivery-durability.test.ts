@@ -118,6 +118,8 @@ describe("calls/upload under backlog", () => {
   it("sends queued uploads of many calls in batches of at most 50, each call once", async () => {
     await hangups("1900000002", 60);
     crm.clearRequests();
+    // The CRM refuses uploads for a moment: the calls' events go out meanwhile and their uploads pile up.
+    crm.failNext(60, { status: 503, pathPrefix: "/api/v5/telephony/calls/upload", body: { success: false, errorMsg: "Rate limit exceeded" } });
     const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100, concurrency: 2 });
     try {
       expect(await until(() => sent("1900000002"), (n) => n === 120, 60_000)).toBe(120);

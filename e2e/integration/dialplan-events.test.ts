@@ -103,6 +103,20 @@ describe("/api/event", () => {
     ]);
   });
 
+  it("marks a refused upload as failed and does not send it again", async () => {
+    crm.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/calls/upload", body: { success: false, errorMsg: "Errors in the entity format" } });
+    await event({ type: "hangup", uniqueid: "1717171717.10", phone: "89001234568", code: "102", status: "BUSY", direct: "in", date: "2026-11-23 12:15:00" });
+    const states = await until(
+      () => db().delivery.findMany({ where: { accountId, call: { uniqueid: "1717171717.10" } }, orderBy: { id: "asc" } }),
+      (rows) => rows.every((d) => d.state !== "QUEUED"),
+    );
+    expect(states.map((d) => [d.kind, d.state, d.lastError])).toEqual([
+      ["CALL_EVENT", "SENT", null],
+      ["CALLS_UPLOAD", "FAILED", "Errors in the entity format"],
+    ]);
+    expect(crmCalls("1717171717.10").uploads).toHaveLength(0);
+  });
+
   it("keeps events while the CRM is down and delivers them once it is back, in order", async () => {
     crm.setOutage("reset");
     await event({ type: "in", uniqueid: "1717171717.5", phone: "+79001234567", code: "101" });

@@ -39,7 +39,7 @@ async function sendWithCompanions(client: ReturnType<typeof crmClientFor>, accou
   return db().$transaction(
     async (tx) => {
       const mine = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM "deliveries" WHERE id = ${delivery.id} AND state = 'QUEUED' FOR UPDATE SKIP LOCKED`;
-      if (mine.length === 0) return 0;
+      if (mine.length === 0) return "sent" as const;
       const companions = alone
         ? []
         : await tx.$queryRaw<{ id: number; payload: unknown }[]>`
@@ -49,11 +49,18 @@ async function sendWithCompanions(client: ReturnType<typeof crmClientFor>, accou
             ORDER BY d.id LIMIT ${UPLOAD_BATCH - 1} FOR UPDATE SKIP LOCKED`;
       const batch = [delivery, ...companions];
       const started = Date.now();
-      const response = await client.callsUpload(await Promise.all(batch.map((d) => withRecordingLink(d.payload as UploadPayload, account.id, account.clientId))));
+      let response;
+      try {
+        response = await client.callsUpload(await Promise.all(batch.map((d) => withRecordingLink(d.payload as UploadPayload, account.id, account.clientId))));
+      } catch (error) {
+        // A batch the CRM refuses as a whole is sent again without companions, so that only the bad call fails.
+        if (batch.length > 1 && error instanceof RetailCrmError && !error.retryable) return "retry-alone" as const;
+        throw error;
+      }
       const ids = batch.map((d) => d.id);
       await tx.deliveryAttempt.createMany({ data: ids.map((deliveryId) => ({ deliveryId, durationMs: Date.now() - started, httpStatus: 200, response: response as object })) });
       await tx.delivery.updateMany({ where: { id: { in: ids } }, data: { state: "SENT", lastError: null } });
-      return batch.length;
+      return "sent" as const;
     },
     { timeout: 60_000 },
   );
@@ -76,10 +83,7 @@ export async function deliverCall(callId: number): Promise<void> {
     const started = Date.now();
     try {
       if (delivery.kind === "CALLS_UPLOAD") {
-        await sendWithCompanions(client, call.account, delivery, false).catch((error: unknown) => {
-          if (error instanceof RetailCrmError && !error.retryable) return sendWithCompanions(client, call.account, delivery, true);
-          throw error;
-        });
+        if ((await sendWithCompanions(client, call.account, delivery, false)) === "retry-alone") await sendWithCompanions(client, call.account, delivery, true);
         continue;
       }
       const response = await client.callEvent(delivery.payload as object);

@@ -9,15 +9,21 @@ export const CRM_RATES = { general: 10, telephony: 40 } as const;
  * machines share the bucket, and a request that overdraws it books its own later slot.
  */
 export async function reserveSlot(key: string, ratePerSecond: number): Promise<number> {
+  return (await reserveSlotAt(key, ratePerSecond)).waitMs;
+}
+
+/** reserveSlot, also telling the database's clock (ms) at which the reservation was made. */
+export async function reserveSlotAt(key: string, ratePerSecond: number): Promise<{ waitMs: number; atMs: number }> {
   const burst = Math.max(1, ratePerSecond / 4);
-  const rows = await db().$queryRaw<{ tokens: number }[]>`
-    INSERT INTO "rate_limit_buckets" ("key", "tokens", "refreshedAt") VALUES (${key}, ${burst - 1}, now())
+  // clock_timestamp(), not now(): statements queued on the row lock must see the time they really run at.
+  const rows = await db().$queryRaw<{ tokens: number; atMs: number }[]>`
+    INSERT INTO "rate_limit_buckets" ("key", "tokens", "refreshedAt") VALUES (${key}, ${burst - 1}, clock_timestamp())
     ON CONFLICT ("key") DO UPDATE SET
-      "tokens" = LEAST(${burst}::float8, "rate_limit_buckets"."tokens" + EXTRACT(EPOCH FROM (now() - "rate_limit_buckets"."refreshedAt")) * ${ratePerSecond}::float8) - 1,
-      "refreshedAt" = now()
-    RETURNING "tokens"`;
-  const tokens = rows[0]!.tokens;
-  return tokens >= 0 ? 0 : Math.ceil((-tokens / ratePerSecond) * 1000);
+      "tokens" = LEAST(${burst}::float8, "rate_limit_buckets"."tokens" + EXTRACT(EPOCH FROM (clock_timestamp() - "rate_limit_buckets"."refreshedAt")) * ${ratePerSecond}::float8) - 1,
+      "refreshedAt" = clock_timestamp()
+    RETURNING "tokens", (EXTRACT(EPOCH FROM "refreshedAt") * 1000)::float8 AS "atMs"`;
+  const { tokens, atMs } = rows[0]!;
+  return { waitMs: tokens >= 0 ? 0 : Math.ceil((-tokens / ratePerSecond) * 1000), atMs };
 }
 
 export async function waitForSlot(key: string, ratePerSecond: number): Promise<void> {
