@@ -57,6 +57,22 @@ export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: Asteri
       <Field label="CallerID(name) звонка менеджеру:" hint="Введите CallerID(name) для звонка менеджеру от Asterisk" error={errors.managerCallerIdName?.message} {...register("managerCallerIdName")} />
       <Field label="Канал звонка менеджеру:" required hint={CHANNEL_HINT} error={errors.channelTemplate?.message} {...register("channelTemplate")} />
 
+      <h2>Определение звонящего (/api/manager)</h2>
+      <Field
+        label="Сколько ждать ответа CRM, мс:"
+        required
+        inputMode="numeric"
+        hint="Звонящий ждёт, пока сервис ищет клиента; если CRM не ответит за это время, ответ будет пустым, а результат попадёт в кэш для следующего звонка"
+        error={errors.lookupBudgetMs?.message}
+        {...register("lookupBudgetMs")}
+      />
+      <Field label="Страны номеров:" required hint="Коды стран ISO через запятую: по ним номера вида 8900… и +7900… считаются одним номером" error={errors.countries?.message} {...register("countries")} />
+      <div className="field checkbox">
+        <label>
+          <input type="checkbox" {...register("transliterateNames")} /> Имя клиента латиницей (для телефонов, которые не показывают кириллицу)
+        </label>
+      </div>
+
       <h2>Настройки доступа к AMI</h2>
       <div className="field">
         <label htmlFor="amiTransport">Способ подключения к AMI:</label>

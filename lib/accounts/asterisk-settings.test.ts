@@ -25,6 +25,9 @@ function form(over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput 
     amiSecret: user.secret,
     amiTransport: "HTTP",
     channelTemplate: "PJSIP/{code}",
+    lookupBudgetMs: "800",
+    transliterateNames: true,
+    countries: "ru, by",
     ...over,
   };
 }
@@ -43,6 +46,9 @@ describe("«Настройки Asterisk»", () => {
       amiSecret: "",
       amiTransport: "HTTP",
       channelTemplate: "SIP",
+      lookupBudgetMs: "1500",
+      transliterateNames: false,
+      countries: "RU",
     });
     expect(hasSecret).toBe(false);
   });
@@ -58,7 +64,15 @@ describe("«Настройки Asterisk»", () => {
     const account = await createTestAccount();
     expect(await saveAsteriskSettings(account.id, form())).toEqual({ ok: true });
     const stored = await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: account.id } });
-    expect(stored).toMatchObject({ outgoingContext: "from-internal", outgoingPriority: "2", callerIdPrefix: "Shop", channelTemplate: "PJSIP/{code}" });
+    expect(stored).toMatchObject({
+      outgoingContext: "from-internal",
+      outgoingPriority: "2",
+      callerIdPrefix: "Shop",
+      channelTemplate: "PJSIP/{code}",
+      lookupBudgetMs: 800,
+      transliterateNames: true,
+      countries: ["RU", "BY"],
+    });
     expect(stored.amiSecretEnc).not.toContain(user.secret);
     expect(decryptSecret(stored.amiSecretEnc!)).toBe(user.secret);
 
@@ -72,7 +86,7 @@ describe("«Настройки Asterisk»", () => {
   it("asks for a password when none is stored, and checks every field", async () => {
     const account = await createTestAccount();
     expect(await testAmi(account.id, form({ amiSecret: "" }))).toMatchObject({ ok: false, fieldErrors: { amiSecret: "Укажите пароль пользователя AMI" } });
-    const bad = await testAmi(account.id, form({ outgoing: "a b", amiPort: "70000", amiHost: "http://pbx", channelTemplate: "PJSIP/101", callerIdPrefix: 'a"b' }));
+    const bad = await testAmi(account.id, form({ outgoing: "a b", amiPort: "70000", amiHost: "http://pbx", channelTemplate: "PJSIP/101", callerIdPrefix: 'a"b', lookupBudgetMs: "60000", countries: "Russia" }));
     expect(bad).toMatchObject({
       ok: false,
       fieldErrors: {
@@ -81,6 +95,8 @@ describe("«Настройки Asterisk»", () => {
         amiHost: "Укажите имя или ip-адрес сервера, без http:// и порта",
         channelTemplate: expect.stringContaining("{code}"),
         callerIdPrefix: "Без кавычек, запятых и обратной косой черты",
+        lookupBudgetMs: "Время — число миллисекунд от 200 до 5000",
+        countries: "Коды стран ISO через запятую, например RU, BY, KZ",
       },
     });
   });

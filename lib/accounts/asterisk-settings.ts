@@ -3,7 +3,7 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { amiErrorMessage, checkAmiAccess } from "@/lib/asterisk/ami/check";
 import { log } from "@/lib/log";
-import { asteriskSettingsSchema, splitOutgoing, type AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
+import { asteriskSettingsSchema, parseCountries, splitOutgoing, type AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
 
 /** What the form shows: everything but the password, which never leaves the server. */
 export async function loadAsteriskSettings(accountId: string) {
@@ -18,6 +18,9 @@ export async function loadAsteriskSettings(accountId: string) {
     amiSecret: "",
     amiTransport: s.amiTransport,
     channelTemplate: s.channelTemplate,
+    lookupBudgetMs: String(s.lookupBudgetMs),
+    transliterateNames: s.transliterateNames,
+    countries: s.countries.join(", "),
   };
   return { form, hasSecret: s.amiSecretEnc !== null };
 }
@@ -68,6 +71,9 @@ export async function saveAsteriskSettings(accountId: string, input: AsteriskSet
     amiLogin: data.amiLogin,
     amiTransport: data.amiTransport,
     channelTemplate: data.channelTemplate,
+    lookupBudgetMs: Number(data.lookupBudgetMs),
+    transliterateNames: data.transliterateNames,
+    countries: parseCountries(data.countries),
     ...(data.amiSecret ? { amiSecretEnc: encryptSecret(data.amiSecret) } : {}),
   };
   await db().asteriskSettings.upsert({ where: { accountId }, create: { accountId, ...values }, update: values });

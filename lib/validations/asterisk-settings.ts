@@ -38,7 +38,21 @@ export const asteriskSettingsSchema = z.object({
     .string()
     .trim()
     .refine((v) => v === "SIP" || v === "PJSIP" || /^[A-Za-z0-9]+\/[^\s,"]*\{code\}[^\s,"]*$/.test(v), CHANNEL_HINT),
+  lookupBudgetMs: z
+    .string()
+    .trim()
+    .regex(/^\d{1,5}$/, "Время — число миллисекунд от 200 до 5000")
+    .refine((v) => Number(v) >= 200 && Number(v) <= 5000, "Время — число миллисекунд от 200 до 5000"),
+  transliterateNames: z.boolean(),
+  countries: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{2}(\s*,\s*[A-Za-z]{2}){0,9}$/, "Коды стран ISO через запятую, например RU, BY, KZ"),
 });
+
+export function parseCountries(value: string): string[] {
+  return [...new Set(value.split(",").map((c) => c.trim().toUpperCase()))];
+}
 
 export type AsteriskSettingsInput = z.input<typeof asteriskSettingsSchema>;
 
