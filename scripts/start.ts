@@ -3,12 +3,14 @@
 // Migrations are applied by the server itself (instrumentation.ts).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
 import { ConfigError, parseEnv } from "../lib/env";
 import { loadLocalSecrets } from "../lib/local-secrets";
 import { createLogger } from "../lib/log";
 
 const dev = process.argv.includes("--dev");
+const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const log = createLogger(process.env.LOG_LEVEL ?? "info");
 
 function run(command: string, args: string[]): Promise<number> {
@@ -38,10 +40,11 @@ async function main(): Promise<number> {
     process.env.PORT = String(env.PORT);
     if (!dev && !existsSync(".next/BUILD_ID")) {
       log.info("No production build found: running next build first");
-      const built = await run("npx", ["next", "build"]);
+      const built = await run(process.execPath, [nextBin, "build"]);
       if (built !== 0) return built;
     }
-    return await run("npx", ["next", dev ? "dev" : "start", "-p", String(env.PORT)]);
+    // Node runs Next.js directly (not through npx) so that signals reach the server itself.
+    return await run(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(env.PORT)]);
   } finally {
     await embedded?.stop();
   }

@@ -85,7 +85,7 @@ describe("/api/manager", () => {
     expect(await ask({ phone: "+79001234567", type: "json" })).toMatchObject({ status: 200, body: '{"result":{"callerId":"","phone":""}}' });
     crm.setOutage("none");
     clearCallerCache();
-    crm.failNext(1, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
+    crm.failNext(10, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
     expect(await ask({ phone: "+79001234568", type: "text" })).toMatchObject({ status: 200, body: "," });
   });
 

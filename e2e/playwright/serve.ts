@@ -26,7 +26,7 @@ if (process.env.DATABASE_URL) {
 const build = spawn("npx", ["next", "build"], { stdio: "inherit", env });
 build.on("exit", (code) => {
   if (code !== 0) process.exit(code ?? 1);
-  const server = spawn("npx", ["tsx", "scripts/start.ts"], { stdio: "inherit", env });
+  const server = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { stdio: "inherit", env });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => server.kill(signal));
   server.on("exit", (status) => process.exit(status ?? 0));
 });

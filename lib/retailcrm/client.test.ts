@@ -74,8 +74,16 @@ describe("RetailCrmClient against the simulator", () => {
     expect((await failure(client().credentials())).kind).toBe("account-missing");
   });
 
-  it("treats 503, 5xx pages, resets and silence as retryable failures", async () => {
-    sim.failNext(1, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
+  it("backs off and retries when the CRM says its rate limit is exceeded", async () => {
+    sim.failNext(2, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
+    expect((await client().credentials()).scopes).toEqual(DEMO.key.scopes);
+    expect(sim.requests.map((r) => r.status)).toEqual([503, 503, 200]);
+    const burst = await Promise.all(Array.from({ length: 25 }, () => client().credentials()));
+    expect(burst).toHaveLength(25);
+  });
+
+  it("treats a lasting 503, 5xx pages, resets and silence as retryable failures", async () => {
+    sim.failNext(5, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
     const limited = await failure(client().credentials());
     expect([limited.kind, limited.retryable]).toEqual(["rate-limited", true]);
 

@@ -25,6 +25,7 @@ type Query = Record<string, string | number | undefined>;
 type Form = Record<string, string>;
 
 const PAGE_LIMIT = 100;
+const RATE_LIMIT_RETRIES = 4;
 
 /** Typed client of the retailCRM API v5 subset the telephony module uses (key in X-API-KEY, JSON-string form fields). */
 export class RetailCrmClient {
@@ -70,7 +71,20 @@ export class RetailCrmClient {
     return this.request("POST", "/api/v5/telephony/calls/upload", callsUploadReplySchema, { form: { calls: JSON.stringify(calls) } });
   }
 
-  private async request<S extends z.ZodType>(
+  /** Over the CRM's per-key limit (503/429) it backs off and tries again, as the official Go client does. */
+  private async request<S extends z.ZodType>(method: "GET" | "POST", path: string, schema: S, options: { query?: Query; form?: Form } = {}): Promise<z.infer<S>> {
+    const base = path.startsWith("/api/v5/telephony") ? 1_000 / 40 : 1_000 / 10;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce(method, path, schema, options);
+      } catch (error) {
+        if (!(error instanceof RetailCrmError) || error.kind !== "rate-limited" || attempt >= RATE_LIMIT_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, base * 2 ** attempt));
+      }
+    }
+  }
+
+  private async requestOnce<S extends z.ZodType>(
     method: "GET" | "POST",
     path: string,
     schema: S,
