@@ -78,12 +78,12 @@ describe("RetailCrmClient against the simulator", () => {
     sim.failNext(2, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
     expect((await client().credentials()).scopes).toEqual(DEMO.key.scopes);
     expect(sim.requests.map((r) => r.status)).toEqual([503, 503, 200]);
-    const burst = await Promise.all(Array.from({ length: 25 }, () => client().credentials()));
-    expect(burst).toHaveLength(25);
+    const burst = await Promise.all(Array.from({ length: 15 }, () => client().credentials()));
+    expect(burst).toHaveLength(15);
   });
 
   it("treats a lasting 503, 5xx pages, resets and silence as retryable failures", async () => {
-    sim.failNext(5, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
+    sim.failNext(6, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
     const limited = await failure(client().credentials());
     expect([limited.kind, limited.retryable]).toEqual(["rate-limited", true]);
 

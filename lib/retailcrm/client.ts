@@ -25,7 +25,7 @@ type Query = Record<string, string | number | undefined>;
 type Form = Record<string, string>;
 
 const PAGE_LIMIT = 100;
-const RATE_LIMIT_RETRIES = 4;
+const RATE_LIMIT_RETRIES = 5;
 
 /** Typed client of the retailCRM API v5 subset the telephony module uses (key in X-API-KEY, JSON-string form fields). */
 export class RetailCrmClient {
