@@ -57,6 +57,17 @@ export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: Asteri
       <Field label="CallerID(name) звонка менеджеру:" hint="Введите CallerID(name) для звонка менеджеру от Asterisk" error={errors.managerCallerIdName?.message} {...register("managerCallerIdName")} />
       <Field label="Канал звонка менеджеру:" required hint={CHANNEL_HINT} error={errors.channelTemplate?.message} {...register("channelTemplate")} />
 
+      <div className="field checkbox">
+        <label>
+          <input type="checkbox" {...register("sendOutEvent")} /> Сразу отправлять в CRM событие исходящего звонка при звонке из CRM (если dialplan не отправляет type=out)
+        </label>
+      </div>
+      <div className="field checkbox">
+        <label>
+          <input type="checkbox" {...register("pauseQueueWhenAway")} /> Ставить менеджера на паузу в очередях (QueuePause), пока в CRM он не «свободен»
+        </label>
+      </div>
+
       <h2>Определение звонящего (/api/manager)</h2>
       <Field
         label="Сколько ждать ответа CRM, мс:"

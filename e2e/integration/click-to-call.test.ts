@@ -5,6 +5,8 @@ import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import * as makeCallRoute from "@/app/api/crm/make-call/route";
+import * as userStatusRoute from "@/app/api/crm/user-status/route";
+import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { connectAccount } from "@/lib/accounts/connect";
 import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
@@ -38,7 +40,7 @@ beforeAll(async () => {
   crm = await createRetailCrmSim();
   seedDemo(crm);
   pbx = await createAsteriskSim({ tcpPort: 0, httpPort: 0, loginFailDelayMs: 100, users: [ami, { username: "viewer", secret: "v", read: "call", write: "reporting" }] });
-  app = await serveRoutes({ "/api/crm/make-call": makeCallRoute });
+  app = await serveRoutes({ "/api/crm/make-call": makeCallRoute, "/api/crm/user-status": userStatusRoute });
   process.env.PUBLIC_URL = app.url;
   const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
   accountId = account.id;
@@ -48,6 +50,7 @@ beforeAll(async () => {
   await pushExtensions(account.id);
 });
 afterAll(async () => {
+  await closeAmiSessions();
   await app.close();
   await crm.close();
   await pbx.close();
@@ -127,5 +130,91 @@ describe("click-to-call", () => {
       await db().account.update({ where: { id: accountId }, data: { active: true } });
     }
     expect(pbx.originates.length).toBe(before);
+  });
+});
+
+describe("the kept AMI session", () => {
+  const click = () => crm.fireMakeCall({ code: "101", phone: "89001234567", userId: 3, moduleCode });
+  const logins = (transport: string) => pbx.actions.filter((a) => a.transport === transport && a.action.toLowerCase() === "login").length;
+
+  it.each([["TCP", "tcp"], ["HTTP", "http"]] as const)("logs in once over %s and reuses the session", async (kind, transport) => {
+    await closeAmiSessions();
+    await useAmi(kind);
+    const before = logins(transport);
+    for (let i = 0; i < 3; i++) expect((await click()).json).toEqual({ success: true });
+    expect(logins(transport) - before).toBe(1);
+  });
+
+  it("comes back by itself after a dropped connection and after an Asterisk restart", async () => {
+    await closeAmiSessions();
+    await useAmi("TCP");
+    expect((await click()).json).toEqual({ success: true });
+    pbx.dropConnections();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await click()).json).toEqual({ success: true });
+    await pbx.restart();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await click()).json).toEqual({ success: true });
+  });
+
+  it("logs in again when Asterisk has expired the HTTP session", async () => {
+    await closeAmiSessions();
+    const shortLived = await createAsteriskSim({ tcpPort: null, httpPort: 0, httptimeout: 1, users: [ami] });
+    try {
+      await db().asteriskSettings.update({ where: { accountId }, data: { amiTransport: "HTTP", amiPort: shortLived.httpPort!, amiLogin: ami.username, amiSecretEnc: encryptSecret(ami.secret) } });
+      expect((await click()).json).toEqual({ success: true });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await click()).json).toEqual({ success: true });
+      expect(shortLived.originates).toHaveLength(2);
+      expect(shortLived.actions.filter((a) => a.action.toLowerCase() === "login")).toHaveLength(2);
+    } finally {
+      await closeAmiSessions();
+      await shortLived.close();
+    }
+  });
+
+  it("leaves no socket open when the sessions are closed", async () => {
+    await useAmi("TCP");
+    await click();
+    expect(pbx.tcpConnections).toBeGreaterThan(0);
+    await closeAmiSessions();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pbx.tcpConnections).toBe(0);
+  });
+});
+
+describe("account options of click-to-call", () => {
+  it("sends the CRM the out event of a click at once when the account asks for it", async () => {
+    await useAmi("HTTP");
+    await db().asteriskSettings.update({ where: { accountId }, data: { sendOutEvent: true } });
+    try {
+      expect((await crm.fireMakeCall({ code: "101", phone: "89001234567", userId: 3, moduleCode })).json).toEqual({ success: true });
+      const clickId = pbx.originates.at(-1)!.headers.channelid!;
+      const stored = await db().callEvent.findUniqueOrThrow({ where: { accountId_uniqueid_type: { accountId, uniqueid: clickId, type: "OUT" } } });
+      expect(stored.payload).toMatchObject({ type: "out", phone: "89001234567", code: "101" });
+      expect(await db().delivery.findFirst({ where: { accountId, call: { uniqueid: clickId } } })).toMatchObject({ kind: "CALL_EVENT", payload: { type: "out", codes: ["101"], callExternalId: clickId } });
+    } finally {
+      await db().asteriskSettings.update({ where: { accountId }, data: { sendOutEvent: false } });
+    }
+  });
+
+  it("pauses the manager's queues while the CRM says they are not free, when the account asks for it", async () => {
+    await useAmi("TCP");
+    const pauses = () => pbx.actions.filter((a) => a.action.toLowerCase() === "queuepause");
+    const before = pauses().length;
+    await crm.fireUserStatus({ userId: 3, status: "dinner", moduleCode });
+    expect(pauses()).toHaveLength(before);
+    await db().asteriskSettings.update({ where: { accountId }, data: { pauseQueueWhenAway: true } });
+    try {
+      const ami = { username: "crm", secret: "s3cret", read: "call", write: "originate,agent" };
+      pbx.setUsers([ami]);
+      await closeAmiSessions();
+      expect((await crm.fireUserStatus({ userId: 3, status: "break", moduleCode })).json).toEqual({ success: true });
+      expect(pauses().at(-1)?.headers).toMatchObject({ interface: "PJSIP/101", paused: "true", reason: "CRM: break" });
+      await crm.fireUserStatus({ userId: 3, status: "free", moduleCode });
+      expect(pauses().at(-1)?.headers).toMatchObject({ interface: "PJSIP/101", paused: "false" });
+    } finally {
+      await db().asteriskSettings.update({ where: { accountId }, data: { pauseQueueWhenAway: false } });
+    }
   });
 });

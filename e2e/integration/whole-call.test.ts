@@ -12,6 +12,7 @@ import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { connectAccount } from "@/lib/accounts/connect";
 import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
+import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
@@ -82,6 +83,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await closeAmiSessions();
   await worker.stop();
   await app.close();
   await crm.close();

@@ -28,6 +28,8 @@ function form(over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput 
     lookupBudgetMs: "800",
     transliterateNames: true,
     countries: "ru, by",
+    sendOutEvent: true,
+    pauseQueueWhenAway: false,
     ...over,
   };
 }
@@ -49,6 +51,8 @@ describe("«Настройки Asterisk»", () => {
       lookupBudgetMs: "1500",
       transliterateNames: false,
       countries: "RU",
+      sendOutEvent: false,
+      pauseQueueWhenAway: false,
     });
     expect(hasSecret).toBe(false);
   });

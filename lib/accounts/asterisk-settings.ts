@@ -21,6 +21,8 @@ export async function loadAsteriskSettings(accountId: string) {
     lookupBudgetMs: String(s.lookupBudgetMs),
     transliterateNames: s.transliterateNames,
     countries: s.countries.join(", "),
+    sendOutEvent: s.sendOutEvent,
+    pauseQueueWhenAway: s.pauseQueueWhenAway,
   };
   return { form, hasSecret: s.amiSecretEnc !== null };
 }
@@ -74,6 +76,8 @@ export async function saveAsteriskSettings(accountId: string, input: AsteriskSet
     lookupBudgetMs: Number(data.lookupBudgetMs),
     transliterateNames: data.transliterateNames,
     countries: parseCountries(data.countries),
+    sendOutEvent: data.sendOutEvent,
+    pauseQueueWhenAway: data.pauseQueueWhenAway,
     ...(data.amiSecret ? { amiSecretEnc: encryptSecret(data.amiSecret) } : {}),
   };
   await db().asteriskSettings.upsert({ where: { accountId }, create: { accountId, ...values }, update: values });

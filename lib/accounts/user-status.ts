@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { syncQueuePause } from "@/lib/click-to-call/queue-pause";
 import { log } from "@/lib/log";
 
 export const userStatusSchema = z.object({
@@ -15,5 +16,6 @@ export async function applyUserStatus(accountId: string, input: z.infer<typeof u
     await db().crmUser.create({ data: { accountId, crmUserId: Number(input.userId), status: input.status } });
   }
   log.info({ accountId, userId: input.userId, status: input.status }, "manager status changed in the CRM");
+  await syncQueuePause(accountId, Number(input.userId), input.status);
   return true;
 }

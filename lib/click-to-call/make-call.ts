@@ -3,8 +3,9 @@ import { decryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { AmiError } from "@/lib/asterisk/ami/errors";
-import { openAmi } from "@/lib/asterisk/ami/check";
+import { amiSession } from "@/lib/asterisk/ami/pool";
 import { header } from "@/lib/asterisk/ami/message";
+import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
 import { log } from "@/lib/log";
 import { newClickId, originateAction } from "./originate";
 
@@ -47,7 +48,7 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
   const action = originateAction(settings, { code: input.code, phone: input.phone, clickId });
   let outcome: MakeCallOutcome;
   try {
-    const ami = await openAmi(settings.amiTransport, {
+    const ami = amiSession(accountId, settings.amiTransport, {
       host: settings.amiHost,
       port: settings.amiPort,
       username: settings.amiLogin,
@@ -55,32 +56,25 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
       timeoutMs: env().AMI_TIMEOUT_MS,
       allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
     });
-    try {
-      const reply = await ami.send(action);
-      const message = header(reply, "Message") ?? "";
-      outcome =
-        header(reply, "Response") === "Success"
-          ? { success: true, clickId }
-          : { success: false, errorMsg: message === "Permission denied" ? AMI_FAILURES.permission : `Не удалось позвонить: АТС ответила «${message}»` };
-    } finally {
-      await ami.close();
-    }
+    const reply = await ami.send(action);
+    const message = header(reply, "Message") ?? "";
+    outcome =
+      header(reply, "Response") === "Success"
+        ? { success: true, clickId }
+        : { success: false, errorMsg: message === "Permission denied" ? AMI_FAILURES.permission : `Не удалось позвонить: АТС ответила «${message}»` };
   } catch (error) {
     log.warn({ accountId, err: error }, "click-to-call originate failed");
     outcome = { success: false, errorMsg: error instanceof AmiError ? AMI_FAILURES[error.kind] : "Не удалось позвонить: внутренняя ошибка сервиса" };
   }
 
-  await db().call.create({
-    data: {
-      accountId,
-      uniqueid: clickId,
-      direction: "OUT",
-      phone: input.phone,
-      extension: input.code,
-      startedAt: new Date(),
-      result: outcome.success ? null : "failed",
-    },
-  });
+  if (!outcome.success || !settings.sendOutEvent) {
+    await db().call.create({
+      data: { accountId, uniqueid: clickId, direction: "OUT", phone: input.phone, extension: input.code, startedAt: new Date(), result: outcome.success ? null : "failed" },
+    });
+  }
   if (!outcome.success) log.info({ accountId, code: input.code, errorMsg: outcome.errorMsg }, "click-to-call refused");
+  else if (settings.sendOutEvent) {
+    await ingestCallEvent(accountId, { clientId: input.clientId, type: "out", uniqueid: clickId, phone: input.phone, code: input.code });
+  }
   return outcome;
 }

@@ -44,6 +44,8 @@ export const asteriskSettingsSchema = z.object({
     .regex(/^\d{1,5}$/, "Время — число миллисекунд от 200 до 5000")
     .refine((v) => Number(v) >= 200 && Number(v) <= 5000, "Время — число миллисекунд от 200 до 5000"),
   transliterateNames: z.boolean(),
+  sendOutEvent: z.boolean(),
+  pauseQueueWhenAway: z.boolean(),
   countries: z
     .string()
     .trim()

@@ -24,6 +24,9 @@ export class AmiHttpTransport implements AmiTransport {
     return transport;
   }
 
+  /** HTTP has no connection to lose; an expired session shows as "Permission denied". */
+  readonly closed = false;
+
   async send(action: AmiAction): Promise<AmiMessage> {
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries({ ...action, ActionID: String(this.nextId++) })) {

@@ -107,6 +107,10 @@ export class AmiTcpTransport implements AmiTransport {
     }
   }
 
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
   send(action: AmiAction): Promise<AmiMessage> {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = String(this.nextId++);

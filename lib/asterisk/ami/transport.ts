@@ -5,6 +5,8 @@ export interface AmiTransport {
   /** Sends an action and resolves with its response (matched by ActionID). */
   send(action: AmiAction): Promise<AmiMessage>;
   close(): Promise<void>;
+  /** True once the connection is known to be gone (an action sent now would not reach Asterisk). */
+  readonly closed: boolean;
 }
 
 export interface AmiEndpoint {
