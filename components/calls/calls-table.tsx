@@ -47,7 +47,10 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
                 {call.extension ?? "—"}
                 {call.manager ? <div className="muted">{call.manager}</div> : null}
               </td>
-              <td>{call.result ? (results[call.result] ?? call.result) : "идёт"}</td>
+              <td>
+                {call.result ? (results[call.result] ?? call.result) : "идёт"}
+                {call.failureReason ? <div className="field-error">{call.failureReason}</div> : null}
+              </td>
               <td>{seconds(call.waitSeconds)}</td>
               <td>{seconds(call.talkSeconds)}</td>
               <td>{call.recordingUrl ? <audio controls preload="none" src={call.recordingUrl} aria-label={`Запись звонка ${call.uniqueid}`} /> : "—"}</td>

@@ -109,6 +109,8 @@ describe("click-to-call", () => {
       errorMsg: "Не удалось позвонить: АТС недоступна",
     });
     expect(await db().call.count({ where: { accountId, result: "failed" } })).toBeGreaterThanOrEqual(4);
+    const last = await db().call.findFirstOrThrow({ where: { accountId, result: "failed" }, orderBy: { id: "desc" } });
+    expect(last.failureReason).toBe("Не удалось позвонить: АТС недоступна");
   });
 
   it("refuses an extension that is not this manager's, bad input, unknown accounts and a switched-off module", async () => {

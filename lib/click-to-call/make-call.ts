@@ -69,7 +69,15 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
 
   if (!outcome.success || !settings.sendOutEvent) {
     await db().call.create({
-      data: { accountId, uniqueid: clickId, direction: "OUT", phone: input.phone, extension: input.code, startedAt: new Date(), result: outcome.success ? null : "failed" },
+      data: {
+        accountId,
+        uniqueid: clickId,
+        direction: "OUT",
+        phone: input.phone,
+        extension: input.code,
+        startedAt: new Date(),
+        ...(outcome.success ? {} : { result: "failed", failureReason: outcome.errorMsg }),
+      },
     });
   }
   if (!outcome.success) log.info({ accountId, code: input.code, errorMsg: outcome.errorMsg }, "click-to-call refused");

@@ -22,6 +22,7 @@ export interface JournalCall {
   extension: string | null;
   manager: string | null;
   result: string | null;
+  failureReason: string | null;
   waitSeconds: number | null;
   talkSeconds: number | null;
   recordingUrl: string | null;
@@ -65,6 +66,7 @@ export async function listCalls(accountId: string, page: number): Promise<{ call
       extension: c.extension,
       manager: c.extension ? (managerOf.get(c.extension) ?? null) : null,
       result: c.result,
+      failureReason: c.failureReason,
       waitSeconds: c.waitSeconds,
       talkSeconds: c.talkSeconds,
       recordingUrl: c.recordings[0] ? recordingUrl(c.recordings[0].id, account.clientId) : null,
