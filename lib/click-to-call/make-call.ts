@@ -1,12 +1,10 @@
 import { z } from "zod";
-import { decryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
-import { env } from "@/lib/env";
 import { AmiError } from "@/lib/asterisk/ami/errors";
-import { amiSession } from "@/lib/asterisk/ami/pool";
 import { header } from "@/lib/asterisk/ami/message";
 import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
 import { log } from "@/lib/log";
+import { accountAmi } from "./account-ami";
 import { newClickId, originateAction } from "./originate";
 
 export const makeCallSchema = z.object({
@@ -42,20 +40,13 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
     return { success: false, errorMsg: `Внутренний номер ${input.code} не назначен этому сотруднику в модуле Asterisk` };
   }
   const settings = await db().asteriskSettings.findUnique({ where: { accountId } });
-  if (!settings?.amiSecretEnc) return { success: false, errorMsg: "Не удалось позвонить: доступ к AMI не настроен в личном кабинете модуля" };
+  const ami = settings ? accountAmi(settings) : null;
+  if (!settings || !ami) return { success: false, errorMsg: "Не удалось позвонить: доступ к AMI не настроен в личном кабинете модуля" };
 
   const clickId = newClickId();
   const action = originateAction(settings, { code: input.code, phone: input.phone, clickId });
   let outcome: MakeCallOutcome;
   try {
-    const ami = amiSession(accountId, settings.amiTransport, {
-      host: settings.amiHost,
-      port: settings.amiPort,
-      username: settings.amiLogin,
-      secret: decryptSecret(settings.amiSecretEnc),
-      timeoutMs: env().AMI_TIMEOUT_MS,
-      allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
-    });
     const reply = await ami.send(action);
     const message = header(reply, "Message") ?? "";
     outcome =

@@ -1,9 +1,7 @@
-import { amiSession } from "@/lib/asterisk/ami/pool";
 import { header } from "@/lib/asterisk/ami/message";
-import { decryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
-import { env } from "@/lib/env";
 import { log } from "@/lib/log";
+import { accountAmi } from "./account-ami";
 import { managerChannel } from "./originate";
 
 /**
@@ -16,15 +14,8 @@ export async function syncQueuePause(accountId: string, crmUserId: number, statu
     db().asteriskSettings.findUnique({ where: { accountId } }),
     db().crmUser.findUnique({ where: { accountId_crmUserId: { accountId, crmUserId } } }),
   ]);
-  if (!settings?.pauseQueueWhenAway || !settings.amiSecretEnc || !user?.extension) return;
-  const ami = amiSession(accountId, settings.amiTransport, {
-    host: settings.amiHost,
-    port: settings.amiPort,
-    username: settings.amiLogin,
-    secret: decryptSecret(settings.amiSecretEnc),
-    timeoutMs: env().AMI_TIMEOUT_MS,
-    allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
-  });
+  const ami = settings?.pauseQueueWhenAway ? accountAmi(settings) : null;
+  if (!settings || !ami || !user?.extension) return;
   try {
     const reply = await ami.send({
       Action: "QueuePause",
