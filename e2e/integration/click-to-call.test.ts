@@ -9,8 +9,8 @@ import * as userStatusRoute from "@/app/api/crm/user-status/route";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { connectAccount } from "@/lib/accounts/connect";
-import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
 import { db } from "@/lib/db/client";
+import { mapExtensions } from "@/e2e/setup/factories";
 
 let crm: RetailCrmSim;
 let pbx: AsteriskSim;
@@ -45,9 +45,7 @@ beforeAll(async () => {
   const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
   accountId = account.id;
   moduleCode = account.moduleCode;
-  await refreshUsers(account.id);
-  await saveExtension(account.id, 3, "101");
-  await pushExtensions(account.id);
+  await mapExtensions(account.id, { 3: "101" });
 });
 afterAll(async () => {
   await closeAmiSessions();

@@ -7,10 +7,10 @@ import { serveRoutes } from "@/e2e/setup/route-server";
 import * as eventRoute from "@/app/api/event/route";
 import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
 import { connectAccount } from "@/lib/accounts/connect";
-import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
 import { pcmWav } from "@/lib/recordings/test-audio";
+import { mapExtensions } from "@/e2e/setup/factories";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -46,10 +46,7 @@ beforeAll(async () => {
   const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
   clientId = account.clientId;
   accountId = account.id;
-  await refreshUsers(account.id);
-  await saveExtension(account.id, 3, "101");
-  await saveExtension(account.id, 4, "102");
-  await pushExtensions(account.id);
+  await mapExtensions(account.id, { 3: "101", 4: "102" });
   app = await serveRoutes({ "/api/event": eventRoute, "/recordings/[id]/[sig]": recordingRoute });
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100, concurrency: 4 });
 });

@@ -4,9 +4,9 @@ import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim
 import { serveRoutes } from "@/e2e/setup/route-server";
 import * as managerRoute from "@/app/api/manager/route";
 import { connectAccount } from "@/lib/accounts/connect";
-import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
 import { db } from "@/lib/db/client";
 import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
+import { mapExtensions } from "@/e2e/setup/factories";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -25,10 +25,7 @@ beforeAll(async () => {
   const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
   clientId = account.clientId;
   accountId = account.id;
-  await refreshUsers(account.id);
-  await saveExtension(account.id, 3, "101");
-  await saveExtension(account.id, 5, "104");
-  await pushExtensions(account.id);
+  await mapExtensions(account.id, { 3: "101", 5: "104" });
   app = await serveRoutes({ "/api/manager": managerRoute });
 });
 afterAll(async () => {

@@ -11,12 +11,12 @@ import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { connectAccount } from "@/lib/accounts/connect";
-import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
 import { pcmWav } from "@/lib/recordings/test-audio";
+import { mapExtensions } from "@/e2e/setup/factories";
 
 let crm: RetailCrmSim;
 let pbx: AsteriskSim;
@@ -69,10 +69,7 @@ beforeAll(async () => {
   const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
   clientId = account.clientId;
   moduleCode = account.moduleCode;
-  await refreshUsers(account.id);
-  await saveExtension(account.id, 3, "101");
-  await saveExtension(account.id, 4, "102");
-  await pushExtensions(account.id);
+  await mapExtensions(account.id, { 3: "101", 4: "102" });
   await db().asteriskSettings.update({
     where: { accountId: account.id },
     data: { amiPort: pbx.httpPort!, amiLogin: "crm", amiSecretEnc: encryptSecret("s3cret"), channelTemplate: "PJSIP", outgoingContext: "from-internal" },

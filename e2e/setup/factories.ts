@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 
@@ -13,4 +14,11 @@ export async function createTestAccount(overrides: { crmUrl?: string; apiKey?: s
       moduleCode: `asterisk-bridge-${suffix}`,
     },
   });
+}
+
+/** «Ваши телефоны» as an admin would do it: read the CRM's users, give some an extension, push the codes to the CRM. */
+export async function mapExtensions(accountId: string, extensions: Record<number, string>): Promise<void> {
+  await refreshUsers(accountId);
+  for (const [crmUserId, extension] of Object.entries(extensions)) await saveExtension(accountId, Number(crmUserId), extension);
+  await pushExtensions(accountId);
 }
