@@ -2,7 +2,8 @@
 // unset, validates the configuration, builds once if needed, then runs Next.js.
 // Migrations are applied by the server itself (instrumentation.ts).
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
 import { ConfigError, parseEnv } from "../lib/env";
@@ -12,6 +13,21 @@ import { createLogger } from "../lib/log";
 const dev = process.argv.includes("--dev");
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const log = createLogger(process.env.LOG_LEVEL ?? "info");
+
+const SOURCES = ["app", "components", "lib", "public", "instrumentation.ts", "next.config.mjs", "package-lock.json", "prisma/schema.prisma"];
+
+function newestChange(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).filter((name) => name !== "generated").map((name) => newestChange(join(path, name))));
+}
+
+/** A build older than the sources (after a git pull, say) would serve yesterday's code. */
+function buildIsStale(): boolean {
+  if (!existsSync(".next/BUILD_ID")) return true;
+  const built = statSync(".next/BUILD_ID").mtimeMs;
+  return SOURCES.some((source) => existsSync(source) && newestChange(source) > built);
+}
 
 function run(command: string, args: string[]): Promise<number> {
   return new Promise((resolve) => {
@@ -38,8 +54,8 @@ async function main(): Promise<number> {
     const env = parseEnv(process.env);
     process.env.NEXTAUTH_URL ??= env.PUBLIC_URL;
     process.env.PORT = String(env.PORT);
-    if (!dev && !existsSync(".next/BUILD_ID")) {
-      log.info("No production build found: running next build first");
+    if (!dev && buildIsStale()) {
+      log.info("No up-to-date production build: running next build first");
       const built = await run(process.execPath, [nextBin, "build"]);
       if (built !== 0) return built;
     }
