@@ -10,13 +10,13 @@ export default async function CabinetLayout({ children }: { children: ReactNode 
   return (
     <Providers>
       <header className="topbar">
-        <div className="page topbar-inner">
+        <div className="page page-wide topbar-inner">
           <strong>Asterisk ⇄ retailCRM</strong>
           <span className="muted">{account.crmUrl}</span>
           <LogoutButton />
         </div>
       </header>
-      <main className="page">
+      <main className="page page-wide">
         {account.active && !account.freeze ? null : (
           <Alert tone="info">Модуль отключён в retailCRM: события звонков и звонки из CRM не обрабатываются, пока его не включат снова.</Alert>
         )}
