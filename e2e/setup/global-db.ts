@@ -14,6 +14,13 @@ declare module "vitest" {
   }
 }
 
+const STALE_AFTER_MS = 3 * 60 * 60 * 1000;
+
+function isStale(name: string): boolean {
+  const created = parseInt(name.split("_").at(-2) ?? "", 36);
+  return !Number.isFinite(created) || Date.now() - created > STALE_AFTER_MS;
+}
+
 export default async function setup(project: TestProject) {
   const embedded = process.env.DATABASE_URL
     ? undefined
@@ -23,7 +30,8 @@ export default async function setup(project: TestProject) {
   const leftovers = await withAdmin(serverUrl, (c) =>
     c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'bridge_t\\_%' OR datname LIKE 'bridge_tpl\\_%'"),
   );
-  for (const { datname } of leftovers.rows) await dropDatabase(serverUrl, datname);
+  // Another run may be using the recent ones (names carry their creation time): drop only the stale.
+  for (const { datname } of leftovers.rows) if (isStale(datname)) await dropDatabase(serverUrl, datname);
 
   const template = uniqueName("bridge_tpl");
   const templateUrl = await createDatabase(serverUrl, template);
