@@ -1,14 +1,40 @@
 import { timingSafeEqual } from "node:crypto";
 import { db } from "@/lib/db/client";
+import { GuessThrottle } from "@/lib/security/guess-throttle";
+import { sourceAddress } from "@/lib/security/source-address";
 
 const CLIENT_ID = /^[0-9a-f]{64}$/;
 
-/** The account a clientId belongs to, or null (also for anything that is not a well-formed clientId). */
-export async function findAccountByClientId(clientId: string | undefined | null) {
-  if (!clientId || !CLIENT_ID.test(clientId)) return null;
+/** A source that sent too many unknown clientIds; it may try again after `retryAfterSeconds`. */
+export class TooManyGuesses extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many unknown clientIds from this address; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+// A misconfigured PBX keeps well under this (one miss per call); a guesser hits it at once.
+const guesses = new GuessThrottle({ burst: 30, refillPerSecond: 0.5, maxSources: 10_000 });
+
+async function accountWithClientId(clientId: string) {
+  if (!CLIENT_ID.test(clientId)) return null;
   const account = await db().account.findUnique({ where: { clientId } });
   // The index lookup already matched; compare again in constant time so timing says nothing.
   if (!account || !timingSafeEqual(Buffer.from(account.clientId), Buffer.from(clientId))) return null;
+  return account;
+}
+
+/**
+ * The account a clientId belongs to, or null (also for anything that is not a well-formed
+ * clientId). Unknown clientIds count against the request's source address; a source over its
+ * allowance gets TooManyGuesses for any clientId, so a lucky guess cannot be told apart.
+ */
+export async function findAccountByClientId(clientId: string | undefined | null, request: { headers: Headers }) {
+  const source = sourceAddress(request.headers);
+  const wait = guesses.retryAfter(source);
+  if (wait > 0) throw new TooManyGuesses(wait);
+  if (!clientId) return null;
+  const account = await accountWithClientId(clientId);
+  if (!account) guesses.recordMiss(source);
   return account;
 }
 

@@ -6,6 +6,7 @@ import { findAccountByClientId } from "./lookup";
 import { rotateClientId } from "./rotate";
 import { ExtensionTakenError, listPhones, pushExtensions, refreshUsers, saveExtension } from "./users";
 
+const fromPbx = { headers: new Headers({ "x-forwarded-for": "192.0.2.10" }) };
 let sim: RetailCrmSim;
 let other: RetailCrmSim;
 
@@ -71,8 +72,8 @@ describe("clientId rotation", () => {
     const fresh = await rotateClientId(account.id);
     expect(fresh).toMatch(/^[0-9a-f]{64}$/);
     expect(fresh).not.toBe(account.clientId);
-    expect(await findAccountByClientId(account.clientId)).toBeNull();
-    expect((await findAccountByClientId(fresh))?.id).toBe(account.id);
+    expect(await findAccountByClientId(account.clientId, fromPbx)).toBeNull();
+    expect((await findAccountByClientId(fresh, fromPbx))?.id).toBe(account.id);
     expect(sim.state.modules.get(account.moduleCode)?.clientId).toBe(fresh);
   });
 
@@ -80,6 +81,6 @@ describe("clientId rotation", () => {
     const account = await db().account.findFirstOrThrow({ where: { crmUrl: `${sim.url}/` } });
     sim.failNext(1, { status: 500, pathPrefix: "/api/v5/integration-modules" });
     await expect(rotateClientId(account.id)).rejects.toThrow();
-    expect((await findAccountByClientId(account.clientId))?.id).toBe(account.id);
+    expect((await findAccountByClientId(account.clientId, fromPbx))?.id).toBe(account.id);
   });
 });

@@ -5,7 +5,7 @@ import { makeCall, makeCallSchema } from "./make-call";
 /** makeCallUrl: the CRM sends a manager's click here (GET or POST, query or form). */
 export async function handleMakeCall(request: Request): Promise<Response> {
   const params = await requestParams(request);
-  const account = await findAccountByClientId(params.clientId);
+  const account = await findAccountByClientId(params.clientId, request);
   if (!account) return Response.json({ success: false, errorMsg: "unknown clientId" }, { status: 401 });
   if (!isModuleEnabled(account)) return Response.json({ success: false, errorMsg: "Модуль Asterisk отключён в retailCRM" }, { status: 403 });
   const parsed = makeCallSchema.safeParse(params);

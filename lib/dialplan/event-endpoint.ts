@@ -13,7 +13,7 @@ export async function handleDialplanEvent(request: Request): Promise<Response> {
   const parsed = eventParamsSchema.safeParse(eventParamsFrom(raw));
   if (!parsed.success) return jsonError(400, parsed.error.issues[0]?.message ?? "invalid parameters");
   const params = parsed.data;
-  const gate = await dialplanGate(params.clientId);
+  const gate = await dialplanGate(params.clientId, request);
   if (!gate.ok) return jsonError(gate.status, gate.message);
   try {
     if (params.type === "upload") return Response.json({ success: true, ...(await receiveRecording(gate.account.id, params.uniqueid, request)) });

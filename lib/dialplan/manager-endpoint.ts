@@ -1,13 +1,16 @@
 import { db } from "@/lib/db/client";
+import { refusalFor } from "@/lib/http/route-guard";
 import { log } from "@/lib/log";
 import { dialplanError, managerReply, type ReplyType } from "@/lib/telephony/dialplan-reply";
 import { managerQuerySchema } from "@/lib/validations/dialplan";
 import { DEFAULT_LOOKUP_SETTINGS, EMPTY_ANSWER, lookupCaller } from "./caller-lookup";
 import { dialplanGate } from "./gate";
 
-function errorResponse(status: number, message: string, type: ReplyType): Response {
+function errorResponse(status: number, message: string, type: ReplyType, retryAfterSeconds?: number): Response {
   const reply = dialplanError(message, type);
-  return new Response(reply.body, { status, headers: { "content-type": reply.contentType, ...reply.headers } });
+  const headers = new Headers({ "content-type": reply.contentType, "cache-control": "no-store", ...reply.headers });
+  if (retryAfterSeconds) headers.set("retry-after", String(retryAfterSeconds));
+  return new Response(reply.body, { status, headers });
 }
 
 /**
@@ -15,11 +18,19 @@ function errorResponse(status: number, message: string, type: ReplyType): Respon
  * manager's extension. The caller is on hold meanwhile, so nothing here may make them wait
  * beyond the account's budget, and a CRM in trouble never turns into a 5xx.
  */
-export async function dialplanManagerAnswer(query: URLSearchParams): Promise<Response> {
+export async function dialplanManagerAnswer(request: Request): Promise<Response> {
+  const query = new URL(request.url).searchParams;
   const type: ReplyType = query.get("type") === "text" ? "text" : "json";
   const parsed = managerQuerySchema.safeParse(Object.fromEntries(query));
   if (!parsed.success) return errorResponse(400, parsed.error.issues[0]?.message ?? "invalid parameters", type);
-  const gate = await dialplanGate(parsed.data.clientId);
+  let gate;
+  try {
+    gate = await dialplanGate(parsed.data.clientId, request);
+  } catch (error) {
+    const refusal = refusalFor(error);
+    if (!refusal) throw error;
+    return errorResponse(refusal.status, refusal.message, type, refusal.retryAfterSeconds);
+  }
   if (!gate.ok) return errorResponse(gate.status, gate.message, type);
 
   let answer = EMPTY_ANSWER;

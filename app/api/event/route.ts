@@ -1,5 +1,7 @@
 import { handleDialplanEvent } from "@/lib/dialplan/event-endpoint";
+import { guardRoute } from "@/lib/http/route-guard";
 
 export const dynamic = "force-dynamic";
 
-export { handleDialplanEvent as GET, handleDialplanEvent as POST };
+const handler = guardRoute(handleDialplanEvent);
+export { handler as GET, handler as POST };

@@ -3,5 +3,5 @@ import { dialplanManagerAnswer } from "@/lib/dialplan/manager-endpoint";
 export const dynamic = "force-dynamic";
 
 export function GET(request: Request) {
-  return dialplanManagerAnswer(new URL(request.url).searchParams);
+  return dialplanManagerAnswer(request);
 }

@@ -3,13 +3,15 @@ import { renderEventSh } from "@/lib/agi/event-sh";
 import { sessionAccountId } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { guardRoute } from "@/lib/http/route-guard";
 
 export const dynamic = "force-dynamic";
 
 /** The clientId to put into the script: ?clientId= of a known account, else the signed-in admin's, else none. */
-async function scriptClientId(requested: string | null): Promise<{ clientId?: string } | null> {
+async function scriptClientId(request: Request): Promise<{ clientId?: string } | null> {
+  const requested = new URL(request.url).searchParams.get("clientId");
   if (requested) {
-    const account = await findAccountByClientId(requested);
+    const account = await findAccountByClientId(requested, request);
     return account ? { clientId: account.clientId } : null;
   }
   const accountId = await sessionAccountId();
@@ -18,8 +20,8 @@ async function scriptClientId(requested: string | null): Promise<{ clientId?: st
 }
 
 /** GET /data/event.sh (guide 2.3): the AGI script, personalised when the account is known. */
-export async function GET(request: Request): Promise<Response> {
-  const found = await scriptClientId(new URL(request.url).searchParams.get("clientId"));
+async function serveEventSh(request: Request): Promise<Response> {
+  const found = await scriptClientId(request);
   if (!found) return new Response("unknown clientId\n", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
   return new Response(renderEventSh({ serviceUrl: env().PUBLIC_URL, clientId: found.clientId }), {
     headers: {
@@ -29,3 +31,5 @@ export async function GET(request: Request): Promise<Response> {
     },
   });
 }
+
+export const GET = guardRoute(serveEventSh);

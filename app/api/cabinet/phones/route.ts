@@ -2,11 +2,12 @@ import { crmErrorMessage } from "@/lib/accounts/crm-messages";
 import { listPhones, refreshUsers } from "@/lib/accounts/users";
 import { sessionAccountId } from "@/lib/auth/session";
 import { jsonError } from "@/lib/http/params";
+import { guardRoute } from "@/lib/http/route-guard";
 
 export const dynamic = "force-dynamic";
 
 /** The signed-in account's CRM users with their extensions; read from the CRM on first use. */
-export async function GET() {
+async function phonesOfAccount() {
   const accountId = await sessionAccountId();
   if (!accountId) return jsonError(401, "Сессия истекла: войдите снова");
   let phones = await listPhones(accountId);
@@ -20,3 +21,5 @@ export async function GET() {
   }
   return Response.json({ success: true, phones });
 }
+
+export const GET = guardRoute(phonesOfAccount);

@@ -1,8 +1,9 @@
 import { activitySchema, applyActivity } from "@/lib/accounts/activity";
 import { findAccountByClientId } from "@/lib/accounts/lookup";
 import { jsonError, requestParams } from "@/lib/http/params";
+import { guardRoute } from "@/lib/http/route-guard";
 
-export async function POST(request: Request) {
+async function handleActivity(request: Request) {
   const { clientId, activity, systemUrl } = await requestParams(request);
   if (!clientId) return jsonError(400, "Parameter 'clientId' is missing");
   if (!activity) return jsonError(400, "Parameter 'activity' is missing");
@@ -13,8 +14,10 @@ export async function POST(request: Request) {
     return jsonError(400, "Parameter 'activity' is not valid JSON");
   }
   if (!parsed.success) return jsonError(400, "Parameter 'activity' must be {\"active\": bool, \"freeze\": bool}");
-  const account = await findAccountByClientId(clientId);
+  const account = await findAccountByClientId(clientId, request);
   if (!account) return jsonError(401, "Unknown clientId");
   await applyActivity(account.id, parsed.data, systemUrl);
   return Response.json({ success: true });
 }
+
+export const POST = guardRoute(handleActivity);

@@ -1,5 +1,7 @@
 import { handleMakeCall } from "@/lib/click-to-call/endpoint";
+import { guardRoute } from "@/lib/http/route-guard";
 
 export const dynamic = "force-dynamic";
 
-export { handleMakeCall as GET, handleMakeCall as POST };
+const handler = guardRoute(handleMakeCall);
+export { handler as GET, handler as POST };

@@ -3,9 +3,10 @@ import { registerSchema, verifyRegisterToken } from "@/lib/accounts/marketplace"
 import { MODULE_PATHS } from "@/lib/accounts/module";
 import { env } from "@/lib/env";
 import { jsonError, requestParams } from "@/lib/http/params";
+import { guardRoute } from "@/lib/http/route-guard";
 import { log } from "@/lib/log";
 
-export async function POST(request: Request) {
+async function handleRegister(request: Request) {
   const secret = env().MARKETPLACE_SECRET;
   if (!secret) return jsonError(503, "Marketplace connection is not configured on this service");
   const { register } = await requestParams(request);
@@ -29,3 +30,5 @@ export async function POST(request: Request) {
   }
   return Response.json({ success: true, accountUrl: env().PUBLIC_URL + MODULE_PATHS.account });
 }
+
+export const POST = guardRoute(handleRegister);

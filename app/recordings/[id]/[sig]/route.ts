@@ -1,8 +1,9 @@
 import { streamRecording } from "@/lib/dialplan/recording-stream";
+import { guardRoute } from "@/lib/http/route-guard";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(request: Request, { params }: { params: Promise<{ id: string; sig: string }> }) {
+export const GET = guardRoute(async (request: Request, { params }: { params: Promise<{ id: string; sig: string }> }) => {
   const { id, sig } = await params;
   return streamRecording(id, sig, request.headers.get("range"));
-}
+});
