@@ -61,3 +61,21 @@ describe("outbound connections", () => {
     }
   });
 });
+
+describe("redirects", () => {
+  it("are followed hop by hop, keeping a POST through a 307 and giving up on a loop", async () => {
+    const redirector = createServer((req, res) => {
+      if (req.url === "/to-self") res.writeHead(307, { location: "/final" }).end();
+      else if (req.url === "/loop") res.writeHead(302, { location: "/loop" }).end();
+      else res.end(`final ${req.method}`);
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
+    try {
+      expect(await (await outboundFetch(`${base}/to-self`, { method: "POST", body: "x" }, true)).text()).toBe("final POST");
+      await expect(outboundFetch(`${base}/loop`, {}, true)).rejects.toThrow("too many redirects");
+    } finally {
+      redirector.close();
+    }
+  });
+});
