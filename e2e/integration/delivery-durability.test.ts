@@ -1,7 +1,6 @@
 // Nothing is lost: a delivery worker killed with SIGKILL mid-delivery, and a CRM that stays down
 // for an hour (time compressed by moving the queue's retry times forward).
 import { spawn } from "node:child_process";
-import type { Runner } from "graphile-worker";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
@@ -71,8 +70,10 @@ describe("durable delivery", () => {
     const before = await sent("1900000000");
     expect(before).toBeLessThan(30);
 
-    expect(await releaseAbandonedJobs(process.env.DATABASE_URL!, 0)).toBeGreaterThanOrEqual(0);
-    const worker: Runner = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+    expect(await releaseAbandonedJobs(pool, 0)).toBeGreaterThanOrEqual(1);
+    await pool.end();
+    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
     try {
       expect(await until(() => sent("1900000000"), (n) => n === 30)).toBe(30);
       const uploaded = new Set(crm.state.calls.map((c) => c.call.externalId).filter((id) => id?.startsWith("1900000000")));

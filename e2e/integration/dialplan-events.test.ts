@@ -1,6 +1,5 @@
 // /api/event end to end: the dialplan's requests over HTTP, stored, then delivered to the
 // retailCRM simulator by the real queue worker.
-import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
@@ -8,13 +7,13 @@ import * as eventRoute from "@/app/api/event/route";
 import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
 import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
-import { startDeliveryWorker } from "@/lib/delivery/worker";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 import { pcmWav } from "@/lib/recordings/test-audio";
 import { mapExtensions } from "@/e2e/setup/factories";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
-let worker: Runner;
+let worker: DeliveryWorker;
 let clientId: string;
 let accountId: string;
 

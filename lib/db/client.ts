@@ -1,5 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { env } from "@/lib/env";
+import { createPool } from "./pool";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 
 type Holder = { prisma?: PrismaClient; url?: string };
@@ -17,7 +18,8 @@ export function db(): PrismaClient {
   const url = databaseUrl();
   if (!state.prisma || state.url !== url) {
     void state.prisma?.$disconnect();
-    const adapter = new PrismaPg({ connectionString: url, max: env().DB_POOL_SIZE, connectionTimeoutMillis: 5_000 });
+    const pool = createPool({ connectionString: url, max: env().DB_POOL_SIZE, connectionTimeoutMillis: 5_000 }, "service");
+    const adapter = new PrismaPg(pool, { disposeExternalPool: true });
     state.prisma = new PrismaClient({ adapter });
     state.url = url;
   }
