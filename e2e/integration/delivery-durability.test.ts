@@ -7,7 +7,6 @@ import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim
 import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
 import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
-import { releaseAbandonedJobs } from "@/lib/delivery/recovery";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
 
 let crm: RetailCrmSim;
@@ -70,9 +69,6 @@ describe("durable delivery", () => {
     const before = await sent("1900000000");
     expect(before).toBeLessThan(30);
 
-    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
-    expect(await releaseAbandonedJobs(pool, 0)).toBeGreaterThanOrEqual(1);
-    await pool.end();
     const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
     try {
       expect(await until(() => sent("1900000000"), (n) => n === 30)).toBe(30);

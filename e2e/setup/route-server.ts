@@ -36,7 +36,7 @@ function matchRoute(routes: Routes, path: string) {
  * Serves App Router route handlers over real HTTP so that the simulators can call them as the
  * CRM would, without building the whole app (the Playwright suite covers the built app).
  */
-export async function serveRoutes(routes: Routes): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function serveRoutes(routes: Routes, port = 0): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const base = `http://${req.headers.host}`;
     const path = new URL(req.url ?? "/", base).pathname;
@@ -56,7 +56,7 @@ export async function serveRoutes(routes: Routes): Promise<{ url: string; server
       }
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${bound}`, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -1,10 +1,12 @@
-import { Logger, run, runMigrations, type Runner, type TaskList } from "graphile-worker";
+import { EventEmitter } from "node:events";
+import { Logger, run, runMigrations, type Runner, type TaskList, type WorkerEvents } from "graphile-worker";
 import type pg from "pg";
 import { createPool } from "@/lib/db/pool";
 import { log } from "@/lib/log";
 import { deliverCall } from "./deliver-call";
 import { DELIVER_CALL_TASK } from "./enqueue";
-import { releaseAbandonedJobs, unlockWorkers } from "./recovery";
+import { WorkerLiveness } from "./liveness";
+import { releaseJobsOfDeadWorkers, unlockWorkers } from "./recovery";
 
 const quietLogger = new Logger(() => (level, message, meta) => {
   if (level === "error") log.error({ meta }, message);
@@ -21,7 +23,9 @@ export async function installQueue(connectionString: string): Promise<void> {
   await runMigrations({ connectionString, logger: quietLogger });
 }
 
-const ABANDONED_AFTER_MS = 5 * 60_000;
+// A job locked this long whose worker shows no sign of life (see liveness.ts) is released.
+const ABANDONED_AFTER_MS = 5_000;
+const SWEEP_EVERY_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 export interface DeliveryWorker {
@@ -35,9 +39,10 @@ interface WorkerOptions {
   pollInterval?: number;
 }
 
-function startRunner(pool: pg.Pool, options: WorkerOptions): Promise<Runner> {
+function startRunner(pool: pg.Pool, events: WorkerEvents, options: WorkerOptions): Promise<Runner> {
   return run({
     pgPool: pool,
+    events,
     concurrency: options.concurrency ?? 5,
     pollInterval: options.pollInterval ?? 1_000,
     noHandleSignals: true,
@@ -51,33 +56,35 @@ function startRunner(pool: pg.Pool, options: WorkerOptions): Promise<Runner> {
  * graphile-worker 0.16 retires a worker for good when it cannot record a job's outcome (the
  * database went away mid-job) and never replaces it, so a database restart would leave a pool
  * with no workers. This supervisor then replaces the whole runner, once the database answers,
- * and releases the dead workers' jobs at once rather than after ABANDONED_AFTER_MS.
+ * and releases the dead workers' jobs at once.
  */
 export async function startDeliveryWorker(connectionString: string, options: WorkerOptions = {}): Promise<DeliveryWorker> {
   // One pool for everything the workers do, with error listeners that stay: graphile-worker
   // removes its own when a runner stops, and a connection the database then drops would crash us.
   const pool = createPool({ connectionString, max: (options.concurrency ?? 5) + 3 }, "delivery");
-  const released = await releaseAbandonedJobs(pool, ABANDONED_AFTER_MS);
-  if (released) log.warn({ workers: released }, "released jobs of delivery workers that died");
-  const sweep = setInterval(() => {
-    releaseAbandonedJobs(pool, ABANDONED_AFTER_MS).catch((error: unknown) => log.warn({ err: error }, "releasing abandoned jobs failed"));
-  }, 60_000);
+  const liveness = new WorkerLiveness(connectionString);
+  const releaseDead = () =>
+    releaseJobsOfDeadWorkers(pool, ABANDONED_AFTER_MS).then((released) => {
+      if (released) log.warn({ workers: released }, "released the jobs of delivery workers that died");
+    });
+  await releaseDead();
+  const sweep = setInterval(() => releaseDead().catch((error: unknown) => log.warn({ err: error }, "releasing abandoned jobs failed")), SWEEP_EVERY_MS);
   sweep.unref();
 
   let stopping = false;
   let restarting: Promise<void> | undefined;
   const deadWorkers = new Set<string>();
 
-  const supervise = (runner: Runner) => {
-    runner.events.on("worker:fatalError", ({ worker, error }) => {
-      deadWorkers.add(worker.workerId);
-      log.error({ err: error }, "a delivery worker could not record a job's outcome; restarting the delivery workers");
-      restarting ??= restart().finally(() => (restarting = undefined));
-    });
-    return runner;
-  };
+  // Listening before run() starts, so that no worker is created unseen.
+  const events: WorkerEvents = new EventEmitter();
+  events.on("worker:create", ({ worker }) => void liveness.hold(worker.workerId));
+  events.on("worker:fatalError", ({ worker, error }) => {
+    deadWorkers.add(worker.workerId);
+    log.error({ err: error }, "a delivery worker could not record a job's outcome; restarting the delivery workers");
+    restarting ??= restart().finally(() => (restarting = undefined));
+  });
 
-  let runner = supervise(await startRunner(pool, options));
+  let runner = await startRunner(pool, events, options);
 
   async function restart(): Promise<void> {
     await runner.stop().catch(() => undefined);
@@ -85,7 +92,7 @@ export async function startDeliveryWorker(connectionString: string, options: Wor
       try {
         await unlockWorkers(pool, [...deadWorkers]);
         deadWorkers.clear();
-        runner = supervise(await startRunner(pool, options));
+        runner = await startRunner(pool, events, options);
         log.info("delivery workers restarted");
         return;
       } catch (error) {
@@ -104,6 +111,7 @@ export async function startDeliveryWorker(connectionString: string, options: Wor
       clearInterval(sweep);
       await restarting;
       await runner.stop();
+      await liveness.close();
       await pool.end();
       stopped();
     },
