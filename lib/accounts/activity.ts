@@ -10,6 +10,15 @@ export const activitySchema = z.object({
   freeze: z.boolean().default(false),
 });
 
+/** The systemUrl the CRM reports is already the address of another connected account. */
+export class SystemUrlTaken extends Error {
+  constructor() {
+    super("Parameter 'systemUrl' is the address of another account connected to this service");
+  }
+}
+
+const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === "P2002";
+
 /**
  * The CRM switched the module on or off (or froze it). A new systemUrl is stored and the
  * module re-registered there, as official modules do.
@@ -18,10 +27,15 @@ export async function applyActivity(accountId: string, activity: z.infer<typeof 
   const account = await db().account.findUniqueOrThrow({ where: { id: accountId }, include: { users: { where: { extension: { not: null } } } } });
   const newUrl = systemUrl ? normalizeCrmUrl(systemUrl) : null;
   const moved = newUrl !== null && newUrl !== account.crmUrl;
-  const updated = await db().account.update({
-    where: { id: accountId },
-    data: { active: activity.active, freeze: activity.freeze, ...(moved ? { crmUrl: newUrl } : {}) },
-  });
+  if (moved && (await db().account.count({ where: { crmUrl: newUrl, NOT: { id: accountId } } }))) throw new SystemUrlTaken();
+  const updated = await db()
+    .account.update({
+      where: { id: accountId },
+      data: { active: activity.active, freeze: activity.freeze, ...(moved ? { crmUrl: newUrl } : {}) },
+    })
+    .catch((error: unknown) => {
+      throw isUniqueViolation(error) ? new SystemUrlTaken() : error;
+    });
   log.info({ accountId, active: activity.active, freeze: activity.freeze, moved }, "module activity changed");
   if (moved) {
     const codes = account.users.map((u) => ({ userId: u.crmUserId, code: u.extension! }));

@@ -1,4 +1,4 @@
-import { activitySchema, applyActivity } from "@/lib/accounts/activity";
+import { activitySchema, applyActivity, SystemUrlTaken } from "@/lib/accounts/activity";
 import { findAccountByClientId } from "@/lib/accounts/lookup";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { guardRoute } from "@/lib/http/route-guard";
@@ -16,7 +16,12 @@ async function handleActivity(request: Request) {
   if (!parsed.success) return jsonError(400, "Parameter 'activity' must be {\"active\": bool, \"freeze\": bool}");
   const account = await findAccountByClientId(clientId, request);
   if (!account) return jsonError(401, "Unknown clientId");
-  await applyActivity(account.id, parsed.data, systemUrl);
+  try {
+    await applyActivity(account.id, parsed.data, systemUrl);
+  } catch (error) {
+    if (error instanceof SystemUrlTaken) return jsonError(409, error.message);
+    throw error;
+  }
   return Response.json({ success: true });
 }
 

@@ -1,0 +1,151 @@
+// The logs of a full run never contain API keys, AMI passwords or clientIds: e2e/setup/full-run.ts
+// drives the real code over HTTP with LOG_LEVEL=trace in a process of its own (connecting, failed
+// logins, AMI checks, dialplan lookups and events, delivery through CRM outages and refusals,
+// click-to-call failures, callbacks, unknown clientIds), and everything it writes is scanned for
+// every secret it used, raw and in each encoding a URL, a form or a JSON string would give it.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FullRunReport } from "@/e2e/setup/full-run";
+import { db } from "@/lib/db/client";
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+const workDir = mkdtempSync(path.join(tmpdir(), "full-run-"));
+const reportPath = path.join(workDir, "report.json");
+let run: Run;
+let report: FullRunReport;
+let lines: Record<string, unknown>[];
+
+function fullRun(): Promise<Run> {
+  const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/full-run.ts"], {
+    env: { ...process.env, LOG_LEVEL: "trace", FULL_RUN_REPORT: reportPath },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const chunks: Buffer[] = [];
+  child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+  child.stderr.on("data", (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 150_000);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: Buffer.concat(chunks).toString("utf8") });
+    });
+  });
+}
+
+/** A secret as it would look raw, in a URL (path or query), in a form body, inside a JSON string, and in base64. */
+function encodings(secret: string): string[] {
+  const forms = [
+    secret,
+    encodeURIComponent(secret),
+    encodeURI(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+    JSON.stringify(JSON.stringify(secret)).slice(1, -1),
+    Buffer.from(secret).toString("base64"),
+  ];
+  return [...new Set(forms)];
+}
+
+/** The places in the output where a secret shows, with a little context (every secret in it masked, so a failure does not print them). */
+function findings(output: string, secrets: Record<string, string[]>): string[] {
+  const masks = Object.entries(secrets)
+    .flatMap(([kind, values]) => values.flatMap((value) => encodings(value).map((form) => ({ kind, form, raw: form === value }))))
+    .sort((x, y) => y.form.length - x.form.length);
+  const mask = (text: string) => masks.reduce((masked, { kind, form }) => masked.replaceAll(form, `<${kind}>`), text);
+  const found: string[] = [];
+  for (const { kind, form, raw } of masks) {
+    for (let at = output.indexOf(form); at !== -1; at = output.indexOf(form, at + 1)) {
+      found.push(`${kind} (${raw ? "raw" : "encoded"}): …${mask(output.slice(Math.max(0, at - 160), at + form.length + 80))}…`);
+    }
+  }
+  return found;
+}
+
+beforeAll(async () => {
+  run = await fullRun();
+  report = existsSync(reportPath)
+    ? (JSON.parse(readFileSync(reportPath, "utf8")) as FullRunReport)
+    : { apiKeys: [], amiSecrets: [], databasePasswords: [], retiredClientIds: [], steps: [] };
+  lines = run.output.split("\n").flatMap((line) => {
+    try {
+      const parsed: unknown = JSON.parse(line);
+      return parsed && typeof parsed === "object" ? [parsed as Record<string, unknown>] : [];
+    } catch {
+      return [];
+    }
+  });
+}, 180_000);
+
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+describe("the scan", () => {
+  it("finds a secret raw, URL-encoded, form-encoded, JSON-escaped and inside a URL", () => {
+    const secret = "K+y/a b&c=\"d\"%";
+    const leaks = [
+      `{"msg":"x","key":"${JSON.stringify(secret).slice(1, -1)}"}`,
+      `GET http://crm.example/api/v5/users?apiKey=${encodeURIComponent(secret)}&page=1`,
+      `POST body apiKey=${new URLSearchParams({ s: secret }).toString().slice(2)}`,
+      `Error: ${secret}`,
+    ];
+    for (const leak of leaks) expect(findings(`line\n${leak}\nline`, { apiKey: [secret] }), leak).toHaveLength(1);
+    expect(findings("nothing to see", { apiKey: [secret] })).toEqual([]);
+  });
+});
+
+describe("the logs of a full run", () => {
+  it("ran to the end and logged enough to be worth scanning", () => {
+    expect(run.code, run.output.slice(-3_000)).toBe(0);
+    expect(report.steps.at(-1)).toBe("done");
+    expect(lines.length).toBeGreaterThan(150);
+    const messages = new Set(lines.map((line) => String(line.msg)));
+    // The failure paths whose log lines carry errors, URLs and request details really ran.
+    for (const expected of [
+      "account connected",
+      "connecting an account failed",
+      "marketplace register with a bad token",
+      "AMI access check failed",
+      "Asterisk settings saved",
+      "caller lookup in the CRM failed; answering empty",
+      "unknown hangup status; sending it as failed",
+      "the CRM refused a request; not retrying",
+      "click-to-call originate failed",
+      "click-to-call refused",
+      "QueuePause failed",
+      "manager status changed in the CRM",
+      "module activity changed",
+      "re-registering the module at the new systemUrl failed",
+      "clientId rotated",
+      "database unavailable; answering 503",
+    ]) {
+      expect(messages, expected).toContain(expected);
+    }
+    expect(lines.some((line) => line.level === 50 && String(line.msg).startsWith("Failed task")), "a delivery the queue retried").toBe(true);
+  });
+
+  it("contains no API key, AMI password, clientId or service secret, in any encoding", async () => {
+    const clientIds = (await db().account.findMany({ select: { clientId: true } })).map((a) => a.clientId);
+    expect(clientIds).toHaveLength(2);
+    const secrets = {
+      apiKey: report.apiKeys,
+      amiSecret: report.amiSecrets,
+      clientId: [...clientIds, ...report.retiredClientIds],
+      serviceSecret: [process.env.ENCRYPTION_KEY!, process.env.NEXTAUTH_SECRET!, process.env.MARKETPLACE_SECRET!, ...report.databasePasswords],
+    };
+    expect(findings(run.output, secrets)).toEqual([]);
+  });
+
+  it("has no credentials in URLs or headers it logged, whatever their value", () => {
+    // Named, with the value's length only: the value is the leak.
+    const inUrls = [...run.output.matchAll(/[?&;](api_?key|secret|password|client_?id|token)=(?!\[redacted\])([^&\s"\\]+)/gi)].map((m) => `${m[1]}=<${m[2]!.length} characters>`);
+    expect(inUrls).toEqual([]);
+    const inHeaders = [...run.output.matchAll(/"(x-api-key|cookie|authorization|set-cookie)":"(?!\[redacted\])([^"]*)"/gi)].map((m) => `${m[1]}: <${m[2]!.length} characters>`);
+    expect(inHeaders).toEqual([]);
+  });
+});
