@@ -157,6 +157,23 @@ describe("the kept AMI session", () => {
     expect((await click()).json).toEqual({ success: true });
   });
 
+  it.each(["TCP", "HTTP"] as const)("while Asterisk is down over %s: a clear error for each click, then working again by itself", async (kind) => {
+    await closeAmiSessions();
+    await useAmi(kind);
+    expect((await click()).json).toEqual({ success: true });
+    pbx.setMode("refuse");
+    pbx.dropConnections();
+    for (let i = 0; i < 2; i++) {
+      const refused = await click();
+      expect(refused.json).toEqual({ success: false, errorMsg: expect.stringMatching(/^Не удалось позвонить: АТС (недоступна|отказала в соединении)$/) });
+      expect(refused.ms).toBeLessThan(4_000);
+    }
+    pbx.setMode("normal");
+    const originated = pbx.originates.length;
+    expect((await click()).json).toEqual({ success: true });
+    expect(pbx.originates.length).toBe(originated + 1);
+  });
+
   it("logs in again when Asterisk has expired the HTTP session", async () => {
     await closeAmiSessions();
     const shortLived = await createAsteriskSim({ tcpPort: null, httpPort: 0, httptimeout: 1, users: [ami] });

@@ -109,6 +109,32 @@ describe("durable delivery", () => {
       crm.setOutage("none");
     }
   }, 120_000);
+
+  it("comes through a storm of 503 rate-limit refusals with every event once, in order", async () => {
+    for (let i = 0; i < 5; i++) {
+      await ingestCallEvent(accountId, { clientId: "x", type: "in", uniqueid: `1900000003.${i}`, phone: "+79001234567", code: "101" });
+    }
+    await hangups("1900000003", 5);
+    crm.clearRequests();
+    crm.failNext(60, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
+    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
+    try {
+      for (let round = 0; round < 40 && (await sent("1900000003")) < 15; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await fastForwardRetries();
+      }
+      expect(await sent("1900000003")).toBe(15);
+    } finally {
+      await worker.stop();
+    }
+    expect(crm.requests.filter((r) => r.status === 503)).toHaveLength(60);
+    for (let i = 0; i < 5; i++) {
+      const id = `1900000003.${i}`;
+      expect(crm.state.callEvents.filter((e) => e.event.callExternalId === id).map((e) => e.event.type), id).toEqual(["in", "hangup"]);
+      const uploads = crm.requests.filter((r) => r.status === 200 && r.path.endsWith("/calls/upload") && r.form.calls!.includes(`"${id}"`));
+      expect(uploads, id).toHaveLength(1);
+    }
+  }, 120_000);
 });
 
 describe("calls/upload under backlog", () => {
