@@ -40,7 +40,13 @@ export async function serveRoutes(routes: Routes, port = 0): Promise<{ url: stri
   const server = createServer((req, res) => {
     const base = `http://${req.headers.host}`;
     const path = new URL(req.url ?? "/", base).pathname;
-    const match = matchRoute(routes, path);
+    let match;
+    try {
+      match = matchRoute(routes, path);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
     const handler = match?.handlers[req.method as "GET" | "POST"];
     if (!match || !handler) {
       res.writeHead(404).end();

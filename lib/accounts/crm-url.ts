@@ -20,6 +20,9 @@ export function normalizeCrmUrl(input: string): string | null {
   if (url.protocol !== "https:" && url.protocol !== "http:") return null;
   if (!url.hostname || url.username || url.password) return null;
   if (!url.hostname.includes(".") && url.hostname !== "localhost" && !url.hostname.startsWith("[")) return null;
+  if (!url.hostname.startsWith("[") && url.hostname.split(".").some((label) => label === "")) return null;
+  // "1.5" parses as the address 1.0.0.5: only an address typed out in full is taken as one.
+  if (/^[\d.]+$/.test(url.hostname) && !trimmed.includes(url.hostname)) return null;
   return `${url.protocol}//${url.host}/`;
 }
 

@@ -4,9 +4,13 @@ import { syncQueuePause } from "@/lib/click-to-call/queue-pause";
 import { log } from "@/lib/log";
 
 export const userStatusSchema = z.object({
-  userId: z.string({ error: "parameter userId is required" }).trim().regex(/^\d{1,12}$/, "parameter userId must be a number"),
+  userId: z
+    .string({ error: "parameter userId is required" })
+    .trim()
+    .regex(/^\d{1,10}$/, "parameter userId must be a number")
+    .refine((v) => Number(v) <= 2_147_483_647, "parameter userId is out of range"),
   status: z.enum(["free", "busy", "dinner", "break"], { error: "parameter status must be one of free, busy, dinner, break" }),
-  code: z.string().trim().max(10).optional(),
+  code: z.string().trim().max(10, "parameter code is too long").optional(),
 });
 
 /** changeUserStatusUrl: the CRM reports a manager's status; «Ваши телефоны» shows it. */

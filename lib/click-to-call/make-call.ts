@@ -15,9 +15,9 @@ export const makeCallSchema = z.object({
     .trim()
     .min(1, "parameter phone is required")
     .max(64, "parameter phone is too long")
-    .refine((v) => /^[+\d\s()\-.]+$/.test(v) && v.replace(/\D/g, "").length >= 2, "parameter phone must be a phone number"),
+    .refine((v) => /^[+\d ()\-.]+$/.test(v) && v.replace(/\D/g, "").length >= 2, "parameter phone must be a phone number"),
   userId: z.string().trim().regex(/^\d{1,12}$/, "parameter userId must be a number").optional(),
-  externalPhone: z.string().trim().max(64).optional(),
+  externalPhone: z.string().trim().max(64, "parameter externalPhone is too long").optional(),
 });
 
 export type MakeCallOutcome = { success: true; clickId: string } | { success: false; errorMsg: string };

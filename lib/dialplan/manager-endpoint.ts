@@ -20,8 +20,10 @@ function errorResponse(status: number, message: string, type: ReplyType, retryAf
  */
 export async function dialplanManagerAnswer(request: Request): Promise<Response> {
   const query = new URL(request.url).searchParams;
-  const type: ReplyType = query.get("type") === "text" ? "text" : "json";
-  const parsed = managerQuerySchema.safeParse(Object.fromEntries(query));
+  // A repeated parameter counts with its last value, for the reply format as for everything else.
+  const params = Object.fromEntries(query);
+  const type: ReplyType = params.type === "text" ? "text" : "json";
+  const parsed = managerQuerySchema.safeParse(params);
   if (!parsed.success) return errorResponse(400, parsed.error.issues[0]?.message ?? "invalid parameters", type);
   let gate;
   try {

@@ -4,12 +4,16 @@ import { openRecording } from "@/lib/recordings/recordings";
 import { verifyRecordingSignature } from "@/lib/recordings/signed-url";
 import { recordingStorage } from "./recording-upload";
 
+// Recording ids are PostgreSQL integers.
+const MAX_ID = 2_147_483_647;
+
 const notFound = () => new Response("Not found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 /** Streams a recording to whoever holds its signed link (the CRM's player), with HTTP Range support. */
 export async function streamRecording(idParam: string, sig: string, rangeHeader: string | null): Promise<Response> {
   if (!/^\d{1,10}$/.test(idParam)) return notFound();
   const id = Number(idParam);
+  if (id > MAX_ID) return notFound();
   const owner = await db().recording.findUnique({ where: { id }, select: { account: { select: { clientId: true } } } });
   if (!owner || !verifyRecordingSignature(id, sig, owner.account.clientId, env().ENCRYPTION_KEY)) return notFound();
   const opened = await openRecording({ id, rangeHeader, storage: recordingStorage() });

@@ -26,9 +26,14 @@ export class UploadRejected extends Error {
 }
 
 async function uploadBody(request: Request): Promise<RecordingBody> {
-  const type = request.headers.get("content-type") ?? "";
+  const type = (request.headers.get("content-type") ?? "").toLowerCase();
   if (type.includes("multipart/form-data")) {
-    const form = await request.formData();
+    let form: FormData;
+    try {
+      form = await request.formData();
+    } catch {
+      throw new UploadRejected(400, "the request body is not valid multipart/form-data (curl -F file=@record.wav)");
+    }
     const file = [...form.values()].find((v): v is File => typeof v !== "string");
     if (!file) throw new UploadRejected(400, "type=upload needs the recording as a file field (curl -F file=@record.wav)");
     return file.stream();
@@ -39,6 +44,8 @@ async function uploadBody(request: Request): Promise<RecordingBody> {
 
 /** type=upload: stores the recording for this uniqueid once (a repeated upload changes nothing). */
 export async function receiveRecording(accountId: string, uniqueid: string, request: Request): Promise<{ duplicate: boolean; recordingId?: number }> {
+  // type=upload given in a form body: that body held parameters, not the recording.
+  if (request.bodyUsed) throw new UploadRejected(400, "type=upload takes its parameters from the query string; the request body must be the recording");
   const maxBytes = env().RECORDING_MAX_BYTES;
   if (Number(request.headers.get("content-length") ?? 0) > maxBytes + 64 * 1024) throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
   const known = await db().callEvent.findUnique({ where: { accountId_uniqueid_type: { accountId, uniqueid, type: "UPLOAD" } } });

@@ -1,17 +1,19 @@
 import { TooManyGuesses } from "@/lib/accounts/lookup";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
+import { MalformedRequestBody } from "@/lib/http/params";
 import { log } from "@/lib/log";
 
 const DATABASE_RETRY_SECONDS = 5;
 
 export interface Refusal {
-  status: 429 | 503;
+  status: 400 | 429 | 503;
   message: string;
-  retryAfterSeconds: number;
+  retryAfterSeconds?: number;
 }
 
-/** The answer for a failure that is the caller's cue to come back later, or undefined for any other error. */
+/** The answer for a request the caller must fix or repeat later, or undefined for any other error (a bug). */
 export function refusalFor(error: unknown): Refusal | undefined {
+  if (error instanceof MalformedRequestBody) return { status: 400, message: error.message };
   if (error instanceof TooManyGuesses) return { status: 429, message: error.message, retryAfterSeconds: error.retryAfterSeconds };
   if (isDatabaseUnavailable(error)) {
     log.error({ err: error }, "database unavailable; answering 503");
@@ -21,9 +23,9 @@ export function refusalFor(error: unknown): Refusal | undefined {
 }
 
 /**
- * Wraps a route handler so that throttled sources get a precise 429 and a database outage a
- * precise 503, both with Retry-After, in the routes' JSON error shape; anything else is a bug
- * and propagates.
+ * Wraps a route handler so that an unreadable body gets a precise 400, throttled sources a 429
+ * and a database outage a 503 (both with Retry-After), in the routes' JSON error shape;
+ * anything else is a bug and propagates.
  */
 export function guardRoute<A extends unknown[]>(handler: (request: Request, ...rest: A) => Promise<Response>) {
   return async (request: Request, ...rest: A): Promise<Response> => {
@@ -32,10 +34,9 @@ export function guardRoute<A extends unknown[]>(handler: (request: Request, ...r
     } catch (error) {
       const refusal = refusalFor(error);
       if (!refusal) throw error;
-      return Response.json(
-        { success: false, errorMsg: refusal.message },
-        { status: refusal.status, headers: { "retry-after": String(refusal.retryAfterSeconds), "cache-control": "no-store" } },
-      );
+      const headers = new Headers({ "cache-control": "no-store" });
+      if (refusal.retryAfterSeconds) headers.set("retry-after", String(refusal.retryAfterSeconds));
+      return Response.json({ success: false, errorMsg: refusal.message }, { status: refusal.status, headers });
     }
   };
 }

@@ -66,6 +66,16 @@ describe("LocalRecordingStorage.put", () => {
     expect(await filesUnder(root)).toEqual([]);
   });
 
+  it("leaves no temporary file when it refuses a body at once (the file may still be opening)", async () => {
+    const bodies = () => [Buffer.from("1; DROP TABLE calls; --"), chunkedStream(Buffer.from("<?php ?> not audio"), 64).stream];
+    for (let i = 0; i < 50; i++) {
+      for (const body of bodies()) await expect(storage.put(body, { maxBytes: MB })).rejects.toBeInstanceOf(UnsupportedRecordingError);
+      await expect(storage.put(chunkedStream(pcmWav(8000, 1), 4096).stream, { maxBytes: 100 })).rejects.toBeInstanceOf(RecordingTooLargeError);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await filesUnder(root)).toEqual([]);
+  });
+
   it("stops reading a non-audio upload as soon as the first bytes are known", async () => {
     const body = chunkedStream(Buffer.alloc(100_000, "<"), 16);
     await expect(storage.put(body.stream, { maxBytes: MB })).rejects.toBeInstanceOf(UnsupportedRecordingError);

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -118,8 +119,9 @@ export class LocalRecordingStorage implements RecordingStorage {
     await mkdir(tmpDir, { recursive: true });
     const tmpPath = join(tmpDir, randomBytes(16).toString("hex"));
     const upload: UploadState = { sizeBytes: 0, head: Buffer.alloc(0), audio: null };
+    const file = createWriteStream(tmpPath, { flags: "wx" });
     try {
-      await pipeline(checkedChunks(body, maxBytes, upload), createWriteStream(tmpPath, { flags: "wx" }));
+      await pipeline(checkedChunks(body, maxBytes, upload), file);
       if (upload.sizeBytes === 0) throw new EmptyRecordingError();
       if (!upload.audio) throw new UnsupportedRecordingError();
       const key = `${randomBytes(24).toString("base64url")}.${upload.audio.extension}`;
@@ -128,6 +130,9 @@ export class LocalRecordingStorage implements RecordingStorage {
       await rename(tmpPath, path);
       return { key, sizeBytes: upload.sizeBytes, contentType: upload.audio.contentType };
     } catch (error) {
+      // A body refused at once fails the pipeline while the file may still be opening: removing it
+      // before the stream has closed would race its creation and leave an empty file behind.
+      if (!file.closed) await once(file, "close").catch(() => undefined);
       await rm(tmpPath, { force: true });
       throw error;
     }

@@ -1,4 +1,16 @@
 import { z } from "zod";
+import { parseCodes } from "@/lib/telephony/direction";
+
+/**
+ * What a caller's or callee's number may contain as the dialplan sends it: digits, "+", "*", "#",
+ * the usual separators and the letters and ":@_" of SIP names ("anonymous", "user@host"). Plain
+ * spaces only: tabs, line breaks and other Unicode spaces would end up stored and sent to the CRM.
+ */
+const PHONE_CHARACTERS = /^[0-9+()\-. *#a-zA-Z:@_]*$/;
+const PHONE_CHARACTERS_MESSAGE = "parameter phone has characters a phone number cannot have";
+
+/** Control, format, surrogate and unassigned code points: nothing a stored text may carry (PostgreSQL refuses NUL). */
+const UNPRINTABLE = /\p{C}/u;
 
 const clientId = z.string({ error: "parameter clientId is required" }).min(1, "parameter clientId is required").max(128, "parameter clientId is too long");
 
@@ -10,7 +22,7 @@ export const managerQuerySchema = z.object({
     .trim()
     .min(1, "parameter phone is required")
     .max(64, "parameter phone is too long")
-    .regex(/^[0-9+()\-.\s*#a-zA-Z:@_]*$/, "parameter phone has characters a phone number cannot have"),
+    .regex(PHONE_CHARACTERS, PHONE_CHARACTERS_MESSAGE),
   type: z.enum(["json", "text"], { error: "parameter type must be json or text" }),
 });
 
@@ -22,6 +34,34 @@ const count = (name: string) =>
     .transform(Number)
     .optional();
 
+/** "YYYY-MM-DD HH:MM:SS" (or with "T") that is a real moment between 1970 and 9999, as PostgreSQL and the CRM take it. */
+function isRealDateTime(value: string): boolean {
+  const [, y, mo, d, h, mi, s] = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(value) ?? [];
+  if (y === undefined) return true; // the format check reports it
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    year >= 1970 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  );
+}
+
+function isRecordingUrl(value: string): boolean {
+  if (value === "") return true;
+  if (!/^(https?|ftp):\/\/\S+$/i.test(value) || UNPRINTABLE.test(value)) return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** /api/event parameters exactly as the guide lists them (2.2.2); `DATE` is accepted for `date`. */
 export const eventParamsSchema = z.object({
   clientId,
@@ -32,19 +72,27 @@ export const eventParamsSchema = z.object({
     .min(1, "parameter uniqueid is required")
     .max(150, "parameter uniqueid is too long")
     .regex(/^[A-Za-z0-9._:-]+$/, "parameter uniqueid must look like an Asterisk UNIQUEID (e.g. 1717171717.42)"),
-  phone: z.string().trim().max(64, "parameter phone is too long").optional(),
+  phone: z.string().trim().max(64, "parameter phone is too long").regex(PHONE_CHARACTERS, PHONE_CHARACTERS_MESSAGE).optional(),
   code: z
     .string()
     .trim()
     .max(500, "parameter code is too long")
-    .regex(/^[0-9,\s]*$/, "parameter code must be extensions (digits), comma-separated")
+    .refine((v) => /^[0-9,\s]*$/.test(v) && parseCodes(v).rejected.length === 0, "parameter code must be extensions (1 to 10 digits), comma-separated")
     .optional(),
-  status: z.string().trim().max(32, "parameter status is too long").optional(),
+  status: z
+    .string()
+    .trim()
+    .max(32, "parameter status is too long")
+    .refine((v) => !UNPRINTABLE.test(v), "parameter status has unprintable characters")
+    .optional(),
   direct: z.enum(["in", "out"], { error: "parameter direct must be in or out" }).optional(),
   date: z
     .string()
     .trim()
     .regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$/, "parameter date must be YYYY-MM-DD HH:MM:SS")
+    .refine(isRealDateTime, "parameter date is not a real date and time (YYYY-MM-DD HH:MM:SS, from 1970)")
+    // The CRM's calls/upload takes "Y-m-d H:i:s" only.
+    .transform((v) => v.replace("T", " "))
     .optional(),
   hold: count("hold"),
   duration: count("duration"),
@@ -52,7 +100,7 @@ export const eventParamsSchema = z.object({
     .string()
     .trim()
     .max(2048, "parameter path is too long")
-    .refine((v) => v === "" || /^(https?|ftp):\/\/\S+$/i.test(v), "parameter path must be an http, https or ftp URL")
+    .refine(isRecordingUrl, "parameter path must be an http, https or ftp URL")
     .optional(),
 });
 

@@ -9,7 +9,8 @@ export const dynamic = "force-dynamic";
 
 /** The clientId to put into the script: ?clientId= of a known account, else the signed-in admin's, else none. */
 async function scriptClientId(request: Request): Promise<{ clientId?: string } | null> {
-  const requested = new URL(request.url).searchParams.get("clientId");
+  // A repeated parameter counts with its last value, as everywhere else.
+  const requested = new URL(request.url).searchParams.getAll("clientId").at(-1);
   if (requested) {
     const account = await findAccountByClientId(requested, request);
     return account ? { clientId: account.clientId } : null;

@@ -17,7 +17,10 @@ async function handleRegister(request: Request) {
   } catch {
     return jsonError(400, "Parameter 'register' is not valid JSON");
   }
-  if (!parsed.success) return jsonError(400, `Parameter 'register' is invalid: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? "")).filter(Boolean))];
+    return jsonError(400, fields.length ? `Parameter 'register' is invalid: ${fields.join(", ")}` : "Parameter 'register' must be a JSON object");
+  }
   if (!verifyRegisterToken(parsed.data.apiKey, parsed.data.token, secret)) {
     log.warn({ systemUrl: parsed.data.systemUrl }, "marketplace register with a bad token");
     return jsonError(401, "Invalid token");
