@@ -45,6 +45,8 @@ interface Stub {
   url: string;
   received: Received[];
   status: number;
+  /** Requests still to answer 503 with Retry-After: 1, as the service does while its database restarts. */
+  unavailable: number;
   server: Server;
 }
 
@@ -55,7 +57,7 @@ async function listen(server: Server): Promise<number> {
 
 /** /api/event stand-in: records every request, answers `status` with a JSON body like the service's. */
 async function startStub(): Promise<Stub> {
-  const stub = { received: [] as Received[], status: 200 } as Stub;
+  const stub = { received: [] as Received[], status: 200, unavailable: 0 } as Stub;
   stub.server = createServer((req, res) => {
     void (async () => {
       const chunks: Buffer[] = [];
@@ -69,6 +71,11 @@ async function startStub(): Promise<Stub> {
         if (file instanceof File) Object.assign(entry, { file: Buffer.from(await file.arrayBuffer()), filename: file.name });
       }
       stub.received.push(entry);
+      if (stub.unavailable > 0) {
+        stub.unavailable--;
+        res.writeHead(503, { "content-type": "application/json", "retry-after": "1" }).end('{"success":false,"errorMsg":"service temporarily unavailable (database unreachable); retry"}');
+        return;
+      }
       const body = stub.status < 400 ? { success: true } : { success: false, errorMsg: "parameter phone is required for type=hangup" };
       res.writeHead(stub.status, { "content-type": "application/json" }).end(JSON.stringify(body));
     })();
@@ -346,6 +353,20 @@ describe("event.sh run by bash", () => {
       expect(result.ms).toBeLessThan(15_000);
       expect(result.log).toMatch(/\[1717171717\.5\] upload failed: curl exit code 7: curl: \(7\) .*\n/);
       expect(result.log).toMatch(/\[1717171717\.5\] hangup failed: curl exit code 7: /);
+    });
+
+    it("repeats a request the service answered 503, after the pause it asked for, and the recording with it", async () => {
+      const recording = path.join(dir, "retry.wav");
+      await writeFile(recording, pcmWav(8000, 1));
+      stub.unavailable = 2;
+      const result = await run(dialArgs({ recording }), { env: { SEND_RECORD_TO_SERVICE: "yes" } });
+      expect(result.code).toBe(0);
+      expect(result.received.map((r) => r.query.type)).toEqual(["upload", "upload", "upload", "hangup"]);
+      expect(result.received[2]!.file).toEqual(result.received[0]!.file);
+      expect(result.received[1]!.file!.length).toBeGreaterThan(44);
+      expect(result.log).toMatch(/upload: HTTP 200/);
+      expect(result.log).toMatch(/hangup: HTTP 200/);
+      expect(result.ms).toBeGreaterThan(1_500);
     });
 
     it("logs an HTTP error with the service's answer", async () => {

@@ -114,11 +114,13 @@ wait_for_recording() {
   done
 }
 
-# request ЧТО АРГУМЕНТЫ-CURL...: один запрос к сервису, итог пишется в дебаг.
+# request ЧТО АРГУМЕНТЫ-CURL...: один запрос к сервису, итог пишется в дебаг. Если сервис недоступен
+# или ответил 503/429, curl повторяет запрос ещё дважды (с паузой по Retry-After): сервис принимает
+# повтор того же события без дублей.
 request() {
   local what=$1 response status code
   shift
-  response=$(curl --silent --show-error --connect-timeout 5 --write-out ' HTTP_CODE=%{http_code}' "$@" 2>&1)
+  response=$(curl --silent --show-error --connect-timeout 5 --retry 2 --retry-connrefused --retry-max-time 20 --write-out ' HTTP_CODE=%{http_code}' "$@" 2>&1)
   status=$?
   code=\${response##* HTTP_CODE=}
   response=\${response% HTTP_CODE=*}
