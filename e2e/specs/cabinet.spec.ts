@@ -1,16 +1,15 @@
 import { expect, test, type Page } from "@playwright/test";
 import { createAsteriskSim, type AsteriskSim } from "../sim/asterisk";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../sim/retailcrm";
-import { loginOk, logout, MARKETPLACE_SECRET, notice, screenshot } from "./support";
+import { AMI_USER, loginOk, logout, MARKETPLACE_SECRET, notice, screenshot } from "./support";
 
 let crm: RetailCrmSim;
 let asterisk: AsteriskSim;
-const amiUser = { username: "crm", secret: "s3cret", read: "call", write: "originate" };
 
 test.beforeAll(async () => {
   crm = await createRetailCrmSim();
   seedDemo(crm);
-  asterisk = await createAsteriskSim({ tcpPort: 0, httpPort: 0, users: [amiUser], loginFailDelayMs: 200 });
+  asterisk = await createAsteriskSim({ tcpPort: 0, httpPort: 0, users: [AMI_USER], loginFailDelayMs: 200 });
 });
 test.afterAll(async () => {
   await crm.close();
@@ -84,7 +83,7 @@ test("«Настройки Asterisk»: defaults of the guide, saving checks AMI 
   await page.getByLabel("Контекст и приоритет исходящих звонков:").fill("from-internal,1");
 
   await page.getByLabel("Порт AMI:").fill(String(asterisk.httpPort));
-  await page.getByLabel("Логин AMI:").fill(amiUser.username);
+  await page.getByLabel("Логин AMI:").fill(AMI_USER.username);
   await page.getByLabel("Пароль AMI:").fill("wrong");
   await page.getByRole("button", { name: "Сохранить настройки" }).click();
   await expect(notice(page)).toContainText("Нет доступа до AMI: проверьте адрес, порт, логин или пароль");
@@ -93,17 +92,17 @@ test("«Настройки Asterisk»: defaults of the guide, saving checks AMI 
 
   await page.getByLabel("Контекст и приоритет исходящих звонков:").fill("from-internal,1");
   await page.getByLabel("Порт AMI:").fill(String(asterisk.httpPort));
-  await page.getByLabel("Логин AMI:").fill(amiUser.username);
-  await page.getByLabel("Пароль AMI:").fill(amiUser.secret);
+  await page.getByLabel("Логин AMI:").fill(AMI_USER.username);
+  await page.getByLabel("Пароль AMI:").fill(AMI_USER.secret);
   await page.getByRole("button", { name: "Проверить подключение" }).click();
   await expect(notice(page)).toHaveText("Подключение к AMI работает");
   await page.getByRole("button", { name: "Сохранить настройки" }).click();
   await expect(notice(page)).toHaveText("Настройки сохранены: доступ к AMI проверен");
 
   await page.reload();
-  await expect(page.getByLabel("Логин AMI:")).toHaveValue(amiUser.username);
+  await expect(page.getByLabel("Логин AMI:")).toHaveValue(AMI_USER.username);
   await expect(page.getByLabel("Пароль AMI:")).toHaveValue("");
-  expect(await page.content()).not.toContain(amiUser.secret);
+  expect(await page.content()).not.toContain(AMI_USER.secret);
 
   await page.getByLabel("Способ подключения к AMI:").selectOption("TCP");
   await page.getByLabel("Порт AMI:").fill(String(asterisk.tcpPort));

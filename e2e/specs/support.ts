@@ -1,5 +1,8 @@
 import { expect, type Page } from "@playwright/test";
 
+/** The AMI user the specs give the simulated Asterisk (its secret must never reach the server log). */
+export const AMI_USER = { username: "crm", secret: "s3cret-ami-e2e", read: "call", write: "originate" };
+
 export const MARKETPLACE_SECRET = process.env.MARKETPLACE_SECRET ?? "e2e-marketplace-secret-0123456789";
 
 export async function login(page: Page, crmUrl: string, apiKey: string) {
