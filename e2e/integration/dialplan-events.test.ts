@@ -10,6 +10,7 @@ import { db } from "@/lib/db/client";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 import { pcmWav } from "@/lib/recordings/test-audio";
 import { mapExtensions } from "@/e2e/setup/factories";
+import { forgetRecentAccounts } from "@/lib/accounts/recent";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -140,10 +141,12 @@ describe("/api/event", () => {
     const unknown = await fetch(`${app.url}/api/event?${new URLSearchParams({ clientId: "f".repeat(64), type: "in", uniqueid: "1.5", phone: "1" })}`);
     expect(unknown.status).toBe(401);
     await db().account.update({ where: { id: accountId }, data: { active: false } });
+    forgetRecentAccounts();
     try {
       expect(await event({ type: "in", uniqueid: "1.6", phone: "1" })).toEqual({ status: 403, body: { success: false, errorMsg: "модуль отключён в retailCRM" } });
     } finally {
       await db().account.update({ where: { id: accountId }, data: { active: true } });
+      forgetRecentAccounts();
     }
   });
 });

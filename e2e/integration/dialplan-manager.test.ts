@@ -7,6 +7,7 @@ import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
 import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
 import { mapExtensions } from "@/e2e/setup/factories";
+import { forgetRecentAccounts } from "@/lib/accounts/recent";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -37,6 +38,7 @@ beforeEach(async () => {
   crm.setLatency(0);
   crm.setOutage("none");
   await db().asteriskSettings.update({ where: { accountId }, data: { callerIdPrefix: "", transliterateNames: false, lookupBudgetMs: 1_500 } });
+  forgetRecentAccounts();
 });
 
 describe("/api/manager", () => {
@@ -55,6 +57,7 @@ describe("/api/manager", () => {
 
   it("adds the account's prefix and transliterates when asked", async () => {
     await db().asteriskSettings.update({ where: { accountId }, data: { callerIdPrefix: "Shop", transliterateNames: true } });
+    forgetRecentAccounts();
     expect((await ask({ phone: "+79001234567", type: "text" })).body).toBe("Shop: Ivan Ivanov,101");
   });
 
@@ -66,6 +69,7 @@ describe("/api/manager", () => {
 
   it("answers empty at the budget when the CRM is slow, and from the cache once the lookup finished", async () => {
     await db().asteriskSettings.update({ where: { accountId }, data: { lookupBudgetMs: 300 } });
+    forgetRecentAccounts();
     crm.setLatency(800);
     const slow = await ask({ phone: "+79001234567", type: "text" });
     expect(slow.body).toBe(",");
@@ -99,12 +103,14 @@ describe("/api/manager", () => {
     const unknown = await fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId: "a".repeat(64), phone: "1", type: "json" })}`);
     expect(unknown.status).toBe(401);
     await db().account.update({ where: { id: accountId }, data: { freeze: true } });
+    forgetRecentAccounts();
     try {
       const off = await ask({ phone: "+79001234567", type: "json" });
       expect(off.status).toBe(403);
       expect(JSON.parse(off.body)).toEqual({ result: { callerId: "", phone: "" }, error: "модуль отключён в retailCRM" });
     } finally {
       await db().account.update({ where: { id: accountId }, data: { freeze: false } });
+      forgetRecentAccounts();
     }
   });
 

@@ -4,6 +4,7 @@ import { log } from "@/lib/log";
 import { crmClientFor } from "./crm-client";
 import { normalizeCrmUrl } from "./crm-url";
 import { registerModule } from "./module";
+import { forgetRecentAccounts } from "./recent";
 
 export const activitySchema = z.object({
   active: z.boolean(),
@@ -36,6 +37,7 @@ export async function applyActivity(accountId: string, activity: z.infer<typeof 
     .catch((error: unknown) => {
       throw isUniqueViolation(error) ? new SystemUrlTaken() : error;
     });
+  forgetRecentAccounts();
   log.info({ accountId, active: activity.active, freeze: activity.freeze, moved }, "module activity changed");
   if (moved) {
     const codes = account.users.map((u) => ({ userId: u.crmUserId, code: u.extension! }));

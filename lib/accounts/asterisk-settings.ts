@@ -4,6 +4,7 @@ import { env } from "@/lib/env";
 import { amiErrorMessage, checkAmiAccess } from "@/lib/asterisk/ami/check";
 import { log } from "@/lib/log";
 import { asteriskSettingsSchema, parseCountries, splitOutgoing, type AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
+import { forgetRecentAccounts } from "./recent";
 
 /** What the form shows: everything but the password, which never leaves the server. */
 export async function loadAsteriskSettings(accountId: string) {
@@ -81,6 +82,7 @@ export async function saveAsteriskSettings(accountId: string, input: AsteriskSet
     ...(data.amiSecret ? { amiSecretEnc: encryptSecret(data.amiSecret) } : {}),
   };
   await db().asteriskSettings.upsert({ where: { accountId }, create: { accountId, ...values }, update: values });
+  forgetRecentAccounts();
   log.info({ accountId }, "Asterisk settings saved");
   return { ok: true };
 }

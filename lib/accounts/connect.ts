@@ -8,6 +8,7 @@ import { crmErrorMessage } from "./crm-messages";
 import { normalizeCrmUrl, CRM_URL_HINT } from "./crm-url";
 import { registerModule } from "./module";
 import { missingAccessMessage, missingMethods } from "./required-access";
+import { forgetRecentAccounts } from "./recent";
 
 /** Connecting failed for a reason the admin can act on; the message is Russian and shown as is. */
 export class ConnectError extends Error {
@@ -53,6 +54,8 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }) 
       create: { crmUrl, apiKeyEnc: encryptSecret(apiKey), ...identity, asterisk: { create: {} } },
       update: { apiKeyEnc: encryptSecret(apiKey), active: true },
     });
+    // The ring path must use the new API key (and see the module active) at once.
+    forgetRecentAccounts();
     log.info({ accountId: account.id, crmUrl, created: !existing }, "account connected");
     return account;
   } catch (error) {

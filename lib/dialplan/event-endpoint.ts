@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";
 import { eventParamsFrom, eventParamsSchema } from "@/lib/validations/dialplan";
@@ -21,6 +22,8 @@ export async function handleDialplanEvent(request: Request): Promise<Response> {
     return Response.json({ success: true, duplicate });
   } catch (error) {
     if (error instanceof EventRejected || error instanceof UploadRejected) return jsonError(error instanceof UploadRejected ? error.status : 400, error.message);
+    // The route's guard answers a database outage (503 with Retry-After).
+    if (isDatabaseUnavailable(error)) throw error;
     log.error({ accountId: gate.account.id, err: error }, "storing a dialplan event failed");
     return jsonError(503, "the event could not be stored; retry");
   }

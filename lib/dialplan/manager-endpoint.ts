@@ -1,4 +1,4 @@
-import { db } from "@/lib/db/client";
+import { recentAsteriskSettings } from "@/lib/accounts/recent";
 import { refusalFor } from "@/lib/http/route-guard";
 import { log } from "@/lib/log";
 import { dialplanError, managerReply, type ReplyType } from "@/lib/telephony/dialplan-reply";
@@ -37,7 +37,7 @@ export async function dialplanManagerAnswer(request: Request): Promise<Response>
 
   let answer = EMPTY_ANSWER;
   try {
-    const settings = (await db().asteriskSettings.findUnique({ where: { accountId: gate.account.id } })) ?? DEFAULT_LOOKUP_SETTINGS;
+    const settings = (await recentAsteriskSettings(gate.account.id)) ?? DEFAULT_LOOKUP_SETTINGS;
     answer = await lookupCaller(gate.account, settings, parsed.data.phone);
   } catch (error) {
     log.error({ accountId: gate.account.id, err: error }, "caller lookup failed; answering empty");
