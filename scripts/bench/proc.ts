@@ -1,0 +1,81 @@
+// What /proc says about a process tree: which process holds a listening socket, and its memory.
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+function parentOf(pid: number): number | undefined {
+  try {
+    // The command name (2nd field) may contain spaces and parentheses: the fields after the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process and all its descendants. */
+function processTree(root: number): number[] {
+  const pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+  const tree = [root];
+  for (let added = true; added; ) {
+    added = false;
+    for (const pid of pids) {
+      const parent = parentOf(pid);
+      if (!tree.includes(pid) && parent !== undefined && tree.includes(parent)) {
+        tree.push(pid);
+        added = true;
+      }
+    }
+  }
+  return tree;
+}
+
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.trim().split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const localPort = parseInt(fields[1]?.split(":")[1] ?? "", 16);
+      if (localPort === port && fields[3] === "0A" && fields[9]) inodes.add(fields[9]);
+    }
+  }
+  return inodes;
+}
+
+function holdsSocket(pid: number, inodes: Set<string>): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/)?.[1] ?? "");
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** The process of `root`'s tree that listens on `port` (`next start` may serve from a child of its own). */
+export function servingPid(root: number, port: number): number {
+  const inodes = listeningInodes(port);
+  const pid = processTree(root).find((candidate) => holdsSocket(candidate, inodes));
+  if (pid === undefined) throw new Error(`no process of ${root}'s tree listens on port ${port}`);
+  return pid;
+}
+
+function statusMiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const kb = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1];
+  if (!kb) throw new Error(`no ${field} for process ${pid}`);
+  return Number(kb) / 1024;
+}
+
+/** Resident memory now (VmRSS), MiB. */
+export const rssMiB = (pid: number) => statusMiB(pid, "VmRSS");
+
+/** The most resident memory the process ever had (VmHWM), MiB. */
+export const peakRssMiB = (pid: number) => statusMiB(pid, "VmHWM");
