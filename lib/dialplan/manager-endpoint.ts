@@ -19,6 +19,7 @@ function errorResponse(status: number, message: string, type: ReplyType, retryAf
  * beyond the account's budget, and a CRM in trouble never turns into a 5xx.
  */
 export async function dialplanManagerAnswer(request: Request): Promise<Response> {
+  const arrived = performance.now();
   const query = new URL(request.url).searchParams;
   // A repeated parameter counts with its last value, for the reply format as for everything else.
   const params = Object.fromEntries(query);
@@ -38,7 +39,9 @@ export async function dialplanManagerAnswer(request: Request): Promise<Response>
   let answer = EMPTY_ANSWER;
   try {
     const settings = (await recentAsteriskSettings(gate.account.id)) ?? DEFAULT_LOOKUP_SETTINGS;
-    answer = await lookupCaller(gate.account, settings, parsed.data.phone);
+    // The budget counts from the request's arrival: time spent reading the account is part of it.
+    const remainingMs = Math.max(0, settings.lookupBudgetMs - (performance.now() - arrived));
+    answer = await lookupCaller(gate.account, { ...settings, lookupBudgetMs: remainingMs }, parsed.data.phone);
   } catch (error) {
     log.error({ accountId: gate.account.id, err: error }, "caller lookup failed; answering empty");
   }
