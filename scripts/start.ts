@@ -9,6 +9,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded
 import { ConfigError, parseEnv } from "../lib/env";
 import { loadLocalSecrets } from "../lib/local-secrets";
 import { createLogger } from "../lib/log";
+import { serverNodeFlags } from "./server-flags";
 
 const dev = process.argv.includes("--dev");
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
@@ -60,7 +61,7 @@ async function main(): Promise<number> {
       if (built !== 0) return built;
     }
     // Node runs Next.js directly (not through npx) so that signals reach the server itself.
-    return await run(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(env.PORT)]);
+    return await run(process.execPath, [...(dev ? [] : serverNodeFlags()), nextBin, dev ? "dev" : "start", "-p", String(env.PORT)]);
   } finally {
     await embedded?.stop();
   }

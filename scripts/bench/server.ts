@@ -6,6 +6,7 @@ import { spawnNode, type Child } from "./children";
 import { servingPid } from "./proc";
 import { serviceEnv } from "./process-env";
 import { spawnService } from "./profiling";
+import { serverNodeFlags } from "../server-flags";
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const READY_TIMEOUT_MS = 90_000;
@@ -49,7 +50,7 @@ export interface Service {
 export async function startService(label: string): Promise<Service> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawnService(label, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], serviceEnv({ PORT: String(port), PUBLIC_URL: url, NEXTAUTH_URL: url }));
+  const child = spawnService(label, [...serverNodeFlags(), nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], serviceEnv({ PORT: String(port), PUBLIC_URL: url, NEXTAUTH_URL: url }));
   try {
     await untilHealthy(url, child);
     return { url, pid: servingPid(child.pid, port), stop: () => child.stop() };
