@@ -15,6 +15,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded"
 import { applyMigrations } from "@/lib/db/migrate";
 import { installQueue, startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
+import { until } from "@/e2e/setup/until";
 
 let dataDir: string;
 let port: number;
@@ -65,14 +66,10 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch((error: unknown) => error as T);
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+
+/** until(), with a probe that fails counting as a value that is not yet ok. */
+const untilSettled = <T,>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number) =>
+  until(() => probe().catch((error: unknown) => error as T), ok, timeoutMs, 200);
 
 describe("a database restart under load", () => {
   it("answers 503 with Retry-After during the gap and recovers by itself, losing no acknowledged event", async () => {
@@ -87,7 +84,7 @@ describe("a database restart under load", () => {
       acknowledged.push(id);
     }
 
-    await until(async () => crm.requests.length, () => crm.requests.some((r) => r.path.startsWith("/api/v5/telephony")), 10_000);
+    await untilSettled(async () => crm.requests.length, () => crm.requests.some((r) => r.path.startsWith("/api/v5/telephony")), 10_000);
     expect((await askManager()).body).toMatch(/,101$/);
     await database.stop();
     // A caller asked about moments ago is answered from memory (account, settings and answer are recent)...
@@ -110,7 +107,7 @@ describe("a database restart under load", () => {
 
     database = await startDatabase();
     crm.setLatency(0);
-    const back = await until(() => sendEvent("1800000000.10"), (a) => a.status === 200, 30_000);
+    const back = await untilSettled(() => sendEvent("1800000000.10"), (a) => a.status === 200, 30_000);
     expect(back.status).toBe(200);
     acknowledged.push("1800000000.10");
     // What the dialplan was told to retry, it retries (event.sh does): now it is stored.
@@ -121,7 +118,7 @@ describe("a database restart under load", () => {
     expect((await askManager()).body).toMatch(/,101$/);
 
     const delivered = () => Promise.resolve(new Set(crm.state.calls.map((c) => c.call.externalId).filter((id) => id?.startsWith("1800000000."))));
-    const uploaded = await until(delivered, (ids) => ids.size === acknowledged.length, 60_000);
+    const uploaded = await untilSettled(delivered, (ids) => ids.size === acknowledged.length, 60_000);
     expect([...uploaded].sort()).toEqual([...acknowledged].sort());
     expect(crm.state.calls.filter((c) => String(c.call.externalId).startsWith("1800000000."))).toHaveLength(acknowledged.length);
     expect(await db().call.count({ where: { accountId } })).toBe(acknowledged.length);

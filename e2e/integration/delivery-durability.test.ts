@@ -8,18 +8,11 @@ import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
 import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
+import { until } from "@/e2e/setup/until";
 
 let crm: RetailCrmSim;
 let accountId: string;
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function hangups(prefix: string, count: number) {
   for (let i = 0; i < count; i++) {
@@ -62,7 +55,7 @@ describe("durable delivery", () => {
     await hangups("1900000000", 15);
     const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/worker-process.ts"], { env: process.env, stdio: ["ignore", "pipe", "inherit"] });
     await new Promise<void>((resolve) => child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve()));
-    await until(() => sent("1900000000"), (n) => n >= 6);
+    await until(() => sent("1900000000"), (n) => n >= 6, 30_000);
     const killed = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
     await killed;
@@ -71,7 +64,7 @@ describe("durable delivery", () => {
 
     const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
     try {
-      expect(await until(() => sent("1900000000"), (n) => n === 30)).toBe(30);
+      expect(await until(() => sent("1900000000"), (n) => n === 30, 30_000)).toBe(30);
       const uploaded = new Set(crm.state.calls.map((c) => c.call.externalId).filter((id) => id?.startsWith("1900000000")));
       expect(uploaded.size).toBe(15);
       const hangupEvents = crm.state.callEvents.filter((e) => String(e.event.callExternalId).startsWith("1900000000"));
@@ -100,7 +93,7 @@ describe("durable delivery", () => {
 
       crm.setOutage("none");
       await fastForwardRetries();
-      expect(await until(() => sent("1900000001"), (n) => n === 7)).toBe(7);
+      expect(await until(() => sent("1900000001"), (n) => n === 7, 30_000)).toBe(7);
       const first = crm.state.callEvents.filter((e) => e.event.callExternalId === "1900000001.1").map((e) => e.event.type);
       expect(first).toEqual(["in", "hangup"]);
       expect(crm.state.calls.filter((c) => String(c.call.externalId).startsWith("1900000001"))).toHaveLength(3);

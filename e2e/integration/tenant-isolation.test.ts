@@ -34,6 +34,8 @@ import { listCalls } from "@/lib/journal/calls";
 import { signRecordingPath } from "@/lib/recordings/signed-url";
 import { pcmWav } from "@/lib/recordings/test-audio";
 import type { AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
+import { until } from "@/e2e/setup/until";
+import { amiForm } from "@/e2e/setup/ami-form";
 
 // The cabinet "session": whatever account id the test signs in with. Server actions and the
 // session-aware routes read it through lib/auth/session, exactly where getServerSession would answer.
@@ -80,25 +82,9 @@ let sources = 0;
 /** A source address of its own, for requests that carry unknown clientIds (those are throttled per source). */
 const freshSource = () => ({ "x-forwarded-for": `198.51.100.${++sources}` });
 
-function amiForm(pbx: AsteriskSim, user: AmiUser, transport: "HTTP" | "TCP", over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput {
-  return {
-    callerIdPrefix: "",
-    outgoing: "from-internal,1",
-    managerCallerIdName: "CRM",
-    amiHost: "127.0.0.1",
-    amiPort: String(transport === "TCP" ? pbx.tcpPort : pbx.httpPort),
-    amiLogin: user.username,
-    amiSecret: user.secret,
-    amiTransport: transport,
-    channelTemplate: "PJSIP",
-    lookupBudgetMs: "1500",
-    transliterateNames: false,
-    countries: "RU",
-    sendOutEvent: false,
-    pauseQueueWhenAway: true,
-    ...over,
-  };
-}
+/** The shared form, with this file's budget and queue pausing on. */
+const amiFormOf = (pbx: AsteriskSim, user: AmiUser, transport: "HTTP" | "TCP", over: Partial<AsteriskSettingsInput> = {}) =>
+  amiForm(pbx, user, transport, { lookupBudgetMs: "1500", pauseQueueWhenAway: true, ...over });
 
 /** Everything the bridge stores for an account, in a stable order. Equal snapshots mean nothing was touched (updatedAt included). */
 async function snapshot(accountId: string) {
@@ -125,14 +111,6 @@ async function worldOfB() {
   };
 }
 
-async function until<T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const settled = (accountId: string) => until(() => db().delivery.count({ where: { accountId, state: "QUEUED" } }), (n) => n === 0);
 
@@ -224,8 +202,8 @@ beforeAll(async () => {
   await mapExtensions(A.id, { 3: "101", 4: "102" });
   // The same extension 101 in both PBXs, for different people.
   await mapExtensions(B.id, { 3: "201", 33: "101", 34: "202", 35: "203" });
-  expect(await saveAsteriskSettings(A.id, amiForm(pbxA, amiA, "HTTP"))).toEqual({ ok: true });
-  expect(await saveAsteriskSettings(B.id, amiForm(pbxB, amiB, "TCP"))).toEqual({ ok: true });
+  expect(await saveAsteriskSettings(A.id, amiFormOf(pbxA, amiA, "HTTP"))).toEqual({ ok: true });
+  expect(await saveAsteriskSettings(B.id, amiFormOf(pbxB, amiB, "TCP"))).toEqual({ ok: true });
 
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100, concurrency: 4 });
 
@@ -519,7 +497,7 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     const loginsAtB = () => pbxB.actions.filter((a) => a.action.toLowerCase() === "login");
     const tried = loginsAtB().length;
     // B's PBX and B's AMI login with the password left empty («keep the stored one»): A's stored password is what is tried.
-    const pointedAtB = amiForm(pbxB, amiB, "TCP", { amiSecret: "" });
+    const pointedAtB = amiFormOf(pbxB, amiB, "TCP", { amiSecret: "" });
     expect(await testAmiAction(pointedAtB)).toMatchObject({ ok: false });
     expect(await saveAsteriskSettingsAction(pointedAtB)).toMatchObject({ ok: false });
     const attempts = loginsAtB().slice(tried);
@@ -529,7 +507,7 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     expect((await worldOfB()).rows).toEqual(before.rows);
 
     const crmBefore = crmB.requests.length;
-    expect(await saveAsteriskSettingsAction(amiForm(pbxA, amiA, "HTTP", { callerIdPrefix: "Shop A", amiSecret: "" }))).toEqual({ ok: true });
+    expect(await saveAsteriskSettingsAction(amiFormOf(pbxA, amiA, "HTTP", { callerIdPrefix: "Shop A", amiSecret: "" }))).toEqual({ ok: true });
     expect((await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: A.id } })).callerIdPrefix).toBe("Shop A");
     expect((await worldOfB()).rows).toEqual(before.rows);
     expect(crmB.requests.length).toBe(crmBefore);
@@ -569,8 +547,8 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     expect(await refreshUsersAction()).toEqual(signedOut);
     expect(await pushExtensionsAction()).toEqual(signedOut);
     expect(await retryDeliveryAction(failedDeliveryOfB)).toEqual(signedOut);
-    expect(await testAmiAction(amiForm(pbxB, amiB, "TCP"))).toEqual(signedOut);
-    expect(await saveAsteriskSettingsAction(amiForm(pbxB, amiB, "TCP"))).toEqual(signedOut);
+    expect(await testAmiAction(amiFormOf(pbxB, amiB, "TCP"))).toEqual(signedOut);
+    expect(await saveAsteriskSettingsAction(amiFormOf(pbxB, amiB, "TCP"))).toEqual(signedOut);
     expect(await rotateClientIdAction()).toEqual(signedOut);
     expect(await worldOfB()).toEqual(before);
     expect(await snapshot(A.id)).toEqual(beforeA);

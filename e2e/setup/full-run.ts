@@ -7,7 +7,7 @@
 // test can look for them in the output. Progress lines on stderr start with "# ".
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createAsteriskSim, type AmiUser, type AsteriskSim } from "../sim/asterisk";
+import { createAsteriskSim, type AmiUser } from "../sim/asterisk";
 import { createRetailCrmSim, DEMO, hmacToken, seedDemo } from "../sim/retailcrm";
 import { mapExtensions } from "./factories";
 import { serveRoutes } from "./route-server";
@@ -31,7 +31,8 @@ import { db, disconnectDb } from "../../lib/db/client";
 import { startDeliveryWorker } from "../../lib/delivery/worker";
 import { clearCallerCache } from "../../lib/dialplan/caller-lookup";
 import { pcmWav } from "../../lib/recordings/test-audio";
-import type { AsteriskSettingsInput } from "../../lib/validations/asterisk-settings";
+import { until } from "./until";
+import { amiForm } from "./ami-form";
 
 /** What the run used that must never reach a log: written to $FULL_RUN_REPORT for the test. */
 export interface FullRunReport {
@@ -79,39 +80,12 @@ const freshSource = () => ({ "x-forwarded-for": `203.0.113.${++sources}` });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value) || Date.now() > deadline) return value;
-    await sleep(100);
-  }
-}
 
 /** Retries that the queue scheduled for later run now (an outage of minutes in a second). */
 async function fastForwardRetries(): Promise<void> {
   await db().$executeRawUnsafe("UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL AND run_at > now()");
 }
 
-function amiForm(pbx: AsteriskSim, user: AmiUser, transport: "HTTP" | "TCP", over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput {
-  return {
-    callerIdPrefix: "",
-    outgoing: "from-internal,1",
-    managerCallerIdName: "CRM",
-    amiHost: "127.0.0.1",
-    amiPort: String(transport === "TCP" ? pbx.tcpPort : pbx.httpPort),
-    amiLogin: user.username,
-    amiSecret: user.secret,
-    amiTransport: transport,
-    channelTemplate: "PJSIP",
-    lookupBudgetMs: "500",
-    transliterateNames: false,
-    countries: "RU",
-    sendOutEvent: false,
-    pauseQueueWhenAway: false,
-    ...over,
-  };
-}
 
 async function main(): Promise<void> {
   saveReport();
@@ -252,7 +226,7 @@ async function main(): Promise<void> {
   );
 
   step("delivery: CRM 503s, an outage, 4xx refusals, then everything delivered");
-  await until(() => db().delivery.count({ where: { state: "QUEUED" } }), (n) => n === 0);
+  await until(() => db().delivery.count({ where: { state: "QUEUED" } }), (n) => n === 0, 20_000);
   crmA.failNext(12, { status: 503, pathPrefix: "/api/v5/telephony", body: { success: false, errorMsg: "Rate limit exceeded" } });
   crmB.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/call/event", body: { success: false, errorMsg: "Errors in the entity format", errors: { phone: "invalid" } } });
   crmB.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/calls/upload", body: { success: false, errorMsg: "Errors in the entity format" } });
@@ -260,14 +234,14 @@ async function main(): Promise<void> {
     await event(account.clientId, { type: "in", uniqueid: `${prefix}.1`, phone: "+79001234567", code: "101" });
     await event(account.clientId, { type: "hangup", uniqueid: `${prefix}.1`, phone: "+79001234567", code: "101", status: "BUSY", direct: "in", date: "2026-11-23 13:00:00" });
   }
-  await until(() => db().deliveryAttempt.count({ where: { httpStatus: 503 } }), (n) => n >= 1);
+  await until(() => db().deliveryAttempt.count({ where: { httpStatus: 503 } }), (n) => n >= 1, 20_000);
   crmA.setOutage("reset");
   crmB.setOutage("http502");
   for (const [account, prefix] of [[A, "1900000021"], [B, "1900000022"]] as const) {
     await event(account.clientId, { type: "hangup", uniqueid: `${prefix}.1`, phone: "+79001234567", code: "101", status: "NOANSWER", direct: "in", date: "2026-11-23 14:00:00" });
   }
-  await until(() => db().deliveryAttempt.count({ where: { httpStatus: null } }), (n) => n >= 1);
-  await until(() => db().deliveryAttempt.count({ where: { httpStatus: 502 } }), (n) => n >= 1);
+  await until(() => db().deliveryAttempt.count({ where: { httpStatus: null } }), (n) => n >= 1, 20_000);
+  await until(() => db().deliveryAttempt.count({ where: { httpStatus: 502 } }), (n) => n >= 1, 20_000);
   for (let round = 0; round < 3; round++) {
     await fastForwardRetries();
     await sleep(300);
