@@ -42,15 +42,14 @@ async function uploadBody(request: Request): Promise<RecordingBody> {
   return request.body;
 }
 
-/** type=upload: stores the recording for this uniqueid once (a repeated upload changes nothing). */
+/** type=upload: stores the recording for this uniqueid once (a repeated valid upload changes nothing). */
 export async function receiveRecording(accountId: string, uniqueid: string, request: Request): Promise<{ duplicate: boolean; recordingId?: number }> {
   // type=upload given in a form body: that body held parameters, not the recording.
   if (request.bodyUsed) throw new UploadRejected(400, "type=upload takes its parameters from the query string; the request body must be the recording");
   const maxBytes = env().RECORDING_MAX_BYTES;
   if (Number(request.headers.get("content-length") ?? 0) > maxBytes + 64 * 1024) throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
-  const known = await db().callEvent.findUnique({ where: { accountId_uniqueid_type: { accountId, uniqueid, type: "UPLOAD" } } });
-  if (known) return { duplicate: true };
-
+  // A repeat is checked only once the body has passed every check below, so a bad body gets its
+  // precise 4xx even for a uniqueid that already has a recording (the duplicate is then dropped).
   const storage = recordingStorage();
   let recording;
   try {
