@@ -1,6 +1,5 @@
-import type { Prisma } from "@/lib/generated/prisma/client";
 import { db } from "@/lib/db/client";
-import { enqueueCallDelivery } from "@/lib/delivery/enqueue";
+import { CALL_JOB_MAX_ATTEMPTS, DELIVER_CALL_TASK } from "@/lib/delivery/enqueue";
 import { log } from "@/lib/log";
 import { parseCodes } from "@/lib/telephony/direction";
 import { mapStatus } from "@/lib/telephony/status";
@@ -26,19 +25,28 @@ function singleCode(params: EventParams): string | undefined {
   return codes[0];
 }
 
-async function allMappedExtensions(tx: Prisma.TransactionClient, accountId: string): Promise<string[]> {
-  const users = await tx.crmUser.findMany({ where: { accountId, extension: { not: null } }, select: { extension: true }, orderBy: { crmUserId: "asc" } });
-  return users.map((u) => u.extension!);
+function naiveDate(value: string | undefined): Date | null {
+  return value ? new Date(`${value.replace(" ", "T")}Z`) : null;
 }
 
-function naiveDate(value: string | undefined): Date | undefined {
-  return value ? new Date(`${value.replace(" ", "T")}Z`) : undefined;
-}
+const EVENT_TYPE = { in: "IN", out: "OUT", hangup: "HANGUP" } as const;
 
 /**
- * Stores one dialplan event and the CRM requests it owes, in one transaction, before the
- * reply. (account, uniqueid, type) is stored once: a repeated event changes nothing and
- * nothing is sent twice. A hangup needs no earlier in/out: it carries all the CRM needs.
+ * Stores one dialplan event and the CRM requests it owes before the reply. (account, uniqueid,
+ * type) is stored once: a repeated event changes nothing and nothing is sent twice. A hangup
+ * needs no earlier in/out: it carries all the CRM needs.
+ *
+ * One statement does it all (the event, the call, the outbox rows in order, the call's delivery
+ * job): it is atomic without a transaction and costs the database one round trip, which is
+ * what bounds how many events a second the service can take. What depends on the call as
+ * stored (a hangup's direction without `direct`, the start time) is decided in SQL, so two
+ * events of one call arriving together cannot both miss each other.
+ *
+ * graphile-worker's add_job is half the database's work per event. When the call's job is
+ * still waiting and untried, adding it again would change nothing, so it is locked instead
+ * (no worker can take it before this commits, and then it sees these rows) and not added. A
+ * job running or in retry backoff is added to as before: a new run, or an immediate retry.
+ * This reads graphile-worker 0.16's job table (the version is pinned).
  */
 export async function ingestCallEvent(accountId: string, params: EventParams & { type: CallType }): Promise<{ duplicate: boolean }> {
   const phone = requirePhone(params);
@@ -46,57 +54,70 @@ export async function ingestCallEvent(accountId: string, params: EventParams & {
   const status = params.type === "hangup" ? mapStatus(params.status ?? "") : undefined;
   if (status && !status.known) log.warn({ accountId, uniqueid: params.uniqueid, status: params.status }, "unknown hangup status; sending it as failed");
 
-  return db().$transaction(async (tx) => {
-    const stored = await tx.callEvent.createMany({
-      data: [{ accountId, uniqueid: params.uniqueid, type: params.type === "in" ? "IN" : params.type === "out" ? "OUT" : "HANGUP", payload: params }],
-      skipDuplicates: true,
-    });
-    if (stored.count === 0) return { duplicate: true };
+  const codes = params.type === "in" ? parseCodes(params.code ?? "").codes : code ? [code] : [];
+  // An incoming call that names no extension rings every mapped manager (guide 2.2.2).
+  const ringAll = params.type === "in" && codes.length === 0;
+  const event = { phone, type: params.type, codes, callExternalId: params.uniqueid, ...(status ? { hangupStatus: status.event } : {}) };
+  // `type` (the call's direction) is filled in from the call as stored.
+  const upload = status
+    ? {
+        date: params.date ?? new Date().toISOString().slice(0, 19).replace("T", " "),
+        phone,
+        ...(code ? { code } : {}),
+        result: status.upload,
+        duration: params.duration ?? 0,
+        durationWaiting: params.hold ?? 0,
+        externalId: params.uniqueid,
+        ...(params.path ? { recordUrl: params.path } : {}),
+      }
+    : null;
+  const direction = params.type === "hangup" ? (params.direct ? params.direct.toUpperCase() : null) : params.type.toUpperCase();
+  const hangup = params.type === "hangup";
 
-    const existing = await tx.call.findUnique({ where: { accountId_uniqueid: { accountId, uniqueid: params.uniqueid } } });
-    const direction = params.type === "hangup" ? (params.direct ?? (existing?.direction === "OUT" ? "out" : "in")) : params.type;
-    const callData = {
-      direction: direction === "out" ? ("OUT" as const) : ("IN" as const),
-      phone,
-      ...(code ? { extension: code } : {}),
-      ...(status ? { result: status.upload, waitSeconds: params.hold ?? null, talkSeconds: params.duration ?? null } : {}),
-      ...(params.date ? { startedAt: naiveDate(params.date) } : existing?.startedAt ? {} : { startedAt: new Date() }),
-    };
-    const call = await tx.call.upsert({
-      where: { accountId_uniqueid: { accountId, uniqueid: params.uniqueid } },
-      create: { accountId, uniqueid: params.uniqueid, ...callData },
-      update: callData,
-    });
-
-    const codes = params.type === "in" ? parseCodes(params.code ?? "").codes : code ? [code] : [];
-    const event = {
-      phone,
-      type: params.type,
-      codes: params.type === "in" && codes.length === 0 ? await allMappedExtensions(tx, accountId) : codes,
-      callExternalId: params.uniqueid,
-      ...(status ? { hangupStatus: status.event } : {}),
-    };
-    const deliveries: Prisma.DeliveryCreateManyInput[] = [{ accountId, callId: call.id, kind: "CALL_EVENT", payload: event }];
-    if (params.type === "hangup") {
-      deliveries.push({
-        accountId,
-        callId: call.id,
-        kind: "CALLS_UPLOAD",
-        payload: {
-          date: params.date ?? new Date().toISOString().slice(0, 19).replace("T", " "),
-          type: direction,
-          phone,
-          ...(code ? { code } : {}),
-          result: status!.upload,
-          duration: params.duration ?? 0,
-          durationWaiting: params.hold ?? 0,
-          externalId: params.uniqueid,
-          ...(params.path ? { recordUrl: params.path } : {}),
-        },
-      });
-    }
-    await tx.delivery.createMany({ data: deliveries });
-    await enqueueCallDelivery(tx, call.id);
-    return { duplicate: false };
-  });
+  const [row] = await db().$queryRaw<{ stored: number }[]>`
+    WITH stored AS (
+      INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload")
+      VALUES (${accountId}::uuid, ${params.uniqueid}, ${EVENT_TYPE[params.type]}::"CallEventType", ${JSON.stringify(params)}::jsonb)
+      ON CONFLICT ("accountId", "uniqueid", "type") DO NOTHING
+      RETURNING 1
+    ), call AS (
+      INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "updatedAt")
+      SELECT ${accountId}::uuid, ${params.uniqueid}::text, COALESCE(${direction}::text, 'IN')::"CallDirection", ${phone}::text, ${code ?? null}::text,
+             ${status?.upload ?? null}::text, ${hangup ? (params.hold ?? null) : null}::int, ${hangup ? (params.duration ?? null) : null}::int,
+             COALESCE(${naiveDate(params.date)}::timestamptz, now()), now()
+      FROM stored
+      ON CONFLICT ("accountId", "uniqueid") DO UPDATE SET
+        "direction" = COALESCE(${direction}::text::"CallDirection", "calls"."direction", 'IN'),
+        "phone" = EXCLUDED."phone",
+        "extension" = COALESCE(EXCLUDED."extension", "calls"."extension"),
+        "result" = CASE WHEN ${hangup}::boolean THEN EXCLUDED."result" ELSE "calls"."result" END,
+        "waitSeconds" = CASE WHEN ${hangup}::boolean THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
+        "talkSeconds" = CASE WHEN ${hangup}::boolean THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
+        "startedAt" = COALESCE(${naiveDate(params.date)}::timestamptz, "calls"."startedAt", now()),
+        "updatedAt" = now()
+      RETURNING "id", "direction"
+    ), outbox AS (
+      INSERT INTO "deliveries" ("accountId", "callId", "kind", "payload", "updatedAt")
+      SELECT ${accountId}::uuid, call."id", owed."kind"::"DeliveryKind", owed."payload", now()
+      FROM call CROSS JOIN LATERAL (VALUES
+        (1, 'CALL_EVENT', CASE WHEN ${ringAll}::boolean THEN jsonb_set(${JSON.stringify(event)}::jsonb, '{codes}', (
+          SELECT COALESCE(jsonb_agg(u."extension" ORDER BY u."crmUserId"), '[]'::jsonb) FROM "crm_users" u
+          WHERE u."accountId" = ${accountId}::uuid AND u."extension" IS NOT NULL)) ELSE ${JSON.stringify(event)}::jsonb END),
+        (2, 'CALLS_UPLOAD', jsonb_set(${upload && JSON.stringify(upload)}::jsonb, '{type}', to_jsonb(lower(call."direction"::text))))
+      ) AS owed("position", "kind", "payload")
+      WHERE owed."payload" IS NOT NULL
+      ORDER BY owed."position"
+      RETURNING 1
+    ), waiting AS (
+      SELECT j."id" FROM graphile_worker._private_jobs j JOIN call ON j."key" = 'call:' || call."id"
+      WHERE j."locked_at" IS NULL AND j."attempts" = 0
+      FOR UPDATE OF j
+    ), job AS (
+      SELECT graphile_worker.add_job(${DELIVER_CALL_TASK}, json_build_object('callId', call."id"),
+        queue_name := 'call:' || call."id", max_attempts := ${CALL_JOB_MAX_ATTEMPTS}::int,
+        job_key := 'call:' || call."id", job_key_mode := 'preserve_run_at')
+      FROM call WHERE NOT EXISTS (SELECT 1 FROM waiting)
+    )
+    SELECT (SELECT count(*) FROM stored)::int AS "stored", (SELECT count(*) FROM outbox)::int AS "owed", (SELECT count(*) FROM job)::int AS "jobs"`;
+  return { duplicate: row?.stored === 0 };
 }
