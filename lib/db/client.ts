@@ -4,8 +4,9 @@ import { createPool } from "./pool";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 
 type Holder = { prisma?: PrismaClient; url?: string };
-const holder = globalThis as typeof globalThis & { __bridgePrisma?: Holder };
-const state: Holder = (holder.__bridgePrisma ??= {});
+type Holders = { service: Holder; delivery: Holder };
+const holder = globalThis as typeof globalThis & { __bridgePrismaClients?: Holders };
+const state: Holders = (holder.__bridgePrismaClients ??= { service: {}, delivery: {} });
 
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
@@ -13,22 +14,38 @@ function databaseUrl(): string {
   return url;
 }
 
+function client(purpose: keyof Holders, options?: string): PrismaClient {
+  const url = databaseUrl();
+  const current = state[purpose];
+  if (!current.prisma || current.url !== url) {
+    void current.prisma?.$disconnect();
+    const pool = createPool({ connectionString: url, max: env().DB_POOL_SIZE, connectionTimeoutMillis: 5_000, ...(options ? { options } : {}) }, purpose);
+    current.prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    current.url = url;
+  }
+  return current.prisma;
+}
+
 /** The process-wide Prisma client; reconnects when DATABASE_URL changes (tests switch databases per file). */
 export function db(): PrismaClient {
-  const url = databaseUrl();
-  if (!state.prisma || state.url !== url) {
-    void state.prisma?.$disconnect();
-    const pool = createPool({ connectionString: url, max: env().DB_POOL_SIZE, connectionTimeoutMillis: 5_000 }, "service");
-    const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-    state.prisma = new PrismaClient({ adapter });
-    state.url = url;
-  }
-  return state.prisma;
+  return client("service");
+}
+
+/**
+ * The delivery worker's client: its commits do not wait for the WAL to reach the disk
+ * (synchronous_commit off), which otherwise bounds every CRM request by an fsync or two. It
+ * only records what was already sent, so the worst a crash of the database server (not of
+ * ours) can do is lose the last fraction of a second of such records, and those requests are
+ * sent again: at least once, never lost. What the dialplan reports is stored through db(),
+ * durably, before the reply.
+ */
+export function deliveryDb(): PrismaClient {
+  return client("delivery", "-c synchronous_commit=off");
 }
 
 export async function disconnectDb(): Promise<void> {
-  const prisma = state.prisma;
-  state.prisma = undefined;
-  state.url = undefined;
-  await prisma?.$disconnect();
+  const clients = [state.service.prisma, state.delivery.prisma];
+  state.service = {};
+  state.delivery = {};
+  await Promise.all(clients.map((prisma) => prisma?.$disconnect()));
 }

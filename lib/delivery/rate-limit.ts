@@ -1,4 +1,4 @@
-import { db } from "@/lib/db/client";
+import { deliveryDb } from "@/lib/db/client";
 
 /** retailCRM's limits per API key: 10 requests/s in general, 40/s for /api/v5/telephony/*. */
 export const CRM_RATES = { general: 10, telephony: 40 } as const;
@@ -16,7 +16,7 @@ export async function reserveSlot(key: string, ratePerSecond: number): Promise<n
 export async function reserveSlotAt(key: string, ratePerSecond: number): Promise<{ waitMs: number; atMs: number }> {
   const burst = Math.max(1, ratePerSecond / 4);
   // clock_timestamp(), not now(): statements queued on the row lock must see the time they really run at.
-  const rows = await db().$queryRaw<{ tokens: number; atMs: number }[]>`
+  const rows = await deliveryDb().$queryRaw<{ tokens: number; atMs: number }[]>`
     INSERT INTO "rate_limit_buckets" ("key", "tokens", "refreshedAt") VALUES (${key}, ${burst - 1}, clock_timestamp())
     ON CONFLICT ("key") DO UPDATE SET
       "tokens" = LEAST(${burst}::float8, "rate_limit_buckets"."tokens" + EXTRACT(EPOCH FROM (clock_timestamp() - "rate_limit_buckets"."refreshedAt")) * ${ratePerSecond}::float8) - 1,
