@@ -1453,8 +1453,11 @@ describe("/recordings/<id>/<signature>", () => {
     await fc.assert(
       fc.asyncProperty(segment, fc.oneof(segment, fc.constant(link.path.split("/")[3]!)), async (id, sig) => {
         fc.pre(id.trim() !== "" && sig.trim() !== "" && !(id === String(link.id) && sig === link.path.split("/")[3]));
-        const reply = await send(`/recordings/${encodeURIComponent(wire(id))}/${encodeURIComponent(wire(sig))}`);
-        expect([reply.status, reply.text], JSON.stringify({ id, sig })).toEqual([404, "Not found"]);
+        const path = `/recordings/${encodeURIComponent(wire(id))}/${encodeURIComponent(wire(sig))}`;
+        const reply = await send(path);
+        // Node's HTTP server refuses a request line longer than its header limit (16 KiB) itself.
+        if (reply.status === 431) expect(path.length, JSON.stringify({ id, sig })).toBeGreaterThan(10_000);
+        else expect([reply.status, reply.text], JSON.stringify({ id, sig })).toEqual([404, "Not found"]);
       }),
       runs(50),
     );

@@ -1,9 +1,10 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import type pg from "pg";
 import { env } from "@/lib/env";
 import { createPool } from "./pool";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 
-type Holder = { prisma?: PrismaClient; url?: string };
+type Holder = { prisma?: PrismaClient; pool?: pg.Pool; url?: string };
 type Holders = { service: Holder; delivery: Holder };
 const holder = globalThis as typeof globalThis & { __bridgePrismaClients?: Holders };
 const state: Holders = (holder.__bridgePrismaClients ??= { service: {}, delivery: {} });
@@ -21,6 +22,7 @@ function client(purpose: keyof Holders, options?: string): PrismaClient {
     void current.prisma?.$disconnect();
     const pool = createPool({ connectionString: url, max: env().DB_POOL_SIZE, connectionTimeoutMillis: 5_000, ...(options ? { options } : {}) }, purpose);
     current.prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    current.pool = pool;
     current.url = url;
   }
   return current.prisma;
@@ -29,6 +31,16 @@ function client(purpose: keyof Holders, options?: string): PrismaClient {
 /** The process-wide Prisma client; reconnects when DATABASE_URL changes (tests switch databases per file). */
 export function db(): PrismaClient {
   return client("service");
+}
+
+/**
+ * The pool behind db(), for the one statement on the hot path that runs as a named prepared
+ * statement (lib/dialplan/event-ingest.ts): PostgreSQL then parses and plans it once per
+ * connection instead of at every event, which Prisma's raw queries cannot ask for.
+ */
+export function dbPool(): pg.Pool {
+  client("service");
+  return state.service.pool!;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { db } from "@/lib/db/client";
+import { dbPool } from "@/lib/db/client";
 import { CALL_JOB_MAX_ATTEMPTS, DELIVER_CALL_TASK } from "@/lib/delivery/enqueue";
 import { log } from "@/lib/log";
 import { parseCodes } from "@/lib/telephony/direction";
@@ -30,6 +30,51 @@ function naiveDate(value: string | undefined): Date | null {
 }
 
 const EVENT_TYPE = { in: "IN", out: "OUT", hangup: "HANGUP" } as const;
+
+/** The statement of ingestCallEvent; its parameters are listed where it is run. */
+const INGEST_SQL = `
+  WITH stored AS (
+    INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload")
+    VALUES ($1::uuid, $2::text, $3::text::"CallEventType", $4::jsonb)
+    ON CONFLICT ("accountId", "uniqueid", "type") DO NOTHING
+    RETURNING 1
+  ), call AS (
+    INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "updatedAt")
+    SELECT $1::uuid, $2::text, COALESCE($5::text, 'IN')::"CallDirection", $6::text, $7::text, $8::text, $9::int, $10::int, COALESCE($11::timestamptz, now()), now()
+    FROM stored
+    ON CONFLICT ("accountId", "uniqueid") DO UPDATE SET
+      "direction" = COALESCE($5::text::"CallDirection", "calls"."direction", 'IN'),
+      "phone" = EXCLUDED."phone",
+      "extension" = COALESCE(EXCLUDED."extension", "calls"."extension"),
+      "result" = CASE WHEN $12::boolean THEN EXCLUDED."result" ELSE "calls"."result" END,
+      "waitSeconds" = CASE WHEN $12::boolean THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
+      "talkSeconds" = CASE WHEN $12::boolean THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
+      "startedAt" = COALESCE($11::timestamptz, "calls"."startedAt", now()),
+      "updatedAt" = now()
+    RETURNING "id", "direction"
+  ), outbox AS (
+    INSERT INTO "deliveries" ("accountId", "callId", "kind", "payload", "updatedAt")
+    SELECT $1::uuid, call."id", owed."kind"::"DeliveryKind", owed."payload", now()
+    FROM call CROSS JOIN LATERAL (VALUES
+      (1, 'CALL_EVENT', CASE WHEN $13::boolean THEN jsonb_set($14::jsonb, '{codes}', (
+        SELECT COALESCE(jsonb_agg(u."extension" ORDER BY u."crmUserId"), '[]'::jsonb) FROM "crm_users" u
+        WHERE u."accountId" = $1::uuid AND u."extension" IS NOT NULL)) ELSE $14::jsonb END),
+      (2, 'CALLS_UPLOAD', jsonb_set($15::jsonb, '{type}', to_jsonb(lower(call."direction"::text))))
+    ) AS owed("position", "kind", "payload")
+    WHERE owed."payload" IS NOT NULL
+    ORDER BY owed."position"
+    RETURNING 1
+  ), waiting AS (
+    SELECT j."id" FROM graphile_worker._private_jobs j JOIN call ON j."key" = 'call:' || call."id"
+    WHERE j."locked_at" IS NULL AND j."attempts" = 0
+    FOR UPDATE OF j
+  ), job AS (
+    SELECT graphile_worker.add_job($16::text, json_build_object('callId', call."id"),
+      queue_name := 'call:' || call."id", max_attempts := $17::int,
+      job_key := 'call:' || call."id", job_key_mode := 'preserve_run_at')
+    FROM call WHERE NOT EXISTS (SELECT 1 FROM waiting)
+  )
+  SELECT (SELECT count(*) FROM stored)::int AS "stored", (SELECT count(*) FROM outbox)::int AS "owed", (SELECT count(*) FROM job)::int AS "jobs"`;
 
 /**
  * Stores one dialplan event and the CRM requests it owes before the reply. (account, uniqueid,
@@ -74,50 +119,26 @@ export async function ingestCallEvent(accountId: string, params: EventParams & {
   const direction = params.type === "hangup" ? (params.direct ? params.direct.toUpperCase() : null) : params.type.toUpperCase();
   const hangup = params.type === "hangup";
 
-  const [row] = await db().$queryRaw<{ stored: number }[]>`
-    WITH stored AS (
-      INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload")
-      VALUES (${accountId}::uuid, ${params.uniqueid}, ${EVENT_TYPE[params.type]}::"CallEventType", ${JSON.stringify(params)}::jsonb)
-      ON CONFLICT ("accountId", "uniqueid", "type") DO NOTHING
-      RETURNING 1
-    ), call AS (
-      INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "updatedAt")
-      SELECT ${accountId}::uuid, ${params.uniqueid}::text, COALESCE(${direction}::text, 'IN')::"CallDirection", ${phone}::text, ${code ?? null}::text,
-             ${status?.upload ?? null}::text, ${hangup ? (params.hold ?? null) : null}::int, ${hangup ? (params.duration ?? null) : null}::int,
-             COALESCE(${naiveDate(params.date)}::timestamptz, now()), now()
-      FROM stored
-      ON CONFLICT ("accountId", "uniqueid") DO UPDATE SET
-        "direction" = COALESCE(${direction}::text::"CallDirection", "calls"."direction", 'IN'),
-        "phone" = EXCLUDED."phone",
-        "extension" = COALESCE(EXCLUDED."extension", "calls"."extension"),
-        "result" = CASE WHEN ${hangup}::boolean THEN EXCLUDED."result" ELSE "calls"."result" END,
-        "waitSeconds" = CASE WHEN ${hangup}::boolean THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
-        "talkSeconds" = CASE WHEN ${hangup}::boolean THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
-        "startedAt" = COALESCE(${naiveDate(params.date)}::timestamptz, "calls"."startedAt", now()),
-        "updatedAt" = now()
-      RETURNING "id", "direction"
-    ), outbox AS (
-      INSERT INTO "deliveries" ("accountId", "callId", "kind", "payload", "updatedAt")
-      SELECT ${accountId}::uuid, call."id", owed."kind"::"DeliveryKind", owed."payload", now()
-      FROM call CROSS JOIN LATERAL (VALUES
-        (1, 'CALL_EVENT', CASE WHEN ${ringAll}::boolean THEN jsonb_set(${JSON.stringify(event)}::jsonb, '{codes}', (
-          SELECT COALESCE(jsonb_agg(u."extension" ORDER BY u."crmUserId"), '[]'::jsonb) FROM "crm_users" u
-          WHERE u."accountId" = ${accountId}::uuid AND u."extension" IS NOT NULL)) ELSE ${JSON.stringify(event)}::jsonb END),
-        (2, 'CALLS_UPLOAD', jsonb_set(${upload && JSON.stringify(upload)}::jsonb, '{type}', to_jsonb(lower(call."direction"::text))))
-      ) AS owed("position", "kind", "payload")
-      WHERE owed."payload" IS NOT NULL
-      ORDER BY owed."position"
-      RETURNING 1
-    ), waiting AS (
-      SELECT j."id" FROM graphile_worker._private_jobs j JOIN call ON j."key" = 'call:' || call."id"
-      WHERE j."locked_at" IS NULL AND j."attempts" = 0
-      FOR UPDATE OF j
-    ), job AS (
-      SELECT graphile_worker.add_job(${DELIVER_CALL_TASK}, json_build_object('callId', call."id"),
-        queue_name := 'call:' || call."id", max_attempts := ${CALL_JOB_MAX_ATTEMPTS}::int,
-        job_key := 'call:' || call."id", job_key_mode := 'preserve_run_at')
-      FROM call WHERE NOT EXISTS (SELECT 1 FROM waiting)
-    )
-    SELECT (SELECT count(*) FROM stored)::int AS "stored", (SELECT count(*) FROM outbox)::int AS "owed", (SELECT count(*) FROM job)::int AS "jobs"`;
+  const values = [
+    accountId,
+    params.uniqueid,
+    EVENT_TYPE[params.type],
+    JSON.stringify(params),
+    direction,
+    phone,
+    code ?? null,
+    status?.upload ?? null,
+    hangup ? (params.hold ?? null) : null,
+    hangup ? (params.duration ?? null) : null,
+    naiveDate(params.date),
+    hangup,
+    ringAll,
+    JSON.stringify(event),
+    upload && JSON.stringify(upload),
+    DELIVER_CALL_TASK,
+    CALL_JOB_MAX_ATTEMPTS,
+  ];
+  const { rows } = await dbPool().query<{ stored: number }>({ name: "ingest-call-event", text: INGEST_SQL, values });
+  const row = rows[0];
   return { duplicate: row?.stored === 0 };
 }
