@@ -3,7 +3,7 @@ import { installQueue, startDeliveryWorker } from "@/lib/delivery/worker";
 import { ConfigError, env } from "@/lib/env";
 import { log } from "@/lib/log";
 
-/** Runs once when the Next.js server boots: validate the configuration, bring the schema up to date, start delivering. */
+/** Runs once when the Next.js server boots: validate the configuration, bring the schema up to date, start delivering (unless told not to). */
 export async function startServer(): Promise<void> {
   try {
     env();
@@ -12,8 +12,13 @@ export async function startServer(): Promise<void> {
     const applied = await applyMigrations(url);
     log.info({ applied }, applied.length ? "database migrations applied" : "database schema is up to date");
     await installQueue(url);
-    await startDeliveryWorker(url);
-    log.info("delivery worker started");
+    const { DELIVERY_CONCURRENCY: concurrency } = env();
+    if (concurrency > 0) {
+      await startDeliveryWorker(url, { concurrency });
+      log.info({ concurrency }, "delivery worker started");
+    } else {
+      log.info("DELIVERY_CONCURRENCY=0: this process only stores; npm run worker delivers");
+    }
   } catch (error) {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
     else log.fatal({ err: error }, "start-up failed");

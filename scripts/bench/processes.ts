@@ -12,10 +12,11 @@ export async function startBareServer(): Promise<{ url: string; stop(): Promise<
   return { url: `http://127.0.0.1:${port}`, stop: () => child.stop() };
 }
 
+/** Delivery worker processes as production runs them (npm run worker); SIGTERM lets their running jobs finish. */
 export async function startWorkers(count: number, label: string): Promise<Child[]> {
   const workers = Array.from({ length: count }, (_, i) =>
-    spawnService(`${label}-${i + 1}`, ["--import", "tsx", script("./worker-process.ts")], serviceEnv()),
+    spawnService(`${label}-${i + 1}`, ["--import", "tsx", script("../worker.ts")], serviceEnv({ LOG_LEVEL: "info" })),
   );
-  await Promise.all(workers.map((worker) => worker.line(/^ready$/m, 60_000)));
+  await Promise.all(workers.map((worker) => worker.line(/delivery worker started/, 60_000)));
   return workers;
 }

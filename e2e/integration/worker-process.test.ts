@@ -1,0 +1,55 @@
+// npm run worker: the delivery workers in a process of their own, as a deployment with
+// DELIVERY_CONCURRENCY=0 on its web processes runs them.
+import { spawn, type ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { until } from "@/e2e/setup/until";
+import { connectAccount } from "@/lib/accounts/connect";
+import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
+
+let crm: RetailCrmSim;
+let accountId: string;
+
+function startWorker(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+beforeAll(async () => {
+  crm = await createRetailCrmSim();
+  seedDemo(crm);
+  accountId = (await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey })).id;
+});
+afterAll(() => crm.close());
+
+describe("npm run worker", () => {
+  it("delivers what the web processes stored, and stops cleanly on SIGTERM", async () => {
+    const worker = startWorker({ ...process.env, LOG_LEVEL: "info", DELIVERY_CONCURRENCY: "2" });
+    try {
+      await until(worker.output, (text) => text.includes("delivery worker started"), 30_000);
+      expect(worker.output()).toContain('"concurrency":2');
+      await ingestCallEvent(accountId, { clientId: "x", type: "in", uniqueid: "1910000000.1", phone: "+79001234567", code: "101" });
+      const delivered = await until(
+        () => crm.state.callEvents.filter((e) => e.event.callExternalId === "1910000000.1").length,
+        (count) => count > 0,
+        15_000,
+      );
+      expect(delivered).toBe(1);
+    } finally {
+      worker.child.kill("SIGTERM");
+    }
+    expect(await worker.exited).toBe(0);
+  });
+
+  it("refuses to start without DATABASE_URL, naming it", async () => {
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const worker = startWorker(env);
+    expect(await worker.exited).toBe(1);
+    expect(worker.output()).toContain("DATABASE_URL is required");
+  });
+});

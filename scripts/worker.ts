@@ -1,0 +1,33 @@
+// npm run worker: delivery workers in a process of their own, for web processes started with
+// DELIVERY_CONCURRENCY=0 (they then only answer and store) or to deliver more. Any number may
+// run against one database. Needs DATABASE_URL: the embedded database belongs to npm start.
+import { existsSync } from "node:fs";
+import { applyMigrations } from "../lib/db/migrate";
+import { installQueue, startDeliveryWorker } from "../lib/delivery/worker";
+import { ConfigError, parseEnv } from "../lib/env";
+import { createLogger } from "../lib/log";
+
+const log = createLogger(process.env.LOG_LEVEL ?? "info");
+
+async function main(): Promise<void> {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const env = parseEnv(process.env);
+  if (!env.DATABASE_URL) throw new ConfigError(["DATABASE_URL is required: npm run worker shares the database of the web processes"]);
+  // A worker may start before any web process has: the schema must be there.
+  await applyMigrations(env.DATABASE_URL);
+  await installQueue(env.DATABASE_URL);
+  const concurrency = Math.max(1, env.DELIVERY_CONCURRENCY);
+  const worker = await startDeliveryWorker(env.DATABASE_URL, { concurrency });
+  log.info({ concurrency }, "delivery worker started");
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    // The jobs running finish first; a job cut short would be released and sent again anyway.
+    process.once(signal, () => void worker.stop().then(() => process.exit(0)));
+  }
+  await worker.promise;
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\nSee .env.example for every variable.\n`);
+  else log.fatal({ err: error }, "the delivery worker could not start");
+  process.exit(1);
+});
