@@ -18,7 +18,7 @@ export const config = {
   deliveryAccountEvents: whole("BENCH_DELIVERY_ACCOUNT_EVENTS", 1_000),
   /** Seconds over which one account's delivery is measured (each 20-account run: half of it). */
   deliveryWindowS: whole("BENCH_DELIVERY_WINDOW", 30),
-  /** Events per memory round (two rounds, each stopped after 5 minutes at most). */
+  /** Events per memory round (two rounds, each stopped after 10 minutes at most). */
   memoryEvents: whole("BENCH_MEMORY_EVENTS", 100_000),
   /** Start the servers and workers with --cpu-prof and summarise where the time goes. */
   profile: process.env.BENCH_PROFILE === "1",

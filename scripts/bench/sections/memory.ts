@@ -16,7 +16,7 @@ const LIMIT_MIB = 300;
 const GROWTH_TOLERANCE = 0.1;
 const SETTLE_MS = 2_000;
 /** A round stops after this long even short of its count (the figures then say how many events it had). */
-const ROUND_MAX_S = 300;
+const ROUND_MAX_S = 600;
 
 export const memorySection: Section = async (ctx) => {
   const account = await ctx.account();
