@@ -41,8 +41,8 @@ async function runSection(name: string, section: Section, bareUrl: string, vacuu
   const raw: Record<string, unknown> = {};
   const context: SectionContext = {
     bareUrl,
-    async service(label) {
-      const service = await startService(`${name}-${label}`);
+    async service(label, env) {
+      const service = await startService(`${name}-${label}`, env);
       undo.push(() => service.stop());
       return service;
     },

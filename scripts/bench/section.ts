@@ -8,8 +8,8 @@ import { format, type Row } from "./table";
 export interface SectionContext {
   /** The bare node:http server answering constant JSON (a process of its own). */
   readonly bareUrl: string;
-  /** An instance of the service; stopped when the section ends. */
-  service(label: string): Promise<Service>;
+  /** An instance of the service (with extra environment, if given); stopped when the section ends. */
+  service(label: string, env?: Record<string, string>): Promise<Service>;
   /** Delivery worker processes; stopped when the section ends unless stopped before. */
   workers(count: number, label: string): Promise<Child[]>;
   /** An account connected to a retailCRM simulator of its own; closed when the section ends. */

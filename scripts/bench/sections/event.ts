@@ -51,5 +51,12 @@ export const eventSection: Section = async (ctx) => {
   const second = await ctx.service("b");
   await ingest([second.url], 10, config.warmupS);
   rows.push(...(await measure("2 instances", [first.url, second.url])));
+  await Promise.all([first.stop(), second.stop()]);
+
+  // The deployment that keeps delivery off the web process: it only stores, a worker process delivers.
+  const storing = await ctx.service("storing", { DELIVERY_CONCURRENCY: "0" });
+  await ctx.workers(1, "beside");
+  await ingest([storing.url], 10, config.warmupS);
+  rows.push(...(await measure("1 instance storing + 1 worker proc.", [storing.url])));
   return rows;
 };
