@@ -3,16 +3,20 @@ import { installQueue, startDeliveryWorker } from "@/lib/delivery/worker";
 import { ConfigError, env } from "@/lib/env";
 import { log } from "@/lib/log";
 
+/** Brings the schema and graphile-worker's tables up to date (the server at boot, npm run worker at start). */
+export async function prepareDatabase(url: string): Promise<void> {
+  const applied = await applyMigrations(url);
+  log.info({ applied }, applied.length ? "database migrations applied" : "database schema is up to date");
+  await installQueue(url);
+}
+
 /** Runs once when the Next.js server boots: validate the configuration, bring the schema up to date, start delivering (unless told not to). */
 export async function startServer(): Promise<void> {
   try {
-    env();
+    const { DELIVERY_CONCURRENCY: concurrency } = env();
     const url = process.env.DATABASE_URL;
     if (!url) throw new ConfigError(["DATABASE_URL is required but not set (npm start provides an embedded database)"]);
-    const applied = await applyMigrations(url);
-    log.info({ applied }, applied.length ? "database migrations applied" : "database schema is up to date");
-    await installQueue(url);
-    const { DELIVERY_CONCURRENCY: concurrency } = env();
+    await prepareDatabase(url);
     if (concurrency > 0) {
       await startDeliveryWorker(url, { concurrency });
       log.info({ concurrency }, "delivery worker started");

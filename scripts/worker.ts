@@ -2,10 +2,10 @@
 // DELIVERY_CONCURRENCY=0 (they then only answer and store) or to deliver more. Any number may
 // run against one database. Needs DATABASE_URL: the embedded database belongs to npm start.
 import { existsSync } from "node:fs";
-import { applyMigrations } from "../lib/db/migrate";
-import { installQueue, startDeliveryWorker } from "../lib/delivery/worker";
+import { startDeliveryWorker } from "../lib/delivery/worker";
 import { ConfigError, parseEnv } from "../lib/env";
 import { createLogger } from "../lib/log";
+import { prepareDatabase } from "../lib/server-start";
 
 const log = createLogger(process.env.LOG_LEVEL ?? "info");
 
@@ -14,8 +14,7 @@ async function main(): Promise<void> {
   const env = parseEnv(process.env);
   if (!env.DATABASE_URL) throw new ConfigError(["DATABASE_URL is required: npm run worker shares the database of the web processes"]);
   // A worker may start before any web process has: the schema must be there.
-  await applyMigrations(env.DATABASE_URL);
-  await installQueue(env.DATABASE_URL);
+  await prepareDatabase(env.DATABASE_URL);
   const concurrency = Math.max(1, env.DELIVERY_CONCURRENCY);
   const worker = await startDeliveryWorker(env.DATABASE_URL, { concurrency });
   log.info({ concurrency }, "delivery worker started");

@@ -63,7 +63,6 @@ const INGEST_SQL = `
     ) AS owed("position", "kind", "payload")
     WHERE owed."payload" IS NOT NULL
     ORDER BY owed."position"
-    RETURNING 1
   ), waiting AS (
     SELECT j."id" FROM graphile_worker._private_jobs j JOIN call ON j."key" = 'call:' || call."id"
     WHERE j."locked_at" IS NULL AND j."attempts" = 0
@@ -74,7 +73,8 @@ const INGEST_SQL = `
       job_key := 'call:' || call."id", job_key_mode := 'preserve_run_at')
     FROM call WHERE NOT EXISTS (SELECT 1 FROM waiting)
   )
-  SELECT (SELECT count(*) FROM stored)::int AS "stored", (SELECT count(*) FROM outbox)::int AS "owed", (SELECT count(*) FROM job)::int AS "jobs"`;
+  -- job is a SELECT: PostgreSQL runs it only because it is read here.
+  SELECT (SELECT count(*) FROM stored)::int AS "stored", (SELECT count(*) FROM job)::int AS "jobs"`;
 
 /**
  * Stores one dialplan event and the CRM requests it owes before the reply. (account, uniqueid,
@@ -87,7 +87,7 @@ const INGEST_SQL = `
  * stored (a hangup's direction without `direct`, the start time) is decided in SQL, so two
  * events of one call arriving together cannot both miss each other.
  *
- * graphile-worker's add_job is half the database's work per event. When the call's job is
+ * graphile-worker's add_job is most of the database's work per event. When the call's job is
  * still waiting and untried, adding it again would change nothing, so it is locked instead
  * (no worker can take it before this commits, and then it sees these rows) and not added. A
  * job running or in retry backoff is added to as before: a new run, or an immediate retry.
