@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
 import { db, dbPool } from "@/lib/db/client";
 import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
+import { dispatchPendingCalls } from "./dispatch";
 import { deleteFinishedCallQueues } from "./queue-gc";
 import { installQueue } from "./worker";
 
@@ -10,6 +11,7 @@ let accountId: string;
 
 async function call(uniqueid: string): Promise<number> {
   await ingestCallEvent(accountId, { clientId: "c", type: "in", uniqueid, phone: "+79001234567", code: "101" });
+  await dispatchPendingCalls(dbPool());
   return (await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId, uniqueid } } })).id;
 }
 
@@ -53,6 +55,7 @@ describe("deleteFinishedCallQueues", () => {
     await age(id, 2);
     await deleteFinishedCallQueues(dbPool());
     await ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: "1700000000.4", phone: "+79001234567", status: "ANSWER" });
+    await dispatchPendingCalls(dbPool());
     expect(await queueOf(id)).toEqual({ queue: true, jobQueued: true });
   });
 });

@@ -4,7 +4,7 @@ import type pg from "pg";
 import { createPool } from "@/lib/db/pool";
 import { log } from "@/lib/log";
 import { deliverCall } from "./deliver-call";
-import { DELIVER_CALL_TASK } from "./enqueue";
+import { DELIVER_CALL_TASK, startDispatcher } from "./dispatch";
 import { WorkerLiveness } from "./liveness";
 import { deleteFinishedCallQueues } from "./queue-gc";
 import { releaseJobsOfDeadWorkers, unlockWorkers } from "./recovery";
@@ -28,6 +28,8 @@ export async function installQueue(connectionString: string): Promise<void> {
 const ABANDONED_AFTER_MS = 5_000;
 const SWEEP_EVERY_MS = 10_000;
 const QUEUE_GC_EVERY_MS = 10 * 60_000;
+// How long a newly stored request may wait before its call has a job.
+const DISPATCH_EVERY_MS = 100;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 export interface DeliveryWorker {
@@ -93,6 +95,7 @@ export async function startDeliveryWorker(connectionString: string, options: Wor
   });
 
   let runner = await startRunner(pool, events, options);
+  const dispatcher = startDispatcher(pool, DISPATCH_EVERY_MS);
 
   async function restart(): Promise<void> {
     await runner.stop().catch(() => undefined);
@@ -118,6 +121,7 @@ export async function startDeliveryWorker(connectionString: string, options: Wor
       stopping = true;
       clearInterval(sweep);
       clearInterval(queueGc);
+      await dispatcher.stop();
       await restarting;
       await runner.stop();
       await liveness.close();

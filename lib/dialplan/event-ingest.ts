@@ -1,5 +1,4 @@
 import { dbPool } from "@/lib/db/client";
-import { CALL_JOB_MAX_ATTEMPTS, DELIVER_CALL_TASK } from "@/lib/delivery/enqueue";
 import { log } from "@/lib/log";
 import { parseCodes } from "@/lib/telephony/direction";
 import { mapStatus } from "@/lib/telephony/status";
@@ -39,8 +38,8 @@ const INGEST_SQL = `
     ON CONFLICT ("accountId", "uniqueid", "type") DO NOTHING
     RETURNING 1
   ), call AS (
-    INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "updatedAt")
-    SELECT $1::uuid, $2::text, COALESCE($5::text, 'IN')::"CallDirection", $6::text, $7::text, $8::text, $9::int, $10::int, COALESCE($11::timestamptz, now()), now()
+    INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "deliveryPending", "updatedAt")
+    SELECT $1::uuid, $2::text, COALESCE($5::text, 'IN')::"CallDirection", $6::text, $7::text, $8::text, $9::int, $10::int, COALESCE($11::timestamptz, now()), true, now()
     FROM stored
     ON CONFLICT ("accountId", "uniqueid") DO UPDATE SET
       "direction" = COALESCE($5::text::"CallDirection", "calls"."direction", 'IN'),
@@ -50,6 +49,7 @@ const INGEST_SQL = `
       "waitSeconds" = CASE WHEN $12::boolean THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
       "talkSeconds" = CASE WHEN $12::boolean THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
       "startedAt" = COALESCE($11::timestamptz, "calls"."startedAt", now()),
+      "deliveryPending" = true,
       "updatedAt" = now()
     RETURNING "id", "direction"
   ), outbox AS (
@@ -63,35 +63,23 @@ const INGEST_SQL = `
     ) AS owed("position", "kind", "payload")
     WHERE owed."payload" IS NOT NULL
     ORDER BY owed."position"
-  ), waiting AS (
-    SELECT j."id" FROM graphile_worker._private_jobs j JOIN call ON j."key" = 'call:' || call."id"
-    WHERE j."locked_at" IS NULL AND j."attempts" = 0
-    FOR UPDATE OF j
-  ), job AS (
-    SELECT graphile_worker.add_job($16::text, json_build_object('callId', call."id"),
-      queue_name := 'call:' || call."id", max_attempts := $17::int,
-      job_key := 'call:' || call."id", job_key_mode := 'preserve_run_at')
-    FROM call WHERE NOT EXISTS (SELECT 1 FROM waiting)
   )
-  -- job is a SELECT: PostgreSQL runs it only because it is read here.
-  SELECT (SELECT count(*) FROM stored)::int AS "stored", (SELECT count(*) FROM job)::int AS "jobs"`;
+  SELECT (SELECT count(*) FROM stored)::int AS "stored"`;
 
 /**
  * Stores one dialplan event and the CRM requests it owes before the reply. (account, uniqueid,
  * type) is stored once: a repeated event changes nothing and nothing is sent twice. A hangup
  * needs no earlier in/out: it carries all the CRM needs.
  *
- * One statement does it all (the event, the call, the outbox rows in order, the call's delivery
- * job): it is atomic without a transaction and costs the database one round trip, which is
- * what bounds how many events a second the service can take. What depends on the call as
- * stored (a hangup's direction without `direct`, the start time) is decided in SQL, so two
- * events of one call arriving together cannot both miss each other.
+ * One statement does it all (the event, the call, the outbox rows in order): it is atomic
+ * without a transaction and costs the database one round trip, which is what bounds how many
+ * events a second the service can take. What depends on the call as stored (a hangup's
+ * direction without `direct`, the start time) is decided in SQL, so two events of one call
+ * arriving together cannot both miss each other.
  *
- * graphile-worker's add_job is most of the database's work per event. When the call's job is
- * still waiting and untried, adding it again would change nothing, so it is locked instead
- * (no worker can take it before this commits, and then it sees these rows) and not added. A
- * job running or in retry backoff is added to as before: a new run, or an immediate retry.
- * This reads graphile-worker 0.16's job table (the version is pinned).
+ * The call is marked as owing requests; the delivery workers turn marked calls into jobs in
+ * batches (lib/delivery/dispatch.ts). Adding a graphile-worker job here, per event, was two
+ * thirds of the database's work per event.
  */
 export async function ingestCallEvent(accountId: string, params: EventParams & { type: CallType }): Promise<{ duplicate: boolean }> {
   const phone = requirePhone(params);
@@ -135,8 +123,6 @@ export async function ingestCallEvent(accountId: string, params: EventParams & {
     ringAll,
     JSON.stringify(event),
     upload && JSON.stringify(upload),
-    DELIVER_CALL_TASK,
-    CALL_JOB_MAX_ATTEMPTS,
   ];
   const { rows } = await dbPool().query<{ stored: number }>({ name: "ingest-call-event", text: INGEST_SQL, values });
   const row = rows[0];

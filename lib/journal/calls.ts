@@ -1,6 +1,5 @@
 import { db } from "@/lib/db/client";
 import { recordingUrl } from "@/lib/dialplan/recording-upload";
-import { enqueueCallDelivery } from "@/lib/delivery/enqueue";
 
 export const PAGE_SIZE = 25;
 
@@ -88,7 +87,8 @@ export async function retryDelivery(accountId: string, deliveryId: number): Prom
     const delivery = await tx.delivery.findFirst({ where: { id: deliveryId, accountId, state: "FAILED" } });
     if (!delivery?.callId) return false;
     await tx.delivery.update({ where: { id: delivery.id }, data: { state: "QUEUED" } });
-    await enqueueCallDelivery(tx, delivery.callId);
+    // The delivery workers make the call's job (lib/delivery/dispatch.ts).
+    await tx.call.update({ where: { id: delivery.callId }, data: { deliveryPending: true } });
     return true;
   });
 }
