@@ -5,9 +5,13 @@ import { createPool } from "./pool";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 
 type Holder = { prisma?: PrismaClient; pool?: pg.Pool; url?: string };
-type Holders = { service: Holder; delivery: Holder };
+type Holders = { service: Holder; delivery: Omit<Holder, "prisma"> };
 const holder = globalThis as typeof globalThis & { __bridgePrismaClients?: Holders };
 const state: Holders = (holder.__bridgePrismaClients ??= { service: {}, delivery: {} });
+
+function newPool(url: string, purpose: string, options?: string): pg.Pool {
+  return createPool({ connectionString: url, max: env().DB_POOL_SIZE, connectionTimeoutMillis: 5_000, ...(options ? { options } : {}) }, purpose);
+}
 
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
@@ -15,22 +19,18 @@ function databaseUrl(): string {
   return url;
 }
 
-function client(purpose: keyof Holders, options?: string): PrismaClient {
+/** The process-wide Prisma client; reconnects when DATABASE_URL changes (tests switch databases per file). */
+export function db(): PrismaClient {
   const url = databaseUrl();
-  const current = state[purpose];
+  const current = state.service;
   if (!current.prisma || current.url !== url) {
     void current.prisma?.$disconnect();
-    const pool = createPool({ connectionString: url, max: env().DB_POOL_SIZE, connectionTimeoutMillis: 5_000, ...(options ? { options } : {}) }, purpose);
+    const pool = newPool(url, "service");
     current.prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
     current.pool = pool;
     current.url = url;
   }
   return current.prisma;
-}
-
-/** The process-wide Prisma client; reconnects when DATABASE_URL changes (tests switch databases per file). */
-export function db(): PrismaClient {
-  return client("service");
 }
 
 /**
@@ -39,25 +39,33 @@ export function db(): PrismaClient {
  * connection instead of at every event, which Prisma's raw queries cannot ask for.
  */
 export function dbPool(): pg.Pool {
-  client("service");
+  db();
   return state.service.pool!;
 }
 
 /**
- * The delivery worker's client: its commits do not wait for the WAL to reach the disk
+ * The delivery worker's pool (raw SQL: a CRM request costs it a few statements, and Prisma's
+ * query engine cost more CPU than the statements themselves). Its commits do not wait for the WAL to reach the disk
  * (synchronous_commit off), which otherwise bounds every CRM request by an fsync or two. It
  * only records what was already sent, so the worst a crash of the database server (not of
  * ours) can do is lose the last fraction of a second of such records, and those requests are
  * sent again: at least once, never lost. What the dialplan reports is stored through db(),
  * durably, before the reply.
  */
-export function deliveryDb(): PrismaClient {
-  return client("delivery", "-c synchronous_commit=off");
+export function deliveryPool(): pg.Pool {
+  const url = databaseUrl();
+  const current = state.delivery;
+  if (!current.pool || current.url !== url) {
+    void current.pool?.end();
+    current.pool = newPool(url, "delivery", "-c synchronous_commit=off");
+    current.url = url;
+  }
+  return current.pool;
 }
 
 export async function disconnectDb(): Promise<void> {
-  const clients = [state.service.prisma, state.delivery.prisma];
+  const { service, delivery } = state;
   state.service = {};
   state.delivery = {};
-  await Promise.all(clients.map((prisma) => prisma?.$disconnect()));
+  await Promise.all([service.prisma?.$disconnect(), delivery.pool?.end()]);
 }

@@ -1,20 +1,21 @@
 // Which writes wait for the disk: what the dialplan reports is durable before the reply; the
 // delivery worker's bookkeeping is not (lib/db/client.ts says why that is safe).
 import { describe, expect, it } from "vitest";
-import { db, deliveryDb } from "./client";
+import type pg from "pg";
+import { dbPool, deliveryPool } from "./client";
 
-async function synchronousCommit(client: ReturnType<typeof db>): Promise<string> {
-  return (await client.$queryRaw<{ synchronous_commit: string }[]>`SHOW synchronous_commit`)[0]!.synchronous_commit;
+async function synchronousCommit(pool: pg.Pool): Promise<string> {
+  return (await pool.query<{ synchronous_commit: string }>("SHOW synchronous_commit")).rows[0]!.synchronous_commit;
 }
 
 describe("durability of writes", () => {
   it("commits the service's writes durably and the delivery worker's without waiting for an fsync", async () => {
-    expect(await synchronousCommit(db())).toBe("on");
-    expect(await synchronousCommit(deliveryDb())).toBe("off");
+    expect(await synchronousCommit(dbPool())).toBe("on");
+    expect(await synchronousCommit(deliveryPool())).toBe("off");
   });
 
   it("keeps the rate-limit buckets out of the WAL", async () => {
-    const [table] = await db().$queryRaw<{ relpersistence: string }[]>`SELECT relpersistence::text AS relpersistence FROM pg_class WHERE relname = 'rate_limit_buckets'`;
+    const { rows: [table] } = await dbPool().query<{ relpersistence: string }>("SELECT relpersistence::text AS relpersistence FROM pg_class WHERE relname = 'rate_limit_buckets'");
     expect(table?.relpersistence).toBe("u");
   });
 });

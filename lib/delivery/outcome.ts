@@ -1,4 +1,4 @@
-import type { Prisma } from "@/lib/generated/prisma/client";
+import type pg from "pg";
 
 export interface Outcome {
   durationMs: number;
@@ -9,15 +9,16 @@ export interface Outcome {
   state?: "SENT" | "FAILED";
 }
 
+const OUTCOME_SQL = `
+  WITH attempt AS (
+    INSERT INTO "delivery_attempts" ("deliveryId", "durationMs", "httpStatus", "error", "response")
+    SELECT id, $2::int, $3::int, $4::text, $5::jsonb FROM unnest($1::int[]) AS id
+  )
+  UPDATE "deliveries" SET "state" = COALESCE($6::text::"DeliveryState", "state"), "lastError" = $4::text, "updatedAt" = now()
+  WHERE "id" = ANY($1::int[])`;
+
 /** Writes one attempt per delivery and their new state in a single statement (atomic, one round trip). */
-export async function recordOutcome(client: Prisma.TransactionClient, deliveryIds: number[], outcome: Outcome): Promise<void> {
+export async function recordOutcome(client: pg.Pool | pg.PoolClient, deliveryIds: number[], outcome: Outcome): Promise<void> {
   const response = outcome.response === undefined ? null : JSON.stringify(outcome.response);
-  const error = outcome.error ?? null;
-  await client.$executeRaw`
-    WITH attempt AS (
-      INSERT INTO "delivery_attempts" ("deliveryId", "durationMs", "httpStatus", "error", "response")
-      SELECT id, ${outcome.durationMs}::int, ${outcome.httpStatus}::int, ${error}::text, ${response}::jsonb FROM unnest(${deliveryIds}::int[]) AS id
-    )
-    UPDATE "deliveries" SET "state" = COALESCE(${outcome.state ?? null}::text::"DeliveryState", "state"), "lastError" = ${error}::text, "updatedAt" = now()
-    WHERE "id" = ANY(${deliveryIds}::int[])`;
+  await client.query({ name: "record-delivery-outcome", text: OUTCOME_SQL, values: [deliveryIds, outcome.durationMs, outcome.httpStatus, outcome.error ?? null, response, outcome.state ?? null] });
 }

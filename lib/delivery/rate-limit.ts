@@ -1,4 +1,4 @@
-import { deliveryDb } from "@/lib/db/client";
+import { deliveryPool } from "@/lib/db/client";
 
 /** retailCRM's limits per API key: 10 requests/s in general, 40/s for /api/v5/telephony/*. */
 export const CRM_RATES = { general: 10, telephony: 40 } as const;
@@ -12,16 +12,18 @@ export async function reserveSlot(key: string, ratePerSecond: number): Promise<n
   return (await reserveSlotAt(key, ratePerSecond)).waitMs;
 }
 
+// clock_timestamp(), not now(): statements queued on the row lock must see the time they really run at.
+const RESERVE_SQL = `
+  INSERT INTO "rate_limit_buckets" ("key", "tokens", "refreshedAt") VALUES ($1::text, $2::float8 - 1, clock_timestamp())
+  ON CONFLICT ("key") DO UPDATE SET
+    "tokens" = LEAST($2::float8, "rate_limit_buckets"."tokens" + EXTRACT(EPOCH FROM (clock_timestamp() - "rate_limit_buckets"."refreshedAt")) * $3::float8) - 1,
+    "refreshedAt" = clock_timestamp()
+  RETURNING "tokens", (EXTRACT(EPOCH FROM "refreshedAt") * 1000)::float8 AS "atMs"`;
+
 /** reserveSlot, also telling the database's clock (ms) at which the reservation was made. */
 export async function reserveSlotAt(key: string, ratePerSecond: number): Promise<{ waitMs: number; atMs: number }> {
   const burst = Math.max(1, ratePerSecond / 4);
-  // clock_timestamp(), not now(): statements queued on the row lock must see the time they really run at.
-  const rows = await deliveryDb().$queryRaw<{ tokens: number; atMs: number }[]>`
-    INSERT INTO "rate_limit_buckets" ("key", "tokens", "refreshedAt") VALUES (${key}, ${burst - 1}, clock_timestamp())
-    ON CONFLICT ("key") DO UPDATE SET
-      "tokens" = LEAST(${burst}::float8, "rate_limit_buckets"."tokens" + EXTRACT(EPOCH FROM (clock_timestamp() - "rate_limit_buckets"."refreshedAt")) * ${ratePerSecond}::float8) - 1,
-      "refreshedAt" = clock_timestamp()
-    RETURNING "tokens", (EXTRACT(EPOCH FROM "refreshedAt") * 1000)::float8 AS "atMs"`;
+  const { rows } = await deliveryPool().query<{ tokens: number; atMs: number }>({ name: "reserve-rate-limit-slot", text: RESERVE_SQL, values: [key, burst, ratePerSecond] });
   const { tokens, atMs } = rows[0]!;
   return { waitMs: tokens >= 0 ? 0 : Math.ceil((-tokens / ratePerSecond) * 1000), atMs };
 }

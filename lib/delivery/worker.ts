@@ -65,7 +65,7 @@ function startRunner(pool: pg.Pool, events: WorkerEvents, options: WorkerOptions
 export async function startDeliveryWorker(connectionString: string, options: WorkerOptions = {}): Promise<DeliveryWorker> {
   // One pool for everything the workers do, with error listeners that stay: graphile-worker
   // removes its own when a runner stops, and a connection the database then drops would crash us.
-  // Taking and completing jobs need not wait for an fsync: see deliveryDb() for why that is safe.
+  // Taking and completing jobs need not wait for an fsync: see deliveryPool() for why that is safe.
   const pool = createPool({ connectionString, max: (options.concurrency ?? 5) + 3, options: "-c synchronous_commit=off" }, "delivery-queue");
   const liveness = new WorkerLiveness(connectionString);
   const releaseDead = () =>
