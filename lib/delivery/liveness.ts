@@ -16,6 +16,8 @@ export class WorkerLiveness {
   private readonly ids = new Set<string>();
   private closed = false;
   private connecting?: Promise<void>;
+  /** The lock statements in flight: one connection runs one query at a time. */
+  private locking: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly connectionString: string) {}
 
@@ -31,8 +33,11 @@ export class WorkerLiveness {
     await this.client?.end().catch(() => undefined);
   }
 
-  private lock(workerId: string) {
-    return this.client!.query("SELECT pg_advisory_lock($1, hashtext($2))", [LIVENESS_LOCK_CLASS, workerId]);
+  private lock(workerId: string): Promise<unknown> {
+    const client = this.client!;
+    const locked = this.locking.then(() => client.query("SELECT pg_advisory_lock($1, hashtext($2))", [LIVENESS_LOCK_CLASS, workerId]));
+    this.locking = locked.catch(() => undefined);
+    return locked;
   }
 
   private connected(): Promise<void> {
