@@ -86,7 +86,11 @@ describe("/api/event", () => {
     await event({ type: "hangup", uniqueid: "1717171717.4", phone: "89001234568", code: "102", status: "BUSY", direct: "in", date: "2026-11-23 12:10:00" });
     const { uploads } = await until(() => crmCalls("1717171717.4"), (c) => c.uploads.length === 1);
     expect(uploads[0]?.result).toBe("busy");
-    const deliveries = await db().delivery.findMany({ where: { accountId, call: { uniqueid: "1717171717.4" } }, orderBy: { id: "asc" } });
+    // The CRM has the upload before the worker has its answer: wait for the outcome to be written.
+    const deliveries = await until(
+      () => db().delivery.findMany({ where: { accountId, call: { uniqueid: "1717171717.4" } }, orderBy: { id: "asc" } }),
+      (rows) => rows.every((d) => d.state !== "QUEUED"),
+    );
     expect(deliveries.map((d) => [d.kind, d.state, d.lastError])).toEqual([
       ["CALL_EVENT", "FAILED", "Errors in the entity format"],
       ["CALLS_UPLOAD", "SENT", null],

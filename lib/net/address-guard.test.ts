@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { BlockedAddressError, guardedLookup, isPublicAddress } from "./address-guard";
-import { outboundFetch, outboundSocket } from "./outbound";
+import { outboundRequest, outboundSocket } from "./outbound";
 
 describe("isPublicAddress", () => {
   it.each([
@@ -43,14 +43,14 @@ describe("outbound connections", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      await expect(outboundFetch(`http://127.0.0.1:${port}/`, {}, false)).rejects.toBeInstanceOf(BlockedAddressError);
-      await expect(outboundFetch(`http://[::1]:${port}/`, {}, false)).rejects.toBeInstanceOf(BlockedAddressError);
-      const byName = await outboundFetch(`http://localhost:${port}/`, {}, false).then(
+      await expect(outboundRequest(`http://127.0.0.1:${port}/`, {}, false)).rejects.toBeInstanceOf(BlockedAddressError);
+      await expect(outboundRequest(`http://[::1]:${port}/`, {}, false)).rejects.toBeInstanceOf(BlockedAddressError);
+      const byName = await outboundRequest(`http://localhost:${port}/`, {}, false).then(
         () => "connected",
         (error: Error) => (error.cause ?? error) as Error,
       );
       expect(byName).toBeInstanceOf(BlockedAddressError);
-      expect(await (await outboundFetch(`http://127.0.0.1:${port}/`, {}, true)).text()).toBe("ok");
+      expect(await (await outboundRequest(`http://127.0.0.1:${port}/`, {}, true)).text()).toBe("ok");
 
       expect(() => outboundSocket("127.0.0.1", port, false)).toThrow(BlockedAddressError);
       const socket = outboundSocket("localhost", port, false);
@@ -72,8 +72,8 @@ describe("redirects", () => {
     await new Promise<void>((resolve) => redirector.listen(0, "127.0.0.1", resolve));
     const base = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
     try {
-      expect(await (await outboundFetch(`${base}/to-self`, { method: "POST", body: "x" }, true)).text()).toBe("final POST");
-      await expect(outboundFetch(`${base}/loop`, {}, true)).rejects.toThrow("too many redirects");
+      expect(await (await outboundRequest(`${base}/to-self`, { method: "POST", body: "x" }, true)).text()).toBe("final POST");
+      await expect(outboundRequest(`${base}/loop`, {}, true)).rejects.toThrow("too many redirects");
     } finally {
       redirector.close();
     }

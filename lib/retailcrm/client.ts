@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { BlockedAddressError } from "@/lib/net/address-guard";
-import { outboundFetch } from "@/lib/net/outbound";
+import { outboundRequest } from "@/lib/net/outbound";
 import { classifyErrorReply, RetailCrmError } from "./errors";
 import {
   callEventReplySchema,
@@ -98,7 +98,7 @@ export class RetailCrmClient {
     let text: string;
     let contentType: string;
     try {
-      const response = await outboundFetch(
+      const response = await outboundRequest(
         url.toString(),
         {
           method,
@@ -109,7 +109,7 @@ export class RetailCrmClient {
         this.options.allowPrivate,
       );
       status = response.status;
-      contentType = response.headers.get("content-type") ?? "";
+      contentType = response.header("content-type") ?? "";
       text = await response.text();
     } catch (error) {
       throw transportError(error, timeoutMs);

@@ -1,5 +1,5 @@
 import { BlockedAddressError } from "@/lib/net/address-guard";
-import { outboundFetch } from "@/lib/net/outbound";
+import { outboundRequest } from "@/lib/net/outbound";
 import { AmiError } from "./errors";
 import { header, takeMessages, type AmiAction, type AmiMessage } from "./message";
 import type { AmiEndpoint, AmiTransport } from "./transport";
@@ -35,7 +35,7 @@ export class AmiHttpTransport implements AmiTransport {
     }
     let response;
     try {
-      response = await outboundFetch(
+      response = await outboundRequest(
         `${this.url}?${query}`,
         { headers: this.session ? { cookie: `mansession_id="${this.session}"` } : {}, signal: AbortSignal.timeout(this.endpoint.timeoutMs) },
         this.endpoint.allowPrivate,
@@ -47,7 +47,7 @@ export class AmiHttpTransport implements AmiTransport {
     if (response.status !== 200) {
       throw new AmiError("protocol", `AMI over HTTP answered ${response.status} at ${new URL(this.url).pathname} (is webenabled=yes and the prefix right?)`);
     }
-    this.session = COOKIE.exec(response.headers.get("set-cookie") ?? "")?.[1] ?? this.session;
+    this.session = COOKIE.exec(response.header("set-cookie") ?? "")?.[1] ?? this.session;
     const [first] = takeMessages(body.endsWith("\n\n") || body.endsWith("\r\n\r\n") ? body : `${body}\r\n\r\n`).messages;
     if (!first || header(first, "Response") === undefined) throw new AmiError("protocol", "the answer is not an AMI response");
     return first;
