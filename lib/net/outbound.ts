@@ -59,11 +59,8 @@ export async function outboundRequest(url: string, init: OutboundInit = {}, allo
     const data = await request(target, { method: current.method ?? "GET", headers: current.headers, body: current.body, signal: current.signal, dispatcher: agentFor(allowPrivate) });
     const location = data.headers.location;
     if (!REDIRECTS.has(data.statusCode) || typeof location !== "string") return answer(data);
-    if (hop >= MAX_REDIRECTS) {
-      await data.body.dump();
-      throw new Error(`too many redirects (more than ${MAX_REDIRECTS}) from ${url}`);
-    }
     await data.body.dump();
+    if (hop >= MAX_REDIRECTS) throw new Error(`too many redirects (more than ${MAX_REDIRECTS}) from ${url}`);
     target = new URL(location, target);
     // As fetch does: 303, and 301/302 after a POST, go on as a GET without the body.
     if (data.statusCode === 303 || ((data.statusCode === 301 || data.statusCode === 302) && current.method === "POST")) {
