@@ -9,8 +9,13 @@ type Holders = { service: Holder; delivery: Omit<Holder, "prisma"> };
 const holder = globalThis as typeof globalThis & { __bridgePrismaClients?: Holders };
 const state: Holders = (holder.__bridgePrismaClients ??= { service: {}, delivery: {} });
 
-function newPool(url: string, purpose: string, options?: string): pg.Pool {
-  return createPool({ connectionString: url, max: env().DB_POOL_SIZE, connectionTimeoutMillis: 5_000, ...(options ? { options } : {}) }, purpose);
+function newPool(url: string, purpose: string, max: number, options?: string): pg.Pool {
+  return createPool({ connectionString: url, max, connectionTimeoutMillis: 5_000, ...(options ? { options } : {}) }, purpose);
+}
+
+/** An upload holds its transaction's connection while it takes a rate-limit slot on a second one. */
+export function deliveryPoolSize(poolSize: number, concurrency: number): number {
+  return Math.max(poolSize, 2 * concurrency + 1);
 }
 
 function databaseUrl(): string {
@@ -25,7 +30,7 @@ export function db(): PrismaClient {
   const current = state.service;
   if (!current.prisma || current.url !== url) {
     void current.prisma?.$disconnect();
-    const pool = newPool(url, "service");
+    const pool = newPool(url, "service", env().DB_POOL_SIZE);
     current.prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
     current.pool = pool;
     current.url = url;
@@ -57,7 +62,8 @@ export function deliveryPool(): pg.Pool {
   const current = state.delivery;
   if (!current.pool || current.url !== url) {
     void current.pool?.end();
-    current.pool = newPool(url, "delivery", "-c synchronous_commit=off");
+    const { DB_POOL_SIZE, DELIVERY_CONCURRENCY } = env();
+    current.pool = newPool(url, "delivery", deliveryPoolSize(DB_POOL_SIZE, DELIVERY_CONCURRENCY), "-c synchronous_commit=off");
     current.url = url;
   }
   return current.pool;
