@@ -13,9 +13,12 @@ function newPool(url: string, purpose: string, max: number, options?: string): p
   return createPool({ connectionString: url, max, connectionTimeoutMillis: 5_000, ...(options ? { options } : {}) }, purpose);
 }
 
-/** An upload holds its transaction's connection while it takes a rate-limit slot on a second one. */
+/**
+ * An upload holds its transaction's connection while it takes a rate-limit slot on a second one.
+ * npm run worker delivers with at least one job at a time even when DELIVERY_CONCURRENCY is 0.
+ */
 export function deliveryPoolSize(poolSize: number, concurrency: number): number {
-  return Math.max(poolSize, 2 * concurrency + 1);
+  return Math.max(poolSize, 2 * Math.max(1, concurrency) + 1);
 }
 
 function databaseUrl(): string {
@@ -49,13 +52,13 @@ export function dbPool(): pg.Pool {
 }
 
 /**
- * The delivery worker's pool (raw SQL: a CRM request costs it a few statements, and Prisma's
- * query engine cost more CPU than the statements themselves). Its commits do not wait for the WAL to reach the disk
- * (synchronous_commit off), which otherwise bounds every CRM request by an fsync or two. It
- * only records what was already sent, so the worst a crash of the database server (not of
- * ours) can do is lose the last fraction of a second of such records, and those requests are
- * sent again: at least once, never lost. What the dialplan reports is stored through db(),
- * durably, before the reply.
+ * The delivery worker's pool, for raw SQL: a CRM request costs it a few statements, and Prisma's
+ * query engine cost more CPU than the statements themselves. Its commits do not wait for the
+ * WAL to reach the disk (synchronous_commit off), which otherwise bounds every CRM request by an
+ * fsync or two. It only records what was already sent, so the worst a crash of the database
+ * server (not of ours) can do is lose the last fraction of a second of such records, and those
+ * requests are sent again: at least once, never lost. What the dialplan reports is stored
+ * through db(), durably, before the reply.
  */
 export function deliveryPool(): pg.Pool {
   const url = databaseUrl();
