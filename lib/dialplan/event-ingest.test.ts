@@ -1,9 +1,10 @@
 // What one dialplan event leaves in the database: the event, the call as the journal shows it,
 // the CRM requests it owes (in order), and the call marked for the delivery workers, which do
 // not run here (lib/delivery/dispatch.test.ts covers what they make of the mark).
-import { beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
-import { db } from "@/lib/db/client";
+import { db, dbPool } from "@/lib/db/client";
 import { EventRejected, ingestCallEvent } from "./event-ingest";
 
 let accountId: string;
@@ -98,6 +99,44 @@ describe("ingestCallEvent", () => {
       expect(deliveries.map((d) => d.kind).sort()).toEqual(["CALLS_UPLOAD", "CALL_EVENT", "CALL_EVENT"]);
       expect(events).toHaveLength(2);
     }
+  });
+
+  it("stores events arriving together in shared statements: each call whole, a repeat once", async () => {
+    const statements = vi.spyOn(dbPool(), "query");
+    const ids = Array.from({ length: 12 }, uniqueid);
+    const incoming = (id: string) => ingestCallEvent(accountId, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234567" });
+    const results = await Promise.all([
+      ...ids.flatMap((id) => [
+        incoming(id),
+        ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: id, phone: "+79001234567", code: "101", status: "NOANSWER" }),
+        incoming(id),
+      ]),
+      ...ids.map((id) => ingestCallEvent(accountId, { clientId: "c", type: "out", uniqueid: `${id}-back`, phone: "+79001234567", code: "102" })),
+    ]);
+    const ingests = statements.mock.calls.filter(([query]) => (query as { name?: string }).name === "ingest-call-events").length;
+    statements.mockRestore();
+    expect(ingests).toBeLessThan(results.length / 4);
+
+    expect(results.filter((result) => result.duplicate)).toHaveLength(ids.length);
+    for (const id of ids) {
+      const { call, deliveries, events } = await stored(id);
+      expect(call).toMatchObject({ direction: "IN", extension: "101", result: "no answer", deliveryPending: true });
+      expect(events.map((e) => e.type).sort()).toEqual(["HANGUP", "IN"]);
+      expect(deliveries.map((d) => d.kind).sort()).toEqual(["CALLS_UPLOAD", "CALL_EVENT", "CALL_EVENT"]);
+      expect(deliveries.find((d) => d.payload.type === "in")!.payload.codes).toEqual(["101", "102", "105"]);
+      expect((await stored(`${id}-back`)).call).toMatchObject({ direction: "OUT", extension: "102" });
+    }
+  });
+
+  it("fails only the event the database refuses when it shared a statement with others", async () => {
+    const ids = Array.from({ length: 6 }, uniqueid);
+    const strayAccount = randomUUID();
+    const incoming = (account: string, id: string) => ingestCallEvent(account, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234567", code: "101" });
+    const results = await Promise.allSettled([...ids.slice(0, 3).map((id) => incoming(accountId, id)), incoming(strayAccount, uniqueid()), ...ids.slice(3).map((id) => incoming(accountId, id))]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
+    expect(results[3]).toMatchObject({ reason: { code: "23503" } });
+    for (const id of ids) expect((await stored(id)).events).toHaveLength(1);
+    expect(await db().callEvent.count({ where: { accountId: strayAccount } })).toBe(0);
   });
 
   it("refuses what it cannot store and stores none of it", async () => {

@@ -1,4 +1,6 @@
 import { dbPool } from "@/lib/db/client";
+import { StatementBatcher } from "@/lib/db/statement-batcher";
+import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { log } from "@/lib/log";
 import { parseCodes } from "@/lib/telephony/direction";
 import { mapStatus } from "@/lib/telephony/status";
@@ -29,57 +31,104 @@ function naiveDate(value: string | undefined): Date | null {
 }
 
 const EVENT_TYPE = { in: "IN", out: "OUT", hangup: "HANGUP" } as const;
+const DIRECTION = { in: "IN", out: "OUT" } as const;
 
-/** The statement of ingestCallEvent; its parameters are listed where it is run. */
+/** One event as the ingest statement takes it (a row of its JSON parameter). */
+interface EventRow {
+  accountId: string;
+  uniqueid: string;
+  type: (typeof EVENT_TYPE)[CallType];
+  payload: EventParams;
+  /** The call's direction when the event tells it; a hangup without `direct` leaves the stored one. */
+  direction: "IN" | "OUT" | null;
+  phone: string;
+  extension: string | null;
+  result: string | null;
+  waitSeconds: number | null;
+  talkSeconds: number | null;
+  startedAt: Date | null;
+  hangup: boolean;
+  /** An incoming call that names no extension rings every mapped manager (guide 2.2.2). */
+  ringAll: boolean;
+  event: object;
+  /** calls/upload's call, its `type` (the direction) filled in from the call as stored. */
+  upload: object | null;
+}
+
+/**
+ * The statement of ingestEvents: every event of the batch, the calls they make or complete and
+ * the CRM requests they owe, in one round trip. It is atomic without a transaction. What depends
+ * on the call as stored (a hangup's direction without `direct`, the start time) is decided in
+ * SQL, so two events of one call arriving together cannot both miss each other. A batch holds
+ * one event per call (a call's row is written once per statement) and writes the calls in one
+ * order, so that two batches never wait for each other's rows crosswise.
+ */
 const INGEST_SQL = `
-  WITH stored AS (
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "payload" jsonb,
+      "direction" "CallDirection", "phone" text, "extension" text, "result" text, "waitSeconds" int, "talkSeconds" int, "startedAt" timestamptz,
+      "hangup" boolean, "ringAll" boolean, "event" jsonb, "upload" jsonb)
+  ), stored AS (
     INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload")
-    VALUES ($1::uuid, $2::text, $3::text::"CallEventType", $4::jsonb)
+    SELECT "accountId", "uniqueid", "type", "payload" FROM input ORDER BY "accountId", "uniqueid"
     ON CONFLICT ("accountId", "uniqueid", "type") DO NOTHING
-    RETURNING 1
+    RETURNING "accountId", "uniqueid"
   ), call AS (
     INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "deliveryPending", "updatedAt")
-    SELECT $1::uuid, $2::text, COALESCE($5::text, 'IN')::"CallDirection", $6::text, $7::text, $8::text, $9::int, $10::int, COALESCE($11::timestamptz, now()), true, now()
-    FROM stored
+    SELECT i."accountId", i."uniqueid", COALESCE(i."direction", 'IN'), i."phone", i."extension", i."result", i."waitSeconds", i."talkSeconds", COALESCE(i."startedAt", now()), true, now()
+    FROM input i JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
+    ORDER BY i."accountId", i."uniqueid"
     ON CONFLICT ("accountId", "uniqueid") DO UPDATE SET
-      "direction" = COALESCE($5::text::"CallDirection", "calls"."direction", 'IN'),
-      "phone" = EXCLUDED."phone",
-      "extension" = COALESCE(EXCLUDED."extension", "calls"."extension"),
-      "result" = CASE WHEN $12::boolean THEN EXCLUDED."result" ELSE "calls"."result" END,
-      "waitSeconds" = CASE WHEN $12::boolean THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
-      "talkSeconds" = CASE WHEN $12::boolean THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
-      "startedAt" = COALESCE($11::timestamptz, "calls"."startedAt", now()),
-      "deliveryPending" = true,
-      "updatedAt" = now()
-    RETURNING "id", "direction"
+      ("direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "deliveryPending", "updatedAt") = (
+        SELECT COALESCE(i."direction", "calls"."direction", 'IN'), EXCLUDED."phone", COALESCE(EXCLUDED."extension", "calls"."extension"),
+          CASE WHEN i."hangup" THEN EXCLUDED."result" ELSE "calls"."result" END,
+          CASE WHEN i."hangup" THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
+          CASE WHEN i."hangup" THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
+          COALESCE(i."startedAt", "calls"."startedAt", now()), true, now()
+        FROM input i WHERE i."accountId" = EXCLUDED."accountId" AND i."uniqueid" = EXCLUDED."uniqueid")
+    RETURNING "id", "accountId", "uniqueid", "direction"
   ), outbox AS (
     INSERT INTO "deliveries" ("accountId", "callId", "kind", "payload", "updatedAt")
-    SELECT $1::uuid, call."id", owed."kind"::"DeliveryKind", owed."payload", now()
-    FROM call CROSS JOIN LATERAL (VALUES
-      (1, 'CALL_EVENT', CASE WHEN $13::boolean THEN jsonb_set($14::jsonb, '{codes}', (
+    SELECT i."accountId", call."id", owed."kind"::"DeliveryKind", owed."payload", now()
+    FROM input i JOIN call ON call."accountId" = i."accountId" AND call."uniqueid" = i."uniqueid"
+    CROSS JOIN LATERAL (VALUES
+      (1, 'CALL_EVENT', CASE WHEN i."ringAll" THEN jsonb_set(i."event", '{codes}', (
         SELECT COALESCE(jsonb_agg(u."extension" ORDER BY u."crmUserId"), '[]'::jsonb) FROM "crm_users" u
-        WHERE u."accountId" = $1::uuid AND u."extension" IS NOT NULL)) ELSE $14::jsonb END),
-      (2, 'CALLS_UPLOAD', jsonb_set($15::jsonb, '{type}', to_jsonb(lower(call."direction"::text))))
+        WHERE u."accountId" = i."accountId" AND u."extension" IS NOT NULL)) ELSE i."event" END),
+      (2, 'CALLS_UPLOAD', jsonb_set(i."upload", '{type}', to_jsonb(lower(call."direction"::text))))
     ) AS owed("position", "kind", "payload")
     WHERE owed."payload" IS NOT NULL
-    ORDER BY owed."position"
+    ORDER BY i."n", owed."position"
   )
-  SELECT (SELECT count(*) FROM stored)::int AS "stored"`;
+  SELECT EXISTS (SELECT 1 FROM stored s WHERE s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid") AS "stored"
+  FROM input i ORDER BY i."n"`;
+
+async function ingestEvents(rows: EventRow[]): Promise<boolean[]> {
+  const numbered = rows.map((row, n) => ({ n, ...row }));
+  const { rows: results } = await dbPool().query<{ stored: boolean }>({ name: "ingest-call-events", text: INGEST_SQL, values: [JSON.stringify(numbered)] });
+  return results.map((result) => result.stored);
+}
+
+// One statement at a time gathers the most events into each; an event waits at most for the
+// statement before its own. Measured with 10 connections: 4.5 events a statement, 0.38 ms of
+// database CPU an event instead of 0.62; with two at a time, batches of 2.5 and 0.67 ms.
+const batcher = new StatementBatcher<EventRow, boolean>({
+  run: ingestEvents,
+  keyOf: (row) => `${row.accountId}\u0000${row.uniqueid}`,
+  maxBatch: 100,
+  maxInFlight: 1,
+  failsAll: isDatabaseUnavailable,
+});
 
 /**
  * Stores one dialplan event and the CRM requests it owes before the reply. (account, uniqueid,
  * type) is stored once: a repeated event changes nothing and nothing is sent twice. A hangup
  * needs no earlier in/out: it carries all the CRM needs.
  *
- * One statement does it all (the event, the call, the outbox rows in order): it is atomic
- * without a transaction and costs the database one round trip, which is what bounds how many
- * events a second the service can take. What depends on the call as stored (a hangup's
- * direction without `direct`, the start time) is decided in SQL, so two events of one call
- * arriving together cannot both miss each other.
- *
- * The call is marked as owing requests; the delivery workers turn marked calls into jobs in
- * batches (lib/delivery/dispatch.ts). Adding a graphile-worker job here, per event, was two
- * thirds of the database's work per event.
+ * Events arriving together are stored by one statement (StatementBatcher): a round trip, a
+ * commit and a WAL flush for each event were most of what an event cost the service and the
+ * database. The call is marked as owing requests; the delivery workers turn marked calls into
+ * jobs in batches (lib/delivery/dispatch.ts).
  */
 export async function ingestCallEvent(accountId: string, params: EventParams & { type: CallType }): Promise<{ duplicate: boolean }> {
   const phone = requirePhone(params);
@@ -88,10 +137,7 @@ export async function ingestCallEvent(accountId: string, params: EventParams & {
   if (status && !status.known) log.warn({ accountId, uniqueid: params.uniqueid, status: params.status }, "unknown hangup status; sending it as failed");
 
   const codes = params.type === "in" ? parseCodes(params.code ?? "").codes : code ? [code] : [];
-  // An incoming call that names no extension rings every mapped manager (guide 2.2.2).
-  const ringAll = params.type === "in" && codes.length === 0;
-  const event = { phone, type: params.type, codes, callExternalId: params.uniqueid, ...(status ? { hangupStatus: status.event } : {}) };
-  // `type` (the call's direction) is filled in from the call as stored.
+  const hangup = params.type === "hangup";
   const upload = status
     ? {
         date: params.date ?? new Date().toISOString().slice(0, 19).replace("T", " "),
@@ -104,27 +150,22 @@ export async function ingestCallEvent(accountId: string, params: EventParams & {
         ...(params.path ? { recordUrl: params.path } : {}),
       }
     : null;
-  const direction = params.type === "hangup" ? (params.direct ? params.direct.toUpperCase() : null) : params.type.toUpperCase();
-  const hangup = params.type === "hangup";
-
-  const values = [
+  const stored = await batcher.submit({
     accountId,
-    params.uniqueid,
-    EVENT_TYPE[params.type],
-    JSON.stringify(params),
-    direction,
+    uniqueid: params.uniqueid,
+    type: EVENT_TYPE[params.type],
+    payload: params,
+    direction: params.type === "hangup" ? (params.direct ? DIRECTION[params.direct] : null) : DIRECTION[params.type],
     phone,
-    code ?? null,
-    status?.upload ?? null,
-    hangup ? (params.hold ?? null) : null,
-    hangup ? (params.duration ?? null) : null,
-    naiveDate(params.date),
+    extension: code ?? null,
+    result: status?.upload ?? null,
+    waitSeconds: hangup ? (params.hold ?? null) : null,
+    talkSeconds: hangup ? (params.duration ?? null) : null,
+    startedAt: naiveDate(params.date),
     hangup,
-    ringAll,
-    JSON.stringify(event),
-    upload && JSON.stringify(upload),
-  ];
-  const { rows } = await dbPool().query<{ stored: number }>({ name: "ingest-call-event", text: INGEST_SQL, values });
-  const row = rows[0];
-  return { duplicate: row?.stored === 0 };
+    ringAll: params.type === "in" && codes.length === 0,
+    event: { phone, type: params.type, codes, callExternalId: params.uniqueid, ...(status ? { hangupStatus: status.event } : {}) },
+    upload,
+  });
+  return { duplicate: !stored };
 }
