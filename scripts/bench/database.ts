@@ -42,13 +42,17 @@ export async function autovacuumIsOn(): Promise<boolean> {
  * Test servers often run without autovacuum (this machine's does). Production's vacuums and
  * analyses tables as they grow: without it the planner keeps the statistics of empty tables,
  * and a query planned for one row meets ten thousand. The bench does autovacuum's work every
- * 30 s while a section runs. Returns how to stop.
+ * 30 s while a section runs, paced as autovacuum paces itself (a manual VACUUM runs unpaced and
+ * competes with the load for the disk as autovacuum never would). Returns how to stop.
  */
 export function maintainTables(): () => Promise<void> {
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     // A failure (the section is re-creating its database, say) only skips one round.
-    running ??= onBenchDatabase((client) => client.query("VACUUM (ANALYZE)"))
+    running ??= onBenchDatabase(async (client) => {
+      await client.query("SELECT set_config('vacuum_cost_delay', current_setting('autovacuum_vacuum_cost_delay'), false)");
+      await client.query("VACUUM (ANALYZE)");
+    })
       .then(() => undefined, () => undefined)
       .finally(() => (running = undefined));
   }, MAINTENANCE_INTERVAL_MS);
