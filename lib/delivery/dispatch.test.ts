@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
 import { db, dbPool } from "@/lib/db/client";
 import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
-import { CALL_JOB_MAX_ATTEMPTS, dispatchPendingCalls, startDispatcher } from "./dispatch";
+import { CALL_JOB_MAX_ATTEMPTS, CALL_QUEUES, dispatchPendingCalls, startDispatcher } from "./dispatch";
 import { installQueue } from "./worker";
 
 let accountId: string;
@@ -44,7 +44,7 @@ beforeAll(async () => {
 });
 
 describe("dispatchPendingCalls", () => {
-  it("makes one job per marked call, in the call's own queue, and unmarks it", async () => {
+  it("makes one job per marked call, in one of its account's queues chosen by the call's id, and unmarks it", async () => {
     const [first, second] = [await start(), await start()];
     expect(await dispatchPendingCalls(dbPool())).toBe(2);
     for (const call of [first, second]) {
@@ -55,7 +55,7 @@ describe("dispatchPendingCalls", () => {
       `SELECT q.queue_name, j.max_attempts FROM graphile_worker._private_jobs j JOIN graphile_worker._private_job_queues q ON q.id = j.job_queue_id WHERE j.key = $1`,
       [first.key],
     );
-    expect(rows).toEqual([{ queue_name: first.key, max_attempts: CALL_JOB_MAX_ATTEMPTS }]);
+    expect(rows).toEqual([{ queue_name: `calls:${accountId}:${first.callId % CALL_QUEUES}`, max_attempts: CALL_JOB_MAX_ATTEMPTS }]);
     expect(await dispatchPendingCalls(dbPool())).toBe(0);
   });
 

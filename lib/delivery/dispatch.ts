@@ -3,6 +3,8 @@ import { log } from "@/lib/log";
 
 export const DELIVER_CALL_TASK = "deliver-call";
 export const CALL_JOB_MAX_ATTEMPTS = 30;
+/** Named queues per account: how many of its calls can be delivered at once (see DISPATCH_SQL). */
+export const CALL_QUEUES = 16;
 
 /** Calls turned into jobs per statement; a full batch is followed by the next at once. */
 const DISPATCH_BATCH = 500;
@@ -12,10 +14,14 @@ const DISPATCH_BATCH = 500;
  * «Повторить» in the same statement or transaction that stores the requests) into delivery jobs,
  * and unmarks them, in one statement: after a crash either both happened or neither.
  *
- * One job and one named queue per call: its requests go out in order, and a call waiting for a
- * retry blocks nothing but itself. graphile-worker's add_jobs with a job key per call gives what
- * a new request needs: a waiting job stays as it is, a job in retry backoff is retried now, and a
- * running job (which may have read the call's requests before these were stored) gets a new run.
+ * One job per call (its job key) in one of its account's CALL_QUEUES named queues, chosen by the
+ * call's id: a queue runs one job at a time, so a call's requests go out in order and never from
+ * two workers at once, while up to CALL_QUEUES calls of an account are delivered side by side. A
+ * queue per call would do the same, but graphile-worker 0.16 locks every idle queue at every job
+ * fetch: with a queue for each call of the last hour, a fetch cost milliseconds and tens of
+ * kilobytes of WAL. add_jobs with the call's job key gives what a new request needs: a waiting
+ * job stays as it is, a job in retry backoff is retried now, and a running job (which may have
+ * read the call's requests before these were stored) gets a new run, after it in the same queue.
  *
  * Marking a call locks its row, and claiming skips locked rows, so a call whose requests are
  * still being stored is claimed in a later round, once they are visible to its job. Calls are
@@ -26,9 +32,9 @@ const DISPATCH_SQL = `
     UPDATE "calls" c SET "deliveryPending" = false
     FROM (SELECT "id" FROM "calls" WHERE "deliveryPending" = true ORDER BY "id" LIMIT $3 FOR UPDATE SKIP LOCKED) claimed
     WHERE c."id" = claimed."id"
-    RETURNING c."id"
+    RETURNING c."id", c."accountId"
   ), specs AS (
-    SELECT array_agg(ROW($1::text, json_build_object('callId', "id"), 'call:' || "id", NULL, $2::smallint, 'call:' || "id", NULL, NULL)::graphile_worker.job_spec ORDER BY "id") AS "list"
+    SELECT array_agg(ROW($1::text, json_build_object('callId', "id"), 'calls:' || "accountId" || ':' || "id" % $4, NULL, $2::smallint, 'call:' || "id", NULL, NULL)::graphile_worker.job_spec ORDER BY "id") AS "list"
     FROM due
   )
   -- add_jobs notifies the workers even for an empty list: it is called only when there are calls.
@@ -37,7 +43,7 @@ const DISPATCH_SQL = `
 
 /** One round: makes jobs for up to `limit` marked calls and returns how many. */
 export async function dispatchPendingCalls(pool: pg.Pool, limit = DISPATCH_BATCH): Promise<number> {
-  const { rows } = await pool.query<{ jobs: number }>({ name: "dispatch-pending-calls", text: DISPATCH_SQL, values: [DELIVER_CALL_TASK, CALL_JOB_MAX_ATTEMPTS, limit] });
+  const { rows } = await pool.query<{ jobs: number }>({ name: "dispatch-pending-calls", text: DISPATCH_SQL, values: [DELIVER_CALL_TASK, CALL_JOB_MAX_ATTEMPTS, limit, CALL_QUEUES] });
   return rows[0]?.jobs ?? 0;
 }
 

@@ -6,7 +6,6 @@ import { log } from "@/lib/log";
 import { deliverCall } from "./deliver-call";
 import { DELIVER_CALL_TASK, startDispatcher } from "./dispatch";
 import { WorkerLiveness } from "./liveness";
-import { deleteFinishedCallQueues } from "./queue-gc";
 import { releaseJobsOfDeadWorkers, unlockWorkers } from "./recovery";
 
 const quietLogger = new Logger(() => (level, message, meta) => {
@@ -27,7 +26,6 @@ export async function installQueue(connectionString: string): Promise<void> {
 // A job locked this long whose worker shows no sign of life (see liveness.ts) is released.
 const ABANDONED_AFTER_MS = 5_000;
 const SWEEP_EVERY_MS = 10_000;
-const QUEUE_GC_EVERY_MS = 10 * 60_000;
 // How long a newly stored request may wait before its call has a job.
 const DISPATCH_EVERY_MS = 100;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -75,11 +73,6 @@ export async function startDeliveryWorker(connectionString: string, options: Wor
   await releaseDead();
   const sweep = setInterval(() => releaseDead().catch((error: unknown) => log.warn({ err: error }, "releasing abandoned jobs failed")), SWEEP_EVERY_MS);
   sweep.unref();
-  const queueGc = setInterval(
-    () => deleteFinishedCallQueues(pool).catch((error: unknown) => log.warn({ err: error }, "deleting the queues of finished calls failed")),
-    QUEUE_GC_EVERY_MS,
-  );
-  queueGc.unref();
 
   let stopping = false;
   let restarting: Promise<void> | undefined;
@@ -120,7 +113,6 @@ export async function startDeliveryWorker(connectionString: string, options: Wor
     async stop() {
       stopping = true;
       clearInterval(sweep);
-      clearInterval(queueGc);
       await dispatcher.stop();
       await restarting;
       await runner.stop();
