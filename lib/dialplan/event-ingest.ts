@@ -60,8 +60,9 @@ interface EventRow {
  * the CRM requests they owe, in one round trip. It is atomic without a transaction. What depends
  * on the call as stored (a hangup's direction without `direct`, the start time) is decided in
  * SQL, so two events of one call arriving together cannot both miss each other. A batch holds
- * one event per call (a call's row is written once per statement) and writes the calls in one
- * order, so that two batches never wait for each other's rows crosswise.
+ * one event per call (a call's row is written once per statement) and writes events and calls
+ * in one order, so that two statements do not deadlock over them (one that failed anyway is run
+ * again event by event).
  */
 const INGEST_SQL = `
   WITH input AS (
