@@ -47,7 +47,6 @@ interface EventRow {
   waitSeconds: number | null;
   talkSeconds: number | null;
   startedAt: Date | null;
-  hangup: boolean;
   /** An incoming call that names no extension rings every mapped manager (guide 2.2.2). */
   ringAll: boolean;
   event: object;
@@ -68,7 +67,7 @@ const INGEST_SQL = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "payload" jsonb,
       "direction" "CallDirection", "phone" text, "extension" text, "result" text, "waitSeconds" int, "talkSeconds" int, "startedAt" timestamptz,
-      "hangup" boolean, "ringAll" boolean, "event" jsonb, "upload" jsonb)
+      "ringAll" boolean, "event" jsonb, "upload" jsonb)
   ), stored AS (
     INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload")
     SELECT "accountId", "uniqueid", "type", "payload" FROM input ORDER BY "accountId", "uniqueid"
@@ -82,9 +81,9 @@ const INGEST_SQL = `
     ON CONFLICT ("accountId", "uniqueid") DO UPDATE SET
       ("direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "deliveryPending", "updatedAt") = (
         SELECT COALESCE(i."direction", "calls"."direction", 'IN'), EXCLUDED."phone", COALESCE(EXCLUDED."extension", "calls"."extension"),
-          CASE WHEN i."hangup" THEN EXCLUDED."result" ELSE "calls"."result" END,
-          CASE WHEN i."hangup" THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
-          CASE WHEN i."hangup" THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
+          CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."result" ELSE "calls"."result" END,
+          CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
+          CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
           COALESCE(i."startedAt", "calls"."startedAt", now()), true, now()
         FROM input i WHERE i."accountId" = EXCLUDED."accountId" AND i."uniqueid" = EXCLUDED."uniqueid")
     RETURNING "id", "accountId", "uniqueid", "direction"
@@ -163,7 +162,6 @@ export async function ingestCallEvent(accountId: string, params: EventParams & {
     waitSeconds: hangup ? (params.hold ?? null) : null,
     talkSeconds: hangup ? (params.duration ?? null) : null,
     startedAt: naiveDate(params.date),
-    hangup,
     ringAll: params.type === "in" && codes.length === 0,
     event: { phone, type: params.type, codes, callExternalId: params.uniqueid, ...(status ? { hangupStatus: status.event } : {}) },
     upload,
