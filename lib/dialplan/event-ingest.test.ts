@@ -41,6 +41,14 @@ describe("ingestCallEvent", () => {
     expect(events.map((e) => e.type)).toEqual(["IN"]);
   });
 
+  it("gives an incoming call that rings one manager to that manager, also when its hangup names no one", async () => {
+    const id = uniqueid();
+    await ingestCallEvent(accountId, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234568", code: "105" });
+    expect((await stored(id)).call).toMatchObject({ extension: "105", result: null });
+    await ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: id, phone: "+79001234568", status: "NOANSWER" });
+    expect((await stored(id)).call).toMatchObject({ extension: "105", result: "no answer" });
+  });
+
   it("rings every mapped extension, in the CRM's user order, when an incoming call names none", async () => {
     const id = uniqueid();
     await ingestCallEvent(accountId, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234567" });

@@ -157,7 +157,8 @@ export async function ingestCallEvent(accountId: string, params: EventParams & {
     payload: params,
     direction: params.type === "hangup" ? (params.direct ? DIRECTION[params.direct] : null) : DIRECTION[params.type],
     phone,
-    extension: code ?? null,
+    // An incoming call that rings one manager is theirs from the start; ringing several, it is whoever the hangup names.
+    extension: codes.length === 1 ? codes[0]! : null,
     result: status?.upload ?? null,
     waitSeconds: hangup ? (params.hold ?? null) : null,
     talkSeconds: hangup ? (params.duration ?? null) : null,
