@@ -4,4 +4,4 @@
 -- the table holds.
 ALTER TABLE "calls" ADD COLUMN     "deliveryPending" BOOLEAN NOT NULL DEFAULT false;
 
-CREATE INDEX "calls_delivery_pending_idx" ON "calls"("id") WHERE ("deliveryPending" = true);
+CREATE INDEX "calls_id_idx" ON "calls"("id") WHERE ("deliveryPending" = true);
