@@ -4,7 +4,13 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "@": fileURLToPath(new URL(".", import.meta.url)) } },
   test: {
-    include: ["lib/**/*.test.ts", "app/**/*.test.ts", "scripts/**/*.test.ts", "e2e/sim/**/*.test.ts", "e2e/integration/**/*.test.ts"],
+    include: [
+      "lib/**/*.test.ts",
+      "app/**/*.test.ts",
+      "scripts/**/*.test.ts",
+      "e2e/sim/**/*.test.ts",
+      "e2e/integration/**/*.test.ts",
+    ],
     globalSetup: ["e2e/setup/global-db.ts"],
     setupFiles: ["e2e/setup/per-file-db.ts"],
     testTimeout: 20_000,

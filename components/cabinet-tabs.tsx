@@ -15,7 +15,12 @@ export function CabinetTabs() {
   return (
     <nav className="tabs" aria-label="Разделы личного кабинета">
       {tabs.map((tab) => (
-        <Link key={tab.href} href={tab.href} className="tab" aria-current={pathname.startsWith(tab.href) ? "page" : undefined}>
+        <Link
+          key={tab.href}
+          href={tab.href}
+          className="tab"
+          aria-current={pathname.startsWith(tab.href) ? "page" : undefined}
+        >
           {tab.label}
         </Link>
       ))}

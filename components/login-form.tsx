@@ -23,7 +23,11 @@ export function LoginForm({ initialError }: { initialError?: string }) {
     setError(undefined);
     const result = await signIn("crm", { ...values, redirect: false });
     if (!result || result.error) {
-      setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "Не удалось войти: проверьте адрес CRM и API ключ");
+      setError(
+        result?.error && result.error !== "CredentialsSignin"
+          ? result.error
+          : "Не удалось войти: проверьте адрес CRM и API ключ",
+      );
       return;
     }
     router.push("/cabinet/phones");

@@ -19,7 +19,13 @@ function problems(source: Record<string, string>): string[] {
 describe("parseEnv", () => {
   it("applies the documented defaults", () => {
     const env = parseEnv(valid);
-    expect(env).toMatchObject({ PORT: 3000, PUBLIC_URL: "http://localhost:3000", MODULE_CODE: "asterisk-bridge", ALLOW_PRIVATE_NETWORKS: false, DB_POOL_SIZE: 10 });
+    expect(env).toMatchObject({
+      PORT: 3000,
+      PUBLIC_URL: "http://localhost:3000",
+      MODULE_CODE: "asterisk-bridge",
+      ALLOW_PRIVATE_NETWORKS: false,
+      DB_POOL_SIZE: 10,
+    });
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
@@ -32,7 +38,13 @@ describe("parseEnv", () => {
   });
 
   it("names every malformed variable with the reason", () => {
-    const found = problems({ ...valid, PORT: "http", DATABASE_URL: "mysql://db/x", ENCRYPTION_KEY: "short", ALLOW_PRIVATE_NETWORKS: "maybe" });
+    const found = problems({
+      ...valid,
+      PORT: "http",
+      DATABASE_URL: "mysql://db/x",
+      ENCRYPTION_KEY: "short",
+      ALLOW_PRIVATE_NETWORKS: "maybe",
+    });
     expect(found).toHaveLength(4);
     expect(found.find((p) => p.startsWith("PORT:"))).toBeDefined();
     expect(found.find((p) => p.startsWith("DATABASE_URL:"))).toBeDefined();

@@ -27,7 +27,11 @@ export const envSchema = z.object({
   CRM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   AMI_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   RECORDINGS_DIR: z.string().min(1).optional(),
-  RECORDING_MAX_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 * 1024),
+  RECORDING_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(100 * 1024 * 1024),
   ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -14,7 +14,9 @@ export async function checkHealth(): Promise<Health> {
   try {
     await Promise.race([
       db().$queryRaw`SELECT 1`,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${DB_TIMEOUT_MS} ms`)), DB_TIMEOUT_MS).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer within ${DB_TIMEOUT_MS} ms`)), DB_TIMEOUT_MS).unref(),
+      ),
     ]);
     return { status: "ok", db: "ok" };
   } catch (error) {

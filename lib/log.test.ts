@@ -21,7 +21,9 @@ describe("log redaction", () => {
         apiKey: "K-SECRET-1",
         account: { apiKey: "K-SECRET-2", clientId: "C-SECRET-3", crmUrl: "https://demo.retailcrm.ru" },
         ami: { secret: "A-SECRET-4", password: "P-SECRET-5" },
-        request: { headers: { cookie: "session=S-SECRET-6", "x-api-key": "K-SECRET-7", authorization: "Bearer T-SECRET-8" } },
+        request: {
+          headers: { cookie: "session=S-SECRET-6", "x-api-key": "K-SECRET-7", authorization: "Bearer T-SECRET-8" },
+        },
       },
       "connecting",
     );
@@ -30,7 +32,16 @@ describe("log redaction", () => {
     expect(parsed.msg).toBe("connecting");
     expect(parsed.level).toBe(30);
     expect(line).toContain("https://demo.retailcrm.ru");
-    for (const secret of ["K-SECRET-1", "K-SECRET-2", "C-SECRET-3", "A-SECRET-4", "P-SECRET-5", "S-SECRET-6", "K-SECRET-7", "T-SECRET-8"]) {
+    for (const secret of [
+      "K-SECRET-1",
+      "K-SECRET-2",
+      "C-SECRET-3",
+      "A-SECRET-4",
+      "P-SECRET-5",
+      "S-SECRET-6",
+      "K-SECRET-7",
+      "T-SECRET-8",
+    ]) {
       expect(line).not.toContain(secret);
     }
     expect(line).toContain("[redacted]");

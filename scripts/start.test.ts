@@ -21,7 +21,12 @@ describe("npm start configuration check", () => {
   });
 
   it("stops with a message naming a malformed variable", () => {
-    const { status, stderr } = start({ ...database, ENCRYPTION_KEY: "00".repeat(32), NEXTAUTH_SECRET: "x".repeat(32), PORT: "eighty" });
+    const { status, stderr } = start({
+      ...database,
+      ENCRYPTION_KEY: "00".repeat(32),
+      NEXTAUTH_SECRET: "x".repeat(32),
+      PORT: "eighty",
+    });
     expect(status).toBe(1);
     expect(stderr).toMatch(/PORT: /);
   });

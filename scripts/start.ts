@@ -15,12 +15,26 @@ const dev = process.argv.includes("--dev");
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const log = createLogger(process.env.LOG_LEVEL ?? "info");
 
-const SOURCES = ["app", "components", "lib", "public", "instrumentation.ts", "next.config.mjs", "package-lock.json", "prisma/schema.prisma"];
+const SOURCES = [
+  "app",
+  "components",
+  "lib",
+  "public",
+  "instrumentation.ts",
+  "next.config.mjs",
+  "package-lock.json",
+  "prisma/schema.prisma",
+];
 
 function newestChange(path: string): number {
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).filter((name) => name !== "generated").map((name) => newestChange(join(path, name))));
+  return Math.max(
+    stat.mtimeMs,
+    ...readdirSync(path)
+      .filter((name) => name !== "generated")
+      .map((name) => newestChange(join(path, name))),
+  );
 }
 
 /** A build older than the sources (after a git pull, say) would serve yesterday's code. */
@@ -61,7 +75,13 @@ async function main(): Promise<number> {
       if (built !== 0) return built;
     }
     // Node runs Next.js directly (not through npx) so that signals reach the server itself.
-    return await run(process.execPath, [...(dev ? [] : serverNodeFlags()), nextBin, dev ? "dev" : "start", "-p", String(env.PORT)]);
+    return await run(process.execPath, [
+      ...(dev ? [] : serverNodeFlags()),
+      nextBin,
+      dev ? "dev" : "start",
+      "-p",
+      String(env.PORT),
+    ]);
   } finally {
     await embedded?.stop();
   }

@@ -12,7 +12,8 @@ const log = createLogger(process.env.LOG_LEVEL ?? "info");
 async function main(): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");
   const env = parseEnv(process.env);
-  if (!env.DATABASE_URL) throw new ConfigError(["DATABASE_URL is required: npm run worker shares the database of the web processes"]);
+  if (!env.DATABASE_URL)
+    throw new ConfigError(["DATABASE_URL is required: npm run worker shares the database of the web processes"]);
   // A worker may start before any web process has: the schema must be there.
   await prepareDatabase(env.DATABASE_URL);
   const concurrency = Math.max(1, env.DELIVERY_CONCURRENCY);

@@ -17,7 +17,10 @@ export function ApiReference({ serviceUrl, clientId, ami, legacy, modern }: Prop
     <section aria-labelledby="api-title" className="stack">
       <h2 id="api-title">Описание API и настройка AMI и AGI интерфейсов</h2>
 
-      <h3>API: /api/manager :: получение имени потенциального клиента и ответственного менеджера по входящему номеру телефона</h3>
+      <h3>
+        API: /api/manager :: получение имени потенциального клиента и ответственного менеджера по входящему номеру
+        телефона
+      </h3>
       <pre>{manager}</pre>
       <p>
         Вызывайте в контексте входящего звонка до голосового меню. <code>type=json</code> отвечает{" "}
@@ -28,14 +31,16 @@ export function ApiReference({ serviceUrl, clientId, ami, legacy, modern }: Prop
       <h3>API: /api/event :: создание событий звонка в CRM-системе и загрузка информации по звонку в CRM</h3>
       <pre>{event}</pre>
       <p>
-        <code>in</code> — начало входящего звонка (в <code>code</code> можно перечислить через запятую внутренние номера, которым показать карточку;
-        пусто — всем), <code>out</code> — начало исходящего, <code>hangup</code> — завершение (статус ANSWER, BUSY, CANCEL, NOANSWER…, направление,
-        дата, ожидание и длительность; по нему звонок выгружается в CRM), <code>upload</code> — загрузка записи разговора на сервис.
+        <code>in</code> — начало входящего звонка (в <code>code</code> можно перечислить через запятую внутренние
+        номера, которым показать карточку; пусто — всем), <code>out</code> — начало исходящего, <code>hangup</code> —
+        завершение (статус ANSWER, BUSY, CANCEL, NOANSWER…, направление, дата, ожидание и длительность; по нему звонок
+        выгружается в CRM), <code>upload</code> — загрузка записи разговора на сервис.
       </p>
 
       <h3>AGI: event.sh :: AGI-скрипт логирования события и загрузки файла записи на сервис</h3>
       <p>
-        Скачайте скрипт с уже подставленным clientId: <a href={`${serviceUrl}/data/event.sh?clientId=${clientId}`}>{`${serviceUrl}/data/event.sh`}</a>, положите в{" "}
+        Скачайте скрипт с уже подставленным clientId:{" "}
+        <a href={`${serviceUrl}/data/event.sh?clientId=${clientId}`}>{`${serviceUrl}/data/event.sh`}</a>, положите в{" "}
         <code>/var/lib/asterisk/agi-bin</code> и дайте права на исполнение пользователю, от которого запущен Asterisk.
       </p>
 

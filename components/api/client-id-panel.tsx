@@ -17,7 +17,9 @@ export function ClientIdPanel({ clientId }: { clientId: string }) {
     startTransition(async () => {
       const result = await rotateClientIdAction();
       setConfirming(false);
-      setNotice(result.ok ? { tone: "success", text: result.message ?? "Готово" } : { tone: "error", text: result.error });
+      setNotice(
+        result.ok ? { tone: "success", text: result.message ?? "Готово" } : { tone: "error", text: result.error },
+      );
       if (result.ok) router.refresh();
     });
   }
@@ -28,7 +30,13 @@ export function ClientIdPanel({ clientId }: { clientId: string }) {
       <div className="field">
         <label htmlFor="client-id">Параметр clientId:</label>
         <div className="inline">
-          <input id="client-id" readOnly value={clientId} className="mono wide" onFocus={(e) => e.currentTarget.select()} />
+          <input
+            id="client-id"
+            readOnly
+            value={clientId}
+            className="mono wide"
+            onFocus={(e) => e.currentTarget.select()}
+          />
           <CopyButton text={clientId} label="Копировать clientId" />
         </div>
         <p className="field-hint">Этот параметр используется во всех запросах к API</p>
@@ -36,7 +44,10 @@ export function ClientIdPanel({ clientId }: { clientId: string }) {
       {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
       {confirming ? (
         <div className="confirm" role="group" aria-labelledby="rotate-question">
-          <p id="rotate-question">Заменить clientId? Старый перестанет работать сразу: dialplan, event.sh и ссылки на записи нужно будет обновить.</p>
+          <p id="rotate-question">
+            Заменить clientId? Старый перестанет работать сразу: dialplan, event.sh и ссылки на записи нужно будет
+            обновить.
+          </p>
           <div className="actions">
             <Button variant="danger" type="button" onClick={rotate} pending={pending}>
               {pending ? "Замена…" : "Да, заменить"}

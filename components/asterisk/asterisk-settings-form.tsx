@@ -28,14 +28,16 @@ export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: Asteri
       setNotice({ tone: "success", text: success });
       return true;
     }
-    for (const [field, message] of Object.entries(outcome.fieldErrors ?? {})) setError(field as keyof AsteriskSettingsInput, { message });
+    for (const [field, message] of Object.entries(outcome.fieldErrors ?? {}))
+      setError(field as keyof AsteriskSettingsInput, { message });
     setNotice({ tone: "error", text: outcome.error });
     return false;
   }
 
   const save = handleSubmit(async (values) => {
     setNotice(undefined);
-    if (show(await saveAsteriskSettingsAction(values), "Настройки сохранены: доступ к AMI проверен")) setValue("amiSecret", "");
+    if (show(await saveAsteriskSettingsAction(values), "Настройки сохранены: доступ к AMI проверен"))
+      setValue("amiSecret", "");
   });
 
   const test = handleSubmit(async (values) => {
@@ -52,19 +54,44 @@ export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: Asteri
   return (
     <form onSubmit={save} noValidate className="form" aria-busy={busy || undefined}>
       <h2>Настройки телефонии</h2>
-      <Field label="Префикс CallerID(name):" placeholder="Префикс CallerID(name)" hint="Укажите префикс, который будет показываться до имени CallerID(name) - [Prefix]: [CallerID(name)]" error={errors.callerIdPrefix?.message} {...register("callerIdPrefix")} />
-      <Field label="Контекст и приоритет исходящих звонков:" required hint="Укажите наименование контекста и приоритета через запятую: context[,priority]" error={errors.outgoing?.message} {...register("outgoing")} />
-      <Field label="CallerID(name) звонка менеджеру:" hint="Введите CallerID(name) для звонка менеджеру от Asterisk" error={errors.managerCallerIdName?.message} {...register("managerCallerIdName")} />
-      <Field label="Канал звонка менеджеру:" required hint={CHANNEL_HINT} error={errors.channelTemplate?.message} {...register("channelTemplate")} />
+      <Field
+        label="Префикс CallerID(name):"
+        placeholder="Префикс CallerID(name)"
+        hint="Укажите префикс, который будет показываться до имени CallerID(name) - [Prefix]: [CallerID(name)]"
+        error={errors.callerIdPrefix?.message}
+        {...register("callerIdPrefix")}
+      />
+      <Field
+        label="Контекст и приоритет исходящих звонков:"
+        required
+        hint="Укажите наименование контекста и приоритета через запятую: context[,priority]"
+        error={errors.outgoing?.message}
+        {...register("outgoing")}
+      />
+      <Field
+        label="CallerID(name) звонка менеджеру:"
+        hint="Введите CallerID(name) для звонка менеджеру от Asterisk"
+        error={errors.managerCallerIdName?.message}
+        {...register("managerCallerIdName")}
+      />
+      <Field
+        label="Канал звонка менеджеру:"
+        required
+        hint={CHANNEL_HINT}
+        error={errors.channelTemplate?.message}
+        {...register("channelTemplate")}
+      />
 
       <div className="field checkbox">
         <label>
-          <input type="checkbox" {...register("sendOutEvent")} /> Сразу отправлять в CRM событие исходящего звонка при звонке из CRM (если dialplan не отправляет type=out)
+          <input type="checkbox" {...register("sendOutEvent")} /> Сразу отправлять в CRM событие исходящего звонка при
+          звонке из CRM (если dialplan не отправляет type=out)
         </label>
       </div>
       <div className="field checkbox">
         <label>
-          <input type="checkbox" {...register("pauseQueueWhenAway")} /> Ставить менеджера на паузу в очередях (QueuePause), пока в CRM он не «свободен»
+          <input type="checkbox" {...register("pauseQueueWhenAway")} /> Ставить менеджера на паузу в очередях
+          (QueuePause), пока в CRM он не «свободен»
         </label>
       </div>
 
@@ -77,10 +104,17 @@ export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: Asteri
         error={errors.lookupBudgetMs?.message}
         {...register("lookupBudgetMs")}
       />
-      <Field label="Страны номеров:" required hint="Коды стран ISO через запятую: по ним номера вида 8900… и +7900… считаются одним номером" error={errors.countries?.message} {...register("countries")} />
+      <Field
+        label="Страны номеров:"
+        required
+        hint="Коды стран ISO через запятую: по ним номера вида 8900… и +7900… считаются одним номером"
+        error={errors.countries?.message}
+        {...register("countries")}
+      />
       <div className="field checkbox">
         <label>
-          <input type="checkbox" {...register("transliterateNames")} /> Имя клиента латиницей (для телефонов, которые не показывают кириллицу)
+          <input type="checkbox" {...register("transliterateNames")} /> Имя клиента латиницей (для телефонов, которые не
+          показывают кириллицу)
         </label>
       </div>
 
@@ -92,15 +126,37 @@ export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: Asteri
           <option value="TCP">TCP (порт 5038)</option>
         </select>
       </div>
-      <Field label="Имя / адрес AMI сервера:" required hint="Укажите имя или ip-адрес сервера где находится asterisk-сервер с настроенным AMI" error={errors.amiHost?.message} {...register("amiHost")} />
-      <Field label="Порт AMI:" required inputMode="numeric" hint="Введите порт AMI" error={errors.amiPort?.message} {...register("amiPort")} />
-      <Field label="Логин AMI:" required autoComplete="off" hint="Введите имя пользователя AMI" error={errors.amiLogin?.message} {...register("amiLogin")} />
+      <Field
+        label="Имя / адрес AMI сервера:"
+        required
+        hint="Укажите имя или ip-адрес сервера где находится asterisk-сервер с настроенным AMI"
+        error={errors.amiHost?.message}
+        {...register("amiHost")}
+      />
+      <Field
+        label="Порт AMI:"
+        required
+        inputMode="numeric"
+        hint="Введите порт AMI"
+        error={errors.amiPort?.message}
+        {...register("amiPort")}
+      />
+      <Field
+        label="Логин AMI:"
+        required
+        autoComplete="off"
+        hint="Введите имя пользователя AMI"
+        error={errors.amiLogin?.message}
+        {...register("amiLogin")}
+      />
       <Field
         label="Пароль AMI:"
         required={!hasSecret}
         type="password"
         autoComplete="new-password"
-        placeholder={hasSecret ? "Пароль сохранён — оставьте пустым, чтобы не менять" : "Укажите пароль пользователя AMI"}
+        placeholder={
+          hasSecret ? "Пароль сохранён — оставьте пустым, чтобы не менять" : "Укажите пароль пользователя AMI"
+        }
         hint="Введите пароль пользователя AMI"
         error={errors.amiSecret?.message}
         {...register("amiSecret")}

@@ -53,7 +53,18 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
               </td>
               <td>{seconds(call.waitSeconds)}</td>
               <td>{seconds(call.talkSeconds)}</td>
-              <td>{call.recordingUrl ? <audio controls preload="none" src={call.recordingUrl} aria-label={`Запись звонка ${call.uniqueid}`} /> : "—"}</td>
+              <td>
+                {call.recordingUrl ? (
+                  <audio
+                    controls
+                    preload="none"
+                    src={call.recordingUrl}
+                    aria-label={`Запись звонка ${call.uniqueid}`}
+                  />
+                ) : (
+                  "—"
+                )}
+              </td>
               <td>
                 <ul className="deliveries">
                   {call.deliveries.map((d) => (

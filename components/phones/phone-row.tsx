@@ -23,7 +23,8 @@ export function PhoneRow({ row, unknownInCrm }: { row: Row; unknownInCrm: boolea
     defaultValues: { crmUserId: row.crmUserId, extension: row.extension ?? "" },
   });
   const save = useMutation({
-    mutationFn: (values: SaveExtensionValues) => saveExtensionAction({ crmUserId: values.crmUserId, extension: values.extension ?? "" }),
+    mutationFn: (values: SaveExtensionValues) =>
+      saveExtensionAction({ crmUserId: values.crmUserId, extension: values.extension ?? "" }),
     onSuccess: (result, input) => {
       if (!result.ok) {
         setError("extension", { message: result.fieldErrors?.extension ?? result.error });

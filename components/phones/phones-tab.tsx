@@ -33,8 +33,8 @@ export function PhonesTab() {
         </Button>
       </div>
       <p className="muted">
-        Укажите внутренний номер сотрудников и нажмите «Сохранить» в строке. Настройки не применяются в CRM до нажатия на кнопку «Сохранить
-        настройки».
+        Укажите внутренний номер сотрудников и нажмите «Сохранить» в строке. Настройки не применяются в CRM до нажатия
+        на кнопку «Сохранить настройки».
       </p>
       {refresh.data && !refresh.data.ok ? <Alert tone="error">{refresh.data.error}</Alert> : null}
       {phones.isPending ? <p role="status">Загрузка сотрудников…</p> : null}
@@ -56,7 +56,11 @@ export function PhonesTab() {
           </tbody>
         </table>
       ) : null}
-      {push.data ? <Alert tone={push.data.ok ? (unknown.size ? "info" : "success") : "error"}>{push.data.ok ? push.data.message : push.data.error}</Alert> : null}
+      {push.data ? (
+        <Alert tone={push.data.ok ? (unknown.size ? "info" : "success") : "error"}>
+          {push.data.ok ? push.data.message : push.data.error}
+        </Alert>
+      ) : null}
       <div>
         <Button type="button" onClick={() => push.mutate()} pending={push.isPending}>
           {push.isPending ? "Сохранение настроек…" : "Сохранить настройки"}

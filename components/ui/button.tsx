@@ -7,7 +7,12 @@ interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
 
 export function Button({ pending, variant = "primary", children, disabled, ...rest }: ButtonProps) {
   return (
-    <button className={`button button-${variant}`} disabled={disabled || pending} aria-busy={pending || undefined} {...rest}>
+    <button
+      className={`button button-${variant}`}
+      disabled={disabled || pending}
+      aria-busy={pending || undefined}
+      {...rest}
+    >
       {children}
     </button>
   );

@@ -8,7 +8,10 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
 }
 
 /** A labelled input with its hint and its error message, wired for screen readers. */
-export const Field = forwardRef<HTMLInputElement, FieldProps>(function Field({ label, hint, error, id, ...input }, ref) {
+export const Field = forwardRef<HTMLInputElement, FieldProps>(function Field(
+  { label, hint, error, id, ...input },
+  ref,
+) {
   const generated = useId();
   const inputId = id ?? generated;
   const hintId = `${inputId}-hint`;

@@ -39,7 +39,12 @@ async function useAmi(transport: "HTTP" | "TCP", over: { secret?: string; login?
 beforeAll(async () => {
   crm = await createRetailCrmSim();
   seedDemo(crm);
-  pbx = await createAsteriskSim({ tcpPort: 0, httpPort: 0, loginFailDelayMs: 100, users: [ami, { username: "viewer", secret: "v", read: "call", write: "reporting" }] });
+  pbx = await createAsteriskSim({
+    tcpPort: 0,
+    httpPort: 0,
+    loginFailDelayMs: 100,
+    users: [ami, { username: "viewer", secret: "v", read: "call", write: "reporting" }],
+  });
   app = await serveRoutes({ "/api/crm/make-call": makeCallRoute, "/api/crm/user-status": userStatusRoute });
   process.env.PUBLIC_URL = app.url;
   const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
@@ -74,8 +79,16 @@ describe("click-to-call", () => {
       async: "true",
     });
     expect(originate.headers.channelid).toMatch(/^crm-\d+-[0-9a-f]{8}$/);
-    expect(originate.variables).toEqual([`CRM_CLICK_ID=${originate.headers.channelid}`, "CRM_PHONE=79001234567", "CRM_CODE=101"]);
-    expect(await db().call.findUnique({ where: { accountId_uniqueid: { accountId, uniqueid: originate.headers.channelid! } } })).toMatchObject({ direction: "OUT", extension: "101", result: null });
+    expect(originate.variables).toEqual([
+      `CRM_CLICK_ID=${originate.headers.channelid}`,
+      "CRM_PHONE=79001234567",
+      "CRM_CODE=101",
+    ]);
+    expect(
+      await db().call.findUnique({
+        where: { accountId_uniqueid: { accountId, uniqueid: originate.headers.channelid! } },
+      }),
+    ).toMatchObject({ direction: "OUT", extension: "101", result: null });
   });
 
   it("accepts the CRM's POST form too", async () => {
@@ -118,14 +131,27 @@ describe("click-to-call", () => {
       success: false,
       errorMsg: "Внутренний номер 101 не назначен этому сотруднику в модуле Asterisk",
     });
-    const call = (q: Record<string, string>) => fetch(`${app.url}/api/crm/make-call?${new URLSearchParams(q)}`).then(async (r) => [r.status, await r.json()]);
+    const call = (q: Record<string, string>) =>
+      fetch(`${app.url}/api/crm/make-call?${new URLSearchParams(q)}`).then(async (r) => [r.status, await r.json()]);
     const { clientId } = await db().account.findUniqueOrThrow({ where: { id: accountId } });
-    expect(await call({ clientId, code: "10a", phone: "1", userId: "3" })).toEqual([400, { success: false, errorMsg: "parameter code must be the manager's extension (digits)" }]);
-    expect(await call({ clientId, code: "101", phone: "drop table", userId: "3" })).toEqual([400, { success: false, errorMsg: "parameter phone must be a phone number" }]);
-    expect(await call({ clientId: "b".repeat(64), code: "101", phone: "1", userId: "3" })).toEqual([401, { success: false, errorMsg: "unknown clientId" }]);
+    expect(await call({ clientId, code: "10a", phone: "1", userId: "3" })).toEqual([
+      400,
+      { success: false, errorMsg: "parameter code must be the manager's extension (digits)" },
+    ]);
+    expect(await call({ clientId, code: "101", phone: "drop table", userId: "3" })).toEqual([
+      400,
+      { success: false, errorMsg: "parameter phone must be a phone number" },
+    ]);
+    expect(await call({ clientId: "b".repeat(64), code: "101", phone: "1", userId: "3" })).toEqual([
+      401,
+      { success: false, errorMsg: "unknown clientId" },
+    ]);
     await db().account.update({ where: { id: accountId }, data: { active: false } });
     try {
-      expect(await call({ clientId, code: "101", phone: "89001234567", userId: "3" })).toEqual([403, { success: false, errorMsg: "Модуль Asterisk отключён в retailCRM" }]);
+      expect(await call({ clientId, code: "101", phone: "89001234567", userId: "3" })).toEqual([
+        403,
+        { success: false, errorMsg: "Модуль Asterisk отключён в retailCRM" },
+      ]);
     } finally {
       await db().account.update({ where: { id: accountId }, data: { active: true } });
     }
@@ -135,9 +161,13 @@ describe("click-to-call", () => {
 
 describe("the kept AMI session", () => {
   const click = () => crm.fireMakeCall({ code: "101", phone: "89001234567", userId: 3, moduleCode });
-  const logins = (transport: string) => pbx.actions.filter((a) => a.transport === transport && a.action.toLowerCase() === "login").length;
+  const logins = (transport: string) =>
+    pbx.actions.filter((a) => a.transport === transport && a.action.toLowerCase() === "login").length;
 
-  it.each([["TCP", "tcp"], ["HTTP", "http"]] as const)("logs in once over %s and reuses the session", async (kind, transport) => {
+  it.each([
+    ["TCP", "tcp"],
+    ["HTTP", "http"],
+  ] as const)("logs in once over %s and reuses the session", async (kind, transport) => {
     await closeAmiSessions();
     await useAmi(kind);
     const before = logins(transport);
@@ -157,28 +187,42 @@ describe("the kept AMI session", () => {
     expect((await click()).json).toEqual({ success: true });
   });
 
-  it.each(["TCP", "HTTP"] as const)("while Asterisk is down over %s: a clear error for each click, then working again by itself", async (kind) => {
-    await closeAmiSessions();
-    await useAmi(kind);
-    expect((await click()).json).toEqual({ success: true });
-    pbx.setMode("refuse");
-    pbx.dropConnections();
-    for (let i = 0; i < 2; i++) {
-      const refused = await click();
-      expect(refused.json).toEqual({ success: false, errorMsg: expect.stringMatching(/^Не удалось позвонить: АТС (недоступна|отказала в соединении)$/) });
-      expect(refused.ms).toBeLessThan(4_000);
-    }
-    pbx.setMode("normal");
-    const originated = pbx.originates.length;
-    expect((await click()).json).toEqual({ success: true });
-    expect(pbx.originates.length).toBe(originated + 1);
-  });
+  it.each(["TCP", "HTTP"] as const)(
+    "while Asterisk is down over %s: a clear error for each click, then working again by itself",
+    async (kind) => {
+      await closeAmiSessions();
+      await useAmi(kind);
+      expect((await click()).json).toEqual({ success: true });
+      pbx.setMode("refuse");
+      pbx.dropConnections();
+      for (let i = 0; i < 2; i++) {
+        const refused = await click();
+        expect(refused.json).toEqual({
+          success: false,
+          errorMsg: expect.stringMatching(/^Не удалось позвонить: АТС (недоступна|отказала в соединении)$/),
+        });
+        expect(refused.ms).toBeLessThan(4_000);
+      }
+      pbx.setMode("normal");
+      const originated = pbx.originates.length;
+      expect((await click()).json).toEqual({ success: true });
+      expect(pbx.originates.length).toBe(originated + 1);
+    },
+  );
 
   it("logs in again when Asterisk has expired the HTTP session", async () => {
     await closeAmiSessions();
     const shortLived = await createAsteriskSim({ tcpPort: null, httpPort: 0, httptimeout: 1, users: [ami] });
     try {
-      await db().asteriskSettings.update({ where: { accountId }, data: { amiTransport: "HTTP", amiPort: shortLived.httpPort!, amiLogin: ami.username, amiSecretEnc: encryptSecret(ami.secret) } });
+      await db().asteriskSettings.update({
+        where: { accountId },
+        data: {
+          amiTransport: "HTTP",
+          amiPort: shortLived.httpPort!,
+          amiLogin: ami.username,
+          amiSecretEnc: encryptSecret(ami.secret),
+        },
+      });
       expect((await click()).json).toEqual({ success: true });
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect((await click()).json).toEqual({ success: true });
@@ -205,11 +249,18 @@ describe("account options of click-to-call", () => {
     await useAmi("HTTP");
     await db().asteriskSettings.update({ where: { accountId }, data: { sendOutEvent: true } });
     try {
-      expect((await crm.fireMakeCall({ code: "101", phone: "89001234567", userId: 3, moduleCode })).json).toEqual({ success: true });
+      expect((await crm.fireMakeCall({ code: "101", phone: "89001234567", userId: 3, moduleCode })).json).toEqual({
+        success: true,
+      });
       const clickId = pbx.originates.at(-1)!.headers.channelid!;
-      const stored = await db().callEvent.findUniqueOrThrow({ where: { accountId_uniqueid_type: { accountId, uniqueid: clickId, type: "OUT" } } });
+      const stored = await db().callEvent.findUniqueOrThrow({
+        where: { accountId_uniqueid_type: { accountId, uniqueid: clickId, type: "OUT" } },
+      });
       expect(stored.payload).toMatchObject({ type: "out", phone: "89001234567", code: "101" });
-      expect(await db().delivery.findFirst({ where: { accountId, call: { uniqueid: clickId } } })).toMatchObject({ kind: "CALL_EVENT", payload: { type: "out", codes: ["101"], callExternalId: clickId } });
+      expect(await db().delivery.findFirst({ where: { accountId, call: { uniqueid: clickId } } })).toMatchObject({
+        kind: "CALL_EVENT",
+        payload: { type: "out", codes: ["101"], callExternalId: clickId },
+      });
     } finally {
       await db().asteriskSettings.update({ where: { accountId }, data: { sendOutEvent: false } });
     }

@@ -22,7 +22,9 @@ const guess = () => randomBytes(32).toString("hex");
 const from = (source: string) => ({ "x-forwarded-for": source });
 
 function managerFrom(source: string, id: string) {
-  return fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId: id, phone: "+79001234567", type: "text" })}`, { headers: from(source) });
+  return fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId: id, phone: "+79001234567", type: "text" })}`, {
+    headers: from(source),
+  });
 }
 
 beforeAll(async () => {
@@ -62,9 +64,20 @@ describe("guessing clientIds", () => {
 
     // Even the right clientId is refused: a lucky guess must look like any other.
     expect((await managerFrom(guesser, clientId)).status).toBe(429);
-    const form = new URLSearchParams({ clientId, type: "in", uniqueid: "1.1", phone: "+79001234567", activity: '{"active":true,"freeze":false}' });
+    const form = new URLSearchParams({
+      clientId,
+      type: "in",
+      uniqueid: "1.1",
+      phone: "+79001234567",
+      activity: '{"active":true,"freeze":false}',
+    });
     for (const path of ["/api/event", "/api/crm/make-call", "/api/crm/user-status", "/api/crm/activity", "/account"]) {
-      const response = await fetch(`${app.url}${path}`, { method: "POST", body: form, headers: from(guesser), redirect: "manual" });
+      const response = await fetch(`${app.url}${path}`, {
+        method: "POST",
+        body: form,
+        headers: from(guesser),
+        redirect: "manual",
+      });
       expect(response.status, path).toBe(429);
       expect(((await response.json()) as { errorMsg: string }).errorMsg, path).toMatch(/too many unknown clientIds/);
     }
@@ -82,7 +95,10 @@ describe("guessing clientIds", () => {
   });
 
   it("counts a source behind a proxy by the address the proxy appended, not by what the client claimed", async () => {
-    for (let i = 0; i < 31; i++) await fetch(`${app.url}/api/manager?clientId=${guess()}&phone=%2B79001234567&type=json`, { headers: from(`10.9.${i}.1, 192.0.2.77`) });
+    for (let i = 0; i < 31; i++)
+      await fetch(`${app.url}/api/manager?clientId=${guess()}&phone=%2B79001234567&type=json`, {
+        headers: from(`10.9.${i}.1, 192.0.2.77`),
+      });
     expect((await managerFrom("192.0.2.77", clientId)).status).toBe(429);
   });
 });

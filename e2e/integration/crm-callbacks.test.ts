@@ -34,28 +34,54 @@ afterAll(async () => {
 beforeEach(() => sim.clearRequests());
 
 async function connected() {
-  const result = await sim.simpleConnect({ configUrl: `${app.url}/api/crm/config`, secret, apiKey: DEMO.apiKey, systemUrl: sim.url });
+  const result = await sim.simpleConnect({
+    configUrl: `${app.url}/api/crm/config`,
+    secret,
+    apiKey: DEMO.apiKey,
+    systemUrl: sim.url,
+  });
   expect(result.register?.status).toBe(200);
   return db().account.findUniqueOrThrow({ where: { crmUrl: `${sim.url}/` } });
 }
 
 describe("marketplace connection («Подключить»)", () => {
   it("answers the config with scopes and registerUrl, then registers the account with a valid token", async () => {
-    const result = await sim.simpleConnect({ configUrl: `${app.url}/api/crm/config`, secret, apiKey: DEMO.apiKey, systemUrl: sim.url });
+    const result = await sim.simpleConnect({
+      configUrl: `${app.url}/api/crm/config`,
+      secret,
+      apiKey: DEMO.apiKey,
+      systemUrl: sim.url,
+    });
     expect(result.config.json).toEqual({
       success: true,
-      scopes: ["user_read", "customer_read", "integration_read", "integration_write", "telephony_write", "telephony_read"],
+      scopes: [
+        "user_read",
+        "customer_read",
+        "integration_read",
+        "integration_write",
+        "telephony_write",
+        "telephony_read",
+      ],
       registerUrl: `${app.url}/api/crm/register`,
     });
     expect(result.register?.json).toEqual({ success: true, accountUrl: `${app.url}/account` });
     const stored = await db().account.findUniqueOrThrow({ where: { crmUrl: `${sim.url}/` } });
-    expect(sim.state.modules.get(stored.moduleCode)).toMatchObject({ clientId: stored.clientId, accountUrl: `${app.url}/account` });
+    expect(sim.state.modules.get(stored.moduleCode)).toMatchObject({
+      clientId: stored.clientId,
+      accountUrl: `${app.url}/account`,
+    });
   });
 
   it("answers 401 to a bad token and changes nothing", async () => {
     const before = await db().account.count();
     const modules = sim.state.modules.size;
-    const result = await sim.simpleConnect({ configUrl: `${app.url}/api/crm/config`, secret, apiKey: DEMO.apiKey, systemUrl: sim.url, tokenOverride: hmacToken("other-secret", DEMO.apiKey) });
+    const result = await sim.simpleConnect({
+      configUrl: `${app.url}/api/crm/config`,
+      secret,
+      apiKey: DEMO.apiKey,
+      systemUrl: sim.url,
+      tokenOverride: hmacToken("other-secret", DEMO.apiKey),
+    });
     expect(result.register?.status).toBe(401);
     expect(result.register?.json).toEqual({ success: false, errorMsg: "Invalid token" });
     expect(await db().account.count()).toBe(before);
@@ -65,8 +91,14 @@ describe("marketplace connection («Подключить»)", () => {
 
   it("answers 400 with the reason when the register field is missing or malformed", async () => {
     const missing = await fetch(`${app.url}/api/crm/register`, { method: "POST", body: new URLSearchParams({}) });
-    expect([missing.status, await missing.json()]).toEqual([400, { success: false, errorMsg: "Parameter 'register' is missing" }]);
-    const broken = await fetch(`${app.url}/api/crm/register`, { method: "POST", body: new URLSearchParams({ register: "{" }) });
+    expect([missing.status, await missing.json()]).toEqual([
+      400,
+      { success: false, errorMsg: "Parameter 'register' is missing" },
+    ]);
+    const broken = await fetch(`${app.url}/api/crm/register`, {
+      method: "POST",
+      body: new URLSearchParams({ register: "{" }),
+    });
     expect(broken.status).toBe(400);
   });
 });
@@ -84,7 +116,11 @@ describe("accountUrl («Перейти в личный кабинет»)", () =>
   });
 
   it("sends an unknown clientId to the login page with a message and no session", async () => {
-    const response = await fetch(`${app.url}/account`, { method: "POST", body: new URLSearchParams({ clientId: "f".repeat(64) }), redirect: "manual" });
+    const response = await fetch(`${app.url}/account`, {
+      method: "POST",
+      body: new URLSearchParams({ clientId: "f".repeat(64) }),
+      redirect: "manual",
+    });
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe(`${app.url}/login?error=unknown-client`);
     expect(response.headers.get("set-cookie")).toBeNull();
@@ -106,7 +142,12 @@ describe("activity callback", () => {
     const moved = await createRetailCrmSim();
     seedDemo(moved);
     try {
-      const result = await sim.fireActivity({ active: true, freeze: false, systemUrl: moved.url, moduleCode: stored.moduleCode });
+      const result = await sim.fireActivity({
+        active: true,
+        freeze: false,
+        systemUrl: moved.url,
+        moduleCode: stored.moduleCode,
+      });
       expect(result.status).toBe(200);
       expect((await db().account.findUniqueOrThrow({ where: { id: stored.id } })).crmUrl).toBe(`${moved.url}/`);
       expect(moved.state.modules.get(stored.moduleCode)).toMatchObject({ clientId: stored.clientId });
@@ -116,11 +157,15 @@ describe("activity callback", () => {
   });
 
   it("refuses an unknown clientId and bad input precisely", async () => {
-    const post = (form: Record<string, string>) => fetch(`${app.url}/api/crm/activity`, { method: "POST", body: new URLSearchParams(form) });
+    const post = (form: Record<string, string>) =>
+      fetch(`${app.url}/api/crm/activity`, { method: "POST", body: new URLSearchParams(form) });
     const unknown = await post({ clientId: "a".repeat(64), activity: '{"active":true,"freeze":false}' });
     expect([unknown.status, await unknown.json()]).toEqual([401, { success: false, errorMsg: "Unknown clientId" }]);
     const noActivity = await post({ clientId: "a".repeat(64) });
-    expect([noActivity.status, await noActivity.json()]).toEqual([400, { success: false, errorMsg: "Parameter 'activity' is missing" }]);
+    expect([noActivity.status, await noActivity.json()]).toEqual([
+      400,
+      { success: false, errorMsg: "Parameter 'activity' is missing" },
+    ]);
     const wrongShape = await post({ clientId: "a".repeat(64), activity: '{"active":"yes"}' });
     expect(wrongShape.status).toBe(400);
   });
@@ -136,8 +181,16 @@ describe("changeUserStatusUrl", () => {
     });
     const result = await sim.fireUserStatus({ userId: 3, status: "dinner", moduleCode: stored.moduleCode });
     expect([result.status, result.json]).toEqual([200, { success: true }]);
-    expect((await db().crmUser.findUniqueOrThrow({ where: { accountId_crmUserId: { accountId: stored.id, crmUserId: 3 } } })).status).toBe("dinner");
-    const bad = await fetch(`${app.url}/api/crm/user-status?${new URLSearchParams({ clientId: stored.clientId, userId: "3", status: "sleeping" })}`);
-    expect([bad.status, await bad.json()]).toEqual([400, { success: false, errorMsg: "parameter status must be one of free, busy, dinner, break" }]);
+    expect(
+      (await db().crmUser.findUniqueOrThrow({ where: { accountId_crmUserId: { accountId: stored.id, crmUserId: 3 } } }))
+        .status,
+    ).toBe("dinner");
+    const bad = await fetch(
+      `${app.url}/api/crm/user-status?${new URLSearchParams({ clientId: stored.clientId, userId: "3", status: "sleeping" })}`,
+    );
+    expect([bad.status, await bad.json()]).toEqual([
+      400,
+      { success: false, errorMsg: "parameter status must be one of free, busy, dinner, break" },
+    ]);
   });
 });

@@ -29,14 +29,30 @@ let accountId: string;
 const startDatabase = () => startEmbeddedDatabase({ dataDir, port });
 
 async function sendEvent(uniqueid: string) {
-  const query = new URLSearchParams({ clientId, type: "hangup", uniqueid, phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", duration: "10" });
+  const query = new URLSearchParams({
+    clientId,
+    type: "hangup",
+    uniqueid,
+    phone: "+79001234567",
+    code: "101",
+    status: "ANSWER",
+    direct: "in",
+    duration: "10",
+  });
   const started = performance.now();
   const response = await fetch(`${app.url}/api/event?${query}`);
-  return { status: response.status, ms: performance.now() - started, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as { errorMsg?: string } };
+  return {
+    status: response.status,
+    ms: performance.now() - started,
+    retryAfter: response.headers.get("retry-after"),
+    body: (await response.json()) as { errorMsg?: string },
+  };
 }
 
 async function askManager() {
-  const response = await fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId, phone: "+79001234567", type: "text" })}`);
+  const response = await fetch(
+    `${app.url}/api/manager?${new URLSearchParams({ clientId, phone: "+79001234567", type: "text" })}`,
+  );
   return { status: response.status, body: await response.text(), error: response.headers.get("x-bridge-error") };
 }
 
@@ -66,9 +82,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-
 /** until(), with a probe that fails counting as a value that is not yet ok. */
-const untilSettled = <T,>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number) =>
+const untilSettled = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number) =>
   until(() => probe().catch((error: unknown) => error as T), ok, timeoutMs, 200);
 
 describe("a database restart under load", () => {
@@ -84,7 +99,11 @@ describe("a database restart under load", () => {
       acknowledged.push(id);
     }
 
-    await untilSettled(async () => crm.requests.length, () => crm.requests.some((r) => r.path.startsWith("/api/v5/telephony")), 10_000);
+    await untilSettled(
+      async () => crm.requests.length,
+      () => crm.requests.some((r) => r.path.startsWith("/api/v5/telephony")),
+      10_000,
+    );
     expect((await askManager()).body).toMatch(/,101$/);
     await database.stop();
     // A caller asked about moments ago is answered from memory (account, settings and answer are recent)...
@@ -107,7 +126,11 @@ describe("a database restart under load", () => {
 
     database = await startDatabase();
     crm.setLatency(0);
-    const back = await untilSettled(() => sendEvent("1800000000.10"), (a) => a.status === 200, 30_000);
+    const back = await untilSettled(
+      () => sendEvent("1800000000.10"),
+      (a) => a.status === 200,
+      30_000,
+    );
     expect(back.status).toBe(200);
     acknowledged.push("1800000000.10");
     // What the dialplan was told to retry, it retries (event.sh does): now it is stored.
@@ -117,10 +140,15 @@ describe("a database restart under load", () => {
     }
     expect((await askManager()).body).toMatch(/,101$/);
 
-    const delivered = () => Promise.resolve(new Set(crm.state.calls.map((c) => c.call.externalId).filter((id) => id?.startsWith("1800000000."))));
+    const delivered = () =>
+      Promise.resolve(
+        new Set(crm.state.calls.map((c) => c.call.externalId).filter((id) => id?.startsWith("1800000000."))),
+      );
     const uploaded = await untilSettled(delivered, (ids) => ids.size === acknowledged.length, 60_000);
     expect([...uploaded].sort()).toEqual([...acknowledged].sort());
-    expect(crm.state.calls.filter((c) => String(c.call.externalId).startsWith("1800000000."))).toHaveLength(acknowledged.length);
+    expect(crm.state.calls.filter((c) => String(c.call.externalId).startsWith("1800000000."))).toHaveLength(
+      acknowledged.length,
+    );
     expect(await db().call.count({ where: { accountId } })).toBe(acknowledged.length);
   }, 120_000);
 });

@@ -22,7 +22,9 @@ let accountId: string;
 async function event(params: Record<string, string>, method: "GET" | "POST" = "GET") {
   const query = new URLSearchParams({ clientId, ...params });
   const response =
-    method === "GET" ? await fetch(`${app.url}/api/event?${query}`) : await fetch(`${app.url}/api/event`, { method: "POST", body: query });
+    method === "GET"
+      ? await fetch(`${app.url}/api/event?${query}`)
+      : await fetch(`${app.url}/api/event`, { method: "POST", body: query });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -31,7 +33,6 @@ function crmCalls(uniqueid: string) {
   const uploads = crm.state.calls.filter((c) => c.call.externalId === uniqueid).map((c) => c.call);
   return { events, uploads };
 }
-
 
 beforeAll(async () => {
   crm = await createRetailCrmSim();
@@ -51,18 +52,51 @@ afterAll(async () => {
 
 describe("/api/event", () => {
   it("turns in + hangup into call events and one uploaded call, in order, exactly once", async () => {
-    expect(await event({ type: "in", uniqueid: "1717171717.1", phone: "+79001234567", code: "101,102" })).toEqual({ status: 200, body: { success: true, duplicate: false } });
-    const hangup = { type: "hangup", uniqueid: "1717171717.1", phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", DATE: "2026-11-23 12:00:00", hold: "7", duration: "65", path: "https://pbx.example/rec/1.wav" };
+    expect(await event({ type: "in", uniqueid: "1717171717.1", phone: "+79001234567", code: "101,102" })).toEqual({
+      status: 200,
+      body: { success: true, duplicate: false },
+    });
+    const hangup = {
+      type: "hangup",
+      uniqueid: "1717171717.1",
+      phone: "+79001234567",
+      code: "101",
+      status: "ANSWER",
+      direct: "in",
+      DATE: "2026-11-23 12:00:00",
+      hold: "7",
+      duration: "65",
+      path: "https://pbx.example/rec/1.wav",
+    };
     expect((await event(hangup, "POST")).body).toEqual({ success: true, duplicate: false });
     expect((await event(hangup)).body).toEqual({ success: true, duplicate: true });
 
-    const { events, uploads } = await until(() => crmCalls("1717171717.1"), (c) => c.uploads.length === 1);
+    const { events, uploads } = await until(
+      () => crmCalls("1717171717.1"),
+      (c) => c.uploads.length === 1,
+    );
     expect(events).toEqual([
       { phone: "+79001234567", type: "in", codes: ["101", "102"], callExternalId: "1717171717.1" },
-      { phone: "+79001234567", type: "hangup", codes: ["101"], callExternalId: "1717171717.1", hangupStatus: "answered" },
+      {
+        phone: "+79001234567",
+        type: "hangup",
+        codes: ["101"],
+        callExternalId: "1717171717.1",
+        hangupStatus: "answered",
+      },
     ]);
     expect(uploads).toEqual([
-      { date: "2026-11-23 12:00:00", type: "in", phone: "+79001234567", code: "101", result: "answered", duration: 65, durationWaiting: 7, externalId: "1717171717.1", recordUrl: "https://pbx.example/rec/1.wav" },
+      {
+        date: "2026-11-23 12:00:00",
+        type: "in",
+        phone: "+79001234567",
+        code: "101",
+        result: "answered",
+        duration: 65,
+        durationWaiting: 7,
+        externalId: "1717171717.1",
+        recordUrl: "https://pbx.example/rec/1.wav",
+      },
     ]);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(crmCalls("1717171717.1").events).toHaveLength(2);
@@ -70,25 +104,65 @@ describe("/api/event", () => {
 
   it("shows the popup to every mapped manager when code is empty", async () => {
     await event({ type: "in", uniqueid: "1717171717.2", phone: "89001234568", code: "" });
-    const { events } = await until(() => crmCalls("1717171717.2"), (c) => c.events.length === 1);
+    const { events } = await until(
+      () => crmCalls("1717171717.2"),
+      (c) => c.events.length === 1,
+    );
     expect(events[0]?.codes).toEqual(["101", "102"]);
   });
 
   it("makes a correct CRM call out of a hangup that arrives alone, with the two spellings of no answer", async () => {
-    await event({ type: "hangup", uniqueid: "1717171717.3", phone: "89001234568", code: "102", status: "NO ANSWER", direct: "out", date: "2026-11-23 12:05:00", hold: "20", duration: "0" });
-    const { events, uploads } = await until(() => crmCalls("1717171717.3"), (c) => c.uploads.length === 1);
-    expect(events).toEqual([{ phone: "89001234568", type: "hangup", codes: ["102"], callExternalId: "1717171717.3", hangupStatus: "no answered" }]);
+    await event({
+      type: "hangup",
+      uniqueid: "1717171717.3",
+      phone: "89001234568",
+      code: "102",
+      status: "NO ANSWER",
+      direct: "out",
+      date: "2026-11-23 12:05:00",
+      hold: "20",
+      duration: "0",
+    });
+    const { events, uploads } = await until(
+      () => crmCalls("1717171717.3"),
+      (c) => c.uploads.length === 1,
+    );
+    expect(events).toEqual([
+      {
+        phone: "89001234568",
+        type: "hangup",
+        codes: ["102"],
+        callExternalId: "1717171717.3",
+        hangupStatus: "no answered",
+      },
+    ]);
     expect(uploads[0]).toMatchObject({ type: "out", result: "no answer", durationWaiting: 20, duration: 0 });
   });
 
   it("marks a request the CRM refuses as failed with its errorMsg and goes on with the next", async () => {
-    crm.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/call/event", body: { success: false, errorMsg: "Errors in the entity format" } });
-    await event({ type: "hangup", uniqueid: "1717171717.4", phone: "89001234568", code: "102", status: "BUSY", direct: "in", date: "2026-11-23 12:10:00" });
-    const { uploads } = await until(() => crmCalls("1717171717.4"), (c) => c.uploads.length === 1);
+    crm.failNext(1, {
+      status: 400,
+      pathPrefix: "/api/v5/telephony/call/event",
+      body: { success: false, errorMsg: "Errors in the entity format" },
+    });
+    await event({
+      type: "hangup",
+      uniqueid: "1717171717.4",
+      phone: "89001234568",
+      code: "102",
+      status: "BUSY",
+      direct: "in",
+      date: "2026-11-23 12:10:00",
+    });
+    const { uploads } = await until(
+      () => crmCalls("1717171717.4"),
+      (c) => c.uploads.length === 1,
+    );
     expect(uploads[0]?.result).toBe("busy");
     // The CRM has the upload before the worker has its answer: wait for the outcome to be written.
     const deliveries = await until(
-      () => db().delivery.findMany({ where: { accountId, call: { uniqueid: "1717171717.4" } }, orderBy: { id: "asc" } }),
+      () =>
+        db().delivery.findMany({ where: { accountId, call: { uniqueid: "1717171717.4" } }, orderBy: { id: "asc" } }),
       (rows) => rows.every((d) => d.state !== "QUEUED"),
     );
     expect(deliveries.map((d) => [d.kind, d.state, d.lastError])).toEqual([
@@ -98,10 +172,23 @@ describe("/api/event", () => {
   });
 
   it("marks a refused upload as failed and does not send it again", async () => {
-    crm.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/calls/upload", body: { success: false, errorMsg: "Errors in the entity format" } });
-    await event({ type: "hangup", uniqueid: "1717171717.10", phone: "89001234568", code: "102", status: "BUSY", direct: "in", date: "2026-11-23 12:15:00" });
+    crm.failNext(1, {
+      status: 400,
+      pathPrefix: "/api/v5/telephony/calls/upload",
+      body: { success: false, errorMsg: "Errors in the entity format" },
+    });
+    await event({
+      type: "hangup",
+      uniqueid: "1717171717.10",
+      phone: "89001234568",
+      code: "102",
+      status: "BUSY",
+      direct: "in",
+      date: "2026-11-23 12:15:00",
+    });
     const states = await until(
-      () => db().delivery.findMany({ where: { accountId, call: { uniqueid: "1717171717.10" } }, orderBy: { id: "asc" } }),
+      () =>
+        db().delivery.findMany({ where: { accountId, call: { uniqueid: "1717171717.10" } }, orderBy: { id: "asc" } }),
       (rows) => rows.every((d) => d.state !== "QUEUED"),
     );
     expect(states.map((d) => [d.kind, d.state, d.lastError])).toEqual([
@@ -114,33 +201,66 @@ describe("/api/event", () => {
   it("keeps events while the CRM is down and delivers them once it is back, in order", async () => {
     crm.setOutage("reset");
     await event({ type: "in", uniqueid: "1717171717.5", phone: "+79001234567", code: "101" });
-    await event({ type: "hangup", uniqueid: "1717171717.5", phone: "+79001234567", code: "101", status: "ANSWERED", direct: "in", date: "2026-11-23 12:20:00", duration: "30" });
-    await until(() => db().deliveryAttempt.count({ where: { delivery: { call: { uniqueid: "1717171717.5" } } } }), (n) => n >= 1);
+    await event({
+      type: "hangup",
+      uniqueid: "1717171717.5",
+      phone: "+79001234567",
+      code: "101",
+      status: "ANSWERED",
+      direct: "in",
+      date: "2026-11-23 12:20:00",
+      duration: "30",
+    });
+    await until(
+      () => db().deliveryAttempt.count({ where: { delivery: { call: { uniqueid: "1717171717.5" } } } }),
+      (n) => n >= 1,
+    );
     expect(crmCalls("1717171717.5").events).toHaveLength(0);
     crm.setOutage("none");
-    const { events, uploads } = await until(() => crmCalls("1717171717.5"), (c) => c.uploads.length === 1, 30_000);
+    const { events, uploads } = await until(
+      () => crmCalls("1717171717.5"),
+      (c) => c.uploads.length === 1,
+      30_000,
+    );
     expect(events.map((e) => e.type)).toEqual(["in", "hangup"]);
     expect(uploads).toHaveLength(1);
   }, 40_000);
 
   it("answers bad input precisely and stores nothing", async () => {
     const before = await db().callEvent.count();
-    expect(await event({ type: "ring", uniqueid: "1.1", phone: "1" })).toEqual({ status: 400, body: { success: false, errorMsg: "parameter type must be one of in, out, hangup, upload" } });
-    expect(await event({ type: "in", phone: "1" })).toEqual({ status: 400, body: { success: false, errorMsg: "parameter uniqueid is required" } });
-    expect(await event({ type: "in", uniqueid: "1.2" })).toEqual({ status: 400, body: { success: false, errorMsg: "parameter phone is required for type=in" } });
-    expect(await event({ type: "out", uniqueid: "1.3", phone: "1", code: "101,102" })).toEqual({ status: 400, body: { success: false, errorMsg: "parameter code must be a single extension for type=out" } });
+    expect(await event({ type: "ring", uniqueid: "1.1", phone: "1" })).toEqual({
+      status: 400,
+      body: { success: false, errorMsg: "parameter type must be one of in, out, hangup, upload" },
+    });
+    expect(await event({ type: "in", phone: "1" })).toEqual({
+      status: 400,
+      body: { success: false, errorMsg: "parameter uniqueid is required" },
+    });
+    expect(await event({ type: "in", uniqueid: "1.2" })).toEqual({
+      status: 400,
+      body: { success: false, errorMsg: "parameter phone is required for type=in" },
+    });
+    expect(await event({ type: "out", uniqueid: "1.3", phone: "1", code: "101,102" })).toEqual({
+      status: 400,
+      body: { success: false, errorMsg: "parameter code must be a single extension for type=out" },
+    });
     expect((await event({ type: "hangup", uniqueid: "1.4", phone: "1", date: "yesterday" })).status).toBe(400);
     expect((await event({ type: "hangup", uniqueid: "1.4'; DROP TABLE calls;--", phone: "1" })).status).toBe(400);
     expect(await db().callEvent.count()).toBe(before);
   });
 
   it("refuses an unknown clientId (401) and a module switched off in the CRM (403)", async () => {
-    const unknown = await fetch(`${app.url}/api/event?${new URLSearchParams({ clientId: "f".repeat(64), type: "in", uniqueid: "1.5", phone: "1" })}`);
+    const unknown = await fetch(
+      `${app.url}/api/event?${new URLSearchParams({ clientId: "f".repeat(64), type: "in", uniqueid: "1.5", phone: "1" })}`,
+    );
     expect(unknown.status).toBe(401);
     await db().account.update({ where: { id: accountId }, data: { active: false } });
     forgetRecentAccounts();
     try {
-      expect(await event({ type: "in", uniqueid: "1.6", phone: "1" })).toEqual({ status: 403, body: { success: false, errorMsg: "модуль отключён в retailCRM" } });
+      expect(await event({ type: "in", uniqueid: "1.6", phone: "1" })).toEqual({
+        status: 403,
+        body: { success: false, errorMsg: "модуль отключён в retailCRM" },
+      });
     } finally {
       await db().account.update({ where: { id: accountId }, data: { active: true } });
       forgetRecentAccounts();
@@ -149,11 +269,17 @@ describe("/api/event", () => {
 });
 
 describe("/api/event type=upload and the recording link", () => {
-
   async function upload(uniqueid: string, body: Buffer, multipart = true) {
     const url = `${app.url}/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid })}`;
     const init: RequestInit = multipart
-      ? { method: "POST", body: (() => { const form = new FormData(); form.append("file", new Blob([new Uint8Array(body)]), "any-name.txt"); return form; })() }
+      ? {
+          method: "POST",
+          body: (() => {
+            const form = new FormData();
+            form.append("file", new Blob([new Uint8Array(body)]), "any-name.txt");
+            return form;
+          })(),
+        }
       : { method: "POST", body: new Uint8Array(body), headers: { "content-type": "application/octet-stream" } };
     const response = await fetch(url, init);
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -167,8 +293,20 @@ describe("/api/event type=upload and the recording link", () => {
     const recording = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid: "1717171717.7" } });
     expect(recording).toMatchObject({ contentType: "audio/wav", sizeBytes: audio.length, durationSeconds: 2 });
 
-    await event({ type: "hangup", uniqueid: "1717171717.7", phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", date: "2026-11-23 13:00:00", duration: "2" });
-    const { uploads } = await until(() => crmCalls("1717171717.7"), (c) => c.uploads.length === 1);
+    await event({
+      type: "hangup",
+      uniqueid: "1717171717.7",
+      phone: "+79001234567",
+      code: "101",
+      status: "ANSWER",
+      direct: "in",
+      date: "2026-11-23 13:00:00",
+      duration: "2",
+    });
+    const { uploads } = await until(
+      () => crmCalls("1717171717.7"),
+      (c) => c.uploads.length === 1,
+    );
     const link = String(uploads[0]?.recordUrl);
     expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:3999/recordings/${recording.id}/[A-Za-z0-9_-]{32}$`));
 
@@ -185,9 +323,18 @@ describe("/api/event type=upload and the recording link", () => {
   });
 
   it("accepts a raw body and refuses empty, non-audio and oversized uploads precisely", async () => {
-    expect((await upload("1717171717.8", pcmWav(8000, 1), false)).body).toMatchObject({ success: true, duplicate: false });
-    expect(await upload("1717171717.9", Buffer.alloc(0))).toEqual({ status: 400, body: { success: false, errorMsg: "the recording is empty" } });
-    expect(await upload("1717171717.9", Buffer.from("<?php system($_GET['c']); ?>"))).toEqual({ status: 415, body: { success: false, errorMsg: "the recording must be WAV, MP3 or OGG audio" } });
+    expect((await upload("1717171717.8", pcmWav(8000, 1), false)).body).toMatchObject({
+      success: true,
+      duplicate: false,
+    });
+    expect(await upload("1717171717.9", Buffer.alloc(0))).toEqual({
+      status: 400,
+      body: { success: false, errorMsg: "the recording is empty" },
+    });
+    expect(await upload("1717171717.9", Buffer.from("<?php system($_GET['c']); ?>"))).toEqual({
+      status: 415,
+      body: { success: false, errorMsg: "the recording must be WAV, MP3 or OGG audio" },
+    });
     expect(await db().recording.count({ where: { uniqueid: "1717171717.9" } })).toBe(0);
   });
 });

@@ -17,7 +17,12 @@ let accountId: string;
 async function ask(params: Record<string, string>) {
   const started = Date.now();
   const response = await fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId, ...params })}`);
-  return { status: response.status, body: await response.text(), ms: Date.now() - started, type: response.headers.get("content-type") };
+  return {
+    status: response.status,
+    body: await response.text(),
+    ms: Date.now() - started,
+    type: response.headers.get("content-type"),
+  };
 }
 
 beforeAll(async () => {
@@ -37,14 +42,24 @@ beforeEach(async () => {
   clearCallerCache();
   crm.setLatency(0);
   crm.setOutage("none");
-  await db().asteriskSettings.update({ where: { accountId }, data: { callerIdPrefix: "", transliterateNames: false, lookupBudgetMs: 1_500 } });
+  await db().asteriskSettings.update({
+    where: { accountId },
+    data: { callerIdPrefix: "", transliterateNames: false, lookupBudgetMs: 1_500 },
+  });
   forgetRecentAccounts();
 });
 
 describe("/api/manager", () => {
   it("answers the customer's name and the responsible manager's extension, json and text", async () => {
-    expect(await ask({ phone: "+7 (900) 123-45-67", type: "json" })).toMatchObject({ status: 200, body: '{"result":{"callerId":"Иван Иванов","phone":"101"}}' });
-    expect(await ask({ phone: "89001234567", type: "text" })).toMatchObject({ status: 200, body: "Иван Иванов,101", type: "text/plain; charset=utf-8" });
+    expect(await ask({ phone: "+7 (900) 123-45-67", type: "json" })).toMatchObject({
+      status: 200,
+      body: '{"result":{"callerId":"Иван Иванов","phone":"101"}}',
+    });
+    expect(await ask({ phone: "89001234567", type: "text" })).toMatchObject({
+      status: 200,
+      body: "Иван Иванов,101",
+      type: "text/plain; charset=utf-8",
+    });
   });
 
   it("treats +7, 8 and 7 forms of a number as the same caller, asking the CRM once", async () => {
@@ -56,13 +71,19 @@ describe("/api/manager", () => {
   });
 
   it("adds the account's prefix and transliterates when asked", async () => {
-    await db().asteriskSettings.update({ where: { accountId }, data: { callerIdPrefix: "Shop", transliterateNames: true } });
+    await db().asteriskSettings.update({
+      where: { accountId },
+      data: { callerIdPrefix: "Shop", transliterateNames: true },
+    });
     forgetRecentAccounts();
     expect((await ask({ phone: "+79001234567", type: "text" })).body).toBe("Shop: Ivan Ivanov,101");
   });
 
   it("answers empty values for an unknown caller, a customer without a manager, or a manager who is offline", async () => {
-    expect(await ask({ phone: "+79990000000", type: "json" })).toMatchObject({ status: 200, body: '{"result":{"callerId":"","phone":""}}' });
+    expect(await ask({ phone: "+79990000000", type: "json" })).toMatchObject({
+      status: 200,
+      body: '{"result":{"callerId":"","phone":""}}',
+    });
     expect((await ask({ phone: "+79164445566", type: "text" })).body).toBe("Анна Фёдорова,");
     expect((await ask({ phone: "+79125550012", type: "text" })).body).toBe("Пётр Васильев,");
   });
@@ -83,7 +104,10 @@ describe("/api/manager", () => {
 
   it("never answers 5xx when the CRM is down or rate-limits", async () => {
     crm.setOutage("reset");
-    expect(await ask({ phone: "+79001234567", type: "json" })).toMatchObject({ status: 200, body: '{"result":{"callerId":"","phone":""}}' });
+    expect(await ask({ phone: "+79001234567", type: "json" })).toMatchObject({
+      status: 200,
+      body: '{"result":{"callerId":"","phone":""}}',
+    });
     crm.setOutage("none");
     clearCallerCache();
     crm.failNext(10, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
@@ -91,7 +115,10 @@ describe("/api/manager", () => {
   });
 
   it("refuses bad input with 400 naming the parameter, in the requested format", async () => {
-    expect(await ask({ type: "json" })).toMatchObject({ status: 400, body: '{"result":{"callerId":"","phone":""},"error":"parameter phone is required"}' });
+    expect(await ask({ type: "json" })).toMatchObject({
+      status: 400,
+      body: '{"result":{"callerId":"","phone":""},"error":"parameter phone is required"}',
+    });
     expect(await ask({ phone: "1", type: "xml" })).toMatchObject({ status: 400 });
     const text = await ask({ type: "text" });
     expect(text.status).toBe(400);
@@ -100,14 +127,19 @@ describe("/api/manager", () => {
   });
 
   it("refuses an unknown clientId with 401 and a switched-off module with 403", async () => {
-    const unknown = await fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId: "a".repeat(64), phone: "1", type: "json" })}`);
+    const unknown = await fetch(
+      `${app.url}/api/manager?${new URLSearchParams({ clientId: "a".repeat(64), phone: "1", type: "json" })}`,
+    );
     expect(unknown.status).toBe(401);
     await db().account.update({ where: { id: accountId }, data: { freeze: true } });
     forgetRecentAccounts();
     try {
       const off = await ask({ phone: "+79001234567", type: "json" });
       expect(off.status).toBe(403);
-      expect(JSON.parse(off.body)).toEqual({ result: { callerId: "", phone: "" }, error: "модуль отключён в retailCRM" });
+      expect(JSON.parse(off.body)).toEqual({
+        result: { callerId: "", phone: "" },
+        error: "модуль отключён в retailCRM",
+      });
     } finally {
       await db().account.update({ where: { id: accountId }, data: { freeze: false } });
       forgetRecentAccounts();

@@ -20,19 +20,31 @@ let accountId: string;
 let dir: string;
 let script: string;
 
-
 /** Runs the downloaded script with bash: the AGI header on stdin, the dialplan's arguments, settings from the environment. */
-async function runScript(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; log: string }> {
+async function runScript(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; log: string }> {
   const file = path.join(dir, "event.sh");
   const debugLog = path.join(dir, "debug.log");
   await writeFile(file, script);
   await rm(debugLog, { force: true });
   const child = spawn("bash", [file, ...args], {
-    env: { NODE_ENV: "test", PATH: process.env.PATH ?? "/usr/bin:/bin", QUEUE_LOG: "", DEBUG_LOG: debugLog, SEND_RECORD_TO_SERVICE: "", SOXI_PATH: "", ...env },
+    env: {
+      NODE_ENV: "test",
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      QUEUE_LOG: "",
+      DEBUG_LOG: debugLog,
+      SEND_RECORD_TO_SERVICE: "",
+      SOXI_PATH: "",
+      ...env,
+    },
   });
   const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
   child.stdout.resume();
-  child.stdin.end(`agi_request: event.sh\nagi_channel: PJSIP/trunk-00000007\nagi_uniqueid: ${args[1]}\nagi_context: manager-call\nagi_extension: h\n\n`);
+  child.stdin.end(
+    `agi_request: event.sh\nagi_channel: PJSIP/trunk-00000007\nagi_uniqueid: ${args[1]}\nagi_context: manager-call\nagi_extension: h\n\n`,
+  );
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   clearTimeout(killer);
   return { code, log: await readFile(debugLog, "utf8").catch(() => "") };
@@ -44,7 +56,10 @@ beforeAll(async () => {
   const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
   clientId = account.clientId;
   accountId = account.id;
-  app = await serveRoutes({ "/api/event": await import("@/app/api/event/route"), "/data/event.sh": await import("@/app/data/event.sh/route") });
+  app = await serveRoutes({
+    "/api/event": await import("@/app/api/event/route"),
+    "/data/event.sh": await import("@/app/data/event.sh/route"),
+  });
   dir = await mkdtemp(path.join(tmpdir(), "event-sh-e2e-"));
   // The copy the admin downloads, pointed at this test server instead of the public address.
   const downloaded = await (await fetch(`${app.url}/data/event.sh?clientId=${clientId}`)).text();
@@ -78,14 +93,39 @@ describe("GET /data/event.sh", () => {
 
 describe("event.sh → /api/event", () => {
   it("stores an answered Dial() call", async () => {
-    const run = await runScript(["", "1717180000.1", "+79001234567", "101", "2026-11-23 12:00:00", "in", "ANSWER", "65"]);
+    const run = await runScript([
+      "",
+      "1717180000.1",
+      "+79001234567",
+      "101",
+      "2026-11-23 12:00:00",
+      "in",
+      "ANSWER",
+      "65",
+    ]);
     expect(run.code).toBe(0);
     expect(run.log).toContain("hangup: HTTP 200");
     const stored = await db().callEvent.findMany({ where: { accountId, uniqueid: "1717180000.1" } });
     expect(stored.map((e) => e.type)).toEqual(["HANGUP"]);
-    expect(stored[0]?.payload).toMatchObject({ phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", date: "2026-11-23 12:00:00", duration: 65 });
-    const call = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId, uniqueid: "1717180000.1" } } });
-    expect(call).toMatchObject({ direction: "IN", phone: "+79001234567", extension: "101", result: "answered", waitSeconds: null, talkSeconds: 65 });
+    expect(stored[0]?.payload).toMatchObject({
+      phone: "+79001234567",
+      code: "101",
+      status: "ANSWER",
+      direct: "in",
+      date: "2026-11-23 12:00:00",
+      duration: 65,
+    });
+    const call = await db().call.findUniqueOrThrow({
+      where: { accountId_uniqueid: { accountId, uniqueid: "1717180000.1" } },
+    });
+    expect(call).toMatchObject({
+      direction: "IN",
+      phone: "+79001234567",
+      extension: "101",
+      result: "answered",
+      waitSeconds: null,
+      talkSeconds: 65,
+    });
   });
 
   it("stores a Queue() call from queue_log with its recording uploaded first", async () => {
@@ -104,7 +144,10 @@ describe("event.sh → /api/event", () => {
     const audio = pcmWav(8000, 2);
     await writeFile(recording, audio);
 
-    const run = await runScript([recording, uid, "79001234567", "", "2026-11-23 12:10:00", "in", "NO ANSWER", "143"], { QUEUE_LOG: queueLog, SEND_RECORD_TO_SERVICE: "yes" });
+    const run = await runScript([recording, uid, "79001234567", "", "2026-11-23 12:10:00", "in", "NO ANSWER", "143"], {
+      QUEUE_LOG: queueLog,
+      SEND_RECORD_TO_SERVICE: "yes",
+    });
     expect(run.code).toBe(0);
     expect(run.log).toContain("upload: HTTP 200");
     expect(run.log).toContain("hangup: HTTP 200");
@@ -114,6 +157,13 @@ describe("event.sh → /api/event", () => {
     const recordingRow = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid: uid } });
     expect(recordingRow).toMatchObject({ sizeBytes: audio.length, contentType: "audio/wav", durationSeconds: 2 });
     const call = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId, uniqueid: uid } } });
-    expect(call).toMatchObject({ direction: "IN", phone: "79001234567", extension: "202", result: "answered", waitSeconds: 21, talkSeconds: 122 });
+    expect(call).toMatchObject({
+      direction: "IN",
+      phone: "79001234567",
+      extension: "202",
+      result: "answered",
+      waitSeconds: 21,
+      talkSeconds: 122,
+    });
   });
 });

@@ -59,7 +59,7 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe("the scan", () => {
   it("finds a secret raw, URL-encoded, form-encoded, JSON-escaped and inside a URL", () => {
-    const secret = "K+y/a b&c=\"d\"%";
+    const secret = 'K+y/a b&c="d"%';
     const leaks = [
       `{"msg":"x","key":"${JSON.stringify(secret).slice(1, -1)}"}`,
       `GET http://crm.example/api/v5/users?apiKey=${encodeURIComponent(secret)}&page=1`,
@@ -98,7 +98,10 @@ describe("the logs of a full run", () => {
     ]) {
       expect(messages, expected).toContain(expected);
     }
-    expect(lines.some((line) => line.level === 50 && String(line.msg).startsWith("Failed task")), "a delivery the queue retried").toBe(true);
+    expect(
+      lines.some((line) => line.level === 50 && String(line.msg).startsWith("Failed task")),
+      "a delivery the queue retried",
+    ).toBe(true);
   });
 
   it("contains no API key, AMI password, clientId or service secret, in any encoding", async () => {
@@ -108,16 +111,25 @@ describe("the logs of a full run", () => {
       apiKey: report.apiKeys,
       amiSecret: report.amiSecrets,
       clientId: [...clientIds, ...report.retiredClientIds],
-      serviceSecret: [process.env.ENCRYPTION_KEY!, process.env.NEXTAUTH_SECRET!, process.env.MARKETPLACE_SECRET!, ...report.databasePasswords],
+      serviceSecret: [
+        process.env.ENCRYPTION_KEY!,
+        process.env.NEXTAUTH_SECRET!,
+        process.env.MARKETPLACE_SECRET!,
+        ...report.databasePasswords,
+      ],
     };
     expect(findings(run.output, secrets)).toEqual([]);
   });
 
   it("has no credentials in URLs or headers it logged, whatever their value", () => {
     // Named, with the value's length only: the value is the leak.
-    const inUrls = [...run.output.matchAll(/[?&;](api_?key|secret|password|client_?id|token)=(?!\[redacted\])([^&\s"\\]+)/gi)].map((m) => `${m[1]}=<${m[2]!.length} characters>`);
+    const inUrls = [
+      ...run.output.matchAll(/[?&;](api_?key|secret|password|client_?id|token)=(?!\[redacted\])([^&\s"\\]+)/gi),
+    ].map((m) => `${m[1]}=<${m[2]!.length} characters>`);
     expect(inUrls).toEqual([]);
-    const inHeaders = [...run.output.matchAll(/"(x-api-key|cookie|authorization|set-cookie)":"(?!\[redacted\])([^"]*)"/gi)].map((m) => `${m[1]}: <${m[2]!.length} characters>`);
+    const inHeaders = [
+      ...run.output.matchAll(/"(x-api-key|cookie|authorization|set-cookie)":"(?!\[redacted\])([^"]*)"/gi),
+    ].map((m) => `${m[1]}: <${m[2]!.length} characters>`);
     expect(inHeaders).toEqual([]);
   });
 });

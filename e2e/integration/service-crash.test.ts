@@ -49,7 +49,9 @@ async function killService(): Promise<void> {
 async function report(params: Record<string, string>): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/api/event?${new URLSearchParams({ clientId, ...params })}`);
+      const response = await fetch(
+        `http://127.0.0.1:${port}/api/event?${new URLSearchParams({ clientId, ...params })}`,
+      );
       if (response.ok) return attempt;
       if (response.status < 500) throw new Error(`refused: ${response.status} ${await response.text()}`);
     } catch (error) {
@@ -62,7 +64,15 @@ async function report(params: Record<string, string>): Promise<number> {
 async function playCall(i: number): Promise<number> {
   const uniqueid = `1700000000.${i}`;
   let attempts = await report({ type: "in", uniqueid, phone: `+7900${String(1000000 + i)}`, code: "101" });
-  attempts += await report({ type: "hangup", uniqueid, phone: `+7900${String(1000000 + i)}`, code: "101", status: "ANSWER", direct: "in", duration: "42" });
+  attempts += await report({
+    type: "hangup",
+    uniqueid,
+    phone: `+7900${String(1000000 + i)}`,
+    code: "101",
+    status: "ANSWER",
+    direct: "in",
+    duration: "42",
+  });
   return attempts;
 }
 
@@ -88,7 +98,8 @@ describe("the service killed mid-burst", () => {
     const burst = Promise.all(Array.from({ length: CALLS }, (_, i) => playCall(i)));
     // Events, not calls: every call's first event can be stored before the first look.
     const stored = () => db().callEvent.count({ where: { accountId } });
-    for (let waited = 0; (await stored()) < CALLS / 2 && waited < 20_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let waited = 0; (await stored()) < CALLS / 2 && waited < 20_000; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     const storedAtKill = await stored();
     await killService();
     expect(storedAtKill).toBeGreaterThan(0);
@@ -99,19 +110,23 @@ describe("the service killed mid-burst", () => {
 
     const ids = Array.from({ length: CALLS }, (_, i) => `1700000000.${i}`);
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && new Set(crm.state.calls.map((c) => c.call.externalId)).size < CALLS) await new Promise((r) => setTimeout(r, 200));
+    while (Date.now() < deadline && new Set(crm.state.calls.map((c) => c.call.externalId)).size < CALLS)
+      await new Promise((r) => setTimeout(r, 200));
 
     expect(await db().call.count({ where: { accountId } })).toBe(CALLS);
     expect(await db().delivery.count({ where: { accountId, state: { not: "SENT" } } })).toBe(0);
     expect(crm.state.calls.map((c) => c.call.externalId).sort()).toEqual([...ids].sort());
     const uploadsOf = new Map<string, number>();
     for (const request of crm.requests.filter((r) => r.path === "/api/v5/telephony/calls/upload" && r.status === 200)) {
-      for (const call of JSON.parse(request.form.calls!) as { externalId: string }[]) uploadsOf.set(call.externalId, (uploadsOf.get(call.externalId) ?? 0) + 1);
+      for (const call of JSON.parse(request.form.calls!) as { externalId: string }[])
+        uploadsOf.set(call.externalId, (uploadsOf.get(call.externalId) ?? 0) + 1);
     }
     let repeatedRequests = [...uploadsOf.values()].filter((n) => n > 1).length;
 
     for (const id of ids) {
-      const types = crm.state.callEvents.filter((e) => e.event.callExternalId === id).map((e) => e.event.type as string);
+      const types = crm.state.callEvents
+        .filter((e) => e.event.callExternalId === id)
+        .map((e) => e.event.type as string);
       expect(types.length, id).toBeGreaterThanOrEqual(2);
       // A request the CRM answered just before the kill, whose outcome the service had not yet stored, is sent again.
       const distinct = types.filter((type, k) => type !== types[k - 1]);

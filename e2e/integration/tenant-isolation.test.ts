@@ -47,7 +47,9 @@ vi.mock("@/lib/auth/session", async (importOriginal) => {
     sessionAccountId: async () => session.accountId,
     requireAccount: async () => {
       const { db: database } = await import("@/lib/db/client");
-      const account = session.accountId ? await database().account.findUnique({ where: { id: session.accountId } }) : null;
+      const account = session.accountId
+        ? await database().account.findUnique({ where: { id: session.accountId } })
+        : null;
       if (!account) throw new Error("NEXT_REDIRECT: /login");
       return account;
     },
@@ -83,8 +85,12 @@ let sources = 0;
 const freshSource = () => ({ "x-forwarded-for": `198.51.100.${++sources}` });
 
 /** The shared form, with this file's budget and queue pausing on. */
-const amiFormOf = (pbx: AsteriskSim, user: AmiUser, transport: "HTTP" | "TCP", over: Partial<AsteriskSettingsInput> = {}) =>
-  amiForm(pbx, user, transport, { lookupBudgetMs: "1500", pauseQueueWhenAway: true, ...over });
+const amiFormOf = (
+  pbx: AsteriskSim,
+  user: AmiUser,
+  transport: "HTTP" | "TCP",
+  over: Partial<AsteriskSettingsInput> = {},
+) => amiForm(pbx, user, transport, { lookupBudgetMs: "1500", pauseQueueWhenAway: true, ...over });
 
 /** Everything the bridge stores for an account, in a stable order. Equal snapshots mean nothing was touched (updatedAt included). */
 async function snapshot(accountId: string) {
@@ -111,18 +117,27 @@ async function worldOfB() {
   };
 }
 
-
-const settled = (accountId: string) => until(() => db().delivery.count({ where: { accountId, state: "QUEUED" } }), (n) => n === 0);
+const settled = (accountId: string) =>
+  until(
+    () => db().delivery.count({ where: { accountId, state: "QUEUED" } }),
+    (n) => n === 0,
+  );
 
 async function event(clientId: string, params: Record<string, string>) {
-  const response = await fetch(`${app.url}/api/event`, { method: "POST", body: new URLSearchParams({ clientId, ...params }) });
+  const response = await fetch(`${app.url}/api/event`, {
+    method: "POST",
+    body: new URLSearchParams({ clientId, ...params }),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 async function upload(clientId: string, uniqueid: string, audio: Buffer) {
   const form = new FormData();
   form.append("file", new Blob([new Uint8Array(audio)]), "record.wav");
-  const response = await fetch(`${app.url}/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid })}`, { method: "POST", body: form });
+  const response = await fetch(`${app.url}/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid })}`, {
+    method: "POST",
+    body: form,
+  });
   return (await response.json()) as { success: boolean; duplicate: boolean; recordingId?: number };
 }
 
@@ -146,7 +161,12 @@ async function callback(path: string, fields: Record<string, string>, headers: R
 
 /** «Перейти в личный кабинет» with a clientId: the account id inside the session cookie /account issues (null: no session). */
 async function sessionFor(clientId: string, headers: Record<string, string> = {}): Promise<string | null> {
-  const response = await fetch(`${app.url}/account`, { method: "POST", body: new URLSearchParams({ clientId }), redirect: "manual", headers });
+  const response = await fetch(`${app.url}/account`, {
+    method: "POST",
+    body: new URLSearchParams({ clientId }),
+    redirect: "manual",
+    headers,
+  });
   const cookie = /next-auth\.session-token=([^;]+)/.exec(response.headers.get("set-cookie") ?? "")?.[1];
   if (!cookie) return null;
   const token = await decode({ token: cookie, secret: process.env.NEXTAUTH_SECRET! });
@@ -162,23 +182,105 @@ beforeAll(async () => {
   crmA = await createRetailCrmSim();
   seedDemo(crmA);
   // A's CRM also has a user 33 (no extension in A) who manages a customer; B's user 33 has extension 101.
-  crmA.seedUsers([{ id: 33, firstName: "Антон", lastName: "Ашин", email: "anton@a.example", active: true, status: "free", online: true, isManager: true, isAdmin: false }]);
-  crmA.seedCustomers([{ id: 601, firstName: "Антонина", lastName: "Ашина", managerId: 33, site: "demo-shop", phones: [{ number: "+79055550002" }] }]);
+  crmA.seedUsers([
+    {
+      id: 33,
+      firstName: "Антон",
+      lastName: "Ашин",
+      email: "anton@a.example",
+      active: true,
+      status: "free",
+      online: true,
+      isManager: true,
+      isAdmin: false,
+    },
+  ]);
+  crmA.seedCustomers([
+    {
+      id: 601,
+      firstName: "Антонина",
+      lastName: "Ашина",
+      managerId: 33,
+      site: "demo-shop",
+      phones: [{ number: "+79055550002" }],
+    },
+  ]);
 
   crmB = await createRetailCrmSim();
   crmB.seedSites(["b-shop"]);
   crmB.addKey(B_KEY);
   crmB.seedUsers([
     // CRM user ids are per CRM: B has a user 3 too.
-    { id: 3, firstName: "Борислава", lastName: "Бэшная", email: "borislava@b.example", active: true, status: "free", online: true, isManager: true, isAdmin: false },
-    { id: 33, firstName: "Вадим", lastName: "Вэтов", email: "vadim@b.example", active: true, status: "free", online: true, isManager: true, isAdmin: false },
-    { id: 34, firstName: "Григорий", lastName: "Гэев", email: "grigory@b.example", active: true, status: "free", online: true, isManager: true, isAdmin: false },
-    { id: 35, firstName: "Дарья", lastName: "Дэева", email: "darya@b.example", active: true, status: "free", online: true, isManager: true, isAdmin: false },
+    {
+      id: 3,
+      firstName: "Борислава",
+      lastName: "Бэшная",
+      email: "borislava@b.example",
+      active: true,
+      status: "free",
+      online: true,
+      isManager: true,
+      isAdmin: false,
+    },
+    {
+      id: 33,
+      firstName: "Вадим",
+      lastName: "Вэтов",
+      email: "vadim@b.example",
+      active: true,
+      status: "free",
+      online: true,
+      isManager: true,
+      isAdmin: false,
+    },
+    {
+      id: 34,
+      firstName: "Григорий",
+      lastName: "Гэев",
+      email: "grigory@b.example",
+      active: true,
+      status: "free",
+      online: true,
+      isManager: true,
+      isAdmin: false,
+    },
+    {
+      id: 35,
+      firstName: "Дарья",
+      lastName: "Дэева",
+      email: "darya@b.example",
+      active: true,
+      status: "free",
+      online: true,
+      isManager: true,
+      isAdmin: false,
+    },
   ]);
   crmB.seedCustomers([
-    { id: 501, firstName: "Бэла", lastName: "Клиентова", managerId: 33, site: "b-shop", phones: [{ number: "+79055550001" }] },
-    { id: 502, firstName: "Тимур", lastName: "Двойников", managerId: 3, site: "b-shop", phones: [{ number: "+7 900 123-45-67" }] },
-    { id: 503, firstName: "Вера", lastName: "Бэкова", managerId: 33, site: "b-shop", phones: [{ number: "+79055550002" }] },
+    {
+      id: 501,
+      firstName: "Бэла",
+      lastName: "Клиентова",
+      managerId: 33,
+      site: "b-shop",
+      phones: [{ number: "+79055550001" }],
+    },
+    {
+      id: 502,
+      firstName: "Тимур",
+      lastName: "Двойников",
+      managerId: 3,
+      site: "b-shop",
+      phones: [{ number: "+7 900 123-45-67" }],
+    },
+    {
+      id: 503,
+      firstName: "Вера",
+      lastName: "Бэкова",
+      managerId: 33,
+      site: "b-shop",
+      phones: [{ number: "+79055550002" }],
+    },
   ]);
 
   pbxA = await createAsteriskSim({ tcpPort: 0, httpPort: 0, loginFailDelayMs: 50, users: [amiA] });
@@ -210,13 +312,30 @@ beforeAll(async () => {
   // B's history: a call with a recording, delivered to B's CRM; and a request B's CRM refused.
   expect((await upload(B.clientId, SHARED_UNIQUEID, audioB)).success).toBe(true);
   await event(B.clientId, { type: "in", uniqueid: SHARED_UNIQUEID, phone: "+79055550001", code: "101" });
-  await event(B.clientId, { type: "hangup", uniqueid: SHARED_UNIQUEID, phone: "+79055550001", code: "101", status: "ANSWER", direct: "in", date: "2026-11-23 12:00:00", duration: "30" });
+  await event(B.clientId, {
+    type: "hangup",
+    uniqueid: SHARED_UNIQUEID,
+    phone: "+79055550001",
+    code: "101",
+    status: "ANSWER",
+    direct: "in",
+    date: "2026-11-23 12:00:00",
+    duration: "30",
+  });
   await settled(B.id);
-  crmB.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/call/event", body: { success: false, errorMsg: "Errors in the entity format" } });
+  crmB.failNext(1, {
+    status: 400,
+    pathPrefix: "/api/v5/telephony/call/event",
+    body: { success: false, errorMsg: "Errors in the entity format" },
+  });
   await event(B.clientId, { type: "in", uniqueid: "1800000000.2", phone: "+79055550001", code: "101" });
   await settled(B.id);
   // A's own refused request (the control for «Повторить»).
-  crmA.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/call/event", body: { success: false, errorMsg: "Errors in the entity format" } });
+  crmA.failNext(1, {
+    status: 400,
+    pathPrefix: "/api/v5/telephony/call/event",
+    body: { success: false, errorMsg: "Errors in the entity format" },
+  });
   await event(A.clientId, { type: "in", uniqueid: "1700000000.9", phone: "+79001234567", code: "101" });
   await settled(A.id);
 
@@ -261,13 +380,31 @@ describe("the dialplan's endpoints with A's clientId", () => {
 
   it("/api/event with A's clientId and B's uniqueid makes a call of A's own and leaves B's call alone", async () => {
     const before = await worldOfB();
-    const callOfB = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId: B.id, uniqueid: SHARED_UNIQUEID } } });
-    expect(await event(A.clientId, { type: "in", uniqueid: SHARED_UNIQUEID, phone: "+79001234567", code: "102" })).toEqual({ status: 200, body: { success: true, duplicate: false } });
-    expect((await event(A.clientId, { type: "hangup", uniqueid: SHARED_UNIQUEID, phone: "+79001234567", code: "102", status: "BUSY", direct: "in", date: "2026-11-23 13:00:00" })).body).toEqual({
+    const callOfB = await db().call.findUniqueOrThrow({
+      where: { accountId_uniqueid: { accountId: B.id, uniqueid: SHARED_UNIQUEID } },
+    });
+    expect(
+      await event(A.clientId, { type: "in", uniqueid: SHARED_UNIQUEID, phone: "+79001234567", code: "102" }),
+    ).toEqual({ status: 200, body: { success: true, duplicate: false } });
+    expect(
+      (
+        await event(A.clientId, {
+          type: "hangup",
+          uniqueid: SHARED_UNIQUEID,
+          phone: "+79001234567",
+          code: "102",
+          status: "BUSY",
+          direct: "in",
+          date: "2026-11-23 13:00:00",
+        })
+      ).body,
+    ).toEqual({
       success: true,
       duplicate: false,
     });
-    const callOfA = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId: A.id, uniqueid: SHARED_UNIQUEID } } });
+    const callOfA = await db().call.findUniqueOrThrow({
+      where: { accountId_uniqueid: { accountId: A.id, uniqueid: SHARED_UNIQUEID } },
+    });
     expect(callOfA.id).not.toBe(callOfB.id);
     expect(callOfA).toMatchObject({ phone: "+79001234567", extension: "102", result: "busy" });
     await settled(A.id);
@@ -276,7 +413,9 @@ describe("the dialplan's endpoints with A's clientId", () => {
     expect(uploadedToA).toHaveLength(1);
     expect(uploadedToA[0]).toMatchObject({ phone: "+79001234567", code: "102", result: "busy" });
     expect(uploadedToA[0]?.recordUrl).toBeUndefined();
-    expect(crmA.state.callEvents.filter((e) => e.event.callExternalId === SHARED_UNIQUEID).map((e) => e.event.codes)).toEqual([["102"], ["102"]]);
+    expect(
+      crmA.state.callEvents.filter((e) => e.event.callExternalId === SHARED_UNIQUEID).map((e) => e.event.codes),
+    ).toEqual([["102"], ["102"]]);
     expect(await worldOfB()).toEqual(before);
     expect(crmB.state.calls.filter((c) => c.call.externalId === SHARED_UNIQUEID)).toHaveLength(1);
   });
@@ -286,7 +425,9 @@ describe("the dialplan's endpoints with A's clientId", () => {
     const stored = await upload(A.clientId, SHARED_UNIQUEID, audioA);
     expect(stored).toMatchObject({ success: true, duplicate: false });
     const recording = await db().recording.findUniqueOrThrow({ where: { id: stored.recordingId! } });
-    const callOfA = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId: A.id, uniqueid: SHARED_UNIQUEID } } });
+    const callOfA = await db().call.findUniqueOrThrow({
+      where: { accountId_uniqueid: { accountId: A.id, uniqueid: SHARED_UNIQUEID } },
+    });
     expect(recording).toMatchObject({ accountId: A.id, callId: callOfA.id, sizeBytes: audioA.length });
     // B's upload of that uniqueid does not make A's a duplicate, nor the other way round.
     expect(await upload(B.clientId, SHARED_UNIQUEID, audioB)).toEqual({ success: true, duplicate: true });
@@ -294,7 +435,9 @@ describe("the dialplan's endpoints with A's clientId", () => {
   });
 
   it("A's signed recording link cannot fetch B's recording; swapped ids and signatures fail", async () => {
-    const recordingOfA = (await db().recording.findFirstOrThrow({ where: { accountId: A.id, uniqueid: SHARED_UNIQUEID } })).id;
+    const recordingOfA = (
+      await db().recording.findFirstOrThrow({ where: { accountId: A.id, uniqueid: SHARED_UNIQUEID } })
+    ).id;
     const linkOfA = signRecordingPath(recordingOfA, A.clientId, ENCRYPTION_KEY);
     const linkOfB = signRecordingPath(recordingOfB, B.clientId, ENCRYPTION_KEY);
     const sigOfA = linkOfA.split("/").at(-1)!;
@@ -321,9 +464,15 @@ describe("the dialplan's endpoints with A's clientId", () => {
   it("/api/crm/make-call with A's clientId cannot ring B's managers or reach B's PBX", async () => {
     const before = await worldOfB();
     const originatesOfA = pbxA.originates.length;
-    const makeCall = (fields: Record<string, string>) => callback("/api/crm/make-call", { clientId: A.clientId, phone: "89001234567", ...fields });
+    const makeCall = (fields: Record<string, string>) =>
+      callback("/api/crm/make-call", { clientId: A.clientId, phone: "89001234567", ...fields });
     // B's extension of B's user 3, and B's extension 101 of B's user 33 (A's 101 is A's user 3).
-    for (const [code, userId] of [["201", "3"], ["202", "34"], ["101", "33"], ["202", "3"]] as const) {
+    for (const [code, userId] of [
+      ["201", "3"],
+      ["202", "34"],
+      ["101", "33"],
+      ["202", "3"],
+    ] as const) {
       expect(await makeCall({ code, userId })).toEqual({
         status: 200,
         json: { success: false, errorMsg: `Внутренний номер ${code} не назначен этому сотруднику в модуле Asterisk` },
@@ -344,9 +493,16 @@ describe("the dialplan's endpoints with A's clientId", () => {
     const before = await worldOfB();
     const pausesOfA = () => pbxA.actions.filter((a) => a.action.toLowerCase() === "queuepause");
     // B's user 34 exists only in B; user 3 exists in both CRMs.
-    expect(await callback("/api/crm/user-status", { clientId: A.clientId, userId: "34", status: "dinner", code: "202" })).toMatchObject({ status: 200, json: { success: true } });
-    expect(await callback("/api/crm/user-status", { clientId: A.clientId, userId: "3", status: "break", code: "201" })).toMatchObject({ status: 200, json: { success: true } });
-    expect((await db().crmUser.findUniqueOrThrow({ where: { accountId_crmUserId: { accountId: A.id, crmUserId: 3 } } })).status).toBe("break");
+    expect(
+      await callback("/api/crm/user-status", { clientId: A.clientId, userId: "34", status: "dinner", code: "202" }),
+    ).toMatchObject({ status: 200, json: { success: true } });
+    expect(
+      await callback("/api/crm/user-status", { clientId: A.clientId, userId: "3", status: "break", code: "201" }),
+    ).toMatchObject({ status: 200, json: { success: true } });
+    expect(
+      (await db().crmUser.findUniqueOrThrow({ where: { accountId_crmUserId: { accountId: A.id, crmUserId: 3 } } }))
+        .status,
+    ).toBe("break");
     // The pause went to A's PBX for A's extension of user 3 — not to B's PBX, not for B's extension 201.
     expect(pausesOfA().at(-1)?.headers).toMatchObject({ interface: "PJSIP/101", paused: "true" });
     expect(pausesOfA().every((a) => a.headers.interface === "PJSIP/101")).toBe(true);
@@ -355,30 +511,49 @@ describe("the dialplan's endpoints with A's clientId", () => {
   });
 
   it("/api/crm/activity with A's clientId switches A only and cannot take over B's CRM address", async () => {
-    const activity = (fields: Record<string, string>) => fetch(`${app.url}/api/crm/activity`, { method: "POST", body: new URLSearchParams({ clientId: A.clientId, ...fields }) });
+    const activity = (fields: Record<string, string>) =>
+      fetch(`${app.url}/api/crm/activity`, {
+        method: "POST",
+        body: new URLSearchParams({ clientId: A.clientId, ...fields }),
+      });
     const before = await worldOfB();
     expect((await activity({ activity: '{"active":false,"freeze":true}' })).status).toBe(200);
-    expect(await db().account.findUniqueOrThrow({ where: { id: A.id } })).toMatchObject({ active: false, freeze: true });
+    expect(await db().account.findUniqueOrThrow({ where: { id: A.id } })).toMatchObject({
+      active: false,
+      freeze: true,
+    });
     expect(await worldOfB()).toEqual(before);
     // A switched off: B's dialplan still works; A's is refused.
     expect(await manager(B.clientId, "+79055550001")).toBe("Бэла Клиентова,101");
-    expect((await callback("/api/manager", { clientId: A.clientId, phone: "+79001234567", type: "text" })).status).toBe(403);
+    expect((await callback("/api/manager", { clientId: A.clientId, phone: "+79001234567", type: "text" })).status).toBe(
+      403,
+    );
     expect((await activity({ activity: '{"active":true,"freeze":false}' })).status).toBe(200);
-
   });
 
   it("/api/crm/activity with A's clientId and B's CRM as the new systemUrl leaves both accounts where they are", async () => {
     const before = await worldOfB();
     const takeover = await fetch(`${app.url}/api/crm/activity`, {
       method: "POST",
-      body: new URLSearchParams({ clientId: A.clientId, activity: '{"active":true,"freeze":false}', systemUrl: crmB.url }),
+      body: new URLSearchParams({
+        clientId: A.clientId,
+        activity: '{"active":true,"freeze":false}',
+        systemUrl: crmB.url,
+      }),
     });
-    expect(await db().account.findUniqueOrThrow({ where: { id: A.id } })).toMatchObject({ crmUrl: A.crmUrl, active: true, freeze: false });
+    expect(await db().account.findUniqueOrThrow({ where: { id: A.id } })).toMatchObject({
+      crmUrl: A.crmUrl,
+      active: true,
+      freeze: false,
+    });
     expect(await worldOfB()).toEqual(before);
     expect(crmB.requests.some((r) => r.apiKey === DEMO.apiKey)).toBe(false);
     // A refusal the CRM can read, not an unhandled unique-constraint error (500).
     expect(takeover.status).toBe(409);
-    expect(await takeover.json()).toEqual({ success: false, errorMsg: "Parameter 'systemUrl' is the address of another account connected to this service" });
+    expect(await takeover.json()).toEqual({
+      success: false,
+      errorMsg: "Parameter 'systemUrl' is the address of another account connected to this service",
+    });
   });
 });
 
@@ -394,13 +569,26 @@ describe("the CRM's and the admin's endpoints with A's credentials", () => {
 
   it("signing in or registering with B's CRM address and A's API key gets nothing and leaves B's stored key alone", async () => {
     const before = await worldOfB();
-    const provider = authOptions().providers[0] as unknown as { options: { authorize(credentials: Record<string, string>, req: unknown): Promise<unknown> } };
-    await expect(provider.options.authorize({ crmUrl: crmB.url, apiKey: DEMO.apiKey }, {})).rejects.toThrow("Неверный API ключ: CRM его не приняла");
+    const provider = authOptions().providers[0] as unknown as {
+      options: { authorize(credentials: Record<string, string>, req: unknown): Promise<unknown> };
+    };
+    await expect(provider.options.authorize({ crmUrl: crmB.url, apiKey: DEMO.apiKey }, {})).rejects.toThrow(
+      "Неверный API ключ: CRM его не приняла",
+    );
     const register = await fetch(`${app.url}/api/crm/register`, {
       method: "POST",
-      body: new URLSearchParams({ register: JSON.stringify({ systemUrl: crmB.url, apiKey: DEMO.apiKey, token: hmacToken(process.env.MARKETPLACE_SECRET!, DEMO.apiKey) }) }),
+      body: new URLSearchParams({
+        register: JSON.stringify({
+          systemUrl: crmB.url,
+          apiKey: DEMO.apiKey,
+          token: hmacToken(process.env.MARKETPLACE_SECRET!, DEMO.apiKey),
+        }),
+      }),
     });
-    expect([register.status, await register.json()]).toEqual([400, { success: false, errorMsg: "Неверный API ключ: CRM его не приняла" }]);
+    expect([register.status, await register.json()]).toEqual([
+      400,
+      { success: false, errorMsg: "Неверный API ключ: CRM его не приняла" },
+    ]);
     const after = await worldOfB();
     expect(after.rows).toEqual(before.rows);
     expect(after.crmModules).toBe(before.crmModules);
@@ -432,11 +620,16 @@ describe("the CRM's and the admin's endpoints with A's credentials", () => {
     await signInAs(A);
     const response = await fetch(`${app.url}/api/cabinet/phones`);
     expect(response.status).toBe(200);
-    const { phones } = (await response.json()) as { phones: { crmUserId: number; name: string; email: string | null; extension: string | null }[] };
+    const { phones } = (await response.json()) as {
+      phones: { crmUserId: number; name: string; email: string | null; extension: string | null }[];
+    };
     const ownUsers = await db().crmUser.findMany({ where: { accountId: A.id } });
-    expect(phones.map((p) => p.crmUserId).sort((x, y) => x - y)).toEqual(ownUsers.map((u) => u.crmUserId).sort((x, y) => x - y));
+    expect(phones.map((p) => p.crmUserId).sort((x, y) => x - y)).toEqual(
+      ownUsers.map((u) => u.crmUserId).sort((x, y) => x - y),
+    );
     const text = JSON.stringify(phones);
-    for (const foreign of ["Борислава", "Вадим", "Григорий", "@b.example", "201", "202"]) expect(text).not.toContain(foreign);
+    for (const foreign of ["Борислава", "Вадим", "Григорий", "@b.example", "201", "202"])
+      expect(text).not.toContain(foreign);
     expect(phones.find((p) => p.crmUserId === 3)).toMatchObject({ extension: "101", email: "inna@demo.example" });
     expect(phones.find((p) => p.crmUserId === 33)).toMatchObject({ extension: null, email: "anton@a.example" });
 
@@ -451,11 +644,20 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
   it("«Сохранить» of a manager cannot change B's managers; B's extensions do not block A's", async () => {
     const before = await worldOfB();
     // User 35 exists only in B's CRM.
-    expect(await saveExtensionAction({ crmUserId: 35, extension: "555" })).toEqual({ ok: false, error: "Сотрудник не найден: обновите список" });
-    expect(await saveExtensionAction({ crmUserId: 35, extension: "" })).toEqual({ ok: false, error: "Сотрудник не найден: обновите список" });
+    expect(await saveExtensionAction({ crmUserId: 35, extension: "555" })).toEqual({
+      ok: false,
+      error: "Сотрудник не найден: обновите список",
+    });
+    expect(await saveExtensionAction({ crmUserId: 35, extension: "" })).toEqual({
+      ok: false,
+      error: "Сотрудник не найден: обновите список",
+    });
     // User 3 exists in both: A's row changes, B's does not; B's extension 201 is free in A's PBX.
     expect(await saveExtensionAction({ crmUserId: 3, extension: "201" })).toEqual({ ok: true, message: "Сохранено" });
-    expect((await db().crmUser.findUniqueOrThrow({ where: { accountId_crmUserId: { accountId: A.id, crmUserId: 3 } } })).extension).toBe("201");
+    expect(
+      (await db().crmUser.findUniqueOrThrow({ where: { accountId_crmUserId: { accountId: A.id, crmUserId: 3 } } }))
+        .extension,
+    ).toBe("201");
     // A's own clash names A's manager, never B's.
     const taken = await saveExtensionAction({ crmUserId: 4, extension: "201" });
     expect(taken).toMatchObject({ ok: false, error: "Этот номер уже назначен сотруднику Соколова Инна Сергеевна" });
@@ -466,7 +668,10 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
   it("«Обновить список» and «Сохранить настройки» read and write A's CRM only", async () => {
     const before = await worldOfB();
     const aRequests = crmA.requests.length;
-    expect(await refreshUsersAction()).toEqual({ ok: true, message: `Список обновлён: ${DEMO.users.length + 1} сотрудников` });
+    expect(await refreshUsersAction()).toEqual({
+      ok: true,
+      message: `Список обновлён: ${DEMO.users.length + 1} сотрудников`,
+    });
     const pushed = await pushExtensionsAction();
     expect(pushed).toMatchObject({ ok: true, data: { unknownUserIds: [] } });
     expect(crmA.requests.length).toBeGreaterThan(aRequests);
@@ -487,7 +692,12 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     expect((await db().delivery.findUniqueOrThrow({ where: { id: failedDeliveryOfB } })).state).toBe("FAILED");
     // A's own failed delivery is retried (and now the CRM accepts it).
     expect(await retryDeliveryAction(failedDeliveryOfA)).toEqual({ ok: true, message: "Запрос снова в очереди" });
-    expect(await until(() => db().delivery.findUniqueOrThrow({ where: { id: failedDeliveryOfA } }), (d) => d.state === "SENT")).toMatchObject({ state: "SENT" });
+    expect(
+      await until(
+        () => db().delivery.findUniqueOrThrow({ where: { id: failedDeliveryOfA } }),
+        (d) => d.state === "SENT",
+      ),
+    ).toMatchObject({ state: "SENT" });
     expect(await worldOfB()).toEqual(before);
   });
 
@@ -507,15 +717,21 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     expect((await worldOfB()).rows).toEqual(before.rows);
 
     const crmBefore = crmB.requests.length;
-    expect(await saveAsteriskSettingsAction(amiFormOf(pbxA, amiA, "HTTP", { callerIdPrefix: "Shop A", amiSecret: "" }))).toEqual({ ok: true });
-    expect((await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: A.id } })).callerIdPrefix).toBe("Shop A");
+    expect(
+      await saveAsteriskSettingsAction(amiFormOf(pbxA, amiA, "HTTP", { callerIdPrefix: "Shop A", amiSecret: "" })),
+    ).toEqual({ ok: true });
+    expect((await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: A.id } })).callerIdPrefix).toBe(
+      "Shop A",
+    );
     expect((await worldOfB()).rows).toEqual(before.rows);
     expect(crmB.requests.length).toBe(crmBefore);
   });
 
   it("the call journal lists A's calls only", async () => {
     const { calls } = await listCalls(A.id, 1);
-    const ownIds = new Set((await db().call.findMany({ where: { accountId: A.id }, select: { id: true } })).map((c) => c.id));
+    const ownIds = new Set(
+      (await db().call.findMany({ where: { accountId: A.id }, select: { id: true } })).map((c) => c.id),
+    );
     expect(calls.length).toBeGreaterThan(0);
     expect(calls.every((c) => ownIds.has(c.id))).toBe(true);
     const shared = calls.find((c) => c.uniqueid === SHARED_UNIQUEID);
@@ -534,8 +750,13 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     expect(newClientId).not.toBe(A.clientId);
     expect(crmA.state.modules.get(A.moduleCode)?.clientId).toBe(newClientId);
     expect(await worldOfB()).toEqual(before);
-    expect((await callback("/api/manager", { clientId: A.clientId, phone: "+79001234567", type: "text" }, freshSource())).status).toBe(401);
-    expect((await callback("/api/manager", { clientId: B.clientId, phone: "+79055550001", type: "text" })).text).toBe("Бэла Клиентова,101");
+    expect(
+      (await callback("/api/manager", { clientId: A.clientId, phone: "+79001234567", type: "text" }, freshSource()))
+        .status,
+    ).toBe(401);
+    expect((await callback("/api/manager", { clientId: B.clientId, phone: "+79055550001", type: "text" })).text).toBe(
+      "Бэла Клиентова,101",
+    );
     A = { ...A, clientId: newClientId };
   });
 

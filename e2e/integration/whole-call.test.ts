@@ -26,11 +26,19 @@ let moduleCode: string;
 let dir: string;
 let script: string;
 
-
 async function agi(args: string[], env: Record<string, string> = {}): Promise<number | null> {
   const file = path.join(dir, "event.sh");
   await writeFile(file, script);
-  const child = spawn("bash", [file, ...args], { env: { NODE_ENV: "test", PATH: process.env.PATH ?? "/usr/bin:/bin", QUEUE_LOG: "", DEBUG_LOG: "", SOXI_PATH: "", ...env } });
+  const child = spawn("bash", [file, ...args], {
+    env: {
+      NODE_ENV: "test",
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      QUEUE_LOG: "",
+      DEBUG_LOG: "",
+      SOXI_PATH: "",
+      ...env,
+    },
+  });
   child.stdout.resume();
   child.stdin.end(`agi_request: event.sh\nagi_uniqueid: ${args[1]}\nagi_extension: h\n\n`);
   return new Promise((resolve) => child.on("close", resolve));
@@ -56,7 +64,11 @@ async function settled(uniqueid: string, events: number) {
 beforeAll(async () => {
   crm = await createRetailCrmSim();
   seedDemo(crm);
-  pbx = await createAsteriskSim({ tcpPort: 0, httpPort: 0, users: [{ username: "crm", secret: "s3cret", read: "call", write: "originate" }] });
+  pbx = await createAsteriskSim({
+    tcpPort: 0,
+    httpPort: 0,
+    users: [{ username: "crm", secret: "s3cret", read: "call", write: "originate" }],
+  });
   app = await serveRoutes({
     "/api/manager": await import("@/app/api/manager/route"),
     "/api/event": await import("@/app/api/event/route"),
@@ -71,7 +83,13 @@ beforeAll(async () => {
   await mapExtensions(account.id, { 3: "101", 4: "102" });
   await db().asteriskSettings.update({
     where: { accountId: account.id },
-    data: { amiPort: pbx.httpPort!, amiLogin: "crm", amiSecretEnc: encryptSecret("s3cret"), channelTemplate: "PJSIP", outgoingContext: "from-internal" },
+    data: {
+      amiPort: pbx.httpPort!,
+      amiLogin: "crm",
+      amiSecretEnc: encryptSecret("s3cret"),
+      channelTemplate: "PJSIP",
+      outgoingContext: "from-internal",
+    },
   });
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
   dir = await mkdtemp(path.join(tmpdir(), "whole-call-"));
@@ -90,16 +108,24 @@ afterAll(async () => {
 describe("a whole call", () => {
   it("incoming: the CRM gets the popup, the hangup and the call with its recording link", async () => {
     const uniqueid = "1717000000.77";
-    const lookup = await fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId, phone: "89001234567", type: "json" })}`);
+    const lookup = await fetch(
+      `${app.url}/api/manager?${new URLSearchParams({ clientId, phone: "89001234567", type: "json" })}`,
+    );
     const answer = (await lookup.json()) as { result: { callerId: string; phone: string } };
     expect(answer).toEqual({ result: { callerId: "Иван Иванов", phone: "101" } });
 
-    const inEvent = await fetch(`${app.url}/api/event?${new URLSearchParams({ clientId, type: "in", uniqueid, phone: "89001234567", code: answer.result.phone })}`);
+    const inEvent = await fetch(
+      `${app.url}/api/event?${new URLSearchParams({ clientId, type: "in", uniqueid, phone: "89001234567", code: answer.result.phone })}`,
+    );
     expect(inEvent.status).toBe(200);
 
     const recording = path.join(dir, `${uniqueid}.wav`);
     await writeFile(recording, pcmWav(8000, 3));
-    expect(await agi([recording, uniqueid, "89001234567", "101", "2026-11-23 16:00:00", "in", "ANSWER", "3"], { SEND_RECORD_TO_SERVICE: "yes" })).toBe(0);
+    expect(
+      await agi([recording, uniqueid, "89001234567", "101", "2026-11-23 16:00:00", "in", "ANSWER", "3"], {
+        SEND_RECORD_TO_SERVICE: "yes",
+      }),
+    ).toBe(0);
 
     const got = await settled(uniqueid, 2);
     expect(got.events).toEqual([
@@ -108,7 +134,15 @@ describe("a whole call", () => {
     ]);
     expect(got.uploads).toHaveLength(1);
     const [upload] = got.uploads;
-    expect(upload).toMatchObject({ date: "2026-11-23 16:00:00", type: "in", phone: "89001234567", code: "101", result: "answered", duration: 3, externalId: uniqueid });
+    expect(upload).toMatchObject({
+      date: "2026-11-23 16:00:00",
+      type: "in",
+      phone: "89001234567",
+      code: "101",
+      result: "answered",
+      duration: 3,
+      externalId: uniqueid,
+    });
     const audio = await fetch(String(upload!.recordUrl));
     expect(audio.status).toBe(200);
     expect(Buffer.from(await audio.arrayBuffer()).equals(pcmWav(8000, 3))).toBe(true);
@@ -121,7 +155,9 @@ describe("a whole call", () => {
     expect(originate.headers).toMatchObject({ channel: "PJSIP/102", context: "from-internal", exten: "79001234568" });
     const uniqueid = originate.headers.channelid!;
 
-    await fetch(`${app.url}/api/event?${new URLSearchParams({ clientId, type: "out", uniqueid, phone: "79001234568", code: "102" })}`);
+    await fetch(
+      `${app.url}/api/event?${new URLSearchParams({ clientId, type: "out", uniqueid, phone: "79001234568", code: "102" })}`,
+    );
     expect(await agi(["", uniqueid, "79001234568", "102", "2026-11-23 16:10:00", "out", "BUSY", ""])).toBe(0);
 
     const got = await settled(uniqueid, 2);
@@ -129,6 +165,8 @@ describe("a whole call", () => {
       { phone: "79001234568", type: "out", codes: ["102"], callExternalId: uniqueid },
       { phone: "79001234568", type: "hangup", codes: ["102"], callExternalId: uniqueid, hangupStatus: "busy" },
     ]);
-    expect(got.uploads).toEqual([expect.objectContaining({ type: "out", phone: "79001234568", code: "102", result: "busy", externalId: uniqueid })]);
+    expect(got.uploads).toEqual([
+      expect.objectContaining({ type: "out", phone: "79001234568", code: "102", result: "busy", externalId: uniqueid }),
+    ]);
   });
 });

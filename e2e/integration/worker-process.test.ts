@@ -10,8 +10,15 @@ import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
 let crm: RetailCrmSim;
 let accountId: string;
 
-function startWorker(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
+function startWorker(env: NodeJS.ProcessEnv): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -32,7 +39,13 @@ describe("npm run worker", () => {
     try {
       await until(worker.output, (text) => text.includes("delivery worker started"), 30_000);
       expect(worker.output()).toContain('"concurrency":2');
-      await ingestCallEvent(accountId, { clientId: "x", type: "in", uniqueid: "1910000000.1", phone: "+79001234567", code: "101" });
+      await ingestCallEvent(accountId, {
+        clientId: "x",
+        type: "in",
+        uniqueid: "1910000000.1",
+        phone: "+79001234567",
+        code: "101",
+      });
       const delivered = await until(
         () => crm.state.callEvents.filter((e) => e.event.callExternalId === "1910000000.1").length,
         (count) => count > 0,

@@ -19,7 +19,10 @@ function serverDatabaseUrl(): string {
 
 function serviceSecrets(): string[] {
   const local = path.join(E2E_DATA_DIR, "local-secrets.json");
-  const secrets = process.env.DATABASE_URL || !existsSync(local) ? E2E_SECRETS : (JSON.parse(readFileSync(local, "utf8")) as typeof E2E_SECRETS);
+  const secrets =
+    process.env.DATABASE_URL || !existsSync(local)
+      ? E2E_SECRETS
+      : (JSON.parse(readFileSync(local, "utf8")) as typeof E2E_SECRETS);
   return [secrets.ENCRYPTION_KEY, secrets.NEXTAUTH_SECRET, MARKETPLACE_SECRET];
 }
 
@@ -44,7 +47,12 @@ export default async function scanServerLog(): Promise<void> {
   if (lines < MIN_LINES) throw new Error(`${SERVER_LOG} has ${lines} log lines: too few for the scan to mean anything`);
   const ids = await clientIds();
   if (ids.length === 0) throw new Error("no account was connected during the run: nothing to scan for");
-  const found = findings(output, { apiKey: [DEMO.apiKey], amiSecret: [AMI_USER.secret], clientId: ids, serviceSecret: serviceSecrets() });
+  const found = findings(output, {
+    apiKey: [DEMO.apiKey],
+    amiSecret: [AMI_USER.secret],
+    clientId: ids,
+    serviceSecret: serviceSecrets(),
+  });
   if (found.length) throw new Error(`secrets in ${SERVER_LOG}:\n${found.slice(0, 20).join("\n")}`);
   process.stdout.write(`${SERVER_LOG}: ${lines} log lines, no secret found (${ids.length} clientIds checked)\n`);
 }

@@ -31,7 +31,10 @@ mkdirSync("test-results", { recursive: true });
 const build = spawn("npx", ["next", "build"], { stdio: "inherit", env });
 build.on("exit", (code) => {
   if (code !== 0) process.exit(code ?? 1);
-  const server = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { stdio: ["ignore", "pipe", "pipe"], env });
+  const server = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env,
+  });
   const logFile = createWriteStream(SERVER_LOG);
   server.stdout.on("data", (chunk: Buffer) => logFile.write(chunk));
   server.stderr.on("data", (chunk: Buffer) => {

@@ -2,7 +2,12 @@ import type { AmiUser, AsteriskSim } from "../sim/asterisk";
 import type { AsteriskSettingsInput } from "../../lib/validations/asterisk-settings";
 
 /** «Настройки Asterisk» as an admin would fill them in for a simulated PBX. */
-export function amiForm(pbx: AsteriskSim, user: AmiUser, transport: "HTTP" | "TCP", over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput {
+export function amiForm(
+  pbx: AsteriskSim,
+  user: AmiUser,
+  transport: "HTTP" | "TCP",
+  over: Partial<AsteriskSettingsInput> = {},
+): AsteriskSettingsInput {
   return {
     callerIdPrefix: "",
     outgoing: "from-internal,1",

@@ -20,7 +20,9 @@ export async function withAdmin<T>(serverUrl: string, work: (client: pg.Client) 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export async function createDatabase(serverUrl: string, name: string, template?: string): Promise<string> {
-  await withAdmin(serverUrl, (c) => c.query(`CREATE DATABASE ${quote(name)}${template ? ` TEMPLATE ${quote(template)}` : ""}`));
+  await withAdmin(serverUrl, (c) =>
+    c.query(`CREATE DATABASE ${quote(name)}${template ? ` TEMPLATE ${quote(template)}` : ""}`),
+  );
   return databaseUrl(serverUrl, name);
 }
 

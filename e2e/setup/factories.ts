@@ -19,6 +19,7 @@ export async function createTestAccount(overrides: { crmUrl?: string; apiKey?: s
 /** «Ваши телефоны» as an admin would do it: read the CRM's users, give some an extension, push the codes to the CRM. */
 export async function mapExtensions(accountId: string, extensions: Record<number, string>): Promise<void> {
   await refreshUsers(accountId);
-  for (const [crmUserId, extension] of Object.entries(extensions)) await saveExtension(accountId, Number(crmUserId), extension);
+  for (const [crmUserId, extension] of Object.entries(extensions))
+    await saveExtension(accountId, Number(crmUserId), extension);
   await pushExtensions(accountId);
 }

@@ -80,12 +80,12 @@ const freshSource = () => ({ "x-forwarded-for": `203.0.113.${++sources}` });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 /** Retries that the queue scheduled for later run now (an outage of minutes in a second). */
 async function fastForwardRetries(): Promise<void> {
-  await db().$executeRawUnsafe("UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL AND run_at > now()");
+  await db().$executeRawUnsafe(
+    "UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL AND run_at > now()",
+  );
 }
-
 
 async function main(): Promise<void> {
   saveReport();
@@ -118,24 +118,37 @@ async function main(): Promise<void> {
   const worker = await startDeliveryWorker(databaseUrl, { pollInterval: 100, concurrency: 4 });
 
   const get = (path: string, query: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetch(`${app.url}${path}?${new URLSearchParams(query)}`, { headers }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    fetch(`${app.url}${path}?${new URLSearchParams(query)}`, { headers }).then(async (r) => ({
+      status: r.status,
+      text: await r.text(),
+    }));
   const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetch(`${app.url}${path}`, { method: "POST", body: new URLSearchParams(form), headers, redirect: "manual" }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    fetch(`${app.url}${path}`, { method: "POST", body: new URLSearchParams(form), headers, redirect: "manual" }).then(
+      async (r) => ({ status: r.status, text: await r.text() }),
+    );
 
   step("marketplace connection: bad token, wrong key, then A");
   await get("/api/crm/config", {});
   const register = (apiKey: string, tokenFor = apiKey, systemUrl = crmA.url) =>
-    post("/api/crm/register", { register: JSON.stringify({ systemUrl, apiKey, token: hmacToken(marketplaceSecret, tokenFor) }) });
+    post("/api/crm/register", {
+      register: JSON.stringify({ systemUrl, apiKey, token: hmacToken(marketplaceSecret, tokenFor) }),
+    });
   await register(apiKeyA, wrongApiKey);
   await register(wrongApiKey);
   await post("/api/crm/register", { register: "{not json" });
-  const connected = await crmA.simpleConnect({ configUrl: `${app.url}/api/crm/config`, secret: marketplaceSecret, apiKey: apiKeyA, systemUrl: crmA.url });
+  const connected = await crmA.simpleConnect({
+    configUrl: `${app.url}/api/crm/config`,
+    secret: marketplaceSecret,
+    apiKey: apiKeyA,
+    systemUrl: crmA.url,
+  });
   if (connected.register?.status !== 200) throw new Error(`connecting A failed: HTTP ${connected.register?.status}`);
   const A = await db().account.findUniqueOrThrow({ where: { crmUrl: `${crmA.url}/` } });
 
   step("login form: wrong key, unreachable CRM, CRM down, then B");
   // What the sign-in provider's authorize() does (next-auth's CommonJS provider cannot be loaded outside Next's bundler).
-  const login = (crmUrl: string, apiKey: string) => connectAccount({ crmUrl, apiKey }).catch((error: Error) => error.message);
+  const login = (crmUrl: string, apiKey: string) =>
+    connectAccount({ crmUrl, apiKey }).catch((error: Error) => error.message);
   await login(crmB.url, wrongApiKey);
   await login("http://127.0.0.1:1", apiKeyB);
   crmB.setOutage("http502");
@@ -148,7 +161,11 @@ async function main(): Promise<void> {
   step("extensions: read users, map, push (and a push the CRM refuses)");
   await mapExtensions(A.id, { 3: "101", 4: "102" });
   await mapExtensions(B.id, { 3: "201", 4: "202" });
-  crmA.failNext(1, { status: 400, pathPrefix: "/api/v5/integration-modules", body: { success: false, errorMsg: "Errors in the entity format", errors: { code: "invalid" } } });
+  crmA.failNext(1, {
+    status: 400,
+    pathPrefix: "/api/v5/integration-modules",
+    body: { success: false, errorMsg: "Errors in the entity format", errors: { code: "invalid" } },
+  });
   await pushExtensions(A.id).catch(() => undefined);
 
   step("AMI settings: failed checks (wrong password, unreachable, no permission), then saved");
@@ -163,7 +180,8 @@ async function main(): Promise<void> {
   await testAmi(B.id, amiForm(pbxB, amiB, "TCP", { amiSecret: "" }));
 
   step("/api/manager: hits, misses, a CRM outage, rate limits, a slow CRM, unknown clientIds");
-  const manager = (clientId: string, phone: string, type = "json", headers: Record<string, string> = {}) => get("/api/manager", { clientId, phone, type }, headers);
+  const manager = (clientId: string, phone: string, type = "json", headers: Record<string, string> = {}) =>
+    get("/api/manager", { clientId, phone, type }, headers);
   for (const account of [A, B]) {
     await manager(account.clientId, "+79001234567");
     await manager(account.clientId, "89001234568", "text");
@@ -177,7 +195,11 @@ async function main(): Promise<void> {
   crmA.failNext(10, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
   await manager(A.clientId, "+79001234567", "text");
   clearCallerCache();
-  crmA.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/manager", body: { success: false, errorMsg: "Errors in the input parameters" } });
+  crmA.failNext(1, {
+    status: 400,
+    pathPrefix: "/api/v5/telephony/manager",
+    body: { success: false, errorMsg: "Errors in the input parameters" },
+  });
   await manager(A.clientId, "+79001234567", "text");
   clearCallerCache();
   crmB.setLatency(1_000, "/api/v5/telephony/manager");
@@ -185,21 +207,66 @@ async function main(): Promise<void> {
   crmB.setLatency(0, "/api/v5/telephony/manager");
   await manager(A.clientId, "", "json");
   const unknown = freshSource();
-  for (const clientId of ["f".repeat(64), A.clientId.slice(0, 63), A.clientId.toUpperCase(), `${A.clientId}x`]) await manager(clientId, "+79001234567", "json", unknown);
+  for (const clientId of ["f".repeat(64), A.clientId.slice(0, 63), A.clientId.toUpperCase(), `${A.clientId}x`])
+    await manager(clientId, "+79001234567", "json", unknown);
 
   step("/api/event: in, out, hangup, upload; bad input, duplicates, unknown clientIds, a switched-off module");
-  const event = (clientId: string, params: Record<string, string>, headers: Record<string, string> = {}) => post("/api/event", { clientId, ...params }, headers);
-  for (const [account, prefix] of [[A, "1900000001"], [B, "1900000002"]] as const) {
+  const event = (clientId: string, params: Record<string, string>, headers: Record<string, string> = {}) =>
+    post("/api/event", { clientId, ...params }, headers);
+  for (const [account, prefix] of [
+    [A, "1900000001"],
+    [B, "1900000002"],
+  ] as const) {
     await event(account.clientId, { type: "in", uniqueid: `${prefix}.1`, phone: "+79001234567", code: "" });
-    await event(account.clientId, { type: "hangup", uniqueid: `${prefix}.1`, phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", date: "2026-11-23 12:00:00", hold: "5", duration: "42" });
-    await event(account.clientId, { type: "hangup", uniqueid: `${prefix}.1`, phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", date: "2026-11-23 12:00:00" });
+    await event(account.clientId, {
+      type: "hangup",
+      uniqueid: `${prefix}.1`,
+      phone: "+79001234567",
+      code: "101",
+      status: "ANSWER",
+      direct: "in",
+      date: "2026-11-23 12:00:00",
+      hold: "5",
+      duration: "42",
+    });
+    await event(account.clientId, {
+      type: "hangup",
+      uniqueid: `${prefix}.1`,
+      phone: "+79001234567",
+      code: "101",
+      status: "ANSWER",
+      direct: "in",
+      date: "2026-11-23 12:00:00",
+    });
     await event(account.clientId, { type: "out", uniqueid: `${prefix}.2`, phone: "89001234568", code: "102" });
-    await event(account.clientId, { type: "hangup", uniqueid: `${prefix}.2`, phone: "89001234568", code: "102", status: "SOMETHING ODD", direct: "out" });
+    await event(account.clientId, {
+      type: "hangup",
+      uniqueid: `${prefix}.2`,
+      phone: "89001234568",
+      code: "102",
+      status: "SOMETHING ODD",
+      direct: "out",
+    });
     const form = new FormData();
     form.append("file", new Blob([new Uint8Array(pcmWav(8000, 1))]), "rec.wav");
-    await fetch(`${app.url}/api/event?${new URLSearchParams({ clientId: account.clientId, type: "upload", uniqueid: `${prefix}.3` })}`, { method: "POST", body: form });
-    await fetch(`${app.url}/api/event?${new URLSearchParams({ clientId: account.clientId, type: "upload", uniqueid: `${prefix}.4` })}`, { method: "POST", body: "<?php echo 1; ?>", headers: { "content-type": "application/octet-stream" } });
-    await event(account.clientId, { type: "hangup", uniqueid: `${prefix}.3`, phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", date: "2026-11-23 12:10:00", duration: "1" });
+    await fetch(
+      `${app.url}/api/event?${new URLSearchParams({ clientId: account.clientId, type: "upload", uniqueid: `${prefix}.3` })}`,
+      { method: "POST", body: form },
+    );
+    await fetch(
+      `${app.url}/api/event?${new URLSearchParams({ clientId: account.clientId, type: "upload", uniqueid: `${prefix}.4` })}`,
+      { method: "POST", body: "<?php echo 1; ?>", headers: { "content-type": "application/octet-stream" } },
+    );
+    await event(account.clientId, {
+      type: "hangup",
+      uniqueid: `${prefix}.3`,
+      phone: "+79001234567",
+      code: "101",
+      status: "ANSWER",
+      direct: "in",
+      date: "2026-11-23 12:10:00",
+      duration: "1",
+    });
     await event(account.clientId, { type: "ring", uniqueid: `${prefix}.5`, phone: "1" });
     await event(account.clientId, { type: "in", uniqueid: "1.1'; DROP TABLE calls;--", phone: "1" });
     // A NUL byte, which PostgreSQL cannot store.
@@ -214,34 +281,106 @@ async function main(): Promise<void> {
 
   step("a day of calls on both accounts");
   await Promise.all(
-    ([[A, "1900000101"], [B, "1900000102"]] as const).map(async ([account, prefix]) => {
+    (
+      [
+        [A, "1900000101"],
+        [B, "1900000102"],
+      ] as const
+    ).map(async ([account, prefix]) => {
       for (let i = 0; i < 12; i++) {
         const uniqueid = `${prefix}.${i}`;
         const direct = i % 3 === 0 ? "out" : "in";
-        await event(account.clientId, { type: direct, uniqueid, phone: "+79001234567", code: direct === "out" ? "102" : "101,102" });
-        await event(account.clientId, { type: "hangup", uniqueid, phone: "+79001234567", code: "101", status: ["ANSWER", "BUSY", "NOANSWER", "CANCEL"][i % 4]!, direct, duration: String(i * 7) });
-        await manager(account.clientId, i % 2 ? "+79001234567" : `+7900555${String(i).padStart(4, "0")}`, i % 2 ? "text" : "json");
+        await event(account.clientId, {
+          type: direct,
+          uniqueid,
+          phone: "+79001234567",
+          code: direct === "out" ? "102" : "101,102",
+        });
+        await event(account.clientId, {
+          type: "hangup",
+          uniqueid,
+          phone: "+79001234567",
+          code: "101",
+          status: ["ANSWER", "BUSY", "NOANSWER", "CANCEL"][i % 4]!,
+          direct,
+          duration: String(i * 7),
+        });
+        await manager(
+          account.clientId,
+          i % 2 ? "+79001234567" : `+7900555${String(i).padStart(4, "0")}`,
+          i % 2 ? "text" : "json",
+        );
       }
     }),
   );
 
   step("delivery: CRM 503s, an outage, 4xx refusals, then everything delivered");
-  await until(() => db().delivery.count({ where: { state: "QUEUED" } }), (n) => n === 0, 20_000);
-  crmA.failNext(12, { status: 503, pathPrefix: "/api/v5/telephony", body: { success: false, errorMsg: "Rate limit exceeded" } });
-  crmB.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/call/event", body: { success: false, errorMsg: "Errors in the entity format", errors: { phone: "invalid" } } });
-  crmB.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/calls/upload", body: { success: false, errorMsg: "Errors in the entity format" } });
-  for (const [account, prefix] of [[A, "1900000011"], [B, "1900000012"]] as const) {
+  await until(
+    () => db().delivery.count({ where: { state: "QUEUED" } }),
+    (n) => n === 0,
+    20_000,
+  );
+  crmA.failNext(12, {
+    status: 503,
+    pathPrefix: "/api/v5/telephony",
+    body: { success: false, errorMsg: "Rate limit exceeded" },
+  });
+  crmB.failNext(1, {
+    status: 400,
+    pathPrefix: "/api/v5/telephony/call/event",
+    body: { success: false, errorMsg: "Errors in the entity format", errors: { phone: "invalid" } },
+  });
+  crmB.failNext(1, {
+    status: 400,
+    pathPrefix: "/api/v5/telephony/calls/upload",
+    body: { success: false, errorMsg: "Errors in the entity format" },
+  });
+  for (const [account, prefix] of [
+    [A, "1900000011"],
+    [B, "1900000012"],
+  ] as const) {
     await event(account.clientId, { type: "in", uniqueid: `${prefix}.1`, phone: "+79001234567", code: "101" });
-    await event(account.clientId, { type: "hangup", uniqueid: `${prefix}.1`, phone: "+79001234567", code: "101", status: "BUSY", direct: "in", date: "2026-11-23 13:00:00" });
+    await event(account.clientId, {
+      type: "hangup",
+      uniqueid: `${prefix}.1`,
+      phone: "+79001234567",
+      code: "101",
+      status: "BUSY",
+      direct: "in",
+      date: "2026-11-23 13:00:00",
+    });
   }
-  await until(() => db().deliveryAttempt.count({ where: { httpStatus: 503 } }), (n) => n >= 1, 20_000);
+  await until(
+    () => db().deliveryAttempt.count({ where: { httpStatus: 503 } }),
+    (n) => n >= 1,
+    20_000,
+  );
   crmA.setOutage("reset");
   crmB.setOutage("http502");
-  for (const [account, prefix] of [[A, "1900000021"], [B, "1900000022"]] as const) {
-    await event(account.clientId, { type: "hangup", uniqueid: `${prefix}.1`, phone: "+79001234567", code: "101", status: "NOANSWER", direct: "in", date: "2026-11-23 14:00:00" });
+  for (const [account, prefix] of [
+    [A, "1900000021"],
+    [B, "1900000022"],
+  ] as const) {
+    await event(account.clientId, {
+      type: "hangup",
+      uniqueid: `${prefix}.1`,
+      phone: "+79001234567",
+      code: "101",
+      status: "NOANSWER",
+      direct: "in",
+      date: "2026-11-23 14:00:00",
+    });
   }
-  await until(() => db().deliveryAttempt.count({ where: { httpStatus: null } }), (n) => n >= 1, 20_000);
-  await until(() => db().deliveryAttempt.count({ where: { httpStatus: 502 } }), (n) => n >= 1, 20_000);
+  await until(
+    () => db().deliveryAttempt.count({ where: { httpStatus: null } }),
+    (n) => n >= 1,
+    20_000,
+  );
+  await until(
+    () => db().deliveryAttempt.count({ where: { httpStatus: 502 } }),
+    (n) => n >= 1,
+    20_000,
+  );
   for (let round = 0; round < 3; round++) {
     await fastForwardRetries();
     await sleep(300);
@@ -264,13 +403,25 @@ async function main(): Promise<void> {
   await makeCall(B.clientId, "201", "3");
   await makeCall(A.clientId, "102", "3");
   await makeCall(A.clientId, "abc", "3");
-  await db().asteriskSettings.update({ where: { accountId: A.id }, data: { amiSecretEnc: encryptSecret(wrongAmiSecret) } });
+  await db().asteriskSettings.update({
+    where: { accountId: A.id },
+    data: { amiSecretEnc: encryptSecret(wrongAmiSecret) },
+  });
   await makeCall(A.clientId, "101", "3");
-  await db().asteriskSettings.update({ where: { accountId: A.id }, data: { amiTransport: "TCP", amiPort: pbxA.tcpPort! } });
+  await db().asteriskSettings.update({
+    where: { accountId: A.id },
+    data: { amiTransport: "TCP", amiPort: pbxA.tcpPort! },
+  });
   await makeCall(A.clientId, "101", "3");
-  await db().asteriskSettings.update({ where: { accountId: A.id }, data: { amiLogin: viewer.username, amiSecretEnc: encryptSecret(viewer.secret) } });
+  await db().asteriskSettings.update({
+    where: { accountId: A.id },
+    data: { amiLogin: viewer.username, amiSecretEnc: encryptSecret(viewer.secret) },
+  });
   await makeCall(A.clientId, "101", "3");
-  await db().asteriskSettings.update({ where: { accountId: A.id }, data: { amiLogin: amiA.username, amiSecretEnc: encryptSecret(amiA.secret), amiPort: 1 } });
+  await db().asteriskSettings.update({
+    where: { accountId: A.id },
+    data: { amiLogin: amiA.username, amiSecretEnc: encryptSecret(amiA.secret), amiPort: 1 },
+  });
   await makeCall(A.clientId, "101", "3");
   await db().asteriskSettings.update({ where: { accountId: A.id }, data: { amiTransport: "HTTP", amiPort: 1 } });
   await makeCall(A.clientId, "101", "3");
@@ -287,7 +438,8 @@ async function main(): Promise<void> {
   await makeCall(A.clientId.slice(1), "101", "3", unknownCalls);
 
   step("CRM callbacks: user status (with queue pauses), activity, a moved systemUrl, accountUrl, event.sh, recordings");
-  for (const status of ["dinner", "free", "sleeping"]) await get("/api/crm/user-status", { clientId: B.clientId, userId: "3", code: "201", status });
+  for (const status of ["dinner", "free", "sleeping"])
+    await get("/api/crm/user-status", { clientId: B.clientId, userId: "3", code: "201", status });
   pbxB.setMode("refuse");
   await closeAmiSessions();
   await get("/api/crm/user-status", { clientId: B.clientId, userId: "3", code: "201", status: "break" });
@@ -297,11 +449,23 @@ async function main(): Promise<void> {
   await get("/api/crm/user-status", { clientId: "c".repeat(64), userId: "3", status: "busy" }, unknownCallbacks);
   await post("/api/crm/activity", { clientId: A.clientId, activity: '{"active":false,"freeze":false}' });
   await post("/api/crm/activity", { clientId: A.clientId, activity: '{"active":true,"freeze":false}' });
-  await post("/api/crm/activity", { clientId: "d".repeat(64), activity: '{"active":true,"freeze":false}' }, unknownCallbacks);
+  await post(
+    "/api/crm/activity",
+    { clientId: "d".repeat(64), activity: '{"active":true,"freeze":false}' },
+    unknownCallbacks,
+  );
   await post("/api/crm/activity", { clientId: A.clientId, activity: "{" });
   const moved = await createRetailCrmSim();
-  await post("/api/crm/activity", { clientId: A.clientId, activity: '{"active":true,"freeze":false}', systemUrl: moved.url });
-  await post("/api/crm/activity", { clientId: A.clientId, activity: '{"active":true,"freeze":false}', systemUrl: crmA.url });
+  await post("/api/crm/activity", {
+    clientId: A.clientId,
+    activity: '{"active":true,"freeze":false}',
+    systemUrl: moved.url,
+  });
+  await post("/api/crm/activity", {
+    clientId: A.clientId,
+    activity: '{"active":true,"freeze":false}',
+    systemUrl: crmA.url,
+  });
   await moved.close();
   await post("/account", { clientId: A.clientId });
   await get("/account", { clientId: "e".repeat(64) }, unknownCallbacks);

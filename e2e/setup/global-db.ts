@@ -28,7 +28,9 @@ export default async function setup(project: TestProject) {
   const serverUrl = process.env.DATABASE_URL ?? embedded!.adminUrl;
 
   const leftovers = await withAdmin(serverUrl, (c) =>
-    c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'bridge_t\\_%' OR datname LIKE 'bridge_tpl\\_%'"),
+    c.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'bridge_t\\_%' OR datname LIKE 'bridge_tpl\\_%'",
+    ),
   );
   // Another run may be using the recent ones (names carry their creation time): drop only the stale.
   for (const { datname } of leftovers.rows) if (isStale(datname)) await dropDatabase(serverUrl, datname);

@@ -10,7 +10,8 @@ async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
   // As Next.js does: the peer's address when no proxy has named one.
-  if (!headers.has("x-forwarded-for") && req.socket.remoteAddress) headers.set("x-forwarded-for", req.socket.remoteAddress);
+  if (!headers.has("x-forwarded-for") && req.socket.remoteAddress)
+    headers.set("x-forwarded-for", req.socket.remoteAddress);
   const body = chunks.length && req.method !== "GET" && req.method !== "HEAD" ? Buffer.concat(chunks) : undefined;
   return new Request(new URL(req.url ?? "/", base), { method: req.method, headers, body });
 }
@@ -36,7 +37,10 @@ function matchRoute(routes: Routes, path: string) {
  * Serves App Router route handlers over real HTTP so that the simulators can call them as the
  * CRM would, without building the whole app (the Playwright suite covers the built app).
  */
-export async function serveRoutes(routes: Routes, port = 0): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function serveRoutes(
+  routes: Routes,
+  port = 0,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const base = `http://${req.headers.host}`;
     const path = new URL(req.url ?? "/", base).pathname;
@@ -64,5 +68,9 @@ export async function serveRoutes(routes: Routes, port = 0): Promise<{ url: stri
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const { port: bound } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${bound}`, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    server,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -5,7 +5,12 @@ import { createRetailCrmSim, DEMO, seedDemo } from "./retailcrm";
 const crmPort = Number(process.env.SIM_CRM_PORT ?? 7100);
 const amiTcpPort = Number(process.env.SIM_AMI_TCP_PORT ?? 15038);
 const amiHttpPort = Number(process.env.SIM_AMI_HTTP_PORT ?? 18088);
-const amiUser = { username: "asterisk", secret: "demo-secret", read: "call,cdr,reporting", write: "originate,reporting,agent" };
+const amiUser = {
+  username: "asterisk",
+  secret: "demo-secret",
+  read: "call,cdr,reporting",
+  write: "originate,reporting,agent",
+};
 
 const crm = await createRetailCrmSim({ port: crmPort });
 seedDemo(crm);

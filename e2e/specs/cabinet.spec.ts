@@ -22,7 +22,9 @@ function row(page: Page, name: RegExp) {
 
 test.describe.configure({ mode: "serial" });
 
-test("«Ваши телефоны»: every CRM user, per-row save with checks, then «Сохранить настройки» pushes the codes", async ({ page }) => {
+test("«Ваши телефоны»: every CRM user, per-row save with checks, then «Сохранить настройки» pushes the codes", async ({
+  page,
+}) => {
   await loginOk(page, crm.url, DEMO.apiKey);
   await expect(page.getByRole("row")).toHaveCount(DEMO.users.length + 1);
   const moduleCode = [...crm.state.modules.keys()].at(-1)!;
@@ -68,7 +70,9 @@ test("«Ваши телефоны» shows a CRM that is down, and the refresh bu
   await expect(notice(page)).toHaveCount(0);
 });
 
-test("«Настройки Asterisk»: defaults of the guide, saving checks AMI first, the password never comes back", async ({ page }) => {
+test("«Настройки Asterisk»: defaults of the guide, saving checks AMI first, the password never comes back", async ({
+  page,
+}) => {
   await loginOk(page, crm.url, DEMO.apiKey);
   await page.getByRole("link", { name: "Настройки Asterisk" }).click();
   await expect(page.getByLabel("Контекст и приоритет исходящих звонков:")).toHaveValue("default,1");
@@ -79,7 +83,11 @@ test("«Настройки Asterisk»: defaults of the guide, saving checks AMI 
 
   await page.getByLabel("Контекст и приоритет исходящих звонков:").fill("from internal,1");
   await page.getByRole("button", { name: "Сохранить настройки" }).click();
-  await expect(page.locator(".field-error", { hasText: "Укажите наименование контекста и приоритета через запятую: context[,priority]" })).toBeVisible();
+  await expect(
+    page.locator(".field-error", {
+      hasText: "Укажите наименование контекста и приоритета через запятую: context[,priority]",
+    }),
+  ).toBeVisible();
   await page.getByLabel("Контекст и приоритет исходящих звонков:").fill("from-internal,1");
 
   await page.getByLabel("Порт AMI:").fill(String(asterisk.httpPort));
@@ -108,7 +116,9 @@ test("«Настройки Asterisk»: defaults of the guide, saving checks AMI 
   await page.getByLabel("Порт AMI:").fill(String(asterisk.tcpPort));
   await page.getByRole("button", { name: "Сохранить настройки" }).click();
   await expect(notice(page)).toHaveText("Настройки сохранены: доступ к AMI проверен");
-  expect(asterisk.actions.filter((a) => a.transport === "tcp").map((a) => a.action.toLowerCase())).toEqual(expect.arrayContaining(["login", "ping", "logoff"]));
+  expect(asterisk.actions.filter((a) => a.transport === "tcp").map((a) => a.action.toLowerCase())).toEqual(
+    expect.arrayContaining(["login", "ping", "logoff"]),
+  );
   await screenshot(page, "tab-asterisk");
 });
 
@@ -119,7 +129,12 @@ test("«API»: the clientId with copy and rotation, and snippets made for this a
   const field = page.getByLabel("Параметр clientId:");
   const before = await field.inputValue();
   expect(before).toMatch(/^[0-9a-f]{64}$/);
-  await expect(page.locator("pre").filter({ hasText: `clientId=${before}` }).first()).toBeVisible();
+  await expect(
+    page
+      .locator("pre")
+      .filter({ hasText: `clientId=${before}` })
+      .first(),
+  ).toBeVisible();
 
   await page.getByRole("button", { name: "Копировать clientId" }).click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(before);
@@ -140,13 +155,18 @@ test("«API»: the clientId with copy and rotation, and snippets made for this a
   await screenshot(page, "tab-api");
 });
 
-test("accountUrl from the CRM opens the cabinet of that account; an unknown clientId gets the login page", async ({ page, baseURL }) => {
+test("accountUrl from the CRM opens the cabinet of that account; an unknown clientId gets the login page", async ({
+  page,
+  baseURL,
+}) => {
   await loginOk(page, crm.url, DEMO.apiKey);
   await page.getByRole("link", { name: "API" }).click();
   const clientId = await page.getByLabel("Параметр clientId:").inputValue();
   await logout(page);
 
-  await page.setContent(`<form method="post" action="${baseURL}/account"><input name="clientId" value="${clientId}"><button>go</button></form>`);
+  await page.setContent(
+    `<form method="post" action="${baseURL}/account"><input name="clientId" value="${clientId}"><button>go</button></form>`,
+  );
   await page.getByRole("button", { name: "go" }).click();
   await expect(page).toHaveURL(/\/cabinet\/phones$/);
   await expect(page.getByText(`${crm.url}/`)).toBeVisible();
@@ -157,11 +177,19 @@ test("accountUrl from the CRM opens the cabinet of that account; an unknown clie
   await expect(notice(page)).toHaveText("Модуль с таким clientId не найден: войдите по адресу CRM и API ключу");
 });
 
-test("marketplace «Подключить» registers the account and «Перейти в личный кабинет» opens it", async ({ page, baseURL }) => {
+test("marketplace «Подключить» registers the account and «Перейти в личный кабинет» opens it", async ({
+  page,
+  baseURL,
+}) => {
   const shop = await createRetailCrmSim();
   seedDemo(shop);
   try {
-    const result = await shop.simpleConnect({ configUrl: `${baseURL}/api/crm/config`, secret: MARKETPLACE_SECRET, apiKey: DEMO.apiKey, systemUrl: shop.url });
+    const result = await shop.simpleConnect({
+      configUrl: `${baseURL}/api/crm/config`,
+      secret: MARKETPLACE_SECRET,
+      apiKey: DEMO.apiKey,
+      systemUrl: shop.url,
+    });
     expect(result.register?.json).toEqual({ success: true, accountUrl: `${baseURL}/account` });
     const [moduleCode, module] = [...shop.state.modules.entries()][0]!;
     await page.goto(`/account?clientId=${module.clientId}`);
@@ -180,7 +208,19 @@ test("marketplace «Подключить» registers the account and «Пере�
 test("a signed-in admin sees only their own account's data", async ({ page }) => {
   const other = await createRetailCrmSim();
   seedDemo(other);
-  other.seedUsers([{ id: 777, firstName: "Чужой", lastName: "Сотрудник", email: "alien@x.ru", active: true, status: "free", online: true, isManager: true, isAdmin: false }]);
+  other.seedUsers([
+    {
+      id: 777,
+      firstName: "Чужой",
+      lastName: "Сотрудник",
+      email: "alien@x.ru",
+      active: true,
+      status: "free",
+      online: true,
+      isManager: true,
+      isAdmin: false,
+    },
+  ]);
   try {
     await loginOk(page, other.url, DEMO.apiKey);
     await expect(row(page, /Сотрудник Чужой/)).toHaveCount(1);
@@ -188,7 +228,9 @@ test("a signed-in admin sees only their own account's data", async ({ page }) =>
     await loginOk(page, crm.url, DEMO.apiKey);
     await expect(page.getByRole("row").first()).toBeVisible();
     await expect(row(page, /Сотрудник Чужой/)).toHaveCount(0);
-    const phones = (await (await page.request.get("/api/cabinet/phones")).json()) as { phones: { crmUserId: number }[] };
+    const phones = (await (await page.request.get("/api/cabinet/phones")).json()) as {
+      phones: { crmUserId: number }[];
+    };
     expect(phones.phones.some((p) => p.crmUserId === 777)).toBe(false);
   } finally {
     await other.close();

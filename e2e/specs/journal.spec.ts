@@ -11,23 +11,55 @@ test.beforeAll(async () => {
 });
 test.afterAll(() => crm.close());
 
-
-test("«Журнал звонков» lists calls with their CRM delivery, plays the recording and retries a refused request", async ({ page, request }) => {
+test("«Журнал звонков» lists calls with their CRM delivery, plays the recording and retries a refused request", async ({
+  page,
+  request,
+}) => {
   await loginOk(page, crm.url, DEMO.apiKey);
   await page.getByRole("link", { name: "API" }).click();
   const clientId = await page.getByLabel("Параметр clientId:").inputValue();
-  const event = (params: Record<string, string>) => request.get(`/api/event?${new URLSearchParams({ clientId, ...params })}`);
+  const event = (params: Record<string, string>) =>
+    request.get(`/api/event?${new URLSearchParams({ clientId, ...params })}`);
 
-  expect((await event({ type: "in", uniqueid: "1800000000.1", phone: "+79001234567", code: "101" })).status()).toBe(200);
-  const upload = await request.post(`/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid: "1800000000.1" })}`, {
-    multipart: { file: { name: "rec.wav", mimeType: "audio/wav", buffer: pcmWav(8000, 1) } },
-  });
+  expect((await event({ type: "in", uniqueid: "1800000000.1", phone: "+79001234567", code: "101" })).status()).toBe(
+    200,
+  );
+  const upload = await request.post(
+    `/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid: "1800000000.1" })}`,
+    {
+      multipart: { file: { name: "rec.wav", mimeType: "audio/wav", buffer: pcmWav(8000, 1) } },
+    },
+  );
   expect(upload.status()).toBe(200);
-  await event({ type: "hangup", uniqueid: "1800000000.1", phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", date: "2026-11-23 15:00:00", hold: "5", duration: "61" });
+  await event({
+    type: "hangup",
+    uniqueid: "1800000000.1",
+    phone: "+79001234567",
+    code: "101",
+    status: "ANSWER",
+    direct: "in",
+    date: "2026-11-23 15:00:00",
+    hold: "5",
+    duration: "61",
+  });
 
-  await expect.poll(() => crm.state.calls.filter((c) => c.call.externalId === "1800000000.1").length, { timeout: 20_000 }).toBe(1);
-  crm.failNext(1, { status: 400, pathPrefix: "/api/v5/telephony/calls/upload", body: { success: false, errorMsg: "Errors in the entity format" } });
-  await event({ type: "hangup", uniqueid: "1800000000.2", phone: "89001234568", code: "102", status: "BUSY", direct: "out", date: "2026-11-23 15:05:00" });
+  await expect
+    .poll(() => crm.state.calls.filter((c) => c.call.externalId === "1800000000.1").length, { timeout: 20_000 })
+    .toBe(1);
+  crm.failNext(1, {
+    status: 400,
+    pathPrefix: "/api/v5/telephony/calls/upload",
+    body: { success: false, errorMsg: "Errors in the entity format" },
+  });
+  await event({
+    type: "hangup",
+    uniqueid: "1800000000.2",
+    phone: "89001234568",
+    code: "102",
+    status: "BUSY",
+    direct: "out",
+    date: "2026-11-23 15:05:00",
+  });
 
   await page.getByRole("link", { name: "Журнал звонков" }).click();
   const answered = page.locator('tr[data-uniqueid="1800000000.1"]');

@@ -28,7 +28,9 @@ test("each failure to connect gets its own message", async ({ page }) => {
   await expect(notice(page)).toHaveText("Неверный API ключ: CRM его не приняла");
 
   await login(page, crm.url, "no-telephony");
-  await expect(notice(page)).toContainText("У API ключа нет доступа к методам: /api/telephony/call/event, /api/telephony/calls/upload, /api/telephony/manager");
+  await expect(notice(page)).toContainText(
+    "У API ключа нет доступа к методам: /api/telephony/call/event, /api/telephony/calls/upload, /api/telephony/manager",
+  );
   await screenshot(page, "login-missing-methods");
 
   crm.setAccountExists(false);

@@ -25,10 +25,14 @@ const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | nul
  * module re-registered there, as official modules do.
  */
 export async function applyActivity(accountId: string, activity: z.infer<typeof activitySchema>, systemUrl?: string) {
-  const account = await db().account.findUniqueOrThrow({ where: { id: accountId }, include: { users: { where: { extension: { not: null } } } } });
+  const account = await db().account.findUniqueOrThrow({
+    where: { id: accountId },
+    include: { users: { where: { extension: { not: null } } } },
+  });
   const newUrl = systemUrl ? normalizeCrmUrl(systemUrl) : null;
   const moved = newUrl !== null && newUrl !== account.crmUrl;
-  if (moved && (await db().account.count({ where: { crmUrl: newUrl, NOT: { id: accountId } } }))) throw new SystemUrlTaken();
+  if (moved && (await db().account.count({ where: { crmUrl: newUrl, NOT: { id: accountId } } })))
+    throw new SystemUrlTaken();
   const updated = await db()
     .account.update({
       where: { id: accountId },
@@ -41,8 +45,12 @@ export async function applyActivity(accountId: string, activity: z.infer<typeof 
   log.info({ accountId, active: activity.active, freeze: activity.freeze, moved }, "module activity changed");
   if (moved) {
     const codes = account.users.map((u) => ({ userId: u.crmUserId, code: u.extension! }));
-    await registerModule(crmClientFor(updated), { clientId: updated.clientId, moduleCode: updated.moduleCode, active: activity.active }, codes).catch(
-      (error: unknown) => log.warn({ accountId, err: error }, "re-registering the module at the new systemUrl failed"),
+    await registerModule(
+      crmClientFor(updated),
+      { clientId: updated.clientId, moduleCode: updated.moduleCode, active: activity.active },
+      codes,
+    ).catch((error: unknown) =>
+      log.warn({ accountId, err: error }, "re-registering the module at the new systemUrl failed"),
     );
   }
   return updated;

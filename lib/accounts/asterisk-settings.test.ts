@@ -60,7 +60,10 @@ describe("«Настройки Asterisk»", () => {
   it("saves nothing when AMI refuses the login", async () => {
     const account = await createTestAccount();
     const outcome = await saveAsteriskSettings(account.id, form({ amiSecret: "wrong" }));
-    expect(outcome).toEqual({ ok: false, error: expect.stringMatching(/^Нет доступа до AMI: проверьте адрес, порт, логин или пароль/) });
+    expect(outcome).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^Нет доступа до AMI: проверьте адрес, порт, логин или пароль/),
+    });
     expect((await loadAsteriskSettings(account.id)).form.amiLogin).toBe("asterisk");
   });
 
@@ -80,7 +83,12 @@ describe("«Настройки Asterisk»", () => {
     expect(stored.amiSecretEnc).not.toContain(user.secret);
     expect(decryptSecret(stored.amiSecretEnc!)).toBe(user.secret);
 
-    expect(await saveAsteriskSettings(account.id, form({ amiSecret: "", amiTransport: "TCP", amiPort: String(sim.tcpPort) }))).toEqual({ ok: true });
+    expect(
+      await saveAsteriskSettings(
+        account.id,
+        form({ amiSecret: "", amiTransport: "TCP", amiPort: String(sim.tcpPort) }),
+      ),
+    ).toEqual({ ok: true });
     const again = await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: account.id } });
     expect(decryptSecret(again.amiSecretEnc!)).toBe(user.secret);
     expect(again.amiTransport).toBe("TCP");
@@ -89,8 +97,22 @@ describe("«Настройки Asterisk»", () => {
 
   it("asks for a password when none is stored, and checks every field", async () => {
     const account = await createTestAccount();
-    expect(await testAmi(account.id, form({ amiSecret: "" }))).toMatchObject({ ok: false, fieldErrors: { amiSecret: "Укажите пароль пользователя AMI" } });
-    const bad = await testAmi(account.id, form({ outgoing: "a b", amiPort: "70000", amiHost: "http://pbx", channelTemplate: "PJSIP/101", callerIdPrefix: 'a"b', lookupBudgetMs: "60000", countries: "Russia" }));
+    expect(await testAmi(account.id, form({ amiSecret: "" }))).toMatchObject({
+      ok: false,
+      fieldErrors: { amiSecret: "Укажите пароль пользователя AMI" },
+    });
+    const bad = await testAmi(
+      account.id,
+      form({
+        outgoing: "a b",
+        amiPort: "70000",
+        amiHost: "http://pbx",
+        channelTemplate: "PJSIP/101",
+        callerIdPrefix: 'a"b',
+        lookupBudgetMs: "60000",
+        countries: "Russia",
+      }),
+    );
     expect(bad).toMatchObject({
       ok: false,
       fieldErrors: {

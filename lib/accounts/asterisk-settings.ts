@@ -3,7 +3,12 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { amiErrorMessage, checkAmiAccess } from "@/lib/asterisk/ami/check";
 import { log } from "@/lib/log";
-import { asteriskSettingsSchema, parseCountries, splitOutgoing, type AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
+import {
+  asteriskSettingsSchema,
+  parseCountries,
+  splitOutgoing,
+  type AsteriskSettingsInput,
+} from "@/lib/validations/asterisk-settings";
 import { forgetRecentAccounts } from "./recent";
 
 /** What the form shows: everything but the password, which never leaves the server. */
@@ -39,9 +44,19 @@ async function resolveSecret(accountId: string, typed: string): Promise<string |
 /** «Проверить подключение» and the first half of saving: log in to AMI, Ping, log off. */
 export async function testAmi(accountId: string, input: AsteriskSettingsInput): Promise<SettingsOutcome> {
   const parsed = asteriskSettingsSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, error: "Проверьте поля формы", fieldErrors: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])) };
+  if (!parsed.success)
+    return {
+      ok: false,
+      error: "Проверьте поля формы",
+      fieldErrors: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
+    };
   const secret = await resolveSecret(accountId, parsed.data.amiSecret);
-  if (!secret) return { ok: false, error: "Укажите пароль пользователя AMI", fieldErrors: { amiSecret: "Укажите пароль пользователя AMI" } };
+  if (!secret)
+    return {
+      ok: false,
+      error: "Укажите пароль пользователя AMI",
+      fieldErrors: { amiSecret: "Укажите пароль пользователя AMI" },
+    };
   try {
     await checkAmiAccess(parsed.data.amiTransport, {
       host: parsed.data.amiHost,
@@ -53,7 +68,10 @@ export async function testAmi(accountId: string, input: AsteriskSettingsInput): 
     });
     return { ok: true };
   } catch (error) {
-    log.info({ accountId, host: parsed.data.amiHost, port: parsed.data.amiPort, err: error }, "AMI access check failed");
+    log.info(
+      { accountId, host: parsed.data.amiHost, port: parsed.data.amiPort, err: error },
+      "AMI access check failed",
+    );
     return { ok: false, error: amiErrorMessage(error) };
   }
 }

@@ -9,7 +9,10 @@ let sim: RetailCrmSim;
 const crmUrl = () => `${sim.url}/`;
 
 async function connectError(input: { crmUrl: string; apiKey: string }): Promise<string> {
-  const error = await connectAccount(input).then(() => undefined, (e: unknown) => e);
+  const error = await connectAccount(input).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ConnectError);
   return (error as Error).message;
 }
@@ -32,7 +35,11 @@ describe("connecting an account (manual login and marketplace)", () => {
     expect(account.clientId).toMatch(/^[0-9a-f]{64}$/);
     expect(account.moduleCode).toMatch(/^asterisk-bridge-[0-9a-f]{8}$/);
     expect(decryptSecret(account.apiKeyEnc)).toBe(DEMO.apiKey);
-    expect(await db().asteriskSettings.findUnique({ where: { accountId: account.id } })).toMatchObject({ outgoingContext: "default", amiPort: 8088, managerCallerIdName: "CRM" });
+    expect(await db().asteriskSettings.findUnique({ where: { accountId: account.id } })).toMatchObject({
+      outgoingContext: "default",
+      amiPort: 8088,
+      managerCallerIdName: "CRM",
+    });
 
     const registered = sim.state.modules.get(account.moduleCode);
     expect(registered).toMatchObject({
@@ -81,18 +88,32 @@ describe("connecting an account (manual login and marketplace)", () => {
   it("gives each failure its own message", async () => {
     expect(await connectError({ crmUrl: crmUrl(), apiKey: "wrong" })).toBe("Неверный API ключ: CRM его не приняла");
     sim.setAccountExists(false);
-    expect(await connectError({ crmUrl: crmUrl(), apiKey: DEMO.apiKey })).toBe("Аккаунт retailCRM по этому адресу не найден: проверьте адрес CRM");
+    expect(await connectError({ crmUrl: crmUrl(), apiKey: DEMO.apiKey })).toBe(
+      "Аккаунт retailCRM по этому адресу не найден: проверьте адрес CRM",
+    );
     sim.setAccountExists(true);
     sim.setOutage("hang");
-    expect(await connectError({ crmUrl: crmUrl(), apiKey: DEMO.apiKey })).toBe("CRM не ответила вовремя: попробуйте ещё раз");
+    expect(await connectError({ crmUrl: crmUrl(), apiKey: DEMO.apiKey })).toBe(
+      "CRM не ответила вовремя: попробуйте ещё раз",
+    );
     sim.setOutage("none");
-    expect(await connectError({ crmUrl: `http://127.0.0.1:${await closedPort()}`, apiKey: DEMO.apiKey })).toBe("Не удалось подключиться к CRM: адрес недоступен");
-    expect(await connectError({ crmUrl: "ftp://x", apiKey: DEMO.apiKey })).toBe("Укажите адрес CRM в виде https://ваш_магазин.retailcrm.ru/");
+    expect(await connectError({ crmUrl: `http://127.0.0.1:${await closedPort()}`, apiKey: DEMO.apiKey })).toBe(
+      "Не удалось подключиться к CRM: адрес недоступен",
+    );
+    expect(await connectError({ crmUrl: "ftp://x", apiKey: DEMO.apiKey })).toBe(
+      "Укажите адрес CRM в виде https://ваш_магазин.retailcrm.ru/",
+    );
   });
 
   it("reports a CRM that refuses the registration with its own words", async () => {
-    sim.failNext(1, { status: 400, pathPrefix: "/api/v5/integration-modules", body: { success: false, errorMsg: "Failed to activate module", errors: ["Your account has insufficient funds"] } });
-    expect(await connectError({ crmUrl: crmUrl(), apiKey: DEMO.apiKey })).toBe("CRM отклонила запрос: Failed to activate module");
+    sim.failNext(1, {
+      status: 400,
+      pathPrefix: "/api/v5/integration-modules",
+      body: { success: false, errorMsg: "Failed to activate module", errors: ["Your account has insufficient funds"] },
+    });
+    expect(await connectError({ crmUrl: crmUrl(), apiKey: DEMO.apiKey })).toBe(
+      "CRM отклонила запрос: Failed to activate module",
+    );
   });
 });
 

@@ -42,7 +42,10 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }) 
     const missing = missingMethods(await client.credentials());
     if (missing.length > 0) throw new ConnectError(missingAccessMessage(missing));
 
-    const existing = await db().account.findUnique({ where: { crmUrl }, include: { users: { where: { extension: { not: null } } } } });
+    const existing = await db().account.findUnique({
+      where: { crmUrl },
+      include: { users: { where: { extension: { not: null } } } },
+    });
     const identity = existing
       ? { clientId: existing.clientId, moduleCode: existing.moduleCode }
       : { clientId: newClientId(), moduleCode: newModuleCode() };

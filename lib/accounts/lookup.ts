@@ -18,7 +18,9 @@ const guesses = new GuessThrottle({ burst: 30, refillPerSecond: 0.5, maxSources:
 
 async function accountWithClientId(clientId: string, recent: boolean) {
   if (!CLIENT_ID.test(clientId)) return null;
-  const account = recent ? await recentAccountByClientId(clientId) : await db().account.findUnique({ where: { clientId } });
+  const account = recent
+    ? await recentAccountByClientId(clientId)
+    : await db().account.findUnique({ where: { clientId } });
   // The index lookup already matched; compare again in constant time so timing says nothing.
   if (!account || !timingSafeEqual(Buffer.from(account.clientId), Buffer.from(clientId))) return null;
   return account;
@@ -30,7 +32,11 @@ async function accountWithClientId(clientId: string, recent: boolean) {
  * allowance gets TooManyGuesses for any clientId, so a lucky guess cannot be told apart.
  * `recent` accepts the account as read a few seconds ago (see recent.ts), for the ring path.
  */
-export async function findAccountByClientId(clientId: string | undefined | null, request: { headers: Headers }, { recent = false } = {}) {
+export async function findAccountByClientId(
+  clientId: string | undefined | null,
+  request: { headers: Headers },
+  { recent = false } = {},
+) {
   const source = sourceAddress(request.headers);
   const wait = guesses.retryAfter(source);
   if (wait > 0) throw new TooManyGuesses(wait);

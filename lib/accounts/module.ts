@@ -48,7 +48,11 @@ export function modulePayload(account: ModuleAccount, additionalCodes: Additiona
 }
 
 /** Sends the module registration to the CRM; returns the CRM user ids it reports as unknown. */
-export async function registerModule(client: RetailCrmClient, account: ModuleAccount, additionalCodes: AdditionalCode[]): Promise<number[]> {
+export async function registerModule(
+  client: RetailCrmClient,
+  account: ModuleAccount,
+  additionalCodes: AdditionalCode[],
+): Promise<number[]> {
   const reply = await client.editIntegrationModule(account.moduleCode, modulePayload(account, additionalCodes));
   const info = reply.info;
   return info && !Array.isArray(info) ? (info.notExistUsersIds ?? []) : [];

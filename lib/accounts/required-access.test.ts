@@ -8,11 +8,16 @@ describe("required API access", () => {
 
   it("names the methods a missing scope blocks", () => {
     const scopes = REQUIRED_SCOPES.filter((s) => s !== "telephony_write");
-    expect(missingMethods({ scopes, credentials: [] })).toEqual(["/api/telephony/call/event", "/api/telephony/calls/upload"]);
+    expect(missingMethods({ scopes, credentials: [] })).toEqual([
+      "/api/telephony/call/event",
+      "/api/telephony/calls/upload",
+    ]);
   });
 
   it("judges a key without scopes by its deprecated method list", () => {
-    expect(missingMethods({ scopes: [], credentials: ["/api/users", "/api/customers", "/api/telephony/manager"] })).toEqual([
+    expect(
+      missingMethods({ scopes: [], credentials: ["/api/users", "/api/customers", "/api/telephony/manager"] }),
+    ).toEqual([
       "/api/integration-modules/{code}",
       "/api/integration-modules/{code}/edit",
       "/api/telephony/call/event",
@@ -22,6 +27,8 @@ describe("required API access", () => {
   });
 
   it("says in Russian what to allow", () => {
-    expect(missingAccessMessage(["/api/users"])).toMatch(/^У API ключа нет доступа к методам: \/api\/users\. Разрешите их в retailCRM/);
+    expect(missingAccessMessage(["/api/users"])).toMatch(
+      /^У API ключа нет доступа к методам: \/api\/users\. Разрешите их в retailCRM/,
+    );
   });
 });

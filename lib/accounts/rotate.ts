@@ -11,10 +11,17 @@ import { forgetRecentAccounts } from "./recent";
  * old id stop working too.
  */
 export async function rotateClientId(accountId: string): Promise<string> {
-  const account = await db().account.findUniqueOrThrow({ where: { id: accountId }, include: { users: { where: { extension: { not: null } } } } });
+  const account = await db().account.findUniqueOrThrow({
+    where: { id: accountId },
+    include: { users: { where: { extension: { not: null } } } },
+  });
   const clientId = newClientId();
   const codes = account.users.map((u) => ({ userId: u.crmUserId, code: u.extension! }));
-  await registerModule(crmClientFor(account), { clientId, moduleCode: account.moduleCode, active: account.active }, codes);
+  await registerModule(
+    crmClientFor(account),
+    { clientId, moduleCode: account.moduleCode, active: account.active },
+    codes,
+  );
   await db().account.update({ where: { id: accountId }, data: { clientId } });
   forgetRecentAccounts();
   log.info({ accountId }, "clientId rotated");

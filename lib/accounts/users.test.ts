@@ -29,7 +29,11 @@ describe("«Ваши телефоны»", () => {
     await refreshUsers(account.id);
     const phones = await listPhones(account.id);
     expect(phones).toHaveLength(DEMO.users.length);
-    expect(phones.find((p) => p.crmUserId === 3)).toMatchObject({ name: "Соколова Инна Сергеевна", extension: "02", status: "free" });
+    expect(phones.find((p) => p.crmUserId === 3)).toMatchObject({
+      name: "Соколова Инна Сергеевна",
+      extension: "02",
+      status: "free",
+    });
   });
 
   it("refuses an extension another user of the account has, naming them", async () => {
@@ -49,10 +53,17 @@ describe("«Ваши телефоны»", () => {
     sim.clearRequests();
     await saveExtension(account.id, 6, "05");
     expect(sim.requests.filter((r) => r.path.includes("integration-modules"))).toHaveLength(0);
-    await db().crmUser.create({ data: { accountId: account.id, crmUserId: 999, firstName: "Призрак", extension: "99" } });
+    await db().crmUser.create({
+      data: { accountId: account.id, crmUserId: 999, firstName: "Призрак", extension: "99" },
+    });
     expect(await pushExtensions(account.id)).toEqual([999]);
     const codes = sim.state.modules.get(account.moduleCode)?.integrations?.telephony?.additionalCodes;
-    expect(codes).toEqual(expect.arrayContaining([{ userId: 6, code: "05" }, { userId: 999, code: "99" }]));
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        { userId: 6, code: "05" },
+        { userId: 999, code: "99" },
+      ]),
+    );
   });
 
   it("keeps accounts apart: an id of another account's user changes nothing", async () => {
@@ -60,7 +71,9 @@ describe("«Ваши телефоны»", () => {
     const theirs = await connectAccount({ crmUrl: other.url, apiKey: DEMO.apiKey });
     await db().crmUser.create({ data: { accountId: theirs.id, crmUserId: 4242, extension: "42" } });
     await expect(saveExtension(mine.id, 4242, "77")).rejects.toThrow("Сотрудник не найден");
-    expect((await db().crmUser.findFirstOrThrow({ where: { accountId: theirs.id, crmUserId: 4242 } })).extension).toBe("42");
+    expect((await db().crmUser.findFirstOrThrow({ where: { accountId: theirs.id, crmUserId: 4242 } })).extension).toBe(
+      "42",
+    );
     expect((await listPhones(mine.id)).some((p) => p.crmUserId === 4242)).toBe(false);
     await saveExtension(mine.id, 3, "42");
   });

@@ -12,13 +12,26 @@ export interface PhoneRow {
   status: string | null;
 }
 
-function displayName(u: { firstName: string | null; lastName: string | null; patronymic: string | null; email: string | null; crmUserId: number }) {
+function displayName(u: {
+  firstName: string | null;
+  lastName: string | null;
+  patronymic: string | null;
+  email: string | null;
+  crmUserId: number;
+}) {
   return [u.lastName, u.firstName, u.patronymic].filter(Boolean).join(" ") || u.email || `Пользователь ${u.crmUserId}`;
 }
 
 export async function listPhones(accountId: string): Promise<PhoneRow[]> {
   const users = await db().crmUser.findMany({ where: { accountId }, orderBy: { crmUserId: "asc" } });
-  return users.map((u) => ({ crmUserId: u.crmUserId, name: displayName(u), email: u.email, active: u.active, extension: u.extension, status: u.status }));
+  return users.map((u) => ({
+    crmUserId: u.crmUserId,
+    name: displayName(u),
+    email: u.email,
+    active: u.active,
+    extension: u.extension,
+    status: u.status,
+  }));
 }
 
 /** Reads every page of the CRM's users and stores them; extensions already mapped stay. */
@@ -27,8 +40,19 @@ export async function refreshUsers(accountId: string): Promise<number> {
   const users = await crmClientFor(account).allUsers();
   await db().$transaction(
     users.map((u) => {
-      const data = { firstName: u.firstName ?? null, lastName: u.lastName ?? null, patronymic: u.patronymic ?? null, email: u.email ?? null, active: u.active, status: u.status ?? null };
-      return db().crmUser.upsert({ where: { accountId_crmUserId: { accountId, crmUserId: u.id } }, create: { accountId, crmUserId: u.id, ...data }, update: data });
+      const data = {
+        firstName: u.firstName ?? null,
+        lastName: u.lastName ?? null,
+        patronymic: u.patronymic ?? null,
+        email: u.email ?? null,
+        active: u.active,
+        status: u.status ?? null,
+      };
+      return db().crmUser.upsert({
+        where: { accountId_crmUserId: { accountId, crmUserId: u.id } },
+        create: { accountId, crmUserId: u.id, ...data },
+        update: data,
+      });
     }),
   );
   log.info({ accountId, users: users.length }, "CRM users refreshed");
@@ -58,9 +82,16 @@ export async function saveExtension(accountId: string, crmUserId: number, extens
 
 /** «Сохранить настройки»: pushes every mapped extension to the CRM as additionalCodes. Returns user ids the CRM does not know. */
 export async function pushExtensions(accountId: string): Promise<number[]> {
-  const account = await db().account.findUniqueOrThrow({ where: { id: accountId }, include: { users: { where: { extension: { not: null } } } } });
+  const account = await db().account.findUniqueOrThrow({
+    where: { id: accountId },
+    include: { users: { where: { extension: { not: null } } } },
+  });
   const codes = account.users.map((u) => ({ userId: u.crmUserId, code: u.extension! }));
-  const unknown = await registerModule(crmClientFor(account), { clientId: account.clientId, moduleCode: account.moduleCode, active: account.active }, codes);
+  const unknown = await registerModule(
+    crmClientFor(account),
+    { clientId: account.clientId, moduleCode: account.moduleCode, active: account.active },
+    codes,
+  );
   log.info({ accountId, codes: codes.length, unknown: unknown.length }, "extensions pushed to the CRM");
   return unknown;
 }

@@ -64,26 +64,40 @@ async function startStub(): Promise<Stub> {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const url = new URL(req.url ?? "/", "http://stub");
       const type = req.headers["content-type"] ?? "";
-      const entry: Received = { method: req.method ?? "", path: url.pathname, query: Object.fromEntries(url.searchParams), multipart: type.startsWith("multipart/form-data") };
+      const entry: Received = {
+        method: req.method ?? "",
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        multipart: type.startsWith("multipart/form-data"),
+      };
       if (entry.multipart) {
-        const form = await new Request(url, { method: "POST", headers: { "content-type": type }, body: Buffer.concat(chunks) }).formData();
+        const form = await new Request(url, {
+          method: "POST",
+          headers: { "content-type": type },
+          body: Buffer.concat(chunks),
+        }).formData();
         const file = form.get("file");
-        if (file instanceof File) Object.assign(entry, { file: Buffer.from(await file.arrayBuffer()), filename: file.name });
+        if (file instanceof File)
+          Object.assign(entry, { file: Buffer.from(await file.arrayBuffer()), filename: file.name });
       }
       stub.received.push(entry);
       if (stub.unavailable > 0) {
         stub.unavailable--;
-        res.writeHead(503, { "content-type": "application/json", "retry-after": "1" }).end('{"success":false,"errorMsg":"service temporarily unavailable (database unreachable); retry"}');
+        res
+          .writeHead(503, { "content-type": "application/json", "retry-after": "1" })
+          .end('{"success":false,"errorMsg":"service temporarily unavailable (database unreachable); retry"}');
         return;
       }
-      const body = stub.status < 400 ? { success: true } : { success: false, errorMsg: "parameter phone is required for type=hangup" };
+      const body =
+        stub.status < 400
+          ? { success: true }
+          : { success: false, errorMsg: "parameter phone is required for type=hangup" };
       res.writeHead(stub.status, { "content-type": "application/json" }).end(JSON.stringify(body));
     })();
   });
   stub.url = `http://127.0.0.1:${await listen(stub.server)}`;
   return stub;
 }
-
 
 let stub: Stub;
 let dir: string;
@@ -117,7 +131,15 @@ async function run(args: string[], options: RunOptions = {}): Promise<Run> {
   }
   const started = Date.now();
   const child = spawn("bash", [file, ...args], {
-    env: { NODE_ENV: "test", PATH: process.env.PATH ?? "/usr/bin:/bin", QUEUE_LOG: "", DEBUG_LOG: debugLog, SEND_RECORD_TO_SERVICE: "", SOXI_PATH: "", ...options.env },
+    env: {
+      NODE_ENV: "test",
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      QUEUE_LOG: "",
+      DEBUG_LOG: debugLog,
+      SEND_RECORD_TO_SERVICE: "",
+      SOXI_PATH: "",
+      ...options.env,
+    },
   });
   const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
   let stderr = "";
@@ -133,13 +155,32 @@ async function run(args: string[], options: RunOptions = {}): Promise<Run> {
 }
 
 /** The dialplan's arguments in the recommended order. */
-function dialArgs(over: Partial<Record<"recording" | "uniqueid" | "phone" | "extension" | "date" | "direction" | "status" | "seconds", string>> = {}): string[] {
-  const a = { recording: "", uniqueid: "1717171717.5", phone: "+79001234567", extension: "101", date: DATE, direction: "in", status: "ANSWER", seconds: "65", ...over };
+function dialArgs(
+  over: Partial<
+    Record<"recording" | "uniqueid" | "phone" | "extension" | "date" | "direction" | "status" | "seconds", string>
+  > = {},
+): string[] {
+  const a = {
+    recording: "",
+    uniqueid: "1717171717.5",
+    phone: "+79001234567",
+    extension: "101",
+    date: DATE,
+    direction: "in",
+    status: "ANSWER",
+    seconds: "65",
+    ...over,
+  };
   return [a.recording, a.uniqueid, a.phone, a.extension, a.date, a.direction, a.status, a.seconds];
 }
 
 function hangup(query: Record<string, string>): Received {
-  return { method: "GET", path: "/api/event", query: { clientId: CLIENT_ID, type: "hangup", ...query }, multipart: false };
+  return {
+    method: "GET",
+    path: "/api/event",
+    query: { clientId: CLIENT_ID, type: "hangup", ...query },
+    multipart: false,
+  };
 }
 
 function hasShellcheck(): boolean {
@@ -165,7 +206,11 @@ describe("renderEventSh", () => {
     const lines = script.split("\n");
     expect(lines).toContain(`CLIENTID="${CLIENT_ID}"`);
     expect(lines).toContain('SERVICE_URL="https://bridge.example.com"');
-    const restored = lines.map((line) => line.replace(`CLIENTID="${CLIENT_ID}"`, 'CLIENTID="@CLIENTID@"').replace('SERVICE_URL="https://bridge.example.com"', 'SERVICE_URL="@SERVICE_URL@"'));
+    const restored = lines.map((line) =>
+      line
+        .replace(`CLIENTID="${CLIENT_ID}"`, 'CLIENTID="@CLIENTID@"')
+        .replace('SERVICE_URL="https://bridge.example.com"', 'SERVICE_URL="@SERVICE_URL@"'),
+    );
     expect(restored.join("\n")).toBe(EVENT_SH_TEMPLATE);
   });
 
@@ -183,20 +228,32 @@ describe("renderEventSh", () => {
     expect(EVENT_SH_TEMPLATE).not.toMatch(/\beval\b|set -e/);
   });
 
-  it.each(["", "ABCDEF0123456789".repeat(4), "0".repeat(63), `${"0".repeat(63)}"`, `$(reboot)${"0".repeat(55)}`])("rejects the clientId %j", (clientId) => {
-    expect(() => renderEventSh({ serviceUrl: "https://bridge.example.com", clientId })).toThrow(/clientId must be 64 lowercase hex/);
-  });
-
-  it.each(['https://x.example/"; rm -rf /', "https://x.example/$(id)", "https://x.example/`id`", "https://x.example/a\\b", "https://x .example", "ftp://x.example", "javascript:alert(1)", "https://x.example/?a=1&b=2"])(
-    "rejects the service URL %j",
-    (serviceUrl) => {
-      expect(() => renderEventSh({ serviceUrl, clientId: CLIENT_ID })).toThrow(/service URL/);
+  it.each(["", "ABCDEF0123456789".repeat(4), "0".repeat(63), `${"0".repeat(63)}"`, `$(reboot)${"0".repeat(55)}`])(
+    "rejects the clientId %j",
+    (clientId) => {
+      expect(() => renderEventSh({ serviceUrl: "https://bridge.example.com", clientId })).toThrow(
+        /clientId must be 64 lowercase hex/,
+      );
     },
   );
+
+  it.each([
+    'https://x.example/"; rm -rf /',
+    "https://x.example/$(id)",
+    "https://x.example/`id`",
+    "https://x.example/a\\b",
+    "https://x .example",
+    "ftp://x.example",
+    "javascript:alert(1)",
+    "https://x.example/?a=1&b=2",
+  ])("rejects the service URL %j", (serviceUrl) => {
+    expect(() => renderEventSh({ serviceUrl, clientId: CLIENT_ID })).toThrow(/service URL/);
+  });
 });
 
 const shellcheck = hasShellcheck();
-if (!shellcheck) console.warn("event.sh: shellcheck is not installed (apt-get install shellcheck); the lint test is skipped");
+if (!shellcheck)
+  console.warn("event.sh: shellcheck is not installed (apt-get install shellcheck); the lint test is skipped");
 
 describe.skipIf(!shellcheck)("shellcheck", () => {
   it.each([
@@ -213,7 +270,17 @@ describe("event.sh run by bash", () => {
   it("reports an answered Dial() call with one hangup request", async () => {
     const result = await run(dialArgs());
     expect(result).toMatchObject({ code: 0, stderr: "" });
-    expect(result.received).toEqual([hangup({ uniqueid: "1717171717.5", phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", date: DATE, duration: "65" })]);
+    expect(result.received).toEqual([
+      hangup({
+        uniqueid: "1717171717.5",
+        phone: "+79001234567",
+        code: "101",
+        status: "ANSWER",
+        direct: "in",
+        date: DATE,
+        duration: "65",
+      }),
+    ]);
     expect(result.log).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[1717171717\.5\] arguments: /);
     expect(result.log).toContain("[1717171717.5] hangup: HTTP 200");
   });
@@ -224,7 +291,12 @@ describe("event.sh run by bash", () => {
     ["the guide's order, a channel name", "PJSIP/101", "89001234567", { phone: "89001234567", code: "101" }],
     ["the guide's order, a hidden number", "101", "anonymous", { phone: "anonymous", code: "101" }],
     ["the recommended order, nobody answered", "+79001234567", "", { phone: "+79001234567" }],
-    ["the recommended order, CUT(MEMBERINTERFACE) of a Local member", "+79001234567", "2004@from-internal", { phone: "+79001234567", code: "2004" }],
+    [
+      "the recommended order, CUT(MEMBERINTERFACE) of a Local member",
+      "+79001234567",
+      "2004@from-internal",
+      { phone: "+79001234567", code: "2004" },
+    ],
   ])("tells the phone from the extension in %s", async (_name, third, fourth, expected) => {
     const result = await run(dialArgs({ phone: third, extension: fourth }));
     expect(result.code).toBe(0);
@@ -235,7 +307,16 @@ describe("event.sh run by bash", () => {
 
   it("passes the status and direction on as the dialplan gives them, quotes removed", async () => {
     const result = await run(dialArgs({ direction: '"out"', status: "NO ANSWER", seconds: "" }));
-    expect(result.received).toEqual([hangup({ uniqueid: "1717171717.5", phone: "+79001234567", code: "101", status: "NO ANSWER", direct: "out", date: DATE })]);
+    expect(result.received).toEqual([
+      hangup({
+        uniqueid: "1717171717.5",
+        phone: "+79001234567",
+        code: "101",
+        status: "NO ANSWER",
+        direct: "out",
+        date: DATE,
+      }),
+    ]);
   });
 
   it("fills a missing or broken date with the current time", async () => {
@@ -268,23 +349,53 @@ describe("event.sh run by bash", () => {
     });
 
     it("takes hold, talk time and the answering member from COMPLETECALLER", async () => {
-      const result = await run(dialArgs({ uniqueid: uid, extension: "", status: "NO ANSWER", seconds: "143" }), { env: { QUEUE_LOG: queueLog() } });
+      const result = await run(dialArgs({ uniqueid: uid, extension: "", status: "NO ANSWER", seconds: "143" }), {
+        env: { QUEUE_LOG: queueLog() },
+      });
       expect(result.code).toBe(0);
-      expect(result.received).toEqual([hangup({ uniqueid: uid, phone: "+79001234567", code: "202", status: "ANSWER", direct: "in", date: DATE, hold: "21", duration: "122" })]);
+      expect(result.received).toEqual([
+        hangup({
+          uniqueid: uid,
+          phone: "+79001234567",
+          code: "202",
+          status: "ANSWER",
+          direct: "in",
+          date: DATE,
+          hold: "21",
+          duration: "122",
+        }),
+      ]);
     });
 
     it("keeps the dialplan's extension when the member has a name, not an interface (COMPLETEAGENT)", async () => {
-      const result = await run(dialArgs({ uniqueid: "1717172000.110", extension: "203", status: "ANSWERED", seconds: "309" }), { env: { QUEUE_LOG: queueLog() } });
+      const result = await run(
+        dialArgs({ uniqueid: "1717172000.110", extension: "203", status: "ANSWERED", seconds: "309" }),
+        { env: { QUEUE_LOG: queueLog() } },
+      );
       expect(result.received[0]?.query).toMatchObject({ code: "203", status: "ANSWER", hold: "9", duration: "300" });
     });
 
     it("passes an abandoned call on as the dialplan reports it", async () => {
-      const result = await run(dialArgs({ uniqueid: "1717173000.120", extension: "", status: "NO ANSWER", seconds: "0" }), { env: { QUEUE_LOG: queueLog() } });
-      expect(result.received).toEqual([hangup({ uniqueid: "1717173000.120", phone: "+79001234567", status: "NO ANSWER", direct: "in", date: DATE, duration: "0" })]);
+      const result = await run(
+        dialArgs({ uniqueid: "1717173000.120", extension: "", status: "NO ANSWER", seconds: "0" }),
+        { env: { QUEUE_LOG: queueLog() } },
+      );
+      expect(result.received).toEqual([
+        hangup({
+          uniqueid: "1717173000.120",
+          phone: "+79001234567",
+          status: "NO ANSWER",
+          direct: "in",
+          date: DATE,
+          duration: "0",
+        }),
+      ]);
     });
 
     it("runs without the queue_log file", async () => {
-      const result = await run(dialArgs({ uniqueid: uid }), { env: { QUEUE_LOG: path.join(dir, "missing_queue_log") } });
+      const result = await run(dialArgs({ uniqueid: uid }), {
+        env: { QUEUE_LOG: path.join(dir, "missing_queue_log") },
+      });
       expect(result).toMatchObject({ code: 0, stderr: "" });
       expect(result.received[0]?.query).toMatchObject({ status: "ANSWER", duration: "65" });
     });
@@ -301,12 +412,16 @@ describe("event.sh run by bash", () => {
     });
 
     it("takes the talk time from soxi -D, rounded half up (12.5 s → 13)", async () => {
-      const result = await run(dialArgs({ recording: recording(), seconds: "20" }), { env: { SOXI_PATH: path.join(dir, "soxi-12.5") } });
+      const result = await run(dialArgs({ recording: recording(), seconds: "20" }), {
+        env: { SOXI_PATH: path.join(dir, "soxi-12.5") },
+      });
       expect(result.received[0]?.query.duration).toBe("13");
     });
 
     it("keeps the dialplan's talk time when soxi says 0 s (a file still being written)", async () => {
-      const result = await run(dialArgs({ recording: recording(), seconds: "20" }), { env: { SOXI_PATH: path.join(dir, "soxi-open") } });
+      const result = await run(dialArgs({ recording: recording(), seconds: "20" }), {
+        env: { SOXI_PATH: path.join(dir, "soxi-open") },
+      });
       expect(result.received[0]?.query.duration).toBe("20");
     });
 
@@ -318,7 +433,12 @@ describe("event.sh run by bash", () => {
         ["GET", "hangup"],
       ]);
       const [upload] = result.received;
-      expect(upload).toMatchObject({ path: "/api/event", query: { clientId: CLIENT_ID, type: "upload", uniqueid: "1717171717.5" }, multipart: true, filename: "in-101-_79001234567__1__type_x.wav" });
+      expect(upload).toMatchObject({
+        path: "/api/event",
+        query: { clientId: CLIENT_ID, type: "upload", uniqueid: "1717171717.5" },
+        multipart: true,
+        filename: "in-101-_79001234567__1__type_x.wav",
+      });
       expect(upload?.file?.equals(audio)).toBe(true);
       expect(result.received[1]?.query.path).toBeUndefined();
       expect(result.log).toContain("upload: HTTP 200");
@@ -326,7 +446,9 @@ describe("event.sh run by bash", () => {
 
     it("sends no upload when the setting is off or there is no file", async () => {
       expect((await run(dialArgs({ recording: recording() }))).received.map((r) => r.query.type)).toEqual(["hangup"]);
-      const missing = await run(dialArgs({ recording: path.join(dir, "missing.wav") }), { env: { SEND_RECORD_TO_SERVICE: "yes" } });
+      const missing = await run(dialArgs({ recording: path.join(dir, "missing.wav") }), {
+        env: { SEND_RECORD_TO_SERVICE: "yes" },
+      });
       expect(missing.received.map((r) => r.query.type)).toEqual(["hangup"]);
     });
 
@@ -336,7 +458,9 @@ describe("event.sh run by bash", () => {
         'record_path() { echo "https://login:password@my-server.ru/asterisk/${1#' + dir + '/}"; }',
       );
       const result = await run(dialArgs({ recording: recording() }), { script });
-      expect(result.received[0]?.query.path).toBe("https://login:password@my-server.ru/asterisk/2026-11-23/in-101-+79001234567 (1);type=x.wav");
+      expect(result.received[0]?.query.path).toBe(
+        "https://login:password@my-server.ru/asterisk/2026-11-23/in-101-+79001234567 (1);type=x.wav",
+      );
     });
   });
 
@@ -374,7 +498,9 @@ describe("event.sh run by bash", () => {
       try {
         const result = await run(dialArgs({ phone: "" }));
         expect(result.code).toBe(0);
-        expect(result.log).toContain('hangup failed: HTTP 400: {"success":false,"errorMsg":"parameter phone is required for type=hangup"}');
+        expect(result.log).toContain(
+          'hangup failed: HTTP 400: {"success":false,"errorMsg":"parameter phone is required for type=hangup"}',
+        );
       } finally {
         stub.status = 200;
       }

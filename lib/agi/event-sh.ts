@@ -227,8 +227,15 @@ const NO_CLIENTID = ["# Эта копия скачана без clientId: впи
  */
 export function renderEventSh({ serviceUrl, clientId }: { serviceUrl: string; clientId?: string }): string {
   const url = serviceUrl.replace(/\/+$/, "");
-  if (!SERVICE_URL.test(url)) throw new Error(`event.sh: the service URL ${JSON.stringify(serviceUrl)} must be http(s)://host[:port][/path] of plain characters`);
-  if (clientId !== undefined && !CLIENT_ID.test(clientId)) throw new Error("event.sh: clientId must be 64 lowercase hex characters");
+  if (!SERVICE_URL.test(url))
+    throw new Error(
+      `event.sh: the service URL ${JSON.stringify(serviceUrl)} must be http(s)://host[:port][/path] of plain characters`,
+    );
+  if (clientId !== undefined && !CLIENT_ID.test(clientId))
+    throw new Error("event.sh: clientId must be 64 lowercase hex characters");
   const clientLine = clientId === undefined ? NO_CLIENTID : `CLIENTID="${clientId}"`;
-  return EVENT_SH_TEMPLATE.replace('CLIENTID="@CLIENTID@"', () => clientLine).replace('SERVICE_URL="@SERVICE_URL@"', () => `SERVICE_URL="${url}"`);
+  return EVENT_SH_TEMPLATE.replace('CLIENTID="@CLIENTID@"', () => clientLine).replace(
+    'SERVICE_URL="@SERVICE_URL@"',
+    () => `SERVICE_URL="${url}"`,
+  );
 }

@@ -27,7 +27,10 @@ export function authOptions(): NextAuthOptions {
       CredentialsProvider({
         id: "crm",
         name: "retailCRM",
-        credentials: { crmUrl: { label: "Адрес CRM", type: "text" }, apiKey: { label: "API ключ сервиса", type: "password" } },
+        credentials: {
+          crmUrl: { label: "Адрес CRM", type: "text" },
+          apiKey: { label: "API ключ сервиса", type: "password" },
+        },
         async authorize(credentials) {
           const parsed = loginSchema.safeParse(credentials);
           if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? "Проверьте адрес CRM и API ключ");

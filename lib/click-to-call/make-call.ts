@@ -9,14 +9,24 @@ import { newClickId, originateAction } from "./originate";
 
 export const makeCallSchema = z.object({
   clientId: z.string({ error: "parameter clientId is required" }).min(1, "parameter clientId is required"),
-  code: z.string({ error: "parameter code is required" }).trim().regex(/^\d{1,10}$/, "parameter code must be the manager's extension (digits)"),
+  code: z
+    .string({ error: "parameter code is required" })
+    .trim()
+    .regex(/^\d{1,10}$/, "parameter code must be the manager's extension (digits)"),
   phone: z
     .string({ error: "parameter phone is required" })
     .trim()
     .min(1, "parameter phone is required")
     .max(64, "parameter phone is too long")
-    .refine((v) => /^[+\d ()\-.]+$/.test(v) && v.replace(/\D/g, "").length >= 2, "parameter phone must be a phone number"),
-  userId: z.string().trim().regex(/^\d{1,12}$/, "parameter userId must be a number").optional(),
+    .refine(
+      (v) => /^[+\d ()\-.]+$/.test(v) && v.replace(/\D/g, "").length >= 2,
+      "parameter phone must be a phone number",
+    ),
+  userId: z
+    .string()
+    .trim()
+    .regex(/^\d{1,12}$/, "parameter userId must be a number")
+    .optional(),
   externalPhone: z.string().trim().max(64, "parameter externalPhone is too long").optional(),
 });
 
@@ -37,11 +47,15 @@ const AMI_FAILURES: Record<AmiError["kind"], string> = {
 export async function makeCall(accountId: string, input: z.infer<typeof makeCallSchema>): Promise<MakeCallOutcome> {
   const user = await db().crmUser.findFirst({ where: { accountId, extension: input.code } });
   if (!user || (input.userId !== undefined && user.crmUserId !== Number(input.userId))) {
-    return { success: false, errorMsg: `Внутренний номер ${input.code} не назначен этому сотруднику в модуле Asterisk` };
+    return {
+      success: false,
+      errorMsg: `Внутренний номер ${input.code} не назначен этому сотруднику в модуле Asterisk`,
+    };
   }
   const settings = await db().asteriskSettings.findUnique({ where: { accountId } });
   const ami = settings ? accountAmi(settings) : null;
-  if (!settings || !ami) return { success: false, errorMsg: "Не удалось позвонить: доступ к AMI не настроен в личном кабинете модуля" };
+  if (!settings || !ami)
+    return { success: false, errorMsg: "Не удалось позвонить: доступ к AMI не настроен в личном кабинете модуля" };
 
   const clickId = newClickId();
   const action = originateAction(settings, { code: input.code, phone: input.phone, clickId });
@@ -52,10 +66,20 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
     outcome =
       header(reply, "Response") === "Success"
         ? { success: true, clickId }
-        : { success: false, errorMsg: message === "Permission denied" ? AMI_FAILURES.permission : `Не удалось позвонить: АТС ответила «${message}»` };
+        : {
+            success: false,
+            errorMsg:
+              message === "Permission denied"
+                ? AMI_FAILURES.permission
+                : `Не удалось позвонить: АТС ответила «${message}»`,
+          };
   } catch (error) {
     log.warn({ accountId, err: error }, "click-to-call originate failed");
-    outcome = { success: false, errorMsg: error instanceof AmiError ? AMI_FAILURES[error.kind] : "Не удалось позвонить: внутренняя ошибка сервиса" };
+    outcome = {
+      success: false,
+      errorMsg:
+        error instanceof AmiError ? AMI_FAILURES[error.kind] : "Не удалось позвонить: внутренняя ошибка сервиса",
+    };
   }
 
   if (!outcome.success || !settings.sendOutEvent) {
@@ -73,7 +97,13 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
   }
   if (!outcome.success) log.info({ accountId, code: input.code, errorMsg: outcome.errorMsg }, "click-to-call refused");
   else if (settings.sendOutEvent) {
-    await ingestCallEvent(accountId, { clientId: input.clientId, type: "out", uniqueid: clickId, phone: input.phone, code: input.code });
+    await ingestCallEvent(accountId, {
+      clientId: input.clientId,
+      type: "out",
+      uniqueid: clickId,
+      phone: input.phone,
+      code: input.code,
+    });
   }
   return outcome;
 }

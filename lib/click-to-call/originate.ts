@@ -26,7 +26,10 @@ export function newClickId(): string {
  * The AMI Originate for a click in the CRM: ring the manager's extension and, when they
  * answer, send the call to «Контекст и приоритет исходящих звонков» with the customer's number.
  */
-export function originateAction(settings: OriginateSettings, call: { code: string; phone: string; clickId: string; ringSeconds?: number }) {
+export function originateAction(
+  settings: OriginateSettings,
+  call: { code: string; phone: string; clickId: string; ringSeconds?: number },
+) {
   const exten = dialString(call.phone);
   return {
     Action: "Originate",

@@ -23,7 +23,8 @@ export async function syncQueuePause(accountId: string, crmUserId: number, statu
       Paused: status === "free" ? "false" : "true",
       Reason: `CRM: ${status}`,
     });
-    if (header(reply, "Response") !== "Success") log.warn({ accountId, crmUserId, message: header(reply, "Message") }, "QueuePause refused by Asterisk");
+    if (header(reply, "Response") !== "Success")
+      log.warn({ accountId, crmUserId, message: header(reply, "Message") }, "QueuePause refused by Asterisk");
   } catch (error) {
     log.warn({ accountId, crmUserId, err: error }, "QueuePause failed");
   }

@@ -10,7 +10,10 @@ const holder = globalThis as typeof globalThis & { __bridgePrismaClients?: Holde
 const state: Holders = (holder.__bridgePrismaClients ??= { service: {}, delivery: {} });
 
 function newPool(url: string, purpose: string, max: number, options?: string): pg.Pool {
-  return createPool({ connectionString: url, max, connectionTimeoutMillis: 5_000, ...(options ? { options } : {}) }, purpose);
+  return createPool(
+    { connectionString: url, max, connectionTimeoutMillis: 5_000, ...(options ? { options } : {}) },
+    purpose,
+  );
 }
 
 /**
@@ -66,7 +69,12 @@ export function deliveryPool(): pg.Pool {
   if (!current.pool || current.url !== url) {
     void current.pool?.end();
     const { DB_POOL_SIZE, DELIVERY_CONCURRENCY } = env();
-    current.pool = newPool(url, "delivery", deliveryPoolSize(DB_POOL_SIZE, DELIVERY_CONCURRENCY), "-c synchronous_commit=off");
+    current.pool = newPool(
+      url,
+      "delivery",
+      deliveryPoolSize(DB_POOL_SIZE, DELIVERY_CONCURRENCY),
+      "-c synchronous_commit=off",
+    );
     current.url = url;
   }
   return current.pool;

@@ -19,7 +19,9 @@ describe("database under concurrent writes", () => {
     const account = await createTestAccount();
     const attempts = await Promise.allSettled(
       Array.from({ length: 10 }, () =>
-        db().callEvent.create({ data: { accountId: account.id, uniqueid: "1717171717.99", type: "HANGUP", payload: {} } }),
+        db().callEvent.create({
+          data: { accountId: account.id, uniqueid: "1717171717.99", type: "HANGUP", payload: {} },
+        }),
       ),
     );
     expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(1);

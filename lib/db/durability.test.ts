@@ -15,7 +15,11 @@ describe("durability of writes", () => {
   });
 
   it("keeps the rate-limit buckets out of the WAL", async () => {
-    const { rows: [table] } = await dbPool().query<{ relpersistence: string }>("SELECT relpersistence::text AS relpersistence FROM pg_class WHERE relname = 'rate_limit_buckets'");
+    const {
+      rows: [table],
+    } = await dbPool().query<{ relpersistence: string }>(
+      "SELECT relpersistence::text AS relpersistence FROM pg_class WHERE relname = 'rate_limit_buckets'",
+    );
     expect(table?.relpersistence).toBe("u");
   });
 });

@@ -38,7 +38,9 @@ describe("embedded PostgreSQL (the default database when DATABASE_URL is unset)"
     await withClient(first.url, async (prisma) => {
       const accounts = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          prisma.account.create({ data: { crmUrl: `https://a${i}.retailcrm.ru`, apiKeyEnc: "x", clientId: `c${i}`, moduleCode: `m${i}` } }),
+          prisma.account.create({
+            data: { crmUrl: `https://a${i}.retailcrm.ru`, apiKeyEnc: "x", clientId: `c${i}`, moduleCode: `m${i}` },
+          }),
         ),
       );
       expect(accounts).toHaveLength(50);

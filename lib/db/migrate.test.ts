@@ -47,7 +47,12 @@ describe("applyMigrations", () => {
     expect(migrations.length).toBeGreaterThan(0);
     expect(await applyMigrations(url)).toEqual(migrations.map((m) => m.name));
 
-    const history = await query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(
+    const history = await query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+    }>(
       url,
       `SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
     );
@@ -57,8 +62,22 @@ describe("applyMigrations", () => {
       expect(row.finished_at).toBeInstanceOf(Date);
       expect(row.applied_steps_count).toBe(1);
     }
-    const tables = await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
-    expect(tables.map((t) => t.tablename)).toEqual(expect.arrayContaining(["accounts", "crm_users", "asterisk_settings", "call_events", "calls", "recordings", "deliveries", "delivery_attempts"]));
+    const tables = await query<{ tablename: string }>(
+      url,
+      "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+    );
+    expect(tables.map((t) => t.tablename)).toEqual(
+      expect.arrayContaining([
+        "accounts",
+        "crm_users",
+        "asterisk_settings",
+        "call_events",
+        "calls",
+        "recordings",
+        "deliveries",
+        "delivery_attempts",
+      ]),
+    );
   });
 
   it("does nothing the second time", async () => {
@@ -79,7 +98,10 @@ describe("applyMigrations", () => {
     expect(await applyMigrations(url, dir)).toEqual(["99990101000000_good"]);
 
     await mkdir(path.join(dir, "99990102000000_bad"));
-    await writeFile(path.join(dir, "99990102000000_bad", "migration.sql"), 'CREATE TABLE "half" (id int);\nSELECT * FROM "no_such_table";');
+    await writeFile(
+      path.join(dir, "99990102000000_bad", "migration.sql"),
+      'CREATE TABLE "half" (id int);\nSELECT * FROM "no_such_table";',
+    );
     await expect(applyMigrations(url, dir)).rejects.toBeInstanceOf(MigrationError);
     const half = await query(url, "SELECT 1 FROM pg_tables WHERE tablename = 'half'");
     expect(half).toHaveLength(0);

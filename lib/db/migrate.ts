@@ -36,7 +36,10 @@ export class MigrationError extends Error {
 export async function readMigrations(dir = defaultMigrationsDir): Promise<Migration[]> {
   // The folder is read at run time on purpose; keep the bundler from tracing the whole project.
   const entries = await readdir(/*turbopackIgnore: true*/ dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(/*turbopackIgnore: true*/ path.join(dir, name, "migration.sql"), "utf8");
@@ -68,8 +71,12 @@ export async function applyMigrations(connectionString: string, dir = defaultMig
     for (const migration of migrations) {
       const row = applied.get(migration.name);
       if (row) {
-        if (!row.finished_at) throw new MigrationError(`Migration ${migration.name} failed earlier and must be resolved before the service can start`);
-        if (row.checksum !== migration.checksum) throw new MigrationError(`Migration ${migration.name} was changed after it was applied (checksum mismatch)`);
+        if (!row.finished_at)
+          throw new MigrationError(
+            `Migration ${migration.name} failed earlier and must be resolved before the service can start`,
+          );
+        if (row.checksum !== migration.checksum)
+          throw new MigrationError(`Migration ${migration.name} was changed after it was applied (checksum mismatch)`);
         continue;
       }
       await applyOne(client, migration);

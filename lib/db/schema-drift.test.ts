@@ -16,7 +16,9 @@ function findEngine(): string | undefined {
     path.resolve("..", "shared", "tools", "prisma-schema-engine", "shim.mjs"),
     "/tmp/prisma-schema-engine/shim.mjs",
   ];
-  return candidates.find((file) => file && existsSync(file) && existsSync(path.join(path.dirname(file), "node_modules", "@prisma")));
+  return candidates.find(
+    (file) => file && existsSync(file) && existsSync(path.join(path.dirname(file), "node_modules", "@prisma")),
+  );
 }
 
 async function serverMajorVersion(url: string): Promise<number> {
@@ -52,7 +54,15 @@ function prisma(args: string[], databaseUrl: string) {
 describe.skipIf(skipReason !== undefined)("schema.prisma and migrations", () => {
   it("agree (prisma migrate diff finds nothing to change)", () => {
     const result = prisma(
-      ["migrate", "diff", "--from-migrations", "prisma/migrations", "--to-schema", "prisma/schema.prisma", "--exit-code"],
+      [
+        "migrate",
+        "diff",
+        "--from-migrations",
+        "prisma/migrations",
+        "--to-schema",
+        "prisma/schema.prisma",
+        "--exit-code",
+      ],
       process.env.DATABASE_URL!,
     );
     expect(result.output, result.output).toContain("No difference detected");

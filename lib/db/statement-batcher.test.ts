@@ -6,7 +6,9 @@ type Item = { key: string; value: number };
 class DatabaseAway extends Error {}
 
 /** A batcher whose statements the test finishes by hand; `statements` lists each one's items. */
-function harness(options: { maxBatch?: number; maxInFlight?: number; fail?: (items: Item[]) => Error | undefined } = {}) {
+function harness(
+  options: { maxBatch?: number; maxInFlight?: number; fail?: (items: Item[]) => Error | undefined } = {},
+) {
   const statements: Item[][] = [];
   const running: (() => void)[] = [];
   const batcher = new StatementBatcher<Item, number>({
@@ -71,7 +73,9 @@ describe("StatementBatcher", () => {
 
   it("runs a failed statement again item by item, so that only the item at fault fails", async () => {
     const fault = new Error("violates foreign key constraint");
-    const { batcher, keys, settle } = harness({ fail: (items) => (items.some((item) => item.key === "b") ? fault : undefined) });
+    const { batcher, keys, settle } = harness({
+      fail: (items) => (items.some((item) => item.key === "b") ? fault : undefined),
+    });
     const results = Promise.allSettled(["x", "a", "b", "c"].map((key, value) => batcher.submit({ key, value })));
     await settle();
     expect(keys()).toEqual(["x", "abc", "a", "b", "c"]);
@@ -99,7 +103,9 @@ describe("StatementBatcher", () => {
   });
 
   it("starts new statements again once a failed one is done", async () => {
-    const { batcher, keys, settle } = harness({ fail: (items) => (items[0]!.key === "x" ? new DatabaseAway("down") : undefined) });
+    const { batcher, keys, settle } = harness({
+      fail: (items) => (items[0]!.key === "x" ? new DatabaseAway("down") : undefined),
+    });
     await Promise.allSettled([batcher.submit({ key: "x", value: 0 }), settle()]);
     const later = batcher.submit({ key: "a", value: 1 });
     expect(keys()).toEqual(["x", "a"]);

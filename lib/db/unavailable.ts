@@ -20,9 +20,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = codeOf(e);
     if (code && (PRISMA_CODES.has(code) || POSTGRES_CODES.has(code) || NODE_CODES.has(code))) return true;
-    if (e instanceof Error && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database server/i.test(e.message)) return true;
-    const adapterKind = (e as { meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } }).meta?.driverAdapterError?.cause;
-    if (adapterKind?.kind && /NotReachable|ConnectionClosed|SocketTimeout|TooManyConnections/.test(adapterKind.kind)) return true;
+    if (
+      e instanceof Error &&
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database server/i.test(
+        e.message,
+      )
+    )
+      return true;
+    const adapterKind = (e as { meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } })
+      .meta?.driverAdapterError?.cause;
+    if (adapterKind?.kind && /NotReachable|ConnectionClosed|SocketTimeout|TooManyConnections/.test(adapterKind.kind))
+      return true;
     if (adapterKind?.originalCode && POSTGRES_CODES.has(adapterKind.originalCode)) return true;
   }
   return false;

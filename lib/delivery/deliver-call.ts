@@ -10,7 +10,12 @@ import { CRM_RATES, waitForSlot } from "./rate-limit";
 type UploadPayload = { externalId: string; recordUrl?: string } & Record<string, unknown>;
 
 /** A recording uploaded to us (type=upload) becomes the call's recordUrl unless the PBX gave its own path. */
-async function withRecordingLinks(tx: pg.PoolClient, payloads: UploadPayload[], accountId: string, clientId: string): Promise<UploadPayload[]> {
+async function withRecordingLinks(
+  tx: pg.PoolClient,
+  payloads: UploadPayload[],
+  accountId: string,
+  clientId: string,
+): Promise<UploadPayload[]> {
   const unlinked = payloads.filter((payload) => !payload.recordUrl).map((payload) => payload.externalId);
   if (unlinked.length === 0) return payloads;
   const { rows } = await tx.query<{ id: number; uniqueid: string }>({
@@ -85,27 +90,54 @@ async function inTransaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promis
  * Under a backlog, other calls' uploads that are next in their own call's order ride along
  * (calls/upload takes up to 50). They are locked while sent, so no other worker sends them too.
  */
-async function sendWithCompanions(client: ReturnType<typeof crmClientFor>, account: Account, delivery: QueuedDelivery, alone: boolean, takeSlot: () => Promise<void>) {
+async function sendWithCompanions(
+  client: ReturnType<typeof crmClientFor>,
+  account: Account,
+  delivery: QueuedDelivery,
+  alone: boolean,
+  takeSlot: () => Promise<void>,
+) {
   return inTransaction(async (tx) => {
     // Waits while another worker sends it as a companion: then it is sent, or back in the queue if that failed.
-    const mine = await tx.query({ name: "lock-queued-delivery", text: `SELECT "id" FROM "deliveries" WHERE "id" = $1 AND "state" = 'QUEUED' FOR UPDATE`, values: [delivery.id] });
+    const mine = await tx.query({
+      name: "lock-queued-delivery",
+      text: `SELECT "id" FROM "deliveries" WHERE "id" = $1 AND "state" = 'QUEUED' FOR UPDATE`,
+      values: [delivery.id],
+    });
     if (mine.rowCount === 0) return "sent" as const;
     // Locked, it can no longer ride along with another call's upload: the slot taken now is used.
     await takeSlot();
     const companions = alone
       ? []
-      : (await tx.query<QueuedDelivery>({ name: "lock-companion-uploads", text: COMPANIONS_SQL, values: [account.id, delivery.id, COMPANION_CANDIDATES, UPLOAD_BATCH - 1] })).rows;
+      : (
+          await tx.query<QueuedDelivery>({
+            name: "lock-companion-uploads",
+            text: COMPANIONS_SQL,
+            values: [account.id, delivery.id, COMPANION_CANDIDATES, UPLOAD_BATCH - 1],
+          })
+        ).rows;
     const batch = [delivery, ...companions];
     const started = Date.now();
     let response;
     try {
-      response = await client.callsUpload(await withRecordingLinks(tx, batch.map((d) => d.payload as UploadPayload), account.id, account.clientId));
+      response = await client.callsUpload(
+        await withRecordingLinks(
+          tx,
+          batch.map((d) => d.payload as UploadPayload),
+          account.id,
+          account.clientId,
+        ),
+      );
     } catch (error) {
       // A batch the CRM refuses as a whole is sent again without companions, so that only the bad call fails.
       if (batch.length > 1 && error instanceof RetailCrmError && !error.retryable) return "retry-alone" as const;
       throw error;
     }
-    await recordOutcome(tx, batch.map((d) => d.id), { durationMs: Date.now() - started, httpStatus: 200, response, state: "SENT" });
+    await recordOutcome(
+      tx,
+      batch.map((d) => d.id),
+      { durationMs: Date.now() - started, httpStatus: 200, response, state: "SENT" },
+    );
     return "sent" as const;
   });
 }
@@ -116,7 +148,11 @@ async function sendWithCompanions(client: ReturnType<typeof crmClientFor>, accou
  * timeout, network) stops here and throws so the queue retries later with backoff.
  */
 export async function deliverCall(callId: number): Promise<void> {
-  const { rows } = await deliveryPool().query<QueuedCall>({ name: "queued-call", text: QUEUED_CALL_SQL, values: [callId] });
+  const { rows } = await deliveryPool().query<QueuedCall>({
+    name: "queued-call",
+    text: QUEUED_CALL_SQL,
+    values: [callId],
+  });
   const call = rows[0];
   if (!call) return;
   const accountId = call.account.id;
@@ -129,18 +165,32 @@ export async function deliverCall(callId: number): Promise<void> {
     };
     try {
       if (delivery.kind === "CALLS_UPLOAD") {
-        if ((await sendWithCompanions(client, call.account, delivery, false, takeSlot)) === "retry-alone") await sendWithCompanions(client, call.account, delivery, true, takeSlot);
+        if ((await sendWithCompanions(client, call.account, delivery, false, takeSlot)) === "retry-alone")
+          await sendWithCompanions(client, call.account, delivery, true, takeSlot);
         continue;
       }
       await takeSlot();
       const response = await client.callEvent(delivery.payload as object);
-      await recordOutcome(deliveryPool(), [delivery.id], { durationMs: Date.now() - started, httpStatus: 200, response, state: "SENT" });
+      await recordOutcome(deliveryPool(), [delivery.id], {
+        durationMs: Date.now() - started,
+        httpStatus: 200,
+        response,
+        state: "SENT",
+      });
     } catch (error) {
       const { httpStatus, message } = describe(error);
       const retry = !(error instanceof RetailCrmError) || error.retryable;
-      await recordOutcome(deliveryPool(), [delivery.id], { durationMs: Date.now() - started, httpStatus, error: message, ...(retry ? {} : { state: "FAILED" as const }) });
+      await recordOutcome(deliveryPool(), [delivery.id], {
+        durationMs: Date.now() - started,
+        httpStatus,
+        error: message,
+        ...(retry ? {} : { state: "FAILED" as const }),
+      });
       if (retry) throw new RetryLater(`delivery ${delivery.id} of call ${callId}: ${message}`);
-      log.warn({ accountId, deliveryId: delivery.id, httpStatus, errorMsg: message }, "the CRM refused a request; not retrying");
+      log.warn(
+        { accountId, deliveryId: delivery.id, httpStatus, errorMsg: message },
+        "the CRM refused a request; not retrying",
+      );
     }
   }
 }

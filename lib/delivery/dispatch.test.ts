@@ -20,7 +20,8 @@ async function start(): Promise<{ uniqueid: string; callId: number; key: string 
   return { uniqueid, callId, key: `call:${callId}` };
 }
 
-const hangup = (uniqueid: string) => ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid, phone: "+79001234567", status: "ANSWER" });
+const hangup = (uniqueid: string) =>
+  ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid, phone: "+79001234567", status: "ANSWER" });
 
 async function jobsOf(callId: number): Promise<Job[]> {
   const { rows } = await dbPool().query<Job>(
@@ -31,7 +32,8 @@ async function jobsOf(callId: number): Promise<Job[]> {
   return rows;
 }
 
-const pending = async (callId: number) => (await db().call.findUniqueOrThrow({ where: { id: callId } })).deliveryPending;
+const pending = async (callId: number) =>
+  (await db().call.findUniqueOrThrow({ where: { id: callId } })).deliveryPending;
 
 /** Dispatches until nothing is marked: other tests' calls are dispatched along the way. */
 async function dispatchAll(): Promise<void> {
@@ -55,7 +57,9 @@ describe("dispatchPendingCalls", () => {
       `SELECT q.queue_name, j.max_attempts FROM graphile_worker._private_jobs j JOIN graphile_worker._private_job_queues q ON q.id = j.job_queue_id WHERE j.key = $1`,
       [first.key],
     );
-    expect(rows).toEqual([{ queue_name: `calls:${accountId}:${first.callId % CALL_QUEUES}`, max_attempts: CALL_JOB_MAX_ATTEMPTS }]);
+    expect(rows).toEqual([
+      { queue_name: `calls:${accountId}:${first.callId % CALL_QUEUES}`, max_attempts: CALL_JOB_MAX_ATTEMPTS },
+    ]);
     expect(await dispatchPendingCalls(dbPool())).toBe(0);
   });
 
@@ -70,7 +74,10 @@ describe("dispatchPendingCalls", () => {
   it("leaves a job that waits untried as it is", async () => {
     const call = await start();
     await dispatchAll();
-    await dbPool().query("UPDATE graphile_worker._private_jobs SET run_at = now() + interval '1 minute' WHERE key = $1", [call.key]);
+    await dbPool().query(
+      "UPDATE graphile_worker._private_jobs SET run_at = now() + interval '1 minute' WHERE key = $1",
+      [call.key],
+    );
     await hangup(call.uniqueid);
     await dispatchAll();
     expect(await jobsOf(call.callId)).toEqual([{ key: call.key, attempts: 0, due: false, locked: false }]);
@@ -79,7 +86,10 @@ describe("dispatchPendingCalls", () => {
   it("gives a running job a new run: it may have read the call's requests before the new ones", async () => {
     const call = await start();
     await dispatchAll();
-    await dbPool().query("UPDATE graphile_worker._private_jobs SET locked_at = now(), locked_by = 'test-worker' WHERE key = $1", [call.key]);
+    await dbPool().query(
+      "UPDATE graphile_worker._private_jobs SET locked_at = now(), locked_by = 'test-worker' WHERE key = $1",
+      [call.key],
+    );
     await hangup(call.uniqueid);
     await dispatchAll();
     expect(await jobsOf(call.callId)).toEqual([
@@ -91,7 +101,10 @@ describe("dispatchPendingCalls", () => {
   it("retries a job in backoff at once", async () => {
     const call = await start();
     await dispatchAll();
-    await dbPool().query("UPDATE graphile_worker._private_jobs SET attempts = 3, run_at = now() + interval '1 hour' WHERE key = $1", [call.key]);
+    await dbPool().query(
+      "UPDATE graphile_worker._private_jobs SET attempts = 3, run_at = now() + interval '1 hour' WHERE key = $1",
+      [call.key],
+    );
     await hangup(call.uniqueid);
     await dispatchAll();
     expect(await jobsOf(call.callId)).toEqual([{ key: call.key, attempts: 0, due: true, locked: false }]);

@@ -43,7 +43,11 @@ const DISPATCH_SQL = `
 
 /** One round: makes jobs for up to `limit` marked calls and returns how many. */
 export async function dispatchPendingCalls(pool: pg.Pool, limit = DISPATCH_BATCH): Promise<number> {
-  const { rows } = await pool.query<{ jobs: number }>({ name: "dispatch-pending-calls", text: DISPATCH_SQL, values: [DELIVER_CALL_TASK, CALL_JOB_MAX_ATTEMPTS, limit, CALL_QUEUES] });
+  const { rows } = await pool.query<{ jobs: number }>({
+    name: "dispatch-pending-calls",
+    text: DISPATCH_SQL,
+    values: [DELIVER_CALL_TASK, CALL_JOB_MAX_ATTEMPTS, limit, CALL_QUEUES],
+  });
   return rows[0]?.jobs ?? 0;
 }
 

@@ -24,7 +24,9 @@ export class WorkerLiveness {
   async hold(workerId: string): Promise<void> {
     this.ids.add(workerId);
     await this.connected();
-    await this.lock(workerId).catch((error: unknown) => log.warn({ err: error }, "could not mark a delivery worker alive; retrying on reconnect"));
+    await this.lock(workerId).catch((error: unknown) =>
+      log.warn({ err: error }, "could not mark a delivery worker alive; retrying on reconnect"),
+    );
   }
 
   async close(): Promise<void> {
@@ -35,7 +37,9 @@ export class WorkerLiveness {
 
   private lock(workerId: string): Promise<unknown> {
     const client = this.client!;
-    const locked = this.locking.then(() => client.query("SELECT pg_advisory_lock($1, hashtext($2))", [LIVENESS_LOCK_CLASS, workerId]));
+    const locked = this.locking.then(() =>
+      client.query("SELECT pg_advisory_lock($1, hashtext($2))", [LIVENESS_LOCK_CLASS, workerId]),
+    );
     this.locking = locked.catch(() => undefined);
     return locked;
   }

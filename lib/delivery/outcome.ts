@@ -18,7 +18,22 @@ const OUTCOME_SQL = `
   WHERE "id" = ANY($1::int[])`;
 
 /** Writes one attempt per delivery and their new state in a single statement (atomic, one round trip). */
-export async function recordOutcome(client: pg.Pool | pg.PoolClient, deliveryIds: number[], outcome: Outcome): Promise<void> {
+export async function recordOutcome(
+  client: pg.Pool | pg.PoolClient,
+  deliveryIds: number[],
+  outcome: Outcome,
+): Promise<void> {
   const response = outcome.response === undefined ? null : JSON.stringify(outcome.response);
-  await client.query({ name: "record-delivery-outcome", text: OUTCOME_SQL, values: [deliveryIds, outcome.durationMs, outcome.httpStatus, outcome.error ?? null, response, outcome.state ?? null] });
+  await client.query({
+    name: "record-delivery-outcome",
+    text: OUTCOME_SQL,
+    values: [
+      deliveryIds,
+      outcome.durationMs,
+      outcome.httpStatus,
+      outcome.error ?? null,
+      response,
+      outcome.state ?? null,
+    ],
+  });
 }

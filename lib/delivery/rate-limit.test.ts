@@ -4,10 +4,12 @@ import { reserveSlot, reserveSlotAt } from "./rate-limit";
 describe("shared rate limit (PostgreSQL token bucket)", () => {
   it("spaces concurrent reservations to the rate, whoever asks", async () => {
     const key = `test:${Date.now()}`;
-    const sendAt = await Promise.all(Array.from({ length: 120 }, async () => {
-      const { waitMs, atMs } = await reserveSlotAt(key, 40);
-      return atMs + waitMs;
-    }));
+    const sendAt = await Promise.all(
+      Array.from({ length: 120 }, async () => {
+        const { waitMs, atMs } = await reserveSlotAt(key, 40);
+        return atMs + waitMs;
+      }),
+    );
     const sorted = sendAt.sort((a, b) => a - b);
     const busiestSecond = Math.max(...sorted.map((t, i) => sorted.slice(i).filter((u) => u - t < 1_000).length));
     expect(busiestSecond).toBeLessThanOrEqual(40 + 10);

@@ -23,7 +23,11 @@ const RESERVE_SQL = `
 /** reserveSlot, also telling the database's clock (ms) at which the reservation was made. */
 export async function reserveSlotAt(key: string, ratePerSecond: number): Promise<{ waitMs: number; atMs: number }> {
   const burst = Math.max(1, ratePerSecond / 4);
-  const { rows } = await deliveryPool().query<{ tokens: number; atMs: number }>({ name: "reserve-rate-limit-slot", text: RESERVE_SQL, values: [key, burst, ratePerSecond] });
+  const { rows } = await deliveryPool().query<{ tokens: number; atMs: number }>({
+    name: "reserve-rate-limit-slot",
+    text: RESERVE_SQL,
+    values: [key, burst, ratePerSecond],
+  });
   const { tokens, atMs } = rows[0]!;
   return { waitMs: tokens >= 0 ? 0 : Math.ceil((-tokens / ratePerSecond) * 1000), atMs };
 }

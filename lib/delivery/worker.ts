@@ -60,18 +60,27 @@ function startRunner(pool: pg.Pool, events: WorkerEvents, options: WorkerOptions
  * with no workers. This supervisor then replaces the whole runner, once the database answers,
  * and releases the dead workers' jobs at once.
  */
-export async function startDeliveryWorker(connectionString: string, options: WorkerOptions = {}): Promise<DeliveryWorker> {
+export async function startDeliveryWorker(
+  connectionString: string,
+  options: WorkerOptions = {},
+): Promise<DeliveryWorker> {
   // One pool for everything the workers do, with error listeners that stay: graphile-worker
   // removes its own when a runner stops, and a connection the database then drops would crash us.
   // Taking and completing jobs need not wait for an fsync: see deliveryPool() for why that is safe.
-  const pool = createPool({ connectionString, max: (options.concurrency ?? 5) + 3, options: "-c synchronous_commit=off" }, "delivery-queue");
+  const pool = createPool(
+    { connectionString, max: (options.concurrency ?? 5) + 3, options: "-c synchronous_commit=off" },
+    "delivery-queue",
+  );
   const liveness = new WorkerLiveness(connectionString);
   const releaseDead = () =>
     releaseJobsOfDeadWorkers(pool, ABANDONED_AFTER_MS).then((released) => {
       if (released) log.warn({ workers: released }, "released the jobs of delivery workers that died");
     });
   await releaseDead();
-  const sweep = setInterval(() => releaseDead().catch((error: unknown) => log.warn({ err: error }, "releasing abandoned jobs failed")), SWEEP_EVERY_MS);
+  const sweep = setInterval(
+    () => releaseDead().catch((error: unknown) => log.warn({ err: error }, "releasing abandoned jobs failed")),
+    SWEEP_EVERY_MS,
+  );
   sweep.unref();
 
   let stopping = false;

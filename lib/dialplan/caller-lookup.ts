@@ -25,7 +25,12 @@ export interface LookupSettings {
 
 export const EMPTY_ANSWER: CallerAnswer = { callerId: "", extension: "" };
 
-export const DEFAULT_LOOKUP_SETTINGS: LookupSettings = { callerIdPrefix: "", transliterateNames: false, countries: ["RU"], lookupBudgetMs: 1_500 };
+export const DEFAULT_LOOKUP_SETTINGS: LookupSettings = {
+  callerIdPrefix: "",
+  transliterateNames: false,
+  countries: ["RU"],
+  lookupBudgetMs: 1_500,
+};
 
 const FRESH_MS = 10 * 60_000;
 const STALE_MS = 24 * 60 * 60_000;
@@ -43,10 +48,15 @@ async function askCrm(account: LookupAccount, settings: LookupSettings, phone: s
   const reply = await crmClientFor(account).telephonyManager(phone, { details: true });
   let extension = reply.manager?.code ?? "";
   if (!extension && reply.manager?.id !== undefined) {
-    const user = await db().crmUser.findUnique({ where: { accountId_crmUserId: { accountId: account.id, crmUserId: reply.manager.id } } });
+    const user = await db().crmUser.findUnique({
+      where: { accountId_crmUserId: { accountId: account.id, crmUserId: reply.manager.id } },
+    });
     extension = user?.extension ?? "";
   }
-  const callerId = callerIdName(reply.customer ?? null, { prefix: settings.callerIdPrefix, transliterate: settings.transliterateNames });
+  const callerId = callerIdName(reply.customer ?? null, {
+    prefix: settings.callerIdPrefix,
+    transliterate: settings.transliterateNames,
+  });
   return { callerId, extension: /^\d{1,10}$/.test(extension) ? extension : "" };
 }
 
@@ -73,7 +83,11 @@ function refresh(key: string, account: LookupAccount, settings: LookupSettings, 
  * asks the CRM but never waits longer than the account's budget: then it answers empty and
  * lets the lookup finish in the background to fill the cache for the next call.
  */
-export async function lookupCaller(account: LookupAccount, settings: LookupSettings, rawPhone: string): Promise<CallerAnswer> {
+export async function lookupCaller(
+  account: LookupAccount,
+  settings: LookupSettings,
+  rawPhone: string,
+): Promise<CallerAnswer> {
   const phone = normalizePhone(rawPhone, settings.countries);
   if (!phone) return EMPTY_ANSWER;
   const key = `${account.id}:${settings.transliterateNames ? "t" : "u"}:${settings.callerIdPrefix}:${phone}`;

@@ -17,11 +17,13 @@ export async function handleDialplanEvent(request: Request): Promise<Response> {
   const gate = await dialplanGate(params.clientId, request);
   if (!gate.ok) return jsonError(gate.status, gate.message);
   try {
-    if (params.type === "upload") return Response.json({ success: true, ...(await receiveRecording(gate.account.id, params.uniqueid, request)) });
+    if (params.type === "upload")
+      return Response.json({ success: true, ...(await receiveRecording(gate.account.id, params.uniqueid, request)) });
     const { duplicate } = await ingestCallEvent(gate.account.id, { ...params, type: params.type });
     return Response.json({ success: true, duplicate });
   } catch (error) {
-    if (error instanceof EventRejected || error instanceof UploadRejected) return jsonError(error instanceof UploadRejected ? error.status : 400, error.message);
+    if (error instanceof EventRejected || error instanceof UploadRejected)
+      return jsonError(error instanceof UploadRejected ? error.status : 400, error.message);
     // The route's guard answers a database outage (503 with Retry-After).
     if (isDatabaseUnavailable(error)) throw error;
     log.error({ accountId: gate.account.id, err: error }, "storing a dialplan event failed");

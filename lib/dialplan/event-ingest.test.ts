@@ -15,7 +15,11 @@ async function stored(id: string) {
   const call = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId, uniqueid: id } } });
   const deliveries = await db().delivery.findMany({ where: { callId: call.id }, orderBy: { id: "asc" } });
   const events = await db().callEvent.findMany({ where: { accountId, uniqueid: id }, orderBy: { id: "asc" } });
-  return { call, deliveries: deliveries.map((d) => ({ kind: d.kind, payload: d.payload as Record<string, unknown> })), events };
+  return {
+    call,
+    deliveries: deliveries.map((d) => ({ kind: d.kind, payload: d.payload as Record<string, unknown> })),
+    events,
+  };
 }
 
 beforeAll(async () => {
@@ -33,11 +37,27 @@ beforeAll(async () => {
 describe("ingestCallEvent", () => {
   it("stores an incoming call with its popup request, marked for delivery", async () => {
     const id = uniqueid();
-    expect(await ingestCallEvent(accountId, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234567", code: "101,102" })).toEqual({ duplicate: false });
+    expect(
+      await ingestCallEvent(accountId, {
+        clientId: "c",
+        type: "in",
+        uniqueid: id,
+        phone: "+79001234567",
+        code: "101,102",
+      }),
+    ).toEqual({ duplicate: false });
     const { call, deliveries, events } = await stored(id);
-    expect(call).toMatchObject({ direction: "IN", phone: "+79001234567", extension: null, result: null, deliveryPending: true });
+    expect(call).toMatchObject({
+      direction: "IN",
+      phone: "+79001234567",
+      extension: null,
+      result: null,
+      deliveryPending: true,
+    });
     expect(call.startedAt).toBeInstanceOf(Date);
-    expect(deliveries).toEqual([{ kind: "CALL_EVENT", payload: { phone: "+79001234567", type: "in", codes: ["101", "102"], callExternalId: id } }]);
+    expect(deliveries).toEqual([
+      { kind: "CALL_EVENT", payload: { phone: "+79001234567", type: "in", codes: ["101", "102"], callExternalId: id } },
+    ]);
     expect(events.map((e) => e.type)).toEqual(["IN"]);
   });
 
@@ -45,7 +65,13 @@ describe("ingestCallEvent", () => {
     const id = uniqueid();
     await ingestCallEvent(accountId, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234568", code: "105" });
     expect((await stored(id)).call).toMatchObject({ extension: "105", result: null });
-    await ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: id, phone: "+79001234568", status: "NOANSWER" });
+    await ingestCallEvent(accountId, {
+      clientId: "c",
+      type: "hangup",
+      uniqueid: id,
+      phone: "+79001234568",
+      status: "NOANSWER",
+    });
     expect((await stored(id)).call).toMatchObject({ extension: "105", result: "no answer" });
   });
 
@@ -57,29 +83,84 @@ describe("ingestCallEvent", () => {
 
   it("completes the call on hangup: the popup's close first, then the upload, the direction kept from the start", async () => {
     const id = uniqueid();
-    await ingestCallEvent(accountId, { clientId: "c", type: "out", uniqueid: id, phone: "+79001230000", code: "102", date: "2026-11-20 09:00:00" });
-    await ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: id, phone: "+79001230000", status: "ANSWER", hold: 3, duration: 61 });
+    await ingestCallEvent(accountId, {
+      clientId: "c",
+      type: "out",
+      uniqueid: id,
+      phone: "+79001230000",
+      code: "102",
+      date: "2026-11-20 09:00:00",
+    });
+    await ingestCallEvent(accountId, {
+      clientId: "c",
+      type: "hangup",
+      uniqueid: id,
+      phone: "+79001230000",
+      status: "ANSWER",
+      hold: 3,
+      duration: 61,
+    });
     const { call, deliveries } = await stored(id);
-    expect(call).toMatchObject({ direction: "OUT", extension: "102", result: "answered", waitSeconds: 3, talkSeconds: 61, deliveryPending: true });
+    expect(call).toMatchObject({
+      direction: "OUT",
+      extension: "102",
+      result: "answered",
+      waitSeconds: 3,
+      talkSeconds: 61,
+      deliveryPending: true,
+    });
     expect(call.startedAt).toEqual(new Date("2026-11-20T09:00:00Z"));
     expect(deliveries.map((d) => [d.kind, d.payload.type])).toEqual([
       ["CALL_EVENT", "out"],
       ["CALL_EVENT", "hangup"],
       ["CALLS_UPLOAD", "out"],
     ]);
-    expect(deliveries[2]!.payload).toMatchObject({ phone: "+79001230000", result: "answered", duration: 61, durationWaiting: 3, externalId: id });
+    expect(deliveries[2]!.payload).toMatchObject({
+      phone: "+79001230000",
+      result: "answered",
+      duration: 61,
+      durationWaiting: 3,
+      externalId: id,
+    });
     expect(deliveries[2]!.payload).not.toHaveProperty("code");
   });
 
   it("takes a hangup that arrives alone as an incoming call unless it says direct=out", async () => {
     const alone = uniqueid();
-    await ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: alone, phone: "+79001230001", code: "101", status: "NOANSWER", date: "2026-11-21 10:00:00" });
+    await ingestCallEvent(accountId, {
+      clientId: "c",
+      type: "hangup",
+      uniqueid: alone,
+      phone: "+79001230001",
+      code: "101",
+      status: "NOANSWER",
+      date: "2026-11-21 10:00:00",
+    });
     const first = await stored(alone);
-    expect(first.call).toMatchObject({ direction: "IN", extension: "101", result: "no answer", waitSeconds: null, talkSeconds: null });
-    expect(first.deliveries[1]!.payload).toMatchObject({ type: "in", code: "101", date: "2026-11-21 10:00:00", duration: 0, durationWaiting: 0 });
+    expect(first.call).toMatchObject({
+      direction: "IN",
+      extension: "101",
+      result: "no answer",
+      waitSeconds: null,
+      talkSeconds: null,
+    });
+    expect(first.deliveries[1]!.payload).toMatchObject({
+      type: "in",
+      code: "101",
+      date: "2026-11-21 10:00:00",
+      duration: 0,
+      durationWaiting: 0,
+    });
 
     const outward = uniqueid();
-    await ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: outward, phone: "+79001230002", status: "BUSY", direct: "out" });
+    await ingestCallEvent(accountId, {
+      clientId: "c",
+      type: "hangup",
+      uniqueid: outward,
+      phone: "+79001230002",
+      status: "BUSY",
+      direct: "out",
+    });
     expect((await stored(outward)).deliveries[1]!.payload.type).toBe("out");
   });
 
@@ -100,7 +181,16 @@ describe("ingestCallEvent", () => {
       const id = uniqueid();
       await Promise.all([
         ingestCallEvent(accountId, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234567", code: "101" }),
-        ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: id, phone: "+79001234567", code: "101", status: "ANSWER", direct: "in", duration: 5 }),
+        ingestCallEvent(accountId, {
+          clientId: "c",
+          type: "hangup",
+          uniqueid: id,
+          phone: "+79001234567",
+          code: "101",
+          status: "ANSWER",
+          direct: "in",
+          duration: 5,
+        }),
       ]);
       const { call, deliveries, events } = await stored(id);
       expect(call).toMatchObject({ direction: "IN", result: "answered", talkSeconds: 5, deliveryPending: true });
@@ -112,16 +202,34 @@ describe("ingestCallEvent", () => {
   it("stores events arriving together in shared statements: each call whole, a repeat once", async () => {
     const statements = vi.spyOn(dbPool(), "query");
     const ids = Array.from({ length: 12 }, uniqueid);
-    const incoming = (id: string) => ingestCallEvent(accountId, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234567" });
+    const incoming = (id: string) =>
+      ingestCallEvent(accountId, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234567" });
     const results = await Promise.all([
       ...ids.flatMap((id) => [
         incoming(id),
-        ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: id, phone: "+79001234567", code: "101", status: "NOANSWER" }),
+        ingestCallEvent(accountId, {
+          clientId: "c",
+          type: "hangup",
+          uniqueid: id,
+          phone: "+79001234567",
+          code: "101",
+          status: "NOANSWER",
+        }),
         incoming(id),
       ]),
-      ...ids.map((id) => ingestCallEvent(accountId, { clientId: "c", type: "out", uniqueid: `${id}-back`, phone: "+79001234567", code: "102" })),
+      ...ids.map((id) =>
+        ingestCallEvent(accountId, {
+          clientId: "c",
+          type: "out",
+          uniqueid: `${id}-back`,
+          phone: "+79001234567",
+          code: "102",
+        }),
+      ),
     ]);
-    const ingests = statements.mock.calls.filter(([query]) => (query as { name?: string }).name === "ingest-call-events").length;
+    const ingests = statements.mock.calls.filter(
+      ([query]) => (query as { name?: string }).name === "ingest-call-events",
+    ).length;
     statements.mockRestore();
     expect(ingests).toBeLessThan(results.length / 4);
 
@@ -139,9 +247,22 @@ describe("ingestCallEvent", () => {
   it("fails only the event the database refuses when it shared a statement with others", async () => {
     const ids = Array.from({ length: 6 }, uniqueid);
     const strayAccount = randomUUID();
-    const incoming = (account: string, id: string) => ingestCallEvent(account, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234567", code: "101" });
-    const results = await Promise.allSettled([...ids.slice(0, 3).map((id) => incoming(accountId, id)), incoming(strayAccount, uniqueid()), ...ids.slice(3).map((id) => incoming(accountId, id))]);
-    expect(results.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
+    const incoming = (account: string, id: string) =>
+      ingestCallEvent(account, { clientId: "c", type: "in", uniqueid: id, phone: "+79001234567", code: "101" });
+    const results = await Promise.allSettled([
+      ...ids.slice(0, 3).map((id) => incoming(accountId, id)),
+      incoming(strayAccount, uniqueid()),
+      ...ids.slice(3).map((id) => incoming(accountId, id)),
+    ]);
+    expect(results.map((result) => result.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+    ]);
     expect(results[3]).toMatchObject({ reason: { code: "23503" } });
     for (const id of ids) expect((await stored(id)).events).toHaveLength(1);
     expect(await db().callEvent.count({ where: { accountId: strayAccount } })).toBe(0);
@@ -149,8 +270,12 @@ describe("ingestCallEvent", () => {
 
   it("refuses what it cannot store and stores none of it", async () => {
     const id = uniqueid();
-    await expect(ingestCallEvent(accountId, { clientId: "c", type: "out", uniqueid: id, phone: "+79001234567", code: "101,102" })).rejects.toThrow(EventRejected);
-    await expect(ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: id, status: "ANSWER" })).rejects.toThrow(/phone is required/);
+    await expect(
+      ingestCallEvent(accountId, { clientId: "c", type: "out", uniqueid: id, phone: "+79001234567", code: "101,102" }),
+    ).rejects.toThrow(EventRejected);
+    await expect(
+      ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: id, status: "ANSWER" }),
+    ).rejects.toThrow(/phone is required/);
     expect(await db().callEvent.count({ where: { accountId, uniqueid: id } })).toBe(0);
     expect(await db().call.count({ where: { accountId, uniqueid: id } })).toBe(0);
   });

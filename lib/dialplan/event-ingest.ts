@@ -105,7 +105,11 @@ const INGEST_SQL = `
 
 async function ingestEvents(rows: EventRow[]): Promise<boolean[]> {
   const numbered = rows.map((row, n) => ({ n, ...row }));
-  const { rows: results } = await dbPool().query<{ stored: boolean }>({ name: "ingest-call-events", text: INGEST_SQL, values: [JSON.stringify(numbered)] });
+  const { rows: results } = await dbPool().query<{ stored: boolean }>({
+    name: "ingest-call-events",
+    text: INGEST_SQL,
+    values: [JSON.stringify(numbered)],
+  });
   return results.map((result) => result.stored);
 }
 
@@ -130,11 +134,18 @@ const batcher = new StatementBatcher<EventRow, boolean>({
  * database. The call is marked as owing requests; the delivery workers turn marked calls into
  * jobs in batches (lib/delivery/dispatch.ts).
  */
-export async function ingestCallEvent(accountId: string, params: EventParams & { type: CallType }): Promise<{ duplicate: boolean }> {
+export async function ingestCallEvent(
+  accountId: string,
+  params: EventParams & { type: CallType },
+): Promise<{ duplicate: boolean }> {
   const phone = requirePhone(params);
   const code = params.type === "in" ? undefined : singleCode(params);
   const status = params.type === "hangup" ? mapStatus(params.status ?? "") : undefined;
-  if (status && !status.known) log.warn({ accountId, uniqueid: params.uniqueid, status: params.status }, "unknown hangup status; sending it as failed");
+  if (status && !status.known)
+    log.warn(
+      { accountId, uniqueid: params.uniqueid, status: params.status },
+      "unknown hangup status; sending it as failed",
+    );
 
   const codes = params.type === "in" ? parseCodes(params.code ?? "").codes : code ? [code] : [];
   const hangup = params.type === "hangup";
@@ -164,7 +175,13 @@ export async function ingestCallEvent(accountId: string, params: EventParams & {
     talkSeconds: hangup ? (params.duration ?? null) : null,
     startedAt: naiveDate(params.date),
     ringAll: params.type === "in" && codes.length === 0,
-    event: { phone, type: params.type, codes, callExternalId: params.uniqueid, ...(status ? { hangupStatus: status.event } : {}) },
+    event: {
+      phone,
+      type: params.type,
+      codes,
+      callExternalId: params.uniqueid,
+      ...(status ? { hangupStatus: status.event } : {}),
+    },
     upload,
   });
   return { duplicate: !stored };

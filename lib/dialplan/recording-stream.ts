@@ -7,7 +7,8 @@ import { recordingStorage } from "./recording-upload";
 // Recording ids are PostgreSQL integers.
 const MAX_ID = 2_147_483_647;
 
-const notFound = () => new Response("Not found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+const notFound = () =>
+  new Response("Not found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 /** Streams a recording to whoever holds its signed link (the CRM's player), with HTTP Range support. */
 export async function streamRecording(idParam: string, sig: string, rangeHeader: string | null): Promise<Response> {
@@ -18,7 +19,8 @@ export async function streamRecording(idParam: string, sig: string, rangeHeader:
   if (!owner || !verifyRecordingSignature(id, sig, owner.account.clientId, env().ENCRYPTION_KEY)) return notFound();
   const opened = await openRecording({ id, rangeHeader, storage: recordingStorage() });
   if (opened.kind === "missing") return notFound();
-  if (opened.kind === "unsatisfiable") return new Response(null, { status: 416, headers: { "content-range": `bytes */${opened.size}` } });
+  if (opened.kind === "unsatisfiable")
+    return new Response(null, { status: 416, headers: { "content-range": `bytes */${opened.size}` } });
   const total = opened.recording.sizeBytes;
   const headers: Record<string, string> = {
     "content-type": opened.recording.contentType,

@@ -2,7 +2,13 @@ import path from "node:path";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { storeRecording } from "@/lib/recordings/recordings";
-import { EmptyRecordingError, LocalRecordingStorage, RecordingTooLargeError, UnsupportedRecordingError, type RecordingBody } from "@/lib/recordings/storage";
+import {
+  EmptyRecordingError,
+  LocalRecordingStorage,
+  RecordingTooLargeError,
+  UnsupportedRecordingError,
+  type RecordingBody,
+} from "@/lib/recordings/storage";
 import { signRecordingPath } from "@/lib/recordings/signed-url";
 
 export function recordingStorage(): LocalRecordingStorage {
@@ -35,7 +41,8 @@ async function uploadBody(request: Request): Promise<RecordingBody> {
       throw new UploadRejected(400, "the request body is not valid multipart/form-data (curl -F file=@record.wav)");
     }
     const file = [...form.values()].find((v): v is File => typeof v !== "string");
-    if (!file) throw new UploadRejected(400, "type=upload needs the recording as a file field (curl -F file=@record.wav)");
+    if (!file)
+      throw new UploadRejected(400, "type=upload needs the recording as a file field (curl -F file=@record.wav)");
     return file.stream();
   }
   if (!request.body) throw new UploadRejected(400, "type=upload needs the recording in the request body");
@@ -43,11 +50,20 @@ async function uploadBody(request: Request): Promise<RecordingBody> {
 }
 
 /** type=upload: stores the recording for this uniqueid once (a repeated valid upload changes nothing). */
-export async function receiveRecording(accountId: string, uniqueid: string, request: Request): Promise<{ duplicate: boolean; recordingId?: number }> {
+export async function receiveRecording(
+  accountId: string,
+  uniqueid: string,
+  request: Request,
+): Promise<{ duplicate: boolean; recordingId?: number }> {
   // type=upload given in a form body: that body held parameters, not the recording.
-  if (request.bodyUsed) throw new UploadRejected(400, "type=upload takes its parameters from the query string; the request body must be the recording");
+  if (request.bodyUsed)
+    throw new UploadRejected(
+      400,
+      "type=upload takes its parameters from the query string; the request body must be the recording",
+    );
   const maxBytes = env().RECORDING_MAX_BYTES;
-  if (Number(request.headers.get("content-length") ?? 0) > maxBytes + 64 * 1024) throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes + 64 * 1024)
+    throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
   // A repeat is checked only once the body has passed every check below, so a bad body gets its
   // precise 4xx even for a uniqueid that already has a recording (the duplicate is then dropped).
   const storage = recordingStorage();
@@ -56,12 +72,21 @@ export async function receiveRecording(accountId: string, uniqueid: string, requ
     recording = await storeRecording({ accountId, uniqueid, body: await uploadBody(request), maxBytes, storage });
   } catch (error) {
     if (error instanceof EmptyRecordingError) throw new UploadRejected(400, "the recording is empty");
-    if (error instanceof RecordingTooLargeError) throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
-    if (error instanceof UnsupportedRecordingError) throw new UploadRejected(415, "the recording must be WAV, MP3 or OGG audio");
+    if (error instanceof RecordingTooLargeError)
+      throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
+    if (error instanceof UnsupportedRecordingError)
+      throw new UploadRejected(415, "the recording must be WAV, MP3 or OGG audio");
     throw error;
   }
   const stored = await db().callEvent.createMany({
-    data: [{ accountId, uniqueid, type: "UPLOAD", payload: { recordingId: recording.id, sizeBytes: recording.sizeBytes, contentType: recording.contentType } }],
+    data: [
+      {
+        accountId,
+        uniqueid,
+        type: "UPLOAD",
+        payload: { recordingId: recording.id, sizeBytes: recording.sizeBytes, contentType: recording.contentType },
+      },
+    ],
     skipDuplicates: true,
   });
   if (stored.count === 0) {

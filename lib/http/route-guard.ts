@@ -14,10 +14,15 @@ export interface Refusal {
 /** The answer for a request the caller must fix or repeat later, or undefined for any other error (a bug). */
 export function refusalFor(error: unknown): Refusal | undefined {
   if (error instanceof MalformedRequestBody) return { status: 400, message: error.message };
-  if (error instanceof TooManyGuesses) return { status: 429, message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+  if (error instanceof TooManyGuesses)
+    return { status: 429, message: error.message, retryAfterSeconds: error.retryAfterSeconds };
   if (isDatabaseUnavailable(error)) {
     log.error({ err: error }, "database unavailable; answering 503");
-    return { status: 503, message: "service temporarily unavailable (database unreachable); retry", retryAfterSeconds: DATABASE_RETRY_SECONDS };
+    return {
+      status: 503,
+      message: "service temporarily unavailable (database unreachable); retry",
+      retryAfterSeconds: DATABASE_RETRY_SECONDS,
+    };
   }
   return undefined;
 }

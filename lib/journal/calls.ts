@@ -35,7 +35,10 @@ function deliveryLabel(kind: JournalDelivery["kind"], payload: unknown): string 
 }
 
 /** The account's calls, newest first, with what became of each CRM request. */
-export async function listCalls(accountId: string, page: number): Promise<{ calls: JournalCall[]; total: number; pages: number }> {
+export async function listCalls(
+  accountId: string,
+  page: number,
+): Promise<{ calls: JournalCall[]; total: number; pages: number }> {
   const account = await db().account.findUniqueOrThrow({ where: { id: accountId }, select: { clientId: true } });
   const [total, calls] = await Promise.all([
     db().call.count({ where: { accountId } }),
@@ -52,7 +55,9 @@ export async function listCalls(accountId: string, page: number): Promise<{ call
   ]);
   const extensions = [...new Set(calls.map((c) => c.extension).filter((e): e is string => e !== null))];
   const users = await db().crmUser.findMany({ where: { accountId, extension: { in: extensions } } });
-  const managerOf = new Map(users.map((u) => [u.extension!, [u.lastName, u.firstName].filter(Boolean).join(" ") || u.email || null]));
+  const managerOf = new Map(
+    users.map((u) => [u.extension!, [u.lastName, u.firstName].filter(Boolean).join(" ") || u.email || null]),
+  );
   return {
     total,
     pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),

@@ -30,9 +30,13 @@ describe("isPublicAddress", () => {
 
 describe("guardedLookup", () => {
   it("refuses a name that resolves to loopback unless private networks are allowed", async () => {
-    const refused = await new Promise<unknown>((resolve) => guardedLookup(false)("localhost", {}, (error) => resolve(error)));
+    const refused = await new Promise<unknown>((resolve) =>
+      guardedLookup(false)("localhost", {}, (error) => resolve(error)),
+    );
     expect(refused).toBeInstanceOf(BlockedAddressError);
-    const allowed = await new Promise<string>((resolve) => guardedLookup(true)("localhost", {}, (_e, address) => resolve(address as string)));
+    const allowed = await new Promise<string>((resolve) =>
+      guardedLookup(true)("localhost", {}, (_e, address) => resolve(address as string)),
+    );
     expect(["127.0.0.1", "::1"]).toContain(allowed);
   });
 });
@@ -72,7 +76,9 @@ describe("redirects", () => {
     await new Promise<void>((resolve) => redirector.listen(0, "127.0.0.1", resolve));
     const base = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
     try {
-      expect(await (await outboundRequest(`${base}/to-self`, { method: "POST", body: "x" }, true)).text()).toBe("final POST");
+      expect(await (await outboundRequest(`${base}/to-self`, { method: "POST", body: "x" }, true)).text()).toBe(
+        "final POST",
+      );
       await expect(outboundRequest(`${base}/loop`, {}, true)).rejects.toThrow("too many redirects");
     } finally {
       redirector.close();

@@ -22,7 +22,11 @@ export function assertAllowedLiteral(host: string, allowPrivate: boolean): void 
   if (!allowPrivate && net.isIP(bare) && !isPublicAddress(bare)) throw new BlockedAddressError(host);
 }
 
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | dns.LookupAddress[],
+  family?: number,
+) => void;
 
 /**
  * A dns.lookup replacement for sockets and HTTP agents: it resolves the name and refuses

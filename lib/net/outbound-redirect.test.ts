@@ -14,14 +14,18 @@ function reply(statusCode: number, headers: Record<string, string>, text = "") {
 beforeEach(() => requestMock.mockReset());
 
 describe("a redirect from a public address", () => {
-  it.each(["http://127.0.0.1:8088/rawman", "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://10.0.0.5/"])(
-    "to %s is refused before it is dialled",
-    async (location) => {
-      requestMock.mockResolvedValueOnce(reply(302, { location }));
-      await expect(outboundRequest("https://crm.example.com/api/v5/telephony/call/event", {}, false)).rejects.toBeInstanceOf(BlockedAddressError);
-      expect(requestMock).toHaveBeenCalledTimes(1);
-    },
-  );
+  it.each([
+    "http://127.0.0.1:8088/rawman",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]/",
+    "http://10.0.0.5/",
+  ])("to %s is refused before it is dialled", async (location) => {
+    requestMock.mockResolvedValueOnce(reply(302, { location }));
+    await expect(
+      outboundRequest("https://crm.example.com/api/v5/telephony/call/event", {}, false),
+    ).rejects.toBeInstanceOf(BlockedAddressError);
+    expect(requestMock).toHaveBeenCalledTimes(1);
+  });
 
   it("to another public address is followed", async () => {
     requestMock.mockResolvedValueOnce(reply(301, { location: "https://crm2.example.com/x" }));

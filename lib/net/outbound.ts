@@ -51,19 +51,32 @@ function answer(data: Dispatcher.ResponseData): OutboundResponse {
  * connection to an address literal never consults the lookup: every hop's host is checked
  * before it is dialled.
  */
-export async function outboundRequest(url: string, init: OutboundInit = {}, allowPrivate = env().ALLOW_PRIVATE_NETWORKS): Promise<OutboundResponse> {
+export async function outboundRequest(
+  url: string,
+  init: OutboundInit = {},
+  allowPrivate = env().ALLOW_PRIVATE_NETWORKS,
+): Promise<OutboundResponse> {
   let target = new URL(url);
   let current: OutboundInit = init;
   for (let hop = 0; ; hop++) {
     assertAllowedLiteral(target.hostname, allowPrivate);
-    const data = await request(target, { method: current.method ?? "GET", headers: current.headers, body: current.body, signal: current.signal, dispatcher: agentFor(allowPrivate) });
+    const data = await request(target, {
+      method: current.method ?? "GET",
+      headers: current.headers,
+      body: current.body,
+      signal: current.signal,
+      dispatcher: agentFor(allowPrivate),
+    });
     const location = data.headers.location;
     if (!REDIRECTS.has(data.statusCode) || typeof location !== "string") return answer(data);
     await data.body.dump();
     if (hop >= MAX_REDIRECTS) throw new Error(`too many redirects (more than ${MAX_REDIRECTS}) from ${url}`);
     target = new URL(location, target);
     // As fetch does: 303, and 301/302 after a POST, go on as a GET without the body.
-    if (data.statusCode === 303 || ((data.statusCode === 301 || data.statusCode === 302) && current.method === "POST")) {
+    if (
+      data.statusCode === 303 ||
+      ((data.statusCode === 301 || data.statusCode === 302) && current.method === "POST")
+    ) {
       current = { ...current, method: "GET", body: undefined };
     }
   }

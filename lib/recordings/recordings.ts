@@ -8,7 +8,10 @@ import { wavDurationSeconds } from "./wav-duration";
 const WAV_HEADER_WINDOW = 64 * 1024;
 
 async function measureWav(storage: RecordingStorage, stored: StoredRecording): Promise<number | null> {
-  const { stream } = await storage.open(stored.key, { start: 0, end: Math.min(stored.sizeBytes, WAV_HEADER_WINDOW) - 1 });
+  const { stream } = await storage.open(stored.key, {
+    start: 0,
+    end: Math.min(stored.sizeBytes, WAV_HEADER_WINDOW) - 1,
+  });
   const head = Buffer.from(await new Response(stream).arrayBuffer());
   return wavDurationSeconds(head, stored.sizeBytes);
 }
@@ -29,7 +32,10 @@ export async function storeRecording(input: {
   const stored = await storage.put(input.body, { maxBytes: input.maxBytes });
   try {
     const durationSeconds = stored.contentType === "audio/wav" ? await measureWav(storage, stored) : null;
-    const call = await db().call.findUnique({ where: { accountId_uniqueid: { accountId, uniqueid } }, select: { id: true } });
+    const call = await db().call.findUnique({
+      where: { accountId_uniqueid: { accountId, uniqueid } },
+      select: { id: true },
+    });
     return await db().recording.create({
       data: {
         accountId,
@@ -56,7 +62,11 @@ export type OpenRecordingResult =
  * For the streaming route: "ok" with a range answers 206, without one 200; "unsatisfiable" answers 416.
  * `size` is always the whole file's, so a 206 body is `range.end - range.start + 1` bytes.
  */
-export async function openRecording(input: { id: number; rangeHeader?: string | null; storage: RecordingStorage }): Promise<OpenRecordingResult> {
+export async function openRecording(input: {
+  id: number;
+  rangeHeader?: string | null;
+  storage: RecordingStorage;
+}): Promise<OpenRecordingResult> {
   const recording = await db().recording.findUnique({ where: { id: input.id } });
   if (!recording) return { kind: "missing" };
   const range = parseRange(input.rangeHeader ?? null, recording.sizeBytes);

@@ -4,7 +4,10 @@ const SIGNATURE_LENGTH = 32;
 
 /** Keyed by the account's clientId too, so rotating the clientId revokes every link given out. */
 function signature(recordingId: number, clientId: string, secret: string): string {
-  return createHmac("sha256", `${secret}:${clientId}`).update(`recording:${recordingId}`).digest("base64url").slice(0, SIGNATURE_LENGTH);
+  return createHmac("sha256", `${secret}:${clientId}`)
+    .update(`recording:${recordingId}`)
+    .digest("base64url")
+    .slice(0, SIGNATURE_LENGTH);
 }
 
 /** The path (no origin) of a link that plays the recording without a session, e.g. from the CRM. */

@@ -13,7 +13,14 @@ function ascii(head: Buffer, offset: number, text: string): boolean {
 function isId3Tag(head: Buffer): boolean {
   const major = head[3];
   const revision = head[4];
-  return ascii(head, 0, "ID3") && major !== undefined && major >= 2 && major <= 4 && revision !== undefined && revision !== 0xff;
+  return (
+    ascii(head, 0, "ID3") &&
+    major !== undefined &&
+    major >= 2 &&
+    major <= 4 &&
+    revision !== undefined &&
+    revision !== 0xff
+  );
 }
 
 /** An MPEG audio frame header: 11 sync bits, then a version, layer, bitrate and sample rate that are not reserved. */

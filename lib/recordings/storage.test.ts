@@ -62,15 +62,23 @@ describe("LocalRecordingStorage.put", () => {
     ["a ZIP sent as call.mp3", Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(200)])],
     ["a 5-byte body", Buffer.from("RIFF\0")],
   ])("rejects %s and keeps nothing", async (_name, body) => {
-    await expect(storage.put(chunkedStream(body, 3).stream, { maxBytes: MB })).rejects.toBeInstanceOf(UnsupportedRecordingError);
+    await expect(storage.put(chunkedStream(body, 3).stream, { maxBytes: MB })).rejects.toBeInstanceOf(
+      UnsupportedRecordingError,
+    );
     expect(await filesUnder(root)).toEqual([]);
   });
 
   it("leaves no temporary file when it refuses a body at once (the file may still be opening)", async () => {
-    const bodies = () => [Buffer.from("1; DROP TABLE calls; --"), chunkedStream(Buffer.from("<?php ?> not audio"), 64).stream];
+    const bodies = () => [
+      Buffer.from("1; DROP TABLE calls; --"),
+      chunkedStream(Buffer.from("<?php ?> not audio"), 64).stream,
+    ];
     for (let i = 0; i < 50; i++) {
-      for (const body of bodies()) await expect(storage.put(body, { maxBytes: MB })).rejects.toBeInstanceOf(UnsupportedRecordingError);
-      await expect(storage.put(chunkedStream(pcmWav(8000, 1), 4096).stream, { maxBytes: 100 })).rejects.toBeInstanceOf(RecordingTooLargeError);
+      for (const body of bodies())
+        await expect(storage.put(body, { maxBytes: MB })).rejects.toBeInstanceOf(UnsupportedRecordingError);
+      await expect(storage.put(chunkedStream(pcmWav(8000, 1), 4096).stream, { maxBytes: 100 })).rejects.toBeInstanceOf(
+        RecordingTooLargeError,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await filesUnder(root)).toEqual([]);
@@ -83,7 +91,9 @@ describe("LocalRecordingStorage.put", () => {
   });
 
   it("rejects a zero-byte upload, as a stream or a Buffer", async () => {
-    await expect(storage.put(chunkedStream(Buffer.alloc(0), 10).stream, { maxBytes: MB })).rejects.toBeInstanceOf(EmptyRecordingError);
+    await expect(storage.put(chunkedStream(Buffer.alloc(0), 10).stream, { maxBytes: MB })).rejects.toBeInstanceOf(
+      EmptyRecordingError,
+    );
     await expect(storage.put(Buffer.alloc(0), { maxBytes: MB })).rejects.toBeInstanceOf(EmptyRecordingError);
     expect(await filesUnder(root)).toEqual([]);
   });

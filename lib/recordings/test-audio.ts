@@ -5,7 +5,11 @@ function pattern(length: number): Buffer {
 }
 
 /** A 16-bit mono PCM WAV as Asterisk writes it (44-byte header); `finalized: false` leaves both sizes 0, as while recording. */
-export function pcmWav(sampleRate: number, seconds: number, options: { finalized?: boolean; declaredSeconds?: number } = {}): Buffer {
+export function pcmWav(
+  sampleRate: number,
+  seconds: number,
+  options: { finalized?: boolean; declaredSeconds?: number } = {},
+): Buffer {
   const byteRate = sampleRate * 2;
   const data = pattern(Math.round(byteRate * seconds));
   const declared = options.finalized === false ? 0 : Math.round(byteRate * (options.declaredSeconds ?? seconds));
@@ -66,7 +70,10 @@ export function ogg(): Buffer {
 }
 
 /** Feeds `data` in `chunkSize` pieces on demand; `pulled()` tells how many were asked for. */
-export function chunkedStream(data: Buffer, chunkSize: number): { stream: ReadableStream<Uint8Array>; pulled: () => number } {
+export function chunkedStream(
+  data: Buffer,
+  chunkSize: number,
+): { stream: ReadableStream<Uint8Array>; pulled: () => number } {
   let offset = 0;
   let pulls = 0;
   const stream = new ReadableStream<Uint8Array>({

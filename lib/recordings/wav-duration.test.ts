@@ -50,11 +50,14 @@ describe("wavDurationSeconds", () => {
     ["a file cut inside the header", pcmWav(8000, 1).subarray(0, 30)],
     ["a file cut inside the fmt chunk", gsmWav(1).subarray(0, 24)],
     ["data before fmt", Buffer.concat([Buffer.from("RIFF\0\0\0\0WAVEdata\0\0\0\0", "latin1"), Buffer.alloc(100)])],
-    ["a compressed format other than GSM", (() => {
-      const wav = pcmWav(8000, 1);
-      wav.writeUInt16LE(85, 20);
-      return wav;
-    })()],
+    [
+      "a compressed format other than GSM",
+      (() => {
+        const wav = pcmWav(8000, 1);
+        wav.writeUInt16LE(85, 20);
+        return wav;
+      })(),
+    ],
     ["an MP3", id3Mp3()],
     ["text", Buffer.from("not a wav at all")],
     ["empty input", Buffer.alloc(0)],

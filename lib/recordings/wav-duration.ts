@@ -8,7 +8,8 @@ const WAVE_FORMAT_GSM610 = 49;
  * file when `fileSize` gives the full length. Null when it is not a WAV this can measure.
  */
 export function wavDurationSeconds(file: Buffer, fileSize: number = file.length): number | null {
-  if (file.length < 12 || file.toString("latin1", 0, 4) !== "RIFF" || file.toString("latin1", 8, 12) !== "WAVE") return null;
+  if (file.length < 12 || file.toString("latin1", 0, 4) !== "RIFF" || file.toString("latin1", 8, 12) !== "WAVE")
+    return null;
   let byteRate: number | null = null;
   let offset = 12;
   while (offset + 8 <= file.length) {

@@ -4,10 +4,14 @@ import { RetailCrmClient } from "./client";
 import { RetailCrmError } from "./errors";
 
 let sim: RetailCrmSim;
-const client = (apiKey: string = DEMO.apiKey, timeoutMs = 1_000) => new RetailCrmClient({ baseUrl: `${sim.url}/`, apiKey, allowPrivate: true, timeoutMs });
+const client = (apiKey: string = DEMO.apiKey, timeoutMs = 1_000) =>
+  new RetailCrmClient({ baseUrl: `${sim.url}/`, apiKey, allowPrivate: true, timeoutMs });
 
 async function failure(promise: Promise<unknown>): Promise<RetailCrmError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(RetailCrmError);
   return error as RetailCrmError;
 }
@@ -35,7 +39,15 @@ describe("RetailCrmClient against the simulator", () => {
 
   it("reads every page of users", async () => {
     sim.seedUsers(
-      Array.from({ length: 130 }, (_, i) => ({ id: 1000 + i, email: `u${i}@x.ru`, active: true, status: "free" as const, online: true, isManager: true, isAdmin: false })),
+      Array.from({ length: 130 }, (_, i) => ({
+        id: 1000 + i,
+        email: `u${i}@x.ru`,
+        active: true,
+        status: "free" as const,
+        online: true,
+        isManager: true,
+        isAdmin: false,
+      })),
     );
     const users = await client().allUsers();
     expect(users.length).toBe(DEMO.users.length + 130);
@@ -50,7 +62,9 @@ describe("RetailCrmClient against the simulator", () => {
       clientId: "c".repeat(64),
       baseUrl: "https://bridge.example.com",
       logo: "https://bridge.example.com/logo.svg",
-      integrations: { telephony: { makeCallUrl: "https://bridge.example.com/call", additionalCodes: [{ userId: 3, code: "02" }] } },
+      integrations: {
+        telephony: { makeCallUrl: "https://bridge.example.com/call", additionalCodes: [{ userId: 3, code: "02" }] },
+      },
     });
     const request = sim.requests.at(-1)!;
     expect(request.method).toBe("POST");

@@ -47,7 +47,8 @@ export class RetailCrmClient {
   async allUsers(): Promise<CrmUserRecord[]> {
     const first = await this.usersPage(1);
     const users = [...first.users];
-    for (let page = 2; page <= first.pagination.totalPageCount; page++) users.push(...(await this.usersPage(page)).users);
+    for (let page = 2; page <= first.pagination.totalPageCount; page++)
+      users.push(...(await this.usersPage(page)).users);
     return users;
   }
 
@@ -64,21 +65,31 @@ export class RetailCrmClient {
   }
 
   callEvent(event: object) {
-    return this.request("POST", "/api/v5/telephony/call/event", callEventReplySchema, { form: { event: JSON.stringify(event) } });
+    return this.request("POST", "/api/v5/telephony/call/event", callEventReplySchema, {
+      form: { event: JSON.stringify(event) },
+    });
   }
 
   callsUpload(calls: object[]) {
-    return this.request("POST", "/api/v5/telephony/calls/upload", callsUploadReplySchema, { form: { calls: JSON.stringify(calls) } });
+    return this.request("POST", "/api/v5/telephony/calls/upload", callsUploadReplySchema, {
+      form: { calls: JSON.stringify(calls) },
+    });
   }
 
   /** Over the CRM's per-key limit (503/429) it backs off and tries again, as the official Go client does. */
-  private async request<S extends z.ZodType>(method: "GET" | "POST", path: string, schema: S, options: { query?: Query; form?: Form } = {}): Promise<z.infer<S>> {
+  private async request<S extends z.ZodType>(
+    method: "GET" | "POST",
+    path: string,
+    schema: S,
+    options: { query?: Query; form?: Form } = {},
+  ): Promise<z.infer<S>> {
     const base = path.startsWith("/api/v5/telephony") ? 1_000 / 40 : 1_000 / 10;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.requestOnce(method, path, schema, options);
       } catch (error) {
-        if (!(error instanceof RetailCrmError) || error.kind !== "rate-limited" || attempt >= RATE_LIMIT_RETRIES) throw error;
+        if (!(error instanceof RetailCrmError) || error.kind !== "rate-limited" || attempt >= RATE_LIMIT_RETRIES)
+          throw error;
         await new Promise((resolve) => setTimeout(resolve, base * 2 ** attempt));
       }
     }
@@ -102,7 +113,11 @@ export class RetailCrmClient {
         url.toString(),
         {
           method,
-          headers: { "X-API-KEY": this.options.apiKey, accept: "application/json", ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
+          headers: {
+            "X-API-KEY": this.options.apiKey,
+            accept: "application/json",
+            ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+          },
           body: form ? new URLSearchParams(form).toString() : undefined,
           signal: AbortSignal.timeout(timeoutMs),
         },
@@ -119,16 +134,31 @@ export class RetailCrmClient {
     const body = parseJson(text);
     if (body === undefined) {
       if (status >= 500) throw new RetailCrmError("server", `retailCRM answered HTTP ${status}`, status);
-      if (contentType.includes("html") || text.trimStart().startsWith("<")) throw new RetailCrmError("account-missing", "Account does not exist.", status);
-      throw new RetailCrmError("bad-response", `retailCRM answered HTTP ${status} with a body that is not JSON`, status);
+      if (contentType.includes("html") || text.trimStart().startsWith("<"))
+        throw new RetailCrmError("account-missing", "Account does not exist.", status);
+      throw new RetailCrmError(
+        "bad-response",
+        `retailCRM answered HTTP ${status} with a body that is not JSON`,
+        status,
+      );
     }
     const failure = errorReplySchema.safeParse(body);
     if (failure.success || status >= 400) {
       const errorMsg = failure.success ? failure.data.errorMsg : undefined;
-      throw new RetailCrmError(classifyErrorReply(status, errorMsg), errorMsg ?? `retailCRM answered HTTP ${status}`, status, failure.data?.errors);
+      throw new RetailCrmError(
+        classifyErrorReply(status, errorMsg),
+        errorMsg ?? `retailCRM answered HTTP ${status}`,
+        status,
+        failure.data?.errors,
+      );
     }
     const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new RetailCrmError("bad-response", `Unexpected reply from ${path}: ${parsed.error.issues[0]?.message ?? "invalid"}`, status);
+    if (!parsed.success)
+      throw new RetailCrmError(
+        "bad-response",
+        `Unexpected reply from ${path}: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+        status,
+      );
     return parsed.data;
   }
 }

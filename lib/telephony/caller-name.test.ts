@@ -31,7 +31,11 @@ describe("callerIdName", () => {
     [{ firstName: " Анна-Мария ", lastName: "O'Brien\r\n" }, {}, "Анна-Мария O'Brien"],
     [{ firstName: "Иван\u0000", lastName: "Пет\u200bров" }, {}, "Иван Петров"],
     [{ firstName: "Иван (VIP)", lastName: "[test]" }, {}, "Иван VIP test"],
-    [{ firstName: "Иван", lastName: "Петров" }, { prefix: "Мой магазин", transliterate: true }, "Moi magazin: Ivan Petrov"],
+    [
+      { firstName: "Иван", lastName: "Петров" },
+      { prefix: "Мой магазин", transliterate: true },
+      "Moi magazin: Ivan Petrov",
+    ],
     [{ firstName: "Щукин", lastName: "Ёжиков" }, { transliterate: true }, "Shchukin Ezhikov"],
     [{ firstName: "Иван", lastName: "Smith 李" }, { transliterate: true }, "Ivan Smith 李"],
   ])("%j %j → %j", (input, options, expected) => {
@@ -60,7 +64,11 @@ describe("callerIdName", () => {
     for (const nasty of NASTY_STRINGS) {
       for (const transliterate of [false, true]) {
         for (const maxBytes of [1, 3, 7, 60, 255]) {
-          for (const input of [{ firstName: nasty }, { lastName: nasty }, { firstName: `Иван${nasty}`, lastName: `${nasty}Петров` }]) {
+          for (const input of [
+            { firstName: nasty },
+            { lastName: nasty },
+            { firstName: `Иван${nasty}`, lastName: `${nasty}Петров` },
+          ]) {
             expectSafe(callerIdName(input, { transliterate, maxBytes }), maxBytes);
             expectSafe(callerIdName(input, { prefix: nasty, transliterate, maxBytes }), maxBytes);
             expectSafe(callerIdName({ firstName: "Иван" }, { prefix: nasty, transliterate, maxBytes }), maxBytes);

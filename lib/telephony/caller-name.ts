@@ -30,10 +30,44 @@ const UNSAFE = /[,"\\;|()[\]<>{}$`\p{Cc}\p{Cf}\p{Cs}]/u;
 /** ICAO Doc 9303 Cyrillic table (Russian, plus Ukrainian and Belarusian letters). Ь is dropped. */
 const ICAO = new Map(
   Object.entries({
-    а: "a", б: "b", в: "v", г: "g", д: "d", е: "e", ё: "e", ж: "zh", з: "z", и: "i", й: "i",
-    к: "k", л: "l", м: "m", н: "n", о: "o", п: "p", р: "r", с: "s", т: "t", у: "u", ф: "f",
-    х: "kh", ц: "ts", ч: "ch", ш: "sh", щ: "shch", ъ: "ie", ы: "y", ь: "", э: "e", ю: "iu", я: "ia",
-    ґ: "g", є: "ie", і: "i", ї: "i", ў: "u",
+    а: "a",
+    б: "b",
+    в: "v",
+    г: "g",
+    д: "d",
+    е: "e",
+    ё: "e",
+    ж: "zh",
+    з: "z",
+    и: "i",
+    й: "i",
+    к: "k",
+    л: "l",
+    м: "m",
+    н: "n",
+    о: "o",
+    п: "p",
+    р: "r",
+    с: "s",
+    т: "t",
+    у: "u",
+    ф: "f",
+    х: "kh",
+    ц: "ts",
+    ч: "ch",
+    ш: "sh",
+    щ: "shch",
+    ъ: "ie",
+    ы: "y",
+    ь: "",
+    э: "e",
+    ю: "iu",
+    я: "ia",
+    ґ: "g",
+    є: "ie",
+    і: "i",
+    ї: "i",
+    ў: "u",
   }),
 );
 
@@ -57,7 +91,13 @@ export function transliterate(text: string): string {
 
 /** Text reduced to printable characters none of the consumers treat specially, words single-spaced. */
 function clean(text: string | null | undefined): string {
-  return (text ?? "").normalize("NFC").replace(INVISIBLE, "").replace(CONTROLS, " ").replace(SYNTAX, " ").replace(/\s+/gu, " ").trim();
+  return (text ?? "")
+    .normalize("NFC")
+    .replace(INVISIBLE, "")
+    .replace(CONTROLS, " ")
+    .replace(SYNTAX, " ")
+    .replace(/\s+/gu, " ")
+    .trim();
 }
 
 /** Whether a value can go into CALLERID(name) via ARRAY() or JSON and into a SIP display name as is. */
@@ -73,7 +113,8 @@ export function isCallerIdSafe(value: string): boolean {
  */
 export function callerIdName(input: PersonName | null, options: CallerIdNameOptions = {}): string {
   const maxBytes = options.maxBytes ?? 60;
-  if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
+  if (!Number.isInteger(maxBytes) || maxBytes < 1)
+    throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
   const translate = (text: string) => (options.transliterate ? clean(transliterate(text)) : text);
   const name = translate(clean(`${input?.firstName ?? ""} ${input?.lastName ?? ""}`));
   if (!name) return "";

@@ -28,9 +28,19 @@ function asteriskArray(value: string): string[] {
 
 describe("managerReply", () => {
   it.each([
-    [{ callerId: "Иван Петров", extension: "101" }, "json", '{"result":{"callerId":"Иван Петров","phone":"101"}}', "application/json; charset=utf-8"],
+    [
+      { callerId: "Иван Петров", extension: "101" },
+      "json",
+      '{"result":{"callerId":"Иван Петров","phone":"101"}}',
+      "application/json; charset=utf-8",
+    ],
     [{ callerId: "Иван Петров", extension: "101" }, "text", "Иван Петров,101", "text/plain; charset=utf-8"],
-    [{ callerId: "", extension: "" }, "json", '{"result":{"callerId":"","phone":""}}', "application/json; charset=utf-8"],
+    [
+      { callerId: "", extension: "" },
+      "json",
+      '{"result":{"callerId":"","phone":""}}',
+      "application/json; charset=utf-8",
+    ],
     [{ callerId: "", extension: "" }, "text", ",", "text/plain; charset=utf-8"],
     [{ callerId: "Shop: Ivan", extension: "" }, "text", "Shop: Ivan,", "text/plain; charset=utf-8"],
   ] as const)("%j as %s → %j", (answer, type, body, contentType) => {
@@ -38,7 +48,9 @@ describe("managerReply", () => {
   });
 
   it("answers the guide's JSONELEMENT(result/callerId) / JSON_DECODE(result.phone) paths", () => {
-    const parsed = JSON.parse(managerReply({ callerId: "Иван", extension: "102" }, "json").body) as { result: { callerId: string; phone: string } };
+    const parsed = JSON.parse(managerReply({ callerId: "Иван", extension: "102" }, "json").body) as {
+      result: { callerId: string; phone: string };
+    };
     expect(parsed.result).toEqual({ callerId: "Иван", phone: "102" });
   });
 
@@ -59,7 +71,10 @@ describe("managerReply", () => {
   it("splits into exactly the name and the extension in ARRAY(), for any customer name", () => {
     for (const nasty of NASTY_STRINGS) {
       for (const transliterate of [false, true]) {
-        const callerId = callerIdName({ firstName: nasty, lastName: `${nasty}Петров` }, { prefix: nasty, transliterate });
+        const callerId = callerIdName(
+          { firstName: nasty, lastName: `${nasty}Петров` },
+          { prefix: nasty, transliterate },
+        );
         const text = managerReply({ callerId, extension: "101" }, "text").body;
         expect(asteriskArray(text)).toEqual([callerId, "101"]);
         expect(Buffer.byteLength(text)).toBeLessThan(1024);

@@ -17,7 +17,8 @@ const CONTENT_TYPE: Record<ReplyType, string> = {
 };
 
 function reply(body: string, type: ReplyType): DialplanReply {
-  if (utf8Length(body) >= MAX_BODY_BYTES) throw new Error(`dialplan reply of ${utf8Length(body)} bytes exceeds ${MAX_BODY_BYTES}`);
+  if (utf8Length(body) >= MAX_BODY_BYTES)
+    throw new Error(`dialplan reply of ${utf8Length(body)} bytes exceeds ${MAX_BODY_BYTES}`);
   return { body, contentType: CONTENT_TYPE[type] };
 }
 
@@ -31,7 +32,9 @@ export function managerReply(answer: { callerId: string; extension: string }, ty
   if (!isCallerIdSafe(answer.callerId)) throw new Error("caller ID name is not safe for the dialplan");
   if (!/^\d*$/.test(answer.extension)) throw new Error("extension must be digits");
   const body =
-    type === "json" ? JSON.stringify({ result: { callerId: answer.callerId, phone: answer.extension } }) : `${answer.callerId},${answer.extension}`;
+    type === "json"
+      ? JSON.stringify({ result: { callerId: answer.callerId, phone: answer.extension } })
+      : `${answer.callerId},${answer.extension}`;
   return reply(body, type);
 }
 

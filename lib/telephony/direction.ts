@@ -23,7 +23,9 @@ const EXTENSION = /^\d{1,10}$/;
  * `codes` and listed in `rejected` for the caller to report. No codes means every mapped manager.
  */
 export function parseCodes(raw: string | readonly string[]): { codes: string[]; rejected: string[] } {
-  const entries = (typeof raw === "string" ? [raw] : raw).flatMap((value) => value.split(",")).map((entry) => entry.trim());
+  const entries = (typeof raw === "string" ? [raw] : raw)
+    .flatMap((value) => value.split(","))
+    .map((entry) => entry.trim());
   const codes = new Set<string>();
   const rejected: string[] = [];
   for (const entry of entries) {

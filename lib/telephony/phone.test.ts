@@ -92,7 +92,9 @@ describe("samePhone", () => {
 
 describe("phoneLookupKey", () => {
   it("is the normalized number, shared by every spelling", () => {
-    const keys = ["+7 (900) 123-45-67", "8 (900) 123 45 67", "79001234567", "sip:89001234567@h"].map((raw) => phoneLookupKey(raw));
+    const keys = ["+7 (900) 123-45-67", "8 (900) 123 45 67", "79001234567", "sip:89001234567@h"].map((raw) =>
+      phoneLookupKey(raw),
+    );
     expect(new Set(keys)).toEqual(new Set(["79001234567"]));
     expect(phoneLookupKey("102")).toBeNull();
   });

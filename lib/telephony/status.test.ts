@@ -23,7 +23,10 @@ describe("mapStatus", () => {
     expect(uploadResult(raw)).toBe(upload);
   });
 
-  it.each(["", "   ", "DONTCALL", "TORTURE", "INVALIDARGS", "TIMEOUT", "ANSWERX", "no", ...NASTY_STRINGS])("%j is unknown", (raw) => {
-    expect(mapStatus(raw)).toEqual({ event: "failed", upload: "unknown", known: false });
-  });
+  it.each(["", "   ", "DONTCALL", "TORTURE", "INVALIDARGS", "TIMEOUT", "ANSWERX", "no", ...NASTY_STRINGS])(
+    "%j is unknown",
+    (raw) => {
+      expect(mapStatus(raw)).toEqual({ event: "failed", upload: "unknown", known: false });
+    },
+  );
 });

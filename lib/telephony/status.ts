@@ -28,7 +28,12 @@ const KNOWN = new Map<string, Omit<MappedStatus, "known">>([
  * known: false, for the caller to log.
  */
 export function mapStatus(raw: string): MappedStatus {
-  const mapped = KNOWN.get(raw.trim().toUpperCase().replace(/[\s_-]+/gu, ""));
+  const mapped = KNOWN.get(
+    raw
+      .trim()
+      .toUpperCase()
+      .replace(/[\s_-]+/gu, ""),
+  );
   return mapped ? { ...mapped, known: true } : { event: "failed", upload: "unknown", known: false };
 }
 

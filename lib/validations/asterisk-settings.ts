@@ -2,25 +2,41 @@ import { z } from "zod";
 
 // Values end up in SIP display names, AMI headers and dialplan arguments: no quotes, commas or control characters.
 const displaySafe = /^[^",\\\u0000-\u001f\u007f]*$/;
-const hostname = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const hostname =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const ipv6 = /^[0-9A-Fa-f:.]+$/;
 
-export const CHANNEL_HINT = "SIP, PJSIP или шаблон канала с {code}, например PJSIP/{code} или Local/{code}@from-internal";
+export const CHANNEL_HINT =
+  "SIP, PJSIP или шаблон канала с {code}, например PJSIP/{code} или Local/{code}@from-internal";
 
 /** «Настройки Asterisk» (guide 1.4), shared by the form, its server actions and their tests. */
 export const asteriskSettingsSchema = z.object({
-  callerIdPrefix: z.string().trim().max(20, "Не длиннее 20 символов").regex(displaySafe, "Без кавычек, запятых и обратной косой черты"),
+  callerIdPrefix: z
+    .string()
+    .trim()
+    .max(20, "Не длиннее 20 символов")
+    .regex(displaySafe, "Без кавычек, запятых и обратной косой черты"),
   outgoing: z
     .string()
     .trim()
     .min(1, "Укажите контекст исходящих звонков")
-    .regex(/^[A-Za-z0-9_-]{1,80}(,[A-Za-z0-9_-]{1,40})?$/, "Укажите наименование контекста и приоритета через запятую: context[,priority]"),
-  managerCallerIdName: z.string().trim().max(40, "Не длиннее 40 символов").regex(displaySafe, "Без кавычек, запятых и обратной косой черты"),
+    .regex(
+      /^[A-Za-z0-9_-]{1,80}(,[A-Za-z0-9_-]{1,40})?$/,
+      "Укажите наименование контекста и приоритета через запятую: context[,priority]",
+    ),
+  managerCallerIdName: z
+    .string()
+    .trim()
+    .max(40, "Не длиннее 40 символов")
+    .regex(displaySafe, "Без кавычек, запятых и обратной косой черты"),
   amiHost: z
     .string()
     .trim()
     .min(1, "Укажите имя или ip-адрес сервера Asterisk")
-    .refine((v) => hostname.test(v) || (v.includes(":") && ipv6.test(v)), "Укажите имя или ip-адрес сервера, без http:// и порта"),
+    .refine(
+      (v) => hostname.test(v) || (v.includes(":") && ipv6.test(v)),
+      "Укажите имя или ip-адрес сервера, без http:// и порта",
+    ),
   amiPort: z
     .string()
     .trim()
@@ -32,7 +48,10 @@ export const asteriskSettingsSchema = z.object({
     .min(1, "Введите имя пользователя AMI")
     .max(80, "Не длиннее 80 символов")
     .regex(/^[A-Za-z0-9_.@-]+$/, "Латинские буквы, цифры и _ . @ -"),
-  amiSecret: z.string().max(128, "Не длиннее 128 символов").regex(/^[^\r\n]*$/, "Без переводов строки"),
+  amiSecret: z
+    .string()
+    .max(128, "Не длиннее 128 символов")
+    .regex(/^[^\r\n]*$/, "Без переводов строки"),
   amiTransport: z.enum(["HTTP", "TCP"]),
   channelTemplate: z
     .string()

@@ -12,7 +12,10 @@ const PHONE_CHARACTERS_MESSAGE = "parameter phone has characters a phone number 
 /** Control, format, surrogate and unassigned code points: nothing a stored text may carry (PostgreSQL refuses NUL). */
 const UNPRINTABLE = /\p{C}/u;
 
-const clientId = z.string({ error: "parameter clientId is required" }).min(1, "parameter clientId is required").max(128, "parameter clientId is too long");
+const clientId = z
+  .string({ error: "parameter clientId is required" })
+  .min(1, "parameter clientId is required")
+  .max(128, "parameter clientId is too long");
 
 /** GET /api/manager?clientId=&phone=&type=json|text (guide 2.2.1). */
 export const managerQuerySchema = z.object({
@@ -38,7 +41,14 @@ const count = (name: string) =>
 function isRealDateTime(value: string): boolean {
   const [, y, mo, d, h, mi, s] = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(value) ?? [];
   if (y === undefined) return true; // the format check reports it
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   return (
     year >= 1970 &&
@@ -72,12 +82,20 @@ export const eventParamsSchema = z.object({
     .min(1, "parameter uniqueid is required")
     .max(150, "parameter uniqueid is too long")
     .regex(/^[A-Za-z0-9._:-]+$/, "parameter uniqueid must look like an Asterisk UNIQUEID (e.g. 1717171717.42)"),
-  phone: z.string().trim().max(64, "parameter phone is too long").regex(PHONE_CHARACTERS, PHONE_CHARACTERS_MESSAGE).optional(),
+  phone: z
+    .string()
+    .trim()
+    .max(64, "parameter phone is too long")
+    .regex(PHONE_CHARACTERS, PHONE_CHARACTERS_MESSAGE)
+    .optional(),
   code: z
     .string()
     .trim()
     .max(500, "parameter code is too long")
-    .refine((v) => /^[0-9,\s]*$/.test(v) && parseCodes(v).rejected.length === 0, "parameter code must be extensions (1 to 10 digits), comma-separated")
+    .refine(
+      (v) => /^[0-9,\s]*$/.test(v) && parseCodes(v).rejected.length === 0,
+      "parameter code must be extensions (1 to 10 digits), comma-separated",
+    )
     .optional(),
   status: z
     .string()

@@ -28,7 +28,17 @@ export function incoming(uniqueid: string, phone: string): Params {
 }
 
 export function hangup(uniqueid: string, phone: string): Params {
-  return { type: "hangup", uniqueid, phone, code: EXTENSION, status: "ANSWER", direct: "in", date: "2026-11-23 10:00:00", hold: "7", duration: "42" };
+  return {
+    type: "hangup",
+    uniqueid,
+    phone,
+    code: EXTENSION,
+    status: "ANSWER",
+    direct: "in",
+    date: "2026-11-23 10:00:00",
+    hold: "7",
+    duration: "42",
+  };
 }
 
 export function eventPath(clientId: string, params: Params): string {
@@ -54,7 +64,11 @@ async function ingest(accountId: string, clientId: string, params: Params): Prom
 }
 
 /** Stores `events` events (whole calls: in + hangup) the way /api/event does, `parallel` at a time. */
-export async function queueCalls(account: { id: string; clientId: string }, events: number, parallel = 8): Promise<void> {
+export async function queueCalls(
+  account: { id: string; clientId: string },
+  events: number,
+  parallel = 8,
+): Promise<void> {
   let remaining = Math.ceil(events / 2);
   await Promise.all(
     Array.from({ length: parallel }, async () => {

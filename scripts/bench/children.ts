@@ -45,14 +45,24 @@ export function spawnNode(label: string, args: string[], env: NodeJS.ProcessEnv)
           const match = buffered.match(pattern);
           if (match) finish(() => resolve(match));
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`${label} printed nothing like ${pattern} in ${timeoutMs} ms (see ${LOG_DIR}/${label}.log)`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            finish(() =>
+              reject(
+                new Error(`${label} printed nothing like ${pattern} in ${timeoutMs} ms (see ${LOG_DIR}/${label}.log)`),
+              ),
+            ),
+          timeoutMs,
+        );
         const finish = (settle: () => void) => {
           clearTimeout(timer);
           proc.stdout!.off("data", onData);
           settle();
         };
         proc.stdout!.on("data", onData);
-        void exited.then((code) => finish(() => reject(new Error(`${label} exited with code ${code} (see ${LOG_DIR}/${label}.log)`))));
+        void exited.then((code) =>
+          finish(() => reject(new Error(`${label} exited with code ${code} (see ${LOG_DIR}/${label}.log)`))),
+        );
       });
     },
     async stop() {

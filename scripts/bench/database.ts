@@ -35,7 +35,10 @@ async function onBenchDatabase<T>(work: (client: pg.Client) => Promise<T>): Prom
 }
 
 export async function autovacuumIsOn(): Promise<boolean> {
-  return withAdmin(adminUrl, async (client) => (await client.query<{ autovacuum: string }>("SHOW autovacuum")).rows[0]?.autovacuum === "on");
+  return withAdmin(
+    adminUrl,
+    async (client) => (await client.query<{ autovacuum: string }>("SHOW autovacuum")).rows[0]?.autovacuum === "on",
+  );
 }
 
 /**
@@ -50,10 +53,15 @@ export function maintainTables(): () => Promise<void> {
   const timer = setInterval(() => {
     // A failure (the section is re-creating its database, say) only skips one round.
     running ??= onBenchDatabase(async (client) => {
-      await client.query("SELECT set_config('vacuum_cost_delay', current_setting('autovacuum_vacuum_cost_delay'), false)");
+      await client.query(
+        "SELECT set_config('vacuum_cost_delay', current_setting('autovacuum_vacuum_cost_delay'), false)",
+      );
       await client.query("VACUUM (ANALYZE)");
     })
-      .then(() => undefined, () => undefined)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
       .finally(() => (running = undefined));
   }, MAINTENANCE_INTERVAL_MS);
   return async () => {

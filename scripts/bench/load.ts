@@ -41,7 +41,10 @@ function percentile(sorted: Float64Array, p: number): number {
 
 function requestsOf(request: Step[]): autocannon.Request[] {
   return request.map((step) => ({
-    setupRequest: (req: autocannon.Request, context: object) => ({ ...req, path: step(context as Record<string, string>) }),
+    setupRequest: (req: autocannon.Request, context: object) => ({
+      ...req,
+      path: step(context as Record<string, string>),
+    }),
   }));
 }
 

@@ -13,9 +13,11 @@ function parentOf(pid: number): number | undefined {
 
 /** The process and all its descendants. */
 function processTree(root: number): number[] {
-  const pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+  const pids = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
   const tree = [root];
-  for (let added = true; added; ) {
+  for (let added = true; added;) {
     added = false;
     for (const pid of pids) {
       const parent = parentOf(pid);

@@ -50,7 +50,10 @@ function sourceMapOf(path: string): SourceMap | null {
 function packageOf(path: string): string | undefined {
   const inPackage = path.split("node_modules/").at(-1)!;
   if (inPackage === path) return undefined;
-  return `npm:${inPackage.split("/").slice(0, inPackage.startsWith("@") ? 2 : 1).join("/")}`;
+  return `npm:${inPackage
+    .split("/")
+    .slice(0, inPackage.startsWith("@") ? 2 : 1)
+    .join("/")}`;
 }
 
 /**
@@ -61,7 +64,11 @@ function locate(frame: CallFrame): { name: string; where: string; area: string }
   const name = frame.functionName || "(anonymous)";
   if (!frame.url) return { name, where: "", area: name.startsWith("(") ? name : "(native)" };
   if (!frame.url.startsWith("file://")) {
-    return { name, where: `${frame.url}:${frame.lineNumber + 1}`, area: frame.url.startsWith("wasm:") ? "wasm" : frame.url.split("/").slice(0, 2).join("/") };
+    return {
+      name,
+      where: `${frame.url}:${frame.lineNumber + 1}`,
+      area: frame.url.startsWith("wasm:") ? "wasm" : frame.url.split("/").slice(0, 2).join("/"),
+    };
   }
   const path = fileURLToPath(frame.url);
   const origin = sourceMapOf(path)?.findOrigin(frame.lineNumber + 1, frame.columnNumber + 1);
@@ -70,8 +77,14 @@ function locate(frame: CallFrame): { name: string; where: string; area: string }
     return { name, where: `${file}:${frame.lineNumber + 1}`, area: packageOf(file) ?? dirname(file) };
   }
   // Bundled sources are relative to the map; a package's own maps may name them webpack:/… instead.
-  const file = /^[a-z]+:/.test(origin.fileName) ? origin.fileName : relative(process.cwd(), resolve(dirname(path), origin.fileName));
-  return { name: origin.name || name, where: `${file}:${origin.lineNumber}`, area: packageOf(file) ?? packageOf(path) ?? dirname(file) };
+  const file = /^[a-z]+:/.test(origin.fileName)
+    ? origin.fileName
+    : relative(process.cwd(), resolve(dirname(path), origin.fileName));
+  return {
+    name: origin.name || name,
+    where: `${file}:${origin.lineNumber}`,
+    area: packageOf(file) ?? packageOf(path) ?? dirname(file),
+  };
 }
 
 function top(totals: Map<string, number>, busyUs: number, count: number): Share[] {
@@ -86,7 +99,9 @@ const isProject = (where: string) => where.startsWith("lib/") || where.startsWit
 export function summariseProfile(file: string, count = 15): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const located = new Map(profile.nodes.map((node) => [node.id, locate(node.callFrame)]));
-  const parents = new Map(profile.nodes.flatMap((node) => (node.children ?? []).map((child) => [child, node.id] as const)));
+  const parents = new Map(
+    profile.nodes.flatMap((node) => (node.children ?? []).map((child) => [child, node.id] as const)),
+  );
   const projectKeys = new Map<number, string[]>();
   /** The project functions on a node's stack, each once (recursion is not counted twice). */
   const projectStack = (id: number): string[] => {

@@ -12,7 +12,11 @@ const PROFILE_NAME = /^CPU\.\d+\.\d+\.(\d+)\.(\d+)\.\d+\.cpuprofile$/;
 
 /** A service process (`label` starts with its section's name), profiled when BENCH_PROFILE=1. */
 export function spawnService(label: string, args: string[], env: NodeJS.ProcessEnv): Child {
-  const child = spawnNode(label, [...(config.profile ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR] : []), ...args], env);
+  const child = spawnNode(
+    label,
+    [...(config.profile ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR] : []), ...args],
+    env,
+  );
   if (config.profile) labels.set(child.pid, label);
   return child;
 }
@@ -31,7 +35,11 @@ export function sectionProfiles(section: string): ProfileSummary[] {
   for (const name of readdirSync(PROFILE_DIR)) {
     const [, pid, thread] = name.match(PROFILE_NAME) ?? [];
     const label = labels.get(Number(pid));
-    if (label) renameSync(join(PROFILE_DIR, name), join(PROFILE_DIR, thread === "0" ? `${label}.cpuprofile` : `${label}.thread-${thread}.cpuprofile`));
+    if (label)
+      renameSync(
+        join(PROFILE_DIR, name),
+        join(PROFILE_DIR, thread === "0" ? `${label}.cpuprofile` : `${label}.thread-${thread}.cpuprofile`),
+      );
   }
   return readdirSync(PROFILE_DIR)
     .filter((name) => name.startsWith(`${section}-`) && name.endsWith(".cpuprofile") && !name.includes(".thread-"))

@@ -19,11 +19,17 @@ import { memorySection } from "./sections/memory";
 import { buildProduction, startService } from "./server";
 import { renderTable, type Row } from "./table";
 
-const SECTIONS: Record<string, Section> = { manager: managerSection, event: eventSection, delivery: deliverySection, memory: memorySection };
+const SECTIONS: Record<string, Section> = {
+  manager: managerSection,
+  event: eventSection,
+  delivery: deliverySection,
+  memory: memorySection,
+};
 
 function chosenSections(args: string[]): string[] {
   const unknown = args.filter((name) => !(name in SECTIONS));
-  if (unknown.length) throw new Error(`unknown section ${unknown.join(", ")}; choose from ${Object.keys(SECTIONS).join(", ")}`);
+  if (unknown.length)
+    throw new Error(`unknown section ${unknown.join(", ")}; choose from ${Object.keys(SECTIONS).join(", ")}`);
   return args.length ? args : Object.keys(SECTIONS);
 }
 
@@ -83,7 +89,8 @@ async function main(): Promise<number> {
     await buildProduction();
   }
   const vacuum = !(await autovacuumIsOn());
-  if (vacuum) console.log("PostgreSQL runs without autovacuum: the bench vacuums and analyses its database every 30 s instead");
+  if (vacuum)
+    console.log("PostgreSQL runs without autovacuum: the bench vacuums and analyses its database every 30 s instead");
   const bare = await startBareServer();
   const outcomes: Record<string, SectionOutcome> = {};
   try {
@@ -98,22 +105,38 @@ async function main(): Promise<number> {
   }
 
   const rows = Object.values(outcomes).flatMap((outcome) => outcome.rows);
-  const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-  const results = { startedAt, finishedAt: new Date(), machine, config: { ...config, benchVacuums: vacuum }, sections: outcomes };
+  const machine = {
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  const results = {
+    startedAt,
+    finishedAt: new Date(),
+    machine,
+    config: { ...config, benchVacuums: vacuum },
+    sections: outcomes,
+  };
   writeFileSync(join(RESULTS_DIR, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
 
   console.log(`\n${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}\n`);
   console.log(renderTable(rows));
-  for (const summary of Object.values(outcomes).flatMap((outcome) => outcome.profiles)) console.log(`\n${renderSummary(summary)}`);
+  for (const summary of Object.values(outcomes).flatMap((outcome) => outcome.profiles))
+    console.log(`\n${renderSummary(summary)}`);
   const missed = rows.filter((row) => row.target && !row.target.ok).length;
   const failed = Object.keys(outcomes).filter((name) => outcomes[name]!.error);
-  console.log(`\n${rows.length} figures, ${missed} missed${failed.length ? `; failed sections: ${failed.join(", ")}` : ""}. Results: ${RESULTS_DIR}/latest.json`);
+  console.log(
+    `\n${rows.length} figures, ${missed} missed${failed.length ? `; failed sections: ${failed.join(", ")}` : ""}. Results: ${RESULTS_DIR}/latest.json`,
+  );
   return failed.length ? 1 : 0;
 }
 
 async function cleanUp(): Promise<void> {
   await stopAll();
-  await dropBenchDatabase().catch((error: unknown) => console.error(`dropping the bench database failed: ${String(error)}`));
+  await dropBenchDatabase().catch((error: unknown) =>
+    console.error(`dropping the bench database failed: ${String(error)}`),
+  );
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

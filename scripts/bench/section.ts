@@ -21,7 +21,11 @@ export interface SectionContext {
 export type Section = (context: SectionContext) => Promise<Row[]>;
 
 /** "trivial 1234 req/s, bare 5678 req/s": the references of one figure. */
-export function references(pick: (result: LoadResult) => number, unit: Row["unit"], refs: Record<string, LoadResult>): string {
+export function references(
+  pick: (result: LoadResult) => number,
+  unit: Row["unit"],
+  refs: Record<string, LoadResult>,
+): string {
   return Object.entries(refs)
     .map(([name, result]) => `${name} ${format(pick(result), unit)}`)
     .join(", ");
@@ -30,5 +34,15 @@ export function references(pick: (result: LoadResult) => number, unit: Row["unit
 /** A row that is there only when a run had failed requests (any is a miss). */
 export function failures(section: string, figure: string, ...results: LoadResult[]): Row[] {
   const failed = results.reduce((sum, result) => sum + result.failed, 0);
-  return failed === 0 ? [] : [{ section, figure: `${figure}: failed requests`, value: failed, unit: "count", target: { text: "0", ok: false } }];
+  return failed === 0
+    ? []
+    : [
+        {
+          section,
+          figure: `${figure}: failed requests`,
+          value: failed,
+          unit: "count",
+          target: { text: "0", ok: false },
+        },
+      ];
 }

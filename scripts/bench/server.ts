@@ -50,7 +50,11 @@ export interface Service {
 export async function startService(label: string, env: Record<string, string> = {}): Promise<Service> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawnService(label, [...serverNodeFlags(), nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], serviceEnv({ ...env, PORT: String(port), PUBLIC_URL: url, NEXTAUTH_URL: url }));
+  const child = spawnService(
+    label,
+    [...serverNodeFlags(), nextBin, "start", "-p", String(port), "-H", "127.0.0.1"],
+    serviceEnv({ ...env, PORT: String(port), PUBLIC_URL: url, NEXTAUTH_URL: url }),
+  );
   try {
     await untilHealthy(url, child);
     return { url, pid: servingPid(child.pid, port), stop: () => child.stop() };

@@ -31,7 +31,14 @@ export function verdict(row: Row): string {
 
 export function renderTable(rows: Row[]): string {
   const header = ["section", "figure", "value", "reference", "target", ""];
-  const lines = rows.map((row) => [row.section, row.figure, format(row.value, row.unit), row.reference ?? "", row.target?.text ?? "", verdict(row)]);
+  const lines = rows.map((row) => [
+    row.section,
+    row.figure,
+    format(row.value, row.unit),
+    row.reference ?? "",
+    row.target?.text ?? "",
+    verdict(row),
+  ]);
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)));
   const render = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
   return [render(header), render(widths.map((w) => "-".repeat(w))), ...lines.map(render)].join("\n");

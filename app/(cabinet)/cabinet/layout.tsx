@@ -18,7 +18,9 @@ export default async function CabinetLayout({ children }: { children: ReactNode 
       </header>
       <main className="page page-wide">
         {account.active && !account.freeze ? null : (
-          <Alert tone="info">Модуль отключён в retailCRM: события звонков и звонки из CRM не обрабатываются, пока его не включат снова.</Alert>
+          <Alert tone="info">
+            Модуль отключён в retailCRM: события звонков и звонки из CRM не обрабатываются, пока его не включат снова.
+          </Alert>
         )}
         <CabinetTabs />
         <section className="card">{children}</section>

@@ -16,14 +16,20 @@ async function scriptClientId(request: Request): Promise<{ clientId?: string } |
     return account ? { clientId: account.clientId } : null;
   }
   const accountId = await sessionAccountId();
-  const account = accountId ? await db().account.findUnique({ where: { id: accountId }, select: { clientId: true } }) : null;
+  const account = accountId
+    ? await db().account.findUnique({ where: { id: accountId }, select: { clientId: true } })
+    : null;
   return account ? { clientId: account.clientId } : {};
 }
 
 /** GET /data/event.sh (guide 2.3): the AGI script, personalised when the account is known. */
 async function serveEventSh(request: Request): Promise<Response> {
   const found = await scriptClientId(request);
-  if (!found) return new Response("unknown clientId\n", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+  if (!found)
+    return new Response("unknown clientId\n", {
+      status: 404,
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+    });
   return new Response(renderEventSh({ serviceUrl: env().PUBLIC_URL, clientId: found.clientId }), {
     headers: {
       "Content-Type": "text/x-shellscript; charset=utf-8",

@@ -41,7 +41,10 @@ export class Manager {
     this.handlers = new Map<string, { authority: number; run: Handler }>([
       ["login", { authority: 0, run: (s, m) => this.login(s, m) }],
       ["challenge", { authority: 0, run: (s, m) => this.challenge(s, m) }],
-      ["logoff", { authority: 0, run: (_s, m) => ({ output: response(m, "Goodbye", "Thanks for all the fish."), close: true }) }],
+      [
+        "logoff",
+        { authority: 0, run: (_s, m) => ({ output: response(m, "Goodbye", "Thanks for all the fish."), close: true }) },
+      ],
       ["ping", { authority: 0, run: (_s, m) => reply(ping(m)) }],
       ["events", { authority: 0, run: (s, m) => this.events(s, m) }],
       ["waitevent", { authority: 0, run: (s, m) => this.waitEvent(s, m) }],
@@ -91,7 +94,9 @@ export class Manager {
     }
     const handler = this.handlers.get(name);
     if (handler === undefined) {
-      return reply(error(msg, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`));
+      return reply(
+        error(msg, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`),
+      );
     }
     if (handler.authority !== 0 && (session.writeperm & handler.authority) === 0) {
       return reply(error(msg, "Permission denied"));
@@ -108,7 +113,11 @@ export class Manager {
     if (getHeader(msg, "AuthType").toLowerCase() === "md5") {
       const key = getHeader(msg, "Key");
       if (key === "" || session.challenge === "") return undefined;
-      return createHash("md5").update(session.challenge + user.secret).digest("hex") === key ? user : undefined;
+      return createHash("md5")
+        .update(session.challenge + user.secret)
+        .digest("hex") === key
+        ? user
+        : undefined;
     }
     return getHeader(msg, "Secret") === user.secret ? user : undefined;
   }
@@ -205,7 +214,8 @@ function scanCInteger(text: string): number | undefined {
   const match = /^\s*([+-]?)(?:0x([0-9a-f]+)|(0[0-7]*)|([1-9]\d*))/i.exec(text);
   if (match === null) return undefined;
   const [, sign, hex, octal, decimal] = match;
-  const value = hex !== undefined ? Number.parseInt(hex, 16) : octal !== undefined ? Number.parseInt(octal, 8) : Number(decimal);
+  const value =
+    hex !== undefined ? Number.parseInt(hex, 16) : octal !== undefined ? Number.parseInt(octal, 8) : Number(decimal);
   return sign === "-" ? -value : value;
 }
 
@@ -219,6 +229,7 @@ function ping(msg: AmiMessage): string {
 /** manager_pause_queue_member(); every interface is accepted since the simulator has no queues.conf. */
 function queuePause(msg: AmiMessage): string {
   const paused = getHeader(msg, "Paused");
-  if (getHeader(msg, "Interface") === "" || paused === "") return error(msg, "Need 'Interface' and 'Paused' parameters.");
+  if (getHeader(msg, "Interface") === "" || paused === "")
+    return error(msg, "Need 'Interface' and 'Paused' parameters.");
   return ack(msg, isTrue(paused) ? "Interface paused successfully" : "Interface unpaused successfully");
 }

@@ -40,12 +40,26 @@ export function parseDigest(header: string): DigestCredentials | undefined {
   if (algorithm !== undefined && algorithm.toLowerCase() !== "md5") return undefined;
   const nonce = scanHex(get("nonce"));
   const qop = get("qop").toLowerCase() === "auth";
-  if (get("realm") === "" || nonce === undefined || (qop && (get("cnonce") === "" || scanHex(get("nc")) === undefined))) return undefined;
-  return { username: get("username"), nonce, uri: get("uri"), response: get("response"), qop, nc: get("nc"), cnonce: get("cnonce") };
+  if (get("realm") === "" || nonce === undefined || (qop && (get("cnonce") === "" || scanHex(get("nc")) === undefined)))
+    return undefined;
+  return {
+    username: get("username"),
+    nonce,
+    uri: get("uri"),
+    response: get("response"),
+    qop,
+    nc: get("nc"),
+    cnonce: get("cnonce"),
+  };
 }
 
 /** RFC 2617 (qop=auth) or RFC 2069 response; HA1 uses the configured user name and the `asterisk` realm. */
-export function digestMatches(credentials: DigestCredentials, method: string, username: string, secret: string): boolean {
+export function digestMatches(
+  credentials: DigestCredentials,
+  method: string,
+  username: string,
+  secret: string,
+): boolean {
   const ha1 = md5(`${username}:${REALM}:${secret}`);
   const ha2 = md5(`${method}:${credentials.uri}`);
   const nonce = hex8(credentials.nonce);

@@ -114,7 +114,9 @@ export function renderBody(format: Format, output: string, params: readonly Para
   if (format === "raw") return output;
   if (format === "xml") return `<ajax-response>\n${translate(output, params, true)}</ajax-response>\n`;
   const body = translate(output, params, false);
-  return digest ? `${DIGEST_HTML_HEAD}${body}</table></form></body></html>\r\n` : `${HTML_HEAD}${body}</table></body>\r\n`;
+  return digest
+    ? `${DIGEST_HTML_HEAD}${body}</table></form></body></html>\r\n`
+    : `${HTML_HEAD}${body}</table></body>\r\n`;
 }
 
 /** ast_http_create_response(): the HTML page of every non-200 answer. */

@@ -19,14 +19,22 @@ describe("AMI over HTTP (spec §2)", () => {
   };
 
   beforeAll(async () => {
-    sim = await createAsteriskSim({ users: ALL_USERS, tcpPort: null, loginFailDelayMs: 20, originate: { delayMs: 50 } });
+    sim = await createAsteriskSim({
+      users: ALL_USERS,
+      tcpPort: null,
+      loginFailDelayMs: 20,
+      originate: { delayMs: 50 },
+    });
     port = sim.httpPort ?? 0;
   });
   afterAll(() => sim.close());
   afterEach(() => vi.useRealTimers());
 
   it("logs in over rawman with the exact headers, cookie format and body", async () => {
-    const response = await rawHttp(port, `GET ${LOGIN} HTTP/1.1\r\nHost: pbx.example:8088\r\nConnection: close\r\n\r\n`);
+    const response = await rawHttp(
+      port,
+      `GET ${LOGIN} HTTP/1.1\r\nHost: pbx.example:8088\r\nConnection: close\r\n\r\n`,
+    );
     expect(response).toMatch(
       /^HTTP\/1\.1 200 OK\r\nServer: Asterisk\r\nDate: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT\r\nCache-Control: no-cache, no-store\r\nContent-type: text\/plain\r\nSet-Cookie: mansession_id="[0-9a-f]{8}"; Version=1; Max-Age=60\r\nPragma: SuppressEvents\r\nContent-Length: 55\r\n(Connection: close\r\n)?\r\nResponse: Success\r\nMessage: Authentication accepted\r\n\r\n$/,
     );
@@ -36,7 +44,9 @@ describe("AMI over HTTP (spec §2)", () => {
     const quiet = await httpRequest(port, "/asterisk/rawman?action=login&username=crm&secret=s3cret");
     expect(quiet.body).toBe("Response: Success\r\nMessage: Authentication accepted\r\n\r\n");
     const loud = await httpRequest(port, "/asterisk/rawman?action=login&username=crm&secret=s3cret&events=on");
-    expect(loud.body).toMatch(/^Response: Success\r\nMessage: Authentication accepted\r\n\r\nEvent: FullyBooted\r\nPrivilege: system,all\r\n/);
+    expect(loud.body).toMatch(
+      /^Response: Success\r\nMessage: Authentication accepted\r\n\r\nEvent: FullyBooted\r\nPrivilege: system,all\r\n/,
+    );
   });
 
   it("runs actions on the session named by the cookie, with or without quotes", async () => {
@@ -45,7 +55,9 @@ describe("AMI over HTTP (spec §2)", () => {
     expect(ping.status).toBe(200);
     expect(ping.body).toMatch(/^Response: Success\r\nActionID: p1\r\nPing: Pong\r\nTimestamp: \d+\.\d{6}\r\n\r\n$/);
     expect(sessionCookie(ping)).toBe(id);
-    const unquoted = await httpRequest(port, "/asterisk/rawman?action=ping", { headers: { Cookie: `other=1; mansession_id=${id.toUpperCase()}` } });
+    const unquoted = await httpRequest(port, "/asterisk/rawman?action=ping", {
+      headers: { Cookie: `other=1; mansession_id=${id.toUpperCase()}` },
+    });
     expect(unquoted.body).toMatch(/^Response: Success\r\nPing: Pong/);
   });
 
@@ -66,9 +78,13 @@ describe("AMI over HTTP (spec §2)", () => {
     const first = await httpRequest(port, "/asterisk/rawman?action=ping");
     const id = sessionCookie(first) ?? "";
     vi.setSystemTime(t0 + 5000);
-    expect(sessionCookie(await httpRequest(port, "/asterisk/rawman?action=ping", { headers: cookieHeader(id) }))).toBe(id);
+    expect(sessionCookie(await httpRequest(port, "/asterisk/rawman?action=ping", { headers: cookieHeader(id) }))).toBe(
+      id,
+    );
     vi.setSystemTime(t0 + 10_001);
-    expect(sessionCookie(await httpRequest(port, "/asterisk/rawman?action=ping", { headers: cookieHeader(id) }))).not.toBe(id);
+    expect(
+      sessionCookie(await httpRequest(port, "/asterisk/rawman?action=ping", { headers: cookieHeader(id) })),
+    ).not.toBe(id);
 
     const authed = await login();
     vi.setSystemTime(t0 + 10_001 + 60_000);
@@ -110,7 +126,11 @@ describe("AMI over HTTP (spec §2)", () => {
       "<ajax-response>\n<response type='object' id='unknown'><generic response='Success' message='Authentication accepted' /></response>\n</ajax-response>\n",
     );
     const id = sessionCookie(res) ?? "";
-    const ping = await httpRequest(port, "/asterisk/mxml?action=ping&ajaxdest=pane&ajaxobjtype=pong&actionid=%3Cx%27%3E", { headers: cookieHeader(id) });
+    const ping = await httpRequest(
+      port,
+      "/asterisk/mxml?action=ping&ajaxdest=pane&ajaxobjtype=pong&actionid=%3Cx%27%3E",
+      { headers: cookieHeader(id) },
+    );
     expect(ping.body).toMatch(
       /^<ajax-response>\n<response type='object' id='pane'><pong response='Success' actionid='&lt;x&apos;&gt;' ping='Pong' timestamp='\d+\.\d{6}' \/><\/response>\n<\/ajax-response>\n$/,
     );
@@ -119,12 +139,18 @@ describe("AMI over HTTP (spec §2)", () => {
   it("formats /manager as the Manager Tester HTML table", async () => {
     const res = await httpRequest(port, "/asterisk/manager?action=ping");
     expect(res.header("content-type")).toBe("text/html");
-    expect(res.body.startsWith('<title>Asterisk&trade; Manager Interface</title><body bgcolor="#ffffff"><table align=center bgcolor="#f1f1f1" width="500">\r\n')).toBe(true);
+    expect(
+      res.body.startsWith(
+        '<title>Asterisk&trade; Manager Interface</title><body bgcolor="#ffffff"><table align=center bgcolor="#f1f1f1" width="500">\r\n',
+      ),
+    ).toBe(true);
     expect(res.body).toContain('<tr><td colspan="2" bgcolor="#f1f1ff"><h1>Manager Tester</h1></td></tr>\r\n');
-    expect(res.body.endsWith(
-      "<tr><td>Response</td><td>Error</td></tr>\n<tr><td>Message</td><td>Permission denied</td></tr>\n" +
-        '<tr><td colspan="2"><hr></td></tr>\r\n</table></body>\r\n',
-    )).toBe(true);
+    expect(
+      res.body.endsWith(
+        "<tr><td>Response</td><td>Error</td></tr>\n<tr><td>Message</td><td>Permission denied</td></tr>\n" +
+          '<tr><td colspan="2"><hr></td></tr>\r\n</table></body>\r\n',
+      ),
+    ).toBe(true);
   });
 
   it("serves the exact 404 page for unknown URIs, a missing prefix and /httpstatus", async () => {
@@ -133,7 +159,16 @@ describe("AMI over HTTP (spec §2)", () => {
       expect(res.status).toBe(404);
       expect(res.statusText).toBe("Not Found");
       expect(res.body).toBe(NOT_FOUND_PAGE);
-      expect(res.rawHeaders.slice(0, 8)).toEqual(["Server", "Asterisk", "Date", expect.any(String), "Cache-Control", "no-cache, no-store", "Content-type", "text/html"]);
+      expect(res.rawHeaders.slice(0, 8)).toEqual([
+        "Server",
+        "Asterisk",
+        "Date",
+        expect.any(String),
+        "Cache-Control",
+        "no-cache, no-store",
+        "Content-type",
+        "text/html",
+      ]);
       expect(res.header("content-length")).toBe("240");
     }
     const caseInsensitive = await httpRequest(port, "/ASTERISK/RawMan/?action=ping");
@@ -163,7 +198,11 @@ describe("AMI over HTTP (spec §2)", () => {
       body: '{"action":"ping"}',
     });
     expect(json.body).toBe("Response: Error\r\nMessage: Missing action in request\r\n\r\n");
-    const tooLarge = await httpRequest(port, "/asterisk/rawman", { method: "POST", headers: form, body: `action=ping&x=${"a".repeat(41_000)}` });
+    const tooLarge = await httpRequest(port, "/asterisk/rawman", {
+      method: "POST",
+      headers: form,
+      body: `action=ping&x=${"a".repeat(41_000)}`,
+    });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.statusText).toBe("Request Entity Too Large");
   });
@@ -178,7 +217,11 @@ describe("AMI over HTTP (spec §2)", () => {
   it("queues events per session and returns them only on waitevent", async () => {
     const id = await login();
     const headers = cookieHeader(id);
-    const queued = await httpRequest(port, "/asterisk/rawman?action=originate&channel=PJSIP%2F101&context=from-internal&exten=0501234567&priority=1&callerid=%22CRM%22%20%3C101%3E&variable=CRM_CALL_ID%3D42&async=true&actionid=o1", { headers });
+    const queued = await httpRequest(
+      port,
+      "/asterisk/rawman?action=originate&channel=PJSIP%2F101&context=from-internal&exten=0501234567&priority=1&callerid=%22CRM%22%20%3C101%3E&variable=CRM_CALL_ID%3D42&async=true&actionid=o1",
+      { headers },
+    );
     expect(queued.body).toBe("Response: Success\r\nActionID: o1\r\nMessage: Originate successfully queued\r\n\r\n");
     await new Promise((resolve) => setTimeout(resolve, 100));
     const ping = await httpRequest(port, "/asterisk/rawman?action=ping", { headers });
@@ -202,7 +245,9 @@ describe("AMI over HTTP (spec §2)", () => {
     const started = Date.now();
     const empty = await httpRequest(port, "/asterisk/rawman?action=waitevent&timeout=1", { headers });
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    expect(empty.body).toBe("Response: Success\r\nMessage: Waiting for Event completed.\r\n\r\nEvent: WaitEventComplete\r\n\r\n");
+    expect(empty.body).toBe(
+      "Response: Success\r\nMessage: Waiting for Event completed.\r\n\r\nEvent: WaitEventComplete\r\n\r\n",
+    );
   });
 
   it("counts live HTTP sessions", async () => {
@@ -239,7 +284,9 @@ describe("AMI over HTTP (spec §2)", () => {
     expect(replay.header("www-authenticate")).toMatch(/, stale=true$/);
     const wrong = await httpRequest(port, uri, { headers: { Authorization: authorization("00000003", "bad") } });
     expect(wrong.status).toBe(401);
-    const blocked = await httpRequest(port, uri, { headers: { Authorization: authorization("00000001", "b10cked", "blocked") } });
+    const blocked = await httpRequest(port, uri, {
+      headers: { Authorization: authorization("00000001", "b10cked", "blocked") },
+    });
     expect(blocked.status).toBe(403);
     expect(blocked.statusText).toBe("Permission denied");
     expect(blocked.body).toContain("<p>Permission denied</p>");
@@ -252,7 +299,10 @@ describe("HTTP configuration", () => {
     expect((await httpRequest(off.httpPort ?? 0, "/asterisk/rawman?action=ping")).status).toBe(404);
     await off.close();
     const bare = await createAsteriskSim({ users: ALL_USERS, tcpPort: null, prefix: "", httptimeout: 30 });
-    const res = await httpRequest(bare.httpPort ?? 0, `/rawman?action=login&username=${USERS.listener.username}&secret=${USERS.listener.secret}`);
+    const res = await httpRequest(
+      bare.httpPort ?? 0,
+      `/rawman?action=login&username=${USERS.listener.username}&secret=${USERS.listener.secret}`,
+    );
     expect(res.body).toBe("Response: Success\r\nMessage: Authentication accepted\r\n\r\n");
     expect(res.header("set-cookie")).toMatch(/; Max-Age=30$/);
     expect((await httpRequest(bare.httpPort ?? 0, "/asterisk/rawman?action=ping")).status).toBe(404);

@@ -60,7 +60,8 @@ function uriDecode(text: string): string {
     if (b === 0x2b) {
       out.push(0x20);
     } else if (b === 0x25 && i + 2 < src.length && isHex(src[i + 1])) {
-      const digits = String.fromCharCode(src[i + 1] ?? 0) + (isHex(src[i + 2]) ? String.fromCharCode(src[i + 2] ?? 0) : "");
+      const digits =
+        String.fromCharCode(src[i + 1] ?? 0) + (isHex(src[i + 2]) ? String.fromCharCode(src[i + 2] ?? 0) : "");
       out.push(Number.parseInt(digits, 16));
       i += 2;
     } else {
@@ -87,7 +88,10 @@ function cookieSessionId(req: IncomingMessage): number {
   for (const part of cookie.split(";")) {
     const eq = part.indexOf("=");
     const name = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
+    const value = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, "$1");
     if (eq >= 0 && name.toLowerCase() === "mansession_id" && value !== "") id = scanHex(value) ?? 0;
   }
   return id;
@@ -182,8 +186,12 @@ export class HttpServer {
   private route(path: string): { format: Format; digest: boolean } | undefined {
     if (!this.config.webenabled) return undefined;
     const prefix = this.config.prefix === "" ? "" : `/${this.config.prefix}`;
-    if (path.slice(0, prefix.length).toLowerCase() !== prefix.toLowerCase() || path[prefix.length] !== "/") return undefined;
-    const uri = path.slice(prefix.length + 1).toLowerCase().replace(/\/$/, "");
+    if (path.slice(0, prefix.length).toLowerCase() !== prefix.toLowerCase() || path[prefix.length] !== "/")
+      return undefined;
+    const uri = path
+      .slice(prefix.length + 1)
+      .toLowerCase()
+      .replace(/\/$/, "");
     const digest = uri.startsWith("a") && FORMATS.has(uri.slice(1));
     const format = FORMATS.get(digest ? uri.slice(1) : uri);
     return format === undefined ? undefined : { format, digest };
@@ -198,16 +206,30 @@ export class HttpServer {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const route = this.route(q < 0 ? url : url.slice(0, q));
-    if (route === undefined) return this.sendError(res, { status: 404, title: "Not Found", text: "The requested URL was not found on this server." });
+    if (route === undefined)
+      return this.sendError(res, {
+        status: 404,
+        title: "Not Found",
+        text: "The requested URL was not found on this server.",
+      });
     if (req.method !== "GET" && req.method !== "HEAD" && req.method !== "POST") {
-      return this.sendError(res, { status: 501, title: "Not Implemented", text: "Attempt to use unimplemented / unsupported method" });
+      return this.sendError(res, {
+        status: 501,
+        title: "Not Implemented",
+        text: "Attempt to use unimplemented / unsupported method",
+      });
     }
     const query = q < 0 ? [] : parseForm(url.slice(q + 1));
     if (route.digest) await this.digestRequest(req, res, route.format, query);
     else await this.cookieRequest(req, res, route.format, query);
   }
 
-  private async cookieRequest(req: IncomingMessage, res: ServerResponse, format: Format, query: Param[]): Promise<void> {
+  private async cookieRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    format: Format,
+    query: Param[],
+  ): Promise<void> {
     const { httptimeout } = this.config;
     const id = cookieSessionId(req);
     let session = id === 0 ? undefined : this.httpSessions().find((s) => s.id === id);
@@ -238,17 +260,25 @@ export class HttpServer {
     );
   }
 
-  private async digestRequest(req: IncomingMessage, res: ServerResponse, format: Format, query: Param[]): Promise<void> {
+  private async digestRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    format: Format,
+    query: Param[],
+  ): Promise<void> {
     const credentials = parseDigest(req.headers.authorization ?? "");
     const user = this.manager.users.find((u) => u.username.toLowerCase() === credentials?.username.toLowerCase());
     if (credentials === undefined || user === undefined) return this.unauthorized(res, randomNonce(), false);
-    if (user.permitted === false) return this.sendError(res, { status: 403, title: "Permission denied", text: "Permission denied" }, true);
-    if (!digestMatches(credentials, req.method ?? "", user.username, user.secret)) return this.unauthorized(res, randomNonce(), false);
+    if (user.permitted === false)
+      return this.sendError(res, { status: 403, title: "Permission denied", text: "Permission denied" }, true);
+    if (!digestMatches(credentials, req.method ?? "", user.username, user.secret))
+      return this.unauthorized(res, randomNonce(), false);
 
     const now = Date.now();
     const { nonce } = credentials;
     let session = this.httpSessions().find(
-      (s) => s.username.toLowerCase() === credentials.username.toLowerCase() && (s.id === nonce || s.oldNonce === nonce),
+      (s) =>
+        s.username.toLowerCase() === credentials.username.toLowerCase() && (s.id === nonce || s.oldNonce === nonce),
     );
     if (session === undefined) {
       session = new HttpSession(nonce, -1);
@@ -280,7 +310,13 @@ export class HttpServer {
     }
     const result = await this.manager.process(session, toMessage(params));
     this.finish(session, result);
-    this.send(res, 200, "OK", [["Content-type", CONTENT_TYPE[format]]], renderBody(format, result.output, params, true));
+    this.send(
+      res,
+      200,
+      "OK",
+      [["Content-type", CONTENT_TYPE[format]]],
+      renderBody(format, result.output, params, true),
+    );
   }
 
   private finish(session: HttpSession, result: Reply): void {
@@ -314,7 +350,14 @@ export class HttpServer {
   }
 
   /** ast_http_send(): Server, Date, [Connection: close], Cache-Control, handler headers, Content-Length. */
-  private send(res: ServerResponse, status: number, title: string, headers: readonly Param[], body: string, close = false): void {
+  private send(
+    res: ServerResponse,
+    status: number,
+    title: string,
+    headers: readonly Param[],
+    body: string,
+    close = false,
+  ): void {
     if (this.manager.mode === "hang" || res.destroyed) return;
     const list: string[] = [];
     if (this.config.servername !== "") list.push("Server", this.config.servername);

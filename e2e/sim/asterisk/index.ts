@@ -5,9 +5,26 @@ import { EVENT_FLAG, getPerm } from "./permissions";
 import { eventText } from "./protocol";
 import { Scheduler } from "./scheduler";
 import { TcpServer } from "./tcp";
-import type { AmiUser, AsteriskSimOptions, OriginateOutcome, RecordedAction, RecordedOriginate, SimConfig, SimMode } from "./types";
+import type {
+  AmiUser,
+  AsteriskSimOptions,
+  OriginateOutcome,
+  RecordedAction,
+  RecordedOriginate,
+  SimConfig,
+  SimMode,
+} from "./types";
 
-export type { AmiUser, AsteriskSimOptions, DialplanContext, OriginateOutcome, RecordedAction, RecordedOriginate, SimMode, Transport } from "./types";
+export type {
+  AmiUser,
+  AsteriskSimOptions,
+  DialplanContext,
+  OriginateOutcome,
+  RecordedAction,
+  RecordedOriginate,
+  SimMode,
+  Transport,
+} from "./types";
 
 export interface AsteriskSim {
   readonly tcpPort: number | null;

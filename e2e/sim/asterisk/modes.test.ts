@@ -80,7 +80,9 @@ describe("failure modes and lifecycle", () => {
     const id = sessionCookie(login) ?? "";
     expect(sim.httpSessions).toBe(1);
     await sim.restart();
-    expect(await listener.block()).toBe("Event: Shutdown\r\nPrivilege: system,all\r\nShutdown: Cleanly\r\nRestart: True\r\n\r\n");
+    expect(await listener.block()).toBe(
+      "Event: Shutdown\r\nPrivilege: system,all\r\nShutdown: Cleanly\r\nRestart: True\r\n\r\n",
+    );
     await listener.closed;
     expect(sim.httpSessions).toBe(0);
     expect(sim.tcpPort).toBe(tcpPort);

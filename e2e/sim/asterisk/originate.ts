@@ -45,7 +45,8 @@ function shrinkPhoneNumber(text: string): string {
     const c = text.charAt(i);
     if (c === "[") bracketed++;
     if (c === "]") bracketed--;
-    if ((c === "-" && bracketed === 0) || (c === "." && i < text.length - 1) || c === "(" || c === ")" || c === " ") continue;
+    if ((c === "-" && bracketed === 0) || (c === "." && i < text.length - 1) || c === "(" || c === ")" || c === " ")
+      continue;
     out += c;
   }
   return out;
@@ -75,7 +76,8 @@ const APP_RULES: ReadonlyArray<{ permission: number; matches: (app: string, data
   })),
   {
     permission: EVENT_FLAG.agi | EVENT_FLAG.system,
-    matches: (app: string, data: string) => app.toLowerCase().includes("queue") && data !== "" && (separateArgs(data)[5] ?? "") !== "",
+    matches: (app: string, data: string) =>
+      app.toLowerCase().includes("queue") && data !== "" && (separateArgs(data)[5] ?? "") !== "",
   },
   ...["CURL", "DB", "EVAL", "FILE", "ODBC", "REALTIME", "SHELL"].map((word) => ({
     permission: EVENT_FLAG.system,
@@ -109,7 +111,9 @@ function extenMatches(pattern: string, exten: string): boolean {
 
 function extensionExists(dialplan: DialplanContext[], context: string, exten: string, priority: number): boolean {
   if (priority < 1) return false;
-  return dialplan.some((c) => c.context === context && (c.extens === undefined || c.extens.some((p) => extenMatches(p, exten))));
+  return dialplan.some(
+    (c) => c.context === context && (c.extens === undefined || c.extens.some((p) => extenMatches(p, exten))),
+  );
 }
 
 /** Validates an Originate like action_originate(); returns the error text or the request. */

@@ -87,6 +87,10 @@ describe("xml_translate()", () => {
   it("uses the digest page layout for amanager", () => {
     const page = renderBody("html", "Response: Success\r\n\r\n", [], true);
     expect(page.startsWith('<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\r\n<html><head>\r\n')).toBe(true);
-    expect(page.endsWith('<tr><td>Response</td><td>Success</td></tr>\n<tr><td colspan="2"><hr></td></tr>\r\n</table></form></body></html>\r\n')).toBe(true);
+    expect(
+      page.endsWith(
+        '<tr><td>Response</td><td>Success</td></tr>\n<tr><td colspan="2"><hr></td></tr>\r\n</table></form></body></html>\r\n',
+      ),
+    ).toBe(true);
   });
 });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AsteriskSim, createAsteriskSim } from "./index";
 import { ALL_USERS, RawAmi, USERS, md5Key } from "./testkit";
 
-const FULLY_BOOTED = /^Event: FullyBooted\r\nPrivilege: system,all\r\nUptime: \d+\r\nLastReload: \d+\r\nStatus: Fully Booted\r\n\r\n$/;
+const FULLY_BOOTED =
+  /^Event: FullyBooted\r\nPrivilege: system,all\r\nUptime: \d+\r\nLastReload: \d+\r\nStatus: Fully Booted\r\n\r\n$/;
 
 describe("AMI over TCP (spec §1)", () => {
   let sim: AsteriskSim;
@@ -45,7 +46,9 @@ describe("AMI over TCP (spec §1)", () => {
   ])("sends no FullyBooted with %j for %s", async (events, user) => {
     const ami = await RawAmi.connect(port);
     await ami.line();
-    ami.send(`Action: Login\r\nUsername: ${user.username}\r\nSecret: ${user.secret}\r\n${events ? `${events}\r\n` : ""}\r\nAction: Ping\r\n\r\n`);
+    ami.send(
+      `Action: Login\r\nUsername: ${user.username}\r\nSecret: ${user.secret}\r\n${events ? `${events}\r\n` : ""}\r\nAction: Ping\r\n\r\n`,
+    );
     expect(await ami.block()).toBe("Response: Success\r\nMessage: Authentication accepted\r\n\r\n");
     expect(await ami.block()).toMatch(/^Response: Success\r\nPing: Pong\r\n/);
     ami.close();
@@ -93,7 +96,9 @@ describe("AMI over TCP (spec §1)", () => {
     expect(challenge).not.toBe("");
     ami.send("Action: Challenge\r\nAuthType: md5\r\n\r\n");
     expect(await ami.block()).toBe(`Response: Success\r\nChallenge: ${challenge}\r\n\r\n`);
-    ami.send(`Action: Login\r\nAuthType: MD5\r\nUsername: crm\r\nKey: ${md5Key(challenge, "s3cret")}\r\nEvents: off\r\n\r\n`);
+    ami.send(
+      `Action: Login\r\nAuthType: MD5\r\nUsername: crm\r\nKey: ${md5Key(challenge, "s3cret")}\r\nEvents: off\r\n\r\n`,
+    );
     expect(await ami.block()).toBe("Response: Success\r\nMessage: Authentication accepted\r\n\r\n");
     ami.close();
   });
@@ -119,7 +124,9 @@ describe("AMI over TCP (spec §1)", () => {
   it("denies actions before login and keeps the connection open", async () => {
     const ami = await RawAmi.connect(port);
     await ami.line();
-    ami.send("Action: Ping\r\nActionID: p0\r\n\r\nAction: Originate\r\nChannel: PJSIP/101\r\n\r\nAction: Nonsense\r\n\r\n");
+    ami.send(
+      "Action: Ping\r\nActionID: p0\r\n\r\nAction: Originate\r\nChannel: PJSIP/101\r\n\r\nAction: Nonsense\r\n\r\n",
+    );
     expect(await ami.block()).toBe("Response: Error\r\nActionID: p0\r\nMessage: Permission denied\r\n\r\n");
     expect(await ami.block()).toBe("Response: Error\r\nMessage: Permission denied\r\n\r\n");
     expect(await ami.block()).toBe("Response: Error\r\nMessage: Permission denied\r\n\r\n");
@@ -214,7 +221,9 @@ describe("AMI over TCP (spec §1)", () => {
   it("rejects a line longer than 1024 bytes and keeps going", async () => {
     const ami = await RawAmi.login(port, USERS.crm);
     ami.send(`Action: Ping\r\nActionID: long\r\nX-Pad: ${"a".repeat(1100)}\r\n\r\n`);
-    expect(await ami.block()).toBe("Response: Error\r\nActionID: long\r\nMessage: Failed to parse message: line too long\r\n\r\n");
+    expect(await ami.block()).toBe(
+      "Response: Error\r\nActionID: long\r\nMessage: Failed to parse message: line too long\r\n\r\n",
+    );
     ami.send("Action: Ping\r\nActionID: next\r\n\r\n");
     expect(await ami.block()).toMatch(/^Response: Success\r\nActionID: next\r\n/);
     ami.close();
@@ -226,13 +235,17 @@ describe("AMI over TCP (spec §1)", () => {
     expect(await ami.block()).toMatch(/^Response: Success\r\nPing: Pong\r\n/);
     const headers = Array.from({ length: 130 }, (_, i) => `X-H${i}: v\r\n`).join("");
     ami.send(`Action: Ping\r\nActionID: many\r\n${headers}\r\n`);
-    expect(await ami.block()).toBe("Response: Error\r\nActionID: many\r\nMessage: Too many lines in message or allocation failure\r\n\r\n");
+    expect(await ami.block()).toBe(
+      "Response: Error\r\nActionID: many\r\nMessage: Too many lines in message or allocation failure\r\n\r\n",
+    );
     ami.close();
   });
 
   it("answers pipelined actions in order", async () => {
     const ami = await RawAmi.login(port, USERS.crm);
-    ami.send("Action: Ping\r\nActionID: a\r\n\r\nAction: Events\r\nActionID: b\r\nEventMask: off\r\n\r\nAction: Ping\r\nActionID: c\r\n\r\n");
+    ami.send(
+      "Action: Ping\r\nActionID: a\r\n\r\nAction: Events\r\nActionID: b\r\nEventMask: off\r\n\r\nAction: Ping\r\nActionID: c\r\n\r\n",
+    );
     expect(await ami.block()).toMatch(/^Response: Success\r\nActionID: a\r\nPing: Pong/);
     expect(await ami.block()).toBe("Response: Success\r\nActionID: b\r\nEvents: Off\r\n\r\n");
     expect(await ami.block()).toMatch(/^Response: Success\r\nActionID: c\r\nPing: Pong/);
@@ -245,7 +258,9 @@ describe("AMI over TCP (spec §1)", () => {
     const eventsOff = await RawAmi.login(port, USERS.crm, "Events: off\r\n");
     const cannotRead = await RawAmi.login(port, USERS.reporter, "Events: on\r\n");
     sim.emitEvent({ Event: "Hangup", Channel: "PJSIP/101-00000001", Cause: "16" });
-    expect(await allowed.block()).toBe("Event: Hangup\r\nPrivilege: call,all\r\nChannel: PJSIP/101-00000001\r\nCause: 16\r\n\r\n");
+    expect(await allowed.block()).toBe(
+      "Event: Hangup\r\nPrivilege: call,all\r\nChannel: PJSIP/101-00000001\r\nCause: 16\r\n\r\n",
+    );
     for (const ami of [eventsOff, cannotRead]) {
       ami.send("Action: Ping\r\nActionID: after\r\n\r\n");
       expect(await ami.block()).toMatch(/^Response: Success\r\nActionID: after\r\n/);
@@ -254,8 +269,12 @@ describe("AMI over TCP (spec §1)", () => {
     expect(await eventsOff.block()).toBe("Response: Success\r\nEvents: On\r\n\r\n");
     sim.emitEvent({ Event: "QueueMemberPause", Interface: "PJSIP/201" }, "agent");
     sim.emitEvent({ Event: "Newchannel", Channel: "PJSIP/102-00000002" });
-    expect(await eventsOff.block()).toBe("Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/102-00000002\r\n\r\n");
-    expect(await allowed.block()).toBe("Event: QueueMemberPause\r\nPrivilege: agent,all\r\nInterface: PJSIP/201\r\n\r\n");
+    expect(await eventsOff.block()).toBe(
+      "Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/102-00000002\r\n\r\n",
+    );
+    expect(await allowed.block()).toBe(
+      "Event: QueueMemberPause\r\nPrivilege: agent,all\r\nInterface: PJSIP/201\r\n\r\n",
+    );
     for (const ami of [allowed, eventsOff, cannotRead]) ami.close();
   });
 
@@ -263,7 +282,9 @@ describe("AMI over TCP (spec §1)", () => {
     const ami = await RawAmi.connect(port);
     await ami.line();
     sim.emitEvent({ Event: "Hangup", Channel: "PJSIP/1-1" });
-    ami.send("Action: Login\r\nUsername: crm\r\nSecret: s3cret\r\nEvents: on\r\n\r\nAction: Ping\r\nActionID: p\r\n\r\n");
+    ami.send(
+      "Action: Login\r\nUsername: crm\r\nSecret: s3cret\r\nEvents: on\r\n\r\nAction: Ping\r\nActionID: p\r\n\r\n",
+    );
     expect(await ami.block()).toBe("Response: Success\r\nMessage: Authentication accepted\r\n\r\n");
     expect(await ami.block()).toMatch(FULLY_BOOTED);
     expect(await ami.block()).toMatch(/^Response: Success\r\nActionID: p\r\nPing: Pong/);
@@ -272,8 +293,12 @@ describe("AMI over TCP (spec §1)", () => {
 
   it("answers QueuePause for users with agent write access", async () => {
     const ami = await RawAmi.login(port, USERS.crm);
-    ami.send("Action: QueuePause\r\nActionID: q1\r\nInterface: PJSIP/201\r\nPaused: true\r\nQueue: support\r\nReason: lunch\r\n\r\n");
-    expect(await ami.block()).toBe("Response: Success\r\nActionID: q1\r\nMessage: Interface paused successfully\r\n\r\n");
+    ami.send(
+      "Action: QueuePause\r\nActionID: q1\r\nInterface: PJSIP/201\r\nPaused: true\r\nQueue: support\r\nReason: lunch\r\n\r\n",
+    );
+    expect(await ami.block()).toBe(
+      "Response: Success\r\nActionID: q1\r\nMessage: Interface paused successfully\r\n\r\n",
+    );
     ami.send("Action: QueuePause\r\nInterface: PJSIP/201\r\nPaused: false\r\n\r\n");
     expect(await ami.block()).toBe("Response: Success\r\nMessage: Interface unpaused successfully\r\n\r\n");
     ami.send("Action: QueuePause\r\nInterface: PJSIP/201\r\n\r\n");
@@ -292,7 +317,12 @@ describe("AMI over TCP (spec §1)", () => {
     await ami.block();
     expect(sim.actions.slice(before)).toEqual([
       expect.objectContaining({ transport: "tcp", action: "Login", username: "crm" }),
-      expect.objectContaining({ transport: "tcp", action: "Ping", username: "crm", headers: { action: "Ping", actionid: "rec" } }),
+      expect.objectContaining({
+        transport: "tcp",
+        action: "Ping",
+        username: "crm",
+        headers: { action: "Ping", actionid: "rec" },
+      }),
     ]);
     ami.close();
   });

@@ -109,7 +109,10 @@ export class TcpServer {
       if (session.busy) return;
       session.busy = true;
       for (let item = queue.shift(); item !== undefined && !session.closing; item = queue.shift()) {
-        const result: Reply = item.error === undefined ? await manager.process(session, item) : { output: error(item, item.error), close: false };
+        const result: Reply =
+          item.error === undefined
+            ? await manager.process(session, item)
+            : { output: error(item, item.error), close: false };
         session.write(result.output);
         if (result.close) session.end();
         else session.flush();

@@ -10,7 +10,12 @@ export const md5 = (text: string): string => createHash("md5").update(text).dige
 export const md5Key = (challenge: string, secret: string): string => md5(challenge + secret);
 
 export const USERS = {
-  crm: { username: "crm", secret: "s3cret", read: "system,call,agent,user,cdr,reporting", write: "system,call,originate,reporting,agent" },
+  crm: {
+    username: "crm",
+    secret: "s3cret",
+    read: "system,call,agent,user,cdr,reporting",
+    write: "system,call,originate,reporting,agent",
+  },
   reporter: { username: "reporter", secret: "r3port", read: "cdr,reporting,originate", write: "reporting,originate" },
   listener: { username: "listener", secret: "l1sten", read: "call", write: "" },
   noOriginate: { username: "viewer", secret: "v1ew", read: "call", write: "reporting" },
@@ -124,23 +129,26 @@ export function httpRequest(
   init: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: init.headers, agent: false }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          statusText: res.statusMessage ?? "",
-          rawHeaders: res.rawHeaders,
-          body,
-          header: (name) => {
-            const value = res.headers[name.toLowerCase()];
-            return Array.isArray(value) ? value.join("\n") : value;
-          },
-        }),
-      );
-    });
+    const req = request(
+      { host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: init.headers, agent: false },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (body += chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? "",
+            rawHeaders: res.rawHeaders,
+            body,
+            header: (name) => {
+              const value = res.headers[name.toLowerCase()];
+              return Array.isArray(value) ? value.join("\n") : value;
+            },
+          }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(init.body);
   });
@@ -158,7 +166,8 @@ export function rawHttp(port: number, text: string): Promise<string> {
   });
 }
 
-export const sessionCookie = (res: RawResponse): string | undefined => /mansession_id="([0-9a-f]{8})"/.exec(res.header("set-cookie") ?? "")?.[1];
+export const sessionCookie = (res: RawResponse): string | undefined =>
+  /mansession_id="([0-9a-f]{8})"/.exec(res.header("set-cookie") ?? "")?.[1];
 
 export const cookieHeader = (id: string): Record<string, string> => ({ Cookie: `mansession_id="${id}"` });
 

@@ -7,7 +7,12 @@ describe("retailCRM sim: service methods and auth", () => {
   beforeAll(async () => {
     sim = await createRetailCrmSim();
     seedDemo(sim);
-    sim.addKey({ key: "narrow", scopes: ["customer_read"], siteAccess: "access_selective", sitesAvailable: ["demo-shop"] });
+    sim.addKey({
+      key: "narrow",
+      scopes: ["customer_read"],
+      siteAccess: "access_selective",
+      sitesAvailable: ["demo-shop"],
+    });
   });
   afterAll(() => sim.close());
 
@@ -19,7 +24,11 @@ describe("retailCRM sim: service methods and auth", () => {
   });
 
   it("accepts the key in the form body of a POST", async () => {
-    const reply = await api(sim, "POST", "/api/v5/users/3/status", { key: "demo-key", keyVia: "form", form: { status: "busy" } });
+    const reply = await api(sim, "POST", "/api/v5/users/3/status", {
+      key: "demo-key",
+      keyVia: "form",
+      form: { status: "busy" },
+    });
     // demo-key lacks user_write: reaching the scope check proves the form key was read.
     expect(reply.json).toEqual({ success: false, errorMsg: "Access denied." });
     expect(reply.status).toBe(403);
@@ -98,7 +107,12 @@ describe("retailCRM sim: service methods and auth", () => {
       response: { success: false, errorMsg: 'Wrong "apiKey" value.' },
     });
     expect(first?.headers["x-api-key"]).toBe("nope");
-    expect(second).toMatchObject({ method: "POST", form: { status: "busy", apiKey: "demo-key" }, apiKey: "demo-key", status: 403 });
+    expect(second).toMatchObject({
+      method: "POST",
+      form: { status: "busy", apiKey: "demo-key" },
+      apiKey: "demo-key",
+      status: 403,
+    });
   });
 });
 

@@ -4,7 +4,10 @@ import { Params, toRecord } from "./params";
 
 describe("parseForm", () => {
   it("decodes urlencoded bodies with + as space and JSON-string fields", () => {
-    const pairs = parseForm("application/x-www-form-urlencoded; charset=UTF-8", Buffer.from("status=no+answer&event=%7B%22a%22%3A1%7D"));
+    const pairs = parseForm(
+      "application/x-www-form-urlencoded; charset=UTF-8",
+      Buffer.from("status=no+answer&event=%7B%22a%22%3A1%7D"),
+    );
     expect(pairs).toEqual([
       ["status", "no answer"],
       ["event", '{"a":1}'],
@@ -54,6 +57,12 @@ describe("Params", () => {
     ]);
     expect(params.get("limit")).toBe("50");
     expect(params.list("filter[ids]")).toEqual(["1", "2"]);
-    expect(toRecord([["a", "1"], ["a", "2"], ["b", "3"]])).toEqual({ a: "1,2", b: "3" });
+    expect(
+      toRecord([
+        ["a", "1"],
+        ["a", "2"],
+        ["b", "3"],
+      ]),
+    ).toEqual({ a: "1,2", b: "3" });
   });
 });

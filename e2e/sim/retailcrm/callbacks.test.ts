@@ -30,7 +30,12 @@ describe("retailCRM sim: callbacks to the module", () => {
   });
 
   it("fireMakeCall sends GET makeCallUrl with clientId, code, phone, userId, externalPhone", async () => {
-    const result = await sim.fireMakeCall({ code: "02", phone: "+79001234567", userId: 3, externalPhone: "+74951234567" });
+    const result = await sim.fireMakeCall({
+      code: "02",
+      phone: "+79001234567",
+      userId: 3,
+      externalPhone: "+74951234567",
+    });
     expect(receiver.received).toEqual([
       {
         method: "GET",
@@ -47,7 +52,13 @@ describe("retailCRM sim: callbacks to the module", () => {
 
   it("fireMakeCall can POST a form and reports the module's status and non-JSON body", async () => {
     receiver.respond((_req, res) => res.writeHead(500).end("boom"));
-    const result = await sim.fireMakeCall({ code: "02", phone: "89001234567", userId: 3, method: "POST", moduleCode: "asterisk" });
+    const result = await sim.fireMakeCall({
+      code: "02",
+      phone: "89001234567",
+      userId: 3,
+      method: "POST",
+      moduleCode: "asterisk",
+    });
     expect(receiver.received[0]).toMatchObject({
       method: "POST",
       contentType: expect.stringMatching(/^application\/x-www-form-urlencoded/),
@@ -66,7 +77,10 @@ describe("retailCRM sim: callbacks to the module", () => {
       path: "/crm/user-status",
       query: { clientId: CLIENT_ID, userId: "4", code: "03", status: "dinner" },
     });
-    expect(receiver.received[1]).toMatchObject({ method: "POST", form: { clientId: CLIENT_ID, userId: "7", code: "", status: "break" } });
+    expect(receiver.received[1]).toMatchObject({
+      method: "POST",
+      form: { clientId: CLIENT_ID, userId: "7", code: "", status: "break" },
+    });
     expect(sim.state.users.get(4)?.status).toBe("dinner");
     expect(sim.state.userStatusChanges.at(-1)).toMatchObject({ userId: 7, status: "break", via: "crm" });
   });
@@ -86,7 +100,10 @@ describe("retailCRM sim: callbacks to the module", () => {
     expect(refused.json.errorMsg).toBe("Telephony not enabled");
 
     await sim.fireActivity({ active: true, freeze: false });
-    expect(receiver.received[1]?.form).toMatchObject({ systemUrl: sim.url, activity: '{"active":true,"freeze":false}' });
+    expect(receiver.received[1]?.form).toMatchObject({
+      systemUrl: sim.url,
+      activity: '{"active":true,"freeze":false}',
+    });
     expect(sim.state.activeTelephonyModule()?.code).toBe("asterisk");
   });
 
@@ -106,7 +123,9 @@ describe("retailCRM sim: callbacks to the module", () => {
   it("refuses to guess the module when several exist or the callback URL is missing", async () => {
     await registerModule(sim, "second", receiver.url, { integrations: {} });
     await expect(sim.fireMakeCall({ code: "02", phone: "1", userId: 3 })).rejects.toThrow(/moduleCode needed/);
-    await expect(sim.fireMakeCall({ code: "02", phone: "1", userId: 3, moduleCode: "second" })).rejects.toThrow(/makeCallUrl/);
+    await expect(sim.fireMakeCall({ code: "02", phone: "1", userId: 3, moduleCode: "second" })).rejects.toThrow(
+      /makeCallUrl/,
+    );
     await expect(sim.fireActivity({ active: true, freeze: false, moduleCode: "missing" })).rejects.toThrow(/missing/);
     sim.state.modules.delete("second");
   });
@@ -128,11 +147,19 @@ describe("retailCRM sim: simple connection", () => {
     receiver.respond((req, res) => {
       const reply =
         req.path === "/crm/config"
-          ? { success: true, scopes: ["integration_read", "integration_write", "telephony_write"], registerUrl: `${receiver.url}/crm/register` }
+          ? {
+              success: true,
+              scopes: ["integration_read", "integration_write", "telephony_write"],
+              registerUrl: `${receiver.url}/crm/register`,
+            }
           : { success: true, accountUrl: `${receiver.url}/account` };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply));
     });
-    const { config, register } = await sim.simpleConnect({ configUrl: `${receiver.url}/crm/config`, secret: "secret", apiKey: "api_key" });
+    const { config, register } = await sim.simpleConnect({
+      configUrl: `${receiver.url}/crm/config`,
+      secret: "secret",
+      apiKey: "api_key",
+    });
     expect(config.status).toBe(200);
     expect(register?.json).toEqual({ success: true, accountUrl: `${receiver.url}/account` });
     expect(receiver.received[0]).toMatchObject({ method: "GET", path: "/crm/config" });
@@ -159,12 +186,18 @@ describe("retailCRM sim: simple connection", () => {
       systemUrl: "https://tech.retailcrm.io",
       tokenOverride: "forged",
     });
-    expect(JSON.parse(receiver.received[1]?.form.register ?? "")).toEqual({ systemUrl: "https://tech.retailcrm.io", apiKey: "k2", token: "forged" });
+    expect(JSON.parse(receiver.received[1]?.form.register ?? "")).toEqual({
+      systemUrl: "https://tech.retailcrm.io",
+      apiKey: "k2",
+      token: "forged",
+    });
   });
 
   it("stops after an unusable config reply", async () => {
     receiver.received.length = 0;
-    receiver.respond((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end('{"success":true,"scopes":["user_read"]}'));
+    receiver.respond((_req, res) =>
+      res.writeHead(200, { "content-type": "application/json" }).end('{"success":true,"scopes":["user_read"]}'),
+    );
     const result = await sim.simpleConnect({ configUrl: `${receiver.url}/crm/config`, secret: "secret", apiKey: "k3" });
     expect(result.register).toBeUndefined();
     expect(receiver.received).toHaveLength(1);

@@ -47,7 +47,8 @@ export class CrmCallbacks {
       return mod;
     }
     const modules = [...this.state.modules.values()];
-    if (modules.length !== 1 || !modules[0]) throw new Error(`moduleCode needed: ${modules.length} modules are registered`);
+    if (modules.length !== 1 || !modules[0])
+      throw new Error(`moduleCode needed: ${modules.length} modules are registered`);
     return modules[0];
   }
 
@@ -66,13 +67,23 @@ export class CrmCallbacks {
     method?: "GET" | "POST";
   }): Promise<CallbackResult> {
     const mod = this.moduleFor(p.moduleCode);
-    const fields: Record<string, string> = { clientId: mod.clientId, code: p.code, phone: p.phone, userId: String(p.userId) };
+    const fields: Record<string, string> = {
+      clientId: mod.clientId,
+      code: p.code,
+      phone: p.phone,
+      userId: String(p.userId),
+    };
     if (p.externalPhone !== undefined) fields.externalPhone = p.externalPhone;
     return send(this.telephonyUrl(mod, "makeCallUrl"), p.method ?? "GET", fields);
   }
 
   /** A CRM user changed their status: the CRM stores it and tells the module. */
-  async fireUserStatus(p: { userId: number; status: UserStatus; moduleCode?: string; method?: "GET" | "POST" }): Promise<CallbackResult> {
+  async fireUserStatus(p: {
+    userId: number;
+    status: UserStatus;
+    moduleCode?: string;
+    method?: "GET" | "POST";
+  }): Promise<CallbackResult> {
     const mod = this.moduleFor(p.moduleCode);
     const url = this.telephonyUrl(mod, "changeUserStatusUrl");
     const user = this.state.users.get(p.userId);
@@ -88,7 +99,12 @@ export class CrmCallbacks {
   }
 
   /** The module was switched on/off or frozen in the CRM. */
-  async fireActivity(p: { active: boolean; freeze: boolean; systemUrl?: string; moduleCode?: string }): Promise<CallbackResult> {
+  async fireActivity(p: {
+    active: boolean;
+    freeze: boolean;
+    systemUrl?: string;
+    moduleCode?: string;
+  }): Promise<CallbackResult> {
     const mod = this.moduleFor(p.moduleCode);
     const path = mod.actions.activity;
     if (path === undefined) throw new Error(`module "${mod.code}" has no actions.activity`);
@@ -112,7 +128,8 @@ export class CrmCallbacks {
     const config = await send(p.configUrl, "GET", {});
     const reply = isObject(config.json) ? config.json : {};
     const { success, scopes, registerUrl } = reply;
-    if (success !== true || !isStringArray(scopes) || typeof registerUrl !== "string" || !isHttpUrl(registerUrl)) return { config };
+    if (success !== true || !isStringArray(scopes) || typeof registerUrl !== "string" || !isHttpUrl(registerUrl))
+      return { config };
 
     this.state.keys.set(p.apiKey, { key: p.apiKey, scopes: [...scopes] });
     const register = await send(registerUrl, "POST", {

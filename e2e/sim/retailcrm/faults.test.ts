@@ -29,7 +29,11 @@ describe("retailCRM sim: latency, scripted failures and outages", () => {
   });
 
   it("failNext answers the next N matching requests with the given reply", async () => {
-    sim.failNext(2, { status: 503, body: { success: false, errorMsg: "Service temporary unavailable" }, pathPrefix: "/api/v5/users" });
+    sim.failNext(2, {
+      status: 503,
+      body: { success: false, errorMsg: "Service temporary unavailable" },
+      pathPrefix: "/api/v5/users",
+    });
     expect((await api(sim, "GET", "/api/credentials", { key: "demo-key" })).status).toBe(200);
     for (let i = 0; i < 2; i++) {
       const reply = await api(sim, "GET", "/api/v5/users", { key: "demo-key" });
@@ -41,7 +45,10 @@ describe("retailCRM sim: latency, scripted failures and outages", () => {
 
   it("failNext without body sends a JSON error named after the status; a string body is sent as HTML", async () => {
     sim.failNext(1, { status: 500 });
-    expect((await api(sim, "GET", "/api/credentials")).json).toEqual({ success: false, errorMsg: "Internal Server Error" });
+    expect((await api(sim, "GET", "/api/credentials")).json).toEqual({
+      success: false,
+      errorMsg: "Internal Server Error",
+    });
     sim.failNext(1, { status: 504, body: "<html>gateway timeout</html>" });
     const html = await api(sim, "GET", "/api/credentials");
     expect(html.status).toBe(504);
@@ -74,7 +81,10 @@ describe("retailCRM sim: latency, scripted failures and outages", () => {
   it("hang outage never answers until the mode changes", async () => {
     sim.setOutage("hang");
     const pending = api(sim, "GET", "/api/credentials", { key: "demo-key" });
-    const early = await Promise.race([pending.then(() => "answered"), new Promise((r) => setTimeout(() => r("waiting"), 300))]);
+    const early = await Promise.race([
+      pending.then(() => "answered"),
+      new Promise((r) => setTimeout(() => r("waiting"), 300)),
+    ]);
     expect(early).toBe("waiting");
     expect(sim.requests.at(-1)?.status).toBe(0);
     sim.setOutage("none");

@@ -43,8 +43,18 @@ export interface RetailCrmSim {
     moduleCode?: string;
     method?: "GET" | "POST";
   }): Promise<CallbackResult>;
-  fireUserStatus(p: { userId: number; status: UserStatus; moduleCode?: string; method?: "GET" | "POST" }): Promise<CallbackResult>;
-  fireActivity(p: { active: boolean; freeze: boolean; systemUrl?: string; moduleCode?: string }): Promise<CallbackResult>;
+  fireUserStatus(p: {
+    userId: number;
+    status: UserStatus;
+    moduleCode?: string;
+    method?: "GET" | "POST";
+  }): Promise<CallbackResult>;
+  fireActivity(p: {
+    active: boolean;
+    freeze: boolean;
+    systemUrl?: string;
+    moduleCode?: string;
+  }): Promise<CallbackResult>;
   simpleConnect(p: {
     configUrl: string;
     secret: string;
@@ -75,7 +85,11 @@ export async function createRetailCrmSim(options?: RetailCrmSimOptions): Promise
     setAccountExists: (exists) => void (faults.accountExists = exists),
     setLatency: (ms, pathPrefix) => faults.setLatency(ms, pathPrefix),
     failNext: (count, { status, body, pathPrefix }) =>
-      faults.failNext(count, { status, body: body ?? { success: false, errorMsg: STATUS_CODES[status] ?? "Error" } }, pathPrefix),
+      faults.failNext(
+        count,
+        { status, body: body ?? { success: false, errorMsg: STATUS_CODES[status] ?? "Error" } },
+        pathPrefix,
+      ),
     setOutage: (mode) => faults.setOutage(mode),
     clearRequests: () => void requests.splice(0),
     fireMakeCall: (p) => callbacks.fireMakeCall(p),

@@ -94,7 +94,10 @@ describe("retailCRM sim: integration modules", () => {
       },
     });
     expect(updated.status).toBe(200);
-    expect(updated.json).toEqual({ success: true, info: { notExistUsersIds: [77], notExistSiteCodes: ["ghost-shop"] } });
+    expect(updated.json).toEqual({
+      success: true,
+      info: { notExistUsersIds: [77], notExistSiteCodes: ["ghost-shop"] },
+    });
     expect(sim.state.modules.get("asterisk-1")?.integrations.telephony?.additionalCodes).toEqual([
       { userId: 3, code: "02" },
       { userId: 77, code: "77" },
@@ -114,7 +117,14 @@ describe("retailCRM sim: integration modules", () => {
         native: false,
         baseUrl: BASE,
         actions: { activity: "/crm/activity" },
-        integrations: { telephony: { additionalCodes: [{ userId: 3, code: "02" }, { userId: 4, code: "03" }] } },
+        integrations: {
+          telephony: {
+            additionalCodes: [
+              { userId: 3, code: "02" },
+              { userId: 4, code: "03" },
+            ],
+          },
+        },
       },
     });
     const missing = await api(sim, "GET", "/api/v5/integration-modules/nope", { key: TELEPHONY_KEY.key });
@@ -147,7 +157,9 @@ describe("retailCRM sim: integration modules", () => {
     const post = (form: Record<string, string>) =>
       api(sim, "POST", "/api/v5/integration-modules/asterisk-scopes/update-scopes", { key: "growing", form });
     expect((await post({})).json).toEqual({ success: false, errorMsg: "Parameter 'requires' is missing" });
-    expect((await post({ requires: '{"scopes":["fly_to_moon"]}' })).json).toMatchObject({ errorMsg: "Errors in the entity format" });
+    expect((await post({ requires: '{"scopes":["fly_to_moon"]}' })).json).toMatchObject({
+      errorMsg: "Errors in the entity format",
+    });
     expect((await post({ requires: '{"scopes":"user_read"}' })).status).toBe(400);
     const ok = await post({ requires: JSON.stringify({ scopes: ["user_read", "telephony_read"] }) });
     expect(ok.json).toEqual({ success: true, apiKey: "growing" });

@@ -20,7 +20,10 @@ export function readPage(params: Params, errors: Record<string, string>): Page {
   return { limit, page };
 }
 
-export function paginate<T>(items: readonly T[], { limit, page }: Page): { items: T[]; pagination: Record<string, number> } {
+export function paginate<T>(
+  items: readonly T[],
+  { limit, page }: Page,
+): { items: T[]; pagination: Record<string, number> } {
   return {
     items: items.slice((page - 1) * limit, page * limit),
     pagination: { limit, totalCount: items.length, currentPage: page, totalPageCount: Math.ceil(items.length / limit) },

@@ -119,12 +119,19 @@ export class SimServer {
     if (match === "unknown") return fail(404, MSG.methodNotFound);
     if (match === "wrong-method") return fail(405, MSG.methodNotAllowed);
     const { route, args } = match;
-    const ctx = { state, options, params: new Params([...queryPairs, ...formPairs]), pathArgs: args, baseUrl: this.baseUrl };
+    const ctx = {
+      state,
+      options,
+      params: new Params([...queryPairs, ...formPairs]),
+      pathArgs: args,
+      baseUrl: this.baseUrl,
+    };
     if (route.auth === "public") return route.handle(ctx);
 
     const auth = authorize(state, apiKey, options.authErrorStatus);
     if ("reply" in auth) return auth.reply;
-    if (this.limit && !this.limit.limiter.take(auth.key.key, bucketOf(path))) return fail(this.limit.status, MSG.rateLimit);
+    if (this.limit && !this.limit.limiter.take(auth.key.key, bucketOf(path)))
+      return fail(this.limit.status, MSG.rateLimit);
     if (!hasScope(auth.key, route.scope)) return fail(options.authErrorStatus, MSG.accessDenied);
     return route.handle({ ...ctx, key: auth.key });
   }

@@ -18,7 +18,8 @@ describe("retailCRM sim: telephony/call/event", () => {
   });
   afterAll(() => sim.close());
 
-  const send = (form: Record<string, string>) => api(sim, "POST", "/api/v5/telephony/call/event", { key: "demo-key", form });
+  const send = (form: Record<string, string>) =>
+    api(sim, "POST", "/api/v5/telephony/call/event", { key: "demo-key", form });
   const event = (value: Record<string, unknown>) => send({ event: JSON.stringify(value) });
 
   it("answers Telephony not enabled while no active telephony module exists", async () => {
@@ -26,7 +27,9 @@ describe("retailCRM sim: telephony/call/event", () => {
     expect(reply.status).toBe(400);
     expect(reply.json).toEqual({ success: false, errorMsg: "Telephony not enabled" });
     await registerModule(sim, "inactive", BASE, { active: false });
-    expect((await event({ phone: "89001234567", type: "in", codes: ["02"] })).json.errorMsg).toBe("Telephony not enabled");
+    expect((await event({ phone: "89001234567", type: "in", codes: ["02"] })).json.errorMsg).toBe(
+      "Telephony not enabled",
+    );
     expect(sim.state.callEvents).toHaveLength(0);
   });
 
@@ -98,7 +101,10 @@ describe("retailCRM sim: telephony/call/event", () => {
 
   it("needs telephony_write", async () => {
     sim.addKey({ key: "ro", scopes: ["telephony_read"] });
-    const reply = await api(sim, "POST", "/api/v5/telephony/call/event", { key: "ro", form: { event: '{"phone":"1","type":"in"}' } });
+    const reply = await api(sim, "POST", "/api/v5/telephony/call/event", {
+      key: "ro",
+      form: { event: '{"phone":"1","type":"in"}' },
+    });
     expect(reply.json.errorMsg).toBe("Access denied.");
   });
 });
@@ -188,8 +194,16 @@ describe("retailCRM sim: uploadBatchLimit option", () => {
     const sim = await telephonySim({ uploadBatchLimit: 2 });
     try {
       await registerModule(sim, "asterisk", BASE);
-      const calls = [1, 2, 3].map((i) => ({ date: "2024-05-28 14:03:11", type: "in", phone: "1", externalId: `x${i}` }));
-      const reply = await api(sim, "POST", "/api/v5/telephony/calls/upload", { key: "demo-key", form: { calls: JSON.stringify(calls) } });
+      const calls = [1, 2, 3].map((i) => ({
+        date: "2024-05-28 14:03:11",
+        type: "in",
+        phone: "1",
+        externalId: `x${i}`,
+      }));
+      const reply = await api(sim, "POST", "/api/v5/telephony/calls/upload", {
+        key: "demo-key",
+        form: { calls: JSON.stringify(calls) },
+      });
       expect(reply.json.errors).toEqual({ calls: "This collection should contain 2 elements or less." });
     } finally {
       await sim.close();
@@ -206,7 +220,12 @@ describe("retailCRM sim: telephony/manager", () => {
     for (const s of [sim, strict]) {
       await registerModule(s, "asterisk", BASE, {
         integrations: {
-          telephony: { additionalCodes: Object.entries(DEMO.extensions).map(([userId, code]) => ({ userId: Number(userId), code })) },
+          telephony: {
+            additionalCodes: Object.entries(DEMO.extensions).map(([userId, code]) => ({
+              userId: Number(userId),
+              code,
+            })),
+          },
         },
       });
     }
@@ -216,14 +235,22 @@ describe("retailCRM sim: telephony/manager", () => {
     await strict.close();
   });
 
-  const manager = (query: Record<string, string>, target = sim) => api(target, "GET", "/api/v5/telephony/manager", { key: "demo-key", query });
+  const manager = (query: Record<string, string>, target = sim) =>
+    api(target, "GET", "/api/v5/telephony/manager", { key: "demo-key", query });
 
   it("finds the responsible manager and their extension for any phone format", async () => {
     for (const phone of ["89001234567", "+7 (900) 123-45-67", "79001234567", "9001234567"]) {
       const reply = await manager({ phone });
       expect(reply.json, phone).toEqual({
         success: true,
-        manager: { id: 3, firstName: "Инна", lastName: "Соколова", patronymic: "Сергеевна", email: "inna@demo.example", code: "02" },
+        manager: {
+          id: 3,
+          firstName: "Инна",
+          lastName: "Соколова",
+          patronymic: "Сергеевна",
+          email: "inna@demo.example",
+          code: "02",
+        },
       });
     }
   });
@@ -248,13 +275,23 @@ describe("retailCRM sim: telephony/manager", () => {
       expect((await manager({ phone, ignoreStatus: "0" })).json, phone).toEqual({ success: true });
       expect((await manager({ phone })).json, phone).toEqual({ success: true });
     }
-    expect((await manager({ phone: "89001234568", ignoreStatus: "1" })).json).toMatchObject({ manager: { id: 4, code: "03" } });
-    expect((await manager({ phone: "+7 912 555 00 12", ignoreStatus: "1" })).json).toMatchObject({ manager: { id: 5, code: "04" } });
+    expect((await manager({ phone: "89001234568", ignoreStatus: "1" })).json).toMatchObject({
+      manager: { id: 4, code: "03" },
+    });
+    expect((await manager({ phone: "+7 912 555 00 12", ignoreStatus: "1" })).json).toMatchObject({
+      manager: { id: 5, code: "04" },
+    });
   });
 
   it("returns a manager without extension without code", async () => {
     const reply = await manager({ phone: "79161112233" });
-    expect(reply.json.manager).toEqual({ id: 7, firstName: "Юлий", lastName: "Морозов", patronymic: "Олегович", email: "yuliy.m@demo.example" });
+    expect(reply.json.manager).toEqual({
+      id: 7,
+      firstName: "Юлий",
+      lastName: "Морозов",
+      patronymic: "Олегович",
+      email: "yuliy.m@demo.example",
+    });
   });
 
   it("empty mode: nothing found is success without manager, with links when details=1", async () => {
@@ -262,7 +299,10 @@ describe("retailCRM sim: telephony/manager", () => {
     const detailed = await manager({ phone: "84950000000", details: "1" });
     expect(detailed.json).toEqual({
       success: true,
-      links: { newOrderLink: `${sim.url}/orders/add?phone=84950000000`, newCustomerLink: `${sim.url}/customers/add?phone=84950000000` },
+      links: {
+        newOrderLink: `${sim.url}/orders/add?phone=84950000000`,
+        newCustomerLink: `${sim.url}/customers/add?phone=84950000000`,
+      },
     });
     const noManager = await manager({ phone: "+79164445566", details: "1" });
     expect(noManager.json).toMatchObject({ success: true, customer: { id: 105 } });
@@ -270,7 +310,11 @@ describe("retailCRM sim: telephony/manager", () => {
   });
 
   it("404 mode: nothing found is 404 Not found", async () => {
-    for (const query of [{ phone: "84950000000" }, { phone: "89001234568" }, { phone: "+79164445566", details: "1" }] as Record<string, string>[]) {
+    for (const query of [
+      { phone: "84950000000" },
+      { phone: "89001234568" },
+      { phone: "+79164445566", details: "1" },
+    ] as Record<string, string>[]) {
       const reply = await manager(query, strict);
       expect(reply.status).toBe(404);
       expect(reply.json).toEqual({ success: false, errorMsg: "Not found" });
@@ -282,7 +326,10 @@ describe("retailCRM sim: telephony/manager", () => {
     expect((await manager({})).json).toEqual({ success: false, errorMsg: "Parameter 'phone' is missing" });
     const bad = await manager({ phone: "1", details: "yes" });
     expect(bad.status).toBe(400);
-    expect(bad.json).toMatchObject({ errorMsg: "Errors in the input parameters", errors: { details: expect.any(String) } });
+    expect(bad.json).toMatchObject({
+      errorMsg: "Errors in the input parameters",
+      errors: { details: expect.any(String) },
+    });
   });
 
   it("needs telephony_read", async () => {

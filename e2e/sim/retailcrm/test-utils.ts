@@ -21,7 +21,12 @@ export interface ApiReply {
 }
 
 /** One raw HTTP call to the simulator, shaped the way API clients send it. */
-export async function api(sim: RetailCrmSim, method: "GET" | "POST" | "PUT", path: string, call: ApiCall = {}): Promise<ApiReply> {
+export async function api(
+  sim: RetailCrmSim,
+  method: "GET" | "POST" | "PUT",
+  path: string,
+  call: ApiCall = {},
+): Promise<ApiReply> {
   const url = new URL(path, sim.url);
   const query = Array.isArray(call.query) ? call.query : Object.entries(call.query ?? {});
   for (const [name, value] of query) url.searchParams.append(name, value);
@@ -105,11 +110,23 @@ export async function startReceiver(): Promise<Receiver> {
 
 export const TELEPHONY_KEY = {
   key: "tel-key",
-  scopes: ["integration_read", "integration_write", "telephony_read", "telephony_write", "user_read", "user_write", "customer_read"],
+  scopes: [
+    "integration_read",
+    "integration_write",
+    "telephony_read",
+    "telephony_write",
+    "user_read",
+    "user_write",
+    "customer_read",
+  ],
 };
 
 /** A valid `integrationModule` JSON for the edit method; override fields per test. */
-export function moduleJson(code: string, baseUrl: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function moduleJson(
+  code: string,
+  baseUrl: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     code,
     integrationCode: "asterisk",
@@ -140,7 +157,12 @@ export function moduleJson(code: string, baseUrl: string, overrides: Record<stri
   };
 }
 
-export async function registerModule(sim: RetailCrmSim, code: string, baseUrl: string, overrides: Record<string, unknown> = {}): Promise<ApiReply> {
+export async function registerModule(
+  sim: RetailCrmSim,
+  code: string,
+  baseUrl: string,
+  overrides: Record<string, unknown> = {},
+): Promise<ApiReply> {
   return api(sim, "POST", `/api/v5/integration-modules/${code}/edit`, {
     key: TELEPHONY_KEY.key,
     form: { integrationModule: JSON.stringify(moduleJson(code, baseUrl, overrides)) },

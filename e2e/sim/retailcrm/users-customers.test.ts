@@ -13,18 +13,27 @@ describe("retailCRM sim: users", () => {
   });
   afterAll(() => sim.close());
 
-  const list = (query: Record<string, string> | [string, string][]) => api(sim, "GET", "/api/v5/users", { key: "demo-key", query });
+  const list = (query: Record<string, string> | [string, string][]) =>
+    api(sim, "GET", "/api/v5/users", { key: "demo-key", query });
 
   it("lists users with the pagination block", async () => {
     const reply = await list({});
     expect(reply.json.pagination).toEqual({ limit: 20, totalCount: 8, currentPage: 1, totalPageCount: 1 });
     const users = reply.json.users as Record<string, unknown>[];
     expect(users.map((u) => u.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(users[2]).toMatchObject({ id: 3, firstName: "Инна", status: "free", online: true, isManager: true, groups: [{ code: "manager" }] });
+    expect(users[2]).toMatchObject({
+      id: 3,
+      firstName: "Инна",
+      status: "free",
+      online: true,
+      isManager: true,
+      groups: [{ code: "manager" }],
+    });
   });
 
   it("accepts only limit 20, 50 or 100 and a page ≥ 1", async () => {
-    for (const limit of ["50", "100"]) expect((await list({ limit })).json.pagination).toMatchObject({ limit: Number(limit) });
+    for (const limit of ["50", "100"])
+      expect((await list({ limit })).json.pagination).toMatchObject({ limit: Number(limit) });
     for (const query of [{ limit: "10" }, { limit: "250" }, { page: "0" }, { page: "x" }] as Record<string, string>[]) {
       const reply = await list(query);
       expect(reply.status, JSON.stringify(query)).toBe(400);
@@ -40,7 +49,8 @@ describe("retailCRM sim: users", () => {
   });
 
   it("filters by flags, status (online only), email and groups in both bracket styles", async () => {
-    const ids = async (query: Record<string, string> | [string, string][]) => ((await list(query)).json.users as Listed).map((u) => u.id);
+    const ids = async (query: Record<string, string> | [string, string][]) =>
+      ((await list(query)).json.users as Listed).map((u) => u.id);
     expect(await ids({ "filter[isManager]": "1", "filter[active]": "1" })).toEqual([3, 4, 5, 6, 7]);
     expect(await ids({ "filter[isAdmin]": "1" })).toEqual([1, 2]);
     expect(await ids({ "filter[online]": "0" })).toEqual([5, 8]);
@@ -52,7 +62,11 @@ describe("retailCRM sim: users", () => {
   });
 
   it("rejects bad filter values", async () => {
-    for (const query of [{ "filter[status]": "away" }, { "filter[online]": "yes" }, { "filter[createdAtTo]": "2023-04-01" }] as Record<string, string>[]) {
+    for (const query of [
+      { "filter[status]": "away" },
+      { "filter[online]": "yes" },
+      { "filter[createdAtTo]": "2023-04-01" },
+    ] as Record<string, string>[]) {
       const reply = await list(query);
       expect(reply.status).toBe(400);
       expect(reply.json.errors).toHaveProperty(Object.keys(query)[0] ?? "");
@@ -68,15 +82,24 @@ describe("retailCRM sim: users", () => {
   });
 
   it("sets a user's status (user_write) and validates it", async () => {
-    const post = (id: number, form: Record<string, string>) => api(sim, "POST", `/api/v5/users/${id}/status`, { key: TELEPHONY_KEY.key, form });
+    const post = (id: number, form: Record<string, string>) =>
+      api(sim, "POST", `/api/v5/users/${id}/status`, { key: TELEPHONY_KEY.key, form });
     expect((await post(3, {})).json).toEqual({ success: false, errorMsg: "Parameter 'status' is missing" });
     const bad = await post(3, { status: "away" });
     expect(bad.status).toBe(400);
-    expect(bad.json).toMatchObject({ errorMsg: "Errors in the input parameters", errors: { status: expect.any(String) } });
+    expect(bad.json).toMatchObject({
+      errorMsg: "Errors in the input parameters",
+      errors: { status: expect.any(String) },
+    });
     expect((await post(999, { status: "busy" })).status).toBe(404);
     expect((await post(3, { status: "break" })).json).toEqual({ success: true });
     expect(sim.state.users.get(3)?.status).toBe("break");
-    expect(sim.state.userStatusChanges.at(-1)).toMatchObject({ userId: 3, status: "break", via: "api", apiKey: TELEPHONY_KEY.key });
+    expect(sim.state.userStatusChanges.at(-1)).toMatchObject({
+      userId: 3,
+      status: "break",
+      via: "api",
+      apiKey: TELEPHONY_KEY.key,
+    });
   });
 });
 
@@ -128,15 +151,33 @@ describe("retailCRM sim: customers", () => {
   });
 
   it("filter[ids] works with [] and [N] brackets and rejects non-integers", async () => {
-    expect(await ids([["filter[ids][]", "101"], ["filter[ids][]", "104"]])).toEqual([101, 104]);
-    expect(await ids([["filter[ids][0]", "102"], ["filter[ids][1]", "105"]])).toEqual([102, 105]);
+    expect(
+      await ids([
+        ["filter[ids][]", "101"],
+        ["filter[ids][]", "104"],
+      ]),
+    ).toEqual([101, 104]);
+    expect(
+      await ids([
+        ["filter[ids][0]", "102"],
+        ["filter[ids][1]", "105"],
+      ]),
+    ).toEqual([102, 105]);
     const bad = await api(sim, "GET", "/api/v5/customers", { key: "demo-key", query: [["filter[ids][]", "x"]] });
     expect(bad.status).toBe(400);
-    expect(bad.json).toMatchObject({ errorMsg: "Errors in the input parameters", errors: { "filter[ids]": expect.any(String) } });
+    expect(bad.json).toMatchObject({
+      errorMsg: "Errors in the input parameters",
+      errors: { "filter[ids]": expect.any(String) },
+    });
   });
 
   it("filters by managers, sites and externalIds", async () => {
-    expect(await ids([["filter[managers][]", "3"], ["filter[managers][]", "7"]])).toEqual([101, 104]);
+    expect(
+      await ids([
+        ["filter[managers][]", "3"],
+        ["filter[managers][]", "7"],
+      ]),
+    ).toEqual([101, 104]);
     expect(await ids([["filter[sites][0]", "asterisk-api-alice-trade"]])).toEqual([105]);
     expect(await ids([["filter[externalIds][]", "c-106"]])).toEqual([106]);
   });
@@ -146,6 +187,8 @@ describe("retailCRM sim: customers", () => {
     sim.seedCustomers(extra);
     const reply = await api(sim, "GET", "/api/v5/customers", { key: "demo-key", query: { limit: "20", page: "3" } });
     expect(reply.json.pagination).toEqual({ limit: 20, totalCount: 51, currentPage: 3, totalPageCount: 3 });
-    expect((reply.json.customers as Listed).map((c) => c.id)).toEqual([1034, 1035, 1036, 1037, 1038, 1039, 1040, 1041, 1042, 1043, 1044]);
+    expect((reply.json.customers as Listed).map((c) => c.id)).toEqual([
+      1034, 1035, 1036, 1037, 1038, 1039, 1040, 1041, 1042, 1043, 1044,
+    ]);
   });
 });

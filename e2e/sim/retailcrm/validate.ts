@@ -97,7 +97,9 @@ export class Fields {
     const value = this.present(key, required);
     if (value === undefined) return undefined;
     if (!Number.isInteger(value)) return this.fail(key, TEXT.type("int"));
-    return (value as number) >= 0 ? (value as number) : this.fail(key, "This value should be greater than or equal to 0.");
+    return (value as number) >= 0
+      ? (value as number)
+      : this.fail(key, "This value should be greater than or equal to 0.");
   }
 
   oneOf<T extends string>(key: string, choices: readonly T[], required = false): T | undefined {

@@ -17,7 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const endpoint = (kind: AmiTransportKind, over: Partial<{ port: number; username: string; secret: string; timeoutMs: number; allowPrivate: boolean }> = {}) => ({
+const endpoint = (
+  kind: AmiTransportKind,
+  over: Partial<{ port: number; username: string; secret: string; timeoutMs: number; allowPrivate: boolean }> = {},
+) => ({
   host: "127.0.0.1",
   port: kind === "TCP" ? sim.tcpPort! : sim.httpPort!,
   username: user.username,
@@ -28,20 +31,30 @@ const endpoint = (kind: AmiTransportKind, over: Partial<{ port: number; username
 });
 
 async function failure(kind: AmiTransportKind, over: Parameters<typeof endpoint>[1]): Promise<AmiError> {
-  const error = await checkAmiAccess(kind, endpoint(kind, over)).then(() => undefined, (e: unknown) => e);
+  const error = await checkAmiAccess(kind, endpoint(kind, over)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(AmiError);
   return error as AmiError;
 }
 
 describe("AMI message framing", () => {
   it("serialises with CRLF and repeated Variable headers, and refuses header injection", () => {
-    expect(serializeAction({ Action: "Originate", Variable: ["A=1", "B=2"], Async: "true" })).toBe("Action: Originate\r\nVariable: A=1\r\nVariable: B=2\r\nAsync: true\r\n\r\n");
+    expect(serializeAction({ Action: "Originate", Variable: ["A=1", "B=2"], Async: "true" })).toBe(
+      "Action: Originate\r\nVariable: A=1\r\nVariable: B=2\r\nAsync: true\r\n\r\n",
+    );
     expect(() => serializeAction({ Action: "Ping", Secret: "x\r\nAction: Originate" })).toThrow(/line breaks/);
   });
 
   it("splits a stream into messages, LF or CRLF, keeping the rest", () => {
-    const { messages, rest } = takeMessages("Response: Success\r\nActionID: 1\r\nMessage: Authentication accepted\r\n\r\nEvent: FullyBooted\nStatus: Fully Booted\n\nResponse: Succ");
-    expect(messages).toEqual([{ Response: "Success", ActionID: "1", Message: "Authentication accepted" }, { Event: "FullyBooted", Status: "Fully Booted" }]);
+    const { messages, rest } = takeMessages(
+      "Response: Success\r\nActionID: 1\r\nMessage: Authentication accepted\r\n\r\nEvent: FullyBooted\nStatus: Fully Booted\n\nResponse: Succ",
+    );
+    expect(messages).toEqual([
+      { Response: "Success", ActionID: "1", Message: "Authentication accepted" },
+      { Event: "FullyBooted", Status: "Fully Booted" },
+    ]);
     expect(rest).toBe("Response: Succ");
   });
 });
@@ -57,7 +70,9 @@ describe.each(["HTTP", "TCP"] as const)("AMI access check over %s", (kind) => {
   it("says the login failed for a wrong password and for a refused address (ACL)", async () => {
     expect((await failure(kind, { secret: "nope" })).kind).toBe("auth");
     expect((await failure(kind, { username: "outsider", secret: "pw" })).kind).toBe("auth");
-    expect(amiErrorMessage(await failure(kind, { secret: "nope" }))).toMatch(/^Нет доступа до AMI: проверьте адрес, порт, логин или пароль \(/);
+    expect(amiErrorMessage(await failure(kind, { secret: "nope" }))).toMatch(
+      /^Нет доступа до AMI: проверьте адрес, порт, логин или пароль \(/,
+    );
   });
 
   it("says the server is unreachable on a closed port, and refuses loopback unless allowed", async () => {
@@ -87,7 +102,10 @@ describe("AMI over HTTP specifics", () => {
   it("says AMI is not there when the HTTP port answers 404", async () => {
     const plain = await createAsteriskSim({ tcpPort: null, httpPort: 0, webenabled: false, users: [user] });
     try {
-      const error = await checkAmiAccess("HTTP", { ...endpoint("HTTP"), port: plain.httpPort! }).then(() => undefined, (e: unknown) => e);
+      const error = await checkAmiAccess("HTTP", { ...endpoint("HTTP"), port: plain.httpPort! }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((error as AmiError).kind).toBe("protocol");
     } finally {
       await plain.close();
@@ -98,7 +116,11 @@ describe("AMI over HTTP specifics", () => {
 describe("AMI over TCP specifics", () => {
   it("leaves no socket open after many checks, failed or not", async () => {
     sim.setMode("normal");
-    await Promise.all(Array.from({ length: 20 }, (_, i) => checkAmiAccess("TCP", endpoint("TCP", i % 4 === 0 ? { secret: "bad" } : {})).catch(() => undefined)));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        checkAmiAccess("TCP", endpoint("TCP", i % 4 === 0 ? { secret: "bad" } : {})).catch(() => undefined),
+      ),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(sim.tcpConnections).toBe(0);
   });

@@ -15,7 +15,8 @@ export async function checkAmiAccess(kind: AmiTransportKind, endpoint: AmiEndpoi
   const ami = await openAmi(kind, endpoint);
   try {
     const pong = await ami.send({ Action: "Ping" });
-    if (header(pong, "Response") !== "Success") throw new AmiError("permission", header(pong, "Message") ?? "Ping failed");
+    if (header(pong, "Response") !== "Success")
+      throw new AmiError("permission", header(pong, "Message") ?? "Ping failed");
   } finally {
     await ami.close();
   }

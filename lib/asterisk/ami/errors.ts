@@ -1,4 +1,5 @@
-export type AmiErrorKind = "unreachable" | "blocked-address" | "timeout" | "auth" | "permission" | "protocol" | "closed" | "refused";
+export type AmiErrorKind =
+  "unreachable" | "blocked-address" | "timeout" | "auth" | "permission" | "protocol" | "closed" | "refused";
 
 export class AmiError extends Error {
   constructor(

@@ -19,8 +19,14 @@ export class AmiHttpTransport implements AmiTransport {
   static async open(endpoint: AmiEndpoint, prefix = "asterisk"): Promise<AmiHttpTransport> {
     const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
     const transport = new AmiHttpTransport(`http://${host}:${endpoint.port}/${prefix}/rawman`, endpoint);
-    const reply = await transport.send({ Action: "Login", Username: endpoint.username, Secret: endpoint.secret, Events: "off" });
-    if (header(reply, "Response") !== "Success") throw new AmiError("auth", header(reply, "Message") ?? "Authentication failed");
+    const reply = await transport.send({
+      Action: "Login",
+      Username: endpoint.username,
+      Secret: endpoint.secret,
+      Events: "off",
+    });
+    if (header(reply, "Response") !== "Success")
+      throw new AmiError("auth", header(reply, "Message") ?? "Authentication failed");
     return transport;
   }
 
@@ -37,7 +43,10 @@ export class AmiHttpTransport implements AmiTransport {
     try {
       response = await outboundRequest(
         `${this.url}?${query}`,
-        { headers: this.session ? { cookie: `mansession_id="${this.session}"` } : {}, signal: AbortSignal.timeout(this.endpoint.timeoutMs) },
+        {
+          headers: this.session ? { cookie: `mansession_id="${this.session}"` } : {},
+          signal: AbortSignal.timeout(this.endpoint.timeoutMs),
+        },
         this.endpoint.allowPrivate,
       );
     } catch (error) {
@@ -45,11 +54,17 @@ export class AmiHttpTransport implements AmiTransport {
     }
     const body = await response.text();
     if (response.status !== 200) {
-      throw new AmiError("protocol", `AMI over HTTP answered ${response.status} at ${new URL(this.url).pathname} (is webenabled=yes and the prefix right?)`);
+      throw new AmiError(
+        "protocol",
+        `AMI over HTTP answered ${response.status} at ${new URL(this.url).pathname} (is webenabled=yes and the prefix right?)`,
+      );
     }
     this.session = COOKIE.exec(response.header("set-cookie") ?? "")?.[1] ?? this.session;
-    const [first] = takeMessages(body.endsWith("\n\n") || body.endsWith("\r\n\r\n") ? body : `${body}\r\n\r\n`).messages;
-    if (!first || header(first, "Response") === undefined) throw new AmiError("protocol", "the answer is not an AMI response");
+    const [first] = takeMessages(
+      body.endsWith("\n\n") || body.endsWith("\r\n\r\n") ? body : `${body}\r\n\r\n`,
+    ).messages;
+    if (!first || header(first, "Response") === undefined)
+      throw new AmiError("protocol", "the answer is not an AMI response");
     return first;
   }
 
@@ -61,7 +76,8 @@ export class AmiHttpTransport implements AmiTransport {
 
 function transportError(error: unknown, timeoutMs: number): AmiError {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  if (cause instanceof BlockedAddressError || error instanceof BlockedAddressError) return new AmiError("blocked-address", (cause as Error).message);
+  if (cause instanceof BlockedAddressError || error instanceof BlockedAddressError)
+    return new AmiError("blocked-address", (cause as Error).message);
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return new AmiError("timeout", `no answer from AMI within ${timeoutMs} ms`);
   }

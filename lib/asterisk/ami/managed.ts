@@ -59,7 +59,11 @@ export class ManagedAmi {
       await this.drop();
       throw error;
     }
-    if (this.kind === "HTTP" && header(reply, "Response") === "Error" && header(reply, "Message") === "Permission denied") {
+    if (
+      this.kind === "HTTP" &&
+      header(reply, "Response") === "Error" &&
+      header(reply, "Message") === "Permission denied"
+    ) {
       await this.drop();
       reply = await (await this.connect()).send(action);
     }

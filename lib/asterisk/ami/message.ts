@@ -9,7 +9,8 @@ export function serializeAction(action: AmiAction): string {
   for (const [name, value] of Object.entries(action)) {
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) {
-      if (/[\r\n]/.test(name) || /[\r\n]/.test(item)) throw new Error(`AMI header ${name} must not contain line breaks`);
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(item))
+        throw new Error(`AMI header ${name} must not contain line breaks`);
       lines.push(`${name}: ${item}`);
     }
   }

@@ -6,7 +6,9 @@ import type { AmiEndpoint } from "./transport";
 const sessions = new Map<string, { fingerprint: string; ami: ManagedAmi }>();
 
 function fingerprint(kind: AmiTransportKind, endpoint: AmiEndpoint): string {
-  return createHash("sha256").update(JSON.stringify([kind, endpoint.host, endpoint.port, endpoint.username, endpoint.secret])).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([kind, endpoint.host, endpoint.port, endpoint.username, endpoint.secret]))
+    .digest("hex");
 }
 
 /** The account's kept AMI session; new settings replace it (and close the old one). */

@@ -36,7 +36,12 @@ export class AmiTcpTransport implements AmiTransport {
     }
     const transport = new AmiTcpTransport(socket, endpoint.timeoutMs);
     await transport.awaitBanner();
-    const reply = await transport.send({ Action: "Login", Username: endpoint.username, Secret: endpoint.secret, Events: "off" });
+    const reply = await transport.send({
+      Action: "Login",
+      Username: endpoint.username,
+      Secret: endpoint.secret,
+      Events: "off",
+    });
     if (header(reply, "Response") !== "Success") {
       await transport.close();
       throw new AmiError("auth", header(reply, "Message") ?? "Authentication failed");
@@ -78,7 +83,8 @@ export class AmiTcpTransport implements AmiTransport {
       });
       this.socket.on("close", () => {
         clearTimeout(timer);
-        const failure = this.closedError ?? new AmiError(this.bannerSeen ? "closed" : "refused", "Asterisk closed the connection");
+        const failure =
+          this.closedError ?? new AmiError(this.bannerSeen ? "closed" : "refused", "Asterisk closed the connection");
         this.fail(failure);
         reject(failure);
       });

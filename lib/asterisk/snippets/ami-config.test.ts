@@ -68,7 +68,9 @@ describe("managerConf", () => {
     expect(user.get("deny")).toBe("0.0.0.0/0.0.0.0");
     expect(user.get("permit")).toBe("198.51.100.7/255.255.255.255");
     expect(user.get("secret")).toBeTruthy();
-    expect(section(managerConf({ ...base, serviceIp: "2001:db8::7" }).code, "asterisk").get("permit")).toBe("2001:db8::7/128");
+    expect(section(managerConf({ ...base, serviceIp: "2001:db8::7" }).code, "asterisk").get("permit")).toBe(
+      "2001:db8::7/128",
+    );
   });
 
   it("uses a documented placeholder address and tells the admin to replace it", () => {

@@ -4,7 +4,8 @@ import type { Snippet, SnippetContext } from "./types";
 const PLACEHOLDER_IP = "203.0.113.10";
 
 function permitLine(serviceIp: string | undefined): string {
-  if (!serviceIp) return `permit = ${PLACEHOLDER_IP}/255.255.255.255 ; ЗАМЕНИТЕ ${PLACEHOLDER_IP} на адрес, с которого подключается сервис`;
+  if (!serviceIp)
+    return `permit = ${PLACEHOLDER_IP}/255.255.255.255 ; ЗАМЕНИТЕ ${PLACEHOLDER_IP} на адрес, с которого подключается сервис`;
   const mask = serviceIp.includes(":") ? "128" : "255.255.255.255";
   return `permit = ${serviceIp}/${mask} ; только адрес сервиса`;
 }

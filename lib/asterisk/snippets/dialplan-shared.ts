@@ -8,7 +8,13 @@ const ROUTE_BY_TOEXT = [
 
 const DIAL_HANGUP = [
   "exten => h,1," +
-    eventAgi({ phone: "${CALLERID(num)}", extension: "${TOEXT}", direction: "in", status: "${DIALSTATUS}", seconds: "${ANSWEREDTIME}" }) +
+    eventAgi({
+      phone: "${CALLERID(num)}",
+      extension: "${TOEXT}",
+      direction: "in",
+      status: "${DIALSTATUS}",
+      seconds: "${ANSWEREDTIME}",
+    }) +
     " ; событие hangup и запись разговора",
 ];
 
@@ -117,7 +123,13 @@ export function queueManagers(f: Flavour): Snippet {
       "exten => h,1,NoOp(Context: queue-managers hangup)",
       "same => n,Set(TO_EXT=${CUT(MEMBERINTERFACE,/,2)}) ; внутренний номер ответившего, например 101 из PJSIP/101",
       "same => n," +
-        eventAgi({ phone: "${CALLERID(num)}", extension: "${TO_EXT}", direction: "in", status: "${CDR(disposition)}", seconds: "${CDR(billsec)}" }),
+        eventAgi({
+          phone: "${CALLERID(num)}",
+          extension: "${TO_EXT}",
+          direction: "in",
+          status: "${CDR(disposition)}",
+          seconds: "${CDR(billsec)}",
+        }),
     ],
     [
       "[unknow-client]",
@@ -152,7 +164,13 @@ export function outgoingCall(ctx: SnippetContext, f: Flavour): Snippet {
     ],
     [
       "exten => h,1," +
-        eventAgi({ phone: "${OUT_PHONE}", extension: "${FROM_EXT}", direction: "out", status: "${DIALSTATUS}", seconds: "${ANSWEREDTIME}" }) +
+        eventAgi({
+          phone: "${OUT_PHONE}",
+          extension: "${FROM_EXT}",
+          direction: "out",
+          status: "${DIALSTATUS}",
+          seconds: "${ANSWEREDTIME}",
+        }) +
         " ; событие hangup и запись разговора",
     ],
   );

@@ -43,7 +43,8 @@ function balanced(text: string, start: number): string {
 
 function curlUrls(code: string): string[] {
   const urls: string[] = [];
-  for (let at = code.indexOf("${CURL("); at >= 0; at = code.indexOf("${CURL(", at + 1)) urls.push(balanced(code, at + "${CURL".length));
+  for (let at = code.indexOf("${CURL("); at >= 0; at = code.indexOf("${CURL(", at + 1))
+    urls.push(balanced(code, at + "${CURL".length));
   return urls;
 }
 
@@ -129,10 +130,13 @@ describe.each(flavours)("%s dialplan", (flavour, snippets) => {
     expect(code).toContain(
       `exten => h,1,AGI(event.sh,\${MIXMONITOR_FILENAME},\${UNIQUEID},\${CALLERID(num)},\${TOEXT},${date},in,\${DIALSTATUS},\${ANSWEREDTIME})`,
     );
-    expect(code).toContain(`AGI(event.sh,\${MIXMONITOR_FILENAME},\${UNIQUEID},\${CALLERID(num)},\${TO_EXT},${date},in,`);
+    expect(code).toContain(
+      `AGI(event.sh,\${MIXMONITOR_FILENAME},\${UNIQUEID},\${CALLERID(num)},\${TO_EXT},${date},in,`,
+    );
     expect(code).toContain(`AGI(event.sh,\${MIXMONITOR_FILENAME},\${UNIQUEID},\${OUT_PHONE},\${FROM_EXT},${date},out,`);
     const hangupSnippets = snippets.filter((s) => s.code.includes("AGI(event.sh"));
-    for (const snippet of hangupSnippets) expect(snippet.description).toMatch(/порядок аргументов event\.sh.*DeadAGI/is);
+    for (const snippet of hangupSnippets)
+      expect(snippet.description).toMatch(/порядок аргументов event\.sh.*DeadAGI/is);
   });
 
   it("has the queue variant", () => {
@@ -142,7 +146,14 @@ describe.each(flavours)("%s dialplan", (flavour, snippets) => {
   });
 
   it("keeps the guide's context names and defines every context it jumps to", () => {
-    for (const name of ["init-channel", "unknow-client", "manager-call", "queue-managers", "incoming-call", "outgoing-call"]) {
+    for (const name of [
+      "init-channel",
+      "unknow-client",
+      "manager-call",
+      "queue-managers",
+      "incoming-call",
+      "outgoing-call",
+    ]) {
       expect(defined).toContain(name);
     }
     const targets = [

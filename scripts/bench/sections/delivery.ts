@@ -34,7 +34,8 @@ interface Delivery {
 /** Starts delivering with `start`, then counts the telephony requests the CRMs accepted over the window. */
 async function deliver<T>(accounts: BenchAccount[], windowS: number, start: () => Promise<T>): Promise<[Delivery, T]> {
   const crms = accounts.map((account) => account.crm);
-  const queued = () => db().delivery.count({ where: { state: "QUEUED", accountId: { in: accounts.map((account) => account.id) } } });
+  const queued = () =>
+    db().delivery.count({ where: { state: "QUEUED", accountId: { in: accounts.map((account) => account.id) } } });
   for (const crm of crms) crm.clearRequests();
   const before = await queued();
   const started = await start();
@@ -53,7 +54,16 @@ async function deliver<T>(accounts: BenchAccount[], windowS: number, start: () =
 /** A row when the backlog (nearly) ran out before the window closed: the rate is then not a steady one. */
 function ranOut(figure: string, { backlog }: Delivery): Row[] {
   if (backlog.after >= 0.05 * backlog.before) return [];
-  return [{ section: SECTION, figure: `${figure}: backlog left after the window`, value: backlog.after, unit: "count", reference: `${backlog.before} before`, target: { text: "≥ 5 % left (a steady window)", ok: false } }];
+  return [
+    {
+      section: SECTION,
+      figure: `${figure}: backlog left after the window`,
+      value: backlog.after,
+      unit: "count",
+      reference: `${backlog.before} before`,
+      target: { text: "≥ 5 % left (a steady window)", ok: false },
+    },
+  ];
 }
 
 /** More processes must deliver more, unless fewer already reach (nearly) every account's limit. */
@@ -73,8 +83,21 @@ export const deliverySection: Section = async (ctx) => {
   await server.stop();
   ctx.record("one-account", { events: config.deliveryEvents, ...one });
   rows.push(
-    { section: SECTION, figure: `1 account, ${config.deliveryEvents} events queued: CRM requests/s`, value: one.requestsPerS, unit: "req/s", reference: `limit ${limit} req/s`, target: atLeast(one.requestsPerS, 0.95 * limit, `≥ 95 % of the limit (${format(0.95 * limit)})`) },
-    { section: SECTION, figure: "1 account: 503 from the CRM", value: one.refused, unit: "count", target: atMost(one.refused, 1, "≤ 1 (a first probe)") },
+    {
+      section: SECTION,
+      figure: `1 account, ${config.deliveryEvents} events queued: CRM requests/s`,
+      value: one.requestsPerS,
+      unit: "req/s",
+      reference: `limit ${limit} req/s`,
+      target: atLeast(one.requestsPerS, 0.95 * limit, `≥ 95 % of the limit (${format(0.95 * limit)})`),
+    },
+    {
+      section: SECTION,
+      figure: "1 account: 503 from the CRM",
+      value: one.refused,
+      unit: "count",
+      target: atMost(one.refused, 1, "≤ 1 (a first probe)"),
+    },
     ...ranOut("1 account", one),
   );
 
@@ -93,8 +116,21 @@ export const deliverySection: Section = async (ctx) => {
     await Promise.all(workers.map((worker) => worker.stop()));
     ctx.record(`${ACCOUNTS}-accounts-${processes}-processes`, run);
     rows.push(
-      { section: SECTION, figure: `${ACCOUNTS} accounts, CRMs in ${CRM_LATENCY_MS} ms, ${processes} worker proc.: CRM requests/s`, value: run.requestsPerS, unit: "req/s", reference: `limit ${cap} req/s`, ...(previous ? { target: grows(run.requestsPerS, previous.rate, cap, previous.processes) } : {}) },
-      { section: SECTION, figure: `${ACCOUNTS} accounts, ${processes} worker proc.: 503 from the CRMs`, value: run.refused, unit: "count", target: atMost(run.refused, ACCOUNTS, `≤ ${ACCOUNTS} (a probe per account)`) },
+      {
+        section: SECTION,
+        figure: `${ACCOUNTS} accounts, CRMs in ${CRM_LATENCY_MS} ms, ${processes} worker proc.: CRM requests/s`,
+        value: run.requestsPerS,
+        unit: "req/s",
+        reference: `limit ${cap} req/s`,
+        ...(previous ? { target: grows(run.requestsPerS, previous.rate, cap, previous.processes) } : {}),
+      },
+      {
+        section: SECTION,
+        figure: `${ACCOUNTS} accounts, ${processes} worker proc.: 503 from the CRMs`,
+        value: run.refused,
+        unit: "count",
+        target: atMost(run.refused, ACCOUNTS, `≤ ${ACCOUNTS} (a probe per account)`),
+      },
       ...ranOut(`${ACCOUNTS} accounts, ${processes} worker proc.`, run),
     );
     previous = { processes, rate: run.requestsPerS };

@@ -16,7 +16,11 @@ export const eventSection: Section = async (ctx) => {
   const stored = () => db().callEvent.count({ where: { accountId: account.id } });
   const events = callSteps(account.clientId);
 
-  async function ingest(urls: string[], connections: number, durationS: number): Promise<LoadResult & { stored: number; storedPerS: number }> {
+  async function ingest(
+    urls: string[],
+    connections: number,
+    durationS: number,
+  ): Promise<LoadResult & { stored: number; storedPerS: number }> {
     const before = await stored();
     const result = await load({ urls, request: events, connections, durationS });
     const count = (await stored()) - before;
@@ -34,9 +38,30 @@ export const eventSection: Section = async (ctx) => {
       const figure = `${setup}, ${connections} conn`;
       const p99Limit = P99_LIMIT_MS[connections];
       rows.push(
-        { section: SECTION, figure: `${figure}: events stored/s`, value: event.storedPerS, unit: "events/s", reference: references((r) => r.rps, "req/s", refs), target: atLeast(event.storedPerS, 0.5 * trivial.rps, `≥ 50 % of trivial (${format(0.5 * trivial.rps)})`) },
-        { section: SECTION, figure: `${figure}: p99`, value: event.p99, unit: "ms", reference: references((r) => r.p99, "ms", refs), ...(p99Limit ? { target: atMost(event.p99, p99Limit, `≤ ${p99Limit} ms`) } : {}) },
-        { section: SECTION, figure: `${figure}: acknowledged events stored`, value: event.stored, unit: "count", reference: `acknowledged ${event.ok}`, target: atLeast(event.stored, event.ok, "all") },
+        {
+          section: SECTION,
+          figure: `${figure}: events stored/s`,
+          value: event.storedPerS,
+          unit: "events/s",
+          reference: references((r) => r.rps, "req/s", refs),
+          target: atLeast(event.storedPerS, 0.5 * trivial.rps, `≥ 50 % of trivial (${format(0.5 * trivial.rps)})`),
+        },
+        {
+          section: SECTION,
+          figure: `${figure}: p99`,
+          value: event.p99,
+          unit: "ms",
+          reference: references((r) => r.p99, "ms", refs),
+          ...(p99Limit ? { target: atMost(event.p99, p99Limit, `≤ ${p99Limit} ms`) } : {}),
+        },
+        {
+          section: SECTION,
+          figure: `${figure}: acknowledged events stored`,
+          value: event.stored,
+          unit: "count",
+          reference: `acknowledged ${event.ok}`,
+          target: atLeast(event.stored, event.ok, "all"),
+        },
         ...failures(SECTION, figure, event, trivial, bare),
       );
     }

@@ -24,7 +24,13 @@ export const memorySection: Section = async (ctx) => {
   const events = callSteps(account.clientId);
   const round = async (label: string) => {
     console.log(`  ${label}: ${config.memoryEvents} events …`);
-    const result = await load({ urls: [service.url], request: events, connections: CONNECTIONS, amount: config.memoryEvents, maxDurationS: ROUND_MAX_S });
+    const result = await load({
+      urls: [service.url],
+      request: events,
+      connections: CONNECTIONS,
+      amount: config.memoryEvents,
+      maxDurationS: ROUND_MAX_S,
+    });
     await sleep(SETTLE_MS);
     const memory = { rss: rssMiB(service.pid), peak: peakRssMiB(service.pid) };
     ctx.record(label, { ...memory, ...result });
@@ -38,8 +44,26 @@ export const memorySection: Section = async (ctx) => {
   const ceiling = first.peak * (1 + GROWTH_TOLERANCE);
   return [
     { section: SECTION, figure: "server RSS, warmed up", value: warm, unit: "MiB" },
-    { section: SECTION, figure: `server RSS after ${first.result.ok} events`, value: first.rss, unit: "MiB", reference: `peak ${format(first.peak, "MiB")}, ${format(first.result.rps)} events/s`, target: atMost(first.rss, LIMIT_MIB, `< ${LIMIT_MIB} MiB`) },
-    { section: SECTION, figure: `server peak RSS after ${first.result.ok + second.result.ok} events`, value: second.peak, unit: "MiB", reference: `now ${format(second.rss, "MiB")}, ${format(second.result.rps)} events/s`, target: atMost(second.peak, ceiling, `≤ peak after ${first.result.ok} + ${GROWTH_TOLERANCE * 100} % (${format(ceiling)})`) },
+    {
+      section: SECTION,
+      figure: `server RSS after ${first.result.ok} events`,
+      value: first.rss,
+      unit: "MiB",
+      reference: `peak ${format(first.peak, "MiB")}, ${format(first.result.rps)} events/s`,
+      target: atMost(first.rss, LIMIT_MIB, `< ${LIMIT_MIB} MiB`),
+    },
+    {
+      section: SECTION,
+      figure: `server peak RSS after ${first.result.ok + second.result.ok} events`,
+      value: second.peak,
+      unit: "MiB",
+      reference: `now ${format(second.rss, "MiB")}, ${format(second.result.rps)} events/s`,
+      target: atMost(
+        second.peak,
+        ceiling,
+        `≤ peak after ${first.result.ok} + ${GROWTH_TOLERANCE * 100} % (${format(ceiling)})`,
+      ),
+    },
     ...failures(SECTION, "events", first.result, second.result),
   ];
 };

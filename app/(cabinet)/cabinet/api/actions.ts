@@ -9,7 +9,11 @@ export async function rotateClientIdAction(): Promise<ActionResult<{ clientId: s
   const accountId = await sessionAccountId();
   if (!accountId) return { ok: false, error: "Сессия истекла: войдите снова" };
   try {
-    return { ok: true, message: "clientId заменён: обновите его в dialplan и event.sh", data: { clientId: await rotateClientId(accountId) } };
+    return {
+      ok: true,
+      message: "clientId заменён: обновите его в dialplan и event.sh",
+      data: { clientId: await rotateClientId(accountId) },
+    };
   } catch (error) {
     return { ok: false, error: `clientId не заменён. ${crmErrorMessage(error)}` };
   }

@@ -18,7 +18,11 @@ export default async function CallsPage({ searchParams }: { searchParams: Promis
         <h2>Журнал звонков</h2>
         <span className="muted">Всего звонков: {total}</span>
       </div>
-      {calls.length ? <CallsTable calls={calls} /> : <p>Звонков пока нет: они появятся, когда Asterisk начнёт присылать события.</p>}
+      {calls.length ? (
+        <CallsTable calls={calls} />
+      ) : (
+        <p>Звонков пока нет: они появятся, когда Asterisk начнёт присылать события.</p>
+      )}
       {pages > 1 ? (
         <nav className="actions" aria-label="Страницы журнала">
           {page > 1 ? <Link href={`/cabinet/calls?page=${page - 1}`}>← Новее</Link> : null}

@@ -18,7 +18,8 @@ export async function saveExtensionAction(input: SaveExtensionInput): Promise<Ac
     await saveExtension(accountId, parsed.data.crmUserId, parsed.data.extension);
     return { ok: true, message: "Сохранено" };
   } catch (error) {
-    if (error instanceof ExtensionTakenError) return { ok: false, error: error.message, fieldErrors: { extension: error.message } };
+    if (error instanceof ExtensionTakenError)
+      return { ok: false, error: error.message, fieldErrors: { extension: error.message } };
     return { ok: false, error: (error as Error).message };
   }
 }
@@ -40,9 +41,16 @@ export async function pushExtensionsAction(): Promise<ActionResult<{ unknownUser
   try {
     const unknownUserIds = await pushExtensions(accountId);
     return unknownUserIds.length
-      ? { ok: true, message: `Настройки сохранены в CRM, но CRM не знает сотрудников с ID: ${unknownUserIds.join(", ")}`, data: { unknownUserIds } }
+      ? {
+          ok: true,
+          message: `Настройки сохранены в CRM, но CRM не знает сотрудников с ID: ${unknownUserIds.join(", ")}`,
+          data: { unknownUserIds },
+        }
       : { ok: true, message: "Настройки сохранены в CRM", data: { unknownUserIds } };
   } catch (error) {
-    return { ok: false, error: error instanceof RetailCrmError ? crmErrorMessage(error) : "Не удалось сохранить настройки в CRM" };
+    return {
+      ok: false,
+      error: error instanceof RetailCrmError ? crmErrorMessage(error) : "Не удалось сохранить настройки в CRM",
+    };
   }
 }

@@ -13,7 +13,7 @@ async function handleActivity(request: Request) {
   } catch {
     return jsonError(400, "Parameter 'activity' is not valid JSON");
   }
-  if (!parsed.success) return jsonError(400, "Parameter 'activity' must be {\"active\": bool, \"freeze\": bool}");
+  if (!parsed.success) return jsonError(400, 'Parameter \'activity\' must be {"active": bool, "freeze": bool}');
   const account = await findAccountByClientId(clientId, request);
   if (!account) return jsonError(401, "Unknown clientId");
   try {

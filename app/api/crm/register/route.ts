@@ -19,7 +19,12 @@ async function handleRegister(request: Request) {
   }
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? "")).filter(Boolean))];
-    return jsonError(400, fields.length ? `Parameter 'register' is invalid: ${fields.join(", ")}` : "Parameter 'register' must be a JSON object");
+    return jsonError(
+      400,
+      fields.length
+        ? `Parameter 'register' is invalid: ${fields.join(", ")}`
+        : "Parameter 'register' must be a JSON object",
+    );
   }
   if (!verifyRegisterToken(parsed.data.apiKey, parsed.data.token, secret)) {
     log.warn({ systemUrl: parsed.data.systemUrl }, "marketplace register with a bad token");

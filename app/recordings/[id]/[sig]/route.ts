@@ -3,7 +3,9 @@ import { guardRoute } from "@/lib/http/route-guard";
 
 export const dynamic = "force-dynamic";
 
-export const GET = guardRoute(async (request: Request, { params }: { params: Promise<{ id: string; sig: string }> }) => {
-  const { id, sig } = await params;
-  return streamRecording(id, sig, request.headers.get("range"));
-});
+export const GET = guardRoute(
+  async (request: Request, { params }: { params: Promise<{ id: string; sig: string }> }) => {
+    const { id, sig } = await params;
+    return streamRecording(id, sig, request.headers.get("range"));
+  },
+);

@@ -34,7 +34,8 @@ export const callsUpload: KeyHandler = ({ params, state, key, options }) => {
   const field = jsonField(params, "calls");
   if ("reply" in field) return field.reply;
   if (!Array.isArray(field.value)) return fail(400, MSG.entityFormat, { calls: TEXT.type("array") });
-  if (field.value.length === 0) return fail(400, MSG.entityFormat, { calls: "This collection should contain 1 element or more." });
+  if (field.value.length === 0)
+    return fail(400, MSG.entityFormat, { calls: "This collection should contain 1 element or more." });
   if (field.value.length > options.uploadBatchLimit) {
     return fail(400, MSG.entityFormat, {
       calls: `This collection should contain ${options.uploadBatchLimit} elements or less.`,

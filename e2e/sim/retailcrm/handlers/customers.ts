@@ -23,7 +23,9 @@ function readFilters(params: Params, errors: Record<string, string>): CustomerFi
   const name = params.get("filter[name]")?.trim();
   if (name) {
     const words = name.toLowerCase().split(/\s+/);
-    filters.push((c) => words.every((w) => fullName(c).includes(w)) || c.phones.some((p) => phoneMatches(p.number, name)));
+    filters.push(
+      (c) => words.every((w) => fullName(c).includes(w)) || c.phones.some((p) => phoneMatches(p.number, name)),
+    );
   }
   const phone = params.get("filter[phone]")?.trim();
   if (phone) filters.push((c) => c.phones.some((p) => phoneMatches(p.number, phone)));

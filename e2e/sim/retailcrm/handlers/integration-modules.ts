@@ -53,7 +53,8 @@ function readModule(f: Fields, code: string, previous: IntegrationModule | undef
   const bodyCode = f.string("code", true);
   if (bodyCode !== undefined && bodyCode !== code) f.fail("code", "This value should be equal to the code in the URL.");
   const logo = f.url("logo");
-  if (logo !== undefined && !new URL(logo).pathname.toLowerCase().endsWith(".svg")) f.fail("logo", "The logo must be an SVG image.");
+  if (logo !== undefined && !new URL(logo).pathname.toLowerCase().endsWith(".svg"))
+    f.fail("logo", "The logo must be an SVG image.");
   const countries = f.strings("availableCountries") ?? [];
   if (!countries.every((c) => /^[A-Z]{2}$/.test(c))) f.fail("availableCountries", "This value is not a valid country.");
 
@@ -81,8 +82,12 @@ function readModule(f: Fields, code: string, previous: IntegrationModule | undef
 
 function editInfo(state: SimState, mod: IntegrationModule): Record<string, unknown> | [] {
   const telephony = mod.integrations.telephony;
-  const notExistUsersIds = [...new Set(telephony?.additionalCodes.map((c) => c.userId))].filter((id) => !state.users.has(id));
-  const notExistSiteCodes = [...new Set(telephony?.externalPhones.map((p) => p.siteCode))].filter((s) => !state.sites.has(s));
+  const notExistUsersIds = [...new Set(telephony?.additionalCodes.map((c) => c.userId))].filter(
+    (id) => !state.users.has(id),
+  );
+  const notExistSiteCodes = [...new Set(telephony?.externalPhones.map((p) => p.siteCode))].filter(
+    (s) => !state.sites.has(s),
+  );
   const info: Record<string, unknown> = {};
   if (notExistUsersIds.length > 0) info.notExistUsersIds = notExistUsersIds;
   if (notExistSiteCodes.length > 0) info.notExistSiteCodes = notExistSiteCodes;
