@@ -1,17 +1,34 @@
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { RetailCrmClient } from "@/lib/retailcrm/client";
+import { accountBucket, bucketOf, CRM_RATES, waitForSlot } from "@/lib/retailcrm/rate-limit";
 
-export function crmClient(crmUrl: string, apiKey: string): RetailCrmClient {
+/** A client for an address and key that belong to no stored account yet (signing in, connecting). */
+export function crmClient(
+  crmUrl: string,
+  apiKey: string,
+  beforeAttempt?: (path: string) => Promise<void>,
+): RetailCrmClient {
   return new RetailCrmClient({
     baseUrl: crmUrl,
     apiKey,
     allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
     timeoutMs: env().CRM_TIMEOUT_MS,
+    beforeAttempt,
   });
 }
 
-/** The CRM client of a stored account (its key decrypted only here). */
-export function crmClientFor(account: { crmUrl: string; apiKeyEnc: string }): RetailCrmClient {
-  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc));
+/**
+ * The CRM client of a stored account (its key decrypted only here). Every attempt it makes
+ * takes a slot of the account's shared rate limit first; `onSlot` runs once it has one.
+ */
+export function crmClientFor(
+  account: { id: string; crmUrl: string; apiKeyEnc: string },
+  onSlot?: () => void,
+): RetailCrmClient {
+  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), async (path) => {
+    const bucket = bucketOf(path);
+    await waitForSlot(accountBucket(account.id, bucket), CRM_RATES[bucket]);
+    onSlot?.();
+  });
 }

@@ -5,7 +5,6 @@ import { recordingUrl } from "@/lib/dialplan/recording-upload";
 import { log } from "@/lib/log";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import { recordOutcome } from "./outcome";
-import { CRM_RATES, waitForSlot } from "./rate-limit";
 
 type UploadPayload = { externalId: string; recordUrl?: string } & Record<string, unknown>;
 
@@ -95,7 +94,7 @@ async function sendWithCompanions(
   account: Account,
   delivery: QueuedDelivery,
   alone: boolean,
-  takeSlot: () => Promise<void>,
+  startedAt: () => number,
 ) {
   return inTransaction(async (tx) => {
     // Waits while another worker sends it as a companion: then it is sent, or back in the queue if that failed.
@@ -104,9 +103,8 @@ async function sendWithCompanions(
       text: `SELECT "id" FROM "deliveries" WHERE "id" = $1 AND "state" = 'QUEUED' FOR UPDATE`,
       values: [delivery.id],
     });
+    // Locked, it can no longer ride along with another call's upload: the slot its request takes is used.
     if (mine.rowCount === 0) return "sent" as const;
-    // Locked, it can no longer ride along with another call's upload: the slot taken now is used.
-    await takeSlot();
     const companions = alone
       ? []
       : (
@@ -117,7 +115,6 @@ async function sendWithCompanions(
           })
         ).rows;
     const batch = [delivery, ...companions];
-    const started = Date.now();
     let response;
     try {
       response = await client.callsUpload(
@@ -136,7 +133,7 @@ async function sendWithCompanions(
     await recordOutcome(
       tx,
       batch.map((d) => d.id),
-      { durationMs: Date.now() - started, httpStatus: 200, response, state: "SENT" },
+      { durationMs: Date.now() - startedAt(), httpStatus: 200, response, state: "SENT" },
     );
     return "sent" as const;
   });
@@ -156,20 +153,18 @@ export async function deliverCall(callId: number): Promise<void> {
   const call = rows[0];
   if (!call) return;
   const accountId = call.account.id;
-  const client = crmClientFor(call.account);
+  // Every attempt of the client takes a slot of the account's shared limit; an attempt's time counts from it.
+  let started = Date.now();
+  const client = crmClientFor(call.account, () => (started = Date.now()));
+  const startedAt = () => started;
   for (const delivery of call.deliveries) {
-    let started = Date.now();
-    const takeSlot = async () => {
-      await waitForSlot(`crm:${accountId}:telephony`, CRM_RATES.telephony);
-      started = Date.now();
-    };
+    started = Date.now();
     try {
       if (delivery.kind === "CALLS_UPLOAD") {
-        if ((await sendWithCompanions(client, call.account, delivery, false, takeSlot)) === "retry-alone")
-          await sendWithCompanions(client, call.account, delivery, true, takeSlot);
+        if ((await sendWithCompanions(client, call.account, delivery, false, startedAt)) === "retry-alone")
+          await sendWithCompanions(client, call.account, delivery, true, startedAt);
         continue;
       }
-      await takeSlot();
       const response = await client.callEvent(delivery.payload as object);
       await recordOutcome(deliveryPool(), [delivery.id], {
         durationMs: Date.now() - started,

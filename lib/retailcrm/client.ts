@@ -7,6 +7,7 @@ import {
   callsUploadReplySchema,
   credentialsSchema,
   errorReplySchema,
+  systemInfoSchema,
   moduleEditSchema,
   telephonyManagerSchema,
   usersPageSchema,
@@ -19,6 +20,11 @@ export interface RetailCrmClientOptions {
   apiKey: string;
   timeoutMs?: number;
   allowPrivate?: boolean;
+  /**
+   * Waits for a slot of the key's shared rate limit; called before every attempt, its own
+   * retries after a 503 or 429 included, so that the CRM never gets more than the key allows.
+   */
+  beforeAttempt?: (path: string) => Promise<void>;
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -37,6 +43,11 @@ export class RetailCrmClient {
 
   credentials() {
     return this.request("GET", "/api/credentials", credentialsSchema);
+  }
+
+  /** The CRM's own public and technical addresses, as it states them. */
+  systemInfo() {
+    return this.request("GET", "/api/system-info", systemInfoSchema);
   }
 
   usersPage(page: number, limit = PAGE_LIMIT) {
@@ -85,6 +96,7 @@ export class RetailCrmClient {
   ): Promise<z.infer<S>> {
     const base = path.startsWith("/api/v5/telephony") ? 1_000 / 40 : 1_000 / 10;
     for (let attempt = 0; ; attempt++) {
+      await this.options.beforeAttempt?.(path);
       try {
         return await this.requestOnce(method, path, schema, options);
       } catch (error) {

@@ -3,7 +3,7 @@
 // their CRMs answering in 150 ms as a CRM across the internet does.
 import { setTimeout as sleep } from "node:timers/promises";
 import { db } from "@/lib/db/client";
-import { CRM_RATES } from "@/lib/delivery/rate-limit";
+import { CRM_RATES } from "@/lib/retailcrm/rate-limit";
 import { queueCalls } from "../calls";
 import { config } from "../config";
 import { telephonyRequests, type BenchAccount } from "../crm";

@@ -1,7 +1,19 @@
 import { deliveryPool } from "@/lib/db/client";
 
-/** retailCRM's limits per API key: 10 requests/s in general, 40/s for /api/v5/telephony/*. */
+/** retailCRM's limits per API key: 10 requests/s in general, 40/s for /api/v5/telephony/* (docs/retailcrm.md, rate limits). */
 export const CRM_RATES = { general: 10, telephony: 40 } as const;
+
+export type CrmBucket = keyof typeof CRM_RATES;
+
+/** Which of the key's limits a request to `path` counts against. */
+export function bucketOf(path: string): CrmBucket {
+  return path.startsWith("/api/v5/telephony/") ? "telephony" : "general";
+}
+
+/** The shared bucket of one account's API key for one of its limits. */
+export function accountBucket(accountId: string, bucket: CrmBucket): string {
+  return `crm:${accountId}:${bucket}`;
+}
 
 /**
  * Takes one token from a bucket kept in PostgreSQL and returns how long to wait before using

@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { encryptSecret } from "@/lib/crypto/secrets";
+import { CRM_RATES } from "@/lib/retailcrm/rate-limit";
+import { crmClientFor } from "./crm-client";
+
+// A CRM stricter than the documented 40/s: it answers many requests 503, which the client retries.
+let crm: RetailCrmSim;
+const CRM_TELEPHONY_RATE = 20;
+
+beforeAll(async () => {
+  crm = await createRetailCrmSim({ rateLimit: { general: 10, telephony: CRM_TELEPHONY_RATE, status: 503 } });
+  seedDemo(crm);
+});
+afterAll(() => crm.close());
+
+/** The most requests the CRM saw within any one second. */
+function busiestSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let first = 0, last = 0; last < sorted.length; last++) {
+    while (sorted[last]! - sorted[first]! >= 1000) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
+
+describe("the CRM client of an account and the shared rate limit", () => {
+  it("takes a slot before every attempt, its own retries after 503 included", async () => {
+    let slots = 0;
+    const account = { id: randomUUID(), crmUrl: crm.url, apiKeyEnc: encryptSecret(DEMO.apiKey) };
+    const client = crmClientFor(account, () => slots++);
+    crm.clearRequests();
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        client
+          .callEvent({ phone: "+79001234567", type: "in", codes: ["101"], callExternalId: `rate-${i}` })
+          .catch(() => undefined),
+      ),
+    );
+    const sent = crm.requests.filter((r) => r.path === "/api/v5/telephony/call/event");
+    const refused = sent.filter((r) => r.status === 503).length;
+    expect(refused).toBeGreaterThan(0);
+    expect(slots).toBe(sent.length);
+    // The shared bucket's pace: its burst (a quarter second's worth) at first, then 40/s (+1 for
+    // a slot on each edge of the window) for as long as the backlog lasts.
+    const times = sent.map((r) => r.at);
+    const start = Math.min(...times);
+    expect(Math.max(...times) - start).toBeGreaterThan(2_000);
+    expect(busiestSecond(times)).toBeLessThanOrEqual(CRM_RATES.telephony * 1.25 + 1);
+    expect(busiestSecond(times.filter((t) => t >= start + 1_000))).toBeLessThanOrEqual(CRM_RATES.telephony + 1);
+  });
+});
