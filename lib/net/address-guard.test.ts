@@ -23,6 +23,24 @@ describe("isPublicAddress", () => {
     ["::ffff:10.0.0.1", false],
     ["224.0.0.1", false],
     ["not-an-ip", false],
+    // Every IPv6 form that carries an IPv4 address is judged by it, or refused.
+    ["::127.0.0.1", false],
+    ["::7f00:1", false],
+    ["::8.8.8.8", false],
+    ["64:ff9b::7f00:1", false],
+    ["64:ff9b::a00:1", false],
+    ["64:ff9b::808:808", true],
+    ["64:ff9b:1::808:808", false],
+    ["2002:7f00:1::", false],
+    ["2002:c0a8:101::1", false],
+    ["2002:808:808::1", true],
+    ["2001:0:4136:e378:8000:63bf:3fff:fdd2", false],
+    ["2400:cb00::5efe:7f00:1", false],
+    ["2400:cb00::200:5efe:a00:1", false],
+    ["2400:cb00::5efe:808:808", true],
+    ["2001:db8::1", false],
+    ["100::1", false],
+    ["ff02::1", false],
   ])("%s → %s", (ip, expected) => {
     expect(isPublicAddress(ip)).toBe(expected);
   });
@@ -49,6 +67,10 @@ describe("outbound connections", () => {
     try {
       await expect(outboundRequest(`http://127.0.0.1:${port}/`, {}, false)).rejects.toBeInstanceOf(BlockedAddressError);
       await expect(outboundRequest(`http://[::1]:${port}/`, {}, false)).rejects.toBeInstanceOf(BlockedAddressError);
+      for (const embedded of ["[::127.0.0.1]", "[::ffff:127.0.0.1]", "[64:ff9b::127.0.0.1]", "[2002:7f00:1::]"])
+        await expect(outboundRequest(`http://${embedded}:${port}/`, {}, false), embedded).rejects.toBeInstanceOf(
+          BlockedAddressError,
+        );
       const byName = await outboundRequest(`http://localhost:${port}/`, {}, false).then(
         () => "connected",
         (error: Error) => (error.cause ?? error) as Error,

@@ -11,10 +11,37 @@ export class BlockedAddressError extends Error {
   }
 }
 
-/** True for ordinary public unicast addresses (IPv4-mapped IPv6 is judged as IPv4). */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR("2000::/3");
+const NAT64_V6 = ipaddr.parseCIDR("64:ff9b::/96");
+
+const embeddedV4 = (v6: ipaddr.IPv6, at: number) =>
+  ipaddr.fromByteArray(v6.toByteArray().slice(at, at + 4)) as ipaddr.IPv4;
+
+function isPublicV4(address: ipaddr.IPv4): boolean {
+  return address.range() === "unicast";
+}
+
+/**
+ * True for ordinary public unicast addresses. IPv6 must be global unicast (2000::/3), which
+ * leaves out IPv4-compatible (::/96) and IPv4-mapped addresses, local-use NAT64 (64:ff9b:1::/48)
+ * and every private range. Forms that carry an IPv4 address are judged by it: the well-known
+ * NAT64 prefix (64:ff9b::/96, which DNS64 gives IPv6-only hosts), 6to4 (2002::/16) and ISATAP
+ * interface identifiers; Teredo, whose client address is hidden, is refused (docs/security.md).
+ */
 export function isPublicAddress(ip: string): boolean {
   if (!ipaddr.isValid(ip)) return false;
-  return ipaddr.process(ip).range() === "unicast";
+  // ipaddr.js reads "::a.b.c.d" (IPv4-compatible) as if it were "::ffff:a.b.c.d" (IPv4-mapped); the
+  // URL standard's canonical form, which is also how the socket sees it, keeps them apart.
+  const address = ipaddr.process(net.isIPv6(ip) ? new URL(`http://[${ip}]`).hostname.slice(1, -1) : ip);
+  if (address.kind() === "ipv4") return isPublicV4(address as ipaddr.IPv4);
+  const v6 = address as ipaddr.IPv6;
+  if (v6.match(NAT64_V6)) return isPublicV4(embeddedV4(v6, 12));
+  if (!v6.match(GLOBAL_UNICAST_V6)) return false;
+  const range = v6.range();
+  if (range === "6to4") return isPublicV4(embeddedV4(v6, 2));
+  if (range !== "unicast") return false;
+  const [, , , , high, isatap] = v6.parts;
+  return (high! & 0xfdff) === 0 && isatap === 0x5efe ? isPublicV4(embeddedV4(v6, 12)) : true;
 }
 
 export function assertAllowedLiteral(host: string, allowPrivate: boolean): void {
