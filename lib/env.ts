@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseIpRanges } from "./net/ip-ranges";
 
 const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -33,6 +34,17 @@ export const envSchema = z.object({
     .min(1024)
     .default(100 * 1024 * 1024),
   ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+  TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .refine((v) => {
+      try {
+        parseIpRanges(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be IP addresses or CIDR ranges, comma-separated (e.g. 10.0.0.0/8, 127.0.0.1)"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

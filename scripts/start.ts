@@ -1,10 +1,11 @@
 // Starts the service: loads .env, provides the embedded PostgreSQL when DATABASE_URL is
-// unset, validates the configuration, builds once if needed, then runs Next.js.
+// unset, validates the configuration, builds once if needed, then runs the server (serve.mjs).
 // Migrations are applied by the server itself (instrumentation.ts).
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
 import { ConfigError, parseEnv } from "../lib/env";
 import { loadLocalSecrets } from "../lib/local-secrets";
@@ -13,6 +14,7 @@ import { serverNodeFlags } from "./server-flags";
 
 const dev = process.argv.includes("--dev");
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+const serveScript = fileURLToPath(new URL("./serve.mjs", import.meta.url));
 const log = createLogger(process.env.LOG_LEVEL ?? "info");
 
 const SOURCES = [
@@ -74,11 +76,11 @@ async function main(): Promise<number> {
       const built = await run(process.execPath, [nextBin, "build"]);
       if (built !== 0) return built;
     }
-    // Node runs Next.js directly (not through npx) so that signals reach the server itself.
+    // Node runs the server directly (not through npx) so that signals reach it.
     return await run(process.execPath, [
       ...(dev ? [] : serverNodeFlags()),
-      nextBin,
-      dev ? "dev" : "start",
+      serveScript,
+      ...(dev ? ["--dev"] : []),
       "-p",
       String(env.PORT),
     ]);

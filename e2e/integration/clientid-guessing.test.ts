@@ -1,8 +1,11 @@
 // Guessing clientIds: a source that sends many unknown ones is refused (429) on every endpoint
-// that takes a clientId, while other sources, and so other accounts, go on as before.
+// that takes a clientId, while other sources, and so other accounts, go on as before. A source
+// is the socket's peer (each client here connects from a loopback address of its own), or what
+// a trusted proxy says it saw, never what a client writes in X-Forwarded-For.
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { fetchFrom } from "@/e2e/setup/from-address";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { mapExtensions } from "@/e2e/setup/factories";
 import * as accountRoute from "@/app/account/route";
@@ -14,17 +17,23 @@ import * as manager from "@/app/api/manager/route";
 import * as eventSh from "@/app/data/event.sh/route";
 import { connectAccount } from "@/lib/accounts/connect";
 
+const PROXY = "127.0.0.9";
+// Before anything reads the configuration: one proxy of ours stands in front of the service.
+vi.hoisted(() => {
+  process.env.TRUSTED_PROXIES = "127.0.0.9";
+});
+
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
 let clientId: string;
 
 const guess = () => randomBytes(32).toString("hex");
-const from = (source: string) => ({ "x-forwarded-for": source });
 
-function managerFrom(source: string, id: string) {
-  return fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId: id, phone: "+79001234567", type: "text" })}`, {
-    headers: from(source),
-  });
+function managerFrom(socket: string, id: string, forwardedFor?: string) {
+  return fetchFrom(socket)(
+    `${app.url}/api/manager?${new URLSearchParams({ clientId: id, phone: "+79001234567", type: "text" })}`,
+    { headers: forwardedFor ? { "x-forwarded-for": forwardedFor } : {} },
+  );
 }
 
 beforeAll(async () => {
@@ -50,7 +59,7 @@ afterAll(async () => {
 
 describe("guessing clientIds", () => {
   it("answers 401 to a few unknown clientIds, then 429 with Retry-After to the guessing source on every endpoint", async () => {
-    const guesser = "198.51.100.66";
+    const guesser = "127.0.0.66";
     const statuses: number[] = [];
     for (let i = 0; i < 40; i++) statuses.push((await managerFrom(guesser, guess())).status);
     expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
@@ -72,33 +81,45 @@ describe("guessing clientIds", () => {
       activity: '{"active":true,"freeze":false}',
     });
     for (const path of ["/api/event", "/api/crm/make-call", "/api/crm/user-status", "/api/crm/activity", "/account"]) {
-      const response = await fetch(`${app.url}${path}`, {
+      const response = await fetchFrom(guesser)(`${app.url}${path}`, {
         method: "POST",
         body: form,
-        headers: from(guesser),
         redirect: "manual",
       });
       expect(response.status, path).toBe(429);
       expect(((await response.json()) as { errorMsg: string }).errorMsg, path).toMatch(/too many unknown clientIds/);
     }
-    expect((await fetch(`${app.url}/data/event.sh?clientId=${clientId}`, { headers: from(guesser) })).status).toBe(429);
+    expect((await fetchFrom(guesser)(`${app.url}/data/event.sh?clientId=${clientId}`)).status).toBe(429);
   });
 
   it("does not slow the account's own PBX or other sources meanwhile", async () => {
-    const pbx = await managerFrom("203.0.113.5", clientId);
+    const pbx = await managerFrom("127.0.0.5", clientId);
     expect(pbx.status).toBe(200);
     expect(await pbx.text()).toMatch(/,101$/);
-    expect((await managerFrom("203.0.113.6", guess())).status).toBe(401);
+    expect((await managerFrom("127.0.0.6", guess())).status).toBe(401);
     const started = performance.now();
-    for (let i = 0; i < 20; i++) expect((await managerFrom("203.0.113.5", clientId)).status).toBe(200);
+    for (let i = 0; i < 20; i++) expect((await managerFrom("127.0.0.5", clientId)).status).toBe(200);
     expect((performance.now() - started) / 20).toBeLessThan(200);
   });
 
-  it("counts a source behind a proxy by the address the proxy appended, not by what the client claimed", async () => {
-    for (let i = 0; i < 31; i++)
-      await fetch(`${app.url}/api/manager?clientId=${guess()}&phone=%2B79001234567&type=json`, {
-        headers: from(`10.9.${i}.1, 192.0.2.77`),
-      });
-    expect((await managerFrom("192.0.2.77", clientId)).status).toBe(429);
+  it("ignores X-Forwarded-For from a client: a guesser can neither pose as many sources nor get a PBX refused", async () => {
+    const victim = "127.0.0.78";
+    // Guesses that claim to come from the victim PBX count against their real source only.
+    for (let i = 0; i < 40; i++) await managerFrom("127.0.0.77", guess(), victim);
+    const pbx = await managerFrom(victim, clientId);
+    expect(pbx.status).toBe(200);
+    expect(await pbx.text()).toMatch(/,101$/);
+    // Guesses that each claim another source are still one source's guesses.
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await managerFrom("127.0.0.79", guess(), `198.51.100.${i}`)).status);
+    expect(statuses.slice(30).every((s) => s === 429)).toBe(true);
+  });
+
+  it("counts a source behind a trusted proxy by the address the proxy appended, not by what the client claimed", async () => {
+    for (let i = 0; i < 31; i++) await managerFrom(PROXY, guess(), `10.9.${i}.1, 192.0.2.77`);
+    expect((await managerFrom(PROXY, clientId, "192.0.2.77")).status).toBe(429);
+    // Another client behind the same proxy is not slowed, nor is the proxy's address itself.
+    expect((await managerFrom(PROXY, clientId, "192.0.2.78")).status).toBe(200);
+    expect((await managerFrom(PROXY, clientId)).status).toBe(200);
   });
 });

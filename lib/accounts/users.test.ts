@@ -1,3 +1,4 @@
+import { PEER_HEADER } from "@/lib/security/source-address";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { db } from "@/lib/db/client";
@@ -6,7 +7,7 @@ import { findAccountByClientId } from "./lookup";
 import { rotateClientId } from "./rotate";
 import { ExtensionTakenError, listPhones, pushExtensions, refreshUsers, saveExtension } from "./users";
 
-const fromPbx = { headers: new Headers({ "x-forwarded-for": "192.0.2.10" }) };
+const fromPbx = { headers: new Headers({ [PEER_HEADER]: "192.0.2.10" }) };
 let sim: RetailCrmSim;
 let other: RetailCrmSim;
 

@@ -1,14 +1,16 @@
-// The service as it runs in production: `next build`, then `next start` with the run's environment.
+// The service as it runs in production: `next build`, then scripts/serve.mjs with the run's environment.
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { spawnNode, type Child } from "./children";
-import { servingPid } from "./proc";
+import { servingPid } from "../../e2e/setup/proc";
 import { serviceEnv } from "./process-env";
 import { spawnService } from "./profiling";
 import { serverNodeFlags } from "../server-flags";
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+const serveScript = fileURLToPath(new URL("../serve.mjs", import.meta.url));
 const READY_TIMEOUT_MS = 90_000;
 
 export async function buildProduction(): Promise<void> {
@@ -52,7 +54,7 @@ export async function startService(label: string, env: Record<string, string> = 
   const url = `http://127.0.0.1:${port}`;
   const child = spawnService(
     label,
-    [...serverNodeFlags(), nextBin, "start", "-p", String(port), "-H", "127.0.0.1"],
+    [...serverNodeFlags(), serveScript, "-p", String(port), "-H", "127.0.0.1"],
     serviceEnv({ ...env, PORT: String(port), PUBLIC_URL: url, NEXTAUTH_URL: url }),
   );
   try {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { callSteps } from "../calls";
 import { config } from "../config";
 import { load } from "../load";
-import { peakRssMiB, rssMiB } from "../proc";
+import { peakRssMiB, rssMiB } from "../../../e2e/setup/proc";
 import { failures, type Section } from "../section";
 import { atMost, format } from "../table";
 

@@ -1,4 +1,4 @@
-// What /proc says about a process tree: which process holds a listening socket, and its memory.
+// What /proc says about a process or a process tree: which process holds a listening socket, and its memory.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 function parentOf(pid: number): number | undefined {
@@ -11,11 +11,15 @@ function parentOf(pid: number): number | undefined {
   }
 }
 
-/** The process and all its descendants. */
-function processTree(root: number): number[] {
-  const pids = readdirSync("/proc")
+function allPids(): number[] {
+  return readdirSync("/proc")
     .filter((name) => /^\d+$/.test(name))
     .map(Number);
+}
+
+/** The process and all its descendants. */
+function processTree(root: number): number[] {
+  const pids = allPids();
   const tree = [root];
   for (let added = true; added;) {
     added = false;
@@ -67,6 +71,14 @@ export function servingPid(root: number, port: number): number {
   const inodes = listeningInodes(port);
   const pid = processTree(root).find((candidate) => holdsSocket(candidate, inodes));
   if (pid === undefined) throw new Error(`no process of ${root}'s tree listens on port ${port}`);
+  return pid;
+}
+
+/** Whichever process of this machine listens on `port` (for a server a test did not start itself). */
+export function listenerPid(port: number): number {
+  const inodes = listeningInodes(port);
+  const pid = allPids().find((candidate) => holdsSocket(candidate, inodes));
+  if (pid === undefined) throw new Error(`no process listens on port ${port}`);
   return pid;
 }
 

@@ -1,0 +1,72 @@
+import { dbPool } from "@/lib/db/client";
+
+export interface Allowance {
+  key: string;
+  /** Attempts that may come at once. */
+  burst: number;
+  /** Attempts per second earned back. */
+  perSecond: number;
+}
+
+// A full allowance for a key seen for the first time, so that its row can be locked.
+const ENSURE_SQL = `
+  INSERT INTO "rate_limit_buckets" ("key", "tokens", "refreshedAt") VALUES ($1, $2::float8, clock_timestamp())
+  ON CONFLICT ("key") DO NOTHING`;
+// Tokens as they stand now (earned back since the last attempt, up to the burst), row locked.
+const LOCK_SQL = `
+  SELECT "key", LEAST($2::float8, "tokens" + EXTRACT(EPOCH FROM (clock_timestamp() - "refreshedAt")) * $3::float8) AS "tokens"
+  FROM "rate_limit_buckets" WHERE "key" = $1 FOR UPDATE`;
+const TAKE_SQL = `UPDATE "rate_limit_buckets" SET "tokens" = $2::float8 - 1, "refreshedAt" = clock_timestamp() WHERE "key" = $1`;
+const GIVE_BACK_SQL = `UPDATE "rate_limit_buckets" SET "tokens" = "tokens" + 1 WHERE "key" = ANY($1::text[])`;
+// Spent allowances of the past are full again by now: their rows only take room.
+const FORGET_SQL = `DELETE FROM "rate_limit_buckets" WHERE "key" LIKE $1 AND "refreshedAt" < clock_timestamp() - interval '1 day'`;
+
+/**
+ * Takes one attempt from every allowance, or from none when any is spent, in one transaction:
+ * all instances of the service share the allowances (PostgreSQL), and attempts that arrive
+ * together cannot all pass before the first is counted. Returns 0 when the attempt may go on,
+ * otherwise the seconds until it may be tried again.
+ */
+export async function takeAttempt(allowances: Allowance[]): Promise<number> {
+  const client = await dbPool().connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    const now: { allowance: Allowance; tokens: number }[] = [];
+    // Locked in one order, so that two attempts naming the same allowances cannot deadlock.
+    for (const allowance of [...allowances].sort((a, b) => a.key.localeCompare(b.key))) {
+      await client.query(ENSURE_SQL, [allowance.key, allowance.burst]);
+      const { rows } = await client.query<{ tokens: number }>(LOCK_SQL, [
+        allowance.key,
+        allowance.burst,
+        allowance.perSecond,
+      ]);
+      now.push({ allowance, tokens: rows[0]!.tokens });
+    }
+    const wait = Math.max(
+      0,
+      ...now.map(({ allowance, tokens }) => (tokens >= 1 ? 0 : Math.ceil((1 - tokens) / allowance.perSecond))),
+    );
+    if (wait === 0) for (const { allowance, tokens } of now) await client.query(TAKE_SQL, [allowance.key, tokens]);
+    await client.query("COMMIT");
+    return wait;
+  } catch (error) {
+    await client.query("ROLLBACK").catch((failure: Error) => (broken = failure));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * Returns an attempt taken by takeAttempt, for attempts that should not count once their
+ * outcome is known (a sign-in that succeeded). LOCK_SQL caps the tokens at the burst again.
+ */
+export async function giveBackAttempt(allowances: Allowance[]): Promise<void> {
+  await dbPool().query(GIVE_BACK_SQL, [allowances.map((a) => a.key)]);
+}
+
+/** Drops the rows of allowances under `prefix` that have been full for a day. */
+export async function forgetOldAttempts(prefix: string): Promise<void> {
+  await dbPool().query(FORGET_SQL, [`${prefix}%`]);
+}
