@@ -1,19 +1,28 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { PEER_HEADER } from "@/lib/security/source-address";
 
 type Handler = (request: Request, context: never) => Response | Promise<Response>;
 export type Routes = Record<string, Partial<Record<"GET" | "POST", Handler>>>;
 
-async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+/** As Next.js builds it: the body streamed from the socket, never buffered here (the limits under test are the routes' own). */
+function toRequest(req: IncomingMessage, base: string): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-  // As Next.js does: the peer's address when no proxy has named one.
-  if (!headers.has("x-forwarded-for") && req.socket.remoteAddress)
-    headers.set("x-forwarded-for", req.socket.remoteAddress);
-  const body = chunks.length && req.method !== "GET" && req.method !== "HEAD" ? Buffer.concat(chunks) : undefined;
-  return new Request(new URL(req.url ?? "/", base), { method: req.method, headers, body });
+  // As scripts/serve.mjs does: the socket's address, whatever the client sent in that header.
+  headers.set(PEER_HEADER, req.socket.remoteAddress ?? "");
+  const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+  const body =
+    hasBody && req.method !== "GET" && req.method !== "HEAD"
+      ? (Readable.toWeb(req) as ReadableStream<Uint8Array>)
+      : undefined;
+  return new Request(new URL(req.url ?? "/", base), {
+    method: req.method,
+    headers,
+    body,
+    duplex: "half",
+  } as RequestInit);
 }
 
 /** Finds the route for a path; "[name]" segments of a route match any one segment and become params. */
@@ -58,7 +67,7 @@ export async function serveRoutes(
     }
     void (async () => {
       try {
-        const response = await handler(await toRequest(req, base), { params: Promise.resolve(match.params) } as never);
+        const response = await handler(toRequest(req, base), { params: Promise.resolve(match.params) } as never);
         res.writeHead(response.status, Object.fromEntries(response.headers));
         res.end(Buffer.from(await response.arrayBuffer()));
       } catch (error) {

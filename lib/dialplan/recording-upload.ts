@@ -10,6 +10,8 @@ import {
   type RecordingBody,
 } from "@/lib/recordings/storage";
 import { signRecordingPath } from "@/lib/recordings/signed-url";
+import { discardRest } from "@/lib/http/body";
+import { firstMultipartFile, MultipartError, NO_FILE } from "@/lib/http/multipart";
 
 export function recordingStorage(): LocalRecordingStorage {
   const config = env();
@@ -31,22 +33,26 @@ export class UploadRejected extends Error {
   }
 }
 
-async function uploadBody(request: Request): Promise<RecordingBody> {
+/** The recording as it arrives: a multipart form's first file (curl -F), or the raw body (curl --data-binary). */
+async function uploadBody(request: Request, maxBytes: number): Promise<{ body: RecordingBody; close(): void }> {
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
   if (type.includes("multipart/form-data")) {
-    let form: FormData;
     try {
-      form = await request.formData();
-    } catch {
-      throw new UploadRejected(400, "the request body is not valid multipart/form-data (curl -F file=@record.wav)");
+      const file = await firstMultipartFile(request, maxBytes);
+      return { body: file.chunks, close: file.close };
+    } catch (error) {
+      if (!(error instanceof MultipartError)) throw error;
+      throw new UploadRejected(
+        400,
+        error.message === NO_FILE
+          ? "type=upload needs the recording as a file field (curl -F file=@record.wav)"
+          : "the request body is not valid multipart/form-data (curl -F file=@record.wav)",
+      );
     }
-    const file = [...form.values()].find((v): v is File => typeof v !== "string");
-    if (!file)
-      throw new UploadRejected(400, "type=upload needs the recording as a file field (curl -F file=@record.wav)");
-    return file.stream();
   }
   if (!request.body) throw new UploadRejected(400, "type=upload needs the recording in the request body");
-  return request.body;
+  const body = request.body;
+  return { body, close: () => discardRest(body) };
 }
 
 /** type=upload: stores the recording for this uniqueid once (a repeated valid upload changes nothing). */
@@ -62,21 +68,28 @@ export async function receiveRecording(
       "type=upload takes its parameters from the query string; the request body must be the recording",
     );
   const maxBytes = env().RECORDING_MAX_BYTES;
-  if (Number(request.headers.get("content-length") ?? 0) > maxBytes + 64 * 1024)
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes + 64 * 1024) {
+    if (request.body) discardRest(request.body);
     throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
+  }
   // A repeat is checked only once the body has passed every check below, so a bad body gets its
   // precise 4xx even for a uniqueid that already has a recording (the duplicate is then dropped).
   const storage = recordingStorage();
+  const upload = await uploadBody(request, maxBytes);
   let recording;
   try {
-    recording = await storeRecording({ accountId, uniqueid, body: await uploadBody(request), maxBytes, storage });
+    recording = await storeRecording({ accountId, uniqueid, body: upload.body, maxBytes, storage });
   } catch (error) {
+    if (error instanceof MultipartError)
+      throw new UploadRejected(400, "the request body is not valid multipart/form-data (curl -F file=@record.wav)");
     if (error instanceof EmptyRecordingError) throw new UploadRejected(400, "the recording is empty");
     if (error instanceof RecordingTooLargeError)
       throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
     if (error instanceof UnsupportedRecordingError)
       throw new UploadRejected(415, "the recording must be WAV, MP3 or OGG audio");
     throw error;
+  } finally {
+    upload.close();
   }
   const stored = await db().callEvent.createMany({
     data: [

@@ -1,3 +1,5 @@
+import { readBoundedBody } from "./body";
+
 /** A body that claims a form type but cannot be read as one: the caller's mistake, answered 400 (never a 500). */
 export class MalformedRequestBody extends Error {
   readonly status = 400;
@@ -8,10 +10,18 @@ export class MalformedRequestBody extends Error {
 }
 
 /**
+ * The largest parameter body any endpoint takes. The biggest real one, the marketplace's
+ * register JSON (a URL, an API key and a token), is well under 1 kB; the limit is read as the
+ * bytes arrive, before authentication, so that nobody can make the service buffer more.
+ */
+export const PARAMS_MAX_BYTES = 16 * 1024;
+
+/**
  * The parameters of a request as the CRM or the dialplan send them: the query string, and for
- * POST a form body (urlencoded or multipart). Body values win over query values of the same name;
- * a repeated parameter counts with its last value. Other body types are not read. Throws
- * MalformedRequestBody for a multipart body that cannot be parsed.
+ * POST a form body (urlencoded or multipart) of at most PARAMS_MAX_BYTES. Body values win over
+ * query values of the same name; a repeated parameter counts with its last value. Other body
+ * types are not read. Throws BodyTooLarge past the limit and MalformedRequestBody for a
+ * multipart body that cannot be parsed.
  */
 export async function requestParams(request: Request): Promise<Record<string, string>> {
   const params: Record<string, string> = Object.fromEntries(new URL(request.url).searchParams);
@@ -19,11 +29,15 @@ export async function requestParams(request: Request): Promise<Record<string, st
   // Media types are case-insensitive (RFC 9110 §8.3.1).
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
   if (type.includes("application/x-www-form-urlencoded")) {
-    Object.assign(params, Object.fromEntries(new URLSearchParams(await request.text())));
+    const body = await readBoundedBody(request, PARAMS_MAX_BYTES);
+    Object.assign(params, Object.fromEntries(new URLSearchParams(body.toString("utf8"))));
   } else if (type.includes("multipart/form-data")) {
+    const body = await readBoundedBody(request, PARAMS_MAX_BYTES);
     let form: FormData;
     try {
-      form = await request.formData();
+      form = await new Response(new Uint8Array(body), {
+        headers: { "content-type": request.headers.get("content-type")! },
+      }).formData();
     } catch {
       throw new MalformedRequestBody("the request body is not valid multipart/form-data");
     }

@@ -1,12 +1,13 @@
 import { TooManyGuesses } from "@/lib/accounts/lookup";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
+import { BodyTooLarge, discardRest } from "@/lib/http/body";
 import { MalformedRequestBody } from "@/lib/http/params";
 import { log } from "@/lib/log";
 
 const DATABASE_RETRY_SECONDS = 5;
 
 export interface Refusal {
-  status: 400 | 429 | 503;
+  status: 400 | 413 | 429 | 503;
   message: string;
   retryAfterSeconds?: number;
 }
@@ -14,6 +15,7 @@ export interface Refusal {
 /** The answer for a request the caller must fix or repeat later, or undefined for any other error (a bug). */
 export function refusalFor(error: unknown): Refusal | undefined {
   if (error instanceof MalformedRequestBody) return { status: 400, message: error.message };
+  if (error instanceof BodyTooLarge) return { status: 413, message: error.message };
   if (error instanceof TooManyGuesses)
     return { status: 429, message: error.message, retryAfterSeconds: error.retryAfterSeconds };
   if (isDatabaseUnavailable(error)) {
@@ -27,13 +29,22 @@ export function refusalFor(error: unknown): Refusal | undefined {
   return undefined;
 }
 
+/** A body the handler answered without reading (refused before it): dropped, not left on the socket. */
+function dropUnread(request: Request): void {
+  if (request.body && !request.bodyUsed && !request.body.locked) discardRest(request.body);
+}
+
 /**
  * Wraps a route handler so that an unreadable body gets a precise 400, throttled sources a 429
  * and a database outage a 503 (both with Retry-After), in the routes' JSON error shape;
- * anything else is a bug and propagates.
+ * anything else is a bug and propagates. A body the handler did not read is read and dropped
+ * (lib/http/body.ts): a server that closes the connection with bytes unread resets it, and the
+ * client may lose the answer.
  */
-export function guardRoute<A extends unknown[]>(handler: (request: Request, ...rest: A) => Promise<Response>) {
-  return async (request: Request, ...rest: A): Promise<Response> => {
+export function guardRoute<R extends Request, A extends unknown[]>(
+  handler: (request: R, ...rest: A) => Promise<Response>,
+) {
+  return async (request: R, ...rest: A): Promise<Response> => {
     try {
       return await handler(request, ...rest);
     } catch (error) {
@@ -42,6 +53,8 @@ export function guardRoute<A extends unknown[]>(handler: (request: Request, ...r
       const headers = new Headers({ "cache-control": "no-store" });
       if (refusal.retryAfterSeconds) headers.set("retry-after", String(refusal.retryAfterSeconds));
       return Response.json({ success: false, errorMsg: refusal.message }, { status: refusal.status, headers });
+    } finally {
+      dropUnread(request);
     }
   };
 }

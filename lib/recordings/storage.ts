@@ -8,7 +8,7 @@ import { pipeline } from "node:stream/promises";
 import type { ByteRange } from "./range";
 import { SNIFF_BYTES, sniffAudio, type SniffedAudio } from "./sniff";
 
-export type RecordingBody = ReadableStream<Uint8Array> | Buffer;
+export type RecordingBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Buffer;
 export type StoredRecording = { key: string; sizeBytes: number; contentType: SniffedAudio["contentType"] };
 /** `size` is the whole file's, also when a range selected part of it. */
 export type OpenedRecording = { stream: ReadableStream<Uint8Array>; size: number };
@@ -65,20 +65,19 @@ async function* chunksOf(body: RecordingBody): AsyncGenerator<Uint8Array> {
     yield body;
     return;
   }
+  if (!(body instanceof ReadableStream)) {
+    yield* body;
+    return;
+  }
   const reader = body.getReader();
-  let exhausted = false;
   try {
     for (;;) {
       const next = await reader.read();
-      if (next.done) {
-        exhausted = true;
-        return;
-      }
+      if (next.done) return;
       yield next.value;
     }
   } finally {
-    // Stops the sender when we give up early; cancel() rejects if the stream itself failed, and that error is already on its way.
-    if (!exhausted) await reader.cancel().catch(() => undefined);
+    // Given up early, the rest is the sender's business: whoever owns the stream drops or cancels it.
     reader.releaseLock();
   }
 }
