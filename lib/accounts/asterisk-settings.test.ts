@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import { createTestAccount } from "@/e2e/setup/factories";
@@ -83,16 +84,52 @@ describe("«Настройки Asterisk»", () => {
     expect(stored.amiSecretEnc).not.toContain(user.secret);
     expect(decryptSecret(stored.amiSecretEnc!)).toBe(user.secret);
 
-    expect(
-      await saveAsteriskSettings(
-        account.id,
-        form({ amiSecret: "", amiTransport: "TCP", amiPort: String(sim.tcpPort) }),
-      ),
-    ).toEqual({ ok: true });
+    expect(await saveAsteriskSettings(account.id, form({ amiSecret: "", callerIdPrefix: "Desk" }))).toEqual({
+      ok: true,
+    });
     const again = await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: account.id } });
     expect(decryptSecret(again.amiSecretEnc!)).toBe(user.secret);
-    expect(again.amiTransport).toBe("TCP");
+    expect(again.callerIdPrefix).toBe("Desk");
     expect((await loadAsteriskSettings(account.id)).hasSecret).toBe(true);
+  });
+
+  it("sends the stored password only to the server, port, login and transport it was saved with", async () => {
+    const account = await createTestAccount();
+    expect(await saveAsteriskSettings(account.id, form())).toEqual({ ok: true });
+    // A trap that records whatever reaches it, as an attacker's "AMI" would.
+    const received: Buffer[] = [];
+    const trap = createServer((socket) => {
+      socket.write("Asterisk Call Manager/9.0.0\r\n");
+      socket.on("data", (chunk: Buffer) => received.push(chunk));
+    });
+    await new Promise<void>((resolve) => trap.listen(0, "127.0.0.1", resolve));
+    const trapPort = String((trap.address() as AddressInfo).port);
+    try {
+      const elsewhere = [
+        { amiPort: trapPort, amiTransport: "TCP" as const },
+        { amiHost: "localhost", amiPort: trapPort, amiTransport: "TCP" as const },
+        { amiPort: String(sim.tcpPort), amiTransport: "TCP" as const },
+        { amiLogin: "other" },
+      ];
+      for (const change of elsewhere) {
+        for (const run of [testAmi, saveAsteriskSettings]) {
+          expect(await run(account.id, form({ amiSecret: "", ...change })), JSON.stringify(change)).toEqual({
+            ok: false,
+            error: expect.stringMatching(/^Введите пароль AMI заново/),
+            fieldErrors: { amiSecret: expect.stringMatching(/^Введите пароль AMI заново/) },
+          });
+        }
+      }
+      expect(Buffer.concat(received).toString()).toBe("");
+      const kept = await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: account.id } });
+      expect([kept.amiPort, kept.amiTransport, kept.amiLogin]).toEqual([sim.httpPort, "HTTP", user.username]);
+      // Typed again, it goes where the admin says.
+      expect(
+        await saveAsteriskSettings(account.id, form({ amiTransport: "TCP", amiPort: String(sim.tcpPort) })),
+      ).toEqual({ ok: true });
+    } finally {
+      await new Promise((resolve) => trap.close(resolve));
+    }
   });
 
   it("asks for a password when none is stored, and checks every field", async () => {

@@ -35,10 +35,28 @@ export async function loadAsteriskSettings(accountId: string) {
 
 export type SettingsOutcome = { ok: true } | { ok: false; error: string; fieldErrors?: Record<string, string> };
 
-async function resolveSecret(accountId: string, typed: string): Promise<string | null> {
-  if (typed) return typed;
-  const stored = await db().asteriskSettings.findUnique({ where: { accountId }, select: { amiSecretEnc: true } });
-  return stored?.amiSecretEnc ? decryptSecret(stored.amiSecretEnc) : null;
+const SECRET_NEEDED = "Укажите пароль пользователя AMI";
+const SECRET_FOR_NEW_TARGET =
+  "Введите пароль AMI заново: сохранённый пароль используется только с прежними адресом, портом, логином и протоколом";
+
+/**
+ * The password to log in with: the one typed, or the stored one, but the stored one only for
+ * the server and user it was entered for. Sent anywhere else it would hand the PBX's password to
+ * whoever typed the new address (docs/security.md, «Пароль AMI»).
+ */
+async function resolveSecret(
+  accountId: string,
+  input: AsteriskSettingsInput & { amiSecret: string },
+): Promise<{ secret: string } | { missing: string }> {
+  if (input.amiSecret) return { secret: input.amiSecret };
+  const stored = await db().asteriskSettings.findUnique({ where: { accountId } });
+  if (!stored?.amiSecretEnc) return { missing: SECRET_NEEDED };
+  const sameTarget =
+    stored.amiHost === input.amiHost &&
+    stored.amiPort === Number(input.amiPort) &&
+    stored.amiLogin === input.amiLogin &&
+    stored.amiTransport === input.amiTransport;
+  return sameTarget ? { secret: decryptSecret(stored.amiSecretEnc) } : { missing: SECRET_FOR_NEW_TARGET };
 }
 
 /** «Проверить подключение» and the first half of saving: log in to AMI, Ping, log off. */
@@ -50,13 +68,10 @@ export async function testAmi(accountId: string, input: AsteriskSettingsInput): 
       error: "Проверьте поля формы",
       fieldErrors: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
     };
-  const secret = await resolveSecret(accountId, parsed.data.amiSecret);
-  if (!secret)
-    return {
-      ok: false,
-      error: "Укажите пароль пользователя AMI",
-      fieldErrors: { amiSecret: "Укажите пароль пользователя AMI" },
-    };
+  const resolved = await resolveSecret(accountId, parsed.data);
+  if ("missing" in resolved)
+    return { ok: false, error: resolved.missing, fieldErrors: { amiSecret: resolved.missing } };
+  const { secret } = resolved;
   try {
     await checkAmiAccess(parsed.data.amiTransport, {
       host: parsed.data.amiHost,
