@@ -27,6 +27,8 @@ export async function streamRecording(idParam: string, sig: string, rangeHeader:
     "accept-ranges": "bytes",
     "content-length": String(opened.range ? opened.range.end - opened.range.start + 1 : opened.size),
     "cache-control": "private, max-age=3600",
+    // Played as audio only, never sniffed into a page (the upload was checked to be audio, but the link is public).
+    "x-content-type-options": "nosniff",
   };
   if (opened.range) headers["content-range"] = `bytes ${opened.range.start}-${opened.range.end}/${total}`;
   return new Response(opened.stream, { status: opened.range ? 206 : 200, headers });
