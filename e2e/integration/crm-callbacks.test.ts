@@ -64,12 +64,11 @@ describe("marketplace connection («Подключить»)", () => {
       ],
       registerUrl: `${app.url}/api/crm/register`,
     });
-    expect(result.register?.json).toEqual({ success: true, accountUrl: `${app.url}/account` });
     const stored = await db().account.findUniqueOrThrow({ where: { crmUrl: `${sim.url}/` } });
-    expect(sim.state.modules.get(stored.moduleCode)).toMatchObject({
-      clientId: stored.clientId,
-      accountUrl: `${app.url}/account`,
-    });
+    const accountUrl = sim.state.modules.get(stored.moduleCode)?.accountUrl;
+    expect(accountUrl).toMatch(new RegExp(`^${app.url}/account\\?token=[A-Za-z0-9_-]{32}$`));
+    expect(result.register?.json).toEqual({ success: true, accountUrl });
+    expect(sim.state.modules.get(stored.moduleCode)).toMatchObject({ clientId: stored.clientId });
   });
 
   it("answers 401 to a bad token and changes nothing", async () => {
@@ -104,23 +103,75 @@ describe("marketplace connection («Подключить»)", () => {
 });
 
 describe("accountUrl («Перейти в личный кабинет»)", () => {
-  it("starts a cabinet session for the account whose clientId it gets (POST form and query)", async () => {
+  const accountUrlOf = (moduleCode: string) => sim.state.modules.get(moduleCode)!.accountUrl!;
+  const signedIn = (result: { status: number; headers: Record<string, string> }) =>
+    result.status === 303 &&
+    result.headers.location === `${app.url}/cabinet/phones` &&
+    /^next-auth\.session-token=[^;]+;.*HttpOnly/i.test(result.headers["set-cookie"] ?? "");
+  const post = (url: string, clientId: string) =>
+    fetch(url, { method: "POST", body: new URLSearchParams({ clientId }), redirect: "manual" });
+
+  it("starts a cabinet session with the link the CRM holds, once per link (POST form and query)", async () => {
     const stored = await connected();
     for (const method of ["POST", "GET"] as const) {
+      const used = accountUrlOf(stored.moduleCode);
       const opened = await sim.openAccountUrl({ clientId: stored.clientId, moduleCode: stored.moduleCode, method });
-      expect(opened.status).toBe(303);
-      const response = await fetch(`${app.url}/account?clientId=${stored.clientId}`, { redirect: "manual" });
-      expect(response.headers.get("location")).toBe(`${app.url}/cabinet/phones`);
-      expect(response.headers.get("set-cookie")).toMatch(/^next-auth\.session-token=[^;]+;.*HttpOnly/i);
+      expect(signedIn(opened)).toBe(true);
+      // The CRM was given the next link at once; the one just used signs nobody in again.
+      expect(accountUrlOf(stored.moduleCode)).not.toBe(used);
+      const replayed = await post(used, stored.clientId);
+      expect(replayed.status).toBe(303);
+      expect(replayed.headers.get("location")).toBe(`${app.url}/login?error=stale-link`);
+      expect(replayed.headers.get("set-cookie")).toBeNull();
     }
   });
 
+  it("signs nobody in with the clientId alone or a made-up token (no login CSRF)", async () => {
+    const stored = await connected();
+    for (const url of [
+      `${app.url}/account`,
+      `${app.url}/account?token=${"A".repeat(32)}`,
+      `${app.url}/account?token=`,
+    ]) {
+      const response = await post(url, stored.clientId);
+      expect(response.status).toBe(303);
+      expect(response.headers.get("location")).toBe(`${app.url}/login?error=stale-link`);
+      expect(response.headers.get("set-cookie")).toBeNull();
+    }
+    // The link the CRM holds still works.
+    expect(signedIn(await sim.openAccountUrl({ clientId: stored.clientId, moduleCode: stored.moduleCode }))).toBe(true);
+  });
+
+  it("lets only one of two clicks on the same link in", async () => {
+    const stored = await connected();
+    const url = accountUrlOf(stored.moduleCode);
+    const [first, second] = await Promise.all([post(url, stored.clientId), post(url, stored.clientId)]);
+    const locations = [first.headers.get("location"), second.headers.get("location")].sort();
+    expect(locations).toEqual([`${app.url}/cabinet/phones`, `${app.url}/login?error=stale-link`]);
+  });
+
+  it("keeps the link valid when the CRM cannot be told the next one", async () => {
+    const stored = await connected();
+    const url = accountUrlOf(stored.moduleCode);
+    sim.failNext(1, { status: 500, pathPrefix: "/api/v5/integration-modules" });
+    expect((await post(url, stored.clientId)).headers.get("location")).toBe(`${app.url}/cabinet/phones`);
+    expect(accountUrlOf(stored.moduleCode)).toBe(url);
+    expect((await post(url, stored.clientId)).headers.get("location")).toBe(`${app.url}/cabinet/phones`);
+    expect(accountUrlOf(stored.moduleCode)).not.toBe(url);
+  });
+
+  it("gives an account connected before links had tokens its first link, for the next click", async () => {
+    const stored = await connected();
+    await db().account.update({ where: { id: stored.id }, data: { cabinetTokenEnc: null } });
+    const first = await post(`${app.url}/account`, stored.clientId);
+    expect(first.headers.get("location")).toBe(`${app.url}/login?error=link-renewed`);
+    expect(first.headers.get("set-cookie")).toBeNull();
+    expect(accountUrlOf(stored.moduleCode)).toMatch(/\/account\?token=[A-Za-z0-9_-]{32}$/);
+    expect(signedIn(await sim.openAccountUrl({ clientId: stored.clientId, moduleCode: stored.moduleCode }))).toBe(true);
+  });
+
   it("sends an unknown clientId to the login page with a message and no session", async () => {
-    const response = await fetch(`${app.url}/account`, {
-      method: "POST",
-      body: new URLSearchParams({ clientId: "f".repeat(64) }),
-      redirect: "manual",
-    });
+    const response = await post(`${app.url}/account`, "f".repeat(64));
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe(`${app.url}/login?error=unknown-client`);
     expect(response.headers.get("set-cookie")).toBeNull();
@@ -137,10 +188,11 @@ describe("activity callback", () => {
     expect(isModuleEnabled(await db().account.findUniqueOrThrow({ where: { id: stored.id } }))).toBe(true);
   });
 
-  it("stores a changed systemUrl and re-registers the module there", async () => {
+  it("takes a new systemUrl the CRM names as its own and re-registers the module there", async () => {
     const stored = await connected();
     const moved = await createRetailCrmSim();
     seedDemo(moved);
+    sim.state.systemUrls = { technicalUrl: moved.url };
     try {
       const result = await sim.fireActivity({
         active: true,
@@ -152,7 +204,43 @@ describe("activity callback", () => {
       expect((await db().account.findUniqueOrThrow({ where: { id: stored.id } })).crmUrl).toBe(`${moved.url}/`);
       expect(moved.state.modules.get(stored.moduleCode)).toMatchObject({ clientId: stored.clientId });
     } finally {
+      sim.state.systemUrls = {};
       await moved.close();
+    }
+  });
+
+  it("never moves an account, nor sends its key, to an address its CRM does not confirm", async () => {
+    const stored = await connected();
+    const trap = await createRetailCrmSim();
+    sim.clearRequests();
+    try {
+      const result = await sim.fireActivity({
+        active: false,
+        freeze: true,
+        systemUrl: trap.url,
+        moduleCode: stored.moduleCode,
+      });
+      expect(result.status).toBe(403);
+      expect((result.json as { errorMsg: string }).errorMsg).toMatch(/^Parameter 'systemUrl' is not confirmed/);
+      const after = await db().account.findUniqueOrThrow({ where: { id: stored.id } });
+      expect([after.crmUrl, after.active, after.freeze]).toEqual([`${sim.url}/`, true, false]);
+      expect(trap.requests).toHaveLength(0);
+      // The CRM at the account's address was asked, and nothing else was sent anywhere.
+      expect(sim.requests.map((r) => r.path)).toEqual(["/api/system-info"]);
+
+      // A CRM that cannot be asked confirms nothing either.
+      sim.setOutage("http502");
+      const unreachable = await sim.fireActivity({
+        active: true,
+        freeze: false,
+        systemUrl: trap.url,
+        moduleCode: stored.moduleCode,
+      });
+      expect(unreachable.status).toBe(403);
+      expect(trap.requests).toHaveLength(0);
+    } finally {
+      sim.setOutage("none");
+      await trap.close();
     }
   });
 

@@ -456,6 +456,14 @@ async function main(): Promise<void> {
   );
   await post("/api/crm/activity", { clientId: A.clientId, activity: "{" });
   const moved = await createRetailCrmSim();
+  // A move the CRM does not confirm is refused; one it confirms goes ahead (and re-registering fails: no key there).
+  await post("/api/crm/activity", {
+    clientId: A.clientId,
+    activity: '{"active":true,"freeze":false}',
+    systemUrl: moved.url,
+  });
+  crmA.state.systemUrls = { technicalUrl: moved.url };
+  moved.state.systemUrls = { technicalUrl: crmA.url };
   await post("/api/crm/activity", {
     clientId: A.clientId,
     activity: '{"active":true,"freeze":false}',
@@ -467,6 +475,7 @@ async function main(): Promise<void> {
     systemUrl: crmA.url,
   });
   await moved.close();
+  crmA.state.systemUrls = {};
   await post("/account", { clientId: A.clientId });
   await get("/account", { clientId: "e".repeat(64) }, unknownCallbacks);
   await get("/data/event.sh", { clientId: A.clientId });

@@ -112,8 +112,15 @@ test("«Настройки Asterisk»: defaults of the guide, saving checks AMI 
   await expect(page.getByLabel("Пароль AMI:")).toHaveValue("");
   expect(await page.content()).not.toContain(AMI_USER.secret);
 
+  // Another transport and port: the stored password is not sent there until it is typed again.
   await page.getByLabel("Способ подключения к AMI:").selectOption("TCP");
   await page.getByLabel("Порт AMI:").fill(String(asterisk.tcpPort));
+  await page.getByRole("button", { name: "Сохранить настройки" }).click();
+  await expect(notice(page)).toHaveText(
+    "Введите пароль AMI заново: сохранённый пароль используется только с прежними адресом, портом, логином и протоколом",
+  );
+  expect(asterisk.actions.filter((a) => a.transport === "tcp")).toEqual([]);
+  await page.getByLabel("Пароль AMI:").fill(AMI_USER.secret);
   await page.getByRole("button", { name: "Сохранить настройки" }).click();
   await expect(notice(page)).toHaveText("Настройки сохранены: доступ к AMI проверен");
   expect(asterisk.actions.filter((a) => a.transport === "tcp").map((a) => a.action.toLowerCase())).toEqual(
@@ -164,14 +171,28 @@ test("accountUrl from the CRM opens the cabinet of that account; an unknown clie
   const clientId = await page.getByLabel("Параметр clientId:").inputValue();
   await logout(page);
 
-  await page.setContent(
-    `<form method="post" action="${baseURL}/account"><input name="clientId" value="${clientId}"><button>go</button></form>`,
-  );
+  const moduleOf = () => [...crm.state.modules.values()].find((m) => m.clientId === clientId)!;
+  const link = moduleOf().accountUrl!;
+  expect(link).toMatch(new RegExp(`^${baseURL}/account\\?token=[\\w-]{20,}$`));
+  const openLink = (action: string) =>
+    page.setContent(
+      `<form method="post" action="${action}"><input name="clientId" value="${clientId}"><button>go</button></form>`,
+    );
+  await openLink(link);
   await page.getByRole("button", { name: "go" }).click();
   await expect(page).toHaveURL(/\/cabinet\/phones$/);
   await expect(page.getByText(`${crm.url}/`)).toBeVisible();
+  expect(moduleOf().accountUrl).not.toBe(link);
 
+  // A link already used (or one built from the clientId alone) signs nobody in: no login CSRF.
   await logout(page);
+  for (const action of [link, `${baseURL}/account`]) {
+    await openLink(action);
+    await page.getByRole("button", { name: "go" }).click();
+    await expect(page).toHaveURL(/\/login\?error=stale-link$/);
+  }
+  await expect(notice(page)).toContainText("Ссылка на кабинет уже использована или устарела");
+
   await page.goto(`/account?clientId=${"0".repeat(64)}`);
   await expect(page).toHaveURL(/\/login\?error=unknown-client$/);
   await expect(notice(page)).toHaveText("Модуль с таким clientId не найден: войдите по адресу CRM и API ключу");
@@ -190,9 +211,10 @@ test("marketplace «Подключить» registers the account and «Пере�
       apiKey: DEMO.apiKey,
       systemUrl: shop.url,
     });
-    expect(result.register?.json).toEqual({ success: true, accountUrl: `${baseURL}/account` });
     const [moduleCode, module] = [...shop.state.modules.entries()][0]!;
-    await page.goto(`/account?clientId=${module.clientId}`);
+    expect(result.register?.json).toEqual({ success: true, accountUrl: module.accountUrl });
+    expect(module.accountUrl).toMatch(new RegExp(`^${baseURL}/account\\?token=`));
+    await page.goto(`${module.accountUrl}&clientId=${module.clientId}`);
     await expect(page).toHaveURL(/\/cabinet\/phones$/);
     await expect(page.getByText(`${shop.url}/`)).toBeVisible();
     await expect(page.getByRole("row")).toHaveCount(DEMO.users.length + 1);

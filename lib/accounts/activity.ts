@@ -3,7 +3,7 @@ import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { crmClientFor } from "./crm-client";
 import { normalizeCrmUrl } from "./crm-url";
-import { registerModule } from "./module";
+import { syncModule } from "./module";
 import { forgetRecentAccounts } from "./recent";
 
 export const activitySchema = z.object({
@@ -18,21 +18,49 @@ export class SystemUrlTaken extends Error {
   }
 }
 
+/** A new systemUrl that the CRM at the account's address does not name as its own. */
+export class SystemUrlUnconfirmed extends Error {
+  constructor(reason: string) {
+    super(
+      `Parameter 'systemUrl' is not confirmed: ${reason}. The account keeps its address; ` +
+        "to move it, sign in to the cabinet again with the new CRM address and an API key",
+    );
+  }
+}
+
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === "P2002";
 
 /**
- * The CRM switched the module on or off (or froze it). A new systemUrl is stored and the
- * module re-registered there, as official modules do.
+ * Whether the CRM the admin signed in at names `newUrl` as one of its own addresses (its public
+ * or technical URL). The callback that reports a new address is authenticated by the clientId
+ * alone, which is no secret; the stored API key is sent only where the account's own CRM points
+ * (docs/security.md, «Адрес CRM»).
+ */
+async function confirmMove(account: { id: string; crmUrl: string; apiKeyEnc: string }, newUrl: string): Promise<void> {
+  let info;
+  try {
+    info = await crmClientFor(account).systemInfo();
+  } catch (error) {
+    throw new SystemUrlUnconfirmed(`the CRM at ${account.crmUrl} could not be asked (${(error as Error).message})`);
+  }
+  const own = [info.publicUrl, info.technicalUrl].map((url) => (url ? normalizeCrmUrl(url) : null));
+  if (!own.includes(newUrl))
+    throw new SystemUrlUnconfirmed(`the CRM at ${account.crmUrl} does not name ${newUrl} as its address`);
+}
+
+/**
+ * The CRM switched the module on or off (or froze it). A new systemUrl is taken only when the
+ * CRM at the current address confirms it; the module is then re-registered there, as official
+ * modules do. Refused, nothing changes.
  */
 export async function applyActivity(accountId: string, activity: z.infer<typeof activitySchema>, systemUrl?: string) {
-  const account = await db().account.findUniqueOrThrow({
-    where: { id: accountId },
-    include: { users: { where: { extension: { not: null } } } },
-  });
+  const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
   const newUrl = systemUrl ? normalizeCrmUrl(systemUrl) : null;
   const moved = newUrl !== null && newUrl !== account.crmUrl;
-  if (moved && (await db().account.count({ where: { crmUrl: newUrl, NOT: { id: accountId } } })))
-    throw new SystemUrlTaken();
+  if (moved) {
+    if (await db().account.count({ where: { crmUrl: newUrl, NOT: { id: accountId } } })) throw new SystemUrlTaken();
+    await confirmMove(account, newUrl);
+  }
   const updated = await db()
     .account.update({
       where: { id: accountId },
@@ -44,12 +72,7 @@ export async function applyActivity(accountId: string, activity: z.infer<typeof 
   forgetRecentAccounts();
   log.info({ accountId, active: activity.active, freeze: activity.freeze, moved }, "module activity changed");
   if (moved) {
-    const codes = account.users.map((u) => ({ userId: u.crmUserId, code: u.extension! }));
-    await registerModule(
-      crmClientFor(updated),
-      { clientId: updated.clientId, moduleCode: updated.moduleCode, active: activity.active },
-      codes,
-    ).catch((error: unknown) =>
+    await syncModule(updated).catch((error: unknown) =>
       log.warn({ accountId, err: error }, "re-registering the module at the new systemUrl failed"),
     );
   }

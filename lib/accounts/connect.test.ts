@@ -4,6 +4,7 @@ import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { connectAccount, ConnectError } from "./connect";
+import { cabinetUrl } from "./module";
 
 let sim: RetailCrmSim;
 const crmUrl = () => `${sim.url}/`;
@@ -50,9 +51,11 @@ describe("connecting an account (manual login and marketplace)", () => {
       logo: "http://127.0.0.1:3999/logo.svg",
       clientId: account.clientId,
       baseUrl: "http://127.0.0.1:3999",
-      accountUrl: "http://127.0.0.1:3999/account",
+      accountUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:3999\/account\?token=[A-Za-z0-9_-]{32}$/),
       actions: { activity: "/api/crm/activity" },
     });
+    // The link carries the account's own one-time token, kept encrypted.
+    expect(registered?.accountUrl).toBe(cabinetUrl(decryptSecret(account.cabinetTokenEnc!)));
     expect(registered?.integrations?.telephony).toMatchObject({
       makeCallUrl: "http://127.0.0.1:3999/api/crm/make-call",
       changeUserStatusUrl: "http://127.0.0.1:3999/api/crm/user-status",

@@ -6,7 +6,7 @@ import { log } from "@/lib/log";
 import { crmClient } from "./crm-client";
 import { crmErrorMessage } from "./crm-messages";
 import { normalizeCrmUrl, CRM_URL_HINT } from "./crm-url";
-import { registerModule } from "./module";
+import { newCabinetToken, syncModule } from "./module";
 import { missingAccessMessage, missingMethods } from "./required-access";
 import { forgetRecentAccounts } from "./recent";
 
@@ -42,20 +42,19 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }) 
     const missing = missingMethods(await client.credentials());
     if (missing.length > 0) throw new ConnectError(missingAccessMessage(missing));
 
-    const existing = await db().account.findUnique({
-      where: { crmUrl },
-      include: { users: { where: { extension: { not: null } } } },
-    });
-    const identity = existing
-      ? { clientId: existing.clientId, moduleCode: existing.moduleCode }
-      : { clientId: newClientId(), moduleCode: newModuleCode() };
-    const codes = (existing?.users ?? []).map((u) => ({ userId: u.crmUserId, code: u.extension! }));
-    await registerModule(client, { ...identity, active: true }, codes);
+    const existing = await db().account.findUnique({ where: { crmUrl } });
+    const apiKeyEnc = encryptSecret(apiKey);
+    const identity = {
+      clientId: existing?.clientId ?? newClientId(),
+      moduleCode: existing?.moduleCode ?? newModuleCode(),
+      cabinetTokenEnc: existing?.cabinetTokenEnc ?? encryptSecret(newCabinetToken()),
+    };
+    await syncModule({ id: existing?.id, crmUrl, apiKeyEnc, active: true, ...identity }, client);
 
     const account = await db().account.upsert({
       where: { crmUrl },
-      create: { crmUrl, apiKeyEnc: encryptSecret(apiKey), ...identity, asterisk: { create: {} } },
-      update: { apiKeyEnc: encryptSecret(apiKey), active: true },
+      create: { crmUrl, apiKeyEnc, ...identity, asterisk: { create: {} } },
+      update: { apiKeyEnc, active: true, cabinetTokenEnc: identity.cabinetTokenEnc },
     });
     // The ring path must use the new API key (and see the module active) at once.
     forgetRecentAccounts();

@@ -1,5 +1,9 @@
+import { randomBytes } from "node:crypto";
+import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
+import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { RetailCrmClient } from "@/lib/retailcrm/client";
+import type { RetailCrmClient } from "@/lib/retailcrm/client";
+import { crmClientFor } from "./crm-client";
 
 export interface ModuleAccount {
   clientId: string;
@@ -20,8 +24,23 @@ export const MODULE_PATHS = {
   logo: "/logo.svg",
 } as const;
 
-/** The integrationModule object the CRM stores for this account (retailcrm-api.md §5.2–5.3). */
-export function modulePayload(account: ModuleAccount, additionalCodes: AdditionalCode[], publicUrl = env().PUBLIC_URL) {
+/** A new one-time token for the module's accountUrl (docs/security.md, «Кабинет из retailCRM»). */
+export function newCabinetToken(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/** accountUrl as the CRM opens it: the cabinet entry with the account's current one-time token. */
+export function cabinetUrl(token: string, publicUrl = env().PUBLIC_URL): string {
+  return `${publicUrl}${MODULE_PATHS.account}?token=${token}`;
+}
+
+/** The integrationModule object the CRM stores for this account (docs/retailcrm.md, integration module). */
+export function modulePayload(
+  account: ModuleAccount,
+  additionalCodes: AdditionalCode[],
+  cabinetToken: string,
+  publicUrl = env().PUBLIC_URL,
+) {
   return {
     code: account.moduleCode,
     integrationCode: env().MODULE_CODE,
@@ -30,7 +49,7 @@ export function modulePayload(account: ModuleAccount, additionalCodes: Additiona
     logo: publicUrl + MODULE_PATHS.logo,
     clientId: account.clientId,
     baseUrl: publicUrl,
-    accountUrl: publicUrl + MODULE_PATHS.account,
+    accountUrl: cabinetUrl(cabinetToken, publicUrl),
     actions: { activity: MODULE_PATHS.activity },
     availableCountries: [],
     integrations: {
@@ -47,13 +66,38 @@ export function modulePayload(account: ModuleAccount, additionalCodes: Additiona
   };
 }
 
-/** Sends the module registration to the CRM; returns the CRM user ids it reports as unknown. */
-export async function registerModule(
-  client: RetailCrmClient,
-  account: ModuleAccount,
-  additionalCodes: AdditionalCode[],
-): Promise<number[]> {
-  const reply = await client.editIntegrationModule(account.moduleCode, modulePayload(account, additionalCodes));
+/** An account as the module registration needs it; `id` is absent for an account not stored yet. */
+export interface SyncedAccount extends ModuleAccount {
+  id?: string;
+  crmUrl: string;
+  apiKeyEnc: string;
+  cabinetTokenEnc: string | null;
+}
+
+/**
+ * Registers the account's module in its CRM with all it should know: the clientId, the active
+ * flag, the extensions of mapped users (additionalCodes) and the cabinet link. Every change that
+ * the CRM must learn goes through here. An account without a cabinet token yet gets one, stored
+ * once the CRM has taken it. Returns the CRM user ids the CRM reports as unknown.
+ */
+export async function syncModule(account: SyncedAccount, client?: RetailCrmClient): Promise<number[]> {
+  const crm = client ?? (account.id ? crmClientFor({ ...account, id: account.id }) : undefined);
+  if (!crm) throw new Error("syncModule: an account that is not stored yet needs the client to register with");
+  const users = account.id
+    ? await db().crmUser.findMany({
+        where: { accountId: account.id, extension: { not: null } },
+        orderBy: { crmUserId: "asc" },
+      })
+    : [];
+  const codes = users.map((u) => ({ userId: u.crmUserId, code: u.extension! }));
+  const token = account.cabinetTokenEnc ? decryptSecret(account.cabinetTokenEnc) : newCabinetToken();
+  const reply = await crm.editIntegrationModule(account.moduleCode, modulePayload(account, codes, token));
+  if (!account.cabinetTokenEnc && account.id) {
+    await db().account.updateMany({
+      where: { id: account.id, cabinetTokenEnc: null },
+      data: { cabinetTokenEnc: encryptSecret(token) },
+    });
+  }
   const info = reply.info;
   return info && !Array.isArray(info) ? (info.notExistUsersIds ?? []) : [];
 }

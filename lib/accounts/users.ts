@@ -1,7 +1,7 @@
 import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { crmClientFor } from "./crm-client";
-import { registerModule } from "./module";
+import { syncModule } from "./module";
 
 export interface PhoneRow {
   crmUserId: number;
@@ -82,16 +82,8 @@ export async function saveExtension(accountId: string, crmUserId: number, extens
 
 /** «Сохранить настройки»: pushes every mapped extension to the CRM as additionalCodes. Returns user ids the CRM does not know. */
 export async function pushExtensions(accountId: string): Promise<number[]> {
-  const account = await db().account.findUniqueOrThrow({
-    where: { id: accountId },
-    include: { users: { where: { extension: { not: null } } } },
-  });
-  const codes = account.users.map((u) => ({ userId: u.crmUserId, code: u.extension! }));
-  const unknown = await registerModule(
-    crmClientFor(account),
-    { clientId: account.clientId, moduleCode: account.moduleCode, active: account.active },
-    codes,
-  );
-  log.info({ accountId, codes: codes.length, unknown: unknown.length }, "extensions pushed to the CRM");
+  const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
+  const unknown = await syncModule(account);
+  log.info({ accountId, unknown: unknown.length }, "extensions pushed to the CRM");
   return unknown;
 }

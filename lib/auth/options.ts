@@ -1,20 +1,38 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { connectAccount, ConnectError } from "@/lib/accounts/connect";
+import { normalizeCrmUrl } from "@/lib/accounts/crm-url";
 import { env } from "@/lib/env";
 import { loginSchema } from "@/lib/validations/login";
+import { sessionGrant } from "./grant";
+import { takeSignInAttempt } from "./sign-in-limit";
 
 export const SESSION_MAX_AGE = 12 * 60 * 60;
 
 declare module "next-auth" {
   interface Session {
     accountId: string;
+    grant: string;
+  }
+  interface User {
+    grant?: string;
   }
 }
 
 declare module "next-auth/jwt" {
   interface JWT {
     accountId?: string;
+    grant?: string;
+  }
+}
+
+/** Where to go after signing in or out: a path or an address of this service, else its start page. */
+export function safeRedirect(url: string, baseUrl: string): string {
+  if (url.startsWith("/") && !url.startsWith("//") && !url.startsWith("/\\")) return `${baseUrl}${url}`;
+  try {
+    return new URL(url).origin === new URL(baseUrl).origin ? url : baseUrl;
+  } catch {
+    return baseUrl;
   }
 }
 
@@ -31,12 +49,16 @@ export function authOptions(): NextAuthOptions {
           crmUrl: { label: "Адрес CRM", type: "text" },
           apiKey: { label: "API ключ сервиса", type: "password" },
         },
-        async authorize(credentials) {
+        async authorize(credentials, request) {
           const parsed = loginSchema.safeParse(credentials);
           if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? "Проверьте адрес CRM и API ключ");
+          const attempt = await takeSignInAttempt(request.headers ?? {}, normalizeCrmUrl(parsed.data.crmUrl)!);
+          if (attempt.wait > 0)
+            throw new Error(`Слишком много попыток входа: попробуйте снова через ${attempt.wait} с`);
           try {
             const account = await connectAccount(parsed.data);
-            return { id: account.id, name: account.crmUrl };
+            await attempt.succeeded();
+            return { id: account.id, name: account.crmUrl, grant: sessionGrant(account.clientId) };
           } catch (error) {
             if (error instanceof ConnectError) throw new Error(error.message);
             throw new Error("Не удалось войти: внутренняя ошибка сервиса");
@@ -46,11 +68,18 @@ export function authOptions(): NextAuthOptions {
     ],
     callbacks: {
       jwt({ token, user }) {
-        if (user) token.accountId = user.id;
+        if (user) {
+          token.accountId = user.id;
+          token.grant = user.grant;
+        }
         return token;
       },
       session({ session, token }) {
-        return { ...session, accountId: token.accountId ?? "" };
+        return { ...session, accountId: token.accountId ?? "", grant: token.grant ?? "" };
+      },
+      // next-auth's own throws on a callbackUrl that is not a URL, after the account was connected.
+      redirect({ url, baseUrl }) {
+        return safeRedirect(url, baseUrl);
       },
     },
   };

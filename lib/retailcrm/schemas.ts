@@ -17,6 +17,14 @@ export const credentialsSchema = z.object({
 });
 export type Credentials = z.infer<typeof credentialsSchema>;
 
+/** GET /api/system-info: the account's own addresses (the technical one may differ from the public one). */
+export const systemInfoSchema = z.object({
+  success: z.literal(true),
+  systemVersion: z.string().optional(),
+  publicUrl: z.string().optional(),
+  technicalUrl: z.string().optional(),
+});
+
 export const paginationSchema = z.object({
   limit: z.number(),
   totalCount: z.number(),

@@ -24,7 +24,8 @@ async function send(
   const response = await fetch(target, init);
   const body = await response.text();
   const ms = performance.now() - started;
-  const result: CallbackResult = { url: target.toString(), method, status: response.status, body, ms };
+  const headers = Object.fromEntries(response.headers);
+  const result: CallbackResult = { url: target.toString(), method, status: response.status, headers, body, ms };
   try {
     result.json = JSON.parse(body) as unknown;
   } catch {

@@ -18,6 +18,8 @@ export class SimState {
   readonly callEvents: RecordedCallEvent[] = [];
   readonly calls: StoredCall[] = [];
   readonly userStatusChanges: UserStatusChange[] = [];
+  /** What /api/system-info names as the account's addresses; unset, the simulator's own URL. */
+  systemUrls: { publicUrl?: string; technicalUrl?: string } = {};
 
   /** The telephony module the CRM would route telephony API calls to: the active one edited last. */
   activeTelephonyModule(): IntegrationModule | undefined {

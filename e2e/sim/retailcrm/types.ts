@@ -84,6 +84,8 @@ export interface CallbackResult {
   url: string;
   method: string;
   status: number;
+  /** The reply's headers (set-cookie lines joined with ", "), for redirects and cookies. */
+  headers: Record<string, string>;
   body: string;
   json?: unknown;
   ms: number;

@@ -1,20 +1,23 @@
 "use server";
 
+import { cookies } from "next/headers";
 import { crmErrorMessage } from "@/lib/accounts/crm-messages";
 import { rotateClientId } from "@/lib/accounts/rotate";
 import type { ActionResult } from "@/lib/actions/result";
-import { sessionAccountId } from "@/lib/auth/session";
+import { sessionAccountId, sessionCookie } from "@/lib/auth/session";
+import { db } from "@/lib/db/client";
 
 export async function rotateClientIdAction(): Promise<ActionResult<{ clientId: string }>> {
   const accountId = await sessionAccountId();
   if (!accountId) return { ok: false, error: "Сессия истекла: войдите снова" };
+  let clientId: string;
   try {
-    return {
-      ok: true,
-      message: "clientId заменён: обновите его в dialplan и event.sh",
-      data: { clientId: await rotateClientId(accountId) },
-    };
+    clientId = await rotateClientId(accountId);
   } catch (error) {
     return { ok: false, error: `clientId не заменён. ${crmErrorMessage(error)}` };
   }
+  // Every session granted under the old clientId ends; the admin who rotated it stays signed in.
+  const cookie = await sessionCookie(await db().account.findUniqueOrThrow({ where: { id: accountId } }));
+  (await cookies()).set(cookie.name, cookie.value, cookie.options);
+  return { ok: true, message: "clientId заменён: обновите его в dialplan и event.sh", data: { clientId } };
 }

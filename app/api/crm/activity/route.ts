@@ -1,4 +1,4 @@
-import { activitySchema, applyActivity, SystemUrlTaken } from "@/lib/accounts/activity";
+import { activitySchema, applyActivity, SystemUrlTaken, SystemUrlUnconfirmed } from "@/lib/accounts/activity";
 import { findAccountByClientId } from "@/lib/accounts/lookup";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { guardRoute } from "@/lib/http/route-guard";
@@ -20,6 +20,7 @@ async function handleActivity(request: Request) {
     await applyActivity(account.id, parsed.data, systemUrl);
   } catch (error) {
     if (error instanceof SystemUrlTaken) return jsonError(409, error.message);
+    if (error instanceof SystemUrlUnconfirmed) return jsonError(403, error.message);
     throw error;
   }
   return Response.json({ success: true });

@@ -1,6 +1,7 @@
 import { connectAccount, ConnectError } from "@/lib/accounts/connect";
 import { registerSchema, verifyRegisterToken } from "@/lib/accounts/marketplace";
-import { MODULE_PATHS } from "@/lib/accounts/module";
+import { cabinetUrl } from "@/lib/accounts/module";
+import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { guardRoute } from "@/lib/http/route-guard";
@@ -30,13 +31,14 @@ async function handleRegister(request: Request) {
     log.warn({ systemUrl: parsed.data.systemUrl }, "marketplace register with a bad token");
     return jsonError(401, "Invalid token");
   }
+  let account;
   try {
-    await connectAccount({ crmUrl: parsed.data.systemUrl, apiKey: parsed.data.apiKey });
+    account = await connectAccount({ crmUrl: parsed.data.systemUrl, apiKey: parsed.data.apiKey });
   } catch (error) {
     if (error instanceof ConnectError) return jsonError(400, error.message);
     throw error;
   }
-  return Response.json({ success: true, accountUrl: env().PUBLIC_URL + MODULE_PATHS.account });
+  return Response.json({ success: true, accountUrl: cabinetUrl(decryptSecret(account.cabinetTokenEnc!)) });
 }
 
 export const POST = guardRoute(handleRegister);

@@ -13,5 +13,9 @@ export const credentials: KeyHandler = ({ key, state }) => {
 
 export const apiVersions: KeyHandler = () => ok({ versions: ["3.0", "4.0", "5.0"] });
 
-export const systemInfo: PublicHandler = ({ baseUrl }) =>
-  ok({ systemVersion: "8.0.0-sim", publicUrl: baseUrl, technicalUrl: baseUrl });
+export const systemInfo: PublicHandler = ({ baseUrl, state }) =>
+  ok({
+    systemVersion: "8.0.0-sim",
+    publicUrl: state.systemUrls.publicUrl ?? baseUrl,
+    technicalUrl: state.systemUrls.technicalUrl ?? baseUrl,
+  });
