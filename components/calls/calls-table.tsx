@@ -50,6 +50,11 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
               <td>
                 {call.result ? (results[call.result] ?? call.result) : "идёт"}
                 {call.failureReason ? <div className="field-error">{call.failureReason}</div> : null}
+                {call.inputWarnings.map((warning) => (
+                  <div key={warning} className="muted input-warning">
+                    {warning}
+                  </div>
+                ))}
               </td>
               <td>{seconds(call.waitSeconds)}</td>
               <td>{seconds(call.talkSeconds)}</td>

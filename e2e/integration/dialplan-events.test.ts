@@ -12,6 +12,7 @@ import { pcmWav } from "@/lib/recordings/test-audio";
 import { mapExtensions } from "@/e2e/setup/factories";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
 import { until } from "@/e2e/setup/until";
+import { listCalls } from "@/lib/journal/calls";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -226,7 +227,7 @@ describe("/api/event", () => {
     expect(uploads).toHaveLength(1);
   }, 40_000);
 
-  it("answers bad input precisely and stores nothing", async () => {
+  it("refuses precisely what identifies no event or no call, and stores nothing", async () => {
     const before = await db().callEvent.count();
     expect(await event({ type: "ring", uniqueid: "1.1", phone: "1" })).toEqual({
       status: 400,
@@ -240,13 +241,54 @@ describe("/api/event", () => {
       status: 400,
       body: { success: false, errorMsg: "parameter phone is required for type=in" },
     });
-    expect(await event({ type: "out", uniqueid: "1.3", phone: "1", code: "101,102" })).toEqual({
-      status: 400,
-      body: { success: false, errorMsg: "parameter code must be a single extension for type=out" },
-    });
-    expect((await event({ type: "hangup", uniqueid: "1.4", phone: "1", date: "yesterday" })).status).toBe(400);
     expect((await event({ type: "hangup", uniqueid: "1.4'; DROP TABLE calls;--", phone: "1" })).status).toBe(400);
     expect(await db().callEvent.count()).toBe(before);
+  });
+
+  it("stores a hangup whose optional parameters are wrong, cleaned or without them, says so, and delivers it", async () => {
+    const uniqueid = "1717171717.90";
+    const hangup = {
+      type: "hangup",
+      uniqueid,
+      phone: "+79001234567;",
+      code: "101,102",
+      status: "ANSWER\u0007",
+      direct: "sideways",
+      date: "yesterday",
+      hold: "-3",
+      duration: "12",
+    };
+    const answer = await event(hangup);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      success: true,
+      duplicate: false,
+      warnings: [
+        'parameter phone has characters a phone number cannot have; used "+79001234567" instead',
+        "parameter status has unprintable characters; the event was stored without it",
+        "parameter direct must be in or out; the event was stored without it",
+        "parameter date must be YYYY-MM-DD HH:MM:SS; the event was stored without it",
+        "parameter hold must be a whole number of seconds; the event was stored without it",
+        "parameter code must be a single extension for type=hangup; the event was stored without it",
+      ],
+    });
+    const { events, uploads } = await until(
+      () => crmCalls(uniqueid),
+      (c) => c.uploads.length === 1,
+    );
+    expect(events).toEqual([
+      { phone: "+79001234567", type: "hangup", codes: [], callExternalId: uniqueid, hangupStatus: "failed" },
+    ]);
+    expect(uploads[0]).toMatchObject({ phone: "+79001234567", duration: 12, externalId: uniqueid });
+    const journal = await listCalls(accountId, 1);
+    expect(journal.calls.find((c) => c.uniqueid === uniqueid)?.inputWarnings).toEqual([
+      "Параметр phone: недопустимое в значении убрано, звонок принят",
+      "Параметр status: неверное значение пропущено, звонок принят без него",
+      "Параметр direct: неверное значение пропущено, звонок принят без него",
+      "Параметр date: неверное значение пропущено, звонок принят без него",
+      "Параметр hold: неверное значение пропущено, звонок принят без него",
+      "Параметр code: неверное значение пропущено, звонок принят без него",
+    ]);
   });
 
   it("refuses an unknown clientId (401) and a module switched off in the CRM (403)", async () => {

@@ -12,6 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import busboy from "busboy";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
@@ -29,8 +30,10 @@ import * as managerRoute from "@/app/api/manager/route";
 import * as eventShRoute from "@/app/data/event.sh/route";
 import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
 import { connectAccount } from "@/lib/accounts/connect";
+import { PARAMS_MAX_BYTES } from "@/lib/http/params";
+import { cabinetUrl } from "@/lib/accounts/module";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
-import { encryptSecret } from "@/lib/crypto/secrets";
+import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { recordingUrl } from "@/lib/dialplan/recording-upload";
@@ -43,6 +46,8 @@ const MAX_BYTES = 64 * 1024;
 // Before anything reads the configuration: small uploads limit, a recordings directory of our own.
 const RECORDINGS_DIR = vi.hoisted(() => {
   const dir = `${process.env.TMPDIR ?? "/tmp"}/hostile-recordings-${process.pid}-${Date.now()}`;
+  // Each request names its own source (X-Forwarded-For), as behind a proxy of ours on loopback.
+  process.env.TRUSTED_PROXIES = "127.0.0.1, ::1";
   process.env.RECORDINGS_DIR = dir;
   process.env.RECORDING_MAX_BYTES = String(64 * 1024);
   return dir;
@@ -184,6 +189,8 @@ interface Encoded {
   init: { method: "GET" | "POST"; body?: Uint8Array | string; headers: Record<string, string> };
   /** The parameters the endpoint must see: the query's, then the form body's over them, a repeated name with its last value. */
   params: Params;
+  /** Bytes of the form body the endpoint reads (0 when there is none, or one of a type it ignores). */
+  formBytes: number;
 }
 
 function lastWins(pairs: Iterable<readonly [string, string]>): Params {
@@ -215,13 +222,19 @@ function encode(pathname: string, pairs: Pairs, transport: Transport, rawQuery =
   const query = queryOf(inQuery);
   const url = `${pathname}${query ? `?${query}` : ""}`;
   const fromQuery = [...new URL(url, "http://x").searchParams];
-  if (kind === "get") return { url, init: { method: "GET", headers: {} }, params: lastWins(fromQuery) };
-  if (kind === "post-query") return { url, init: { method: "POST", headers: {} }, params: lastWins(fromQuery) };
+  if (kind === "get") return { url, init: { method: "GET", headers: {} }, params: lastWins(fromQuery), formBytes: 0 };
+  if (kind === "post-query")
+    return { url, init: { method: "POST", headers: {} }, params: lastWins(fromQuery), formBytes: 0 };
   if (kind === "ignored-body") {
     const body = JSON.stringify(Object.fromEntries(pairs.map(([k]) => [k, "ignored"])));
     const headers: Record<string, string> =
       transport.kind === "ignored-body" && transport.contentType ? { "content-type": transport.contentType } : {};
-    return { url, init: { method: "POST", body: Buffer.from(body), headers }, params: lastWins(fromQuery) };
+    return {
+      url,
+      init: { method: "POST", body: Buffer.from(body), headers },
+      params: lastWins(fromQuery),
+      formBytes: 0,
+    };
   }
   if (kind === "multipart") {
     const { body, contentType } = multipartBody(inBody);
@@ -229,6 +242,7 @@ function encode(pathname: string, pairs: Pairs, transport: Transport, rawQuery =
       url,
       init: { method: "POST", body, headers: { "content-type": contentType } },
       params: lastWins([...fromQuery, ...inBody.map(([k, v]) => [k, wireMultipart(v)] as const)]),
+      formBytes: body.length,
     };
   }
   // urlencoded, and the body half of split
@@ -238,6 +252,7 @@ function encode(pathname: string, pairs: Pairs, transport: Transport, rawQuery =
     url,
     init: { method: "POST", body, headers: { "content-type": contentType } },
     params: lastWins([...fromQuery, ...new URLSearchParams(body)]),
+    formBytes: Buffer.byteLength(body),
   };
 }
 
@@ -727,8 +742,8 @@ const codesOf = (code: string | undefined) => [
   ),
 ];
 
-/** The first parameter /api/event refuses, in the order the guide lists them, with its message. */
-function eventParamError(p: Params): string | null {
+/** The first of clientId, type and uniqueid that /api/event refuses, with its message: without them there is no event. */
+function requiredEventError(p: Params): string | null {
   const clientId = get(p, "clientId");
   if (clientId === undefined) return "parameter clientId is required";
   if (len(clientId) > 128) return "parameter clientId is too long";
@@ -739,46 +754,116 @@ function eventParamError(p: Params): string | null {
   if (len(uniqueid) > 150) return "parameter uniqueid is too long";
   if (!/^[A-Za-z0-9._:-]+$/.test(uniqueid))
     return "parameter uniqueid must look like an Asterisk UNIQUEID (e.g. 1717171717.42)";
-  const phone = trimmed(get(p, "phone"));
-  if (phone !== undefined && len(phone) > 64) return "parameter phone is too long";
-  if (phone !== undefined && !PHONE_CHARS.test(phone))
-    return "parameter phone has characters a phone number cannot have";
-  const code = trimmed(get(p, "code"));
-  if (code !== undefined && len(code) > 500) return "parameter code is too long";
-  if (code !== undefined && (!/^[0-9,\s]*$/.test(code) || !codesOf(code).every((c) => EXTENSION.test(c))))
-    return "parameter code must be extensions (1 to 10 digits), comma-separated";
-  const status = trimmed(get(p, "status"));
-  if (status !== undefined && len(status) > 32) return "parameter status is too long";
-  if (status !== undefined && UNPRINTABLE.test(status)) return "parameter status has unprintable characters";
-  const direct = get(p, "direct");
-  if (direct !== undefined && direct !== "in" && direct !== "out") return "parameter direct must be in or out";
-  const date = trimmed(get(p, "date"));
-  if (date !== undefined && !/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$/.test(date))
-    return "parameter date must be YYYY-MM-DD HH:MM:SS";
-  if (date !== undefined && !isRealDateTime(date))
-    return "parameter date is not a real date and time (YYYY-MM-DD HH:MM:SS, from 1970)";
-  for (const name of ["hold", "duration"]) {
-    const value = trimmed(get(p, name));
-    if (value !== undefined && !/^\d{1,7}$/.test(value)) return `parameter ${name} must be a whole number of seconds`;
-  }
-  const recording = trimmed(get(p, "path"));
-  if (recording !== undefined && len(recording) > 2048) return "parameter path is too long";
-  if (recording !== undefined && recording !== "" && !isRecordingUrl(recording))
-    return "parameter path must be an http, https or ftp URL";
   return null;
 }
 
-function eventContract(raw: Params): Expected {
+const OPTIONAL_EVENT_FIELDS = ["phone", "code", "status", "direct", "date", "hold", "duration", "path"] as const;
+
+/** Why /api/event cannot use an optional parameter as sent, or null. */
+function optionalEventError(name: (typeof OPTIONAL_EVENT_FIELDS)[number], raw: string): string | null {
+  const value = raw.trim();
+  switch (name) {
+    case "phone":
+      if (len(value) > 64) return "parameter phone is too long";
+      return PHONE_CHARS.test(value) ? null : "parameter phone has characters a phone number cannot have";
+    case "code":
+      if (len(value) > 500) return "parameter code is too long";
+      return /^[0-9,\s]*$/.test(value) && codesOf(value).every((c) => EXTENSION.test(c))
+        ? null
+        : "parameter code must be extensions (1 to 10 digits), comma-separated";
+    case "status":
+      if (len(value) > 32) return "parameter status is too long";
+      return UNPRINTABLE.test(value) ? "parameter status has unprintable characters" : null;
+    case "direct":
+      return raw === "in" || raw === "out" ? null : "parameter direct must be in or out";
+    case "date":
+      if (!/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$/.test(value)) return "parameter date must be YYYY-MM-DD HH:MM:SS";
+      return isRealDateTime(value)
+        ? null
+        : "parameter date is not a real date and time (YYYY-MM-DD HH:MM:SS, from 1970)";
+    case "hold":
+    case "duration":
+      return /^\d{1,7}$/.test(value) ? null : `parameter ${name} must be a whole number of seconds`;
+    case "path":
+      if (len(value) > 2048) return "parameter path is too long";
+      return value === "" || isRecordingUrl(value) ? null : "parameter path must be an http, https or ftp URL";
+  }
+}
+
+/** What of a bad value the service keeps: a phone's allowed characters, the real extensions of a code list. */
+const CLEANED: Partial<Record<(typeof OPTIONAL_EVENT_FIELDS)[number], (raw: string) => string>> = {
+  phone: (raw) =>
+    raw
+      .replace(/[^0-9+()\-. *#a-zA-Z:@_]/g, "")
+      .replace(/ +/g, " ")
+      .trim()
+      .slice(0, 64),
+  code: (raw) =>
+    codesOf(raw)
+      .filter((c) => EXTENSION.test(c))
+      .join(","),
+};
+
+interface EventOutcome {
+  expected: Expected;
+  /** The parameters as stored: bad optional ones cleaned or left out. */
+  params: Params;
+  /** What the reply's `warnings` say, in order. */
+  warnings: string[];
+  /** calls."inputWarnings" the event adds ("field:action"). */
+  keys: string[];
+}
+
+/**
+ * /api/event's contract: clientId, type and uniqueid must be right (400), the clientId known
+ * (401), and in, out and hangup need a phone (400). Every other parameter that is wrong is
+ * cleaned or left out and said so, and the event stored: it must reach the CRM.
+ */
+function eventContract(raw: Params): EventOutcome {
   const p = eventParams(raw);
-  const problem = eventParamError(p);
-  if (problem) return refuse(400, problem);
-  if (p.clientId !== main.clientId) return refuse(401, "unknown clientId");
+  const refused = (expected: Refusal): EventOutcome => ({ expected, params: p, warnings: [], keys: [] });
+  const problem = requiredEventError(p);
+  if (problem) return refused(refuse(400, problem));
+  if (p.clientId !== main.clientId) return refused(refuse(401, "unknown clientId"));
   const type = p.type!;
-  if (type === "upload") return OK;
-  if (!trimmed(get(p, "phone"))) return refuse(400, `parameter phone is required for type=${type}`);
-  if (type !== "in" && codesOf(trimmed(get(p, "code"))).length > 1)
-    return refuse(400, `parameter code must be a single extension for type=${type}`);
-  return OK;
+  const params: Params = { clientId: p.clientId!, type, uniqueid: p.uniqueid! };
+  const outcome: EventOutcome = { expected: OK, params, warnings: [], keys: [] };
+  if (type === "upload") return outcome;
+  const warn = (name: string, action: "cleaned" | "ignored", message: string) => {
+    outcome.warnings.push(message);
+    outcome.keys.push(`${name}:${action}`);
+  };
+  for (const name of OPTIONAL_EVENT_FIELDS) {
+    const value = get(p, name);
+    if (value === undefined) continue;
+    const error = optionalEventError(name, value);
+    if (!error) {
+      params[name] = value;
+      continue;
+    }
+    const cleaned = CLEANED[name]?.(value);
+    if (cleaned && !optionalEventError(name, cleaned)) {
+      params[name] = cleaned;
+      warn(name, "cleaned", `${error}; used ${JSON.stringify(cleaned)} instead`);
+    } else warn(name, "ignored", `${error}; the event was stored without it`);
+  }
+  if (!trimmed(get(params, "phone"))) return refused(refuse(400, `parameter phone is required for type=${type}`));
+  if (type !== "in" && codesOf(trimmed(get(params, "code"))).length > 1) {
+    delete params.code;
+    warn(
+      "code",
+      "ignored",
+      `parameter code must be a single extension for type=${type}; the event was stored without it`,
+    );
+  }
+  return outcome;
+}
+
+/** Every parameter body is read within PARAMS_MAX_BYTES, before anything else is looked at. */
+function withinBodyLimit(request: Encoded, expected: Expected): Expected {
+  return request.formBytes > PARAMS_MAX_BYTES
+    ? refuse(413, `the request body is larger than ${PARAMS_MAX_BYTES} bytes`)
+    : expected;
 }
 
 const EVENT_KEYS = [
@@ -837,7 +922,12 @@ function withIdentity(pairs: Pairs): Pairs {
   return pairs.map(([k, v]) => [k, v === "@clientId@" ? main.clientId : v === FRESH ? freshUniqueid() : v] as const);
 }
 
-async function expectStoredEvent(p: Params, before: Snapshot, existed: { event: boolean; call: boolean }) {
+async function expectStoredEvent(
+  p: Params,
+  before: Snapshot,
+  existed: { event: boolean; call: boolean },
+  keys: string[],
+) {
   const after = await snapshot();
   const type = p.type as "in" | "out" | "hangup";
   const uniqueid = p.uniqueid!.trim();
@@ -853,6 +943,7 @@ async function expectStoredEvent(p: Params, before: Snapshot, existed: { event: 
   });
   const call = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId: main.id, uniqueid } } });
   expect(call.phone).toBe(p.phone!.trim());
+  expect(call.inputWarnings.slice(call.inputWarnings.length - keys.length)).toEqual(keys);
   const code = codesOf(trimmed(get(p, "code")))[0];
   if (type !== "in" && code) expect(call.extension).toBe(code);
   if (type === "hangup") {
@@ -869,7 +960,8 @@ async function checkEvent(pairs: Pairs, transport: Transport, rawQuery = "") {
   const request = encode("/api/event", pairs, transport, rawQuery);
   const p = eventParams(request.params);
   fc.pre(p.type !== "upload" && !pairs.some(([k, v]) => k === "type" && v === "upload"));
-  const expected = eventContract(request.params);
+  const outcome = eventContract(request.params);
+  const expected = withinBodyLimit(request, outcome.expected);
   const uniqueid = trimmed(get(p, "uniqueid"));
   const type = get(p, "type");
   const [event, call, before] = await Promise.all([
@@ -886,15 +978,19 @@ async function checkEvent(pairs: Pairs, transport: Transport, rawQuery = "") {
   const existed = { event: !!event, call: !!call };
   const reply = await send(request.url, request.init);
   if (!expected.ok) {
-    expectRefusal(reply, expected, { pairs, transport, rawQuery });
+    expectRefusal(reply, expected, { pairs: pairs.map(([k, v]) => [k, v.slice(0, 200)]), transport, rawQuery });
     expect(await snapshot()).toEqual(before);
     return;
   }
-  expect({ status: reply.status, body: jsonOf(reply) }, JSON.stringify({ pairs, transport })).toEqual({
+  expect({ status: reply.status, body: jsonOf(reply) }, JSON.stringify({ pairs, transport }).slice(0, 2000)).toEqual({
     status: 200,
-    body: { success: true, duplicate: existed.event },
+    body: {
+      success: true,
+      duplicate: existed.event,
+      ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}),
+    },
   });
-  await expectStoredEvent(p, before, existed);
+  await expectStoredEvent(outcome.params, before, existed, existed.event ? [] : outcome.keys);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -969,7 +1065,7 @@ describe("/api/event (in, out, hangup)", () => {
     );
   });
 
-  it("refuses a hostile, missing, repeated or malformed parameter precisely and stores nothing; ignores unknown ones", async () => {
+  it("refuses a hostile clientId, type, uniqueid or phone precisely and stores nothing; cleans or leaves out any other bad parameter, stores the event and says so; ignores unknown ones", async () => {
     await fc.assert(
       fc.asyncProperty(
         goodEvent,
@@ -1079,6 +1175,33 @@ async function unparseable(contentType: string, body: Buffer): Promise<boolean> 
     () => false,
     () => true,
   );
+}
+
+/**
+ * What the upload's streaming parser (busboy, as the route uses it) makes of a multipart body: a
+ * body it refuses before a file begins is malformed; otherwise it holds a file or none.
+ */
+function uploadVerdict(contentType: string, body: Buffer): Promise<"malformed" | "no-file" | "file"> {
+  return new Promise((resolve) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: { "content-type": contentType },
+        limits: { files: 1, fields: 20, fieldSize: 4096, parts: 30, headerPairs: 20 },
+      });
+    } catch {
+      resolve("malformed");
+      return;
+    }
+    let file = false;
+    parser.on("file", (_name, stream) => {
+      file = true;
+      stream.resume();
+    });
+    parser.on("error", () => resolve(file ? "file" : "malformed"));
+    parser.on("close", () => resolve(file ? "file" : "no-file"));
+    parser.end(body);
+  });
 }
 
 /** Bodies that say multipart/form-data and are not (see unparseable). */
@@ -1199,11 +1322,19 @@ describe("/api/event type=upload", () => {
           fc.pre(url.length <= MAX_QUERY);
           const params = lastWins([...new URL(url, "http://x").searchParams]);
           let init: Parameters<typeof send>[1];
-          let expected: Expected = eventContract(params);
+          let expected: Expected = eventContract(params).expected;
           const multipartOf = (bytes: Uint8Array) => {
             const built = multipartBody(fields, { field: "file", filename: name, bytes });
             return { method: "POST" as const, body: built.body, headers: { "content-type": built.contentType } };
           };
+          const notMultipart = "the request body is not valid multipart/form-data (curl -F file=@record.wav)";
+          // A form whose fields the parser refuses before the file is refused as a whole.
+          const probe = multipartOf(new Uint8Array([1]));
+          const fieldsRefused =
+            (body.kind === "audio" || body.kind === "empty" || body.kind === "not-audio") &&
+            body.multipart &&
+            (await uploadVerdict(probe.headers["content-type"], probe.body)) === "malformed";
+          if (expected.ok && fieldsRefused) expected = refuse(400, notMultipart);
           const raw = (bytes: Uint8Array) => ({
             method: "POST" as const,
             body: bytes,
@@ -1234,16 +1365,29 @@ describe("/api/event type=upload", () => {
             case "no-file": {
               const built = multipartBody(fields.length ? fields : [["file", "not a file"]]);
               init = { method: "POST", body: built.body, headers: { "content-type": built.contentType } };
+              const verdict = await uploadVerdict(built.contentType, built.body);
               if (expected.ok)
-                expected = refuse(400, "type=upload needs the recording as a file field (curl -F file=@record.wav)");
+                expected = refuse(
+                  400,
+                  verdict === "malformed"
+                    ? notMultipart
+                    : "type=upload needs the recording as a file field (curl -F file=@record.wav)",
+                );
               break;
             }
-            case "malformed":
-              fc.pre(await unparseable(body.contentType, body.body));
+            case "malformed": {
+              const verdict = await uploadVerdict(body.contentType, body.body);
+              fc.pre(verdict !== "file");
               init = { method: "POST", body: body.body, headers: { "content-type": body.contentType } };
               if (expected.ok)
-                expected = refuse(400, "the request body is not valid multipart/form-data (curl -F file=@record.wav)");
+                expected = refuse(
+                  400,
+                  verdict === "malformed"
+                    ? notMultipart
+                    : "type=upload needs the recording as a file field (curl -F file=@record.wav)",
+                );
               break;
+            }
             case "get":
               init = { method: "GET" };
               if (expected.ok) expected = refuse(400, "type=upload needs the recording in the request body");
@@ -1488,7 +1632,7 @@ describe("/api/crm/make-call", () => {
   async function checkMakeCall(pairs: Pairs, transport: Transport) {
     const request = encode("/api/crm/make-call", pairs, transport);
     const p = request.params;
-    const expected = makeCallContract(p);
+    const expected = withinBodyLimit(request, makeCallContract(p));
     const before = await snapshot();
     const originates = pbx.originates.length;
     const reply = await send(request.url, request.init);
@@ -1619,7 +1763,7 @@ describe("/api/crm/user-status", () => {
 
   async function checkUserStatus(pairs: Pairs, transport: Transport) {
     const request = encode("/api/crm/user-status", pairs, transport);
-    const expected = userStatusContract(request.params);
+    const expected = withinBodyLimit(request, userStatusContract(request.params));
     const before = await snapshot();
     const reply = await send(request.url, request.init);
     if (!expected.ok) {
@@ -1794,7 +1938,7 @@ describe("/api/crm/activity", () => {
 
   async function checkActivity(pairs: Pairs, transport: Transport, systemUrlIsHostile = false) {
     const request = encode("/api/crm/activity", pairs, transport);
-    const expected = activityContract(request.params);
+    const expected = withinBodyLimit(request, activityContract(request.params));
     const before = await snapshot();
     const account = await db().account.findUniqueOrThrow({ where: { id: switched.id } });
     const reply = await send(request.url, request.init);
@@ -1952,7 +2096,7 @@ describe("/api/crm/config and /api/crm/register (marketplace)", () => {
 
   async function checkRegister(pairs: Pairs, transport: Transport, connectsTo: string | null) {
     const request = encode("/api/crm/register", pairs, transport);
-    const expected = registerContract(request.params);
+    const expected = withinBodyLimit(request, registerContract(request.params));
     const before = await snapshot();
     const reply = await send(request.url, request.init);
     const context = { pairs, transport };
@@ -1969,11 +2113,11 @@ describe("/api/crm/config and /api/crm/register (marketplace)", () => {
       expect(after).toEqual(before);
       return;
     }
+    const account = await db().account.findUniqueOrThrow({ where: { crmUrl: connectsTo } });
     expect({ status: reply.status, body: jsonOf(reply) }, JSON.stringify(context)).toEqual({
       status: 200,
-      body: { success: true, accountUrl: `${env().PUBLIC_URL}/account` },
+      body: { success: true, accountUrl: cabinetUrl(decryptSecret(account.cabinetTokenEnc!)) },
     });
-    const account = await db().account.findUniqueOrThrow({ where: { crmUrl: connectsTo } });
     expect(account.active).toBe(true);
   }
 
@@ -2065,30 +2209,58 @@ describe("/api/crm/config and /api/crm/register (marketplace)", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("/account (accountUrl)", () => {
-  it("opens the cabinet only for the account's clientId and sends anything else to the login page without a session", async () => {
+  it("opens the cabinet only for the account's clientId with its current link's token, once, and sends anything else to the login page without a session", async () => {
     const clientId = fc.oneof(fc.constant("@clientId@"), hostile, edge("clientId"), fc.constant(""));
+    const token = fc.oneof({ weight: 3, arbitrary: fc.constant("@token@") }, hostile, fc.constant(""));
+    const currentToken = async () =>
+      decryptSecret((await db().account.findUniqueOrThrow({ where: { id: main.id } })).cabinetTokenEnc!);
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.constantFrom("clientId", "clientId", ...JUNK_KEYS), clientId), { maxLength: 3 }),
+        fc.array(fc.tuple(fc.constantFrom("clientId", "clientId", "token", ...JUNK_KEYS), clientId), { maxLength: 3 }),
+        fc.array(fc.tuple(fc.constant("token"), token), { maxLength: 2 }),
         transportArb,
-        async (pairs, transport) => {
-          const request = encode("/account", withIdentity(pairs), transport);
+        async (pairs, tokens, transport) => {
+          const current = await currentToken();
+          const request = encode(
+            "/account",
+            [...withIdentity(pairs), ...tokens.map(([k, v]) => [k, v === "@token@" ? current : v] as const)],
+            transport,
+          );
           const wanted = get(request.params, "clientId");
           const before = await snapshot();
           const reply = await send(request.url, request.init);
           const base = env().PUBLIC_URL;
+          const expected = withinBodyLimit(request, OK);
+          if (!expected.ok) {
+            expectRefusal(reply, expected, { transport });
+            expect(await snapshot()).toEqual(before);
+            return;
+          }
+          const signsIn = wanted === main.clientId && get(request.params, "token") === current;
           const location = !wanted
             ? `${base}/login?error=missing-client`
-            : wanted === main.clientId
-              ? `${base}/cabinet/phones`
-              : `${base}/login?error=unknown-client`;
+            : wanted !== main.clientId
+              ? `${base}/login?error=unknown-client`
+              : signsIn
+                ? `${base}/cabinet/phones`
+                : `${base}/login?error=stale-link`;
           expect(
             { status: reply.status, location: reply.headers.get("location") },
-            JSON.stringify({ pairs, transport }),
+            JSON.stringify({ pairs, tokens, transport }).slice(0, 2000),
           ).toEqual({ status: 303, location });
-          if (wanted === main.clientId)
+          if (signsIn) {
             expect(reply.headers.get("set-cookie")).toMatch(/^next-auth\.session-token=[^;]+;.*HttpOnly/i);
-          else expect(reply.headers.get("set-cookie")).toBeNull();
+            // The link just used is dead, and the CRM holds the next one.
+            const next = await currentToken();
+            expect(next).not.toBe(current);
+            expect(
+              crm.state.modules.get((await db().account.findUniqueOrThrow({ where: { id: main.id } })).moduleCode)
+                ?.accountUrl,
+            ).toBe(cabinetUrl(next));
+          } else {
+            expect(reply.headers.get("set-cookie")).toBeNull();
+            expect(await currentToken()).toBe(current);
+          }
           expect(await snapshot()).toEqual(before);
         },
       ),

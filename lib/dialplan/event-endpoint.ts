@@ -1,7 +1,7 @@
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";
-import { eventParamsFrom, eventParamsSchema } from "@/lib/validations/dialplan";
+import { readEventParams } from "@/lib/validations/dialplan";
 import { EventRejected, ingestCallEvent } from "./event-ingest";
 import { dialplanGate } from "./gate";
 import { receiveRecording, UploadRejected } from "./recording-upload";
@@ -11,16 +11,24 @@ export async function handleDialplanEvent(request: Request): Promise<Response> {
   const isUpload = new URL(request.url).searchParams.getAll("type").at(-1) === "upload";
   // An upload's body is the recording itself: its parameters come from the query string only.
   const raw = isUpload ? Object.fromEntries(new URL(request.url).searchParams) : await requestParams(request);
-  const parsed = eventParamsSchema.safeParse(eventParamsFrom(raw));
-  if (!parsed.success) return jsonError(400, parsed.error.issues[0]?.message ?? "invalid parameters");
-  const params = parsed.data;
+  const read = readEventParams(raw);
+  if (!read.ok) return jsonError(400, read.message);
+  const { params } = read;
   const gate = await dialplanGate(params.clientId, request);
   if (!gate.ok) return jsonError(gate.status, gate.message);
   try {
     if (params.type === "upload")
       return Response.json({ success: true, ...(await receiveRecording(gate.account.id, params.uniqueid, request)) });
-    const { duplicate } = await ingestCallEvent(gate.account.id, { ...params, type: params.type });
-    return Response.json({ success: true, duplicate });
+    const { duplicate, warnings } = await ingestCallEvent(
+      gate.account.id,
+      { ...params, type: params.type },
+      read.warnings,
+    );
+    return Response.json({
+      success: true,
+      duplicate,
+      ...(warnings.length ? { warnings: warnings.map((w) => w.message) } : {}),
+    });
   } catch (error) {
     if (error instanceof EventRejected || error instanceof UploadRejected)
       return jsonError(error instanceof UploadRejected ? error.status : 400, error.message);

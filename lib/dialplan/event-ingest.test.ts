@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
 import { db, dbPool } from "@/lib/db/client";
-import { EventRejected, ingestCallEvent } from "./event-ingest";
+import { ingestCallEvent } from "./event-ingest";
 
 let accountId: string;
 let sequence = 0;
@@ -45,7 +45,7 @@ describe("ingestCallEvent", () => {
         phone: "+79001234567",
         code: "101,102",
       }),
-    ).toEqual({ duplicate: false });
+    ).toEqual({ duplicate: false, warnings: [] });
     const { call, deliveries, events } = await stored(id);
     expect(call).toMatchObject({
       direction: "IN",
@@ -169,7 +169,10 @@ describe("ingestCallEvent", () => {
     const params = { clientId: "c", type: "in" as const, uniqueid: id, phone: "+79001234567", code: "101" };
     await ingestCallEvent(accountId, params);
     await db().call.updateMany({ where: { accountId, uniqueid: id }, data: { deliveryPending: false } });
-    expect(await ingestCallEvent(accountId, { ...params, phone: "+70000000000" })).toEqual({ duplicate: true });
+    expect(await ingestCallEvent(accountId, { ...params, phone: "+70000000000" })).toEqual({
+      duplicate: true,
+      warnings: [],
+    });
     const { call, deliveries, events } = await stored(id);
     expect(call).toMatchObject({ phone: "+79001234567", deliveryPending: false });
     expect(deliveries).toHaveLength(1);
@@ -268,11 +271,35 @@ describe("ingestCallEvent", () => {
     expect(await db().callEvent.count({ where: { accountId: strayAccount } })).toBe(0);
   });
 
+  it("stores an out or hangup that names several managers without them, and says so on the call", async () => {
+    const id = uniqueid();
+    expect(
+      await ingestCallEvent(accountId, {
+        clientId: "c",
+        type: "out",
+        uniqueid: id,
+        phone: "+79001234567",
+        code: "101,102",
+      }),
+    ).toEqual({
+      duplicate: false,
+      warnings: [
+        {
+          field: "code",
+          action: "ignored",
+          message: "parameter code must be a single extension for type=out; the event was stored without it",
+        },
+      ],
+    });
+    const { call, deliveries, events } = await stored(id);
+    expect(call).toMatchObject({ extension: null, inputWarnings: ["code:ignored"] });
+    expect(deliveries[0]?.payload).toMatchObject({ type: "out", codes: [] });
+    // The stored event keeps what the dialplan said, never the clientId it came with.
+    expect(events[0]?.payload).not.toHaveProperty("clientId");
+  });
+
   it("refuses what it cannot store and stores none of it", async () => {
     const id = uniqueid();
-    await expect(
-      ingestCallEvent(accountId, { clientId: "c", type: "out", uniqueid: id, phone: "+79001234567", code: "101,102" }),
-    ).rejects.toThrow(EventRejected);
     await expect(
       ingestCallEvent(accountId, { clientId: "c", type: "hangup", uniqueid: id, status: "ANSWER" }),
     ).rejects.toThrow(/phone is required/);

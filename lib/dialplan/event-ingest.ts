@@ -4,7 +4,7 @@ import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { log } from "@/lib/log";
 import { parseCodes } from "@/lib/telephony/direction";
 import { mapStatus } from "@/lib/telephony/status";
-import type { EventParams } from "@/lib/validations/dialplan";
+import type { EventParams, InputWarning } from "@/lib/validations/dialplan";
 
 export class EventRejected extends Error {
   constructor(message: string) {
@@ -20,10 +20,20 @@ function requirePhone(params: EventParams): string {
   return params.phone;
 }
 
-function singleCode(params: EventParams): string | undefined {
+/** out and hangup name the one manager on the call; a list there is ignored, and said so. */
+function singleCode(params: EventParams, warnings: InputWarning[]): string | undefined {
   const codes = parseCodes(params.code ?? "").codes;
-  if (codes.length > 1) throw new EventRejected(`parameter code must be a single extension for type=${params.type}`);
-  return codes[0];
+  if (codes.length <= 1) return codes[0];
+  warnings.push({
+    field: "code",
+    action: "ignored",
+    message: `parameter code must be a single extension for type=${params.type}; the event was stored without it`,
+  });
+  return undefined;
+}
+
+function withoutClientId({ clientId: _clientId, ...rest }: EventParams): Omit<EventParams, "clientId"> {
+  return rest;
 }
 
 function naiveDate(value: string | undefined): Date | null {
@@ -38,7 +48,7 @@ interface EventRow {
   accountId: string;
   uniqueid: string;
   type: (typeof EVENT_TYPE)[CallType];
-  payload: EventParams;
+  payload: Omit<EventParams, "clientId">;
   /** The call's direction when the event tells it; a hangup without `direct` leaves the stored one. */
   direction: "IN" | "OUT" | null;
   phone: string;
@@ -49,6 +59,8 @@ interface EventRow {
   startedAt: Date | null;
   /** An incoming call that names no extension rings every mapped manager (guide 2.2.2). */
   ringAll: boolean;
+  /** "field:action" of each parameter that was cleaned or ignored (calls."inputWarnings"). */
+  warnings: string[];
   event: object;
   /** calls/upload's call, its `type` (the direction) filled in from the call as stored. */
   upload: object | null;
@@ -67,24 +79,24 @@ const INGEST_SQL = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "payload" jsonb,
       "direction" "CallDirection", "phone" text, "extension" text, "result" text, "waitSeconds" int, "talkSeconds" int, "startedAt" timestamptz,
-      "ringAll" boolean, "event" jsonb, "upload" jsonb)
+      "ringAll" boolean, "warnings" text[], "event" jsonb, "upload" jsonb)
   ), stored AS (
     INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload")
     SELECT "accountId", "uniqueid", "type", "payload" FROM input ORDER BY "accountId", "uniqueid"
     ON CONFLICT ("accountId", "uniqueid", "type") DO NOTHING
     RETURNING "accountId", "uniqueid"
   ), call AS (
-    INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "deliveryPending", "updatedAt")
-    SELECT i."accountId", i."uniqueid", COALESCE(i."direction", 'IN'), i."phone", i."extension", i."result", i."waitSeconds", i."talkSeconds", COALESCE(i."startedAt", now()), true, now()
+    INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt")
+    SELECT i."accountId", i."uniqueid", COALESCE(i."direction", 'IN'), i."phone", i."extension", i."result", i."waitSeconds", i."talkSeconds", COALESCE(i."startedAt", now()), i."warnings", true, now()
     FROM input i JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
     ORDER BY i."accountId", i."uniqueid"
     ON CONFLICT ("accountId", "uniqueid") DO UPDATE SET
-      ("direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "deliveryPending", "updatedAt") = (
+      ("direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt") = (
         SELECT COALESCE(i."direction", "calls"."direction", 'IN'), EXCLUDED."phone", COALESCE(EXCLUDED."extension", "calls"."extension"),
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."result" ELSE "calls"."result" END,
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
-          COALESCE(i."startedAt", "calls"."startedAt", now()), true, now()
+          COALESCE(i."startedAt", "calls"."startedAt", now()), "calls"."inputWarnings" || EXCLUDED."inputWarnings", true, now()
         FROM input i WHERE i."accountId" = EXCLUDED."accountId" AND i."uniqueid" = EXCLUDED."uniqueid")
     RETURNING "id", "accountId", "uniqueid", "direction"
   ), outbox AS (
@@ -137,9 +149,11 @@ const batcher = new StatementBatcher<EventRow, boolean>({
 export async function ingestCallEvent(
   accountId: string,
   params: EventParams & { type: CallType },
-): Promise<{ duplicate: boolean }> {
+  inputWarnings: readonly InputWarning[] = [],
+): Promise<{ duplicate: boolean; warnings: InputWarning[] }> {
   const phone = requirePhone(params);
-  const code = params.type === "in" ? undefined : singleCode(params);
+  const warnings = [...inputWarnings];
+  const code = params.type === "in" ? undefined : singleCode(params, warnings);
   const status = params.type === "hangup" ? mapStatus(params.status ?? "") : undefined;
   if (status && !status.known)
     log.warn(
@@ -165,7 +179,8 @@ export async function ingestCallEvent(
     accountId,
     uniqueid: params.uniqueid,
     type: EVENT_TYPE[params.type],
-    payload: params,
+    // The clientId is a credential: the stored event keeps what it said, not who said it.
+    payload: withoutClientId(params),
     direction: params.type === "hangup" ? (params.direct ? DIRECTION[params.direct] : null) : DIRECTION[params.type],
     phone,
     // An incoming call that rings one manager is theirs from the start; ringing several, it is whoever the hangup names.
@@ -175,6 +190,7 @@ export async function ingestCallEvent(
     talkSeconds: hangup ? (params.duration ?? null) : null,
     startedAt: naiveDate(params.date),
     ringAll: params.type === "in" && codes.length === 0,
+    warnings: warnings.map((w) => `${w.field}:${w.action}`),
     event: {
       phone,
       type: params.type,
@@ -184,5 +200,5 @@ export async function ingestCallEvent(
     },
     upload,
   });
-  return { duplicate: !stored };
+  return { duplicate: !stored, warnings };
 }

@@ -22,10 +22,20 @@ export interface JournalCall {
   manager: string | null;
   result: string | null;
   failureReason: string | null;
+  /** What the dialplan sent that could not be used as sent, in words for the admin. */
+  inputWarnings: string[];
   waitSeconds: number | null;
   talkSeconds: number | null;
   recordingUrl: string | null;
   deliveries: JournalDelivery[];
+}
+
+/** "phone:cleaned" (calls."inputWarnings") as the journal says it. */
+function describeInputWarning(warning: string): string {
+  const [field, action] = warning.split(":");
+  return action === "cleaned"
+    ? `Параметр ${field}: недопустимое в значении убрано, звонок принят`
+    : `Параметр ${field}: неверное значение пропущено, звонок принят без него`;
 }
 
 function deliveryLabel(kind: JournalDelivery["kind"], payload: unknown): string {
@@ -71,6 +81,7 @@ export async function listCalls(
       manager: c.extension ? (managerOf.get(c.extension) ?? null) : null,
       result: c.result,
       failureReason: c.failureReason,
+      inputWarnings: [...new Set(c.inputWarnings)].map(describeInputWarning),
       waitSeconds: c.waitSeconds,
       talkSeconds: c.talkSeconds,
       recordingUrl: c.recordings[0] ? recordingUrl(c.recordings[0].id, account.clientId) : null,

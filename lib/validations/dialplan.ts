@@ -124,6 +124,67 @@ export const eventParamsSchema = z.object({
 
 export type EventParams = z.infer<typeof eventParamsSchema>;
 
+const requiredEventParamsSchema = eventParamsSchema.pick({ clientId: true, type: true, uniqueid: true });
+const OPTIONAL_FIELDS = ["phone", "code", "status", "direct", "date", "hold", "duration", "path"] as const;
+export type OptionalEventField = (typeof OPTIONAL_FIELDS)[number];
+
+/** What can be kept of a bad value: a phone's allowed characters, the real extensions of a code list. */
+const CLEANERS: Partial<Record<OptionalEventField, (raw: string) => string>> = {
+  phone: (raw) =>
+    raw
+      .replace(/[^0-9+()\-. *#a-zA-Z:@_]/g, "")
+      .replace(/ +/g, " ")
+      .trim()
+      .slice(0, 64),
+  code: (raw) => parseCodes(raw).codes.join(","),
+};
+
+/** An optional parameter that could not be used as sent: cleaned to what could be kept, or ignored. */
+export interface InputWarning {
+  field: OptionalEventField;
+  action: "cleaned" | "ignored";
+  /** Precise, for the dialplan's debug log. */
+  message: string;
+}
+
+export type ReadEventParams =
+  { ok: true; params: EventParams; warnings: InputWarning[] } | { ok: false; message: string };
+
+/**
+ * /api/event's parameters. Only clientId, type and uniqueid must be right: without them the
+ * event belongs to no account and no call. Any other parameter that is wrong is cleaned or
+ * ignored, and said so, instead of refusing the event: a hangup refused for a stray character
+ * in a cosmetic field would never reach the CRM, since event.sh does not repeat a 4xx
+ * (docs/dialplan-api.md, «Неверные параметры»).
+ */
+export function readEventParams(raw: Record<string, string>): ReadEventParams {
+  const input = eventParamsFrom(raw);
+  const required = requiredEventParamsSchema.safeParse(input);
+  if (!required.success) return { ok: false, message: required.error.issues[0]?.message ?? "invalid parameters" };
+  const params: EventParams = { ...required.data };
+  const warnings: InputWarning[] = [];
+  for (const field of OPTIONAL_FIELDS) {
+    const value = input[field];
+    if (value === undefined) continue;
+    const shape = eventParamsSchema.shape[field];
+    const parsed = shape.safeParse(value);
+    if (parsed.success) {
+      Object.assign(params, { [field]: parsed.data });
+      continue;
+    }
+    const reason = parsed.error.issues[0]?.message ?? `parameter ${field} is invalid`;
+    const cleaned = CLEANERS[field]?.(value);
+    const retried = cleaned ? shape.safeParse(cleaned) : undefined;
+    if (retried?.success && retried.data !== undefined) {
+      Object.assign(params, { [field]: retried.data });
+      warnings.push({ field, action: "cleaned", message: `${reason}; used ${JSON.stringify(cleaned)} instead` });
+    } else {
+      warnings.push({ field, action: "ignored", message: `${reason}; the event was stored without it` });
+    }
+  }
+  return { ok: true, params, warnings };
+}
+
 /** Empty parameters count as absent, and the guide's upper-case DATE stands for date. */
 export function eventParamsFrom(raw: Record<string, string>): Record<string, string> {
   const params: Record<string, string> = {};
