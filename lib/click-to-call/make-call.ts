@@ -5,7 +5,8 @@ import { header } from "@/lib/asterisk/ami/message";
 import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
 import { log } from "@/lib/log";
 import { accountAmi } from "./account-ami";
-import { newClickId, originateAction } from "./originate";
+import { newClickId } from "@/lib/asterisk/channel";
+import { originateAction } from "./originate";
 
 export const makeCallSchema = z.object({
   clientId: z.string({ error: "parameter clientId is required" }).min(1, "parameter clientId is required"),

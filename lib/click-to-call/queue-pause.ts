@@ -2,7 +2,7 @@ import { header } from "@/lib/asterisk/ami/message";
 import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { accountAmi } from "./account-ami";
-import { managerChannel } from "./originate";
+import { managerChannel } from "@/lib/asterisk/channel";
 
 /**
  * With «Ставить менеджера на паузу» on, a manager who is not free in the CRM (busy, dinner,

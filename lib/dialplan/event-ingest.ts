@@ -1,3 +1,4 @@
+import { isClickId } from "@/lib/asterisk/channel";
 import { dbPool } from "@/lib/db/client";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
@@ -32,6 +33,23 @@ function singleCode(params: EventParams, warnings: InputWarning[]): string | und
   return undefined;
 }
 
+/**
+ * The manager an out or hangup names. In a call the service placed (click-to-call), CALLERID(num)
+ * is the customer's number, so a dialplan that reports it as the manager names the customer:
+ * that code is not used, and the call keeps the manager the click rang (docs/asterisk.md,
+ * «Звонок из CRM»).
+ */
+function managerCode(params: EventParams, phone: string, warnings: InputWarning[]): string | undefined {
+  const code = singleCode(params, warnings);
+  if (!code || !isClickId(params.uniqueid) || code !== phone.replace(/\D/g, "")) return code;
+  warnings.push({
+    field: "code",
+    action: "ignored",
+    message: "parameter code is the customer's number in a call placed from the CRM; the manager it rang was used",
+  });
+  return undefined;
+}
+
 function withoutClientId({ clientId: _clientId, ...rest }: EventParams): Omit<EventParams, "clientId"> {
   return rest;
 }
@@ -59,6 +77,8 @@ interface EventRow {
   startedAt: Date | null;
   /** An incoming call that names no extension rings every mapped manager (guide 2.2.2). */
   ringAll: boolean;
+  /** An out or hangup of a call the service originated that names no manager: it is the one the click rang. */
+  clickManager: boolean;
   /** "field:action" of each parameter that was cleaned or ignored (calls."inputWarnings"). */
   warnings: string[];
   event: object;
@@ -79,7 +99,7 @@ const INGEST_SQL = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "payload" jsonb,
       "direction" "CallDirection", "phone" text, "extension" text, "result" text, "waitSeconds" int, "talkSeconds" int, "startedAt" timestamptz,
-      "ringAll" boolean, "warnings" text[], "event" jsonb, "upload" jsonb)
+      "ringAll" boolean, "clickManager" boolean, "warnings" text[], "event" jsonb, "upload" jsonb)
   ), stored AS (
     INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload")
     SELECT "accountId", "uniqueid", "type", "payload" FROM input ORDER BY "accountId", "uniqueid"
@@ -98,7 +118,7 @@ const INGEST_SQL = `
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
           COALESCE(i."startedAt", "calls"."startedAt", now()), "calls"."inputWarnings" || EXCLUDED."inputWarnings", true, now()
         FROM input i WHERE i."accountId" = EXCLUDED."accountId" AND i."uniqueid" = EXCLUDED."uniqueid")
-    RETURNING "id", "accountId", "uniqueid", "direction"
+    RETURNING "id", "accountId", "uniqueid", "direction", "extension"
   ), outbox AS (
     INSERT INTO "deliveries" ("accountId", "callId", "kind", "payload", "updatedAt")
     SELECT i."accountId", call."id", owed."kind"::"DeliveryKind", owed."payload", now()
@@ -106,8 +126,12 @@ const INGEST_SQL = `
     CROSS JOIN LATERAL (VALUES
       (1, 'CALL_EVENT', CASE WHEN i."ringAll" THEN jsonb_set(i."event", '{codes}', (
         SELECT COALESCE(jsonb_agg(u."extension" ORDER BY u."crmUserId"), '[]'::jsonb) FROM "crm_users" u
-        WHERE u."accountId" = i."accountId" AND u."extension" IS NOT NULL)) ELSE i."event" END),
-      (2, 'CALLS_UPLOAD', jsonb_set(i."upload", '{type}', to_jsonb(lower(call."direction"::text))))
+        WHERE u."accountId" = i."accountId" AND u."extension" IS NOT NULL))
+        WHEN i."clickManager" AND call."extension" IS NOT NULL THEN jsonb_set(i."event", '{codes}', jsonb_build_array(call."extension"))
+        ELSE i."event" END),
+      (2, 'CALLS_UPLOAD', jsonb_set(CASE WHEN i."clickManager" AND call."extension" IS NOT NULL
+        THEN jsonb_set(i."upload", '{code}', to_jsonb(call."extension")) ELSE i."upload" END,
+        '{type}', to_jsonb(lower(call."direction"::text))))
     ) AS owed("position", "kind", "payload")
     WHERE owed."payload" IS NOT NULL
     ORDER BY i."n", owed."position"
@@ -153,7 +177,7 @@ export async function ingestCallEvent(
 ): Promise<{ duplicate: boolean; warnings: InputWarning[] }> {
   const phone = requirePhone(params);
   const warnings = [...inputWarnings];
-  const code = params.type === "in" ? undefined : singleCode(params, warnings);
+  const code = params.type === "in" ? undefined : managerCode(params, phone, warnings);
   const status = params.type === "hangup" ? mapStatus(params.status ?? "") : undefined;
   if (status && !status.known)
     log.warn(
@@ -190,6 +214,7 @@ export async function ingestCallEvent(
     talkSeconds: hangup ? (params.duration ?? null) : null,
     startedAt: naiveDate(params.date),
     ringAll: params.type === "in" && codes.length === 0,
+    clickManager: params.type !== "in" && !code && isClickId(params.uniqueid),
     warnings: warnings.map((w) => `${w.field}:${w.action}`),
     event: {
       phone,

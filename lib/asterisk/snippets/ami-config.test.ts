@@ -6,6 +6,7 @@ const base: SnippetContext = {
   clientId: "0123456789abcdef".repeat(4),
   amiLogin: "asterisk",
   amiTransport: "HTTP",
+  channelTemplate: "PJSIP",
 };
 
 /** Sections of an ini file: name → key → value, comments dropped. */

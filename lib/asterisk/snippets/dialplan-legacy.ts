@@ -6,13 +6,11 @@ const legacy: Flavour = {
   id: "legacy",
   recordCall: "Macro(record-call)",
   startInCall: (codes) => (codes ? `Macro(start-in-call,${codes})` : "Macro(start-in-call)"),
-  phone: (extension) => `SIP/${extension}`,
   trunk: (number) => `SIP/trunk/${number}`,
   json: (field) => `\${JSONELEMENT(C_RESULT,result/${field})}`,
   jsonNote:
     "JSONELEMENT() даёт сторонний модуль res_json; если его нет, возьмите встроенный JSON_DECODE() " +
     "(Asterisk 16.24+, 18.10+, 19.2+; см. вариант для 21+) или вариант text.",
-  channelNote: "Если телефоны подключены через PJSIP, замените SIP/ на PJSIP/.",
 };
 
 function macros(ctx: SnippetContext): Snippet {
@@ -42,8 +40,8 @@ export function dialplanLegacy(ctx: SnippetContext): Snippet[] {
     lookupJson(ctx, legacy),
     lookupText(ctx, legacy),
     macros(ctx),
-    managerCall(legacy),
-    incomingCall(legacy),
+    managerCall(ctx, legacy),
+    incomingCall(ctx, legacy),
     queueManagers(legacy),
     outgoingCall(ctx, legacy),
   ];

@@ -1,3 +1,4 @@
+import { managerChannel } from "@/lib/asterisk/channel";
 import type { SnippetContext } from "./types";
 
 /** What differs between the Asterisk 16–20 (Macro) and the 21+ (Gosub) dialplans. */
@@ -7,14 +8,24 @@ export interface Flavour {
   recordCall: string;
   /** Application call that reports an incoming call; codes is a dialplan expression, empty for «everyone». */
   startInCall(codes: string): string;
-  /** Dial string of an internal phone. */
-  phone(extension: string): string;
   /** Dial string of an outside number through the trunk. */
   trunk(number: string): string;
   /** Dialplan expression reading a field of the /api/manager JSON answer held in C_RESULT. */
   json(field: "callerId" | "phone"): string;
   jsonNote: string;
-  channelNote: string;
+}
+
+/** Dial string of a manager's phone: the account's «Канал звонка менеджеру» with a dialplan expression for the extension. */
+export function phone(ctx: SnippetContext, extension: string): string {
+  return managerChannel(ctx.channelTemplate, extension);
+}
+
+/** What the admin should know about the channel the snippets dial managers with. */
+export function channelNote(ctx: SnippetContext, f: Flavour): string {
+  const note = `Менеджеры вызываются каналом из «Канал звонка менеджеру» (${phone(ctx, "101")} для номера 101): его же сервис использует для звонков из CRM.`;
+  return f.id === "modern" && /^SIP(\/|$)/i.test(ctx.channelTemplate)
+    ? `${note} В Asterisk 21 chan_sip удалён: укажите в «Настройки Asterisk» канал PJSIP.`
+    : note;
 }
 
 /** `${URIENCODE(${expr})}`: channel data goes into a URL only encoded. */

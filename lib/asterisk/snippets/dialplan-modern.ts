@@ -6,11 +6,9 @@ const modern: Flavour = {
   id: "modern",
   recordCall: "Gosub(sub-record-call,s,1)",
   startInCall: (codes) => (codes ? `Gosub(sub-start-in-call,s,1(${codes}))` : "Gosub(sub-start-in-call,s,1)"),
-  phone: (extension) => `PJSIP/${extension}`,
   trunk: (number) => `PJSIP/${number}@trunk`,
   json: (field) => `\${JSON_DECODE(C_RESULT,result.${field})}`,
   jsonNote: "JSON_DECODE() встроен в Asterisk начиная с 16.24, 18.10 и 19.2 (модуль func_json).",
-  channelNote: "chan_sip удалён в Asterisk 21, поэтому телефоны вызываются через PJSIP.",
 };
 
 function subroutines(ctx: SnippetContext): Snippet {
@@ -41,8 +39,8 @@ export function dialplanModern(ctx: SnippetContext): Snippet[] {
     lookupJson(ctx, modern),
     lookupText(ctx, modern),
     subroutines(ctx),
-    managerCall(modern),
-    incomingCall(modern),
+    managerCall(ctx, modern),
+    incomingCall(ctx, modern),
     queueManagers(modern),
     outgoingCall(ctx, modern),
   ];

@@ -1,4 +1,14 @@
-import { curlInto, eventAgi, eventUrl, HANGUP_NOTE, lookupUrl, sections, type Flavour } from "./dialplan-lines";
+import {
+  channelNote,
+  curlInto,
+  eventAgi,
+  eventUrl,
+  HANGUP_NOTE,
+  lookupUrl,
+  phone,
+  sections,
+  type Flavour,
+} from "./dialplan-lines";
 import type { Snippet, SnippetContext } from "./types";
 
 const ROUTE_BY_TOEXT = [
@@ -62,14 +72,14 @@ export function lookupText(ctx: SnippetContext, f: Flavour): Snippet {
   };
 }
 
-export function managerCall(f: Flavour): Snippet {
+export function managerCall(ctx: SnippetContext, f: Flavour): Snippet {
   const code = sections(
     [
       "[manager-call]",
       "exten => s,1,NoOp(Context: manager-call ${TOEXT})",
       `same => n,${f.recordCall} ; запись разговора`,
       `same => n,${f.startInCall("${TOEXT}")} ; карточка входящего звонка у ответственного менеджера`,
-      `same => n,Dial(${f.phone("${TOEXT}")},60,tr) ; звоним ответственному менеджеру`,
+      `same => n,Dial(${phone(ctx, "${TOEXT}")},60,tr) ; звоним ответственному менеджеру`,
       "same => n,Goto(queue-managers,s,1) ; не ответил за 60 секунд: в общую очередь",
       "same => n,Hangup()",
     ],
@@ -79,12 +89,12 @@ export function managerCall(f: Flavour): Snippet {
     id: `${f.id}-manager-call`,
     title: "Звонок ответственному менеджеру и событие hangup",
     language: "asterisk",
-    description: `Сюда ведёт init-channel, когда менеджер найден. Экстеншен h отправляет итог звонка. ${f.channelNote} ${HANGUP_NOTE}`,
+    description: `Сюда ведёт init-channel, когда менеджер найден. Экстеншен h отправляет итог звонка. ${channelNote(ctx, f)} ${HANGUP_NOTE}`,
     code,
   };
 }
 
-export function incomingCall(f: Flavour): Snippet {
+export function incomingCall(ctx: SnippetContext, f: Flavour): Snippet {
   const code = sections(
     [
       "[incoming-call]",
@@ -92,7 +102,7 @@ export function incomingCall(f: Flavour): Snippet {
       "same => n,Set(TOEXT=101) ; внутренний номер, который принимает звонки этой линии",
       `same => n,${f.recordCall} ; запись разговора`,
       `same => n,${f.startInCall("${TOEXT}")} ; карточка входящего звонка у этого номера`,
-      `same => n,Dial(${f.phone("${TOEXT}")},60,tr)`,
+      `same => n,Dial(${phone(ctx, "${TOEXT}")},60,tr)`,
       "same => n,Goto(queue-managers,s,1) ; номер не ответил за 60 секунд: в общую очередь",
       "same => n,Hangup()",
     ],
@@ -104,7 +114,7 @@ export function incomingCall(f: Flavour): Snippet {
     language: "asterisk",
     description:
       "Вариант без поиска менеджера: линия всегда звонит на один внутренний номер (замените 101). " +
-      `При одном вызываемом канале статус звонка в DIALSTATUS, длительность разговора в ANSWEREDTIME. ${f.channelNote} ${HANGUP_NOTE}`,
+      `При одном вызываемом канале статус звонка в DIALSTATUS, длительность разговора в ANSWEREDTIME. ${channelNote(ctx, f)} ${HANGUP_NOTE}`,
     code,
   };
 }
@@ -121,7 +131,8 @@ export function queueManagers(f: Flavour): Snippet {
     ],
     [
       "exten => h,1,NoOp(Context: queue-managers hangup)",
-      "same => n,Set(TO_EXT=${CUT(MEMBERINTERFACE,/,2)}) ; внутренний номер ответившего, например 101 из PJSIP/101",
+      "same => n,Set(TO_EXT=${CUT(MEMBERINTERFACE,/,2)}) ; внутренний номер ответившего: 101 из PJSIP/101",
+      "same => n,Set(TO_EXT=${CUT(TO_EXT,@,1)}) ; и из Local/101@from-internal",
       "same => n," +
         eventAgi({
           phone: "${CALLERID(num)}",
@@ -156,9 +167,9 @@ export function outgoingCall(ctx: SnippetContext, f: Flavour): Snippet {
       "[outgoing-call]",
       "exten => _X.,1,NoOp(Context: outgoing-call ${CALLERID(num)} to ${EXTEN})",
       "same => n,Set(OUT_PHONE=${EXTEN}) ; номер клиента: в экстеншене h EXTEN уже равен h",
-      "same => n,Set(FROM_EXT=${CALLERID(num)}) ; внутренний номер менеджера",
+      'same => n,Set(FROM_EXT=${IF($["${CRM_CODE}" != ""]?${CRM_CODE}:${CALLERID(num)})}) ; внутренний номер менеджера',
       `same => n,${f.recordCall} ; запись разговора`,
-      ...curlInto("C_EVENT", eventUrl(ctx, "out", "EXTEN", "CALLERID(num)")),
+      ...curlInto("C_EVENT", eventUrl(ctx, "out", "EXTEN", "FROM_EXT")),
       `same => n,Dial(${f.trunk("${OUT_PHONE}")},60) ; trunk: имя вашего транка`,
       "same => n,Hangup()",
     ],
@@ -180,7 +191,10 @@ export function outgoingCall(ctx: SnippetContext, f: Flavour): Snippet {
     language: "asterisk",
     description:
       "Подключите контекст к внутренним телефонам (include => outgoing-call) и поправьте шаблон номера и имя транка. " +
-      `Событие out сообщает CRM номер клиента (phone) и внутренний номер менеджера (code). ${f.channelNote} ${HANGUP_NOTE}`,
+      "Событие out сообщает CRM номер клиента (phone) и внутренний номер менеджера (code). " +
+      "При звонке из CRM на экране менеджера номер клиента, поэтому CALLERID(num) здесь — номер клиента: " +
+      "внутренний номер менеджера сервис передаёт в переменной CRM_CODE, для звонков с телефона остаётся CALLERID(num). " +
+      HANGUP_NOTE,
     code,
   };
 }

@@ -6,6 +6,7 @@ const ctx: SnippetContext = {
   clientId: "0123456789abcdef".repeat(4),
   amiLogin: "asterisk",
   amiTransport: "HTTP",
+  channelTemplate: "PJSIP",
 };
 
 const flavours = [
@@ -121,8 +122,18 @@ describe.each(flavours)("%s dialplan", (flavour, snippets) => {
       `/api/event?clientId=${ctx.clientId}&type=in&uniqueid=\${UNIQUEID}&phone=\${URIENCODE(\${CALLERID(num)})}&code=\${URIENCODE(\${ARG1})}`,
     );
     expect(code).toContain(
-      `/api/event?clientId=${ctx.clientId}&type=out&uniqueid=\${UNIQUEID}&phone=\${URIENCODE(\${EXTEN})}&code=\${URIENCODE(\${CALLERID(num)})}`,
+      `/api/event?clientId=${ctx.clientId}&type=out&uniqueid=\${UNIQUEID}&phone=\${URIENCODE(\${EXTEN})}&code=\${URIENCODE(\${FROM_EXT})}`,
     );
+  });
+
+  it("takes the manager of a click from CRM_CODE (CALLERID(num) is then the customer's), else from CALLERID(num)", () => {
+    const outgoing = contexts(code).get("outgoing-call")!;
+    const set = outgoing.findIndex((line) => line.startsWith("same => n,Set(FROM_EXT="));
+    expect(withoutComment(outgoing[set]!)).toBe(
+      'same => n,Set(FROM_EXT=${IF($["${CRM_CODE}" != ""]?${CRM_CODE}:${CALLERID(num)})})',
+    );
+    // Set before the out event and the h extension read it.
+    expect(outgoing.findIndex((line) => line.includes("type=out"))).toBeGreaterThan(set);
   });
 
   it("logs hangups through AGI with the recommended argument order", () => {
@@ -142,6 +153,7 @@ describe.each(flavours)("%s dialplan", (flavour, snippets) => {
   it("has the queue variant", () => {
     expect(code).toContain("Queue(queue_managers,tr,,,60)");
     expect(code).toContain("Set(TO_EXT=${CUT(MEMBERINTERFACE,/,2)})");
+    expect(code).toContain("Set(TO_EXT=${CUT(TO_EXT,@,1)})");
     expect(code).toContain("setinterfacevar=yes");
   });
 
@@ -250,6 +262,39 @@ describe("text answer contract: «name,extension» through ARRAY()", () => {
 
   it("would break on a comma in the name, which is why the service never sends one", () => {
     expect(run("Петров, Иван,101").toExt).not.toBe("101");
+  });
+});
+
+describe("«Канал звонка менеджеру» in the snippets", () => {
+  const templates = ["SIP", "PJSIP", "Local/{code}@from-internal"];
+  const managerDials = (code: string) =>
+    [...code.matchAll(/Dial\(([^,)]+)/g)].map((m) => m[1]!).filter((target) => target.includes("${TOEXT}"));
+
+  it.each(templates)("every Dial() of a manager uses %s, in both generations", (channelTemplate) => {
+    const expected = channelTemplate.includes("{code}")
+      ? channelTemplate.replace("{code}", "${TOEXT}")
+      : `${channelTemplate}/\${TOEXT}`;
+    for (const snippets of [dialplanLegacy({ ...ctx, channelTemplate }), dialplanModern({ ...ctx, channelTemplate })]) {
+      const dials = managerDials(allCode(snippets));
+      expect(dials).toHaveLength(2);
+      expect(new Set(dials)).toEqual(new Set([expected]));
+    }
+  });
+
+  it("warns a 21+ admin whose channel is chan_sip, which 21 removed", () => {
+    const note = (channelTemplate: string, f: typeof dialplanModern) =>
+      f({ ...ctx, channelTemplate }).find((s) => s.id.endsWith("manager-call"))!.description;
+    expect(note("SIP", dialplanModern)).toContain("В Asterisk 21 chan_sip удалён");
+    expect(note("SIP/{code}", dialplanModern)).toContain("В Asterisk 21 chan_sip удалён");
+    expect(note("PJSIP", dialplanModern)).not.toContain("chan_sip");
+    expect(note("SIP", dialplanLegacy)).not.toContain("chan_sip");
+  });
+
+  it.each(templates)("snippets for %s", (channelTemplate) => {
+    expect({
+      legacy: allCode(dialplanLegacy({ ...ctx, channelTemplate })),
+      modern: allCode(dialplanModern({ ...ctx, channelTemplate })),
+    }).toMatchSnapshot();
   });
 });
 

@@ -9,6 +9,8 @@ export interface SnippetContext {
   /** Address the bridge connects to Asterisk from; a documentation placeholder is used when absent. */
   serviceIp?: string;
   amiTransport: "HTTP" | "TCP";
+  /** «Канал звонка менеджеру»: SIP, PJSIP or a template with {code}; every Dial() of a manager uses it. */
+  channelTemplate: string;
   /** The AMI user also pauses queue members (QueuePause), which needs write class "agent". */
   queuePause?: boolean;
 }

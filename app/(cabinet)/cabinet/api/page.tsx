@@ -17,6 +17,7 @@ export default async function ApiPage() {
     clientId: account.clientId,
     amiLogin: settings?.amiLogin ?? "asterisk",
     amiTransport: settings?.amiTransport ?? "HTTP",
+    channelTemplate: settings?.channelTemplate ?? "SIP",
     queuePause: settings?.pauseQueueWhenAway ?? false,
   });
   return (

@@ -1,0 +1,25 @@
+import { randomBytes } from "node:crypto";
+
+/**
+ * The manager's channel from the account's «Канал звонка менеджеру»: SIP → SIP/101, PJSIP →
+ * PJSIP/101, a template such as Local/{code}@from-internal → Local/101@from-internal. `code` may
+ * be a dialplan expression (`${TOEXT}`) for the snippets, or an extension for Originate.
+ */
+export function managerChannel(template: string, code: string): string {
+  return template.includes("{code}") ? template.replaceAll("{code}", code) : `${template}/${code}`;
+}
+
+/** Channel variable the Originate of a click sets to the manager's extension (docs/asterisk.md, «Звонок из CRM»). */
+export const CLICK_CODE_VARIABLE = "CRM_CODE";
+
+const CLICK_ID = /^crm-\d{13}-[0-9a-f]{8}$/;
+
+/** A Uniqueid for the manager's leg, chosen by us so that the dialplan's events tie back to this click. */
+export function newClickId(): string {
+  return `crm-${Date.now()}-${randomBytes(4).toString("hex")}`;
+}
+
+/** Whether a call's uniqueid is one the service gave an Originate (a call it placed itself). */
+export function isClickId(uniqueid: string): boolean {
+  return CLICK_ID.test(uniqueid);
+}
