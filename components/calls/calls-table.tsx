@@ -69,6 +69,7 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
                 ) : (
                   "—"
                 )}
+                {call.recordingNote ? <div className="muted recording-note">{call.recordingNote}</div> : null}
               </td>
               <td>
                 <ul className="deliveries">

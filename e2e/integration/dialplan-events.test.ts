@@ -7,6 +7,7 @@ import * as eventRoute from "@/app/api/event/route";
 import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
 import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 import { pcmWav } from "@/lib/recordings/test-audio";
 import { mapExtensions } from "@/e2e/setup/factories";
@@ -88,7 +89,8 @@ describe("/api/event", () => {
     ]);
     expect(uploads).toEqual([
       {
-        date: "2026-11-23 12:00:00",
+        // The call's start: the hangup at 12:00:00 minus 7 s of waiting and 65 s of talk.
+        date: "2026-11-23 11:58:48",
         type: "in",
         phone: "+79001234567",
         code: "101",
@@ -362,6 +364,23 @@ describe("/api/event type=upload and the recording link", () => {
     expect((await fetch(local, { headers: { range: `bytes=${audio.length + 10}-` } })).status).toBe(416);
     expect((await fetch(local.replace(/[A-Za-z0-9_-]$/, (c) => (c === "A" ? "B" : "A")))).status).toBe(404);
     expect((await fetch(`${app.url}/recordings/${recording.id}/${"x".repeat(32)}`)).status).toBe(404);
+  });
+
+  it("repairs a WAV sent before MixMonitor closed it (sizes 0), and the journal says so", async () => {
+    const stored = await upload("1717171717.19", pcmWav(8000, 2, { finalized: false }));
+    expect(stored).toMatchObject({ status: 200, body: { success: true, duplicate: false } });
+    const recording = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid: "1717171717.19" } });
+    expect(recording).toMatchObject({ headerRepaired: true, durationSeconds: 2 });
+    await event({ type: "hangup", uniqueid: "1717171717.19", phone: "+79001234567", code: "101", status: "ANSWER" });
+    const { calls } = await listCalls(accountId, 1);
+    const call = calls.find((c) => c.uniqueid === "1717171717.19")!;
+    expect(call.recordingNote).toBe(
+      "Запись пришла недописанной (размеры в заголовке WAV были 0): заголовок исправлен. Обновите event.sh из вкладки «API»",
+    );
+    const played = await fetch(call.recordingUrl!.replace(env().PUBLIC_URL, app.url));
+    expect(Buffer.from(await played.arrayBuffer()).equals(pcmWav(8000, 2))).toBe(true);
+    const intact = calls.find((c) => c.uniqueid === "1717171717.7");
+    expect(intact?.recordingNote ?? null).toBeNull();
   });
 
   it("accepts a raw body and refuses empty, non-audio and oversized uploads precisely", async () => {

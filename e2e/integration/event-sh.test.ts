@@ -128,7 +128,7 @@ describe("event.sh → /api/event", () => {
     });
   });
 
-  it("stores a Queue() call from queue_log with its recording uploaded first", async () => {
+  it("stores a Queue() call from queue_log with its recording uploaded after the hangup", async () => {
     const uid = "1717181000.101";
     const queueLog = path.join(dir, "queue_log");
     await writeFile(
@@ -149,11 +149,13 @@ describe("event.sh → /api/event", () => {
       SEND_RECORD_TO_SERVICE: "yes",
     });
     expect(run.code).toBe(0);
-    expect(run.log).toContain("upload: HTTP 200");
     expect(run.log).toContain("hangup: HTTP 200");
 
-    const stored = await db().callEvent.findMany({ where: { accountId, uniqueid: uid }, orderBy: { id: "asc" } });
-    expect(stored.map((e) => e.type)).toEqual(["UPLOAD", "HANGUP"]);
+    // The hangup first, then the recording from event.sh's background copy.
+    const events = () => db().callEvent.findMany({ where: { accountId, uniqueid: uid }, orderBy: { id: "asc" } });
+    for (const deadline = Date.now() + 20_000; (await events()).length < 2 && Date.now() < deadline;)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await events()).map((e) => e.type)).toEqual(["HANGUP", "UPLOAD"]);
     const recordingRow = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid: uid } });
     expect(recordingRow).toMatchObject({ sizeBytes: audio.length, contentType: "audio/wav", durationSeconds: 2 });
     const call = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId, uniqueid: uid } } });

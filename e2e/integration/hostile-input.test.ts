@@ -950,8 +950,13 @@ async function expectStoredEvent(
     expect(call.result).toBe(mapStatus(trimmed(get(p, "status")) ?? "").upload);
     expect(call.talkSeconds).toBe(has(p, "duration") ? Number(p.duration) : null);
     expect(call.waitSeconds).toBe(has(p, "hold") ? Number(p.hold) : null);
+    // The call's start: the hangup's date minus its wait and talk, not before 1970.
     const date = trimmed(get(p, "date"));
-    if (date) expect(call.startedAt?.toISOString().slice(0, 19)).toBe(date.replace(" ", "T"));
+    const waited = (call.talkSeconds ?? 0) + (call.waitSeconds ?? 0);
+    if (date)
+      expect(call.startedAt?.getTime()).toBe(
+        Math.max(0, new Date(`${date.replace(" ", "T")}Z`).getTime() - waited * 1000),
+      );
   }
 }
 
@@ -1466,7 +1471,7 @@ describe("/api/event type=upload", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("/api/manager", () => {
-  /** /api/manager's contract (guide 2.2.1): the first parameter it refuses, or a lookup. */
+  /** /api/manager's contract (docs/dialplan-api.md): the first parameter it refuses, or a lookup. */
   function managerContract(p: Params): Expected {
     const clientId = get(p, "clientId");
     if (!clientId) return refuse(400, "parameter clientId is required");
@@ -1585,7 +1590,7 @@ describe("/api/manager", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("/api/crm/make-call", () => {
-  /** The CRM's makeCallUrl (retailcrm-api.md §5.6): clientId first, then the click's parameters. */
+  /** The CRM's makeCallUrl (docs/retailcrm.md): clientId first, then the click's parameters. */
   function makeCallContract(p: Params): Expected {
     if (get(p, "clientId") !== main.clientId) return refuse(401, "unknown clientId");
     const code = trimmed(get(p, "code"));
@@ -2293,7 +2298,7 @@ describe("/recordings/<id>/<signature>", () => {
       { method: "POST", body: bytes },
     );
     const { recordingId } = jsonOf(reply) as { recordingId: number };
-    link = { id: recordingId, path: new URL(recordingUrl(recordingId, main.clientId)).pathname, bytes };
+    link = { id: recordingId, path: new URL(recordingUrl({ recordingId }, main.clientId)).pathname, bytes };
   });
 
   /** RFC 9110 §14: one satisfiable range is 206, a range past the end 416, anything else the whole file. */

@@ -457,8 +457,8 @@ describe("the dialplan's endpoints with A's clientId", () => {
     const recordingOfA = (
       await db().recording.findFirstOrThrow({ where: { accountId: A.id, uniqueid: SHARED_UNIQUEID } })
     ).id;
-    const linkOfA = signRecordingPath(recordingOfA, A.clientId, ENCRYPTION_KEY);
-    const linkOfB = signRecordingPath(recordingOfB, B.clientId, ENCRYPTION_KEY);
+    const linkOfA = signRecordingPath({ recordingId: recordingOfA }, A.clientId, ENCRYPTION_KEY);
+    const linkOfB = signRecordingPath({ recordingId: recordingOfB }, B.clientId, ENCRYPTION_KEY);
     const sigOfA = linkOfA.split("/").at(-1)!;
     const sigOfB = linkOfB.split("/").at(-1)!;
     const get = async (path: string) => {
@@ -475,7 +475,7 @@ describe("the dialplan's endpoints with A's clientId", () => {
     expect((await get(`/recordings/${recordingOfB}/${sigOfA}`)).status).toBe(404);
     expect((await get(`/recordings/${recordingOfA}/${sigOfB}`)).status).toBe(404);
     // A link for B's recording signed the way A's links are (with A's clientId) is no link at all.
-    expect((await get(signRecordingPath(recordingOfB, A.clientId, ENCRYPTION_KEY))).status).toBe(404);
+    expect((await get(signRecordingPath({ recordingId: recordingOfB }, A.clientId, ENCRYPTION_KEY))).status).toBe(404);
     const ranged = await fetch(`${app.url}/recordings/${recordingOfB}/${sigOfA}`, { headers: { range: "bytes=0-43" } });
     expect(ranged.status).toBe(404);
   });

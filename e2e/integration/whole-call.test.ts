@@ -16,6 +16,8 @@ import { db } from "@/lib/db/client";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 import { pcmWav } from "@/lib/recordings/test-audio";
 import { mapExtensions } from "@/e2e/setup/factories";
+import { playContext } from "@/e2e/setup/dialplan-player";
+import { dialplanModern } from "@/lib/asterisk/snippets";
 
 let crm: RetailCrmSim;
 let pbx: AsteriskSim;
@@ -59,6 +61,16 @@ async function settled(uniqueid: string, events: number) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return received(uniqueid);
+}
+
+/** The recording behind a link the CRM got, once it has arrived (event.sh sends it after the hangup). */
+async function recordingAt(url: string): Promise<Buffer> {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+    const response = await fetch(url);
+    if (response.status === 200) return Buffer.from(await response.arrayBuffer());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no recording at ${url}`);
 }
 
 beforeAll(async () => {
@@ -135,7 +147,8 @@ describe("a whole call", () => {
     expect(got.uploads).toHaveLength(1);
     const [upload] = got.uploads;
     expect(upload).toMatchObject({
-      date: "2026-11-23 16:00:00",
+      // The call's start: the hangup's time minus the 3 s of talk.
+      date: "2026-11-23 15:59:57",
       type: "in",
       phone: "89001234567",
       code: "101",
@@ -143,9 +156,7 @@ describe("a whole call", () => {
       duration: 3,
       externalId: uniqueid,
     });
-    const audio = await fetch(String(upload!.recordUrl));
-    expect(audio.status).toBe(200);
-    expect(Buffer.from(await audio.arrayBuffer()).equals(pcmWav(8000, 3))).toBe(true);
+    expect((await recordingAt(String(upload!.recordUrl))).equals(pcmWav(8000, 3))).toBe(true);
   });
 
   it("outgoing: a click in the CRM rings the manager, then out, hangup and the call reach the CRM", async () => {
@@ -168,5 +179,92 @@ describe("a whole call", () => {
     expect(got.uploads).toEqual([
       expect.objectContaining({ type: "out", phone: "79001234568", code: "102", result: "busy", externalId: uniqueid }),
     ]);
+  });
+
+  /**
+   * A click as a real Asterisk 22 runs it with the «API» tab's 21+ dialplan: the manager answers
+   * the Originate, the call enters outgoing-call with CALLERID(num) = the customer's number (the
+   * Originate's CallerID), and the h extension runs event.sh.
+   */
+  async function clickThroughDialplan(phone: string, options: { originateVariables: boolean }) {
+    const click = await crm.fireMakeCall({ code: "102", phone, userId: 4, moduleCode });
+    expect(click.json).toEqual({ success: true });
+    const originate = pbx.originates.at(-1)!;
+    const uniqueid = originate.headers.channelid!;
+    expect(originate.variables).toContain("CRM_CODE=102");
+    const customer = /<(\d+)>/.exec(originate.headers.callerid!)![1]!;
+    // MixMonitor's file while the call lasts: part of the audio, both header sizes 0.
+    const recording = path.join(dir, `${uniqueid}.wav`);
+    await writeFile(recording, pcmWav(8000, 1, { finalized: false }));
+    const snippets = dialplanModern({
+      serviceUrl: app.url,
+      clientId,
+      amiLogin: "crm",
+      amiTransport: "HTTP",
+      channelTemplate: "PJSIP",
+    });
+    const played = await playContext(
+      snippets.map((snippet) => snippet.code).join("\n\n"),
+      "outgoing-call",
+      {
+        vars: {
+          EXTEN: originate.headers.exten!,
+          "CALLERID(num)": customer,
+          UNIQUEID: uniqueid,
+          EPOCH: String(Date.UTC(2026, 10, 23, 16, 20) / 1000),
+          ...(options.originateVariables
+            ? Object.fromEntries(originate.variables.map((v) => v.split("=") as [string, string]))
+            : {}),
+        },
+        dial: { status: "ANSWER", answeredSeconds: 2 },
+        recording,
+      },
+      { curl: async (url) => (await fetch(url)).text() },
+    );
+    expect(played.curls).toHaveLength(1);
+    expect(played.agi).toHaveLength(1);
+    expect(await agi(played.agi[0]!, { SEND_RECORD_TO_SERVICE: "yes" })).toBe(0);
+    // Only now, after the h extension, does MixMonitor finish the file and write its sizes.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await writeFile(recording, pcmWav(8000, 2));
+    return { uniqueid, customer, played, recording };
+  }
+
+  it("click-to-call through the 21+ dialplan: the CRM gets out, hangup and the call with the manager and the recording", async () => {
+    const { uniqueid, customer, played } = await clickThroughDialplan("+7 900 123-45-69", {
+      originateVariables: true,
+    });
+    expect(played.curls[0]).toContain(`type=out&uniqueid=${uniqueid}&phone=${customer}&code=102`);
+    expect(played.agi[0]!.slice(1, 4)).toEqual([uniqueid, customer, "102"]);
+    const got = await settled(uniqueid, 2);
+    expect(got.events).toEqual([
+      { phone: customer, type: "out", codes: ["102"], callExternalId: uniqueid },
+      { phone: customer, type: "hangup", codes: ["102"], callExternalId: uniqueid, hangupStatus: "answered" },
+    ]);
+    expect(got.uploads).toEqual([
+      expect.objectContaining({ type: "out", phone: customer, code: "102", result: "answered", externalId: uniqueid }),
+    ]);
+    // The stored recording is the finished file, byte for byte, and plays for its whole length.
+    expect((await recordingAt(String(got.uploads[0]!.recordUrl))).equals(pcmWav(8000, 2))).toBe(true);
+    const stored = await db().recording.findFirstOrThrow({ where: { uniqueid } });
+    expect(stored).toMatchObject({ sizeBytes: pcmWav(8000, 2).length, durationSeconds: 2, headerRepaired: false });
+  });
+
+  it("click-to-call through a dialplan that reports CALLERID(num) as the manager: the service fills in the manager it rang", async () => {
+    const { uniqueid, customer, played } = await clickThroughDialplan("+7 900 123-45-70", {
+      originateVariables: false,
+    });
+    // What the real run sent: the customer's number as the manager's code.
+    expect(played.curls[0]).toContain(`&code=${customer}`);
+    expect(played.agi[0]!.slice(1, 4)).toEqual([uniqueid, customer, customer]);
+    const got = await settled(uniqueid, 2);
+    expect(got.events).toEqual([
+      { phone: customer, type: "out", codes: ["102"], callExternalId: uniqueid },
+      { phone: customer, type: "hangup", codes: ["102"], callExternalId: uniqueid, hangupStatus: "answered" },
+    ]);
+    expect(got.uploads).toEqual([expect.objectContaining({ code: "102", externalId: uniqueid })]);
+    expect((await recordingAt(String(got.uploads[0]!.recordUrl))).equals(pcmWav(8000, 2))).toBe(true);
+    const call = await db().call.findFirstOrThrow({ where: { uniqueid } });
+    expect(call).toMatchObject({ extension: "102", result: "answered" });
   });
 });

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EVENT_SH_TEMPLATE, renderEventSh } from "./event-sh";
+import { eventShTemplate, renderEventSh } from "./event-sh";
 import { pcmWav } from "@/lib/recordings/test-audio";
 
 const CLIENT_ID = "0123456789abcdef".repeat(4);
@@ -47,6 +47,9 @@ interface Stub {
   status: number;
   /** Requests still to answer 503 with Retry-After: 1, as the service does while its database restarts. */
   unavailable: number;
+  /** Uploads still to answer so (when unavailableType is "upload"). */
+  unavailableUploads: number;
+  unavailableType?: "upload";
   server: Server;
 }
 
@@ -57,7 +60,7 @@ async function listen(server: Server): Promise<number> {
 
 /** /api/event stand-in: records every request, answers `status` with a JSON body like the service's. */
 async function startStub(): Promise<Stub> {
-  const stub = { received: [] as Received[], status: 200, unavailable: 0 } as Stub;
+  const stub = { received: [] as Received[], status: 200, unavailable: 0, unavailableUploads: 0 } as Stub;
   stub.server = createServer((req, res) => {
     void (async () => {
       const chunks: Buffer[] = [];
@@ -81,8 +84,11 @@ async function startStub(): Promise<Stub> {
           Object.assign(entry, { file: Buffer.from(await file.arrayBuffer()), filename: file.name });
       }
       stub.received.push(entry);
-      if (stub.unavailable > 0) {
-        stub.unavailable--;
+      const refuseUpload =
+        stub.unavailableType === "upload" && entry.query.type === "upload" && stub.unavailableUploads > 0;
+      if (refuseUpload) stub.unavailableUploads--;
+      if (stub.unavailable > 0 || refuseUpload) {
+        if (!refuseUpload) stub.unavailable--;
         res
           .writeHead(503, { "content-type": "application/json", "retry-after": "1" })
           .end('{"success":false,"errorMsg":"service temporarily unavailable (database unreachable); retry"}');
@@ -110,6 +116,8 @@ interface RunOptions {
   stdin?: string | "open";
   /** Script text to run instead of the one rendered for the stub. */
   script?: string;
+  /** Requests to wait for after the script has exited (the recording is sent by a background copy). */
+  requests?: number;
 }
 
 interface Run {
@@ -148,11 +156,20 @@ async function run(args: string[], options: RunOptions = {}): Promise<Run> {
   child.stdin.on("error", () => undefined);
   if (options.stdin !== "open") child.stdin.end(options.stdin ?? AGI_HEADER);
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const ms = Date.now() - started;
   clearTimeout(killer);
   child.stdin.destroy();
+  await waitFor(() => stub.received.length >= (options.requests ?? 0));
   const log = await readFile(debugLog, "utf8").catch(() => "");
-  return { code, ms: Date.now() - started, stderr, received: stub.received, log };
+  return { code, ms, stderr, received: stub.received, log };
 }
+
+async function waitFor(done: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !(await done()) && Date.now() < deadline;)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+const logOf = () => readFile(debugLog, "utf8").catch(() => "");
 
 /** The dialplan's arguments in the recommended order. */
 function dialArgs(
@@ -211,7 +228,7 @@ describe("renderEventSh", () => {
         .replace(`CLIENTID="${CLIENT_ID}"`, 'CLIENTID="@CLIENTID@"')
         .replace('SERVICE_URL="https://bridge.example.com"', 'SERVICE_URL="@SERVICE_URL@"'),
     );
-    expect(restored.join("\n")).toBe(EVENT_SH_TEMPLATE);
+    expect(restored.join("\n")).toBe(eventShTemplate());
   });
 
   it("leaves CLIENTID empty with a hint when there is no account", () => {
@@ -221,11 +238,11 @@ describe("renderEventSh", () => {
     expect(script).not.toContain("@CLIENTID@");
   });
 
-  it("is a bash script with LF lines, no backslashes or backticks, ending in exit 0", () => {
-    expect(EVENT_SH_TEMPLATE.startsWith("#!/bin/bash\n")).toBe(true);
-    expect(EVENT_SH_TEMPLATE).not.toMatch(/[\r\\`]/);
-    expect(EVENT_SH_TEMPLATE.endsWith("\nexit 0\n")).toBe(true);
-    expect(EVENT_SH_TEMPLATE).not.toMatch(/\beval\b|set -e/);
+  it("is a bash script with LF lines, no backticks, ending in exit 0", () => {
+    expect(eventShTemplate().startsWith("#!/bin/bash\n")).toBe(true);
+    expect(eventShTemplate()).not.toMatch(/[\r`]/);
+    expect(eventShTemplate().endsWith("\nexit 0\n")).toBe(true);
+    expect(eventShTemplate()).not.toMatch(/\beval\b|set -e/);
   });
 
   it.each(["", "ABCDEF0123456789".repeat(4), "0".repeat(63), `${"0".repeat(63)}"`, `$(reboot)${"0".repeat(55)}`])(
@@ -256,6 +273,14 @@ if (!shellcheck)
   console.warn("event.sh: shellcheck is not installed (apt-get install shellcheck); the lint test is skipped");
 
 describe.skipIf(!shellcheck)("shellcheck", () => {
+  it("finds nothing in the file itself", () => {
+    const result = spawnSync("shellcheck", ["-s", "bash", path.join(process.cwd(), "lib", "agi", "event.sh")], {
+      encoding: "utf8",
+    });
+    expect(result.stdout).toBe("");
+    expect(result.status).toBe(0);
+  });
+
   it.each([
     ["personalised", { serviceUrl: "https://bridge.example.com", clientId: CLIENT_ID }],
     ["generic", { serviceUrl: "https://bridge.example.com" }],
@@ -281,7 +306,7 @@ describe("event.sh run by bash", () => {
         duration: "65",
       }),
     ]);
-    expect(result.log).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[1717171717\.5\] arguments: /);
+    expect(result.log).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[1717171717\.5\] hangup arguments: /);
     expect(result.log).toContain("[1717171717.5] hangup: HTTP 200");
   });
 
@@ -425,14 +450,19 @@ describe("event.sh run by bash", () => {
       expect(result.received[0]?.query.duration).toBe("20");
     });
 
-    it("uploads the recording (multipart, exact bytes) before the hangup", async () => {
-      const result = await run(dialArgs({ recording: recording() }), { env: { SEND_RECORD_TO_SERVICE: "yes" } });
+    it("sends the hangup at once, then the recording from a background copy (multipart, exact bytes)", async () => {
+      const result = await run(dialArgs({ recording: recording() }), {
+        env: { SEND_RECORD_TO_SERVICE: "yes" },
+        requests: 2,
+      });
       expect(result).toMatchObject({ code: 0, stderr: "" });
       expect(result.received.map((r) => [r.method, r.query.type])).toEqual([
-        ["POST", "upload"],
         ["GET", "hangup"],
+        ["POST", "upload"],
       ]);
-      const [upload] = result.received;
+      expect(result.received[0]?.query).toMatchObject({ recording: "upload" });
+      expect(result.received[0]?.query.path).toBeUndefined();
+      const upload = result.received[1];
       expect(upload).toMatchObject({
         path: "/api/event",
         query: { clientId: CLIENT_ID, type: "upload", uniqueid: "1717171717.5" },
@@ -440,16 +470,69 @@ describe("event.sh run by bash", () => {
         filename: "in-101-_79001234567__1__type_x.wav",
       });
       expect(upload?.file?.equals(audio)).toBe(true);
-      expect(result.received[1]?.query.path).toBeUndefined();
-      expect(result.log).toContain("upload: HTTP 200");
+      await waitFor(async () => (await logOf()).includes("upload: HTTP 200"));
+      expect(await logOf()).toContain("upload: HTTP 200");
+    });
+
+    it("uploads a WAV only once MixMonitor has closed it, after the h extension, byte for byte", async () => {
+      // As MixMonitor leaves it while the call lasts: part of the audio, both sizes 0.
+      const file = path.join(dir, "growing.wav");
+      const final = pcmWav(8000, 3);
+      await writeFile(file, pcmWav(8000, 1, { finalized: false }));
+      const result = await run(dialArgs({ recording: file, seconds: "3" }), {
+        env: { SEND_RECORD_TO_SERVICE: "yes", RECORD_WAIT: "20" },
+        requests: 1,
+      });
+      expect(result.code).toBe(0);
+      expect(result.ms).toBeLessThan(5_000);
+      expect(result.received.map((r) => r.query.type)).toEqual(["hangup"]);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(stub.received.map((r) => r.query.type)).toEqual(["hangup"]);
+      // MixMonitor closes the file: the rest of the audio, then the true sizes in the header.
+      await writeFile(file, final);
+      await waitFor(() => stub.received.length >= 2);
+      const upload = stub.received[1]!;
+      expect(upload.query.type).toBe("upload");
+      expect(upload.file?.equals(final)).toBe(true);
+    });
+
+    it("uploads a file of another format once no process holds it open", async () => {
+      const file = path.join(dir, "held.gsm");
+      await writeFile(file, Buffer.alloc(3300, 7));
+      const holder = spawn("bash", ["-c", 'exec 3>>"$1"; sleep 2', "hold", file]);
+      const closed = new Promise((resolve) => holder.on("close", resolve));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const result = await run(dialArgs({ recording: file }), { env: { SEND_RECORD_TO_SERVICE: "yes" }, requests: 1 });
+      expect(result.received.map((r) => r.query.type)).toEqual(["hangup"]);
+      await closed;
+      const at = Date.now();
+      await waitFor(() => stub.received.length >= 2);
+      expect(stub.received[1]?.file?.length).toBe(3300);
+      expect(Date.now() - at).toBeLessThan(5_000);
+    });
+
+    it("sends an unfinished recording after RECORD_WAIT seconds, and says so", async () => {
+      const file = path.join(dir, "never-closed.wav");
+      await writeFile(file, pcmWav(8000, 1, { finalized: false }));
+      const result = await run(dialArgs({ recording: file }), {
+        env: { SEND_RECORD_TO_SERVICE: "yes", RECORD_WAIT: "1" },
+        requests: 2,
+      });
+      expect(result.received[1]?.file?.equals(pcmWav(8000, 1, { finalized: false }))).toBe(true);
+      await waitFor(async () => (await logOf()).includes("upload: HTTP 200"));
+      expect(await logOf()).toContain("the recording is still being written after 1 s; sending it as it is");
     });
 
     it("sends no upload when the setting is off or there is no file", async () => {
-      expect((await run(dialArgs({ recording: recording() }))).received.map((r) => r.query.type)).toEqual(["hangup"]);
+      const off = await run(dialArgs({ recording: recording() }));
       const missing = await run(dialArgs({ recording: path.join(dir, "missing.wav") }), {
         env: { SEND_RECORD_TO_SERVICE: "yes" },
       });
-      expect(missing.received.map((r) => r.query.type)).toEqual(["hangup"]);
+      for (const result of [off, missing]) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(result.received.map((r) => r.query.type)).toEqual(["hangup"]);
+        expect(result.received[0]?.query.recording).toBeUndefined();
+      }
     });
 
     it("sends the URL printed by a redefined record_path (RECORD_PATH)", async () => {
@@ -475,22 +558,30 @@ describe("event.sh run by bash", () => {
       const result = await run(dialArgs({ recording }), { script, env: { SEND_RECORD_TO_SERVICE: "yes" } });
       expect(result).toMatchObject({ code: 0, stderr: "" });
       expect(result.ms).toBeLessThan(15_000);
-      expect(result.log).toMatch(/\[1717171717\.5\] upload failed: curl exit code 7: curl: \(7\) .*\n/);
       expect(result.log).toMatch(/\[1717171717\.5\] hangup failed: curl exit code 7: /);
+      await waitFor(async () => (await logOf()).includes("upload failed"));
+      expect(await logOf()).toMatch(/\[1717171717\.5\] upload failed: curl exit code 7: curl: \(7\) .*\n/);
     });
 
     it("repeats a request the service answered 503, after the pause it asked for, and the recording with it", async () => {
       const recording = path.join(dir, "retry.wav");
       await writeFile(recording, pcmWav(8000, 1));
       stub.unavailable = 2;
-      const result = await run(dialArgs({ recording }), { env: { SEND_RECORD_TO_SERVICE: "yes" } });
-      expect(result.code).toBe(0);
-      expect(result.received.map((r) => r.query.type)).toEqual(["upload", "upload", "upload", "hangup"]);
-      expect(result.received[2]!.file).toEqual(result.received[0]!.file);
-      expect(result.received[1]!.file!.length).toBeGreaterThan(44);
-      expect(result.log).toMatch(/upload: HTTP 200/);
-      expect(result.log).toMatch(/hangup: HTTP 200/);
-      expect(result.ms).toBeGreaterThan(1_500);
+      const hangups = await run(dialArgs({ recording }), { requests: 3 });
+      expect(hangups.code).toBe(0);
+      expect(hangups.received.map((r) => r.query.type)).toEqual(["hangup", "hangup", "hangup"]);
+      expect(hangups.log).toMatch(/hangup: HTTP 200/);
+      expect(hangups.ms).toBeGreaterThan(1_500);
+
+      stub.unavailable = 0;
+      stub.unavailableType = "upload";
+      stub.unavailableUploads = 2;
+      const result = await run(dialArgs({ recording }), { env: { SEND_RECORD_TO_SERVICE: "yes" }, requests: 4 });
+      expect(result.received.map((r) => r.query.type)).toEqual(["hangup", "upload", "upload", "upload"]);
+      expect(result.received[3]!.file).toEqual(result.received[1]!.file);
+      expect(result.received[2]!.file!.length).toBeGreaterThan(44);
+      await waitFor(async () => (await logOf()).includes("upload: HTTP 200"));
+      expect(await logOf()).toMatch(/upload: HTTP 200/);
     });
 
     it("logs an HTTP error with the service's answer", async () => {

@@ -6,9 +6,14 @@ import { log } from "@/lib/log";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import { recordOutcome } from "./outcome";
 
-type UploadPayload = { externalId: string; recordUrl?: string } & Record<string, unknown>;
+type UploadPayload = { externalId: string; recordUrl?: string; recordingOfCall?: number } & Record<string, unknown>;
 
-/** A recording uploaded to us (type=upload) becomes the call's recordUrl unless the PBX gave its own path. */
+/**
+ * A recording uploaded to us (type=upload) becomes the call's recordUrl unless the PBX gave its own
+ * path; one the hangup announced (recording=upload) that has not arrived yet gets the call's link,
+ * which plays it once it does: the CRM keeps the first calls/upload of a call and ignores repeats
+ * (docs/dialplan-api.md, «type=upload»). recordingOfCall is ours and never sent.
+ */
 async function withRecordingLinks(
   tx: pg.PoolClient,
   payloads: UploadPayload[],
@@ -16,17 +21,20 @@ async function withRecordingLinks(
   clientId: string,
 ): Promise<UploadPayload[]> {
   const unlinked = payloads.filter((payload) => !payload.recordUrl).map((payload) => payload.externalId);
-  if (unlinked.length === 0) return payloads;
-  const { rows } = await tx.query<{ id: number; uniqueid: string }>({
-    name: "recordings-of-calls",
-    text: `SELECT "id", "uniqueid" FROM "recordings" WHERE "accountId" = $1::uuid AND "uniqueid" = ANY($2::text[]) ORDER BY "id"`,
-    values: [accountId, unlinked],
-  });
+  const { rows } = unlinked.length
+    ? await tx.query<{ id: number; uniqueid: string }>({
+        name: "recordings-of-calls",
+        text: `SELECT "id", "uniqueid" FROM "recordings" WHERE "accountId" = $1::uuid AND "uniqueid" = ANY($2::text[]) ORDER BY "id"`,
+        values: [accountId, unlinked],
+      })
+    : { rows: [] };
   // Ascending ids: the newest recording of a call is the one the map keeps.
   const newest = new Map(rows.map((recording) => [recording.uniqueid, recording.id]));
-  return payloads.map((payload) => {
-    const id = payload.recordUrl ? undefined : newest.get(payload.externalId);
-    return id === undefined ? payload : { ...payload, recordUrl: recordingUrl(id, clientId) };
+  return payloads.map(({ recordingOfCall, ...payload }) => {
+    if (payload.recordUrl) return payload;
+    const id = newest.get(payload.externalId);
+    if (id !== undefined) return { ...payload, recordUrl: recordingUrl({ recordingId: id }, clientId) };
+    return recordingOfCall ? { ...payload, recordUrl: recordingUrl({ callId: recordingOfCall }, clientId) } : payload;
   });
 }
 

@@ -54,6 +54,19 @@ function withoutClientId({ clientId: _clientId, ...rest }: EventParams): Omit<Ev
   return rest;
 }
 
+/**
+ * When a call began, told by its hangup: the hangup's date (the dialplan's time at the h
+ * extension) minus the wait and the talk. retailCRM shows calls/upload's date as the call's time
+ * (docs/dialplan-api.md, «Время звонка»). Stays in the PBX's own clock, as the date came.
+ */
+function startFromHangup(params: EventParams): string | undefined {
+  if (!params.date) return undefined;
+  const hangupAt = new Date(`${params.date.replace(" ", "T")}Z`).getTime();
+  // Not before 1970, the earliest date the CRM takes: a bogus talk time cannot push it further.
+  const start = new Date(Math.max(0, hangupAt - ((params.hold ?? 0) + (params.duration ?? 0)) * 1000));
+  return start.toISOString().slice(0, 19).replace("T", " ");
+}
+
 function naiveDate(value: string | undefined): Date | null {
   return value ? new Date(`${value.replace(" ", "T")}Z`) : null;
 }
@@ -75,10 +88,12 @@ interface EventRow {
   waitSeconds: number | null;
   talkSeconds: number | null;
   startedAt: Date | null;
-  /** An incoming call that names no extension rings every mapped manager (guide 2.2.2). */
+  /** An incoming call that names no extension rings every mapped manager (docs/dialplan-api.md). */
   ringAll: boolean;
   /** An out or hangup of a call the service originated that names no manager: it is the one the click rang. */
   clickManager: boolean;
+  /** The hangup announced its recording (recording=upload): calls/upload links to the call's, to come. */
+  recordingExpected: boolean;
   /** "field:action" of each parameter that was cleaned or ignored (calls."inputWarnings"). */
   warnings: string[];
   event: object;
@@ -99,7 +114,7 @@ const INGEST_SQL = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "payload" jsonb,
       "direction" "CallDirection", "phone" text, "extension" text, "result" text, "waitSeconds" int, "talkSeconds" int, "startedAt" timestamptz,
-      "ringAll" boolean, "clickManager" boolean, "warnings" text[], "event" jsonb, "upload" jsonb)
+      "ringAll" boolean, "clickManager" boolean, "recordingExpected" boolean, "warnings" text[], "event" jsonb, "upload" jsonb)
   ), stored AS (
     INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload")
     SELECT "accountId", "uniqueid", "type", "payload" FROM input ORDER BY "accountId", "uniqueid"
@@ -131,7 +146,8 @@ const INGEST_SQL = `
         ELSE i."event" END),
       (2, 'CALLS_UPLOAD', jsonb_set(CASE WHEN i."clickManager" AND call."extension" IS NOT NULL
         THEN jsonb_set(i."upload", '{code}', to_jsonb(call."extension")) ELSE i."upload" END,
-        '{type}', to_jsonb(lower(call."direction"::text))))
+        '{type}', to_jsonb(lower(call."direction"::text)))
+        || CASE WHEN i."recordingExpected" THEN jsonb_build_object('recordingOfCall', call."id") ELSE '{}'::jsonb END)
     ) AS owed("position", "kind", "payload")
     WHERE owed."payload" IS NOT NULL
     ORDER BY i."n", owed."position"
@@ -187,9 +203,10 @@ export async function ingestCallEvent(
 
   const codes = params.type === "in" ? parseCodes(params.code ?? "").codes : code ? [code] : [];
   const hangup = params.type === "hangup";
+  const started = hangup ? startFromHangup(params) : params.date;
   const upload = status
     ? {
-        date: params.date ?? new Date().toISOString().slice(0, 19).replace("T", " "),
+        date: started ?? new Date().toISOString().slice(0, 19).replace("T", " "),
         phone,
         ...(code ? { code } : {}),
         result: status.upload,
@@ -212,9 +229,10 @@ export async function ingestCallEvent(
     result: status?.upload ?? null,
     waitSeconds: hangup ? (params.hold ?? null) : null,
     talkSeconds: hangup ? (params.duration ?? null) : null,
-    startedAt: naiveDate(params.date),
+    startedAt: naiveDate(started),
     ringAll: params.type === "in" && codes.length === 0,
     clickManager: params.type !== "in" && !code && isClickId(params.uniqueid),
+    recordingExpected: hangup && params.recording === "upload" && !params.path,
     warnings: warnings.map((w) => `${w.field}:${w.action}`),
     event: {
       phone,

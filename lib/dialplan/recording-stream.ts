@@ -10,13 +10,34 @@ const MAX_ID = 2_147_483_647;
 const notFound = () =>
   new Response("Not found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
 
+/** The recording a link's id names: `<id>` a recording, `c<id>` a call's newest (none until it arrives). */
+async function recordingOfLink(idParam: string, sig: string): Promise<number | null> {
+  const match = /^(c?)(\d{1,10})$/.exec(idParam);
+  if (!match || Number(match[2]) > MAX_ID) return null;
+  const id = Number(match[2]);
+  const key = env().ENCRYPTION_KEY;
+  if (match[1]) {
+    const call = await db().call.findUnique({
+      where: { id },
+      select: { accountId: true, uniqueid: true, account: { select: { clientId: true } } },
+    });
+    if (!call || !verifyRecordingSignature({ callId: id }, sig, call.account.clientId, key)) return null;
+    // By uniqueid, as calls/upload links them: a recording that came before its call has no callId.
+    const newest = await db().recording.findFirst({
+      where: { accountId: call.accountId, uniqueid: call.uniqueid },
+      orderBy: { id: "desc" },
+      select: { id: true },
+    });
+    return newest?.id ?? null;
+  }
+  const owner = await db().recording.findUnique({ where: { id }, select: { account: { select: { clientId: true } } } });
+  return owner && verifyRecordingSignature({ recordingId: id }, sig, owner.account.clientId, key) ? id : null;
+}
+
 /** Streams a recording to whoever holds its signed link (the CRM's player), with HTTP Range support. */
 export async function streamRecording(idParam: string, sig: string, rangeHeader: string | null): Promise<Response> {
-  if (!/^\d{1,10}$/.test(idParam)) return notFound();
-  const id = Number(idParam);
-  if (id > MAX_ID) return notFound();
-  const owner = await db().recording.findUnique({ where: { id }, select: { account: { select: { clientId: true } } } });
-  if (!owner || !verifyRecordingSignature(id, sig, owner.account.clientId, env().ENCRYPTION_KEY)) return notFound();
+  const id = await recordingOfLink(idParam, sig);
+  if (id === null) return notFound();
   const opened = await openRecording({ id, rangeHeader, storage: recordingStorage() });
   if (opened.kind === "missing") return notFound();
   if (opened.kind === "unsatisfiable")

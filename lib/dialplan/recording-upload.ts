@@ -9,7 +9,7 @@ import {
   UnsupportedRecordingError,
   type RecordingBody,
 } from "@/lib/recordings/storage";
-import { signRecordingPath } from "@/lib/recordings/signed-url";
+import { signRecordingPath, type RecordingTarget } from "@/lib/recordings/signed-url";
 import { discardRest } from "@/lib/http/body";
 import { firstMultipartFile, MultipartError, NO_FILE } from "@/lib/http/multipart";
 
@@ -19,8 +19,8 @@ export function recordingStorage(): LocalRecordingStorage {
 }
 
 /** The unguessable link the CRM gets for an uploaded recording (revoked by rotating the clientId). */
-export function recordingUrl(recordingId: number, clientId: string): string {
-  return env().PUBLIC_URL + signRecordingPath(recordingId, clientId, env().ENCRYPTION_KEY);
+export function recordingUrl(target: RecordingTarget, clientId: string): string {
+  return env().PUBLIC_URL + signRecordingPath(target, clientId, env().ENCRYPTION_KEY);
 }
 
 export class UploadRejected extends Error {

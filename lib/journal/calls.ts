@@ -27,8 +27,13 @@ export interface JournalCall {
   waitSeconds: number | null;
   talkSeconds: number | null;
   recordingUrl: string | null;
+  /** Why the recording as stored differs from the upload, in words for the admin. */
+  recordingNote: string | null;
   deliveries: JournalDelivery[];
 }
+
+const REPAIRED_NOTE =
+  "Запись пришла недописанной (размеры в заголовке WAV были 0): заголовок исправлен. Обновите event.sh из вкладки «API»";
 
 /** "phone:cleaned" (calls."inputWarnings") as the journal says it. */
 function describeInputWarning(warning: string): string {
@@ -59,10 +64,16 @@ export async function listCalls(
       take: PAGE_SIZE,
       include: {
         deliveries: { orderBy: { id: "asc" }, include: { _count: { select: { attempts: true } } } },
-        recordings: { orderBy: { id: "desc" }, take: 1, select: { id: true } },
       },
     }),
   ]);
+  // By uniqueid, not by the recording's callId: a recording uploaded before its call was known has none.
+  const recordings = await db().recording.findMany({
+    where: { accountId, uniqueid: { in: calls.map((c) => c.uniqueid) } },
+    orderBy: { id: "asc" },
+    select: { id: true, uniqueid: true, headerRepaired: true },
+  });
+  const recordingOf = new Map(recordings.map((r) => [r.uniqueid, r]));
   const extensions = [...new Set(calls.map((c) => c.extension).filter((e): e is string => e !== null))];
   const users = await db().crmUser.findMany({ where: { accountId, extension: { in: extensions } } });
   const managerOf = new Map(
@@ -84,7 +95,10 @@ export async function listCalls(
       inputWarnings: [...new Set(c.inputWarnings)].map(describeInputWarning),
       waitSeconds: c.waitSeconds,
       talkSeconds: c.talkSeconds,
-      recordingUrl: c.recordings[0] ? recordingUrl(c.recordings[0].id, account.clientId) : null,
+      recordingUrl: recordingOf.has(c.uniqueid)
+        ? recordingUrl({ recordingId: recordingOf.get(c.uniqueid)!.id }, account.clientId)
+        : null,
+      recordingNote: recordingOf.get(c.uniqueid)?.headerRepaired ? REPAIRED_NOTE : null,
       deliveries: c.deliveries.map((d) => ({
         id: d.id,
         kind: d.kind,

@@ -3,9 +3,7 @@ import type { Recording } from "@/lib/generated/prisma/client";
 import { parseRange, type ByteRange } from "./range";
 import type { RecordingBody, RecordingStorage, StoredRecording } from "./storage";
 import { wavDurationSeconds } from "./wav-duration";
-
-/** The chunks before `data` are small, so the start of a WAV is enough to measure it. */
-const WAV_HEADER_WINDOW = 64 * 1024;
+import { WAV_HEADER_WINDOW } from "./wav-header";
 
 async function measureWav(storage: RecordingStorage, stored: StoredRecording): Promise<number | null> {
   const { stream } = await storage.open(stored.key, {
@@ -45,6 +43,7 @@ export async function storeRecording(input: {
         contentType: stored.contentType,
         sizeBytes: stored.sizeBytes,
         durationSeconds,
+        headerRepaired: stored.headerRepaired,
       },
     });
   } catch (error) {

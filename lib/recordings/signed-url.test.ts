@@ -15,26 +15,37 @@ function signatureOf(path: string): string {
 
 describe("recording links", () => {
   it("signs /recordings/<id>/<32-char base64url signature>", () => {
-    expect(signRecordingPath(42, CLIENT_ID, SECRET)).toMatch(/^\/recordings\/42\/[A-Za-z0-9_-]{32}$/);
-    expect(signRecordingPath(42, CLIENT_ID, SECRET)).toBe(signRecordingPath(42, CLIENT_ID, SECRET));
+    expect(signRecordingPath({ recordingId: 42 }, CLIENT_ID, SECRET)).toMatch(/^\/recordings\/42\/[A-Za-z0-9_-]{32}$/);
+    expect(signRecordingPath({ recordingId: 42 }, CLIENT_ID, SECRET)).toBe(
+      signRecordingPath({ recordingId: 42 }, CLIENT_ID, SECRET),
+    );
   });
 
   it("accepts its own signature", () => {
-    const sig = signatureOf(signRecordingPath(42, CLIENT_ID, SECRET));
-    expect(verifyRecordingSignature(42, sig, CLIENT_ID, SECRET)).toBe(true);
+    const sig = signatureOf(signRecordingPath({ recordingId: 42 }, CLIENT_ID, SECRET));
+    expect(verifyRecordingSignature({ recordingId: 42 }, sig, CLIENT_ID, SECRET)).toBe(true);
   });
 
   it("rejects forged, altered and misplaced signatures", () => {
-    const sig = signatureOf(signRecordingPath(42, CLIENT_ID, SECRET));
+    const sig = signatureOf(signRecordingPath({ recordingId: 42 }, CLIENT_ID, SECRET));
     const flipped = (sig[0] === "A" ? "B" : "A") + sig.slice(1);
-    expect(verifyRecordingSignature(42, flipped, CLIENT_ID, SECRET)).toBe(false);
-    expect(verifyRecordingSignature(43, sig, CLIENT_ID, SECRET)).toBe(false);
-    expect(verifyRecordingSignature(42, sig.slice(0, 31), CLIENT_ID, SECRET)).toBe(false);
-    expect(verifyRecordingSignature(42, `${sig}A`, CLIENT_ID, SECRET)).toBe(false);
-    expect(verifyRecordingSignature(42, "", CLIENT_ID, SECRET)).toBe(false);
-    expect(verifyRecordingSignature(42, sig, "b".repeat(64), SECRET)).toBe(false);
-    expect(verifyRecordingSignature(42, sig, CLIENT_ID, `${SECRET}0`)).toBe(false);
-    expect(verifyRecordingSignature(Number.NaN, sig, CLIENT_ID, SECRET)).toBe(false);
+    expect(verifyRecordingSignature({ recordingId: 42 }, flipped, CLIENT_ID, SECRET)).toBe(false);
+    expect(verifyRecordingSignature({ recordingId: 43 }, sig, CLIENT_ID, SECRET)).toBe(false);
+    expect(verifyRecordingSignature({ recordingId: 42 }, sig.slice(0, 31), CLIENT_ID, SECRET)).toBe(false);
+    expect(verifyRecordingSignature({ recordingId: 42 }, `${sig}A`, CLIENT_ID, SECRET)).toBe(false);
+    expect(verifyRecordingSignature({ recordingId: 42 }, "", CLIENT_ID, SECRET)).toBe(false);
+    expect(verifyRecordingSignature({ recordingId: 42 }, sig, "b".repeat(64), SECRET)).toBe(false);
+    expect(verifyRecordingSignature({ recordingId: 42 }, sig, CLIENT_ID, `${SECRET}0`)).toBe(false);
+    expect(verifyRecordingSignature({ recordingId: Number.NaN }, sig, CLIENT_ID, SECRET)).toBe(false);
+  });
+
+  it("signs a call's link apart from a recording's of the same number", () => {
+    const path = signRecordingPath({ callId: 42 }, CLIENT_ID, SECRET);
+    expect(path).toMatch(/^\/recordings\/c42\/[A-Za-z0-9_-]{32}$/);
+    const sig = signatureOf(path);
+    expect(verifyRecordingSignature({ callId: 42 }, sig, CLIENT_ID, SECRET)).toBe(true);
+    expect(verifyRecordingSignature({ recordingId: 42 }, sig, CLIENT_ID, SECRET)).toBe(false);
+    expect(verifyRecordingSignature({ callId: 43 }, sig, CLIENT_ID, SECRET)).toBe(false);
   });
 
   describe("clientId rotation", () => {
@@ -49,14 +60,19 @@ describe("recording links", () => {
 
     it("revokes every link signed with the old clientId", async () => {
       const account = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
-      const links = [1, 2, 3].map((id) => ({ id, sig: signatureOf(signRecordingPath(id, account.clientId, SECRET)) }));
-      for (const { id, sig } of links) expect(verifyRecordingSignature(id, sig, account.clientId, SECRET)).toBe(true);
+      const links = [1, 2, 3].map((id) => ({
+        id,
+        sig: signatureOf(signRecordingPath({ recordingId: id }, account.clientId, SECRET)),
+      }));
+      for (const { id, sig } of links)
+        expect(verifyRecordingSignature({ recordingId: id }, sig, account.clientId, SECRET)).toBe(true);
 
       const rotated = await rotateClientId(account.id);
 
-      for (const { id, sig } of links) expect(verifyRecordingSignature(id, sig, rotated, SECRET)).toBe(false);
-      const fresh = signatureOf(signRecordingPath(1, rotated, SECRET));
-      expect(verifyRecordingSignature(1, fresh, rotated, SECRET)).toBe(true);
+      for (const { id, sig } of links)
+        expect(verifyRecordingSignature({ recordingId: id }, sig, rotated, SECRET)).toBe(false);
+      const fresh = signatureOf(signRecordingPath({ recordingId: 1 }, rotated, SECRET));
+      expect(verifyRecordingSignature({ recordingId: 1 }, fresh, rotated, SECRET)).toBe(true);
     });
   });
 });

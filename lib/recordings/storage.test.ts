@@ -49,6 +49,26 @@ describe("LocalRecordingStorage.put", () => {
     expect(await filesUnder(root)).toEqual([path]);
   });
 
+  it("stores a WAV copied before MixMonitor closed it (sizes 0) with true sizes, and says it did", async () => {
+    const unfinished = pcmWav(8000, 2, { finalized: false });
+    const stored = await storage.put(chunkedStream(unfinished, 1000).stream, { maxBytes: MB });
+    expect(stored).toMatchObject({ sizeBytes: unfinished.length, headerRepaired: true });
+    const bytes = await readFile(join(root, stored.key.slice(0, 2), stored.key));
+    // What MixMonitor would have written on closing it.
+    expect(bytes).toEqual(pcmWav(8000, 2));
+    expect((await storage.put(pcmWav(8000, 2), { maxBytes: MB })).headerRepaired).toBe(false);
+    expect((await storage.put(gsmWav(1), { maxBytes: MB })).headerRepaired).toBe(false);
+  });
+
+  it("repairs a data size that runs past the end of the file (a copy cut short)", async () => {
+    const cut = pcmWav(8000, 3).subarray(0, 44 + 8000);
+    const stored = await storage.put(cut, { maxBytes: MB });
+    expect(stored.headerRepaired).toBe(true);
+    const bytes = await readFile(join(root, stored.key.slice(0, 2), stored.key));
+    expect([bytes.readUInt32LE(4), bytes.readUInt32LE(40)]).toEqual([cut.length - 8, 8000]);
+    expect(bytes.subarray(44)).toEqual(cut.subarray(44));
+  });
+
   it("accepts a Buffer body and never reuses a key", async () => {
     const first = await storage.put(pcmWav(8000, 0.5), { maxBytes: MB });
     const second = await storage.put(pcmWav(8000, 0.5), { maxBytes: MB });

@@ -7,9 +7,16 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ByteRange } from "./range";
 import { SNIFF_BYTES, sniffAudio, type SniffedAudio } from "./sniff";
+import { repairedWavHead, WAV_HEADER_WINDOW } from "./wav-header";
 
 export type RecordingBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Buffer;
-export type StoredRecording = { key: string; sizeBytes: number; contentType: SniffedAudio["contentType"] };
+export type StoredRecording = {
+  key: string;
+  sizeBytes: number;
+  contentType: SniffedAudio["contentType"];
+  /** A WAV whose header sizes were 0 or wrong (a file taken before its writer closed it), stored with true ones. */
+  headerRepaired: boolean;
+};
 /** `size` is the whole file's, also when a range selected part of it. */
 export type OpenedRecording = { stream: ReadableStream<Uint8Array>; size: number };
 
@@ -97,6 +104,20 @@ async function* checkedChunks(body: RecordingBody, maxBytes: number, upload: Upl
   }
 }
 
+/** Writes true sizes into a stored WAV's header when they are not; whether it did. */
+async function repairWav(path: string, size: number): Promise<boolean> {
+  const handle = await open(path, "r+");
+  try {
+    const head = Buffer.alloc(Math.min(size, WAV_HEADER_WINDOW));
+    await handle.read(head, 0, head.length, 0);
+    const fixed = repairedWavHead(head, size);
+    if (fixed) await handle.write(fixed, 0, fixed.length, 0);
+    return fixed !== null;
+  } finally {
+    await handle.close();
+  }
+}
+
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === "ENOENT";
 }
@@ -123,11 +144,12 @@ export class LocalRecordingStorage implements RecordingStorage {
       await pipeline(checkedChunks(body, maxBytes, upload), file);
       if (upload.sizeBytes === 0) throw new EmptyRecordingError();
       if (!upload.audio) throw new UnsupportedRecordingError();
+      const headerRepaired = upload.audio.extension === "wav" && (await repairWav(tmpPath, upload.sizeBytes));
       const key = `${randomBytes(24).toString("base64url")}.${upload.audio.extension}`;
       const path = this.pathOf(key);
       await mkdir(dirname(path), { recursive: true });
       await rename(tmpPath, path);
-      return { key, sizeBytes: upload.sizeBytes, contentType: upload.audio.contentType };
+      return { key, sizeBytes: upload.sizeBytes, contentType: upload.audio.contentType, headerRepaired };
     } catch (error) {
       // A body refused at once fails the pipeline while the file may still be opening: removing it
       // before the stream has closed would race its creation and leave an empty file behind.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventParamsFrom, eventParamsSchema, managerQuerySchema } from "./dialplan";
+import { eventParamsFrom, eventParamsSchema, managerQuerySchema, readEventParams } from "./dialplan";
 
 const base = { clientId: "c".repeat(64), type: "hangup", uniqueid: "1717171717.1", phone: "+79001234567" };
 const firstError = (extra: Record<string, string>) => {
@@ -65,5 +65,29 @@ describe("managerQuerySchema", () => {
     expect(parse("7900\n1234567").error?.issues[0]?.message).toBe(
       "parameter phone has characters a phone number cannot have",
     );
+  });
+});
+
+describe("readEventParams: recording", () => {
+  it("takes recording=upload, event.sh's word that the recording follows", () => {
+    expect(readEventParams({ ...base, recording: "upload" })).toEqual({
+      ok: true,
+      params: { ...base, recording: "upload" },
+      warnings: [],
+    });
+  });
+
+  it("stores the event without any other value of it, and says so", () => {
+    expect(readEventParams({ ...base, recording: "yes" })).toEqual({
+      ok: true,
+      params: base,
+      warnings: [
+        {
+          field: "recording",
+          action: "ignored",
+          message: "parameter recording must be upload; the event was stored without it",
+        },
+      ],
+    });
   });
 });

@@ -17,7 +17,7 @@ const clientId = z
   .min(1, "parameter clientId is required")
   .max(128, "parameter clientId is too long");
 
-/** GET /api/manager?clientId=&phone=&type=json|text (guide 2.2.1). */
+/** GET /api/manager?clientId=&phone=&type=json|text (docs/dialplan-api.md). */
 export const managerQuerySchema = z.object({
   clientId,
   phone: z
@@ -120,12 +120,14 @@ export const eventParamsSchema = z.object({
     .max(2048, "parameter path is too long")
     .refine(isRecordingUrl, "parameter path must be an http, https or ftp URL")
     .optional(),
+  /** event.sh's hangup: the recording follows as type=upload (docs/dialplan-api.md). */
+  recording: z.enum(["upload"], { error: "parameter recording must be upload" }).optional(),
 });
 
 export type EventParams = z.infer<typeof eventParamsSchema>;
 
 const requiredEventParamsSchema = eventParamsSchema.pick({ clientId: true, type: true, uniqueid: true });
-const OPTIONAL_FIELDS = ["phone", "code", "status", "direct", "date", "hold", "duration", "path"] as const;
+const OPTIONAL_FIELDS = ["phone", "code", "status", "direct", "date", "hold", "duration", "path", "recording"] as const;
 export type OptionalEventField = (typeof OPTIONAL_FIELDS)[number];
 
 /** What can be kept of a bad value: a phone's allowed characters, the real extensions of a code list. */

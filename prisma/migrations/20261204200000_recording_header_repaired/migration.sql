@@ -1,0 +1,1 @@
+ALTER TABLE "recordings" ADD COLUMN "headerRepaired" BOOLEAN NOT NULL DEFAULT false;
