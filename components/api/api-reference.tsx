@@ -9,7 +9,7 @@ interface Props {
   modern: Snippet[];
 }
 
-/** «Описание API и настройка AMI и AGI интерфейсов» (guide 1.5, 2.1–2.3), personalised for this account. */
+/** «Описание API и настройка AMI и AGI интерфейсов» (docs/cabinet.md), personalised for this account. */
 export function ApiReference({ serviceUrl, clientId, ami, legacy, modern }: Props) {
   const manager = `${serviceUrl}/api/manager?clientId=${clientId}&phone=<номер-телефона>&type=<json|text>`;
   const event = `${serviceUrl}/api/event?clientId=${clientId}&type=<in|out|hangup|upload>&uniqueid=<UNIQUEID>&phone=<номер>&code=<внутренний-номер>&status=<статус>&direct=<in|out>&date=<YYYY-MM-DD HH:MM:SS>&hold=<сек>&duration=<сек>&path=<URL-записи>`;

@@ -6,7 +6,7 @@ import { EventRejected, ingestCallEvent } from "./event-ingest";
 import { dialplanGate } from "./gate";
 import { receiveRecording, UploadRejected } from "./recording-upload";
 
-/** /api/event (guide 2.2.2): store first, answer in milliseconds; the CRM is reached by the delivery worker. */
+/** /api/event (docs/dialplan-api.md): store first, answer in milliseconds; the CRM is reached by the delivery worker. */
 export async function handleDialplanEvent(request: Request): Promise<Response> {
   const isUpload = new URL(request.url).searchParams.getAll("type").at(-1) === "upload";
   // An upload's body is the recording itself: its parameters come from the query string only.

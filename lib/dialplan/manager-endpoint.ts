@@ -14,7 +14,7 @@ function errorResponse(status: number, message: string, type: ReplyType, retryAf
 }
 
 /**
- * /api/manager (guide 2.2.1): the caller's name for CallerID(name) and the responsible
+ * /api/manager (docs/dialplan-api.md): the caller's name for CallerID(name) and the responsible
  * manager's extension. The caller is on hold meanwhile, so nothing here may make them wait
  * beyond the account's budget, and a CRM in trouble never turns into a 5xx.
  */

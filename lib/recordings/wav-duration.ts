@@ -2,7 +2,7 @@ const WAVE_FORMAT_PCM = 1;
 const WAVE_FORMAT_GSM610 = 49;
 
 /**
- * Duration of a PCM or GSM-in-WAV file (spec asterisk.md §6): walks the chunks, takes the byte
+ * Duration of a PCM or GSM-in-WAV file (docs/asterisk.md, «Запись разговора»): walks the chunks, takes the byte
  * rate from `fmt `, and trusts the `data` size only when it is non-zero and fits in the file,
  * because Asterisk leaves it 0 until the recording is closed. `file` may be just the start of the
  * file when `fileSize` gives the full length. Null when it is not a WAV this can measure.

@@ -9,7 +9,7 @@ const ipv6 = /^[0-9A-Fa-f:.]+$/;
 export const CHANNEL_HINT =
   "SIP, PJSIP или шаблон канала с {code}, например PJSIP/{code} или Local/{code}@from-internal";
 
-/** «Настройки Asterisk» (guide 1.4), shared by the form, its server actions and their tests. */
+/** «Настройки Asterisk» (docs/cabinet.md), shared by the form, its server actions and their tests. */
 export const asteriskSettingsSchema = z.object({
   callerIdPrefix: z
     .string()

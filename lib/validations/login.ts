@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CRM_URL_HINT, normalizeCrmUrl } from "@/lib/accounts/crm-url";
 
-/** «Адрес CRM» + «API ключ сервиса» (guide 1.2): the login form and the sign-in provider both use it. */
+/** «Адрес CRM» + «API ключ сервиса» (docs/cabinet.md): the login form and the sign-in provider both use it. */
 export const loginSchema = z.object({
   crmUrl: z
     .string()

@@ -22,7 +22,7 @@ async function scriptClientId(request: Request): Promise<{ clientId?: string } |
   return account ? { clientId: account.clientId } : {};
 }
 
-/** GET /data/event.sh (guide 2.3): the AGI script, personalised when the account is known. */
+/** GET /data/event.sh (docs/dialplan-api.md, «event.sh»): the AGI script, personalised when the account is known. */
 async function serveEventSh(request: Request): Promise<Response> {
   const found = await scriptClientId(request);
   if (!found)

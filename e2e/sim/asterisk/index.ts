@@ -1,4 +1,4 @@
-/** A simulator of Asterisk's manager interface (AMI) over TCP and HTTP, for tests. See /work/shared/spec/asterisk.md §1, §2, §8. */
+/** A simulator of Asterisk's manager interface (AMI) over TCP and HTTP, for tests. Wire facts: docs/asterisk.md. */
 import { Manager } from "./actions";
 import { HttpServer } from "./http";
 import { EVENT_FLAG, getPerm } from "./permissions";
