@@ -9,7 +9,7 @@ import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
-import { pcmWav } from "@/lib/recordings/test-audio";
+import { pcmWav } from "@/e2e/fixtures/audio";
 import { mapExtensions } from "@/e2e/setup/factories";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
 import { until } from "@/e2e/setup/until";

@@ -9,7 +9,7 @@ import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
-import { pcmWav } from "@/lib/recordings/test-audio";
+import { pcmWav } from "@/e2e/fixtures/audio";
 
 const PUBLIC_URL = "http://127.0.0.1:3999";
 

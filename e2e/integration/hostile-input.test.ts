@@ -37,10 +37,10 @@ import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { recordingUrl } from "@/lib/dialplan/recording-upload";
-import { id3Mp3, pcmWav } from "@/lib/recordings/test-audio";
+import { id3Mp3, pcmWav } from "@/e2e/fixtures/audio";
 import { SNIFF_BYTES, sniffAudio } from "@/lib/recordings/sniff";
 import { mapStatus } from "@/lib/telephony/status";
-import { NASTY_STRINGS } from "@/lib/telephony/nasty-strings";
+import { NASTY_STRINGS } from "@/e2e/fixtures/nasty-strings";
 
 const MAX_BYTES = 64 * 1024;
 // Before anything reads the configuration: small uploads limit, a recordings directory of our own.

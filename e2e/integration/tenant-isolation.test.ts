@@ -32,7 +32,7 @@ import { startDeliveryWorker } from "@/lib/delivery/worker";
 import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
 import { listCalls } from "@/lib/journal/calls";
 import { signRecordingPath } from "@/lib/recordings/signed-url";
-import { pcmWav } from "@/lib/recordings/test-audio";
+import { pcmWav } from "@/e2e/fixtures/audio";
 import type { AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
 import { until } from "@/e2e/setup/until";
 import { amiForm } from "@/e2e/setup/ami-form";

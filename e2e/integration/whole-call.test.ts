@@ -14,7 +14,7 @@ import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
-import { pcmWav } from "@/lib/recordings/test-audio";
+import { pcmWav } from "@/e2e/fixtures/audio";
 import { mapExtensions } from "@/e2e/setup/factories";
 import { playContext } from "@/e2e/setup/dialplan-player";
 import { dialplanModern } from "@/lib/asterisk/snippets";

@@ -30,7 +30,7 @@ import { encryptSecret } from "../../lib/crypto/secrets";
 import { db, disconnectDb } from "../../lib/db/client";
 import { startDeliveryWorker } from "../../lib/delivery/worker";
 import { clearCallerCache } from "../../lib/dialplan/caller-lookup";
-import { pcmWav } from "../../lib/recordings/test-audio";
+import { pcmWav } from "../fixtures/audio";
 import { until } from "./until";
 import { amiForm } from "./ami-form";
 

@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../sim/retailcrm";
 import { loginOk, screenshot } from "./support";
-import { pcmWav } from "../../lib/recordings/test-audio";
+import { pcmWav } from "../fixtures/audio";
 
 let crm: RetailCrmSim;
 

@@ -3,7 +3,7 @@
 // server's memory where it was.
 import { request as httpRequest } from "node:http";
 import { expect, test } from "@playwright/test";
-import { pcmWav } from "../../lib/recordings/test-audio";
+import { pcmWav } from "../fixtures/audio";
 import { listenerPid, rssMiB } from "../setup/proc";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../sim/retailcrm";
 import { loginOk, notice } from "./support";

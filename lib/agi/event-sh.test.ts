@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventShTemplate, renderEventSh } from "./event-sh";
-import { pcmWav } from "@/lib/recordings/test-audio";
+import { pcmWav } from "@/e2e/fixtures/audio";
 
 const CLIENT_ID = "0123456789abcdef".repeat(4);
 const DATE = "2026-11-23 12:00:00";

@@ -3,7 +3,7 @@ import { dbPool } from "@/lib/db/client";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { log } from "@/lib/log";
-import { parseCodes } from "@/lib/telephony/direction";
+import { parseCodes } from "@/lib/telephony/extension-codes";
 import { mapStatus } from "@/lib/telephony/status";
 import type { EventParams, InputWarning } from "@/lib/validations/dialplan";
 

@@ -5,7 +5,7 @@ export const PAGE_SIZE = 25;
 
 export interface JournalDelivery {
   id: number;
-  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MODULE_EDIT";
+  kind: "CALL_EVENT" | "CALLS_UPLOAD";
   label: string;
   state: "QUEUED" | "SENT" | "FAILED";
   lastError: string | null;
@@ -45,8 +45,7 @@ function describeInputWarning(warning: string): string {
 
 function deliveryLabel(kind: JournalDelivery["kind"], payload: unknown): string {
   if (kind === "CALLS_UPLOAD") return "calls/upload";
-  if (kind === "CALL_EVENT") return `call/event ${String((payload as { type?: string }).type ?? "")}`.trim();
-  return "integration-modules/edit";
+  return `call/event ${String((payload as { type?: string }).type ?? "")}`.trim();
 }
 
 /** The account's calls, newest first, with what became of each CRM request. */

@@ -7,7 +7,7 @@ import { createTestAccount } from "@/e2e/setup/factories";
 import { db } from "@/lib/db/client";
 import { openRecording, storeRecording, type OpenRecordingResult } from "./recordings";
 import { LocalRecordingStorage, RecordingTooLargeError, UnsupportedRecordingError } from "./storage";
-import { chunkedStream, id3Mp3, pcmWav } from "./test-audio";
+import { chunkedStream, id3Mp3, pcmWav } from "@/e2e/fixtures/audio";
 
 const MB = 1024 * 1024;
 let root: string;

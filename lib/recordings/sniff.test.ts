@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sniffAudio } from "./sniff";
-import { gsmWav, id3Mp3, mpegFrames, ogg, pcmWav } from "./test-audio";
+import { gsmWav, id3Mp3, mpegFrames, ogg, pcmWav } from "@/e2e/fixtures/audio";
 
 describe("sniffAudio", () => {
   it.each([

@@ -10,7 +10,7 @@ import {
   RecordingTooLargeError,
   UnsupportedRecordingError,
 } from "./storage";
-import { chunkedStream, gsmWav, id3Mp3, mpegFrames, ogg, pcmWav } from "./test-audio";
+import { chunkedStream, gsmWav, id3Mp3, mpegFrames, ogg, pcmWav } from "@/e2e/fixtures/audio";
 
 const MB = 1024 * 1024;
 let root: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gsmWav, id3Mp3, pcmWav } from "./test-audio";
+import { gsmWav, id3Mp3, pcmWav } from "@/e2e/fixtures/audio";
 import { wavDurationSeconds } from "./wav-duration";
 
 function withListChunk(wav: Buffer): Buffer {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { callerIdName, isCallerIdSafe, transliterate } from "./caller-name";
-import { NASTY_STRINGS } from "./nasty-strings";
+import { NASTY_STRINGS } from "@/e2e/fixtures/nasty-strings";
 
 function expectSafe(name: string, maxBytes: number) {
   expect(name).not.toMatch(/[,"\\;|()[\]<>{}$`\p{Cc}\p{Cf}\p{Cs}]/u);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { callerIdName } from "./caller-name";
 import { dialplanError, managerReply } from "./dialplan-reply";
-import { NASTY_STRINGS } from "./nasty-strings";
+import { NASTY_STRINGS } from "@/e2e/fixtures/nasty-strings";
 
 /** Asterisk's __ast_app_separate_args(…, ',', remove_chars=1) as ARRAY() applies it (main/app.c). */
 function asteriskArray(value: string): string[] {

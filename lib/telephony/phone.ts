@@ -53,14 +53,3 @@ export function normalizePhone(raw: string, countries: string[] = ["RU"]): strin
   }
   return e164Digits(international, (phone) => phone.isPossible());
 }
-
-/** Whether two raw numbers are the same customer number (false when either isn't one). */
-export function samePhone(a: string, b: string, countries: string[] = ["RU"]): boolean {
-  const first = normalizePhone(a, countries);
-  return first !== null && first === normalizePhone(b, countries);
-}
-
-/** The cache key for a caller's number: its normalized form, null when it isn't a customer number. */
-export function phoneLookupKey(raw: string, countries: string[] = ["RU"]): string | null {
-  return normalizePhone(raw, countries);
-}

@@ -36,11 +36,3 @@ export function mapStatus(raw: string): MappedStatus {
   );
   return mapped ? { ...mapped, known: true } : { event: "failed", upload: "unknown", known: false };
 }
-
-export function hangupStatus(raw: string): HangupStatus {
-  return mapStatus(raw).event;
-}
-
-export function uploadResult(raw: string): UploadResult {
-  return mapStatus(raw).upload;
-}

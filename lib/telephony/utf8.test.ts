@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NASTY_STRINGS } from "./nasty-strings";
+import { NASTY_STRINGS } from "@/e2e/fixtures/nasty-strings";
 import { truncateUtf8, utf8Length } from "./utf8";
 
 describe("utf8Length", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseCodes } from "@/lib/telephony/direction";
+import { parseCodes } from "@/lib/telephony/extension-codes";
 
 /**
  * What a caller's or callee's number may contain as the dialplan sends it: digits, "+", "*", "#",

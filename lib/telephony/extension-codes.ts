@@ -1,19 +1,3 @@
-export type Direction = "in" | "out";
-
-const DIRECTIONS = new Map<string, Direction>([
-  ["in", "in"],
-  ["incoming", "in"],
-  ["inbound", "in"],
-  ["out", "out"],
-  ["outgoing", "out"],
-  ["outbound", "out"],
-]);
-
-/** The call direction from the dialplan's `direct` ("in", "IN", "incoming", …); null when it is neither. */
-export function parseDirection(raw: string): Direction | null {
-  return DIRECTIONS.get(raw.trim().toLowerCase()) ?? null;
-}
-
 /** An extension: digits only, as long as any PBX numbering plan. */
 const EXTENSION = /^\d{1,10}$/;
 

@@ -1,30 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseCodes, parseDirection } from "./direction";
-import { NASTY_STRINGS } from "./nasty-strings";
-
-describe("parseDirection", () => {
-  it.each([
-    ["in", "in"],
-    ["IN", "in"],
-    [" In ", "in"],
-    ["incoming", "in"],
-    ["Inbound", "in"],
-    ["out", "out"],
-    ["OUT", "out"],
-    ["outgoing", "out"],
-    ["outbound", "out"],
-    ["", null],
-    ["hangup", null],
-    ["i n", null],
-    ["inout", null],
-  ] as const)("%j → %j", (raw, expected) => {
-    expect(parseDirection(raw)).toBe(expected);
-  });
-
-  it("rejects hostile input", () => {
-    for (const raw of NASTY_STRINGS) expect(parseDirection(raw)).toBeNull();
-  });
-});
+import { parseCodes } from "./extension-codes";
+import { NASTY_STRINGS } from "@/e2e/fixtures/nasty-strings";
 
 describe("parseCodes", () => {
   it.each([
