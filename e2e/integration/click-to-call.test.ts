@@ -150,7 +150,7 @@ describe("click-to-call", () => {
     try {
       expect(await call({ clientId, code: "101", phone: "89001234567", userId: "3" })).toEqual([
         403,
-        { success: false, errorMsg: "Модуль Asterisk отключён в retailCRM" },
+        { success: false, errorMsg: "модуль отключён в retailCRM" },
       ]);
     } finally {
       await db().account.update({ where: { id: accountId }, data: { active: true } });

@@ -248,7 +248,7 @@ describe("activity callback", () => {
     const post = (form: Record<string, string>) =>
       fetch(`${app.url}/api/crm/activity`, { method: "POST", body: new URLSearchParams(form) });
     const unknown = await post({ clientId: "a".repeat(64), activity: '{"active":true,"freeze":false}' });
-    expect([unknown.status, await unknown.json()]).toEqual([401, { success: false, errorMsg: "Unknown clientId" }]);
+    expect([unknown.status, await unknown.json()]).toEqual([401, { success: false, errorMsg: "unknown clientId" }]);
     const noActivity = await post({ clientId: "a".repeat(64) });
     expect([noActivity.status, await noActivity.json()]).toEqual([
       400,

@@ -36,7 +36,7 @@ import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { recordingUrl } from "@/lib/dialplan/recording-upload";
+import { recordingUrl } from "@/lib/recordings";
 import { id3Mp3, pcmWav } from "@/e2e/fixtures/audio";
 import { SNIFF_BYTES, sniffAudio } from "@/lib/recordings/sniff";
 import { mapStatus } from "@/lib/telephony/status";
@@ -1872,7 +1872,7 @@ describe("/api/crm/activity", () => {
     ) {
       return refuse(400, 'Parameter \'activity\' must be {"active": bool, "freeze": bool}');
     }
-    if (p.clientId !== switched.clientId) return refuse(401, "Unknown clientId");
+    if (p.clientId !== switched.clientId) return refuse(401, "unknown clientId");
     return OK;
   }
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { crmClientFor } from "./crm-client";
-import { normalizeCrmUrl } from "./crm-url";
+import { normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
 import { syncModule } from "./module";
 import { forgetRecentAccounts } from "./recent";
 

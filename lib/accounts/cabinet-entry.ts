@@ -2,6 +2,10 @@ import { timingSafeEqual } from "node:crypto";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import type { Account } from "@/lib/generated/prisma/client";
+import { NextResponse } from "next/server";
+import { sessionCookie } from "@/lib/auth/session";
+import { env } from "@/lib/env";
+import { requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";
 import { findAccountByClientId } from "./lookup";
 import { newCabinetToken, syncModule } from "./module";
@@ -62,4 +66,15 @@ export async function enterCabinet(
     });
   }
   return { ok: true, account };
+}
+
+/** GET/POST /account (accountUrl, «Перейти в личный кабинет»): signs the admin in, or says why not. */
+export async function handleCabinetLink(request: Request): Promise<Response> {
+  const base = env().PUBLIC_URL;
+  const entry = await enterCabinet(await requestParams(request), request);
+  if (!entry.ok) return NextResponse.redirect(`${base}/login?error=${entry.reason}`, 303);
+  const response = NextResponse.redirect(`${base}/cabinet/phones`, 303);
+  const cookie = await sessionCookie(entry.account);
+  response.cookies.set(cookie.name, cookie.value, cookie.options);
+  return response;
 }

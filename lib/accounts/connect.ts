@@ -5,7 +5,7 @@ import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { crmClient } from "./crm-client";
 import { crmErrorMessage } from "./crm-messages";
-import { normalizeCrmUrl, CRM_URL_HINT } from "./crm-url";
+import { normalizeCrmUrl, CRM_URL_HINT } from "@/lib/retailcrm/crm-url";
 import { newCabinetToken, syncModule } from "./module";
 import { missingAccessMessage, missingMethods } from "./required-access";
 import { forgetRecentAccounts } from "./recent";

@@ -1,17 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
 import { db } from "@/lib/db/client";
 import { recentAccountByClientId } from "./recent";
-import { GuessThrottle } from "@/lib/security/guess-throttle";
+import { GuessThrottle, TooManyGuesses } from "@/lib/security/guess-throttle";
 import { sourceAddress } from "@/lib/security/source-address";
 
 const CLIENT_ID = /^[0-9a-f]{64}$/;
-
-/** A source that sent too many unknown clientIds; it may try again after `retryAfterSeconds`. */
-export class TooManyGuesses extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`too many unknown clientIds from this address; retry in ${retryAfterSeconds} s`);
-  }
-}
 
 // A misconfigured PBX keeps well under this (one miss per call); a guesser hits it at once.
 const guesses = new GuessThrottle({ burst: 30, refillPerSecond: 0.5, maxSources: 10_000 });
@@ -49,4 +42,24 @@ export async function findAccountByClientId(
 /** The module works only while the CRM reports it active and not frozen. */
 export function isModuleEnabled(account: { active: boolean; freeze: boolean }): boolean {
   return account.active && !account.freeze;
+}
+
+export type AccountGate =
+  | { ok: true; account: NonNullable<Awaited<ReturnType<typeof findAccountByClientId>>> }
+  | { ok: false; status: 401 | 403; message: string };
+
+/**
+ * The one check of every endpoint a clientId opens (the dialplan's and the CRM's callbacks):
+ * an unknown clientId is 401, and where the module must be on (`enabled`), one the CRM switched
+ * off or froze is 403, each with the same message everywhere (docs/dialplan-api.md).
+ */
+export async function accountGate(
+  clientId: string | undefined | null,
+  request: { headers: Headers },
+  { enabled = false, recent = false } = {},
+): Promise<AccountGate> {
+  const account = await findAccountByClientId(clientId, request, { recent });
+  if (!account) return { ok: false, status: 401, message: "unknown clientId" };
+  if (enabled && !isModuleEnabled(account)) return { ok: false, status: 403, message: "модуль отключён в retailCRM" };
+  return { ok: true, account };
 }

@@ -1,5 +1,5 @@
 import { db } from "@/lib/db/client";
-import { TtlCache } from "@/lib/dialplan/ttl-cache";
+import { TtlCache } from "@/lib/cache/ttl-cache";
 
 /**
  * The ring path (/api/manager, /api/event) reads the same account and settings on every call; a

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
-import { syncQueuePause } from "@/lib/click-to-call/queue-pause";
+import { syncQueuePause } from "@/lib/asterisk/queue-pause";
 import { log } from "@/lib/log";
 
 export const userStatusSchema = z.object({

@@ -1,5 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { findAccountByClientId } from "@/lib/accounts/lookup";
+import { sessionAccountId } from "@/lib/auth/session";
+import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 
 /**
  * event.sh (docs/dialplan-api.md, «event.sh»): the AGI script the dialplan runs in the h extension after a call; see its
@@ -36,4 +40,36 @@ export function renderEventSh({ serviceUrl, clientId }: { serviceUrl: string; cl
   return eventShTemplate()
     .replace('CLIENTID="@CLIENTID@"', () => clientLine)
     .replace('SERVICE_URL="@SERVICE_URL@"', () => `SERVICE_URL="${url}"`);
+}
+
+/** The clientId to put into the script: ?clientId= of a known account, else the signed-in admin's, else none. */
+async function scriptClientId(request: Request): Promise<{ clientId?: string } | null> {
+  // A repeated parameter counts with its last value, as everywhere else.
+  const requested = new URL(request.url).searchParams.getAll("clientId").at(-1);
+  if (requested) {
+    const account = await findAccountByClientId(requested, request);
+    return account ? { clientId: account.clientId } : null;
+  }
+  const accountId = await sessionAccountId();
+  const account = accountId
+    ? await db().account.findUnique({ where: { id: accountId }, select: { clientId: true } })
+    : null;
+  return account ? { clientId: account.clientId } : {};
+}
+
+/** GET /data/event.sh (docs/dialplan-api.md, «event.sh»): the AGI script, personalised when the account is known. */
+export async function handleEventSh(request: Request): Promise<Response> {
+  const found = await scriptClientId(request);
+  if (!found)
+    return new Response("unknown clientId\n", {
+      status: 404,
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+    });
+  return new Response(renderEventSh({ serviceUrl: env().PUBLIC_URL, clientId: found.clientId }), {
+    headers: {
+      "Content-Type": "text/x-shellscript; charset=utf-8",
+      "Content-Disposition": 'attachment; filename="event.sh"',
+      "Cache-Control": "no-store",
+    },
+  });
 }

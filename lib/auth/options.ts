@@ -1,7 +1,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { connectAccount, ConnectError } from "@/lib/accounts/connect";
-import { normalizeCrmUrl } from "@/lib/accounts/crm-url";
+import { normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
 import { env } from "@/lib/env";
 import { loginSchema } from "@/lib/validations/login";
 import { sessionGrant } from "./grant";

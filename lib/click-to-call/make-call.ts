@@ -4,7 +4,7 @@ import { AmiError } from "@/lib/asterisk/ami/errors";
 import { header } from "@/lib/asterisk/ami/message";
 import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
 import { log } from "@/lib/log";
-import { accountAmi } from "./account-ami";
+import { accountAmi } from "@/lib/asterisk/account-ami";
 import { newClickId } from "@/lib/asterisk/channel";
 import { originateAction } from "./originate";
 

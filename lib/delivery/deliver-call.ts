@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { crmClientFor } from "@/lib/accounts/crm-client";
 import { deliveryPool } from "@/lib/db/client";
-import { recordingUrl } from "@/lib/dialplan/recording-upload";
+import { recordingUrl } from "@/lib/recordings";
 import { log } from "@/lib/log";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import { recordOutcome } from "./outcome";

@@ -3,7 +3,7 @@ import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { callerIdName } from "@/lib/telephony/caller-name";
 import { normalizePhone } from "@/lib/telephony/phone";
-import { TtlCache } from "./ttl-cache";
+import { TtlCache } from "@/lib/cache/ttl-cache";
 
 export interface CallerAnswer {
   callerId: string;

@@ -1,10 +1,10 @@
+import { accountGate } from "@/lib/accounts/lookup";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";
 import { readEventParams } from "@/lib/validations/dialplan";
 import { EventRejected, ingestCallEvent } from "./event-ingest";
-import { dialplanGate } from "./gate";
-import { receiveRecording, UploadRejected } from "./recording-upload";
+import { receiveRecording, UploadRejected } from "@/lib/recordings";
 
 /** /api/event (docs/dialplan-api.md): store first, answer in milliseconds; the CRM is reached by the delivery worker. */
 export async function handleDialplanEvent(request: Request): Promise<Response> {
@@ -14,7 +14,7 @@ export async function handleDialplanEvent(request: Request): Promise<Response> {
   const read = readEventParams(raw);
   if (!read.ok) return jsonError(400, read.message);
   const { params } = read;
-  const gate = await dialplanGate(params.clientId, request);
+  const gate = await accountGate(params.clientId, request, { enabled: true, recent: true });
   if (!gate.ok) return jsonError(gate.status, gate.message);
   try {
     if (params.type === "upload")

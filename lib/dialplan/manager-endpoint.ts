@@ -1,10 +1,10 @@
+import { accountGate } from "@/lib/accounts/lookup";
 import { recentAsteriskSettings } from "@/lib/accounts/recent";
 import { refusalFor } from "@/lib/http/route-guard";
 import { log } from "@/lib/log";
 import { dialplanError, managerReply, type ReplyType } from "@/lib/telephony/dialplan-reply";
 import { managerQuerySchema } from "@/lib/validations/dialplan";
 import { DEFAULT_LOOKUP_SETTINGS, EMPTY_ANSWER, lookupCaller } from "./caller-lookup";
-import { dialplanGate } from "./gate";
 
 function errorResponse(status: number, message: string, type: ReplyType, retryAfterSeconds?: number): Response {
   const reply = dialplanError(message, type);
@@ -28,7 +28,7 @@ export async function dialplanManagerAnswer(request: Request): Promise<Response>
   if (!parsed.success) return errorResponse(400, parsed.error.issues[0]?.message ?? "invalid parameters", type);
   let gate;
   try {
-    gate = await dialplanGate(parsed.data.clientId, request);
+    gate = await accountGate(parsed.data.clientId, request, { enabled: true, recent: true });
   } catch (error) {
     const refusal = refusalFor(error);
     if (!refusal) throw error;

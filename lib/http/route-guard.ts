@@ -1,8 +1,8 @@
-import { TooManyGuesses } from "@/lib/accounts/lookup";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { BodyTooLarge, discardRest } from "@/lib/http/body";
 import { MalformedRequestBody } from "@/lib/http/params";
 import { log } from "@/lib/log";
+import { TooManyGuesses } from "@/lib/security/guess-throttle";
 
 const DATABASE_RETRY_SECONDS = 5;
 

@@ -1,5 +1,5 @@
 import { db } from "@/lib/db/client";
-import { recordingUrl } from "@/lib/dialplan/recording-upload";
+import { recordingUrl } from "@/lib/recordings";
 
 export const PAGE_SIZE = 25;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CRM_URL_HINT, normalizeCrmUrl } from "@/lib/accounts/crm-url";
+import { CRM_URL_HINT, normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
 
 /** «Адрес CRM» + «API ключ сервиса» (docs/cabinet.md): the login form and the sign-in provider both use it. */
 export const loginSchema = z.object({

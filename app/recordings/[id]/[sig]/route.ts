@@ -1,4 +1,4 @@
-import { streamRecording } from "@/lib/dialplan/recording-stream";
+import { streamRecording } from "@/lib/recordings";
 import { guardRoute } from "@/lib/http/route-guard";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { storeRecording } from "@/lib/recordings/recordings";
+import { storeRecording } from "./recordings";
 import {
   EmptyRecordingError,
   LocalRecordingStorage,
@@ -9,7 +9,7 @@ import {
   UnsupportedRecordingError,
   type RecordingBody,
 } from "@/lib/recordings/storage";
-import { signRecordingPath, type RecordingTarget } from "@/lib/recordings/signed-url";
+import { signRecordingPath, type RecordingTarget } from "./signed-url";
 import { discardRest } from "@/lib/http/body";
 import { firstMultipartFile, MultipartError, NO_FILE } from "@/lib/http/multipart";
 

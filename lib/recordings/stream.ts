@@ -1,8 +1,8 @@
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { openRecording } from "@/lib/recordings/recordings";
-import { verifyRecordingSignature } from "@/lib/recordings/signed-url";
-import { recordingStorage } from "./recording-upload";
+import { openRecording } from "./recordings";
+import { verifyRecordingSignature } from "./signed-url";
+import { recordingStorage } from "./upload";
 
 // Recording ids are PostgreSQL integers.
 const MAX_ID = 2_147_483_647;
