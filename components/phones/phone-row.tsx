@@ -1,7 +1,8 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { saveExtensionAction } from "@/app/(cabinet)/cabinet/phones/actions";
 import { Button } from "@/components/ui/button";
@@ -11,7 +12,7 @@ import { saveExtensionSchema, type SaveExtensionInput, type SaveExtensionValues 
 const statusLabels: Record<string, string> = { free: "свободен", busy: "занят", dinner: "обед", break: "перерыв" };
 
 export function PhoneRow({ row, unknownInCrm }: { row: Row; unknownInCrm: boolean }) {
-  const queryClient = useQueryClient();
+  const router = useRouter();
   const {
     register,
     handleSubmit,
@@ -31,7 +32,7 @@ export function PhoneRow({ row, unknownInCrm }: { row: Row; unknownInCrm: boolea
         return;
       }
       reset({ crmUserId: row.crmUserId, extension: input.extension ?? "" });
-      void queryClient.invalidateQueries({ queryKey: ["phones"] });
+      router.refresh();
     },
     onError: () => setError("extension", { message: "Не удалось сохранить: проверьте соединение" }),
   });

@@ -1,28 +1,25 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { pushExtensionsAction, refreshUsersAction } from "@/app/(cabinet)/cabinet/phones/actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import type { PhoneRow as Row } from "@/lib/accounts/users";
 import { PhoneRow } from "./phone-row";
 
-async function fetchPhones(): Promise<Row[]> {
-  const response = await fetch("/api/cabinet/phones", { cache: "no-store" });
-  const body = (await response.json()) as { success: boolean; phones?: Row[]; errorMsg?: string };
-  if (!response.ok || !body.phones) throw new Error(body.errorMsg ?? "Не удалось загрузить сотрудников");
-  return body.phones;
-}
-
-export function PhonesTab() {
-  const queryClient = useQueryClient();
-  const phones = useQuery({ queryKey: ["phones"], queryFn: fetchPhones });
+/** «Ваши телефоны», rendered with the list the server loaded; «Обновить список» reads the CRM again and re-renders. */
+export function PhonesTab({ loaded }: { loaded: { phones: Row[] } | { error: string } }) {
+  const router = useRouter();
   const refresh = useMutation({
     mutationFn: refreshUsersAction,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["phones"] }),
+    onSuccess: (result) => {
+      if (result.ok) router.refresh();
+    },
   });
   const push = useMutation({ mutationFn: pushExtensionsAction });
   const unknown = new Set(push.data?.ok ? (push.data.data?.unknownUserIds ?? []) : []);
+  const phones = "phones" in loaded ? loaded.phones : null;
 
   return (
     <div className="stack">
@@ -37,9 +34,8 @@ export function PhonesTab() {
         на кнопку «Сохранить настройки».
       </p>
       {refresh.data && !refresh.data.ok ? <Alert tone="error">{refresh.data.error}</Alert> : null}
-      {phones.isPending ? <p role="status">Загрузка сотрудников…</p> : null}
-      {phones.isError ? <Alert tone="error">{phones.error.message}</Alert> : null}
-      {phones.data ? (
+      {"error" in loaded && !refresh.data ? <Alert tone="error">{loaded.error}</Alert> : null}
+      {phones ? (
         <table>
           <thead>
             <tr>
@@ -50,7 +46,7 @@ export function PhonesTab() {
             </tr>
           </thead>
           <tbody>
-            {phones.data.map((row) => (
+            {phones.map((row) => (
               <PhoneRow key={row.crmUserId} row={row} unknownInCrm={unknown.has(row.crmUserId)} />
             ))}
           </tbody>

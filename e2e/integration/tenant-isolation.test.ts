@@ -10,7 +10,6 @@ import { createRetailCrmSim, DEMO, hmacToken, seedDemo, type RetailCrmSim, type 
 import { mapExtensions } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import * as accountRoute from "@/app/account/route";
-import * as phonesRoute from "@/app/api/cabinet/phones/route";
 import * as activityRoute from "@/app/api/crm/activity/route";
 import * as registerRoute from "@/app/api/crm/register/route";
 import * as makeCallRoute from "@/app/api/crm/make-call/route";
@@ -31,6 +30,9 @@ import { db } from "@/lib/db/client";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
 import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
 import { listCalls } from "@/lib/journal/calls";
+import { phonesForCabinet } from "@/lib/accounts/users";
+import { sessionAccountId } from "@/lib/auth/session";
+import PhonesPage from "@/app/(cabinet)/cabinet/phones/page";
 import { signRecordingPath } from "@/lib/recordings/signed-url";
 import { pcmWav } from "@/e2e/fixtures/audio";
 import type { AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
@@ -315,7 +317,6 @@ beforeAll(async () => {
     "/recordings/[id]/[sig]": recordingRoute,
     "/account": accountRoute,
     "/data/event.sh": eventShRoute,
-    "/api/cabinet/phones": phonesRoute,
   });
 
   A = await connectAccount({ crmUrl: crmA.url, apiKey: DEMO.apiKey });
@@ -637,13 +638,11 @@ describe("the CRM's and the admin's endpoints with A's credentials", () => {
     expect((await script(`?clientId=${"e".repeat(64)}`, freshSource())).status).toBe(404);
   });
 
-  it("/api/cabinet/phones lists the signed-in account's managers only", async () => {
+  it("«Ваши телефоны» lists the signed-in account's managers only", async () => {
     await signInAs(A);
-    const response = await fetch(`${app.url}/api/cabinet/phones`);
-    expect(response.status).toBe(200);
-    const { phones } = (await response.json()) as {
-      phones: { crmUserId: number; name: string; email: string | null; extension: string | null }[];
-    };
+    const loaded = await phonesForCabinet((await sessionAccountId())!);
+    expect("phones" in loaded).toBe(true);
+    const phones = "phones" in loaded ? loaded.phones : [];
     const ownUsers = await db().crmUser.findMany({ where: { accountId: A.id } });
     expect(phones.map((p) => p.crmUserId).sort((x, y) => x - y)).toEqual(
       ownUsers.map((u) => u.crmUserId).sort((x, y) => x - y),
@@ -655,7 +654,7 @@ describe("the CRM's and the admin's endpoints with A's credentials", () => {
     expect(phones.find((p) => p.crmUserId === 33)).toMatchObject({ extension: null, email: "anton@a.example" });
 
     session.accountId = null;
-    expect((await fetch(`${app.url}/api/cabinet/phones`)).status).toBe(401);
+    await expect(PhonesPage()).rejects.toThrow("NEXT_REDIRECT");
   });
 });
 

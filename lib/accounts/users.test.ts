@@ -5,7 +5,14 @@ import { db } from "@/lib/db/client";
 import { connectAccount } from "./connect";
 import { findAccountByClientId } from "./lookup";
 import { rotateClientId } from "./rotate";
-import { ExtensionTakenError, listPhones, pushExtensions, refreshUsers, saveExtension } from "./users";
+import {
+  ExtensionTakenError,
+  listPhones,
+  phonesForCabinet,
+  pushExtensions,
+  refreshUsers,
+  saveExtension,
+} from "./users";
 
 const fromPbx = { headers: new Headers({ [PEER_HEADER]: "192.0.2.10" }) };
 let sim: RetailCrmSim;
@@ -35,6 +42,21 @@ describe("«Ваши телефоны»", () => {
       extension: "02",
       status: "free",
     });
+  });
+
+  it("«Ваши телефоны» reads the CRM's users on first use, and says why when the CRM is down", async () => {
+    const account = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
+    await db().crmUser.deleteMany({ where: { accountId: account.id } });
+    sim.setOutage("http502");
+    try {
+      expect(await phonesForCabinet(account.id)).toEqual({
+        error: "CRM временно недоступна (HTTP 502): попробуйте позже",
+      });
+    } finally {
+      sim.setOutage("none");
+    }
+    const loaded = await phonesForCabinet(account.id);
+    expect("phones" in loaded && loaded.phones.length).toBe(DEMO.users.length);
   });
 
   it("refuses an extension another user of the account has, naming them", async () => {

@@ -1,5 +1,6 @@
 import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
+import { crmErrorMessage } from "./crm-messages";
 import { crmClientFor } from "./crm-client";
 import { syncModule } from "./module";
 
@@ -35,6 +36,21 @@ export async function listPhones(accountId: string): Promise<PhoneRow[]> {
 }
 
 /** Reads every page of the CRM's users and stores them; extensions already mapped stay. */
+/**
+ * What «Ваши телефоны» shows: the account's CRM users with their extensions, read from the CRM
+ * the first time (an account connects with its users, so that is rare), or why they could not be.
+ */
+export async function phonesForCabinet(accountId: string): Promise<{ phones: PhoneRow[] } | { error: string }> {
+  const phones = await listPhones(accountId);
+  if (phones.length > 0) return { phones };
+  try {
+    await refreshUsers(accountId);
+  } catch (error) {
+    return { error: crmErrorMessage(error) };
+  }
+  return { phones: await listPhones(accountId) };
+}
+
 export async function refreshUsers(accountId: string): Promise<number> {
   const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
   const users = await crmClientFor(account).allUsers();
