@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { until } from "@/e2e/setup/until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
@@ -152,10 +153,12 @@ describe("event.sh → /api/event", () => {
     expect(run.log).toContain("hangup: HTTP 200");
 
     // The hangup first, then the recording from event.sh's background copy.
-    const events = () => db().callEvent.findMany({ where: { accountId, uniqueid: uid }, orderBy: { id: "asc" } });
-    for (const deadline = Date.now() + 20_000; (await events()).length < 2 && Date.now() < deadline;)
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await events()).map((e) => e.type)).toEqual(["HANGUP", "UPLOAD"]);
+    const events = await until(
+      () => db().callEvent.findMany({ where: { accountId, uniqueid: uid }, orderBy: { id: "asc" } }),
+      (found) => found.length >= 2,
+      20_000,
+    );
+    expect(events.map((e) => e.type)).toEqual(["HANGUP", "UPLOAD"]);
     const recordingRow = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid: uid } });
     expect(recordingRow).toMatchObject({ sizeBytes: audio.length, contentType: "audio/wav", durationSeconds: 2 });
     const call = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId, uniqueid: uid } } });

@@ -3,6 +3,7 @@
 // reaches the CRM, in order, and nothing acknowledged is lost or uploaded twice.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { until } from "@/e2e/setup/until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { mapExtensions } from "@/e2e/setup/factories";
@@ -109,9 +110,12 @@ describe("the service killed mid-burst", () => {
     expect(attempts.some((n) => n > 2)).toBe(true);
 
     const ids = Array.from({ length: CALLS }, (_, i) => `1700000000.${i}`);
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && new Set(crm.state.calls.map((c) => c.call.externalId)).size < CALLS)
-      await new Promise((r) => setTimeout(r, 200));
+    await until(
+      () => new Set(crm.state.calls.map((c) => c.call.externalId)).size,
+      (uploaded) => uploaded >= CALLS,
+      60_000,
+      200,
+    );
 
     expect(await db().call.count({ where: { accountId } })).toBe(CALLS);
     expect(await db().delivery.count({ where: { accountId, state: { not: "SENT" } } })).toBe(0);

@@ -17,6 +17,7 @@ import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker"
 import { pcmWav } from "@/e2e/fixtures/audio";
 import { mapExtensions } from "@/e2e/setup/factories";
 import { playContext } from "@/e2e/setup/dialplan-player";
+import { until } from "@/e2e/setup/until";
 import { dialplanModern } from "@/lib/asterisk/snippets";
 
 let crm: RetailCrmSim;
@@ -53,24 +54,23 @@ function received(uniqueid: string) {
   };
 }
 
-async function settled(uniqueid: string, events: number) {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const got = received(uniqueid);
-    if (got.events.length >= events && got.uploads.length >= 1) return got;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return received(uniqueid);
+function settled(uniqueid: string, events: number) {
+  return until(
+    () => received(uniqueid),
+    (got) => got.events.length >= events && got.uploads.length >= 1,
+    20_000,
+  );
 }
 
 /** The recording behind a link the CRM got, once it has arrived (event.sh sends it after the hangup). */
 async function recordingAt(url: string): Promise<Buffer> {
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
-    const response = await fetch(url);
-    if (response.status === 200) return Buffer.from(await response.arrayBuffer());
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no recording at ${url}`);
+  const response = await until(
+    () => fetch(url),
+    (r) => r.status === 200,
+    20_000,
+  );
+  expect(response.status, url).toBe(200);
+  return Buffer.from(await response.arrayBuffer());
 }
 
 beforeAll(async () => {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventShTemplate, renderEventSh } from "./event-sh";
 import { pcmWav } from "@/e2e/fixtures/audio";
+import { until } from "@/e2e/setup/until";
 
 const CLIENT_ID = "0123456789abcdef".repeat(4);
 const DATE = "2026-11-23 12:00:00";
@@ -164,9 +165,8 @@ async function run(args: string[], options: RunOptions = {}): Promise<Run> {
   return { code, ms, stderr, received: stub.received, log };
 }
 
-async function waitFor(done: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  for (const deadline = Date.now() + ms; !(await done()) && Date.now() < deadline;)
-    await new Promise((resolve) => setTimeout(resolve, 50));
+async function waitFor(done: () => boolean | Promise<boolean>): Promise<void> {
+  await until(done, Boolean, 20_000, 50);
 }
 
 const logOf = () => readFile(debugLog, "utf8").catch(() => "");
