@@ -12,7 +12,8 @@ const notFound = () =>
 
 /** The recording a link's id names: `<id>` a recording, `c<id>` a call's newest (none until it arrives). */
 async function recordingOfLink(idParam: string, sig: string): Promise<number | null> {
-  const match = /^(c?)(\d{1,10})$/.exec(idParam);
+  // Only the canonical spelling of an id: "01" or "c01" is no link, even where "1" is.
+  const match = /^(c?)([1-9]\d{0,9})$/.exec(idParam);
   if (!match || Number(match[2]) > MAX_ID) return null;
   const id = Number(match[2]);
   const key = env().ENCRYPTION_KEY;
