@@ -4,9 +4,11 @@ import { deliveryPool } from "@/lib/db/client";
 import { recordingUrl } from "@/lib/recordings";
 import { log } from "@/lib/log";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
+import type { CallEventBody, CallUploadBody } from "@/lib/retailcrm/telephony";
 import { recordOutcome } from "./outcome";
 
-type UploadPayload = { externalId: string; recordUrl?: string; recordingOfCall?: number } & Record<string, unknown>;
+/** calls/upload as the outbox holds it: the body, and maybe the call whose recording is to come. */
+type UploadPayload = CallUploadBody & { recordingOfCall?: number };
 
 /**
  * A recording uploaded to us (type=upload) becomes the call's recordUrl unless the PBX gave its own
@@ -19,7 +21,7 @@ async function withRecordingLinks(
   payloads: UploadPayload[],
   accountId: string,
   clientId: string,
-): Promise<UploadPayload[]> {
+): Promise<CallUploadBody[]> {
   const unlinked = payloads.filter((payload) => !payload.recordUrl).map((payload) => payload.externalId);
   const { rows } = unlinked.length
     ? await tx.query<{ id: number; uniqueid: string }>({
@@ -173,7 +175,7 @@ export async function deliverCall(callId: number): Promise<void> {
           await sendWithCompanions(client, call.account, delivery, true, startedAt);
         continue;
       }
-      const response = await client.callEvent(delivery.payload as object);
+      const response = await client.callEvent(delivery.payload as CallEventBody);
       await recordOutcome(deliveryPool(), [delivery.id], {
         durationMs: Date.now() - started,
         httpStatus: 200,

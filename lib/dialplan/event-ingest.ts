@@ -3,6 +3,7 @@ import { dbPool } from "@/lib/db/client";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { log } from "@/lib/log";
+import { callEventBody, callUploadBody, type CallEventBody, type StoredCallUpload } from "@/lib/retailcrm/telephony";
 import { parseCodes } from "@/lib/telephony/extension-codes";
 import { mapStatus } from "@/lib/telephony/status";
 import type { EventParams, InputWarning } from "@/lib/validations/dialplan";
@@ -96,9 +97,9 @@ interface EventRow {
   recordingExpected: boolean;
   /** "field:action" of each parameter that was cleaned or ignored (calls."inputWarnings"). */
   warnings: string[];
-  event: object;
-  /** calls/upload's call, its `type` (the direction) filled in from the call as stored. */
-  upload: object | null;
+  /** Ring-all codes and a click's manager are filled in by the statement from what is stored. */
+  event: CallEventBody;
+  upload: StoredCallUpload | null;
 }
 
 /**
@@ -205,16 +206,16 @@ export async function ingestCallEvent(
   const hangup = params.type === "hangup";
   const started = hangup ? startFromHangup(params) : params.date;
   const upload = status
-    ? {
-        date: started ?? new Date().toISOString().slice(0, 19).replace("T", " "),
+    ? callUploadBody({
+        uniqueid: params.uniqueid,
+        start: started ?? new Date().toISOString().slice(0, 19).replace("T", " "),
         phone,
-        ...(code ? { code } : {}),
+        code,
         result: status.upload,
-        duration: params.duration ?? 0,
-        durationWaiting: params.hold ?? 0,
-        externalId: params.uniqueid,
-        ...(params.path ? { recordUrl: params.path } : {}),
-      }
+        talkSeconds: params.duration ?? 0,
+        waitSeconds: params.hold ?? 0,
+        recordUrl: params.path,
+      })
     : null;
   const stored = await batcher.submit({
     accountId,
@@ -234,13 +235,7 @@ export async function ingestCallEvent(
     clickManager: params.type !== "in" && !code && isClickId(params.uniqueid),
     recordingExpected: hangup && params.recording === "upload" && !params.path,
     warnings: warnings.map((w) => `${w.field}:${w.action}`),
-    event: {
-      phone,
-      type: params.type,
-      codes,
-      callExternalId: params.uniqueid,
-      ...(status ? { hangupStatus: status.event } : {}),
-    },
+    event: callEventBody({ uniqueid: params.uniqueid, type: params.type, phone, codes, hangupStatus: status?.event }),
     upload,
   });
   return { duplicate: !stored, warnings };

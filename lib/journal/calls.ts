@@ -1,4 +1,5 @@
 import { db } from "@/lib/db/client";
+import type { CallEventBody } from "@/lib/retailcrm/telephony";
 import { recordingUrl } from "@/lib/recordings";
 
 export const PAGE_SIZE = 25;
@@ -45,7 +46,7 @@ function describeInputWarning(warning: string): string {
 
 function deliveryLabel(kind: JournalDelivery["kind"], payload: unknown): string {
   if (kind === "CALLS_UPLOAD") return "calls/upload";
-  return `call/event ${String((payload as { type?: string }).type ?? "")}`.trim();
+  return `call/event ${(payload as Partial<CallEventBody>).type ?? ""}`.trim();
 }
 
 /** The account's calls, newest first, with what became of each CRM request. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { RetailCrmClient } from "./client";
 import { RetailCrmError } from "./errors";
+import type { CallEventBody } from "./telephony";
 
 let sim: RetailCrmSim;
 const client = (apiKey: string = DEMO.apiKey, timeoutMs = 1_000) =>
@@ -73,7 +74,9 @@ describe("RetailCrmClient against the simulator", () => {
   });
 
   it("keeps the CRM's errorMsg and errors on a validation failure", async () => {
-    const error = await failure(client().callEvent({ phone: "+79001234567", type: "ringing" }));
+    const error = await failure(
+      client().callEvent({ phone: "+79001234567", type: "ringing" } as unknown as CallEventBody),
+    );
     expect(error.kind).toBe("validation");
     expect(error.status).toBe(400);
     expect(error.message).toBeTruthy();

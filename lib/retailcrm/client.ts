@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { BlockedAddressError } from "@/lib/net/address-guard";
 import { outboundRequest } from "@/lib/net/outbound";
 import { classifyErrorReply, RetailCrmError } from "./errors";
+import type { CallEventBody, CallUploadBody } from "./telephony";
 import {
   callEventReplySchema,
   callsUploadReplySchema,
@@ -75,13 +76,13 @@ export class RetailCrmClient {
     });
   }
 
-  callEvent(event: object) {
+  callEvent(event: CallEventBody) {
     return this.request("POST", "/api/v5/telephony/call/event", callEventReplySchema, {
       form: { event: JSON.stringify(event) },
     });
   }
 
-  callsUpload(calls: object[]) {
+  callsUpload(calls: CallUploadBody[]) {
     return this.request("POST", "/api/v5/telephony/calls/upload", callsUploadReplySchema, {
       form: { calls: JSON.stringify(calls) },
     });
