@@ -1,16 +1,15 @@
 // /api/event end to end: the dialplan's requests over HTTP, stored, then delivered to the
 // retailCRM simulator by the real queue worker.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import * as eventRoute from "@/app/api/event/route";
 import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
-import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 import { pcmWav } from "@/e2e/fixtures/audio";
-import { mapExtensions } from "@/e2e/setup/factories";
+import { demoCrmAccount } from "@/e2e/setup/factories";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
 import { until } from "@/e2e/setup/until";
 import { listCalls } from "@/lib/journal/calls";
@@ -37,12 +36,10 @@ function crmCalls(uniqueid: string) {
 }
 
 beforeAll(async () => {
-  crm = await createRetailCrmSim();
-  seedDemo(crm);
-  const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
-  clientId = account.clientId;
-  accountId = account.id;
-  await mapExtensions(account.id, { 3: "101", 4: "102" });
+  const demo = await demoCrmAccount({ 3: "101", 4: "102" });
+  crm = demo.crm;
+  clientId = demo.account.clientId;
+  accountId = demo.account.id;
   app = await serveRoutes({ "/api/event": eventRoute, "/recordings/[id]/[sig]": recordingRoute });
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100, concurrency: 4 });
 });

@@ -1,12 +1,11 @@
 // /api/manager over HTTP against the retailCRM simulator: answers, formats, budget, failures.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import * as managerRoute from "@/app/api/manager/route";
-import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
 import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
-import { mapExtensions } from "@/e2e/setup/factories";
+import { demoCrmAccount } from "@/e2e/setup/factories";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
 
 let crm: RetailCrmSim;
@@ -26,12 +25,10 @@ async function ask(params: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  crm = await createRetailCrmSim();
-  seedDemo(crm);
-  const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
-  clientId = account.clientId;
-  accountId = account.id;
-  await mapExtensions(account.id, { 3: "101", 5: "104" });
+  const demo = await demoCrmAccount({ 3: "101", 5: "104" });
+  crm = demo.crm;
+  clientId = demo.account.clientId;
+  accountId = demo.account.id;
   app = await serveRoutes({ "/api/manager": managerRoute });
 });
 afterAll(async () => {

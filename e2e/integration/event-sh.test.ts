@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { until } from "@/e2e/setup/until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { demoCrmAccount } from "@/e2e/setup/factories";
+import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
-import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
 import { pcmWav } from "@/e2e/fixtures/audio";
 
@@ -52,11 +52,10 @@ async function runScript(
 }
 
 beforeAll(async () => {
-  crm = await createRetailCrmSim();
-  seedDemo(crm);
-  const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
-  clientId = account.clientId;
-  accountId = account.id;
+  const demo = await demoCrmAccount();
+  crm = demo.crm;
+  clientId = demo.account.clientId;
+  accountId = demo.account.id;
   app = await serveRoutes({
     "/api/event": await import("@/app/api/event/route"),
     "/data/event.sh": await import("@/app/data/event.sh/route"),

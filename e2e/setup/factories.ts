@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
+import { createRetailCrmSim, DEMO, seedDemo } from "@/e2e/sim/retailcrm";
+import { connectAccount } from "@/lib/accounts/connect";
 
 /** A stored account with random identifiers (for tests that need a tenant). */
 export async function createTestAccount(overrides: { crmUrl?: string; apiKey?: string } = {}) {
@@ -22,4 +24,16 @@ export async function mapExtensions(accountId: string, extensions: Record<number
   for (const [crmUserId, extension] of Object.entries(extensions))
     await saveExtension(accountId, Number(crmUserId), extension);
   await pushExtensions(accountId);
+}
+
+/**
+ * The set-up most integration files share: a simulated retailCRM with the demo data, an account
+ * connected to it as an admin would connect it, and the given CRM users mapped to extensions.
+ */
+export async function demoCrmAccount(extensions: Record<number, string> = {}) {
+  const crm = await createRetailCrmSim();
+  seedDemo(crm);
+  const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
+  if (Object.keys(extensions).length) await mapExtensions(account.id, extensions);
+  return { crm, account };
 }
