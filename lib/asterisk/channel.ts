@@ -9,6 +9,11 @@ export function managerChannel(template: string, code: string): string {
   return template.includes("{code}") ? template.replaceAll("{code}", code) : `${template}/${code}`;
 }
 
+/** The customer's number as the dialplan dials it (the Originate's Exten): digits only, a leading + dropped. */
+export function dialString(phone: string): string {
+  return phone.replace(/\D/g, "");
+}
+
 /** Channel variable the Originate of a click sets to the manager's extension (docs/asterisk.md, «Звонок из CRM»). */
 export const CLICK_CODE_VARIABLE = "CRM_CODE";
 

@@ -1,15 +1,10 @@
-import { CLICK_CODE_VARIABLE, managerChannel } from "@/lib/asterisk/channel";
+import { CLICK_CODE_VARIABLE, dialString, managerChannel } from "@/lib/asterisk/channel";
 
 export interface OriginateSettings {
   channelTemplate: string;
   outgoingContext: string;
   outgoingPriority: string;
   managerCallerIdName: string;
-}
-
-/** The customer's number as the dialplan dials it: digits only (a leading + becomes nothing). */
-export function dialString(phone: string): string {
-  return phone.replace(/\D/g, "");
 }
 
 /**

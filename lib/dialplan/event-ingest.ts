@@ -1,4 +1,4 @@
-import { isClickId } from "@/lib/asterisk/channel";
+import { dialString, isClickId } from "@/lib/asterisk/channel";
 import { dbPool } from "@/lib/db/client";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
@@ -42,7 +42,7 @@ function singleCode(params: EventParams, warnings: InputWarning[]): string | und
  */
 function managerCode(params: EventParams, phone: string, warnings: InputWarning[]): string | undefined {
   const code = singleCode(params, warnings);
-  if (!code || !isClickId(params.uniqueid) || code !== phone.replace(/\D/g, "")) return code;
+  if (!code || !isClickId(params.uniqueid) || code !== dialString(phone)) return code;
   warnings.push({
     field: "code",
     action: "ignored",

@@ -10,7 +10,7 @@ import {
   type RecordingBody,
 } from "@/lib/recordings/storage";
 import { signRecordingPath, type RecordingTarget } from "./signed-url";
-import { discardRest } from "@/lib/http/body";
+import { declaredLength, discardRest } from "@/lib/http/body";
 import { firstMultipartFile, MultipartError, NO_FILE } from "@/lib/http/multipart";
 
 export function recordingStorage(): LocalRecordingStorage {
@@ -68,7 +68,7 @@ export async function receiveRecording(
       "type=upload takes its parameters from the query string; the request body must be the recording",
     );
   const maxBytes = env().RECORDING_MAX_BYTES;
-  if (Number(request.headers.get("content-length") ?? 0) > maxBytes + 64 * 1024) {
+  if ((declaredLength(request) ?? 0) > maxBytes + 64 * 1024) {
     if (request.body) discardRest(request.body);
     throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
   }
