@@ -9,7 +9,8 @@ import * as userStatusRoute from "@/app/api/crm/user-status/route";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { connectAccount } from "@/lib/accounts/connect";
-import { db } from "@/lib/db/client";
+import { db, dbPool } from "@/lib/db/client";
+import { owedRequestsOfCalls } from "@/lib/delivery/owed";
 import { mapExtensions } from "@/e2e/setup/factories";
 
 let crm: RetailCrmSim;
@@ -257,10 +258,13 @@ describe("account options of click-to-call", () => {
         where: { accountId_uniqueid_type: { accountId, uniqueid: clickId, type: "OUT" } },
       });
       expect(stored.payload).toMatchObject({ type: "out", phone: "89001234567", code: "101" });
-      expect(await db().delivery.findFirst({ where: { accountId, call: { uniqueid: clickId } } })).toMatchObject({
-        kind: "CALL_EVENT",
-        payload: { type: "out", codes: ["101"], callExternalId: clickId },
+      const call = await db().call.findUniqueOrThrow({
+        where: { accountId_uniqueid: { accountId, uniqueid: clickId } },
       });
+      const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
+      expect(await owedRequestsOfCalls(dbPool(), [call.id], account.clientId)).toMatchObject([
+        { kind: "CALL_EVENT", body: { type: "out", codes: ["101"], callExternalId: clickId } },
+      ]);
     } finally {
       await db().asteriskSettings.update({ where: { accountId }, data: { sendOutEvent: false } });
     }

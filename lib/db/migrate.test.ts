@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, mkdir, writeFile, cp } from "node:fs/promises";
+import { mkdtemp, mkdir, rm, writeFile, cp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -115,5 +115,37 @@ describe("applyMigrations", () => {
     expect(results.flat()).toHaveLength((await readMigrations()).length);
     const rows = await query(fresh, `SELECT 1 FROM "_prisma_migrations"`);
     expect(rows).toHaveLength((await readMigrations()).length);
+  });
+});
+
+describe("upgrading a database with requests still queued", () => {
+  it("keeps each queued request, now naming the event its body is built from", async () => {
+    const url = await emptyDatabase();
+    const dir = await migrationsCopy();
+    const later = (await readMigrations(dir)).filter((m) => m.name >= "20261205055855");
+    for (const m of later) await rm(path.join(dir, m.name), { recursive: true });
+    await applyMigrations(url, dir);
+    await query(
+      url,
+      `INSERT INTO accounts (id, "crmUrl", "apiKeyEnc", "clientId", "moduleCode", "updatedAt")
+         VALUES ('00000000-0000-0000-0000-000000000001', 'https://a.example/', 'k', 'c', 'm', now());
+       INSERT INTO call_events ("accountId", uniqueid, type, payload) VALUES
+         ('00000000-0000-0000-0000-000000000001', '1.1', 'IN', '{"type":"in","phone":"+7900","code":"101,102"}'),
+         ('00000000-0000-0000-0000-000000000001', '1.1', 'HANGUP', '{"type":"hangup","phone":"+7900","code":"102","status":"ANSWER"}');
+       INSERT INTO calls ("accountId", uniqueid, "updatedAt") VALUES ('00000000-0000-0000-0000-000000000001', '1.1', now());
+       INSERT INTO deliveries ("accountId", "callId", kind, payload, "updatedAt")
+         SELECT "accountId", id, k::"DeliveryKind", p::jsonb, now() FROM calls,
+           (VALUES ('CALL_EVENT', '{"type":"in"}'), ('CALL_EVENT', '{"type":"hangup"}'), ('CALLS_UPLOAD', '{"type":"in"}')) AS v(k, p)`,
+    );
+    await applyMigrations(url);
+    const rows = await query<{ kind: string; type: string; codes: string[] }>(
+      url,
+      `SELECT d.kind, e.type, e.codes FROM deliveries d JOIN call_events e ON e.id = d."eventId" ORDER BY d.id`,
+    );
+    expect(rows).toEqual([
+      { kind: "CALL_EVENT", type: "IN", codes: ["101", "102"] },
+      { kind: "CALL_EVENT", type: "HANGUP", codes: ["102"] },
+      { kind: "CALLS_UPLOAD", type: "HANGUP", codes: ["102"] },
+    ]);
   });
 });

@@ -5,25 +5,28 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
 import { db, dbPool } from "@/lib/db/client";
+import { owedRequestsOfCalls } from "@/lib/delivery/owed";
 import { ingestCallEvent } from "./event-ingest";
 
 let accountId: string;
+let clientId: string;
 let sequence = 0;
 const uniqueid = () => `1800000000.${++sequence}`;
 
+/** The call, its events, and the requests it owes with their bodies as the delivery workers would build them now. */
 async function stored(id: string) {
   const call = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId, uniqueid: id } } });
-  const deliveries = await db().delivery.findMany({ where: { callId: call.id }, orderBy: { id: "asc" } });
+  const deliveries = await owedRequestsOfCalls(dbPool(), [call.id], clientId);
   const events = await db().callEvent.findMany({ where: { accountId, uniqueid: id }, orderBy: { id: "asc" } });
   return {
     call,
-    deliveries: deliveries.map((d) => ({ kind: d.kind, payload: d.payload as Record<string, unknown> })),
+    deliveries: deliveries.map((d) => ({ kind: d.kind, payload: d.body as unknown as Record<string, unknown> })),
     events,
   };
 }
 
 beforeAll(async () => {
-  accountId = (await createTestAccount()).id;
+  ({ id: accountId, clientId } = await createTestAccount());
   await db().crmUser.createMany({
     data: [
       { accountId, crmUserId: 7, extension: "105" },

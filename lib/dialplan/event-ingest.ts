@@ -3,7 +3,6 @@ import { dbPool } from "@/lib/db/client";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { log } from "@/lib/log";
-import { callEventBody, callUploadBody, type CallEventBody, type StoredCallUpload } from "@/lib/retailcrm/telephony";
 import { parseCodes } from "@/lib/telephony/extension-codes";
 import { mapStatus } from "@/lib/telephony/status";
 import type { EventParams, InputWarning } from "@/lib/validations/dialplan";
@@ -81,6 +80,8 @@ interface EventRow {
   uniqueid: string;
   type: (typeof EVENT_TYPE)[CallType];
   payload: Omit<EventParams, "clientId">;
+  /** The extensions the event names, cleaned: those rung (in), the one manager (out, hangup). */
+  codes: string[];
   /** The call's direction when the event tells it; a hangup without `direct` leaves the stored one. */
   direction: "IN" | "OUT" | null;
   phone: string;
@@ -89,17 +90,8 @@ interface EventRow {
   waitSeconds: number | null;
   talkSeconds: number | null;
   startedAt: Date | null;
-  /** An incoming call that names no extension rings every mapped manager (docs/dialplan-api.md). */
-  ringAll: boolean;
-  /** An out or hangup of a call the service originated that names no manager: it is the one the click rang. */
-  clickManager: boolean;
-  /** The hangup announced its recording (recording=upload): calls/upload links to the call's, to come. */
-  recordingExpected: boolean;
   /** "field:action" of each parameter that was cleaned or ignored (calls."inputWarnings"). */
   warnings: string[];
-  /** Ring-all codes and a click's manager are filled in by the statement from what is stored. */
-  event: CallEventBody;
-  upload: StoredCallUpload | null;
 }
 
 /**
@@ -109,18 +101,19 @@ interface EventRow {
  * SQL, so two events of one call arriving together cannot both miss each other. A batch holds
  * one event per call (a call's row is written once per statement) and writes events and calls
  * in one order, so that two statements do not deadlock over them (one that failed anyway is run
- * again event by event).
+ * again event by event). A request owed is only its kind and its event: the body is built from
+ * the stored call when it is sent (lib/retailcrm/telephony.ts).
  */
 const INGEST_SQL = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "payload" jsonb,
-      "direction" "CallDirection", "phone" text, "extension" text, "result" text, "waitSeconds" int, "talkSeconds" int, "startedAt" timestamptz,
-      "ringAll" boolean, "clickManager" boolean, "recordingExpected" boolean, "warnings" text[], "event" jsonb, "upload" jsonb)
+      "codes" text[], "direction" "CallDirection", "phone" text, "extension" text, "result" text, "waitSeconds" int, "talkSeconds" int,
+      "startedAt" timestamptz, "warnings" text[])
   ), stored AS (
-    INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload")
-    SELECT "accountId", "uniqueid", "type", "payload" FROM input ORDER BY "accountId", "uniqueid"
+    INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload", "codes")
+    SELECT "accountId", "uniqueid", "type", "payload", "codes" FROM input ORDER BY "accountId", "uniqueid"
     ON CONFLICT ("accountId", "uniqueid", "type") DO NOTHING
-    RETURNING "accountId", "uniqueid"
+    RETURNING "id", "accountId", "uniqueid", "type"
   ), call AS (
     INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt")
     SELECT i."accountId", i."uniqueid", COALESCE(i."direction", 'IN'), i."phone", i."extension", i."result", i."waitSeconds", i."talkSeconds", COALESCE(i."startedAt", now()), i."warnings", true, now()
@@ -134,23 +127,15 @@ const INGEST_SQL = `
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
           COALESCE(i."startedAt", "calls"."startedAt", now()), "calls"."inputWarnings" || EXCLUDED."inputWarnings", true, now()
         FROM input i WHERE i."accountId" = EXCLUDED."accountId" AND i."uniqueid" = EXCLUDED."uniqueid")
-    RETURNING "id", "accountId", "uniqueid", "direction", "extension"
+    RETURNING "id", "accountId", "uniqueid"
   ), outbox AS (
-    INSERT INTO "deliveries" ("accountId", "callId", "kind", "payload", "updatedAt")
-    SELECT i."accountId", call."id", owed."kind"::"DeliveryKind", owed."payload", now()
-    FROM input i JOIN call ON call."accountId" = i."accountId" AND call."uniqueid" = i."uniqueid"
-    CROSS JOIN LATERAL (VALUES
-      (1, 'CALL_EVENT', CASE WHEN i."ringAll" THEN jsonb_set(i."event", '{codes}', (
-        SELECT COALESCE(jsonb_agg(u."extension" ORDER BY u."crmUserId"), '[]'::jsonb) FROM "crm_users" u
-        WHERE u."accountId" = i."accountId" AND u."extension" IS NOT NULL))
-        WHEN i."clickManager" AND call."extension" IS NOT NULL THEN jsonb_set(i."event", '{codes}', jsonb_build_array(call."extension"))
-        ELSE i."event" END),
-      (2, 'CALLS_UPLOAD', jsonb_set(CASE WHEN i."clickManager" AND call."extension" IS NOT NULL
-        THEN jsonb_set(i."upload", '{code}', to_jsonb(call."extension")) ELSE i."upload" END,
-        '{type}', to_jsonb(lower(call."direction"::text)))
-        || CASE WHEN i."recordingExpected" THEN jsonb_build_object('recordingOfCall', call."id") ELSE '{}'::jsonb END)
-    ) AS owed("position", "kind", "payload")
-    WHERE owed."payload" IS NOT NULL
+    INSERT INTO "deliveries" ("accountId", "callId", "eventId", "kind", "updatedAt")
+    SELECT s."accountId", call."id", s."id", owed."kind"::"DeliveryKind", now()
+    FROM input i
+    JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
+    JOIN call ON call."accountId" = i."accountId" AND call."uniqueid" = i."uniqueid"
+    CROSS JOIN LATERAL (VALUES (1, 'CALL_EVENT'), (2, CASE WHEN s."type" = 'HANGUP' THEN 'CALLS_UPLOAD' END)) AS owed("position", "kind")
+    WHERE owed."kind" IS NOT NULL
     ORDER BY i."n", owed."position"
   )
   SELECT EXISTS (SELECT 1 FROM stored s WHERE s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid") AS "stored"
@@ -204,25 +189,13 @@ export async function ingestCallEvent(
 
   const codes = params.type === "in" ? parseCodes(params.code ?? "").codes : code ? [code] : [];
   const hangup = params.type === "hangup";
-  const started = hangup ? startFromHangup(params) : params.date;
-  const upload = status
-    ? callUploadBody({
-        uniqueid: params.uniqueid,
-        start: started ?? new Date().toISOString().slice(0, 19).replace("T", " "),
-        phone,
-        code,
-        result: status.upload,
-        talkSeconds: params.duration ?? 0,
-        waitSeconds: params.hold ?? 0,
-        recordUrl: params.path,
-      })
-    : null;
   const stored = await batcher.submit({
     accountId,
     uniqueid: params.uniqueid,
     type: EVENT_TYPE[params.type],
     // The clientId is a credential: the stored event keeps what it said, not who said it.
     payload: withoutClientId(params),
+    codes,
     direction: params.type === "hangup" ? (params.direct ? DIRECTION[params.direct] : null) : DIRECTION[params.type],
     phone,
     // An incoming call that rings one manager is theirs from the start; ringing several, it is whoever the hangup names.
@@ -230,13 +203,8 @@ export async function ingestCallEvent(
     result: status?.upload ?? null,
     waitSeconds: hangup ? (params.hold ?? null) : null,
     talkSeconds: hangup ? (params.duration ?? null) : null,
-    startedAt: naiveDate(started),
-    ringAll: params.type === "in" && codes.length === 0,
-    clickManager: params.type !== "in" && !code && isClickId(params.uniqueid),
-    recordingExpected: hangup && params.recording === "upload" && !params.path,
+    startedAt: naiveDate(hangup ? startFromHangup(params) : params.date),
     warnings: warnings.map((w) => `${w.field}:${w.action}`),
-    event: callEventBody({ uniqueid: params.uniqueid, type: params.type, phone, codes, hangupStatus: status?.event }),
-    upload,
   });
   return { duplicate: !stored, warnings };
 }

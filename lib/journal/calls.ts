@@ -1,5 +1,4 @@
 import { db } from "@/lib/db/client";
-import type { CallEventBody } from "@/lib/retailcrm/telephony";
 import { recordingUrl } from "@/lib/recordings";
 
 export const PAGE_SIZE = 25;
@@ -44,9 +43,8 @@ function describeInputWarning(warning: string): string {
     : `Параметр ${field}: неверное значение пропущено, звонок принят без него`;
 }
 
-function deliveryLabel(kind: JournalDelivery["kind"], payload: unknown): string {
-  if (kind === "CALLS_UPLOAD") return "calls/upload";
-  return `call/event ${(payload as Partial<CallEventBody>).type ?? ""}`.trim();
+function deliveryLabel(kind: JournalDelivery["kind"], eventType: string): string {
+  return kind === "CALLS_UPLOAD" ? "calls/upload" : `call/event ${eventType.toLowerCase()}`;
 }
 
 /** The account's calls, newest first, with what became of each CRM request. */
@@ -63,7 +61,10 @@ export async function listCalls(
       skip: (page - 1) * PAGE_SIZE,
       take: PAGE_SIZE,
       include: {
-        deliveries: { orderBy: { id: "asc" }, include: { _count: { select: { attempts: true } } } },
+        deliveries: {
+          orderBy: { id: "asc" },
+          include: { event: { select: { type: true } }, _count: { select: { attempts: true } } },
+        },
       },
     }),
   ]);
@@ -102,7 +103,7 @@ export async function listCalls(
       deliveries: c.deliveries.map((d) => ({
         id: d.id,
         kind: d.kind,
-        label: deliveryLabel(d.kind, d.payload),
+        label: deliveryLabel(d.kind, d.event.type),
         state: d.state,
         lastError: d.lastError,
         attempts: d._count.attempts,

@@ -1,4 +1,5 @@
-import type { HangupStatus, UploadResult } from "@/lib/telephony/status";
+import { isClickId } from "@/lib/asterisk/channel";
+import { mapStatus, type HangupStatus, type UploadResult } from "@/lib/telephony/status";
 
 /** The `event` of POST /api/v5/telephony/call/event, as the bridge sends it (docs/retailcrm.md). */
 export interface CallEventBody {
@@ -27,50 +28,86 @@ export interface CallUploadBody {
   recordUrl?: string;
 }
 
-/**
- * calls/upload as an event stores it: the direction (`type`) is the call's as stored, which the
- * ingest statement fills in, and where it has one it names the call whose recording is still to
- * come (lib/delivery/deliver-call.ts turns that into the recordUrl and drops it).
- */
-export type StoredCallUpload = Omit<CallUploadBody, "type"> & {
-  type?: CallUploadBody["type"];
-  recordingOfCall?: number;
-};
-
-export function callEventBody(call: {
+/** A call as stored (the calls row), as far as the CRM's requests need it. */
+export interface StoredCall {
   uniqueid: string;
-  type: CallEventBody["type"];
+  direction: "IN" | "OUT";
+  /** When it began, in the PBX's clock as the dialplan gave it (stored as if it were UTC). */
+  startedAt: Date;
+  /** The manager the call belongs to, when one is known. */
+  extension: string | null;
+}
+
+/** One stored event of the call (the call_events row): what the PBX reported, cleaned at ingest. */
+export interface StoredEvent {
+  type: "IN" | "OUT" | "HANGUP";
   phone: string;
+  /** The extensions it names: those rung for an incoming call, the one manager for out and hangup. */
   codes: string[];
-  hangupStatus?: HangupStatus;
-}): CallEventBody {
+  /** DIALSTATUS or CDR(disposition) of a hangup. */
+  status?: string;
+  /** Seconds waited before the answer and talked (a hangup's). */
+  hold?: number;
+  duration?: number;
+  /** A recording the PBX keeps itself. */
+  path?: string;
+  /** The hangup announced that its recording follows as type=upload. */
+  recording?: "upload";
+}
+
+/**
+ * The manager an out or hangup is for: the one it names, else, in a call the service placed, the
+ * manager the click rang (docs/asterisk.md, «Звонок из CRM»).
+ */
+function managerOf(call: StoredCall, event: StoredEvent): string | undefined {
+  return event.codes[0] ?? (isClickId(call.uniqueid) ? (call.extension ?? undefined) : undefined);
+}
+
+/**
+ * call/event for one stored event. An incoming call that names no extension rings every mapped
+ * manager (docs/dialplan-api.md): `everyExtension` is the account's mapped ones, in the CRM's
+ * user order, as they are when the request is sent.
+ */
+export function callEventBody(call: StoredCall, event: StoredEvent, everyExtension: readonly string[]): CallEventBody {
+  const manager = event.type === "IN" ? undefined : managerOf(call, event);
+  const codes =
+    event.type === "IN" ? (event.codes.length ? event.codes : [...everyExtension]) : manager ? [manager] : [];
   return {
-    phone: call.phone,
-    type: call.type,
-    codes: call.codes,
+    phone: event.phone,
+    type: event.type === "IN" ? "in" : event.type === "OUT" ? "out" : "hangup",
+    codes,
     callExternalId: call.uniqueid,
-    ...(call.hangupStatus ? { hangupStatus: call.hangupStatus } : {}),
+    ...(event.type === "HANGUP" ? { hangupStatus: mapStatus(event.status ?? "").event } : {}),
   };
 }
 
-export function callUploadBody(call: {
-  uniqueid: string;
-  start: string;
-  phone: string;
-  code?: string;
-  result: UploadResult;
-  talkSeconds: number;
-  waitSeconds: number;
-  recordUrl?: string;
-}): StoredCallUpload {
+/** "Y-m-d H:i:s" of a naive date-time stored as UTC. */
+function naive(date: Date): string {
+  return date.toISOString().slice(0, 19).replace("T", " ");
+}
+
+/**
+ * calls/upload for a call from its hangup. The recording is the PBX's own path, else the one
+ * uploaded to us, else, when the hangup announced one still to come, the call's link, which plays
+ * it once it arrives: the CRM keeps only the first calls/upload of a call (docs/dialplan-api.md,
+ * «type=upload»).
+ */
+export function callUploadBody(
+  call: StoredCall,
+  hangup: StoredEvent,
+  links: { uploaded?: string; announced: string },
+): CallUploadBody {
+  const code = managerOf(call, hangup);
+  const recordUrl = hangup.path ?? links.uploaded ?? (hangup.recording === "upload" ? links.announced : undefined);
   return {
-    date: call.start,
-    phone: call.phone,
-    ...(call.code ? { code: call.code } : {}),
-    result: call.result,
-    duration: call.talkSeconds,
-    durationWaiting: call.waitSeconds,
+    date: naive(call.startedAt),
+    type: call.direction === "OUT" ? "out" : "in",
+    phone: hangup.phone,
+    ...(code ? { code } : {}),
+    result: mapStatus(hangup.status ?? "").upload,
+    duration: hangup.duration ?? 0,
+    durationWaiting: hangup.hold ?? 0,
     externalId: call.uniqueid,
-    ...(call.recordUrl ? { recordUrl: call.recordUrl } : {}),
+    ...(recordUrl ? { recordUrl } : {}),
   };
 }

@@ -38,7 +38,8 @@ import { PARAMS_MAX_BYTES } from "@/lib/http/params";
 
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
-import { db } from "@/lib/db/client";
+import { db, dbPool } from "@/lib/db/client";
+import { owedRequestsById } from "@/lib/delivery/owed";
 import { env } from "@/lib/env";
 
 import { mapStatus } from "@/lib/telephony/status";
@@ -392,13 +393,19 @@ export async function expectSoundRows(): Promise<void> {
     if (!callByKey.has(`${e.accountId}/${e.uniqueid}`)) bad("event without its call", e);
     if (payload.date !== undefined && !isRealDateTime(String(payload.date))) bad("event date", e);
   }
+  // The bodies as the delivery workers would send them now.
+  const bodies = new Map<number, unknown>();
+  for (const a of accounts) {
+    const ids = deliveries.filter((d) => d.accountId === a.id).map((d) => d.id);
+    for (const owed of await owedRequestsById(dbPool(), ids, a.clientId)) bodies.set(owed.id, owed.body);
+  }
   for (const d of deliveries) {
-    const p = d.payload as Record<string, unknown>;
-    if (!d.call || d.call.accountId !== d.accountId) {
+    const p = bodies.get(d.id) as Record<string, unknown> | undefined;
+    if (!d.call || d.call.accountId !== d.accountId || !p) {
       bad("delivery without a call of its account", d);
       continue;
     }
-    if (unprintableStrings(p).length) bad("delivery payload has unprintable text", d);
+    if (unprintableStrings(p).length) bad("delivery body has unprintable text", d);
     if (d.kind === "CALL_EVENT") {
       if (
         p.callExternalId !== d.call.uniqueid ||

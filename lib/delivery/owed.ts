@@ -1,0 +1,98 @@
+import type pg from "pg";
+import { recordingUrl } from "@/lib/recordings";
+import {
+  callEventBody,
+  callUploadBody,
+  type CallEventBody,
+  type CallUploadBody,
+  type StoredEvent,
+} from "@/lib/retailcrm/telephony";
+
+/** A queued request to the CRM with its body, built from the stored call and event as they are now. */
+export type OwedRequest = { id: number; callId: number } & (
+  { kind: "CALL_EVENT"; body: CallEventBody } | { kind: "CALLS_UPLOAD"; body: CallUploadBody }
+);
+
+interface OwedRow {
+  id: number;
+  callId: number;
+  kind: OwedRequest["kind"];
+  uniqueid: string;
+  direction: "IN" | "OUT" | null;
+  startedAt: Date | null;
+  createdAt: Date;
+  extension: string | null;
+  type: StoredEvent["type"] | "UPLOAD";
+  payload: Omit<StoredEvent, "type" | "codes">;
+  codes: string[];
+  recordingId: number | null;
+  everyExtension: string[] | null;
+}
+
+/**
+ * What building a request needs, in one round trip: the call, the event, the call's newest
+ * uploaded recording (for an upload that has no path of the PBX's) and, for an incoming call that
+ * names no extension, the account's mapped extensions in the CRM's user order.
+ */
+const OWED_COLUMNS = `
+  d."id", d."callId", d."kind", c."uniqueid", c."direction", c."startedAt", c."createdAt", c."extension", e."type", e."payload",
+  COALESCE(e."codes", '{}') AS "codes",
+  CASE WHEN d."kind" = 'CALLS_UPLOAD' AND e."payload"->>'path' IS NULL THEN
+    (SELECT max(r."id") FROM "recordings" r WHERE r."accountId" = c."accountId" AND r."uniqueid" = c."uniqueid") END AS "recordingId",
+  CASE WHEN e."type" = 'IN' AND COALESCE(cardinality(e."codes"), 0) = 0 THEN
+    ARRAY(SELECT u."extension" FROM "crm_users" u WHERE u."accountId" = c."accountId" AND u."extension" IS NOT NULL ORDER BY u."crmUserId") END AS "everyExtension"
+  FROM "deliveries" d JOIN "calls" c ON c."id" = d."callId" JOIN "call_events" e ON e."id" = d."eventId"`;
+
+function build(row: OwedRow, clientId: string): OwedRequest {
+  const call = {
+    uniqueid: row.uniqueid,
+    direction: row.direction ?? "IN",
+    startedAt: row.startedAt ?? row.createdAt,
+    extension: row.extension,
+  };
+  const event = { ...row.payload, type: row.type === "UPLOAD" ? "HANGUP" : row.type, codes: row.codes } as StoredEvent;
+  if (row.kind === "CALL_EVENT")
+    return {
+      id: row.id,
+      callId: row.callId,
+      kind: row.kind,
+      body: callEventBody(call, event, row.everyExtension ?? []),
+    };
+  return {
+    id: row.id,
+    callId: row.callId,
+    kind: row.kind,
+    body: callUploadBody(call, event, {
+      uploaded: row.recordingId === null ? undefined : recordingUrl({ recordingId: row.recordingId }, clientId),
+      announced: recordingUrl({ callId: row.callId }, clientId),
+    }),
+  };
+}
+
+/** The queued requests of these calls, in the order they were stored. */
+export async function owedRequestsOfCalls(
+  client: pg.Pool | pg.PoolClient,
+  callIds: number[],
+  clientId: string,
+): Promise<OwedRequest[]> {
+  const { rows } = await client.query<OwedRow>({
+    name: "owed-requests-of-calls",
+    text: `SELECT ${OWED_COLUMNS} WHERE d."callId" = ANY($1::int[]) AND d."state" = 'QUEUED' ORDER BY d."id"`,
+    values: [callIds],
+  });
+  return rows.map((row) => build(row, clientId));
+}
+
+/** These requests (queued or not), in the order they were stored. */
+export async function owedRequestsById(
+  client: pg.Pool | pg.PoolClient,
+  ids: number[],
+  clientId: string,
+): Promise<OwedRequest[]> {
+  const { rows } = await client.query<OwedRow>({
+    name: "owed-requests-by-id",
+    text: `SELECT ${OWED_COLUMNS} WHERE d."id" = ANY($1::int[]) ORDER BY d."id"`,
+    values: [ids],
+  });
+  return rows.map((row) => build(row, clientId));
+}
