@@ -2,16 +2,15 @@
 // Originate the Asterisk simulator records, over HTTP rawman and over TCP.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
-import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import * as makeCallRoute from "@/app/api/crm/make-call/route";
 import * as userStatusRoute from "@/app/api/crm/user-status/route";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
-import { connectAccount } from "@/lib/accounts/connect";
 import { db, dbPool } from "@/lib/db/client";
 import { owedRequestsOfCalls } from "@/lib/delivery/owed";
-import { mapExtensions } from "@/e2e/setup/factories";
+import { demoCrmAccount } from "@/e2e/setup/factories";
 
 let crm: RetailCrmSim;
 let pbx: AsteriskSim;
@@ -38,8 +37,6 @@ async function useAmi(transport: "HTTP" | "TCP", over: { secret?: string; login?
 }
 
 beforeAll(async () => {
-  crm = await createRetailCrmSim();
-  seedDemo(crm);
   pbx = await createAsteriskSim({
     tcpPort: 0,
     httpPort: 0,
@@ -48,10 +45,11 @@ beforeAll(async () => {
   });
   app = await serveRoutes({ "/api/crm/make-call": makeCallRoute, "/api/crm/user-status": userStatusRoute });
   process.env.PUBLIC_URL = app.url;
-  const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
+  // The module registers its callbacks at PUBLIC_URL: the routes are served first.
+  let account;
+  ({ crm, account } = await demoCrmAccount({ 3: "101" }));
   accountId = account.id;
   moduleCode = account.moduleCode;
-  await mapExtensions(account.id, { 3: "101" });
 });
 afterAll(async () => {
   await closeAmiSessions();

@@ -7,15 +7,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
-import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
-import { connectAccount } from "@/lib/accounts/connect";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 import { pcmWav } from "@/e2e/fixtures/audio";
-import { mapExtensions } from "@/e2e/setup/factories";
+import { demoCrmAccount } from "@/e2e/setup/factories";
 import { playContext } from "@/e2e/setup/dialplan-player";
 import { until } from "@/e2e/setup/until";
 import { dialplanModern } from "@/lib/asterisk/snippets";
@@ -74,8 +73,6 @@ async function recordingAt(url: string): Promise<Buffer> {
 }
 
 beforeAll(async () => {
-  crm = await createRetailCrmSim();
-  seedDemo(crm);
   pbx = await createAsteriskSim({
     tcpPort: 0,
     httpPort: 0,
@@ -88,11 +85,12 @@ beforeAll(async () => {
     "/data/event.sh": await import("@/app/data/event.sh/route"),
     "/recordings/[id]/[sig]": await import("@/app/recordings/[id]/[sig]/route"),
   });
+  // The module registers its callbacks at PUBLIC_URL: the routes are served first.
   process.env.PUBLIC_URL = app.url;
-  const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
+  let account;
+  ({ crm, account } = await demoCrmAccount({ 3: "101", 4: "102" }));
   clientId = account.clientId;
   moduleCode = account.moduleCode;
-  await mapExtensions(account.id, { 3: "101", 4: "102" });
   await db().asteriskSettings.update({
     where: { accountId: account.id },
     data: {
