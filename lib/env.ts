@@ -16,7 +16,7 @@ export const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().min(1).default(".data"),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  DELIVERY_CONCURRENCY: z.coerce.number().int().min(0).max(100).default(5),
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(0).max(10_000).default(256),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   ENCRYPTION_KEY: secretKey,
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),

@@ -1,13 +1,12 @@
 import { applyMigrations } from "@/lib/db/migrate";
-import { installQueue, startDeliveryWorker } from "@/lib/delivery/worker";
+import { startDeliveryWorker } from "@/lib/delivery/worker";
 import { ConfigError, env } from "@/lib/env";
 import { log } from "@/lib/log";
 
-/** Brings the schema and graphile-worker's tables up to date (the server at boot, npm run worker at start). */
+/** Brings the schema up to date (the server at boot, npm run worker at start). */
 export async function prepareDatabase(url: string): Promise<void> {
   const applied = await applyMigrations(url);
   log.info({ applied }, applied.length ? "database migrations applied" : "database schema is up to date");
-  await installQueue(url);
 }
 
 /** Runs once when the Next.js server boots: validate the configuration, bring the schema up to date, start delivering (unless told not to). */

@@ -13,9 +13,10 @@ import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { applyMigrations } from "@/lib/db/migrate";
-import { installQueue, startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
 import { until } from "@/e2e/setup/until";
+import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 
 let dataDir: string;
 let port: number;
@@ -61,7 +62,6 @@ beforeAll(async () => {
   port = 56000 + Math.floor(Math.random() * 2000);
   database = await startDatabase();
   await applyMigrations(database.url);
-  await installQueue(database.url);
   process.env.DATABASE_URL = database.url;
 
   crm = await createRetailCrmSim();
@@ -71,7 +71,7 @@ beforeAll(async () => {
   accountId = account.id;
   await mapExtensions(account.id, { 3: "101" });
   app = await serveRoutes({ "/api/event": event, "/api/manager": manager });
-  worker = await startDeliveryWorker(database.url, { pollInterval: 100 });
+  worker = await startDeliveryWorker(database.url, FAST_DELIVERY);
 }, 120_000);
 
 afterAll(async () => {
@@ -90,8 +90,8 @@ describe("a database restart under load", () => {
   it("answers 503 with Retry-After during the gap and recovers by itself, losing no acknowledged event", async () => {
     const acknowledged: string[] = [];
     const refused: string[] = [];
-    // A slow CRM keeps deliveries in flight when the database goes: their workers cannot record
-    // the outcome, and graphile-worker retires them (the supervisor must bring new ones).
+    // A slow CRM keeps deliveries in flight when the database goes: their outcomes cannot be
+    // recorded until it is back, and the lanes must carry on by themselves.
     crm.setLatency(700, "/api/v5/telephony");
     for (let i = 0; i < 5; i++) {
       const id = `1800000000.${i}`;

@@ -1,7 +1,6 @@
 // Nothing is lost: a delivery worker killed with SIGKILL mid-delivery, and a CRM that stays down
-// for an hour (time compressed by moving the queue's retry times forward).
+// for a long while (time compressed: backoffs and breaker pauses of tenths of a second).
 import { spawn } from "node:child_process";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { connectAccount } from "@/lib/accounts/connect";
@@ -9,6 +8,7 @@ import { db } from "@/lib/db/client";
 import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
 import { until } from "@/e2e/setup/until";
+import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 
 let crm: RetailCrmSim;
 let accountId: string;
@@ -32,18 +32,6 @@ async function hangups(prefix: string, count: number) {
 const sent = (prefix: string) =>
   db().delivery.count({ where: { accountId, state: "SENT", call: { uniqueid: { startsWith: prefix } } } });
 
-async function fastForwardRetries(): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(
-      "UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL AND run_at > now()",
-    );
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
   crm = await createRetailCrmSim();
   seedDemo(crm);
@@ -56,7 +44,7 @@ describe("durable delivery", () => {
     crm.setLatency(150, "/api/v5/telephony");
     await hangups("1900000000", 15);
     const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/worker-process.ts"], {
-      env: process.env,
+      env: { ...process.env, WORKER_CONCURRENCY: "4" },
       stdio: ["ignore", "pipe", "inherit"],
     });
     await new Promise<void>((resolve) =>
@@ -73,7 +61,7 @@ describe("durable delivery", () => {
     const before = await sent("1900000000");
     expect(before).toBeLessThan(30);
 
-    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
+    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
     try {
       expect(
         await until(
@@ -95,7 +83,7 @@ describe("durable delivery", () => {
     }
   }, 90_000);
 
-  it("keeps retrying through an hour-long CRM outage and delivers everything once, in order, when it is back", async () => {
+  it("keeps probing through a long CRM outage, backing off, and delivers everything once, in order, when it is back", async () => {
     crm.setOutage("reset");
     await ingestCallEvent(accountId, {
       clientId: "x",
@@ -104,41 +92,40 @@ describe("durable delivery", () => {
       phone: "+79001234567",
       code: "101",
     });
-    await hangups("1900000001", 3);
-    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
+    await hangups("1900000001", 10);
+    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
     try {
-      for (let round = 0; round < 8; round++) {
-        const attempts = await db().deliveryAttempt.count({
+      const attempts = () =>
+        db().deliveryAttempt.count({
           where: { delivery: { accountId, call: { uniqueid: { startsWith: "1900000001" } } } },
         });
-        await until(
-          () =>
-            db().deliveryAttempt.count({
-              where: { delivery: { accountId, call: { uniqueid: { startsWith: "1900000001" } } } },
-            }),
-          (n) => n > attempts,
-          10_000,
-        );
-        await fastForwardRetries();
-      }
+      // Once the breaker is open, one probe per pause (100–200 ms here): 4 s is about 20, where
+      // retrying each of the 10 calls at its own backoff (at most 200 ms) would be about 200.
+      await until(attempts, (n) => n >= 3, 10_000);
+      const from = await attempts();
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      const during = (await attempts()) - from;
+      expect(during).toBeGreaterThanOrEqual(6);
+      expect(during).toBeLessThanOrEqual(40);
       expect(await sent("1900000001")).toBe(0);
-      const jobs = await db().$queryRaw<{ attempts: number }[]>`SELECT attempts FROM graphile_worker._private_jobs`;
-      expect(Math.max(...jobs.map((j) => j.attempts))).toBeGreaterThanOrEqual(8);
+      expect(await db().deliveryLane.findUniqueOrThrow({ where: { accountId } })).toMatchObject({
+        breakerOpens: expect.any(Number),
+        lastError: expect.stringMatching(/unreachable|did not answer/),
+      });
 
       crm.setOutage("none");
-      await fastForwardRetries();
       expect(
         await until(
           () => sent("1900000001"),
-          (n) => n === 7,
+          (n) => n === 21,
           30_000,
         ),
-      ).toBe(7);
+      ).toBe(21);
       const first = crm.state.callEvents
         .filter((e) => e.event.callExternalId === "1900000001.1")
         .map((e) => e.event.type);
       expect(first).toEqual(["in", "hangup"]);
-      expect(crm.state.calls.filter((c) => String(c.call.externalId).startsWith("1900000001"))).toHaveLength(3);
+      expect(crm.state.calls.filter((c) => String(c.call.externalId).startsWith("1900000001"))).toHaveLength(10);
     } finally {
       await worker.stop();
       crm.setOutage("none");
@@ -158,13 +145,15 @@ describe("durable delivery", () => {
     await hangups("1900000003", 5);
     crm.clearRequests();
     crm.failNext(60, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
-    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
+    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
     try {
-      for (let round = 0; round < 40 && (await sent("1900000003")) < 15; round++) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        await fastForwardRetries();
-      }
-      expect(await sent("1900000003")).toBe(15);
+      expect(
+        await until(
+          () => sent("1900000003"),
+          (n) => n === 15,
+          40_000,
+        ),
+      ).toBe(15);
     } finally {
       await worker.stop();
     }
@@ -193,7 +182,7 @@ describe("calls/upload under backlog", () => {
       pathPrefix: "/api/v5/telephony/calls/upload",
       body: { success: false, errorMsg: "Rate limit exceeded" },
     });
-    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100, concurrency: 2 });
+    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, concurrency: 2 });
     try {
       expect(
         await until(

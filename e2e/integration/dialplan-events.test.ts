@@ -13,6 +13,7 @@ import { demoCrmAccount } from "@/e2e/setup/factories";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
 import { until } from "@/e2e/setup/until";
 import { listCalls } from "@/lib/journal/calls";
+import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -41,7 +42,7 @@ beforeAll(async () => {
   clientId = demo.account.clientId;
   accountId = demo.account.id;
   app = await serveRoutes({ "/api/event": eventRoute, "/recordings/[id]/[sig]": recordingRoute });
-  worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100, concurrency: 4 });
+  worker = await startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, concurrency: 4 });
 });
 afterAll(async () => {
   await worker.stop();

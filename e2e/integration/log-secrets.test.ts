@@ -76,7 +76,7 @@ describe("the logs of a full run", () => {
   it("ran to the end and logged enough to be worth scanning", () => {
     expect(run.code, run.output.slice(-3_000)).toBe(0);
     expect(report.steps.at(-1)).toBe("done");
-    expect(lines.length).toBeGreaterThan(150);
+    expect(lines.length).toBeGreaterThan(100);
     const messages = new Set(lines.map((line) => String(line.msg)));
     // The failure paths whose log lines carry errors, URLs and request details really ran.
     for (const expected of [
@@ -96,13 +96,12 @@ describe("the logs of a full run", () => {
       "re-registering the module at the new systemUrl failed",
       "clientId rotated",
       "database unavailable; answering 503",
+      "a delivery failed for now; it will be tried again",
+      "the account's CRM keeps failing; pausing its deliveries",
+      "the account's CRM answers again; delivering",
     ]) {
       expect(messages, expected).toContain(expected);
     }
-    expect(
-      lines.some((line) => line.level === 50 && String(line.msg).startsWith("Failed task")),
-      "a delivery the queue retried",
-    ).toBe(true);
   });
 
   it("contains no API key, AMI password, clientId or service secret, in any encoding", async () => {

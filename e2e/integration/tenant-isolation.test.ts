@@ -39,6 +39,7 @@ import type { AsteriskSettingsInput } from "@/lib/validations/asterisk-settings"
 import { until } from "@/e2e/setup/until";
 import { amiForm } from "@/e2e/setup/ami-form";
 import { sessionGrant } from "@/lib/auth/grant";
+import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 
 // Sources differ by X-Forwarded-For, as behind a proxy of ours on loopback.
 vi.hoisted(() => {
@@ -327,7 +328,7 @@ beforeAll(async () => {
   expect(await saveAsteriskSettings(A.id, amiFormOf(pbxA, amiA, "HTTP"))).toEqual({ ok: true });
   expect(await saveAsteriskSettings(B.id, amiFormOf(pbxB, amiB, "TCP"))).toEqual({ ok: true });
 
-  worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100, concurrency: 4 });
+  worker = await startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, concurrency: 4 });
 
   // B's history: a call with a recording, delivered to B's CRM; and a request B's CRM refused.
   expect((await upload(B.clientId, SHARED_UNIQUEID, audioB)).success).toBe(true);

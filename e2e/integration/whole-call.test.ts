@@ -18,6 +18,7 @@ import { demoCrmAccount } from "@/e2e/setup/factories";
 import { playContext } from "@/e2e/setup/dialplan-player";
 import { until } from "@/e2e/setup/until";
 import { dialplanModern } from "@/lib/asterisk/snippets";
+import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 
 let crm: RetailCrmSim;
 let pbx: AsteriskSim;
@@ -101,7 +102,7 @@ beforeAll(async () => {
       outgoingContext: "from-internal",
     },
   });
-  worker = await startDeliveryWorker(process.env.DATABASE_URL!, { pollInterval: 100 });
+  worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
   dir = await mkdtemp(path.join(tmpdir(), "whole-call-"));
   script = await (await fetch(`${app.url}/data/event.sh?clientId=${clientId}`)).text();
 });

@@ -33,6 +33,7 @@ import { clearCallerCache } from "../../lib/dialplan/caller-lookup";
 import { pcmWav } from "../fixtures/audio";
 import { until } from "./until";
 import { amiForm } from "./ami-form";
+import { FAST_DELIVERY } from "./delivery";
 
 /** What the run used that must never reach a log: written to $FULL_RUN_REPORT for the test. */
 export interface FullRunReport {
@@ -80,13 +81,6 @@ const freshSource = () => ({ "x-forwarded-for": `203.0.113.${++sources}` });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Retries that the queue scheduled for later run now (an outage of minutes in a second). */
-async function fastForwardRetries(): Promise<void> {
-  await db().$executeRawUnsafe(
-    "UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL AND run_at > now()",
-  );
-}
-
 async function main(): Promise<void> {
   saveReport();
   const databaseUrl = process.env.DATABASE_URL!;
@@ -115,7 +109,7 @@ async function main(): Promise<void> {
   });
   // The CRM calls back at the served routes (read once, by the first env() call).
   process.env.PUBLIC_URL = app.url;
-  const worker = await startDeliveryWorker(databaseUrl, { pollInterval: 100, concurrency: 4 });
+  const worker = await startDeliveryWorker(databaseUrl, { ...FAST_DELIVERY, concurrency: 4 });
 
   const get = (path: string, query: Record<string, string>, headers: Record<string, string> = {}) =>
     fetch(`${app.url}${path}?${new URLSearchParams(query)}`, { headers }).then(async (r) => ({
@@ -381,17 +375,11 @@ async function main(): Promise<void> {
     (n) => n >= 1,
     20_000,
   );
-  for (let round = 0; round < 3; round++) {
-    await fastForwardRetries();
-    await sleep(300);
-  }
+  await sleep(900);
   crmA.setOutage("none");
   crmB.setOutage("none");
   await until(
-    async () => {
-      await fastForwardRetries();
-      return db().delivery.count({ where: { state: "QUEUED" } });
-    },
+    () => db().delivery.count({ where: { state: "QUEUED" } }),
     (n) => n === 0,
     30_000,
   );

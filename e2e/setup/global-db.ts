@@ -4,7 +4,6 @@
 import type { TestProject } from "vitest/node";
 import { startEmbeddedDatabase } from "../../lib/db/embedded";
 import { applyMigrations } from "../../lib/db/migrate";
-import { installQueue } from "../../lib/delivery/worker";
 import { createDatabase, dropDatabase, uniqueName, withAdmin } from "./databases";
 
 declare module "vitest" {
@@ -38,7 +37,6 @@ export default async function setup(project: TestProject) {
   const template = uniqueName("bridge_tpl");
   const templateUrl = await createDatabase(serverUrl, template);
   await applyMigrations(templateUrl);
-  await installQueue(templateUrl);
   project.provide("dbServerUrl", serverUrl);
   project.provide("dbTemplate", template);
 

@@ -93,3 +93,37 @@ export const rssMiB = (pid: number) => statusMiB(pid, "VmRSS");
 
 /** The most resident memory the process ever had (VmHWM), MiB. */
 export const peakRssMiB = (pid: number) => statusMiB(pid, "VmHWM");
+
+// Linux counts CPU time in clock ticks of 1/100 s (getconf CLK_TCK) on every platform Node runs on here.
+const TICK_MS = 10;
+
+/**
+ * CPU time (user + system, every thread) the processes have used so far, ms, with that of their
+ * children that exited (a PostgreSQL backend that ended counts in its postmaster's); a process
+ * gone counts 0.
+ */
+export function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // utime, stime, cutime, cstime: fields 14–17 of stat(5), counted from its 3rd.
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks * TICK_MS;
+}
+
+/** The processes of the local PostgreSQL servers (postmaster and backends alike). */
+export function postgresPids(): number[] {
+  return allPids().filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres";
+    } catch {
+      return false;
+    }
+  });
+}

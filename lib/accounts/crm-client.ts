@@ -8,6 +8,7 @@ export function crmClient(
   crmUrl: string,
   apiKey: string,
   beforeAttempt?: (path: string) => Promise<void>,
+  rateLimitRetries?: number,
 ): RetailCrmClient {
   return new RetailCrmClient({
     baseUrl: crmUrl,
@@ -15,6 +16,7 @@ export function crmClient(
     allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
     timeoutMs: env().CRM_TIMEOUT_MS,
     beforeAttempt,
+    rateLimitRetries,
   });
 }
 
@@ -31,4 +33,12 @@ export function crmClientFor(
     await waitForSlot(accountBucket(account.id, bucket), CRM_RATES[bucket]);
     onSlot?.();
   });
+}
+
+/**
+ * The client delivery sends with: its lane books the shared limit's slots itself, ahead and in
+ * batches, and a 503 or 429 comes back at once, for the lane to back off the whole account.
+ */
+export function deliveryClientFor(account: { crmUrl: string; apiKeyEnc: string }): RetailCrmClient {
+  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), undefined, 0);
 }

@@ -7,7 +7,12 @@ class DatabaseAway extends Error {}
 
 /** A batcher whose statements the test finishes by hand; `statements` lists each one's items. */
 function harness(
-  options: { maxBatch?: number; maxInFlight?: number; fail?: (items: Item[]) => Error | undefined } = {},
+  options: {
+    maxBatch?: number;
+    maxInFlight?: number;
+    lingerMs?: number;
+    fail?: (items: Item[]) => Error | undefined;
+  } = {},
 ) {
   const statements: Item[][] = [];
   const running: (() => void)[] = [];
@@ -26,6 +31,7 @@ function harness(
     maxBatch: options.maxBatch ?? 100,
     maxInFlight: options.maxInFlight ?? 1,
     failsAll: (error) => error instanceof DatabaseAway,
+    lingerMs: options.lingerMs,
   });
   const settle = async () => {
     while (running.length > 0) {
@@ -111,5 +117,22 @@ describe("StatementBatcher", () => {
     expect(keys()).toEqual(["x", "a"]);
     await settle();
     await expect(later).resolves.toBe(10);
+  });
+
+  it("lingers before a statement, when asked, so that items arriving meanwhile share it", async () => {
+    const { batcher, keys, settle } = harness({ lingerMs: 30, maxBatch: 3 });
+    const first = batcher.submit({ key: "a", value: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = batcher.submit({ key: "b", value: 2 });
+    expect(keys()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(keys()).toEqual(["ab"]);
+    // A full batch does not wait.
+    const full = ["c", "d", "e"].map((key, value) => batcher.submit({ key, value }));
+    await settle();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(keys()).toEqual(["ab", "cde"]);
+    await settle();
+    await expect(Promise.all([first, second, ...full])).resolves.toEqual([10, 20, 0, 10, 20]);
   });
 });

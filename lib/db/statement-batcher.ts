@@ -8,6 +8,11 @@ export interface StatementBatcherOptions<I, O> {
   maxInFlight: number;
   /** Whether a batch's error is every item's (the database away), rather than one item's fault. */
   failsAll(error: unknown): boolean;
+  /**
+   * How long a statement that could start waits for more items first (ms; 0 unless set). For
+   * work nobody waits on, such as bookkeeping: fewer, larger statements for a little latency.
+   */
+  lingerMs?: number;
 }
 
 interface Pending<I, O> {
@@ -28,6 +33,7 @@ interface Pending<I, O> {
 export class StatementBatcher<I, O> {
   private queue: Pending<I, O>[] = [];
   private inFlight = 0;
+  private lingering = false;
 
   constructor(private readonly options: StatementBatcherOptions<I, O>) {}
 
@@ -39,6 +45,20 @@ export class StatementBatcher<I, O> {
   }
 
   private pump(): void {
+    const linger = this.options.lingerMs ?? 0;
+    if (linger > 0 && this.queue.length > 0 && this.queue.length < this.options.maxBatch) {
+      if (this.lingering || this.inFlight >= this.options.maxInFlight) return;
+      this.lingering = true;
+      setTimeout(() => {
+        this.lingering = false;
+        this.startAll();
+      }, linger);
+      return;
+    }
+    this.startAll();
+  }
+
+  private startAll(): void {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const batch = this.take();
       this.inFlight++;

@@ -9,13 +9,17 @@ import {
 } from "@/lib/retailcrm/telephony";
 
 /** A queued request to the CRM with its body, built from the stored call and event as they are now. */
-export type OwedRequest = { id: number; callId: number } & (
-  { kind: "CALL_EVENT"; body: CallEventBody } | { kind: "CALLS_UPLOAD"; body: CallUploadBody }
-);
+export type OwedRequest = {
+  id: number;
+  callId: number;
+  /** Temporary failures so far. */
+  failures: number;
+} & ({ kind: "CALL_EVENT"; body: CallEventBody } | { kind: "CALLS_UPLOAD"; body: CallUploadBody });
 
 interface OwedRow {
   id: number;
   callId: number;
+  failures: number;
   kind: OwedRequest["kind"];
   uniqueid: string;
   direction: "IN" | "OUT" | null;
@@ -35,7 +39,7 @@ interface OwedRow {
  * names no extension, the account's mapped extensions in the CRM's user order.
  */
 const OWED_COLUMNS = `
-  d."id", d."callId", d."kind", c."uniqueid", c."direction", c."startedAt", c."createdAt", c."extension", e."type", e."payload",
+  d."id", d."callId", d."failures", d."kind", c."uniqueid", c."direction", c."startedAt", c."createdAt", c."extension", e."type", e."payload",
   COALESCE(e."codes", '{}') AS "codes",
   CASE WHEN d."kind" = 'CALLS_UPLOAD' AND e."payload"->>'path' IS NULL THEN
     (SELECT max(r."id") FROM "recordings" r WHERE r."accountId" = c."accountId" AND r."uniqueid" = c."uniqueid") END AS "recordingId",
@@ -51,16 +55,13 @@ function build(row: OwedRow, clientId: string): OwedRequest {
     extension: row.extension,
   };
   const event = { ...row.payload, type: row.type === "UPLOAD" ? "HANGUP" : row.type, codes: row.codes } as StoredEvent;
+  const { id, callId, failures } = row;
   if (row.kind === "CALL_EVENT")
-    return {
-      id: row.id,
-      callId: row.callId,
-      kind: row.kind,
-      body: callEventBody(call, event, row.everyExtension ?? []),
-    };
+    return { id, callId, failures, kind: row.kind, body: callEventBody(call, event, row.everyExtension ?? []) };
   return {
-    id: row.id,
-    callId: row.callId,
+    id,
+    callId,
+    failures,
     kind: row.kind,
     body: callUploadBody(call, event, {
       uploaded: row.recordingId === null ? undefined : recordingUrl({ recordingId: row.recordingId }, clientId),
@@ -95,4 +96,56 @@ export async function owedRequestsById(
     values: [ids],
   });
   return rows.map((row) => build(row, clientId));
+}
+
+/**
+ * The account's calls whose next request may go now, oldest first, with all their queued
+ * requests: a call is ready when its oldest queued request is not waiting out a backoff. Calls the
+ * lane already has are left out. Reads only the account's queue (deliveries_queued_idx).
+ */
+const READY_SQL = `
+  WITH ready AS (
+    SELECT d."callId" FROM "deliveries" d
+    WHERE d."accountId" = $1::uuid AND d."state" = 'QUEUED' AND ($4 OR d."notBefore" IS NULL OR d."notBefore" <= now())
+      AND d."callId" <> ALL($2::int[])
+      AND NOT EXISTS (SELECT 1 FROM "deliveries" e WHERE e."callId" = d."callId" AND e."state" = 'QUEUED' AND e."id" < d."id")
+    ORDER BY d."id" LIMIT $3
+  )
+  SELECT ${OWED_COLUMNS} WHERE d."callId" = ANY(ARRAY(SELECT "callId" FROM ready)) AND d."state" = 'QUEUED' ORDER BY d."id"`;
+
+/**
+ * Calls ready to send, each with its queued requests in order, the oldest call first;
+ * `ignoreBackoff` takes them whatever their backoff (a breaker's probe).
+ */
+export async function readyCalls(
+  client: pg.Pool,
+  accountId: string,
+  skip: number[],
+  limit: number,
+  clientId: string,
+  ignoreBackoff = false,
+): Promise<OwedRequest[][]> {
+  const { rows } = await client.query<OwedRow>({
+    name: "ready-calls",
+    text: READY_SQL,
+    values: [accountId, skip, limit, ignoreBackoff],
+  });
+  const calls = new Map<number, OwedRequest[]>();
+  for (const row of rows) {
+    const requests = calls.get(row.callId) ?? [];
+    requests.push(build(row, clientId));
+    calls.set(row.callId, requests);
+  }
+  return [...calls.values()];
+}
+
+/** In how many ms the earliest backoff of the account's queued requests ends; null when none waits. */
+export async function nextBackoffEnd(client: pg.Pool, accountId: string): Promise<number | null> {
+  const { rows } = await client.query<{ ms: number | null }>({
+    name: "next-backoff-end",
+    text: `SELECT (EXTRACT(EPOCH FROM min("notBefore") - now()) * 1000)::float8 AS "ms" FROM "deliveries"
+      WHERE "accountId" = $1::uuid AND "state" = 'QUEUED' AND "notBefore" > now()`,
+    values: [accountId],
+  });
+  return rows[0]?.ms ?? null;
 }

@@ -1,130 +1,285 @@
-import { EventEmitter } from "node:events";
-import { Logger, run, runMigrations, type Runner, type TaskList, type WorkerEvents } from "graphile-worker";
+import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { createPool } from "@/lib/db/pool";
 import { log } from "@/lib/log";
-import { deliverCall } from "./deliver-call";
-import { DELIVER_CALL_TASK, startDispatcher } from "./dispatch";
+import { slotBooker, type SlotBooker } from "@/lib/retailcrm/rate-limit";
+import { beat, claimLanes, forgetDeadWorkers, releaseLanes, retire, wakeLanes, type ClaimedLane } from "./coordination";
+import { Lane, type LaneHost, type LaneSettings } from "./lane";
 import { WorkerLiveness } from "./liveness";
-import { releaseJobsOfDeadWorkers, unlockWorkers } from "./recovery";
+import { OutcomeWriter } from "./outcome";
 
-const quietLogger = new Logger(() => (level, message, meta) => {
-  if (level === "error") log.error({ meta }, message);
-  else if (level === "warning") log.warn({ meta }, message);
-  else log.debug({ meta }, message);
-});
-
-const tasks: TaskList = {
-  [DELIVER_CALL_TASK]: async (payload) => deliverCall((payload as { callId: number }).callId),
-};
-
-/** graphile-worker's own tables (schema graphile_worker); installed by the service, no network needed. */
-export async function installQueue(connectionString: string): Promise<void> {
-  await runMigrations({ connectionString, logger: quietLogger });
+export interface DeliveryOptions {
+  /** CRM requests this process keeps in flight at most, over all accounts. */
+  concurrency?: number;
+  /** How often marked calls are turned into work (ms): a new request waits about this long. */
+  tickMs?: number;
+  /** How often the process beats, renews its leases and takes or gives lanes (ms). */
+  beatMs?: number;
+  /** A lease lasts this long without renewal; a process silent for this long counts as dead (ms). */
+  leaseMs?: number;
+  /** A lane with nothing to do for this long is let go (ms). */
+  idleMs?: number;
+  lane?: Partial<Omit<LaneSettings, "retry" | "breaker">> & {
+    retry?: Partial<LaneSettings["retry"]>;
+    breaker?: Partial<LaneSettings["breaker"]>;
+  };
 }
 
-// A job locked this long whose worker shows no sign of life (see liveness.ts) is released.
-const ABANDONED_AFTER_MS = 5_000;
-const SWEEP_EVERY_MS = 10_000;
-// How long a newly stored request may wait before its call has a job.
-const DISPATCH_EVERY_MS = 100;
-const MAX_RESTART_DELAY_MS = 30_000;
-
 export interface DeliveryWorker {
+  /** This process's id among the delivery processes. */
+  readonly id: string;
   stop(): Promise<void>;
   /** Settles once the worker has been stopped. */
   promise: Promise<void>;
 }
 
-interface WorkerOptions {
-  concurrency?: number;
-  pollInterval?: number;
+/**
+ * The pool delivery records its work through. Its commits do not wait for the WAL to reach the
+ * disk (synchronous_commit off), which would otherwise bound every CRM request by an fsync. It
+ * only records what was already sent, so the worst a crash of the database server (not of ours)
+ * can do is lose the last fraction of a second of such records, and those requests are sent
+ * again: at least once, never lost (docs/delivery.md). What the dialplan reports is stored
+ * through db(), durably, before the reply.
+ */
+export function deliveryPool(connectionString: string): pg.Pool {
+  return createPool({ connectionString, max: 8, options: "-c synchronous_commit=off" }, "delivery");
 }
 
-function startRunner(pool: pg.Pool, events: WorkerEvents, options: WorkerOptions): Promise<Runner> {
-  return run({
-    pgPool: pool,
-    events,
-    concurrency: options.concurrency ?? 5,
-    pollInterval: options.pollInterval ?? 1_000,
-    noHandleSignals: true,
-    taskList: tasks,
-    logger: quietLogger,
-  });
+const DEFAULT_LANE: LaneSettings = {
+  accountConcurrency: 16,
+  retry: { baseMs: 1_000, maxMs: 10 * 60_000 },
+  breaker: { failures: 3, baseMs: 2_000, maxMs: 2 * 60_000 },
+};
+// How long stop() lets requests in flight finish (a CRM's timeout is 10 s by default).
+const STOP_WAIT_MS = 15_000;
+
+/**
+ * Delivery in this process (docs/delivery.md). It holds some accounts' lanes and hands out its
+ * capacity (requests in flight) among them in turn, one request at a time, so that no account
+ * waits behind another's backlog or slow CRM; each lane caps its own account's requests in
+ * flight. Nothing waits while holding capacity: a request starts only once its lane has a slot
+ * of the account's rate limit, booked ahead.
+ */
+class DeliveryProcess implements LaneHost {
+  readonly outcomes: OutcomeWriter;
+  readonly bookSlots: SlotBooker;
+  readonly lanes = new Map<string, Lane>();
+  private readonly active: Lane[] = [];
+  private readonly activeSet = new Set<Lane>();
+  private cursor = 0;
+  private inFlight = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  /** Requests start only while the leases are known to hold (renewed within leaseMs, with a margin). */
+  private leasesValidUntil = 0;
+  private stopping = false;
+  private readonly releasing = new Set<string>();
+  private beats = 0;
+
+  constructor(
+    readonly id: string,
+    readonly pool: pg.Pool,
+    readonly settings: LaneSettings,
+    private readonly options: Required<Omit<DeliveryOptions, "lane">>,
+  ) {
+    this.outcomes = new OutcomeWriter(pool);
+    this.bookSlots = slotBooker(pool);
+  }
+
+  activate(lane: Lane): void {
+    if (this.activeSet.has(lane) || lane.draining) return;
+    this.activeSet.add(lane);
+    this.active.push(lane);
+    this.pump();
+  }
+
+  /** Hands out free capacity to the lanes in turn, one request each per round, until none can start. */
+  pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.round();
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private round(): void {
+    let idleTurns = 0;
+    while (this.active.length > 0 && idleTurns < this.active.length) {
+      if (this.cursor >= this.active.length) this.cursor = 0;
+      const lane = this.active[this.cursor]!;
+      const now = Date.now();
+      if (lane.queue.length === 0 || lane.draining) {
+        this.active.splice(this.cursor, 1);
+        this.activeSet.delete(lane);
+        continue;
+      }
+      lane.bookAhead(now);
+      if (this.inFlight < this.options.concurrency && now < this.leasesValidUntil && lane.canStart(now)) {
+        this.inFlight++;
+        lane.startOne(now, () => {
+          this.inFlight--;
+          this.pump();
+        });
+        idleTurns = 0;
+      } else {
+        idleTurns++;
+      }
+      this.cursor++;
+    }
+  }
+
+  drained(lane: Lane): void {
+    if (!this.lanes.has(lane.accountId)) return;
+    this.lanes.delete(lane.accountId);
+    if (!this.releasing.has(lane.accountId)) return;
+    this.releasing.delete(lane.accountId);
+    log.debug({ accountId: lane.accountId }, "letting the account's delivery lane go");
+    void releaseLanes(this.pool, this.id, [lane.accountId]).catch((error: unknown) =>
+      log.warn({ err: error, accountId: lane.accountId }, "letting a delivery lane go failed; its lease will run out"),
+    );
+  }
+
+  /** Marked calls into work: wakes the lanes this process holds that have new requests. */
+  async tick(): Promise<void> {
+    for (let more = true; more && !this.stopping;) {
+      const woken = await wakeLanes(this.pool, this.id);
+      for (const accountId of woken.accounts) this.lanes.get(accountId)?.wake();
+      more = woken.more;
+    }
+  }
+
+  /** Heartbeat, leases, and this process's share of the lanes: takes lanes when short, lets some go when over. */
+  async beat(): Promise<void> {
+    const started = Date.now();
+    const { held, workers, inUse } = await beat(this.pool, this.id, this.options.leaseMs, this.options.leaseMs);
+    this.leasesValidUntil = started + this.options.leaseMs - this.options.beatMs;
+    const kept = new Set(held);
+    for (const lane of this.lanes.values()) {
+      if (!kept.has(lane.accountId) && !lane.draining) {
+        log.warn({ accountId: lane.accountId }, "another delivery process took this lane over; stopping it here");
+        lane.drain();
+      }
+    }
+    const mine = [...this.lanes.values()].filter((lane) => !lane.draining);
+    const share = Math.ceil(inUse / workers);
+    const idle = mine.filter((lane) => lane.idle && started - lane.lastBusy > this.options.idleMs);
+    const over = Math.max(0, mine.length - share);
+    const letGo = [
+      ...idle,
+      ...mine.filter((lane) => !idle.includes(lane)).sort((a, b) => a.queue.length - b.queue.length),
+    ].slice(0, Math.max(over, idle.length));
+    for (const lane of letGo) {
+      this.releasing.add(lane.accountId);
+      lane.drain();
+    }
+    if (!this.stopping && mine.length - letGo.length < share) {
+      const claimed = await claimLanes(this.pool, this.id, this.options.leaseMs, share - (mine.length - letGo.length));
+      for (const claim of claimed) this.take(claim);
+    }
+    if (++this.beats % 60 === 0) await forgetDeadWorkers(this.pool, this.options.leaseMs);
+    this.pump();
+  }
+
+  private take(claim: ClaimedLane): void {
+    log.debug({ accountId: claim.accountId, breakerOpens: claim.breakerOpens }, "holding the account's delivery lane");
+    const lane = new Lane(claim.accountId, claim, this);
+    this.lanes.set(claim.accountId, lane);
+    lane.wake();
+  }
+
+  /** Stops taking work, lets what is in flight finish (for a while), and gives every lane back. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const lanes = [...this.lanes.values()];
+    for (const lane of lanes) {
+      this.releasing.add(lane.accountId);
+      lane.drain();
+    }
+    const deadline = Date.now() + STOP_WAIT_MS;
+    while (this.lanes.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await releaseLanes(
+      this.pool,
+      this.id,
+      lanes.map((lane) => lane.accountId),
+    ).catch(() => undefined);
+    await retire(this.pool, this.id).catch(() => undefined);
+  }
+}
+
+function repeat(every: number, run: () => Promise<void>, what: string): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let failing = false;
+  const loop = () => {
+    running = run()
+      .then(() => {
+        if (failing) log.info(`${what}: working again`);
+        failing = false;
+      })
+      .catch((error: unknown) => {
+        if (!failing) log.warn({ err: error }, `${what} failed; trying again`);
+        failing = true;
+      })
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, every);
+      });
+  };
+  loop();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }
 
 /**
- * Runs delivery workers in this process; any number of processes may do the same on one database.
- * graphile-worker 0.16 retires a worker for good when it cannot record a job's outcome (the
- * database went away mid-job) and never replaces it, so a database restart would leave a pool
- * with no workers. This supervisor then replaces the whole runner, once the database answers,
- * and releases the dead workers' jobs at once.
+ * Runs delivery in this process; any number of processes may do the same on one database, each
+ * holding its share of the accounts (docs/delivery.md).
  */
 export async function startDeliveryWorker(
   connectionString: string,
-  options: WorkerOptions = {},
+  options: DeliveryOptions = {},
 ): Promise<DeliveryWorker> {
-  // One pool for everything the workers do, with error listeners that stay: graphile-worker
-  // removes its own when a runner stops, and a connection the database then drops would crash us.
-  // Taking and completing jobs need not wait for an fsync: see deliveryPool() for why that is safe.
-  const pool = createPool(
-    { connectionString, max: (options.concurrency ?? 5) + 3, options: "-c synchronous_commit=off" },
-    "delivery-queue",
-  );
+  const id = randomUUID();
+  const settings: LaneSettings = {
+    accountConcurrency: options.lane?.accountConcurrency ?? DEFAULT_LANE.accountConcurrency,
+    retry: { ...DEFAULT_LANE.retry, ...options.lane?.retry },
+    breaker: { ...DEFAULT_LANE.breaker, ...options.lane?.breaker },
+  };
+  const timing = {
+    concurrency: options.concurrency ?? 256,
+    tickMs: options.tickMs ?? 100,
+    beatMs: options.beatMs ?? 1_000,
+    leaseMs: options.leaseMs ?? 10_000,
+    idleMs: options.idleMs ?? 30_000,
+  };
+  const pool = deliveryPool(connectionString);
   const liveness = new WorkerLiveness(connectionString);
-  const releaseDead = () =>
-    releaseJobsOfDeadWorkers(pool, ABANDONED_AFTER_MS).then((released) => {
-      if (released) log.warn({ workers: released }, "released the jobs of delivery workers that died");
-    });
-  await releaseDead();
-  const sweep = setInterval(
-    () => releaseDead().catch((error: unknown) => log.warn({ err: error }, "releasing abandoned jobs failed")),
-    SWEEP_EVERY_MS,
-  );
-  sweep.unref();
-
-  let stopping = false;
-  let restarting: Promise<void> | undefined;
-  const deadWorkers = new Set<string>();
-
-  // Listening before run() starts, so that no worker is created unseen.
-  const events: WorkerEvents = new EventEmitter();
-  events.on("worker:create", ({ worker }) => void liveness.hold(worker.workerId));
-  events.on("worker:fatalError", ({ worker, error }) => {
-    deadWorkers.add(worker.workerId);
-    log.error({ err: error }, "a delivery worker could not record a job's outcome; restarting the delivery workers");
-    restarting ??= restart().finally(() => (restarting = undefined));
-  });
-
-  let runner = await startRunner(pool, events, options);
-  const dispatcher = startDispatcher(pool, DISPATCH_EVERY_MS);
-
-  async function restart(): Promise<void> {
-    await runner.stop().catch(() => undefined);
-    for (let delay = 250; !stopping; delay = Math.min(delay * 2, MAX_RESTART_DELAY_MS)) {
-      try {
-        await unlockWorkers(pool, [...deadWorkers]);
-        deadWorkers.clear();
-        runner = await startRunner(pool, events, options);
-        log.info("delivery workers restarted");
-        return;
-      } catch (error) {
-        log.warn({ err: error, retryInMs: delay }, "delivery workers cannot restart yet");
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-  }
+  await liveness.hold(id);
+  const delivery = new DeliveryProcess(id, pool, settings, timing);
+  const beats = repeat(timing.beatMs, () => delivery.beat(), "sharing out delivery lanes");
+  const ticks = repeat(timing.tickMs, () => delivery.tick(), "turning stored events into deliveries");
 
   let stopped: () => void = () => undefined;
   const promise = new Promise<void>((resolve) => (stopped = resolve));
   return {
+    id,
     promise,
     async stop() {
-      stopping = true;
-      clearInterval(sweep);
-      await dispatcher.stop();
-      await restarting;
-      await runner.stop();
+      await ticks.stop();
+      await beats.stop();
+      await delivery.stop();
       await liveness.close();
       await pool.end();
       stopped();

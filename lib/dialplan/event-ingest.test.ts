@@ -1,6 +1,6 @@
 // What one dialplan event leaves in the database: the event, the call as the journal shows it,
 // the CRM requests it owes (in order), and the call marked for the delivery workers, which do
-// not run here (lib/delivery/dispatch.test.ts covers what they make of the mark).
+// not run here (e2e/integration/fair-delivery.test.ts and delivery-*.test.ts cover what they make of it).
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";

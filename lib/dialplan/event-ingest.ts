@@ -169,8 +169,8 @@ const batcher = new StatementBatcher<EventRow, boolean>({
  *
  * Events arriving together are stored by one statement (StatementBatcher): a round trip, a
  * commit and a WAL flush for each event were most of what an event cost the service and the
- * database. The call is marked as owing requests; the delivery workers turn marked calls into
- * jobs in batches (lib/delivery/dispatch.ts).
+ * database. The call is marked as owing requests; the delivery processes tell its account's
+ * lane in batches (docs/delivery.md).
  */
 export async function ingestCallEvent(
   accountId: string,

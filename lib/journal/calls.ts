@@ -118,7 +118,7 @@ export async function retryDelivery(accountId: string, deliveryId: number): Prom
     const delivery = await tx.delivery.findFirst({ where: { id: deliveryId, accountId, state: "FAILED" } });
     if (!delivery?.callId) return false;
     await tx.delivery.update({ where: { id: delivery.id }, data: { state: "QUEUED" } });
-    // The delivery workers make the call's job (lib/delivery/dispatch.ts).
+    // Its account's delivery lane is told of it (docs/delivery.md).
     await tx.call.update({ where: { id: delivery.callId }, data: { deliveryPending: true } });
     return true;
   });

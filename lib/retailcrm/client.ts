@@ -26,6 +26,8 @@ export interface RetailCrmClientOptions {
    * retries after a 503 or 429 included, so that the CRM never gets more than the key allows.
    */
   beforeAttempt?: (path: string) => Promise<void>;
+  /** How often a 503 or 429 is tried again here before it is thrown (5 unless set). */
+  rateLimitRetries?: number;
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -101,8 +103,8 @@ export class RetailCrmClient {
       try {
         return await this.requestOnce(method, path, schema, options);
       } catch (error) {
-        if (!(error instanceof RetailCrmError) || error.kind !== "rate-limited" || attempt >= RATE_LIMIT_RETRIES)
-          throw error;
+        const retries = this.options.rateLimitRetries ?? RATE_LIMIT_RETRIES;
+        if (!(error instanceof RetailCrmError) || error.kind !== "rate-limited" || attempt >= retries) throw error;
         await new Promise((resolve) => setTimeout(resolve, base * 2 ** attempt));
       }
     }

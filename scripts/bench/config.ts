@@ -16,7 +16,7 @@ export const config = {
   /** Events queued for one account before its delivery starts. */
   deliveryEvents: whole("BENCH_DELIVERY_EVENTS", 10_000),
   /** Events queued for each of the 20 accounts of the scaling run. */
-  deliveryAccountEvents: whole("BENCH_DELIVERY_ACCOUNT_EVENTS", 1_000),
+  deliveryAccountEvents: whole("BENCH_DELIVERY_ACCOUNT_EVENTS", 1_200),
   /** Seconds over which one account's delivery is measured (each 20-account run: half of it). */
   deliveryWindowS: whole("BENCH_DELIVERY_WINDOW", 30),
   /** Events per memory round (two rounds, each stopped after 10 minutes at most). */

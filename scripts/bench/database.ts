@@ -3,7 +3,6 @@ import pg from "pg";
 import { createDatabase, dropDatabase, withAdmin } from "../../e2e/setup/databases";
 import { disconnectDb } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
-import { installQueue } from "@/lib/delivery/worker";
 import { adminUrl, BENCH_DATABASE } from "./process-env";
 
 const MAINTENANCE_INTERVAL_MS = 30_000;
@@ -16,7 +15,6 @@ export async function freshDatabase(): Promise<void> {
   await dropBenchDatabase();
   const url = await createDatabase(adminUrl, BENCH_DATABASE);
   await applyMigrations(url);
-  await installQueue(url);
 }
 
 export async function dropBenchDatabase(): Promise<void> {

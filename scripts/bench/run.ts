@@ -1,4 +1,4 @@
-// npm run bench [-- manager event delivery memory]: the service's production build under load,
+// npm run bench [-- manager event delivery fairness memory]: the service's production build under load,
 // beside its references, every figure against its target. See README «Производительность».
 import "./process-env";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { renderSummary, type ProfileSummary } from "./profile-summary";
 import type { Section, SectionContext } from "./section";
 import { deliverySection } from "./sections/delivery";
 import { eventSection } from "./sections/event";
+import { fairnessSection } from "./sections/fairness";
 import { managerSection } from "./sections/manager";
 import { memorySection } from "./sections/memory";
 import { buildProduction, startService } from "./server";
@@ -23,6 +24,7 @@ const SECTIONS: Record<string, Section> = {
   manager: managerSection,
   event: eventSection,
   delivery: deliverySection,
+  fairness: fairnessSection,
   memory: memorySection,
 };
 

@@ -35,6 +35,9 @@ export interface RetailCrmSim {
   failNext(count: number, reply: { status: number; body?: unknown; pathPrefix?: string }): void;
   setOutage(mode: OutageMode): void;
   clearRequests(): void;
+  /** Requests being answered now, and the most at once since the last clearRequests(). */
+  readonly openRequests: number;
+  readonly peakOpenRequests: number;
   fireMakeCall(p: {
     code: string;
     phone: string;
@@ -91,7 +94,16 @@ export async function createRetailCrmSim(options?: RetailCrmSimOptions): Promise
         pathPrefix,
       ),
     setOutage: (mode) => faults.setOutage(mode),
-    clearRequests: () => void requests.splice(0),
+    clearRequests: () => {
+      requests.splice(0);
+      server.peakOpen = server.open;
+    },
+    get openRequests() {
+      return server.open;
+    },
+    get peakOpenRequests() {
+      return server.peakOpen;
+    },
     fireMakeCall: (p) => callbacks.fireMakeCall(p),
     fireUserStatus: (p) => callbacks.fireUserStatus(p),
     fireActivity: (p) => callbacks.fireActivity(p),

@@ -32,6 +32,9 @@ export class SimServer {
   private readonly server = createServer((req, res) => void this.accept(req, res));
   private readonly limit: { limiter: RateLimiter; status: number } | undefined;
   private baseUrl = "";
+  /** Requests received and not yet answered (or dropped), and the most there were at once. */
+  open = 0;
+  peakOpen = 0;
 
   constructor(private readonly deps: SimServerDeps) {
     const { rateLimit } = deps.options;
@@ -58,6 +61,9 @@ export class SimServer {
 
   private async accept(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
+    this.open++;
+    this.peakOpen = Math.max(this.peakOpen, this.open);
+    res.once("close", () => this.open--);
     const url = new URL(req.url ?? "/", "http://sim.invalid");
     const body = await readBody(req).catch(() => Buffer.alloc(0));
     const queryPairs = [...url.searchParams];

@@ -1,0 +1,157 @@
+// Several delivery processes on one database (docs/delivery.md): they share the accounts' lanes
+// out among themselves, deliver every request once, and when one of them dies another takes its
+// lanes over and finishes its work.
+import { spawn, type ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { demoCrmAccount } from "@/e2e/setup/factories";
+import { until } from "@/e2e/setup/until";
+import { db } from "@/lib/db/client";
+import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
+
+const ACCOUNTS = 8;
+const CALLS = 60;
+let accounts: { crm: RetailCrmSim; accountId: string }[];
+const workers: ChildProcess[] = [];
+
+async function startWorker(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/worker-process.ts"], {
+    env: process.env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  workers.push(child);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve());
+    child.once("exit", (code) => reject(new Error(`the worker exited with ${code} before it was ready`)));
+  });
+  return child;
+}
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill(signal);
+  await exited;
+}
+
+async function hangups(prefix: string): Promise<void> {
+  await Promise.all(
+    accounts.flatMap(({ accountId }, a) =>
+      Array.from({ length: CALLS }, (_, i) =>
+        ingestCallEvent(accountId, {
+          clientId: "x",
+          type: "hangup",
+          uniqueid: `${prefix}${a}.${i}`,
+          phone: "+79001234567",
+          code: "101",
+          status: "ANSWER",
+          direct: "in",
+          date: "2026-12-01 10:00:00",
+          duration: 30,
+        }),
+      ),
+    ),
+  );
+}
+
+const sentCount = (prefix: string) =>
+  db().delivery.count({ where: { state: "SENT", call: { uniqueid: { startsWith: prefix } } } });
+
+/** How often each call of the round reached its CRM: its hangup event and its upload. */
+function arrivals(prefix: string): { events: Map<string, number>; uploads: Map<string, number> } {
+  const events = new Map<string, number>();
+  const uploads = new Map<string, number>();
+  for (const { crm } of accounts) {
+    for (const request of crm.requests) {
+      if (request.status !== 200) continue;
+      if (request.path.endsWith("/call/event")) {
+        const id = (JSON.parse(request.form.event!) as { callExternalId: string }).callExternalId;
+        if (id.startsWith(prefix)) events.set(id, (events.get(id) ?? 0) + 1);
+      } else if (request.path.endsWith("/calls/upload")) {
+        for (const call of JSON.parse(request.form.calls!) as { externalId: string }[])
+          if (call.externalId.startsWith(prefix)) uploads.set(call.externalId, (uploads.get(call.externalId) ?? 0) + 1);
+      }
+    }
+  }
+  return { events, uploads };
+}
+
+const holders = async () =>
+  (await db().deliveryLane.groupBy({ by: ["workerId"], where: { workerId: { not: null } }, _count: true })).map(
+    (group) => group._count,
+  );
+
+beforeAll(async () => {
+  accounts = [];
+  for (let i = 0; i < ACCOUNTS; i++) {
+    const { crm, account } = await demoCrmAccount({ 3: "101" });
+    crm.setLatency(60, "/api/v5/telephony");
+    accounts.push({ crm, accountId: account.id });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const child of workers) if (child.exitCode === null) child.kill("SIGKILL");
+  await Promise.all(accounts.map(({ crm }) => crm.close()));
+});
+
+describe("delivery processes sharing one database", () => {
+  it("share the lanes out and send every request once", async () => {
+    const [first, second] = await Promise.all([startWorker(), startWorker()]);
+    await hangups("1510000");
+    expect(
+      await until(
+        () => sentCount("1510000"),
+        (n) => n === 2 * ACCOUNTS * CALLS,
+        60_000,
+      ),
+    ).toBe(2 * ACCOUNTS * CALLS);
+    // Each held about half of the accounts while it delivered.
+    const shares = await holders();
+    expect(shares).toHaveLength(2);
+    for (const share of shares) expect(share).toBeGreaterThanOrEqual(ACCOUNTS / 2 - 1);
+    const { events, uploads } = arrivals("1510000");
+    expect(events.size).toBe(ACCOUNTS * CALLS);
+    expect(uploads.size).toBe(ACCOUNTS * CALLS);
+    expect([...events.values(), ...uploads.values()].every((n) => n === 1)).toBe(true);
+
+    // A process that stops gives its lanes back: the other delivers what comes next.
+    await stop(first!, "SIGTERM");
+    await hangups("1520000");
+    expect(
+      await until(
+        () => sentCount("1520000"),
+        (n) => n === 2 * ACCOUNTS * CALLS,
+        60_000,
+      ),
+    ).toBe(2 * ACCOUNTS * CALLS);
+    expect(await holders()).toEqual([ACCOUNTS]);
+    const after = arrivals("1520000");
+    expect([...after.events.values(), ...after.uploads.values()].every((n) => n === 1)).toBe(true);
+    await stop(second!, "SIGTERM");
+  }, 120_000);
+
+  it("finish a killed process's work: its lanes are taken over, every call reaches its CRM", async () => {
+    const [doomed] = await Promise.all([startWorker(), startWorker()]);
+    for (const { crm } of accounts) crm.setLatency(300, "/api/v5/telephony");
+    await hangups("1530000");
+    await until(
+      () => sentCount("1530000"),
+      (n) => n >= (ACCOUNTS * CALLS) / 2,
+      60_000,
+    );
+    await stop(doomed!, "SIGKILL");
+    expect(
+      await until(
+        () => sentCount("1530000"),
+        (n) => n === 2 * ACCOUNTS * CALLS,
+        60_000,
+      ),
+    ).toBe(2 * ACCOUNTS * CALLS);
+    const { events, uploads } = arrivals("1530000");
+    expect(events.size).toBe(ACCOUNTS * CALLS);
+    expect(uploads.size).toBe(ACCOUNTS * CALLS);
+    // Only what was in flight when it died may have been sent twice (16 requests per account at most).
+    const twice = [...events.values(), ...uploads.values()].filter((n) => n > 1).length;
+    expect(twice).toBeLessThanOrEqual(16 * ACCOUNTS);
+  }, 120_000);
+});
