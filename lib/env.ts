@@ -9,44 +9,66 @@ const secretKey = z
   .string()
   .refine((v) => decodeKey(v) !== null, "must be 32 bytes, written as 64 hex characters or base64");
 
-export const envSchema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  DATA_DIR: z.string().min(1).default(".data"),
-  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  DELIVERY_CONCURRENCY: z.coerce.number().int().min(0).max(10_000).default(256),
-  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
-  ENCRYPTION_KEY: secretKey,
-  NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
-  MARKETPLACE_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
-  MODULE_CODE: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{1,40}$/, "must be lowercase latin letters, digits and dashes")
-    .default("asterisk-bridge"),
-  CRM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
-  AMI_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-  RECORDINGS_DIR: z.string().min(1).optional(),
-  RECORDING_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(100 * 1024 * 1024),
-  ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
-  TRUSTED_PROXIES: z
-    .string()
-    .default("")
-    .refine((v) => {
-      try {
-        parseIpRanges(v);
-        return true;
-      } catch {
-        return false;
-      }
-    }, "must be IP addresses or CIDR ranges, comma-separated (e.g. 10.0.0.0/8, 127.0.0.1)"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATA_DIR: z.string().min(1).default(".data"),
+    DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DELIVERY_CONCURRENCY: z.coerce.number().int().min(0).max(10_000).default(256),
+    EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+    ENCRYPTION_KEY: secretKey,
+    NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+    MARKETPLACE_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    MODULE_CODE: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{1,40}$/, "must be lowercase latin letters, digits and dashes")
+      .default("asterisk-bridge"),
+    CRM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    AMI_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+    RECORDINGS_DIR: z.string().min(1).optional(),
+    RECORDING_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(100 * 1024 * 1024),
+    ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+    TRUSTED_PROXIES: z
+      .string()
+      .default("")
+      .refine((v) => {
+        try {
+          parseIpRanges(v);
+          return true;
+        } catch {
+          return false;
+        }
+      }, "must be IP addresses or CIDR ranges, comma-separated (e.g. 10.0.0.0/8, 127.0.0.1)"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // Recordings in S3-compatible object storage when a bucket is named (docs/recordings.md).
+    S3_BUCKET: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        "must be an S3 bucket name (3–63 lowercase letters, digits, dots, dashes)",
+      )
+      .optional(),
+    S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    S3_REGION: z.string().min(1).default("us-east-1"),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    S3_FORCE_PATH_STYLE: booleanFlag.default(false),
+    S3_PREFIX: z
+      .string()
+      .regex(/^(?:[A-Za-z0-9!_.*'()-]+\/)*$/, "must be empty or folder names ending in /, such as recordings/")
+      .default("recordings/"),
+  })
+  .refine((e) => !e.S3_ACCESS_KEY_ID === !e.S3_SECRET_ACCESS_KEY, {
+    path: ["S3_SECRET_ACCESS_KEY"],
+    message: "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together (or neither, for the SDK's own credentials)",
+  });
 
 export type Env = z.infer<typeof envSchema> & { PUBLIC_URL: string };
 

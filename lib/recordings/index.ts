@@ -1,3 +1,3 @@
 // Recordings: what the dialplan uploads, what the CRM's player streams, and the links between.
-export { receiveRecording, recordingStorage, recordingUrl, UploadRejected } from "./upload";
+export { receiveRecording, recordingUrl, UploadRejected } from "./upload";
 export { streamRecording } from "./stream";

@@ -2,6 +2,7 @@ import { db } from "@/lib/db/client";
 import type { Recording } from "@/lib/generated/prisma/client";
 import { parseRange, type ByteRange } from "./range";
 import type { RecordingBody, RecordingStorage, StoredRecording } from "./storage";
+import type { RecordingStores } from "./stores";
 import { wavDurationSeconds } from "./wav-duration";
 import { WAV_HEADER_WINDOW } from "./wav-header";
 
@@ -24,9 +25,10 @@ export async function storeRecording(input: {
   uniqueid: string;
   body: RecordingBody;
   maxBytes: number;
-  storage: RecordingStorage;
+  stores: RecordingStores;
 }): Promise<Recording> {
-  const { accountId, uniqueid, storage } = input;
+  const { accountId, uniqueid, stores } = input;
+  const storage = stores.storageOf(stores.current);
   const stored = await storage.put(input.body, { maxBytes: input.maxBytes });
   try {
     const durationSeconds = stored.contentType === "audio/wav" ? await measureWav(storage, stored) : null;
@@ -40,6 +42,7 @@ export async function storeRecording(input: {
         uniqueid,
         callId: call?.id ?? null,
         storageKey: stored.key,
+        store: stores.current,
         contentType: stored.contentType,
         sizeBytes: stored.sizeBytes,
         durationSeconds,
@@ -64,12 +67,13 @@ export type OpenRecordingResult =
 export async function openRecording(input: {
   id: number;
   rangeHeader?: string | null;
-  storage: RecordingStorage;
+  stores: RecordingStores;
 }): Promise<OpenRecordingResult> {
   const recording = await db().recording.findUnique({ where: { id: input.id } });
   if (!recording) return { kind: "missing" };
   const range = parseRange(input.rangeHeader ?? null, recording.sizeBytes);
   if (range === "unsatisfiable") return { kind: "unsatisfiable", size: recording.sizeBytes };
-  const { stream, size } = await input.storage.open(recording.storageKey, range ?? undefined);
+  const storage = input.stores.storageOf(recording.store);
+  const { stream, size } = await storage.open(recording.storageKey, range ?? undefined);
   return { kind: "ok", recording, stream, size, range };
 }

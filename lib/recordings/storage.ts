@@ -122,6 +122,50 @@ function isNotFound(error: unknown): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === "ENOENT";
 }
 
+/** An upload written to a temporary file as it arrived: checked, and its WAV header made true. */
+export interface StagedRecording {
+  path: string;
+  sizeBytes: number;
+  contentType: SniffedAudio["contentType"];
+  extension: SniffedAudio["extension"];
+  headerRepaired: boolean;
+}
+
+/**
+ * Writes an upload to a new file in `tmpDir` as its bytes arrive: refused (and removed) as soon as
+ * it passes `maxBytes` or its first bytes are not audio, so nothing is held in memory and an
+ * oversized body is cut off at the limit. The caller owns the file it returns.
+ */
+export async function stageRecording(body: RecordingBody, maxBytes: number, tmpDir: string): Promise<StagedRecording> {
+  await mkdir(tmpDir, { recursive: true });
+  const path = join(tmpDir, randomBytes(16).toString("hex"));
+  const upload: UploadState = { sizeBytes: 0, head: Buffer.alloc(0), audio: null };
+  const file = createWriteStream(path, { flags: "wx" });
+  try {
+    await pipeline(checkedChunks(body, maxBytes, upload), file);
+    if (upload.sizeBytes === 0) throw new EmptyRecordingError();
+    if (!upload.audio) throw new UnsupportedRecordingError();
+    const headerRepaired = upload.audio.extension === "wav" && (await repairWav(path, upload.sizeBytes));
+    return { path, sizeBytes: upload.sizeBytes, ...upload.audio, headerRepaired };
+  } catch (error) {
+    // A body refused at once fails the pipeline while the file may still be opening: removing it
+    // before the stream has closed would race its creation and leave an empty file behind.
+    if (!file.closed) await once(file, "close").catch(() => undefined);
+    await rm(path, { force: true });
+    throw error;
+  }
+}
+
+/** A new random key for a recording: 24 random bytes in base64url and the sniffed extension. */
+export function newRecordingKey(extension: SniffedAudio["extension"]): string {
+  return `${randomBytes(24).toString("base64url")}.${extension}`;
+}
+
+/** Whether a key has the only shape keys are made in; checked before a key reaches a path or a bucket. */
+export function assertRecordingKey(key: string): void {
+  if (!KEY.test(key)) throw new InvalidRecordingKeyError();
+}
+
 /**
  * Files under `rootDir/<first 2 chars of key>/<key>`. Keys are generated here and checked against
  * KEY before any path is built, so nothing a client sends ever reaches the file system.
@@ -130,31 +174,25 @@ export class LocalRecordingStorage implements RecordingStorage {
   constructor(private readonly rootDir: string) {}
 
   private pathOf(key: string): string {
-    if (!KEY.test(key)) throw new InvalidRecordingKeyError();
+    assertRecordingKey(key);
     return join(this.rootDir, key.slice(0, 2), key);
   }
 
   async put(body: RecordingBody, { maxBytes }: { maxBytes: number }): Promise<StoredRecording> {
-    const tmpDir = join(this.rootDir, ".tmp");
-    await mkdir(tmpDir, { recursive: true });
-    const tmpPath = join(tmpDir, randomBytes(16).toString("hex"));
-    const upload: UploadState = { sizeBytes: 0, head: Buffer.alloc(0), audio: null };
-    const file = createWriteStream(tmpPath, { flags: "wx" });
+    const staged = await stageRecording(body, maxBytes, join(this.rootDir, ".tmp"));
     try {
-      await pipeline(checkedChunks(body, maxBytes, upload), file);
-      if (upload.sizeBytes === 0) throw new EmptyRecordingError();
-      if (!upload.audio) throw new UnsupportedRecordingError();
-      const headerRepaired = upload.audio.extension === "wav" && (await repairWav(tmpPath, upload.sizeBytes));
-      const key = `${randomBytes(24).toString("base64url")}.${upload.audio.extension}`;
+      const key = newRecordingKey(staged.extension);
       const path = this.pathOf(key);
       await mkdir(dirname(path), { recursive: true });
-      await rename(tmpPath, path);
-      return { key, sizeBytes: upload.sizeBytes, contentType: upload.audio.contentType, headerRepaired };
+      await rename(staged.path, path);
+      return {
+        key,
+        sizeBytes: staged.sizeBytes,
+        contentType: staged.contentType,
+        headerRepaired: staged.headerRepaired,
+      };
     } catch (error) {
-      // A body refused at once fails the pipeline while the file may still be opening: removing it
-      // before the stream has closed would race its creation and leave an empty file behind.
-      if (!file.closed) await once(file, "close").catch(() => undefined);
-      await rm(tmpPath, { force: true });
+      await rm(staged.path, { force: true });
       throw error;
     }
   }

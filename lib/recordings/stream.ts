@@ -2,7 +2,7 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { openRecording } from "./recordings";
 import { verifyRecordingSignature } from "./signed-url";
-import { recordingStorage } from "./upload";
+import { recordingStores } from "./stores";
 
 // Recording ids are PostgreSQL integers.
 const MAX_ID = 2_147_483_647;
@@ -39,7 +39,7 @@ async function recordingOfLink(idParam: string, sig: string): Promise<number | n
 export async function streamRecording(idParam: string, sig: string, rangeHeader: string | null): Promise<Response> {
   const id = await recordingOfLink(idParam, sig);
   if (id === null) return notFound();
-  const opened = await openRecording({ id, rangeHeader, storage: recordingStorage() });
+  const opened = await openRecording({ id, rangeHeader, stores: recordingStores() });
   if (opened.kind === "missing") return notFound();
   if (opened.kind === "unsatisfiable")
     return new Response(null, { status: 416, headers: { "content-range": `bytes */${opened.size}` } });

@@ -1,22 +1,11 @@
-import path from "node:path";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { storeRecording } from "./recordings";
-import {
-  EmptyRecordingError,
-  LocalRecordingStorage,
-  RecordingTooLargeError,
-  UnsupportedRecordingError,
-  type RecordingBody,
-} from "@/lib/recordings/storage";
+import { EmptyRecordingError, RecordingTooLargeError, UnsupportedRecordingError, type RecordingBody } from "./storage";
+import { recordingStores } from "./stores";
 import { signRecordingPath, type RecordingTarget } from "./signed-url";
 import { declaredLength, discardRest } from "@/lib/http/body";
 import { firstMultipartFile, MultipartError, NO_FILE } from "@/lib/http/multipart";
-
-export function recordingStorage(): LocalRecordingStorage {
-  const config = env();
-  return new LocalRecordingStorage(config.RECORDINGS_DIR ?? path.join(config.DATA_DIR, "recordings"));
-}
 
 /** The unguessable link the CRM gets for an uploaded recording (revoked by rotating the clientId). */
 export function recordingUrl(target: RecordingTarget, clientId: string): string {
@@ -74,11 +63,11 @@ export async function receiveRecording(
   }
   // A repeat is checked only once the body has passed every check below, so a bad body gets its
   // precise 4xx even for a uniqueid that already has a recording (the duplicate is then dropped).
-  const storage = recordingStorage();
+  const stores = recordingStores();
   const upload = await uploadBody(request, maxBytes);
   let recording;
   try {
-    recording = await storeRecording({ accountId, uniqueid, body: upload.body, maxBytes, storage });
+    recording = await storeRecording({ accountId, uniqueid, body: upload.body, maxBytes, stores });
   } catch (error) {
     if (error instanceof MultipartError)
       throw new UploadRejected(400, "the request body is not valid multipart/form-data (curl -F file=@record.wav)");
@@ -104,7 +93,7 @@ export async function receiveRecording(
   });
   if (stored.count === 0) {
     await db().recording.delete({ where: { id: recording.id } });
-    await storage.remove(recording.storageKey);
+    await stores.storageOf(recording.store).remove(recording.storageKey);
     return { duplicate: true };
   }
   return { duplicate: false, recordingId: recording.id };
