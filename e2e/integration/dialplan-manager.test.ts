@@ -36,7 +36,7 @@ afterAll(async () => {
   await crm.close();
 });
 beforeEach(async () => {
-  clearCallerCache();
+  await clearCallerCache();
   crm.setLatency(0);
   crm.setOutage("none");
   await db().asteriskSettings.update({
@@ -106,7 +106,7 @@ describe("/api/manager", () => {
       body: '{"result":{"callerId":"","phone":""}}',
     });
     crm.setOutage("none");
-    clearCallerCache();
+    await clearCallerCache();
     crm.failNext(10, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
     expect(await ask({ phone: "+79001234568", type: "text" })).toMatchObject({ status: 200, body: "," });
   });

@@ -374,9 +374,9 @@ afterAll(async () => {
   await Promise.all([crmA?.close(), crmB?.close(), pbxA?.close(), pbxB?.close()]);
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   session.accountId = null;
-  clearCallerCache();
+  await clearCallerCache();
 });
 
 describe("the dialplan's endpoints with A's clientId", () => {

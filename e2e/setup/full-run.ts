@@ -181,21 +181,21 @@ async function main(): Promise<void> {
     await manager(account.clientId, "89001234568", "text");
     await manager(account.clientId, "+79990000000");
   }
-  clearCallerCache();
+  await clearCallerCache();
   crmA.setOutage("reset");
   await manager(A.clientId, "+79001234567");
   crmA.setOutage("none");
-  clearCallerCache();
+  await clearCallerCache();
   crmA.failNext(10, { status: 503, body: { success: false, errorMsg: "Rate limit exceeded" } });
   await manager(A.clientId, "+79001234567", "text");
-  clearCallerCache();
+  await clearCallerCache();
   crmA.failNext(1, {
     status: 400,
     pathPrefix: "/api/v5/telephony/manager",
     body: { success: false, errorMsg: "Errors in the input parameters" },
   });
   await manager(A.clientId, "+79001234567", "text");
-  clearCallerCache();
+  await clearCallerCache();
   crmB.setLatency(1_000, "/api/v5/telephony/manager");
   await manager(B.clientId, "+79001234567");
   crmB.setLatency(0, "/api/v5/telephony/manager");

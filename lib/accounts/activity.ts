@@ -4,7 +4,7 @@ import { log } from "@/lib/log";
 import { crmClientFor } from "./crm-client";
 import { normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
 import { syncModule } from "./module";
-import { forgetRecentAccounts } from "./recent";
+import { announceAccountChange } from "@/lib/cache/changes";
 
 export const activitySchema = z.object({
   active: z.boolean(),
@@ -69,7 +69,7 @@ export async function applyActivity(accountId: string, activity: z.infer<typeof 
     .catch((error: unknown) => {
       throw isUniqueViolation(error) ? new SystemUrlTaken() : error;
     });
-  forgetRecentAccounts();
+  await announceAccountChange(accountId);
   log.info({ accountId, active: activity.active, freeze: activity.freeze, moved }, "module activity changed");
   if (moved) {
     await syncModule(updated).catch((error: unknown) =>

@@ -3,13 +3,13 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { amiErrorMessage, checkAmiAccess } from "@/lib/asterisk/ami/check";
 import { log } from "@/lib/log";
+import { announceAccountChange } from "@/lib/cache/changes";
 import {
   asteriskSettingsSchema,
   parseCountries,
   splitOutgoing,
   type AsteriskSettingsInput,
 } from "@/lib/validations/asterisk-settings";
-import { forgetRecentAccounts } from "./recent";
 
 /** What the form shows: everything but the password, which never leaves the server. */
 export async function loadAsteriskSettings(accountId: string) {
@@ -115,7 +115,7 @@ export async function saveAsteriskSettings(accountId: string, input: AsteriskSet
     ...(data.amiSecret ? { amiSecretEnc: encryptSecret(data.amiSecret) } : {}),
   };
   await db().asteriskSettings.upsert({ where: { accountId }, create: { accountId, ...values }, update: values });
-  forgetRecentAccounts();
+  await announceAccountChange(accountId);
   log.info({ accountId }, "Asterisk settings saved");
   return { ok: true };
 }

@@ -8,7 +8,7 @@ import { crmErrorMessage } from "./crm-messages";
 import { normalizeCrmUrl, CRM_URL_HINT } from "@/lib/retailcrm/crm-url";
 import { newCabinetToken, syncModule } from "./module";
 import { missingAccessMessage, missingMethods } from "./required-access";
-import { forgetRecentAccounts } from "./recent";
+import { announceAccountChange } from "@/lib/cache/changes";
 
 /** Connecting failed for a reason the admin can act on; the message is Russian and shown as is. */
 export class ConnectError extends Error {
@@ -57,7 +57,7 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }) 
       update: { apiKeyEnc, active: true, cabinetTokenEnc: identity.cabinetTokenEnc },
     });
     // The ring path must use the new API key (and see the module active) at once.
-    forgetRecentAccounts();
+    await announceAccountChange(account.id);
     log.info({ accountId: account.id, crmUrl, created: !existing }, "account connected");
     return account;
   } catch (error) {

@@ -1,13 +1,18 @@
-import { db } from "@/lib/db/client";
+import { hearsChanges, onAccountChange } from "@/lib/cache/changes";
 import { TtlCache } from "@/lib/cache/ttl-cache";
+import { db } from "@/lib/db/client";
+import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 
 /**
  * The ring path (/api/manager, /api/event) reads the same account and settings on every call; a
- * few seconds' memory of them saves two database round trips per request. Changes made through
- * this process (clientId rotation, activity, Asterisk settings) forget it at once; other
- * instances see them within RECENT_MS.
+ * few seconds' memory of them saves two database round trips per request. A change made on any
+ * instance (clientId rotation, activity, Asterisk settings, extensions) is forgotten here as soon
+ * as its notification arrives (docs/caching.md). While this instance cannot hear changes, it
+ * reads the database instead; only while the database is out of reach too does it answer from
+ * what it read last (nothing can change then), for up to STALE_MS.
  */
 export const RECENT_MS = 5_000;
+const STALE_MS = 5 * 60_000;
 const MAX_ENTRIES = 10_000;
 
 type Account = NonNullable<Awaited<ReturnType<typeof loadAccount>>>;
@@ -16,25 +21,46 @@ type Settings = Awaited<ReturnType<typeof loadSettings>>;
 const loadAccount = (clientId: string) => db().account.findUnique({ where: { clientId } });
 const loadSettings = (accountId: string) => db().asteriskSettings.findUnique({ where: { accountId } });
 
-const accounts = new TtlCache<Account>(MAX_ENTRIES);
+const accounts = new TtlCache<Account | null>(MAX_ENTRIES);
 const settings = new TtlCache<Settings>(MAX_ENTRIES);
 
+onAccountChange((accountId) => {
+  if (accountId === null) return forgetRecentAccounts();
+  accounts.deleteWhere((_, account) => account?.id === accountId);
+  settings.deleteWhere((key) => key === accountId);
+});
+
+async function recent<V>(
+  cache: TtlCache<V>,
+  key: string,
+  load: () => Promise<V>,
+  keep: (value: V) => boolean = () => true,
+): Promise<V> {
+  const hit = cache.get(key);
+  if (hit?.fresh && hearsChanges()) return hit.value;
+  try {
+    const value = await load();
+    if (keep(value)) cache.set(key, value, RECENT_MS, STALE_MS);
+    return value;
+  } catch (error) {
+    if (hit && isDatabaseUnavailable(error)) return hit.value;
+    throw error;
+  }
+}
+
 /** The account with this clientId as read at most RECENT_MS ago (unknown ones are always read afresh). */
-export async function recentAccountByClientId(clientId: string): Promise<Account | null> {
-  const hit = accounts.get(clientId);
-  if (hit) return hit.value;
-  const account = await loadAccount(clientId);
-  if (account) accounts.set(clientId, account, RECENT_MS, RECENT_MS);
-  return account;
+export function recentAccountByClientId(clientId: string): Promise<Account | null> {
+  return recent(
+    accounts,
+    clientId,
+    () => loadAccount(clientId),
+    (account) => account !== null,
+  );
 }
 
 /** The account's Asterisk settings (null when never saved) as read at most RECENT_MS ago. */
-export async function recentAsteriskSettings(accountId: string): Promise<Settings> {
-  const hit = settings.get(accountId);
-  if (hit) return hit.value;
-  const value = await loadSettings(accountId);
-  settings.set(accountId, value, RECENT_MS, RECENT_MS);
-  return value;
+export function recentAsteriskSettings(accountId: string): Promise<Settings> {
+  return recent(settings, accountId, () => loadSettings(accountId));
 }
 
 export function forgetRecentAccounts(): void {

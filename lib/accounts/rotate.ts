@@ -2,7 +2,7 @@ import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { newClientId } from "./connect";
 import { syncModule } from "./module";
-import { forgetRecentAccounts } from "./recent";
+import { announceAccountChange } from "@/lib/cache/changes";
 
 /**
  * Replaces the account's clientId: the CRM learns the new one first, then the old one stops
@@ -14,7 +14,7 @@ export async function rotateClientId(accountId: string): Promise<string> {
   const clientId = newClientId();
   await syncModule({ ...account, clientId });
   await db().account.update({ where: { id: accountId }, data: { clientId } });
-  forgetRecentAccounts();
+  await announceAccountChange(accountId);
   log.info({ accountId }, "clientId rotated");
   return clientId;
 }

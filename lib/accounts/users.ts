@@ -3,6 +3,7 @@ import { log } from "@/lib/log";
 import { crmErrorMessage } from "./crm-messages";
 import { crmClientFor } from "./crm-client";
 import { syncModule } from "./module";
+import { announceAccountChange } from "@/lib/cache/changes";
 
 export interface PhoneRow {
   crmUserId: number;
@@ -94,6 +95,8 @@ export async function saveExtension(accountId: string, crmUserId: number, extens
       throw error.code === "P2002" ? new ExtensionTakenError("другому сотруднику") : error;
     });
   if (updated.count === 0) throw new Error("Сотрудник не найден: обновите список");
+  // Answers cached for callers name extensions: every instance forgets the account's.
+  await announceAccountChange(accountId);
 }
 
 /** «Сохранить настройки»: pushes every mapped extension to the CRM as additionalCodes. Returns user ids the CRM does not know. */

@@ -29,6 +29,11 @@ export class TtlCache<V> {
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 
+  /** Drops every entry `drop` picks. */
+  deleteWhere(drop: (key: string, value: V) => boolean): void {
+    for (const [key, entry] of this.entries) if (drop(key, entry.value)) this.entries.delete(key);
+  }
+
   clear(): void {
     this.entries.clear();
   }

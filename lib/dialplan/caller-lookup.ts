@@ -1,5 +1,6 @@
 import { crmClientFor } from "@/lib/accounts/crm-client";
-import { db } from "@/lib/db/client";
+import { hearsChanges, onAccountChange } from "@/lib/cache/changes";
+import { db, dbPool } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { callerIdName } from "@/lib/telephony/caller-name";
 import { normalizePhone } from "@/lib/telephony/phone";
@@ -36,12 +37,72 @@ const FRESH_MS = 10 * 60_000;
 const STALE_MS = 24 * 60 * 60_000;
 // A CRM that failed is not asked again for every caller in a row: misses answer empty meanwhile.
 const FAILURE_MS = 30_000;
+const SWEEP_EVERY_MS = 10 * 60_000;
 
 const cache = new TtlCache<CallerAnswer>(50_000);
+/** Callers the CRM just failed to answer about: it is not asked again about them for FAILURE_MS. */
+const failed = new TtlCache<true>(50_000);
 const inFlight = new Map<string, Promise<CallerAnswer>>();
+let lastSweep = 0;
 
-export function clearCallerCache(): void {
+// An account changed (extensions saved, settings, rotation) on any instance: its answers go, here
+// and, by the instance that made the change, in the shared table too (docs/caching.md).
+onAccountChange((accountId, here) => {
+  if (accountId === null) return forgetHere();
+  cache.deleteWhere((key) => key.startsWith(`${accountId}:`));
+  failed.deleteWhere((key) => key.startsWith(`${accountId}:`));
+  if (here)
+    void dbPool()
+      .query(`DELETE FROM "caller_answers" WHERE "accountId" = $1`, [accountId])
+      .catch((error: unknown) => log.warn({ accountId, err: error }, "forgetting the account's callers failed"));
+});
+
+function forgetHere(): void {
   cache.clear();
+  failed.clear();
+}
+
+/** Forgets every caller, in this instance and in the shared table (tests start from nothing). */
+export async function clearCallerCache(): Promise<void> {
+  forgetHere();
+  await dbPool().query(`DELETE FROM "caller_answers"`);
+}
+
+interface Shared {
+  answer: CallerAnswer;
+  fresh: boolean;
+}
+
+/** What any instance last learnt of this caller (the second level), or nothing. */
+async function readShared(accountId: string, key: string): Promise<Shared | undefined> {
+  const { rows } = await dbPool().query<{ callerId: string; extension: string; fresh: boolean }>({
+    name: "read-caller-answer",
+    text: `SELECT "callerId", "extension", "freshUntil" > now() AS "fresh" FROM "caller_answers"
+      WHERE "accountId" = $1 AND "key" = $2 AND "staleUntil" > now()`,
+    values: [accountId, key],
+  });
+  const row = rows[0];
+  return row ? { answer: { callerId: row.callerId, extension: row.extension }, fresh: row.fresh } : undefined;
+}
+
+function writeShared(accountId: string, key: string, answer: CallerAnswer): void {
+  const now = Date.now();
+  void dbPool()
+    .query({
+      name: "write-caller-answer",
+      text: `INSERT INTO "caller_answers" ("accountId", "key", "callerId", "extension", "freshUntil", "staleUntil")
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT ("accountId", "key") DO UPDATE SET "callerId" = EXCLUDED."callerId", "extension" = EXCLUDED."extension",
+          "freshUntil" = EXCLUDED."freshUntil", "staleUntil" = EXCLUDED."staleUntil"`,
+      values: [accountId, key, answer.callerId, answer.extension, new Date(now + FRESH_MS), new Date(now + STALE_MS)],
+    })
+    .catch((error: unknown) => log.warn({ accountId, err: error }, "sharing a caller's answer failed"));
+  if (now - lastSweep > SWEEP_EVERY_MS) {
+    lastSweep = now;
+    void dbPool()
+      .query(`DELETE FROM "caller_answers" WHERE "staleUntil" < now()`)
+      .catch((error: unknown) => log.warn({ err: error }, "sweeping expired caller answers failed"));
+  }
 }
 
 async function askCrm(account: LookupAccount, settings: LookupSettings, phone: string): Promise<CallerAnswer> {
@@ -66,11 +127,12 @@ function refresh(key: string, account: LookupAccount, settings: LookupSettings, 
   const lookup = askCrm(account, settings, phone)
     .then((answer) => {
       cache.set(key, answer, FRESH_MS, STALE_MS);
+      writeShared(account.id, cacheKey(key), answer);
       return answer;
     })
     .catch((error: unknown) => {
       log.warn({ accountId: account.id, err: error }, "caller lookup in the CRM failed; answering empty");
-      cache.set(key, EMPTY_ANSWER, FAILURE_MS, FAILURE_MS);
+      failed.set(key, true, FAILURE_MS, FAILURE_MS);
       return EMPTY_ANSWER;
     })
     .finally(() => inFlight.delete(key));
@@ -78,30 +140,54 @@ function refresh(key: string, account: LookupAccount, settings: LookupSettings, 
   return lookup;
 }
 
+/** The shared table's key: the in-process key without the account, which has a column of its own. */
+function cacheKey(key: string): string {
+  return key.slice(key.indexOf(":") + 1);
+}
+
+function within<T>(work: Promise<T>, ms: number, otherwise: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(otherwise), ms);
+  });
+  return Promise.race([work, budget]).finally(() => clearTimeout(timer));
+}
+
 /**
- * Who is calling and which extension owns them. Answers from the cache when it can; otherwise
- * asks the CRM but never waits longer than the account's budget: then it answers empty and
- * lets the lookup finish in the background to fill the cache for the next call.
+ * Who is calling and which extension owns them. Answers from this instance's memory when it can,
+ * then from what any instance learnt (the shared table), and otherwise asks the CRM but never
+ * waits longer than the account's budget: then it answers empty and lets the lookup finish in the
+ * background to fill both levels for the next call. A known answer past its freshness is given at
+ * once while a refresh runs, so a CRM that hangs never holds a caller it has seen before.
  */
 export async function lookupCaller(
   account: LookupAccount,
   settings: LookupSettings,
   rawPhone: string,
 ): Promise<CallerAnswer> {
+  const started = Date.now();
   const phone = normalizePhone(rawPhone, settings.countries);
   if (!phone) return EMPTY_ANSWER;
   const key = `${account.id}:${settings.transliterateNames ? "t" : "u"}:${settings.callerIdPrefix}:${phone}`;
   const cached = cache.get(key);
-  if (cached?.fresh) return cached.value;
-  const lookup = refresh(key, account, settings, phone);
-  if (cached) return cached.value;
-  let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<CallerAnswer>((resolve) => {
-    timer = setTimeout(() => resolve(EMPTY_ANSWER), settings.lookupBudgetMs);
-  });
+  const trusted = hearsChanges();
+  if (cached?.fresh && trusted) return cached.value;
+  let shared: Shared | undefined;
+  let known = trusted ? cached?.value : undefined;
   try {
-    return await Promise.race([lookup, budget]);
-  } finally {
-    clearTimeout(timer);
+    shared = await within(readShared(account.id, cacheKey(key)), settings.lookupBudgetMs, undefined);
+  } catch (error) {
+    // The database is away, so nothing can have changed: what this instance knows still holds.
+    known = cached?.value;
+    log.warn({ accountId: account.id, err: error }, "reading shared caller answers failed");
   }
+  if (shared?.fresh) {
+    cache.set(key, shared.answer, FRESH_MS, STALE_MS);
+    return shared.answer;
+  }
+  const lookup = failed.get(key) ? undefined : refresh(key, account, settings, phone);
+  const fallback = shared?.answer ?? known;
+  if (fallback) return fallback;
+  if (!lookup) return EMPTY_ANSWER;
+  return within(lookup, Math.max(0, settings.lookupBudgetMs - (Date.now() - started)), EMPTY_ANSWER);
 }

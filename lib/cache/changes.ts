@@ -1,0 +1,113 @@
+import pg from "pg";
+import { dbPool } from "@/lib/db/client";
+import { log } from "@/lib/log";
+
+/**
+ * Changes to an account that caches in every instance must forget at once (docs/caching.md): a
+ * clientId rotated, the module switched off, Asterisk settings or extensions saved. The instance
+ * that makes one tells every instance through PostgreSQL's NOTIFY on one channel; each keeps a
+ * connection that LISTENs. A notification arrives within milliseconds; one missed while that
+ * connection was down cannot be known, so on every (re)connection everything is forgotten.
+ * (The time between is covered by hearsChanges().)
+ */
+const CHANNEL = "bridge_account_changes";
+const RECONNECT_MS = 500;
+
+/**
+ * An account id, or null for "every account" (after the listener was away); `here` when this
+ * instance made the change (shared state, such as rows in the database, is its to clear).
+ */
+type Handler = (accountId: string | null, here: boolean) => void;
+
+interface Listener {
+  url: string;
+  client?: pg.Client;
+  connected: boolean;
+  closed: boolean;
+}
+
+type Holder = { handlers: Set<Handler>; listener?: Listener };
+const holder = globalThis as typeof globalThis & { __bridgeAccountChanges?: Holder };
+const state: Holder = (holder.__bridgeAccountChanges ??= { handlers: new Set() });
+
+function tell(accountId: string | null, here = false): void {
+  for (const handler of state.handlers) {
+    try {
+      handler(accountId, here);
+    } catch (error) {
+      log.error({ err: error }, "a cache could not forget a changed account");
+    }
+  }
+}
+
+async function connect(listener: Listener): Promise<void> {
+  while (!listener.closed) {
+    const client = new pg.Client({ connectionString: listener.url });
+    client.on("notification", (message) => {
+      if (message.channel === CHANNEL) tell(message.payload || null);
+    });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      listener.client = client;
+      listener.connected = true;
+      // Whatever changed while nobody listened is unknown: forget it all.
+      tell(null);
+      await new Promise<void>((resolve) => client.once("end", resolve));
+      // Until it is back, caches check with the database (hearsChanges() is false) and fall back
+      // on what they hold only while the database is away too.
+      listener.connected = false;
+      if (!listener.closed) log.warn("the account-change listener lost its connection; reconnecting");
+    } catch {
+      listener.connected = false;
+      await client.end().catch(() => undefined);
+    }
+    if (!listener.closed) await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS).unref());
+  }
+}
+
+/** Starts listening on the current database (again, when tests move to another one). */
+function ensureListening(): Listener | undefined {
+  const url = process.env.DATABASE_URL;
+  if (!url) return undefined;
+  const current = state.listener;
+  if (current && current.url === url) return current;
+  if (current) {
+    current.closed = true;
+    void current.client?.end().catch(() => undefined);
+  }
+  const listener: Listener = { url, connected: false, closed: false };
+  state.listener = listener;
+  void connect(listener);
+  return listener;
+}
+
+/**
+ * Calls `handler` with the id of every account another instance (or this one) changed, and with
+ * null whenever changes may have been missed. Starts listening on first use.
+ */
+export function onAccountChange(handler: Handler): void {
+  state.handlers.add(handler);
+  ensureListening();
+}
+
+/** Whether this instance hears every change now: caches may trust what they hold only then. */
+export function hearsChanges(): boolean {
+  return ensureListening()?.connected ?? false;
+}
+
+/** Tells every instance, this one first, that the account changed: call it once the change is committed. */
+export async function announceAccountChange(accountId: string): Promise<void> {
+  tell(accountId, true);
+  await dbPool().query("SELECT pg_notify($1, $2)", [CHANNEL, accountId]);
+}
+
+/** Stops listening (tests and shutdown). */
+export async function stopListening(): Promise<void> {
+  const listener = state.listener;
+  state.listener = undefined;
+  if (!listener) return;
+  listener.closed = true;
+  await listener.client?.end().catch(() => undefined);
+}
