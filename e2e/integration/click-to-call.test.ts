@@ -253,7 +253,7 @@ describe("account options of click-to-call", () => {
       });
       const clickId = pbx.originates.at(-1)!.headers.channelid!;
       const stored = await db().callEvent.findUniqueOrThrow({
-        where: { accountId_uniqueid_type: { accountId, uniqueid: clickId, type: "OUT" } },
+        where: { accountId_uniqueid_type_ring: { accountId, uniqueid: clickId, type: "OUT", ring: "" } },
       });
       expect(stored.payload).toMatchObject({ type: "out", phone: "89001234567", code: "101" });
       const call = await db().call.findUniqueOrThrow({

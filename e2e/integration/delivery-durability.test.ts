@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { connectAccount } from "@/lib/accounts/connect";
 import { db } from "@/lib/db/client";
-import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
+import { ingestCallEvent } from "@/lib/calls";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
 import { until } from "@/e2e/setup/until";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";

@@ -7,7 +7,7 @@ import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { demoCrmAccount } from "@/e2e/setup/factories";
 import { until } from "@/e2e/setup/until";
 import { db } from "@/lib/db/client";
-import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
+import { ingestCallEvent } from "@/lib/calls";
 
 const ACCOUNTS = 8;
 const CALLS = 60;

@@ -8,7 +8,7 @@ import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 import { demoCrmAccount } from "@/e2e/setup/factories";
 import { until } from "@/e2e/setup/until";
 import { db } from "@/lib/db/client";
-import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
+import { ingestCallEvent } from "@/lib/calls";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 
 const ACCOUNT_CONCURRENCY = 16;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AmiError } from "@/lib/asterisk/ami/errors";
 import { header } from "@/lib/asterisk/ami/message";
-import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
+import { ingestCallEvent } from "@/lib/calls";
 import { log } from "@/lib/log";
 import { accountAmi } from "@/lib/asterisk/account-ami";
 import { newClickId } from "@/lib/asterisk/channel";

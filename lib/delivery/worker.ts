@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { startCallTracking } from "@/lib/call-tracking";
 import { createPool } from "@/lib/db/pool";
 import { log } from "@/lib/log";
 import { slotBooker, type SlotBooker } from "@/lib/retailcrm/rate-limit";
 import { beat, claimLanes, forgetDeadWorkers, releaseLanes, retire, wakeLanes, type ClaimedLane } from "./coordination";
 import { Lane, type LaneHost, type LaneSettings } from "./lane";
-import { WorkerLiveness } from "./liveness";
+import { LIVENESS_LOCK_CLASS, WorkerLiveness } from "./liveness";
 import { OutcomeWriter } from "./outcome";
 
 export interface DeliveryOptions {
@@ -244,8 +245,9 @@ function repeat(every: number, run: () => Promise<void>, what: string): { stop()
 }
 
 /**
- * Runs delivery in this process; any number of processes may do the same on one database, each
- * holding its share of the accounts (docs/delivery.md).
+ * Runs delivery in this process, and the AMI event connections it holds; any number of processes
+ * may do the same on one database, each holding its share of the accounts (docs/delivery.md,
+ * docs/ami-events.md).
  */
 export async function startDeliveryWorker(
   connectionString: string,
@@ -270,6 +272,9 @@ export async function startDeliveryWorker(
   const delivery = new DeliveryProcess(id, pool, settings, timing);
   const beats = repeat(timing.beatMs, () => delivery.beat(), "sharing out delivery lanes");
   const ticks = repeat(timing.tickMs, () => delivery.tick(), "turning stored events into deliveries");
+  // The AMI event connections go with delivery: the same processes, ids and liveness (docs/ami-events.md).
+  const tracking = startCallTracking(pool, id, { leaseMs: timing.leaseMs, livenessClass: LIVENESS_LOCK_CLASS });
+  const trackingBeats = repeat(timing.beatMs, () => tracking.beat(), "holding AMI event connections");
 
   let stopped: () => void = () => undefined;
   const promise = new Promise<void>((resolve) => (stopped = resolve));
@@ -279,6 +284,8 @@ export async function startDeliveryWorker(
     async stop() {
       await ticks.stop();
       await beats.stop();
+      await trackingBeats.stop();
+      await tracking.stop();
       await delivery.stop();
       await liveness.close();
       await pool.end();

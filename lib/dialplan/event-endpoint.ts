@@ -1,9 +1,10 @@
 import { accountGate } from "@/lib/accounts/lookup";
+import { recentAsteriskSettings } from "@/lib/accounts/recent";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";
 import { readEventParams } from "@/lib/validations/dialplan";
-import { EventRejected, ingestCallEvent } from "./event-ingest";
+import { EventRejected, ingestCallEvent } from "@/lib/calls";
 import { receiveRecording, UploadRejected } from "@/lib/recordings";
 
 /** /api/event (docs/dialplan-api.md): store first, answer in milliseconds; the CRM is reached by the delivery worker. */
@@ -19,10 +20,13 @@ export async function handleDialplanEvent(request: Request): Promise<Response> {
   try {
     if (params.type === "upload")
       return Response.json({ success: true, ...(await receiveRecording(gate.account.id, params.uniqueid, request)) });
+    // Calls come from AMI events for this account: what a dialplan still reports would be a second copy.
+    if ((await recentAsteriskSettings(gate.account.id))?.eventSource === "AMI")
+      return Response.json({ success: true, duplicate: false, ignored: "call events come from AMI for this account" });
     const { duplicate, warnings } = await ingestCallEvent(
       gate.account.id,
       { ...params, type: params.type },
-      read.warnings,
+      { warnings: read.warnings },
     );
     return Response.json({
       success: true,

@@ -1,7 +1,7 @@
 // The calls the benchmark makes up: distinct phone numbers and Asterisk uniqueids, and the two
 // events a dialplan reports for an incoming call (in, then hangup from event.sh), as query
 // parameters of /api/event or as what ingestCallEvent takes.
-import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
+import { ingestCallEvent } from "@/lib/calls";
 import { eventParamsSchema } from "@/lib/validations/dialplan";
 import type { Step } from "./load";
 

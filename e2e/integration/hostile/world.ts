@@ -974,7 +974,9 @@ export async function checkEvent(pairs: Pairs, transport: Transport, rawQuery = 
   const [event, call, before] = await Promise.all([
     expected.ok && uniqueid && type
       ? db().callEvent.findUnique({
-          where: { accountId_uniqueid_type: { accountId: main.id, uniqueid, type: type.toUpperCase() as "IN" } },
+          where: {
+            accountId_uniqueid_type_ring: { accountId: main.id, uniqueid, type: type.toUpperCase() as "IN", ring: "" },
+          },
         })
       : null,
     expected.ok && uniqueid

@@ -4,6 +4,7 @@ import { ChannelAllocator, originateResponseFields, parseOriginate, reportedUniq
 import { EVENT_FLAG, getPerm, isTrue, stringsToMask } from "./permissions";
 import { type AmiMessage, ack, actionIdLine, error, eventText, getHeader, headerRecord, response } from "./protocol";
 import type { Scheduler } from "./scheduler";
+import { EventFilters } from "./filters";
 import type { QueuedEvent, Session } from "./session";
 import type { AmiUser, OriginateOutcome, RecordedAction, RecordedOriginate, SimConfig, SimMode } from "./types";
 
@@ -50,6 +51,10 @@ export class Manager {
       ["waitevent", { authority: 0, run: (s, m) => this.waitEvent(s, m) }],
       ["originate", { authority: EVENT_FLAG.originate, run: (s, m) => this.originate(s, m) }],
       ["queuepause", { authority: EVENT_FLAG.agent, run: (_s, m) => reply(queuePause(m)) }],
+      [
+        "coreshowchannels",
+        { authority: EVENT_FLAG.system | EVENT_FLAG.reporting, run: (_s, m) => reply(this.coreShowChannels(m)) },
+      ],
     ]);
   }
 
@@ -69,6 +74,102 @@ export class Manager {
 
   unauthenticatedCount(): number {
     return this.liveSessions().filter((s) => !s.authenticated).length;
+  }
+
+  /**
+   * Channels up now, as the events sent so far left them (Newchannel … Hangup): what
+   * CoreShowChannels lists.
+   */
+  private readonly live = new Map<string, Map<string, string>>();
+
+  /** Sends a recorded or made-up event as Asterisk would, and keeps the channel table it implies. */
+  emit(fields: readonly (readonly [string, string])[]): void {
+    const record = new Map(fields);
+    const name = record.get("Event") ?? "";
+    const category = getPerm((record.get("Privilege") ?? "call").split(",")[0]!);
+    this.track(name, record);
+    const rest = fields.filter(([key]) => key !== "Event" && key !== "Privilege");
+    this.broadcast({ category, text: eventText(name, category, rest) });
+  }
+
+  private track(name: string, event: ReadonlyMap<string, string>): void {
+    const uniqueid = event.get("Uniqueid") ?? "";
+    if (name === "Newchannel") {
+      this.live.set(
+        uniqueid,
+        new Map([
+          ...event,
+          ["Application", ""],
+          ["ApplicationData", ""],
+          ["BridgeId", ""],
+          ["Started", String(Date.now())],
+        ]),
+      );
+      return;
+    }
+    if (name === "Hangup") return void this.live.delete(uniqueid);
+    const channel = this.live.get(uniqueid);
+    if (name === "DialBegin") {
+      const dest = this.live.get(event.get("DestUniqueid") ?? "");
+      if (dest) dest.set("Application", "AppDial").set("ApplicationData", "(Outgoing Line)");
+    }
+    if (!channel) return;
+    for (const key of [
+      "ChannelState",
+      "ChannelStateDesc",
+      "CallerIDNum",
+      "CallerIDName",
+      "ConnectedLineNum",
+      "ConnectedLineName",
+      "Context",
+      "Exten",
+    ])
+      if (event.has(key)) channel.set(key, event.get(key)!);
+    if (name === "Newexten")
+      channel.set("Application", event.get("Application") ?? "").set("ApplicationData", event.get("AppData") ?? "");
+    if (name === "BridgeEnter") channel.set("BridgeId", event.get("BridgeUniqueid") ?? "");
+    if (name === "BridgeLeave") channel.set("BridgeId", "");
+  }
+
+  /** action_coreshowchannels(): a list of CoreShowChannel events, then CoreShowChannelsComplete. */
+  private coreShowChannels(msg: AmiMessage): string {
+    let output = `Response: Success\r\n${actionIdLine(msg)}EventList: start\r\nMessage: Channels will follow\r\n\r\n`;
+    const now = Date.now();
+    for (const channel of this.live.values()) {
+      const seconds = Math.floor((now - Number(channel.get("Started"))) / 1000);
+      const duration = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60]
+        .map((n) => String(n).padStart(2, "0"))
+        .join(":");
+      const fields: [string, string][] = [
+        ...[
+          "Channel",
+          "ChannelState",
+          "ChannelStateDesc",
+          "CallerIDNum",
+          "CallerIDName",
+          "ConnectedLineNum",
+          "ConnectedLineName",
+          "Language",
+          "AccountCode",
+          "Context",
+          "Exten",
+          "Priority",
+          "Uniqueid",
+          "Linkedid",
+          "Application",
+          "ApplicationData",
+        ].map((key): [string, string] => [key, channel.get(key) ?? ""]),
+        ["Duration", duration],
+        ["BridgeId", channel.get("BridgeId") ?? ""],
+      ];
+      output += `Event: CoreShowChannel\r\n${actionIdLine(msg)}${fields.map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`;
+    }
+    return `${output}Event: CoreShowChannelsComplete\r\n${actionIdLine(msg)}EventList: Complete\r\nListItems: ${this.live.size}\r\n\r\n`;
+  }
+
+  /** A restart ends every call. */
+  forgetChannels(): void {
+    this.live.clear();
   }
 
   broadcast(event: QueuedEvent): void {
@@ -132,6 +233,7 @@ export class Manager {
     session.username = getHeader(msg, "Username");
     session.readperm = getPerm(user.read);
     session.writeperm = getPerm(user.write);
+    session.filters = new EventFilters(user.eventFilters ?? []);
     const mask = stringsToMask(getHeader(msg, "Events"));
     if (mask >= 0) session.sendEvents = mask;
     session.authenticated = true;

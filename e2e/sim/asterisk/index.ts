@@ -47,6 +47,12 @@ export interface AsteriskSim {
   restart(): Promise<void>;
   /** Pushes an event (fields must include `Event`) of class `requiredClass` (default "call") to every session allowed to see it. */
   emitEvent(fields: Record<string, string>, requiredClass?: string): void;
+  /**
+   * Sends recorded events (a real Asterisk's, e2e/fixtures/ami-transcripts) as they were, each to
+   * the sessions its Privilege class and their filters allow, and keeps the channels they leave
+   * up for CoreShowChannels. `renumber` gives the calls new ids (a scenario played twice is two calls).
+   */
+  replay(events: readonly Record<string, string>[], options?: { renumber?: (id: string) => string }): void;
   close(): Promise<void>;
 }
 
@@ -114,11 +120,20 @@ export async function createAsteriskSim(options: AsteriskSimOptions = {}): Promi
         ]),
       });
       scheduler.cancelAll();
+      manager.forgetChannels();
       http?.forgetSessions();
       await Promise.all([tcp?.close(true), http?.close()]);
       manager.startedAt = Date.now();
       if (tcp !== undefined && tcpPort !== null) await tcp.listen(tcpPort);
       if (http !== undefined && httpPort !== null) await http.listen(httpPort);
+    },
+    replay(events, options = {}) {
+      const renumber = options.renumber ?? ((id: string) => id);
+      const ids = /^(Uniqueid|Linkedid|DestUniqueid|DestLinkedid|\w+Uniqueid|\w+Linkedid)$/;
+      for (const event of events)
+        manager.emit(
+          Object.entries(event).map(([key, value]) => [key, ids.test(key) ? renumber(value) : value] as const),
+        );
     },
     emitEvent(fields, requiredClass = "call") {
       const { Event: name, Privilege: _privilege, ...rest } = fields;

@@ -4,6 +4,8 @@ export const EVENT_FLAG = {
   system: 1 << 0,
   call: 1 << 1,
   agent: 1 << 5,
+  reporting: 1 << 9,
+  dialplan: 1 << 11,
   originate: 1 << 12,
   agi: 1 << 13,
 } as const;

@@ -1,3 +1,4 @@
+import { EventFilters } from "./filters";
 import { allows } from "./permissions";
 import type { Scheduler } from "./scheduler";
 import type { Transport } from "./types";
@@ -14,6 +15,8 @@ export class Session {
   readperm = 0;
   writeperm = 0;
   challenge = "";
+  /** The user's manager.conf eventfilter lines, applied to every event (not to an action's own list). */
+  filters = new EventFilters([]);
   /** The WaitEvent call that currently owns the session; a newer one kicks it out. */
   waiter: object | undefined;
   private pending: QueuedEvent[] = [];
@@ -44,7 +47,9 @@ export class Session {
     this.pending = [];
     if (!this.authenticated) return "";
     return events
-      .filter((e) => allows(this.readperm, e.category) && allows(this.sendEvents, e.category))
+      .filter(
+        (e) => allows(this.readperm, e.category) && allows(this.sendEvents, e.category) && this.filters.passes(e.text),
+      )
       .map((e) => e.text)
       .join("");
   }

@@ -14,6 +14,8 @@ export interface AmiUser {
   write: string;
   /** false: our address fails this user's permit/deny ACL (login fails like a bad password). Default true. */
   permitted?: boolean;
+  /** The user's `eventfilter` lines as written in manager.conf (legacy or advanced; see filters.ts). */
+  eventFilters?: string[];
 }
 
 export interface DialplanContext {

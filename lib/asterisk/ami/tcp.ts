@@ -11,6 +11,19 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** A list action's events (CoreShowChannels …), gathered until the one that completes the list. */
+interface PendingList {
+  events: AmiMessage[];
+  done?: (events: AmiMessage[]) => void;
+}
+
+export interface AmiTcpOptions {
+  /** Receives every event the session is sent (Login with Events: on); none: events off. */
+  onEvent?: (event: AmiMessage) => void;
+  /** Told once when the connection is gone, however it went. */
+  onClose?: (error: AmiError) => void;
+}
+
 const BANNER = /^Asterisk Call Manager\/(\S+)/;
 
 /** AMI over TCP (port 5038): reads the banner, logs in, matches responses to actions by ActionID. */
@@ -20,27 +33,29 @@ export class AmiTcpTransport implements AmiTransport {
   private bannerSeen = false;
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
+  private readonly lists = new Map<string, PendingList>();
   private closedError: AmiError | undefined;
 
   private constructor(
     private readonly socket: Socket,
     private readonly timeoutMs: number,
+    private readonly options: AmiTcpOptions,
   ) {}
 
-  static async open(endpoint: AmiEndpoint): Promise<AmiTcpTransport> {
+  static async open(endpoint: AmiEndpoint, options: AmiTcpOptions = {}): Promise<AmiTcpTransport> {
     let socket: Socket;
     try {
       socket = outboundSocket(endpoint.host, endpoint.port, endpoint.allowPrivate);
     } catch (error) {
       throw connectError(error);
     }
-    const transport = new AmiTcpTransport(socket, endpoint.timeoutMs);
+    const transport = new AmiTcpTransport(socket, endpoint.timeoutMs, options);
     await transport.awaitBanner();
     const reply = await transport.send({
       Action: "Login",
       Username: endpoint.username,
       Secret: endpoint.secret,
-      Events: "off",
+      Events: options.onEvent ? "on" : "off",
     });
     if (header(reply, "Response") !== "Success") {
       await transport.close();
@@ -96,16 +111,30 @@ export class AmiTcpTransport implements AmiTransport {
     this.buffer = rest;
     for (const message of messages) {
       const id = header(message, "ActionID");
+      const list = id !== undefined && header(message, "Event") !== undefined ? this.lists.get(id) : undefined;
+      if (list) {
+        // "EventList: Complete" ends a list (…Complete events carry it since Asterisk 1.6).
+        if (header(message, "EventList") === "Complete") {
+          this.lists.delete(id!);
+          list.done?.(list.events);
+        } else list.events.push(message);
+        continue;
+      }
       const waiting = id !== undefined && header(message, "Response") !== undefined ? this.pending.get(id) : undefined;
-      if (!waiting || !id) continue;
-      this.pending.delete(id);
-      clearTimeout(waiting.timer);
-      waiting.resolve(message);
+      if (waiting && id) {
+        this.pending.delete(id);
+        clearTimeout(waiting.timer);
+        waiting.resolve(message);
+        continue;
+      }
+      if (header(message, "Event") !== undefined) this.options.onEvent?.(message);
     }
   }
 
   private fail(error: AmiError): void {
+    if (this.closedError === undefined) this.options.onClose?.(error);
     this.closedError ??= error;
+    this.lists.clear();
     for (const [id, waiting] of this.pending) {
       clearTimeout(waiting.timer);
       waiting.reject(error);
@@ -118,8 +147,11 @@ export class AmiTcpTransport implements AmiTransport {
   }
 
   send(action: AmiAction): Promise<AmiMessage> {
+    return this.sendWithId(action, String(this.nextId++));
+  }
+
+  private sendWithId(action: AmiAction, id: string): Promise<AmiMessage> {
     if (this.closedError) return Promise.reject(this.closedError);
-    const id = String(this.nextId++);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -128,6 +160,35 @@ export class AmiTcpTransport implements AmiTransport {
       this.pending.set(id, { resolve, reject, timer });
       this.socket.write(serializeAction({ ...action, ActionID: id }));
     });
+  }
+
+  /** Sends a list action and resolves with the events of its list, once the list is complete. */
+  async list(action: AmiAction): Promise<AmiMessage[]> {
+    if (this.closedError) throw this.closedError;
+    const id = String(this.nextId++);
+    const list: PendingList = { events: [] };
+    this.lists.set(id, list);
+    const complete = new Promise<AmiMessage[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.lists.delete(id);
+        reject(
+          new AmiError("timeout", `the list of ${String(action.Action)} was not complete within ${this.timeoutMs} ms`),
+        );
+      }, this.timeoutMs);
+      list.done = (events) => {
+        clearTimeout(timer);
+        resolve(events);
+      };
+    });
+    const reply = await this.sendWithId(action, id).catch((error: unknown) => {
+      this.lists.delete(id);
+      throw error;
+    });
+    if (header(reply, "Response") !== "Success") {
+      this.lists.delete(id);
+      throw new AmiError("refused", header(reply, "Message") ?? `${String(action.Action)} failed`);
+    }
+    return complete;
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,32 @@ function permitLine(serviceIp: string | undefined): string {
   return `permit = ${serviceIp}/${mask} ; только адрес сервиса`;
 }
 
-function generalSection(transport: SnippetContext["amiTransport"]): string[] {
+/**
+ * The events call tracking reads (docs/ami-events.md), as legacy filters, which every Asterisk
+ * from 16 on applies: a regular expression over the whole event, `[[:space:]]` ending the name so
+ * that Hangup does not let HangupRequest through.
+ */
+export const EVENT_FILTERS = [
+  "eventfilter = ^Event: (Newchannel|DialBegin|DialEnd|Hangup|AgentCalled|AgentConnect|AgentComplete|BlindTransfer|AttendedTransfer)[[:space:]]",
+  "eventfilter = ^Event: VarSet[[:space:]].*Variable: (MIXMONITOR_FILENAME|CRM_CODE|CRM_PHONE)[[:space:]]",
+];
+
+function generalSection(transport: SnippetContext["amiTransport"], eventsPort: number | undefined): string[] {
+  if (eventsPort !== undefined) {
+    return [
+      "[general]",
+      "enabled = yes",
+      `port = ${eventsPort}`,
+      `bindaddr = 0.0.0.0 ; события звонков сервис читает по TCP (порт ${eventsPort}): откройте его в файрволе только для адреса сервиса`,
+      "timestampevents = yes ; время в каждом событии: длительность ожидания и разговора точнее",
+      ...(transport === "HTTP"
+        ? [
+            "webenabled = yes ; AMI по HTTP: адреса /asterisk/rawman и др. из http.conf",
+            "httptimeout = 60 ; время жизни HTTP-сессии AMI, секунды",
+          ]
+        : []),
+    ];
+  }
   if (transport === "TCP") {
     return [
       "[general]",
@@ -30,22 +55,31 @@ function generalSection(transport: SnippetContext["amiTransport"]): string[] {
 }
 
 export function managerConf(ctx: SnippetContext): Snippet {
-  const write = ctx.queuePause ? "originate,agent" : "originate";
+  const events = ctx.eventSource === "AMI" || ctx.eventSource === "BOTH";
+  const write = ["originate", ...(ctx.queuePause ? ["agent"] : []), ...(events ? ["reporting"] : [])].join(",");
+  const read = events ? "call,agent,dialplan" : "call";
   const code = [
     "; /etc/asterisk/manager.conf",
-    ...generalSection(ctx.amiTransport),
+    ...generalSection(ctx.amiTransport, events ? (ctx.amiEventsPort ?? 5038) : undefined),
     "",
     `[${ctx.amiLogin}]`,
     "secret = CHANGE_ME ; задайте сложный пароль и укажите его во вкладке «Настройки Asterisk»",
     "deny = 0.0.0.0/0.0.0.0",
     permitLine(ctx.serviceIp),
-    "; read = call: события вызовов, среди них OriginateResponse — результат звонка из CRM",
-    "read = call",
+    ...(events
+      ? [
+          "; read = call: каналы, набор номера (Dial), завершение, переводы; agent: события очередей;",
+          "; dialplan: переменные MIXMONITOR_FILENAME (файл записи) и CRM_* (звонок из CRM)",
+        ]
+      : ["; read = call: события вызовов, среди них OriginateResponse — результат звонка из CRM"]),
+    `read = ${read}`,
     "; write = originate: звонок из CRM (Originate); Login, Ping и Logoff прав не требуют",
     ...(ctx.queuePause ? ["; agent: пауза оператора в очереди (QueuePause)"] : []),
+    ...(events ? ["; reporting: список идущих звонков (CoreShowChannels) после переподключения"] : []),
     "; system и command не нужны: сервис не перезагружает Asterisk, не выполняет команды CLI",
     "; и отправляет звонок в контекст диалплана, а не в приложение",
     `write = ${write}`,
+    ...(events ? ["; только нужные сервису события: остальные Asterisk ему не отправляет", ...EVENT_FILTERS] : []),
   ].join("\n");
   return {
     id: "manager-conf",

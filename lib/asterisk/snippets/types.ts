@@ -13,6 +13,10 @@ export interface SnippetContext {
   channelTemplate: string;
   /** The AMI user also pauses queue members (QueuePause), which needs write class "agent". */
   queuePause?: boolean;
+  /** Where call events come from: with AMI, the user also reads call events over TCP (docs/ami-events.md). */
+  eventSource?: "DIALPLAN" | "AMI" | "BOTH";
+  /** TCP port of the AMI event stream. */
+  amiEventsPort?: number;
 }
 
 export interface Snippet {

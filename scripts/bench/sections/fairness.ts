@@ -4,7 +4,7 @@
 // both, as production runs it (npm run worker).
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RetailCrmSim } from "../../../e2e/sim/retailcrm";
-import { ingestCallEvent } from "@/lib/dialplan/event-ingest";
+import { ingestCallEvent } from "@/lib/calls";
 import { EXTENSION, nextPhone, nextUniqueid, queueCalls } from "../calls";
 import type { BenchAccount } from "../crm";
 import type { Section } from "../section";

@@ -79,6 +79,10 @@ interface EventRow {
   accountId: string;
   uniqueid: string;
   type: (typeof EVENT_TYPE)[CallType];
+  /** Tells apart "in" events of one call derived from AMI: the extension each rings. */
+  ring: string;
+  /** A call recovered after it ended (docs/ami-events.md, «Пропуски»): it owes only calls/upload. */
+  uploadOnly: boolean;
   payload: Omit<EventParams, "clientId">;
   /** The extensions the event names, cleaned: those rung (in), the one manager (out, hangup). */
   codes: string[];
@@ -106,13 +110,13 @@ interface EventRow {
  */
 const INGEST_SQL = `
   WITH input AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "payload" jsonb,
-      "codes" text[], "direction" "CallDirection", "phone" text, "extension" text, "result" text, "waitSeconds" int, "talkSeconds" int,
-      "startedAt" timestamptz, "warnings" text[])
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "ring" text,
+      "uploadOnly" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "extension" text, "result" text,
+      "waitSeconds" int, "talkSeconds" int, "startedAt" timestamptz, "warnings" text[])
   ), stored AS (
-    INSERT INTO "call_events" ("accountId", "uniqueid", "type", "payload", "codes")
-    SELECT "accountId", "uniqueid", "type", "payload", "codes" FROM input ORDER BY "accountId", "uniqueid"
-    ON CONFLICT ("accountId", "uniqueid", "type") DO NOTHING
+    INSERT INTO "call_events" ("accountId", "uniqueid", "type", "ring", "payload", "codes")
+    SELECT "accountId", "uniqueid", "type", "ring", "payload", "codes" FROM input ORDER BY "accountId", "uniqueid"
+    ON CONFLICT ("accountId", "uniqueid", "type", "ring") DO NOTHING
     RETURNING "id", "accountId", "uniqueid", "type"
   ), call AS (
     INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt")
@@ -134,7 +138,8 @@ const INGEST_SQL = `
     FROM input i
     JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
     JOIN call ON call."accountId" = i."accountId" AND call."uniqueid" = i."uniqueid"
-    CROSS JOIN LATERAL (VALUES (1, 'CALL_EVENT'), (2, CASE WHEN s."type" = 'HANGUP' THEN 'CALLS_UPLOAD' END)) AS owed("position", "kind")
+    CROSS JOIN LATERAL (VALUES (1, CASE WHEN NOT i."uploadOnly" THEN 'CALL_EVENT' END),
+      (2, CASE WHEN s."type" = 'HANGUP' THEN 'CALLS_UPLOAD' END)) AS owed("position", "kind")
     WHERE owed."kind" IS NOT NULL
     ORDER BY i."n", owed."position"
   )
@@ -162,10 +167,19 @@ const batcher = new StatementBatcher<EventRow, boolean>({
   failsAll: isDatabaseUnavailable,
 });
 
+export interface IngestOptions {
+  /** Parameters the caller cleaned or dropped, for the journal. */
+  warnings?: readonly InputWarning[];
+  /** The extension an AMI-derived "in" rings: each ring of a call is an event of its own. */
+  ring?: string;
+  /** The call ended before anyone reported it (recovered from the CDR): only calls/upload is owed. */
+  uploadOnly?: boolean;
+}
+
 /**
- * Stores one dialplan event and the CRM requests it owes before the reply. (account, uniqueid,
- * type) is stored once: a repeated event changes nothing and nothing is sent twice. A hangup
- * needs no earlier in/out: it carries all the CRM needs.
+ * Stores one call event (from the dialplan or derived from AMI) and the CRM requests it owes,
+ * before the reply. (account, uniqueid, type, ring) is stored once: a repeated event changes
+ * nothing and nothing is sent twice. A hangup needs no earlier in/out: it carries all the CRM needs.
  *
  * Events arriving together are stored by one statement (StatementBatcher): a round trip, a
  * commit and a WAL flush for each event were most of what an event cost the service and the
@@ -175,10 +189,10 @@ const batcher = new StatementBatcher<EventRow, boolean>({
 export async function ingestCallEvent(
   accountId: string,
   params: EventParams & { type: CallType },
-  inputWarnings: readonly InputWarning[] = [],
+  options: IngestOptions = {},
 ): Promise<{ duplicate: boolean; warnings: InputWarning[] }> {
   const phone = requirePhone(params);
-  const warnings = [...inputWarnings];
+  const warnings = [...(options.warnings ?? [])];
   const code = params.type === "in" ? undefined : managerCode(params, phone, warnings);
   const status = params.type === "hangup" ? mapStatus(params.status ?? "") : undefined;
   if (status && !status.known)
@@ -193,6 +207,8 @@ export async function ingestCallEvent(
     accountId,
     uniqueid: params.uniqueid,
     type: EVENT_TYPE[params.type],
+    ring: options.ring ?? "",
+    uploadOnly: options.uploadOnly ?? false,
     // The clientId is a credential: the stored event keeps what it said, not who said it.
     payload: withoutClientId(params),
     codes,

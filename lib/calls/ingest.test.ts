@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
 import { db, dbPool } from "@/lib/db/client";
 import { owedRequestsOfCalls } from "@/lib/delivery/owed";
-import { ingestCallEvent } from "./event-ingest";
+import { ingestCallEvent } from "./ingest";
 
 let accountId: string;
 let clientId: string;

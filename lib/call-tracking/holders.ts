@@ -1,0 +1,204 @@
+import type pg from "pg";
+import { onAccountChange } from "@/lib/cache/changes";
+import { decryptSecret } from "@/lib/crypto/secrets";
+import { env } from "@/lib/env";
+import { log } from "@/lib/log";
+import { AccountListener, type ListenerConfig } from "./listener";
+
+/**
+ * Which process holds each account's AMI event connection (docs/ami-events.md): exactly one in
+ * the whole deployment, so that no call is reported twice. The delivery processes share them out
+ * the way they share delivery lanes: a lease renewed at every beat (lost after `leaseMs`), taken
+ * over at once from a process whose liveness lock is gone, each process holding about its share
+ * of the accounts whose events come from AMI. The process's id and liveness lock are its
+ * delivery worker's (lib/delivery/liveness.ts).
+ */
+
+// Accounts that want an event connection have a row; those that no longer do lose it.
+const SYNC_SQL = `
+  WITH wanted AS (
+    INSERT INTO "ami_listeners" ("accountId")
+    SELECT s."accountId" FROM "asterisk_settings" s JOIN "accounts" a ON a."id" = s."accountId"
+    WHERE s."eventSource" <> 'DIALPLAN' AND a."active" AND NOT a."freeze" AND s."amiSecretEnc" IS NOT NULL
+    ORDER BY s."accountId"
+    ON CONFLICT ("accountId") DO NOTHING
+  )
+  DELETE FROM "ami_listeners" l WHERE NOT EXISTS (
+    SELECT 1 FROM "asterisk_settings" s JOIN "accounts" a ON a."id" = s."accountId"
+    WHERE s."accountId" = l."accountId" AND s."eventSource" <> 'DIALPLAN' AND a."active" AND NOT a."freeze" AND s."amiSecretEnc" IS NOT NULL)`;
+
+const RENEW_SQL = `
+  UPDATE "ami_listeners" l SET "leaseUntil" = now() + $2 * interval '1 millisecond'
+  FROM (SELECT "accountId" FROM "ami_listeners" WHERE "workerId" = $1 ORDER BY "accountId" FOR UPDATE) mine
+  WHERE l."accountId" = mine."accountId"
+  RETURNING l."accountId"::text`;
+
+const SHARE_SQL = `
+  SELECT (SELECT count(*) FROM "ami_listeners")::int AS "listeners",
+    (SELECT count(*) FROM "delivery_workers" WHERE "id" <> $1 AND "seenAt" > now() - $2 * interval '1 millisecond')::int + 1 AS "workers"`;
+
+const CLAIM_SQL = `
+  WITH alive AS MATERIALIZED (
+    SELECT l."objid" FROM pg_locks l
+    WHERE l."locktype" = 'advisory' AND l."granted" AND l."objsubid" = 2 AND l."classid" = $4::int::oid
+      AND l."database" = (SELECT "oid" FROM pg_database WHERE "datname" = current_database())
+  )
+  UPDATE "ami_listeners" l SET "workerId" = $1, "leaseUntil" = now() + $2 * interval '1 millisecond', "updatedAt" = now()
+  FROM (
+    SELECT c."accountId" FROM "ami_listeners" c
+    WHERE c."workerId" IS NULL OR (c."workerId" <> $1 AND (c."leaseUntil" IS NULL OR c."leaseUntil" < now()
+      OR hashtext(c."workerId")::oid NOT IN (SELECT "objid" FROM alive)))
+    ORDER BY c."accountId" LIMIT $3 FOR UPDATE SKIP LOCKED
+  ) free
+  WHERE l."accountId" = free."accountId"
+  RETURNING l."accountId"::text`;
+
+const CONFIG_SQL = `
+  SELECT a."id" AS "accountId", a."clientId", s."amiHost", s."amiEventsPort", s."amiLogin", s."amiSecretEnc",
+    s."eventSource", s."inboundContexts",
+    ARRAY(SELECT u."extension" FROM "crm_users" u WHERE u."accountId" = a."id" AND u."extension" IS NOT NULL) AS "extensions"
+  FROM "accounts" a JOIN "asterisk_settings" s ON s."accountId" = a."id"
+  WHERE a."id" = $1 AND s."eventSource" <> 'DIALPLAN' AND a."active" AND NOT a."freeze" AND s."amiSecretEnc" IS NOT NULL`;
+
+interface ConfigRow {
+  accountId: string;
+  clientId: string;
+  amiHost: string;
+  amiEventsPort: number;
+  amiLogin: string;
+  amiSecretEnc: string;
+  eventSource: "AMI" | "BOTH";
+  inboundContexts: string[] | null;
+  extensions: string[];
+}
+
+async function configOf(pool: pg.Pool, accountId: string): Promise<ListenerConfig | undefined> {
+  const row = (await pool.query<ConfigRow>({ name: "ami-listener-config", text: CONFIG_SQL, values: [accountId] }))
+    .rows[0];
+  if (!row) return undefined;
+  return {
+    accountId: row.accountId,
+    clientId: row.clientId,
+    endpoint: {
+      host: row.amiHost,
+      port: row.amiEventsPort,
+      username: row.amiLogin,
+      secret: decryptSecret(row.amiSecretEnc),
+      timeoutMs: env().AMI_TIMEOUT_MS,
+      allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
+    },
+    mode: row.eventSource,
+    inboundContexts: row.inboundContexts ?? [],
+    extensions: row.extensions,
+  };
+}
+
+export interface CallTracking {
+  /** Heartbeat work, run at every beat of the delivery process. */
+  beat(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Holds this process's share of the AMI event connections; `workerId` and its liveness lock are the delivery worker's. */
+export function startCallTracking(
+  pool: pg.Pool,
+  workerId: string,
+  timing: { leaseMs: number; livenessClass: number },
+): CallTracking {
+  const listeners = new Map<string, AccountListener>();
+  const changed = new Set<string>();
+  let stopping = false;
+
+  onAccountChange((accountId) => {
+    if (accountId === null) for (const id of listeners.keys()) changed.add(id);
+    else if (listeners.has(accountId)) changed.add(accountId);
+  });
+
+  async function hold(accountId: string): Promise<void> {
+    const config = await configOf(pool, accountId);
+    if (!config) return;
+    const listener = new AccountListener(config, pool);
+    listeners.set(accountId, listener);
+    listener.start();
+    log.info({ accountId }, "holding the account's AMI event connection");
+  }
+
+  async function letGo(accountId: string): Promise<void> {
+    const listener = listeners.get(accountId);
+    listeners.delete(accountId);
+    await listener?.stop();
+  }
+
+  /** Settings saved since the last beat: the listener follows them, or stops for an account that no longer wants one. */
+  async function follow(accountId: string): Promise<void> {
+    const listener = listeners.get(accountId);
+    if (!listener) return;
+    const config = await configOf(pool, accountId);
+    if (config && listener.update(config)) return;
+    await letGo(accountId);
+    if (config) await hold(accountId);
+  }
+
+  return {
+    async beat() {
+      if (stopping) return;
+      await pool.query({ name: "ami-listeners-sync", text: SYNC_SQL });
+      for (const accountId of [...changed]) {
+        changed.delete(accountId);
+        await follow(accountId);
+      }
+      const kept = new Set(
+        (
+          await pool.query<{ accountId: string }>({
+            name: "ami-listeners-renew",
+            text: RENEW_SQL,
+            values: [workerId, timing.leaseMs],
+          })
+        ).rows.map((row) => row.accountId),
+      );
+      for (const accountId of [...listeners.keys()]) {
+        if (kept.has(accountId)) continue;
+        log.warn(
+          { accountId },
+          "the AMI event connection is held elsewhere now (or no longer wanted); closing it here",
+        );
+        await letGo(accountId);
+      }
+      const { listeners: wanted, workers } = (
+        await pool.query<{ listeners: number; workers: number }>({
+          name: "ami-listeners-share",
+          text: SHARE_SQL,
+          values: [workerId, timing.leaseMs],
+        })
+      ).rows[0]!;
+      const share = Math.ceil(wanted / workers);
+      if (listeners.size > share) {
+        // Over its share (another process started): gives the surplus back for others to take.
+        const surplus = [...listeners.keys()].slice(share);
+        await pool.query(
+          `UPDATE "ami_listeners" SET "workerId" = NULL, "leaseUntil" = NULL WHERE "accountId" = ANY($1::uuid[]) AND "workerId" = $2`,
+          [surplus, workerId],
+        );
+        for (const accountId of surplus) await letGo(accountId);
+      } else if (listeners.size < share) {
+        const claimed = await pool.query<{ accountId: string }>({
+          name: "ami-listeners-claim",
+          text: CLAIM_SQL,
+          values: [workerId, timing.leaseMs, share - listeners.size, timing.livenessClass],
+        });
+        for (const { accountId } of claimed.rows) if (!listeners.has(accountId)) await hold(accountId);
+      }
+    },
+    async stop() {
+      stopping = true;
+      const held = [...listeners.keys()];
+      await Promise.all(held.map((accountId) => letGo(accountId)));
+      await pool
+        .query(
+          `UPDATE "ami_listeners" SET "workerId" = NULL, "leaseUntil" = NULL, "state" = 'connecting' WHERE "workerId" = $1`,
+          [workerId],
+        )
+        .catch(() => undefined);
+    },
+  };
+}

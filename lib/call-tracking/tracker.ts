@@ -1,0 +1,467 @@
+import { isClickId } from "@/lib/asterisk/channel";
+import type { AmiMessage } from "@/lib/asterisk/ami/message";
+
+/**
+ * Calls derived from AMI events as a real Asterisk sends them (docs/ami-events.md). Every channel
+ * of a call shares its Linkedid; the call is keyed by the Uniqueid of the channel that runs its
+ * dialplan (the one the dialplan itself reports as UNIQUEID), so that a call seen both ways is
+ * one call. The tracker is pure: events in, derived call events out, with the time given.
+ */
+
+/** A call event as the dialplan would have reported it (docs/dialplan-api.md), for the one ingest path. */
+export interface DerivedEvent {
+  type: "in" | "out" | "hangup";
+  uniqueid: string;
+  phone: string;
+  /** The extension rung (in), the manager (out, hangup) when known. */
+  code?: string;
+  status?: string;
+  /** Seconds waited before the answer and talked. */
+  hold?: number;
+  duration?: number;
+  direct?: "in" | "out";
+  /** "Y-m-d H:i:s" of the moment the event stands for: the start (in, out) or the end (hangup). */
+  date: string;
+  /** The recording MixMonitor writes for the call, when one was seen (the PBX uploads it). */
+  recordingFile?: string;
+}
+
+export interface TrackerSettings {
+  /** Contexts where calls from outside enter the PBX. */
+  inboundContexts: ReadonlySet<string>;
+  /** The account's mapped extensions: who is a manager. */
+  extensions: ReadonlySet<string>;
+}
+
+interface Channel {
+  uniqueid: string;
+  linkedid: string;
+  name: string;
+  /** The context and state it was created in: an inbound context and Ring mark a call from outside. */
+  firstContext: string;
+  firstState: string;
+  callerIdNum: string;
+  exten: string;
+  vars: Map<string, string>;
+}
+
+interface TrackedCall {
+  key: string;
+  direction: "in" | "out";
+  phone: string;
+  startedAt: number;
+  /** The channel whose hangup ends the call (the one running its dialplan). */
+  root: string;
+  /** Extensions sent an "in" (incoming), in order. */
+  rung: string[];
+  /** The manager of an outgoing call. */
+  manager?: string;
+  outSent: boolean;
+  answeredBy?: string;
+  answeredAt?: number;
+  /** Seconds, when a queue said it (AgentConnect HoldTime, AgentComplete TalkTime). */
+  waitSeconds?: number;
+  talkSeconds?: number;
+  lastDialStatus?: string;
+  recordingFile?: string;
+}
+
+const UNKNOWN = new Set(["", "<unknown>", "s"]);
+/** Calls whose root never hung up (an event lost) are forgotten after this. */
+const FORGET_AFTER_MS = 12 * 60 * 60_000;
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+function field(event: AmiMessage, name: string): string {
+  return event[name] ?? "";
+}
+
+/** "Y-m-d H:i:s" of a time, in UTC: the clock every time the service records without the PBX's is in. */
+export function naiveTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
+}
+
+/**
+ * The extension or number a dial string or channel names: "PJSIP/103-00000001" → "103",
+ * "Local/102@managers-0000000c;1" → "102", "102@managers" → "102", "trunk/89001234567" →
+ * "89001234567", a queue member "Local/103@managers/n" → "103".
+ */
+export function targetOf(text: string): string {
+  let rest = text.trim();
+  const slash = rest.indexOf("/");
+  if (slash >= 0) rest = rest.slice(slash + 1);
+  // A channel name: the part before its sequence number; a dial string: before its context or options.
+  const cut = rest.search(/[@;,/&]|-[0-9a-f]{8}/);
+  return (cut >= 0 ? rest.slice(0, cut) : rest).trim();
+}
+
+/** A number from outside: digits, maybe a leading +, long enough not to be an extension. */
+function isOutsideNumber(value: string, extensions: ReadonlySet<string>): boolean {
+  return /^\+?\d{5,20}$/.test(value) && !extensions.has(value);
+}
+
+export class CallTracker {
+  private readonly channels = new Map<string, Channel>();
+  private readonly calls = new Map<string, TrackedCall>();
+  /** Linkedid → call key: every channel of a call, transfers merged in. */
+  private readonly links = new Map<string, string>();
+  private lastSweep = 0;
+
+  constructor(private settings: TrackerSettings) {}
+
+  update(settings: TrackerSettings): void {
+    this.settings = settings;
+  }
+
+  /** Calls in progress (for the cabinet and tests). */
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  /**
+   * Feeds one event; returns the call events it completes, in order. `received` is when it
+   * arrived; an event's own Timestamp (timestampevents = yes) is used instead when it has one.
+   */
+  handle(event: AmiMessage, received: number): DerivedEvent[] {
+    const out: DerivedEvent[] = [];
+    const stamp = Number(field(event, "Timestamp"));
+    const now = stamp > 0 ? Math.round(stamp * 1000) : received;
+    switch (field(event, "Event")) {
+      case "Newchannel":
+        this.newChannel(event, now);
+        break;
+      case "CoreShowChannel":
+        this.shownChannel(event, now, out);
+        break;
+      case "VarSet":
+        this.varSet(event);
+        break;
+      case "NewCallerid":
+        this.touch(event);
+        break;
+      case "DialBegin":
+        this.dialBegin(event, now, out);
+        break;
+      case "AgentCalled":
+        this.ring(event, targetOf(field(event, "Interface") || field(event, "DestChannel")), now, out);
+        break;
+      case "DialEnd":
+        this.dialEnd(event, now);
+        break;
+      case "AgentConnect":
+        this.agentConnect(event, now);
+        break;
+      case "AgentComplete":
+        this.agentComplete(event);
+        break;
+      case "BlindTransfer":
+        this.merge(field(event, "TransfereeLinkedid"), field(event, "TransfererLinkedid"));
+        break;
+      case "AttendedTransfer":
+        this.attendedTransfer(event);
+        break;
+      case "Hangup":
+        this.hangup(event, now, out);
+        break;
+    }
+    if (now - this.lastSweep > SWEEP_EVERY_MS) {
+      this.lastSweep = now;
+      this.forgetStale(now);
+    }
+    return out;
+  }
+
+  private callOf(linkedid: string): TrackedCall | undefined {
+    const key = this.links.get(linkedid);
+    return key === undefined ? undefined : this.calls.get(key);
+  }
+
+  private touch(event: AmiMessage): Channel | undefined {
+    const channel = this.channels.get(field(event, "Uniqueid"));
+    if (!channel) return undefined;
+    const number = field(event, "CallerIDNum");
+    if (!UNKNOWN.has(number)) channel.callerIdNum = number;
+    const exten = field(event, "Exten");
+    if (exten) channel.exten = exten;
+    // The customer's number is the root's, once the dialplan has set it.
+    const call = this.callOf(channel.linkedid);
+    if (call?.root === channel.uniqueid && call.direction === "in" && !UNKNOWN.has(number)) call.phone = number;
+    return channel;
+  }
+
+  private newChannel(event: AmiMessage, now: number): void {
+    const channel: Channel = {
+      uniqueid: field(event, "Uniqueid"),
+      linkedid: field(event, "Linkedid") || field(event, "Uniqueid"),
+      name: field(event, "Channel"),
+      firstContext: field(event, "Context"),
+      firstState: field(event, "ChannelState"),
+      callerIdNum: UNKNOWN.has(field(event, "CallerIDNum")) ? "" : field(event, "CallerIDNum"),
+      exten: field(event, "Exten"),
+      vars: new Map(),
+    };
+    this.channels.set(channel.uniqueid, channel);
+    if (this.links.has(channel.linkedid)) return;
+    if (isClickId(channel.linkedid)) {
+      // A call the service placed (click-to-call): the Originate gave it our id.
+      this.start({ key: channel.linkedid, direction: "out", phone: "", startedAt: now, root: channel.linkedid });
+      return;
+    }
+    // A channel born ringing in an inbound context is the call from outside, running its dialplan.
+    if (this.settings.inboundContexts.has(channel.firstContext) && channel.firstState === "4")
+      this.start(
+        { key: channel.uniqueid, direction: "in", phone: channel.callerIdNum, startedAt: now, root: channel.uniqueid },
+        channel.linkedid,
+      );
+  }
+
+  private start(call: Omit<TrackedCall, "rung" | "outSent">, linkedid = call.key): void {
+    const tracked: TrackedCall = { ...call, rung: [], outSent: false };
+    this.calls.set(call.key, tracked);
+    this.links.set(linkedid, call.key);
+    // A recording may have started before the call showed itself (MixMonitor before Dial).
+    for (const channel of this.channels.values())
+      if (channel.linkedid === linkedid && channel.vars.has("MIXMONITOR_FILENAME"))
+        tracked.recordingFile ??= channel.vars.get("MIXMONITOR_FILENAME");
+  }
+
+  private varSet(event: AmiMessage): void {
+    const channel = this.channels.get(field(event, "Uniqueid"));
+    if (!channel) return;
+    const name = field(event, "Variable");
+    const value = field(event, "Value");
+    channel.vars.set(name, value);
+    const call = this.callOf(channel.linkedid);
+    if (!call) return;
+    if (name === "MIXMONITOR_FILENAME" && value) call.recordingFile ??= value;
+    if (isClickId(call.key)) {
+      if (name === "CRM_CODE" && value) call.manager = value;
+      if (name === "CRM_PHONE" && value) call.phone = value;
+    }
+  }
+
+  private dialBegin(event: AmiMessage, now: number, out: DerivedEvent[]): void {
+    // The Originate's own dial has no caller channel: it belongs to no dialplan.
+    const caller = this.touch(event);
+    if (!caller) return;
+    const target = targetOf(field(event, "DialString") || field(event, "DestChannel"));
+    const call = this.callOf(caller.linkedid);
+    if (call?.direction === "in") return this.ring(event, target, now, out);
+    const { extensions } = this.settings;
+    const outside = isOutsideNumber(target, extensions) || isOutsideNumber(caller.exten, extensions);
+    if (call) {
+      if (!call.outSent && outside) this.sendOut(call, caller, target, out);
+      return;
+    }
+    // A manager dialling outside: an outgoing call, keyed by the channel that dials.
+    const manager = [caller.callerIdNum, targetOf(caller.name)].find((value) => extensions.has(value));
+    if (!manager || !outside) return;
+    this.start(
+      { key: caller.uniqueid, direction: "out", phone: "", startedAt: now, root: caller.uniqueid, manager },
+      caller.linkedid,
+    );
+    this.sendOut(this.calls.get(caller.uniqueid)!, caller, target, out);
+  }
+
+  private sendOut(call: TrackedCall, caller: Channel, target: string, out: DerivedEvent[]): void {
+    const { extensions } = this.settings;
+    // The number dialled: the caller's extension in the dialplan (what the manager keyed), else the dial string's.
+    call.phone ||= isOutsideNumber(caller.exten, extensions) ? caller.exten : target;
+    call.outSent = true;
+    out.push({
+      type: "out",
+      uniqueid: call.key,
+      phone: call.phone,
+      ...(call.manager ? { code: call.manager } : {}),
+      date: naiveTime(call.startedAt),
+    });
+  }
+
+  private ring(event: AmiMessage, target: string, now: number, out: DerivedEvent[]): void {
+    const caller = this.channels.get(field(event, "Uniqueid"));
+    const call = caller && this.callOf(caller.linkedid);
+    if (!call || call.direction !== "in" || !this.settings.extensions.has(target) || call.rung.includes(target)) return;
+    if (!UNKNOWN.has(field(event, "CallerIDNum")) && caller!.uniqueid === call.root)
+      call.phone = field(event, "CallerIDNum");
+    call.rung.push(target);
+    out.push({
+      type: "in",
+      uniqueid: call.key,
+      phone: call.phone,
+      code: target,
+      date: naiveTime(call.startedAt || now),
+    });
+  }
+
+  private dialEnd(event: AmiMessage, now: number): void {
+    const caller = this.channels.get(field(event, "Uniqueid"));
+    const call = caller && this.callOf(caller.linkedid);
+    if (!call) return;
+    const status = field(event, "DialStatus");
+    const target = targetOf(field(event, "DialString") || field(event, "DestChannel"));
+    if (status === "ANSWER") {
+      if (call.direction === "in" && this.settings.extensions.has(target)) call.answeredBy = target;
+      call.answeredAt ??= now;
+      return;
+    }
+    // A queue's second DialEnd of a leg it gave up on says CANCEL: the first status holds.
+    if (status && !(status === "CANCEL" && call.lastDialStatus)) call.lastDialStatus = status;
+  }
+
+  private agentConnect(event: AmiMessage, now: number): void {
+    const caller = this.channels.get(field(event, "Uniqueid"));
+    const call = caller && this.callOf(caller.linkedid);
+    if (!call) return;
+    const agent = targetOf(field(event, "Interface") || field(event, "DestChannel"));
+    if (this.settings.extensions.has(agent)) call.answeredBy = agent;
+    call.answeredAt ??= now;
+    call.waitSeconds = Number(field(event, "HoldTime")) || 0;
+  }
+
+  private agentComplete(event: AmiMessage): void {
+    const caller = this.channels.get(field(event, "Uniqueid"));
+    const call = caller && this.callOf(caller.linkedid);
+    if (!call) return;
+    call.waitSeconds = Number(field(event, "HoldTime")) || 0;
+    call.talkSeconds = Number(field(event, "TalkTime")) || 0;
+  }
+
+  /** After a transfer, channels of another Linkedid are part of the call. */
+  private merge(...linkedids: string[]): void {
+    const key = linkedids.map((linkedid) => this.links.get(linkedid)).find((found) => found !== undefined);
+    if (key === undefined) return;
+    for (const linkedid of linkedids) if (linkedid) this.links.set(linkedid, key);
+  }
+
+  /**
+   * An attended transfer bridges the caller with the manager the first one consulted (a second
+   * call, with a Linkedid of its own): that call's channels join this one, and its target now
+   * talks with the customer.
+   */
+  private attendedTransfer(event: AmiMessage): void {
+    this.merge(
+      field(event, "TransfereeLinkedid"),
+      field(event, "OrigTransfererLinkedid"),
+      field(event, "SecondTransfererLinkedid"),
+      field(event, "TransferTargetLinkedid"),
+    );
+    const call = this.callOf(field(event, "TransfereeLinkedid")) ?? this.callOf(field(event, "OrigTransfererLinkedid"));
+    const target = targetOf(field(event, "TransferTargetChannel") || field(event, "SecondTransfererChannel"));
+    if (call?.direction === "in" && this.settings.extensions.has(target)) call.answeredBy = target;
+  }
+
+  private hangup(event: AmiMessage, now: number, out: DerivedEvent[]): void {
+    const uniqueid = field(event, "Uniqueid");
+    const channel = this.channels.get(uniqueid);
+    this.channels.delete(uniqueid);
+    const call = channel && this.callOf(channel.linkedid);
+    if (!call || call.root !== uniqueid) return;
+    this.calls.delete(call.key);
+    for (const [linkedid, key] of this.links) if (key === call.key) this.links.delete(linkedid);
+    // An outgoing call that never dialled outside was no call to a customer.
+    if (call.direction === "out" && !call.outSent) return;
+    out.push(this.ending(call, now));
+  }
+
+  private ending(call: TrackedCall, now: number): DerivedEvent {
+    const answered = call.answeredAt !== undefined;
+    const status = answered ? "ANSWER" : failedStatus(call.lastDialStatus);
+    const code =
+      call.direction === "out"
+        ? call.manager
+        : (call.answeredBy ?? (call.rung.length === 1 ? call.rung[0] : undefined));
+    const waited = call.waitSeconds ?? Math.round(((call.answeredAt ?? now) - call.startedAt) / 1000);
+    const talked = call.talkSeconds ?? (answered ? Math.round((now - call.answeredAt!) / 1000) : 0);
+    return {
+      type: "hangup",
+      uniqueid: call.key,
+      phone: call.phone,
+      ...(code ? { code } : {}),
+      status,
+      hold: Math.max(0, waited),
+      duration: Math.max(0, talked),
+      direct: call.direction,
+      date: naiveTime(now),
+      ...(call.recordingFile ? { recordingFile: call.recordingFile } : {}),
+    };
+  }
+
+  /**
+   * A channel up when the connection (re)started (CoreShowChannels): calls in progress are taken
+   * up as if their channels had just appeared; what happened before (rings, the answer) is read
+   * from what the channel is doing now.
+   */
+  private shownChannel(event: AmiMessage, now: number, out: DerivedEvent[]): void {
+    const uniqueid = field(event, "Uniqueid");
+    if (this.channels.has(uniqueid)) return;
+    const seconds = durationSeconds(field(event, "Duration"));
+    const application = field(event, "Application");
+    const state = field(event, "ChannelState");
+    const startedAt = now - seconds * 1000;
+    this.newChannel({ ...event, Event: "Newchannel", ChannelState: application === "AppDial" ? "0" : "4" }, startedAt);
+    const channel = this.channels.get(uniqueid)!;
+    const call = this.callOf(channel.linkedid);
+    // The caller side of a call already ringing or talking: its callee legs show up as AppDial channels.
+    if (!call && (application === "Dial" || application === "Queue")) {
+      const manager = [channel.callerIdNum, targetOf(channel.name)].find((value) =>
+        this.settings.extensions.has(value),
+      );
+      const context = field(event, "Context");
+      if (this.settings.inboundContexts.has(context) || !manager)
+        this.start(
+          { key: uniqueid, direction: "in", phone: channel.callerIdNum, startedAt, root: uniqueid },
+          channel.linkedid,
+        );
+      else if (isOutsideNumber(channel.exten, this.settings.extensions)) {
+        this.start(
+          { key: uniqueid, direction: "out", phone: "", startedAt, root: uniqueid, manager },
+          channel.linkedid,
+        );
+        this.sendOut(this.calls.get(uniqueid)!, channel, channel.exten, out);
+      }
+      return;
+    }
+    if (call && application === "AppDial") {
+      const target = targetOf(channel.name);
+      if (call.direction === "in") {
+        this.ring({ Uniqueid: call.root, CallerIDNum: call.phone }, target, now, out);
+        if (state === "6" && this.settings.extensions.has(target)) {
+          call.answeredBy = target;
+          call.answeredAt ??= startedAt;
+        }
+      } else if (state === "6") call.answeredAt ??= startedAt;
+    }
+  }
+
+  private forgetStale(now: number): void {
+    for (const call of [...this.calls.values()]) {
+      if (now - call.startedAt < FORGET_AFTER_MS) continue;
+      this.calls.delete(call.key);
+      for (const [linkedid, key] of this.links) if (key === call.key) this.links.delete(linkedid);
+    }
+    for (const [uniqueid, channel] of this.channels)
+      if (!this.links.has(channel.linkedid)) this.channels.delete(uniqueid);
+  }
+}
+
+/** How a call nobody answered ended, as the dialplan's DIALSTATUS would say it. */
+function failedStatus(lastDialStatus: string | undefined): string {
+  switch (lastDialStatus) {
+    case "BUSY":
+      return "BUSY";
+    case "NOANSWER":
+      return "NOANSWER";
+    case "CHANUNAVAIL":
+    case "CONGESTION":
+      return "FAILED";
+    default:
+      // The caller hung up first, or no one was rung at all.
+      return "CANCEL";
+  }
+}
+
+/** "HH:MM:SS" (CoreShowChannel's Duration) in seconds. */
+function durationSeconds(text: string): number {
+  const parts = text.split(":").map(Number);
+  if (parts.some((n) => !Number.isFinite(n))) return 0;
+  return parts.reduce((total, n) => total * 60 + n, 0);
+}
