@@ -1,18 +1,32 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useState } from "react";
-import { useForm } from "react-hook-form";
+import { useState, type ReactNode } from "react";
+import { useForm, useWatch } from "react-hook-form";
 import { saveAsteriskSettingsAction, testAmiAction } from "@/app/(cabinet)/cabinet/asterisk/actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import type { SettingsOutcome } from "@/lib/accounts/asterisk-settings";
-import { asteriskSettingsSchema, CHANNEL_HINT, type AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
+import {
+  asteriskSettingsSchema,
+  CHANNEL_HINT,
+  EVENT_SOURCES,
+  type AsteriskSettingsInput,
+} from "@/lib/validations/asterisk-settings";
 
 type Notice = { tone: "success" | "error"; text: string };
 
-export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: AsteriskSettingsInput; hasSecret: boolean }) {
+export function AsteriskSettingsForm({
+  defaults,
+  hasSecret,
+  connection,
+}: {
+  defaults: AsteriskSettingsInput;
+  hasSecret: boolean;
+  /** The AMI event connection's state, rendered on the server. */
+  connection?: ReactNode;
+}) {
   const [notice, setNotice] = useState<Notice>();
   const [testing, setTesting] = useState(false);
   const {
@@ -20,6 +34,7 @@ export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: Asteri
     handleSubmit,
     setError,
     setValue,
+    control,
     formState: { errors, isSubmitting },
   } = useForm<AsteriskSettingsInput>({ resolver: zodResolver(asteriskSettingsSchema), defaultValues: defaults });
 
@@ -51,6 +66,7 @@ export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: Asteri
   });
 
   const busy = isSubmitting || testing;
+  const fromAmi = useWatch({ control, name: "eventSource" }) !== "DIALPLAN";
   return (
     <form onSubmit={save} noValidate className="form" aria-busy={busy || undefined}>
       <h2>Настройки телефонии</h2>
@@ -161,6 +177,42 @@ export function AsteriskSettingsForm({ defaults, hasSecret }: { defaults: Asteri
         error={errors.amiSecret?.message}
         {...register("amiSecret")}
       />
+
+      <h2>События звонков</h2>
+      <div className="field">
+        <label htmlFor="eventSource">Откуда брать события звонков:</label>
+        <select id="eventSource" {...register("eventSource")}>
+          {Object.entries(EVENT_SOURCES).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <p className="field-hint">
+          Из событий AMI сервис сам узнаёт о каждом звонке: кому звонили, кто ответил, сколько ждали и говорили.
+          Dialplan править не нужно; пользователю AMI нужны права и фильтры из вкладки «API».
+        </p>
+      </div>
+      {fromAmi ? (
+        <>
+          <Field
+            label="Контексты входящих звонков:"
+            required
+            hint="Контексты, куда попадают звонки снаружи (транки, городские номера), через запятую: from-trunk, from-pstn"
+            error={errors.inboundContexts?.message}
+            {...register("inboundContexts")}
+          />
+          <Field
+            label="Порт AMI (TCP) для событий:"
+            required
+            inputMode="numeric"
+            hint="События сервис получает по TCP, даже если звонки из CRM идут по HTTP"
+            error={errors.amiEventsPort?.message}
+            {...register("amiEventsPort")}
+          />
+          {connection}
+        </>
+      ) : null}
 
       {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
       <div className="actions">

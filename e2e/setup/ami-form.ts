@@ -23,6 +23,9 @@ export function amiForm(
     countries: "RU",
     sendOutEvent: false,
     pauseQueueWhenAway: false,
+    eventSource: "DIALPLAN",
+    inboundContexts: "from-trunk",
+    amiEventsPort: "5038",
     ...over,
   };
 }

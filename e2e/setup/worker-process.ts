@@ -5,7 +5,7 @@ import { FAST_DELIVERY } from "./delivery";
 
 const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 256);
 const runner = await startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, concurrency });
-process.stdout.write("ready\n");
+process.stdout.write(`ready ${runner.id}\n`);
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => void runner.stop().then(() => process.exit(0)));
 await runner.promise;

@@ -129,6 +129,50 @@ test("«Настройки Asterisk»: defaults of the guide, saving checks AMI 
   await screenshot(page, "tab-asterisk");
 });
 
+test("«Настройки Asterisk»: call events from AMI, the event connection's state, the «API» tab's filters", async ({
+  page,
+}) => {
+  await loginOk(page, crm.url, DEMO.apiKey);
+  await page.getByRole("link", { name: "Настройки Asterisk" }).click();
+  await expect(page.getByLabel("Откуда брать события звонков:")).toHaveValue("DIALPLAN");
+  await expect(page.getByLabel("Контексты входящих звонков:")).toHaveCount(0);
+
+  await page.getByLabel("Откуда брать события звонков:").selectOption("AMI");
+  await expect(page.getByLabel("Контексты входящих звонков:")).toHaveValue("from-trunk");
+  await page.getByLabel("Контексты входящих звонков:").fill("from trunk");
+  await page.getByLabel("Порт AMI (TCP) для событий:").fill(String(asterisk.tcpPort));
+  await page.getByLabel("Пароль AMI:").fill(AMI_USER.secret);
+  await page.getByRole("button", { name: "Сохранить настройки" }).click();
+  await expect(
+    page.locator(".field-error", { hasText: "Названия контекстов через запятую, например from-trunk, from-pstn" }),
+  ).toBeVisible();
+  await page.getByLabel("Контексты входящих звонков:").fill("from-trunk, from-pstn");
+  await page.getByRole("button", { name: "Сохранить настройки" }).click();
+  await expect(notice(page)).toHaveText("Настройки сохранены: доступ к AMI проверен");
+
+  // The service's holder connects within a beat or two: the page shows it once it has.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("event-connection")).toContainText("Подключено к событиям AMI с", { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await expect(page.getByLabel("Контексты входящих звонков:")).toHaveValue("from-trunk, from-pstn");
+  expect(asterisk.tcpConnections).toBeGreaterThan(0);
+  await screenshot(page, "tab-asterisk-ami");
+
+  await page.getByRole("link", { name: "API" }).click();
+  const managerConf = page.locator("pre").filter({ hasText: "/etc/asterisk/manager.conf" });
+  await expect(managerConf).toContainText("read = call,agent,dialplan");
+  await expect(managerConf).toContainText("eventfilter = ^Event: (Newchannel|DialBegin");
+  await expect(page.locator("pre").filter({ hasText: "cdr-sync.sh" }).first()).toBeVisible();
+
+  // Back to the dialplan: the connection goes away.
+  await page.getByRole("link", { name: "Настройки Asterisk" }).click();
+  await page.getByLabel("Откуда брать события звонков:").selectOption("DIALPLAN");
+  await page.getByRole("button", { name: "Сохранить настройки" }).click();
+  await expect(notice(page)).toHaveText("Настройки сохранены: доступ к AMI проверен");
+  await expect.poll(() => asterisk.tcpConnections, { timeout: 15_000 }).toBe(0);
+});
+
 test("«API»: the clientId with copy and rotation, and snippets made for this account", async ({ page, context }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await loginOk(page, crm.url, DEMO.apiKey);

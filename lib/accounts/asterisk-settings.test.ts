@@ -31,6 +31,9 @@ function form(over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput 
     countries: "ru, by",
     sendOutEvent: true,
     pauseQueueWhenAway: false,
+    eventSource: "DIALPLAN",
+    inboundContexts: "from-trunk",
+    amiEventsPort: "5038",
     ...over,
   };
 }
@@ -54,6 +57,9 @@ describe("«Настройки Asterisk»", () => {
       countries: "RU",
       sendOutEvent: false,
       pauseQueueWhenAway: false,
+      eventSource: "DIALPLAN",
+      inboundContexts: "from-trunk",
+      amiEventsPort: "5038",
     });
     expect(hasSecret).toBe(false);
   });

@@ -6,6 +6,7 @@ import { log } from "@/lib/log";
 import { announceAccountChange } from "@/lib/cache/changes";
 import {
   asteriskSettingsSchema,
+  parseContexts,
   parseCountries,
   splitOutgoing,
   type AsteriskSettingsInput,
@@ -29,6 +30,9 @@ export async function loadAsteriskSettings(accountId: string) {
     countries: s.countries.join(", "),
     sendOutEvent: s.sendOutEvent,
     pauseQueueWhenAway: s.pauseQueueWhenAway,
+    eventSource: s.eventSource,
+    inboundContexts: (s.inboundContexts ?? []).join(", "),
+    amiEventsPort: String(s.amiEventsPort),
   };
   return { form, hasSecret: s.amiSecretEnc !== null };
 }
@@ -55,7 +59,8 @@ async function resolveSecret(
     stored.amiHost === input.amiHost &&
     stored.amiPort === Number(input.amiPort) &&
     stored.amiLogin === input.amiLogin &&
-    stored.amiTransport === input.amiTransport;
+    stored.amiTransport === input.amiTransport &&
+    (input.eventSource === "DIALPLAN" || stored.amiEventsPort === Number(input.amiEventsPort));
   return sameTarget ? { secret: decryptSecret(stored.amiSecretEnc) } : { missing: SECRET_FOR_NEW_TARGET };
 }
 
@@ -72,15 +77,20 @@ export async function testAmi(accountId: string, input: AsteriskSettingsInput): 
   if ("missing" in resolved)
     return { ok: false, error: resolved.missing, fieldErrors: { amiSecret: resolved.missing } };
   const { secret } = resolved;
+  const endpoint = {
+    host: parsed.data.amiHost,
+    port: Number(parsed.data.amiPort),
+    username: parsed.data.amiLogin,
+    secret,
+    timeoutMs: env().AMI_TIMEOUT_MS,
+    allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
+  };
   try {
-    await checkAmiAccess(parsed.data.amiTransport, {
-      host: parsed.data.amiHost,
-      port: Number(parsed.data.amiPort),
-      username: parsed.data.amiLogin,
-      secret,
-      timeoutMs: env().AMI_TIMEOUT_MS,
-      allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
-    });
+    await checkAmiAccess(parsed.data.amiTransport, endpoint);
+    // Call events come over TCP, whatever carries click-to-call: that port must let the user in too.
+    const eventsPort = Number(parsed.data.amiEventsPort);
+    if (parsed.data.eventSource !== "DIALPLAN" && !(parsed.data.amiTransport === "TCP" && eventsPort === endpoint.port))
+      await checkAmiAccess("TCP", { ...endpoint, port: eventsPort });
     return { ok: true };
   } catch (error) {
     log.info(
@@ -112,6 +122,9 @@ export async function saveAsteriskSettings(accountId: string, input: AsteriskSet
     countries: parseCountries(data.countries),
     sendOutEvent: data.sendOutEvent,
     pauseQueueWhenAway: data.pauseQueueWhenAway,
+    eventSource: data.eventSource,
+    inboundContexts: parseContexts(data.inboundContexts),
+    amiEventsPort: Number(data.amiEventsPort),
     ...(data.amiSecret ? { amiSecretEnc: encryptSecret(data.amiSecret) } : {}),
   };
   await db().asteriskSettings.upsert({ where: { accountId }, create: { accountId, ...values }, update: values });

@@ -6,17 +6,26 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 
 /**
- * event.sh (docs/dialplan-api.md, «event.sh»): the AGI script the dialplan runs in the h extension after a call; see its
- * header. The file lib/agi/event.sh is the template: its settings CLIENTID="@CLIENTID@" and
- * SERVICE_URL="@SERVICE_URL@" are filled by renderEventSh. Read from the project's directory
- * (the server's working directory), once.
+ * The scripts the PBX runs, served personalised: event.sh (docs/dialplan-api.md, «event.sh»),
+ * the AGI script the dialplan runs in the h extension after a call, and cdr-sync.sh
+ * (docs/ami-events.md, «Пропуски»), which cron runs in AMI mode. The files in lib/agi are the
+ * templates: their settings CLIENTID="@CLIENTID@" and SERVICE_URL="@SERVICE_URL@" are filled by
+ * renderScript. Read from the project's directory (the server's working directory), once each.
  */
-let template: string | undefined;
+export type ScriptName = "event.sh" | "cdr-sync.sh";
 
-export function eventShTemplate(): string {
-  template ??= readFileSync(path.join(process.cwd(), "lib", "agi", "event.sh"), "utf8");
+const templates = new Map<ScriptName, string>();
+
+export function scriptTemplate(name: ScriptName): string {
+  let template = templates.get(name);
+  if (template === undefined) {
+    template = readFileSync(path.join(process.cwd(), "lib", "agi", name), "utf8");
+    templates.set(name, template);
+  }
   return template;
 }
+
+export const eventShTemplate = (): string => scriptTemplate("event.sh");
 
 const CLIENT_ID = /^[0-9a-f]{64}$/;
 /** Only characters that mean nothing inside a double-quoted bash string (no ", $, `, \\, spaces). */
@@ -25,19 +34,22 @@ const SERVICE_URL = /^https?:\/\/[A-Za-z0-9._:[\]-]+(\/[A-Za-z0-9._~/-]*)?$/;
 const NO_CLIENTID = ["# Эта копия скачана без clientId: впишите его между кавычками.", 'CLIENTID=""'].join("\n");
 
 /**
- * event.sh with its settings filled in: the service URL always, the clientId when given (an empty
- * CLIENTID with a hint otherwise). Throws on values that are not shell-safe as they are.
+ * A script with its settings filled in: the service URL always, the clientId when given (an
+ * empty CLIENTID with a hint otherwise). Throws on values that are not shell-safe as they are.
  */
-export function renderEventSh({ serviceUrl, clientId }: { serviceUrl: string; clientId?: string }): string {
+export function renderScript(
+  name: ScriptName,
+  { serviceUrl, clientId }: { serviceUrl: string; clientId?: string },
+): string {
   const url = serviceUrl.replace(/\/+$/, "");
   if (!SERVICE_URL.test(url))
     throw new Error(
-      `event.sh: the service URL ${JSON.stringify(serviceUrl)} must be http(s)://host[:port][/path] of plain characters`,
+      `${name}: the service URL ${JSON.stringify(serviceUrl)} must be http(s)://host[:port][/path] of plain characters`,
     );
   if (clientId !== undefined && !CLIENT_ID.test(clientId))
-    throw new Error("event.sh: clientId must be 64 lowercase hex characters");
+    throw new Error(`${name}: clientId must be 64 lowercase hex characters`);
   const clientLine = clientId === undefined ? NO_CLIENTID : `CLIENTID="${clientId}"`;
-  return eventShTemplate()
+  return scriptTemplate(name)
     .replace('CLIENTID="@CLIENTID@"', () => clientLine)
     .replace('SERVICE_URL="@SERVICE_URL@"', () => `SERVICE_URL="${url}"`);
 }
@@ -57,19 +69,27 @@ async function scriptClientId(request: Request): Promise<{ clientId?: string } |
   return account ? { clientId: account.clientId } : {};
 }
 
-/** GET /data/event.sh (docs/dialplan-api.md, «event.sh»): the AGI script, personalised when the account is known. */
-export async function handleEventSh(request: Request): Promise<Response> {
-  const found = await scriptClientId(request);
-  if (!found)
-    return new Response("unknown clientId\n", {
-      status: 404,
-      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+export const renderEventSh = (options: { serviceUrl: string; clientId?: string }): string =>
+  renderScript("event.sh", options);
+
+/** GET /data/<script>: the script, personalised when the account is known. */
+function serveScript(name: ScriptName) {
+  return async (request: Request): Promise<Response> => {
+    const found = await scriptClientId(request);
+    if (!found)
+      return new Response("unknown clientId\n", {
+        status: 404,
+        headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+      });
+    return new Response(renderScript(name, { serviceUrl: env().PUBLIC_URL, clientId: found.clientId }), {
+      headers: {
+        "Content-Type": "text/x-shellscript; charset=utf-8",
+        "Content-Disposition": `attachment; filename="${name}"`,
+        "Cache-Control": "no-store",
+      },
     });
-  return new Response(renderEventSh({ serviceUrl: env().PUBLIC_URL, clientId: found.clientId }), {
-    headers: {
-      "Content-Type": "text/x-shellscript; charset=utf-8",
-      "Content-Disposition": 'attachment; filename="event.sh"',
-      "Cache-Control": "no-store",
-    },
-  });
+  };
 }
+
+export const handleEventSh = serveScript("event.sh");
+export const handleCdrSyncSh = serveScript("cdr-sync.sh");

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { amiErrorMessage } from "@/lib/asterisk/ami/check";
 import { AmiError } from "@/lib/asterisk/ami/errors";
 import type { AmiMessage } from "@/lib/asterisk/ami/message";
 import { AmiTcpTransport } from "@/lib/asterisk/ami/tcp";
@@ -89,10 +90,22 @@ export class AccountListener {
       await this.report("connected", null);
       log.info({ accountId: this.accountId }, "AMI event connection up");
       // AMI replays nothing: the calls already in progress are taken up from what is up now.
-      const channels = await transport.list({ Action: "CoreShowChannels" });
-      for (const channel of channels) this.received(channel);
+      await this.takeUp(transport);
     } catch (error) {
       this.lost(error instanceof AmiError ? error : new AmiError("protocol", String(error)));
+    }
+  }
+
+  /** The calls in progress (CoreShowChannels); without write=reporting they are not taken up, and said so. */
+  private async takeUp(transport: AmiTcpTransport): Promise<void> {
+    try {
+      for (const channel of await transport.list({ Action: "CoreShowChannels" })) this.received(channel);
+    } catch (error) {
+      if (!(error instanceof AmiError) || (error.kind !== "permission" && error.kind !== "refused")) throw error;
+      log.warn(
+        { accountId: this.accountId, err: error },
+        "the AMI user may not list channels (write = reporting): calls already in progress are not taken up",
+      );
     }
   }
 
@@ -102,7 +115,8 @@ export class AccountListener {
     const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
     log.warn({ accountId: this.accountId, err: error, retryInMs: delay }, "AMI event connection lost; reconnecting");
-    void this.report(error.kind === "closed" ? "connecting" : "failed", error.message);
+    // The cabinet shows it to the admin: in the guide's words.
+    void this.report(error.kind === "closed" ? "connecting" : "failed", amiErrorMessage(error));
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
     this.retryTimer.unref();
@@ -133,6 +147,8 @@ export class AccountListener {
       ...(event.hold !== undefined ? { hold: String(event.hold) } : {}),
       ...(event.duration !== undefined ? { duration: String(event.duration) } : {}),
       ...(event.direct ? { direct: event.direct } : {}),
+      // The PBX uploads the file later (cdr-sync.sh): the upload links to the call's recording, to come.
+      ...(event.recordingFile ? { recording: "upload" } : {}),
     });
     if (!read.ok || read.params.type === "upload") {
       log.warn(
@@ -144,6 +160,12 @@ export class AccountListener {
     for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5_000)) {
       try {
         if (event.type === "in" && this.config.mode === "BOTH" && (await this.dialplanRang(event))) return;
+        if (event.recordingFile)
+          await this.pool.query(
+            `INSERT INTO "recording_files" ("accountId", "file", "uniqueid") VALUES ($1, $2, $3)
+             ON CONFLICT ("accountId", "file") DO UPDATE SET "uniqueid" = EXCLUDED."uniqueid"`,
+            [this.accountId, event.recordingFile, event.uniqueid],
+          );
         await ingestCallEvent(
           this.accountId,
           { ...read.params, type: read.params.type },

@@ -1,5 +1,6 @@
 import { accountGate } from "@/lib/accounts/lookup";
 import { recentAsteriskSettings } from "@/lib/accounts/recent";
+import { callOfRecordingFile } from "@/lib/call-tracking";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";
@@ -7,11 +8,38 @@ import { readEventParams } from "@/lib/validations/dialplan";
 import { EventRejected, ingestCallEvent } from "@/lib/calls";
 import { receiveRecording, UploadRejected } from "@/lib/recordings";
 
+/**
+ * An upload that names the recording's file instead of the call (cdr-sync.sh in AMI mode): the
+ * call the file was seen in (docs/ami-events.md). 404 while none is known, which the script retries.
+ */
+async function uniqueidOfFile(
+  clientId: string | undefined,
+  file: string,
+  request: Request,
+): Promise<string | Response> {
+  if (file.length === 0 || file.length > 1024 || /[\u0000-\u001f\u007f]/.test(file))
+    return jsonError(
+      400,
+      "parameter file must be the path MixMonitor wrote (1 to 1024 characters, no control characters)",
+    );
+  const gate = await accountGate(clientId, request, { enabled: true, recent: true });
+  if (!gate.ok) return jsonError(gate.status, gate.message);
+  return (
+    (await callOfRecordingFile(gate.account.id, file)) ??
+    jsonError(404, "no call recorded to this file is known (yet): send it again once the call has ended")
+  );
+}
+
 /** /api/event (docs/dialplan-api.md): store first, answer in milliseconds; the CRM is reached by the delivery worker. */
 export async function handleDialplanEvent(request: Request): Promise<Response> {
   const isUpload = new URL(request.url).searchParams.getAll("type").at(-1) === "upload";
   // An upload's body is the recording itself: its parameters come from the query string only.
   const raw = isUpload ? Object.fromEntries(new URL(request.url).searchParams) : await requestParams(request);
+  if (isUpload && raw.file !== undefined && !raw.uniqueid) {
+    const found = await uniqueidOfFile(raw.clientId, raw.file, request);
+    if (found instanceof Response) return found;
+    raw.uniqueid = found;
+  }
   const read = readEventParams(raw);
   if (!read.ok) return jsonError(400, read.message);
   const { params } = read;

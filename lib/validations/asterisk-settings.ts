@@ -69,7 +69,38 @@ export const asteriskSettingsSchema = z.object({
     .string()
     .trim()
     .regex(/^[A-Za-z]{2}(\s*,\s*[A-Za-z]{2}){0,9}$/, "Коды стран ISO через запятую, например RU, BY, KZ"),
+  eventSource: z.enum(["DIALPLAN", "AMI", "BOTH"]),
+  inboundContexts: z
+    .string()
+    .trim()
+    .regex(
+      /^[A-Za-z0-9_-]{1,80}(\s*,\s*[A-Za-z0-9_-]{1,80}){0,19}$/,
+      "Названия контекстов через запятую, например from-trunk, from-pstn",
+    ),
+  amiEventsPort: z
+    .string()
+    .trim()
+    .regex(/^\d{1,5}$/, "Порт — число от 1 до 65535")
+    .refine((v) => Number(v) >= 1 && Number(v) <= 65535, "Порт — число от 1 до 65535"),
 });
+
+/** «Откуда брать события звонков»: the guide's words for each source (docs/ami-events.md). */
+export const EVENT_SOURCES = {
+  DIALPLAN: "из dialplan (как в инструкции)",
+  AMI: "из событий AMI (без правки dialplan)",
+  BOTH: "из dialplan и из событий AMI",
+} as const;
+
+export function parseContexts(value: string): string[] {
+  return [
+    ...new Set(
+      value
+        .split(",")
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
 
 export function parseCountries(value: string): string[] {
   return [...new Set(value.split(",").map((c) => c.trim().toUpperCase()))];

@@ -168,8 +168,9 @@ export class AmiTcpTransport implements AmiTransport {
     const id = String(this.nextId++);
     const list: PendingList = { events: [] };
     this.lists.set(id, list);
+    let timer: NodeJS.Timeout | undefined;
     const complete = new Promise<AmiMessage[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         this.lists.delete(id);
         reject(
           new AmiError("timeout", `the list of ${String(action.Action)} was not complete within ${this.timeoutMs} ms`),
@@ -180,13 +181,19 @@ export class AmiTcpTransport implements AmiTransport {
         resolve(events);
       };
     });
-    const reply = await this.sendWithId(action, id).catch((error: unknown) => {
+    let reply: AmiMessage;
+    try {
+      reply = await this.sendWithId(action, id);
+    } catch (error) {
       this.lists.delete(id);
+      clearTimeout(timer);
       throw error;
-    });
+    }
     if (header(reply, "Response") !== "Success") {
       this.lists.delete(id);
-      throw new AmiError("refused", header(reply, "Message") ?? `${String(action.Action)} failed`);
+      clearTimeout(timer);
+      const message = header(reply, "Message") ?? `${String(action.Action)} failed`;
+      throw new AmiError(message === "Permission denied" ? "permission" : "refused", message);
     }
     return complete;
   }

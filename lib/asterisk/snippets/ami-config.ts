@@ -115,3 +115,27 @@ export function httpConf(ctx: SnippetContext): Snippet | null {
     code,
   };
 }
+
+/** In AMI mode: the script cron runs on the PBX (lib/agi/cdr-sync.sh), and the CDR it reads. */
+export function cdrSync(ctx: SnippetContext): Snippet | null {
+  if (ctx.eventSource !== "AMI" && ctx.eventSource !== "BOTH") return null;
+  const code = [
+    "# 1. cdr.conf, секция [csv]: uniqueid в каждой строке CDR, затем: module reload cdr_csv.so",
+    "#    [csv]",
+    "#    loguniqueid = yes",
+    "# 2. Скрипт (уже с вашим clientId):",
+    `curl -fsS -o /var/lib/asterisk/agi-bin/cdr-sync.sh "${ctx.serviceUrl}/data/cdr-sync.sh?clientId=${ctx.clientId}"`,
+    "chmod 755 /var/lib/asterisk/agi-bin/cdr-sync.sh",
+    "# 3. Раз в минуту от пользователя asterisk:",
+    '(crontab -u asterisk -l 2>/dev/null; echo "* * * * * /var/lib/asterisk/agi-bin/cdr-sync.sh") | crontab -u asterisk -',
+  ].join("\n");
+  return {
+    id: "cdr-sync",
+    title: "cdr-sync.sh: записи разговоров и звонки за время без связи",
+    language: "bash",
+    description:
+      "AMI не повторяет события, пропущенные, пока сервис не был подключён: такие звонки скрипт находит в CDR " +
+      "(Master.csv) и отправляет в CRM. Он же загружает готовые записи MixMonitor; сервис сам свяжет файл со звонком.",
+    code,
+  };
+}

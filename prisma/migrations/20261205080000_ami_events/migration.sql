@@ -26,3 +26,15 @@ CREATE TABLE "ami_listeners" (
     CONSTRAINT "ami_listeners_pkey" PRIMARY KEY ("accountId")
 );
 ALTER TABLE "ami_listeners" ADD CONSTRAINT "ami_listeners_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "accounts"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- The recording files MixMonitor wrote for calls seen in AMI events: the PBX uploads a file by its
+-- path, and the service finds the call it belongs to.
+CREATE TABLE "recording_files" (
+    "accountId" UUID NOT NULL,
+    "file" TEXT NOT NULL,
+    "uniqueid" TEXT NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "recording_files_pkey" PRIMARY KEY ("accountId","file")
+);
+ALTER TABLE "recording_files" ADD CONSTRAINT "recording_files_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "accounts"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -19,6 +19,8 @@ export default async function ApiPage() {
     amiTransport: settings?.amiTransport ?? "HTTP",
     channelTemplate: settings?.channelTemplate ?? "SIP",
     queuePause: settings?.pauseQueueWhenAway ?? false,
+    eventSource: settings?.eventSource ?? "DIALPLAN",
+    amiEventsPort: settings?.amiEventsPort ?? 5038,
   });
   return (
     <div className="stack">

@@ -1,0 +1,96 @@
+#!/bin/bash
+# cdr-sync.sh: для режима «из событий AMI» (вкладка «Настройки Asterisk»). Dialplan править не нужно:
+# о звонках сервис узнаёт из событий AMI, а этот скрипт, запущенный по расписанию на сервере Asterisk,
+#   1) отправляет сервису новые строки CDR (Master.csv): звонки, закончившиеся, пока сервис не был
+#      подключён к AMI, попадут в CRM (calls/upload; повтор строки ничего не меняет);
+#   2) загружает готовые записи разговоров из каталога MixMonitor: сервис свяжет файл со звонком,
+#      в котором видел этот файл (переменная MIXMONITOR_FILENAME).
+#
+# Установка:
+#   1. Положите файл, например, в /var/lib/asterisk/agi-bin и сделайте исполняемым (chmod 755).
+#   2. В /etc/asterisk/cdr.conf, секция [csv]: loguniqueid = yes (uniqueid в каждой строке CDR).
+#   3. Запуск раз в минуту от пользователя asterisk (crontab -e -u asterisk):
+#        * * * * * /var/lib/asterisk/agi-bin/cdr-sync.sh
+#   Каталоги можно задать переменными окружения CDR_FILE, MONITOR_DIR и STATE_DIR.
+
+# ---------------------------------------------------------------------------------------------------
+# Настройки
+# ---------------------------------------------------------------------------------------------------
+# API-токен (clientId) вашего аккаунта: личный кабинет, вкладка «API».
+CLIENTID="@CLIENTID@"
+# Адрес сервиса.
+SERVICE_URL="@SERVICE_URL@"
+# CDR в формате cdr_csv.
+CDR_FILE="${CDR_FILE:-/var/log/asterisk/cdr-csv/Master.csv}"
+# Где MixMonitor оставляет записи.
+MONITOR_DIR="${MONITOR_DIR:-/var/spool/asterisk/monitor}"
+# Где скрипт помнит, что уже отправлено.
+STATE_DIR="${STATE_DIR:-/var/lib/asterisk/cdr-sync}"
+# Запись отправляется, когда её не меняли столько минут (MixMonitor её дописал).
+RECORD_QUIET_MINUTES="${RECORD_QUIET_MINUTES:-2}"
+# Запись, которую сервис не узнал за столько минут, больше не предлагается.
+RECORD_GIVE_UP_MINUTES="${RECORD_GIVE_UP_MINUTES:-1440}"
+# ---------------------------------------------------------------------------------------------------
+
+set -u
+mkdir -p "$STATE_DIR" || exit 1
+exec 9>"$STATE_DIR/lock"
+# Предыдущий запуск ещё идёт: этот не нужен.
+flock -n 9 || exit 0
+
+urlencode() {
+  local text="$1" out="" char i
+  for ((i = 0; i < ${#text}; i++)); do
+    char="${text:i:1}"
+    case "$char" in
+      [A-Za-z0-9./_~-]) out+="$char" ;;
+      *) printf -v char '%%%02X' "'$char"; out+="$char" ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
+# 1) CDR: целые строки, добавленные с прошлого раза. Файл стал меньше (ротация): с начала.
+sync_cdr() {
+  [ -f "$CDR_FILE" ] || return 0
+  local size offset chunk sent
+  size=$(stat -c %s "$CDR_FILE") || return 0
+  offset=$(cat "$STATE_DIR/cdr-offset" 2>/dev/null || echo 0)
+  [[ "$offset" =~ ^[0-9]+$ ]] || offset=0
+  [ "$size" -lt "$offset" ] && offset=0
+  [ "$size" -gt "$offset" ] || return 0
+  chunk="$STATE_DIR/cdr-chunk"
+  # Не больше 512 КБ за раз, и только до последнего перевода строки: строку, которую Asterisk ещё
+  # дописывает, скрипт отправит в следующий раз.
+  tail -c +"$((offset + 1))" "$CDR_FILE" | head -c 524288 >"$chunk"
+  sent=$(grep -c '' "$chunk")
+  [ -n "$(tail -c 1 "$chunk")" ] && sent=$((sent - 1))
+  [ "$sent" -gt 0 ] || return 0
+  head -n "$sent" "$chunk" >"$chunk.lines"
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H 'Content-Type: text/csv' \
+    --data-binary @"$chunk.lines" "$SERVICE_URL/api/cdr?clientId=$CLIENTID")" = "200" ]; then
+    echo "$((offset + $(stat -c %s "$chunk.lines")))" >"$STATE_DIR/cdr-offset"
+  fi
+  rm -f "$chunk" "$chunk.lines"
+}
+
+# 2) Записи: готовые файлы, которые ещё не приняты. 404 — сервис пока не знает этот файл
+#    (звонок ещё идёт или был внутренним): скрипт предложит его снова в следующий раз.
+sync_recordings() {
+  [ -d "$MONITOR_DIR" ] || return 0
+  touch "$STATE_DIR/recordings-done"
+  find "$MONITOR_DIR" -type f \( -iname '*.wav' -o -iname '*.mp3' -o -iname '*.ogg' \) \
+    -mmin +"$RECORD_QUIET_MINUTES" -mmin -"$RECORD_GIVE_UP_MINUTES" -print0 |
+    while IFS= read -r -d '' file; do
+      grep -qxF "$file" "$STATE_DIR/recordings-done" && continue
+      code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 300 -F "file=@$file" \
+        "$SERVICE_URL/api/event?clientId=$CLIENTID&type=upload&file=$(urlencode "$file")")
+      case "$code" in
+        200 | 413 | 415 | 400) echo "$file" >>"$STATE_DIR/recordings-done" ;;
+      esac
+    done
+}
+
+sync_cdr
+sync_recordings
+exit 0

@@ -1,0 +1,26 @@
+import { db } from "@/lib/db/client";
+
+/** The account's AMI event connection as the cabinet shows it (docs/ami-events.md). */
+export interface EventConnectionStatus {
+  state: "connecting" | "connected" | "failed";
+  /** The holder's last failure, in the guide's words. */
+  error: string | null;
+  connectedAt: Date | null;
+  lastEventAt: Date | null;
+  /** Some process holds it now. */
+  held: boolean;
+}
+
+export async function eventConnectionStatus(accountId: string): Promise<EventConnectionStatus | null> {
+  const row = await db().amiListener.findUnique({ where: { accountId } });
+  if (!row) return null;
+  const held = row.workerId !== null && row.leaseUntil !== null && row.leaseUntil.getTime() > Date.now();
+  const state = held && (row.state === "connected" || row.state === "failed") ? row.state : "connecting";
+  return { state, error: row.lastError, connectedAt: row.connectedAt, lastEventAt: row.lastEventAt, held };
+}
+
+/** The call a recording file belongs to (MixMonitor wrote it for a call seen in AMI events), if known. */
+export async function callOfRecordingFile(accountId: string, file: string): Promise<string | null> {
+  const row = await db().recordingFile.findUnique({ where: { accountId_file: { accountId, file } } });
+  return row?.uniqueid ?? null;
+}
