@@ -124,3 +124,76 @@ describe("targetOf", () => {
     expect(targetOf("89001234567@customers")).toBe("89001234567");
   });
 });
+
+describe("an attended transfer (no recording of one: the events as Asterisk documents them)", () => {
+  it("joins the consultation call to the caller's and gives the call to the manager transferred to", () => {
+    const tracker = new CallTracker({ inboundContexts: new Set(["from-trunk"]), extensions: new Set(["103", "105"]) });
+    const t = (seconds: number) => ({ Timestamp: String(START + seconds) });
+    const channel = (name: string, uniqueid: string, linkedid: string, extra: Record<string, string> = {}) => ({
+      Channel: name,
+      Uniqueid: uniqueid,
+      Linkedid: linkedid,
+      ...extra,
+    });
+    const events = [
+      {
+        Event: "Newchannel",
+        ...channel("PJSIP/trunk-00000001", "A.1", "A.1", {
+          Context: "from-trunk",
+          ChannelState: "4",
+          CallerIDNum: "89001234567",
+        }),
+        ...t(0),
+      },
+      {
+        Event: "DialBegin",
+        ...channel("PJSIP/trunk-00000001", "A.1", "A.1", { CallerIDNum: "89001234567" }),
+        DestChannel: "PJSIP/103-00000002",
+        DialString: "103",
+        ...t(0),
+      },
+      {
+        Event: "DialEnd",
+        ...channel("PJSIP/trunk-00000001", "A.1", "A.1"),
+        DestChannel: "PJSIP/103-00000002",
+        DialString: "103",
+        DialStatus: "ANSWER",
+        ...t(3),
+      },
+      // 103 consults 105 on a second call of its own, then completes the transfer.
+      {
+        Event: "Newchannel",
+        ...channel("PJSIP/103-00000003", "B.1", "B.1", {
+          Context: "from-internal",
+          ChannelState: "4",
+          CallerIDNum: "103",
+        }),
+        ...t(10),
+      },
+      {
+        Event: "DialBegin",
+        ...channel("PJSIP/103-00000003", "B.1", "B.1", { CallerIDNum: "103" }),
+        DestChannel: "PJSIP/105-00000004",
+        DialString: "105",
+        ...t(10),
+      },
+      {
+        Event: "AttendedTransfer",
+        Result: "Success",
+        OrigTransfererLinkedid: "A.1",
+        SecondTransfererLinkedid: "B.1",
+        TransfereeLinkedid: "A.1",
+        TransferTargetLinkedid: "B.1",
+        TransferTargetChannel: "PJSIP/105-00000004",
+        ...t(20),
+      },
+      { Event: "Hangup", ...channel("PJSIP/trunk-00000001", "A.1", "A.1"), ...t(50) },
+    ];
+    const derived = events.flatMap((event) => tracker.handle(event, 0));
+    expect(derived.map((e) => [e.type, e.code])).toEqual([
+      ["in", "103"],
+      ["hangup", "105"],
+    ]);
+    expect(derived[1]).toMatchObject({ status: "ANSWER", hold: 3, duration: 47 });
+  });
+});
