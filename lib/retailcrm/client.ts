@@ -10,8 +10,14 @@ import {
   errorReplySchema,
   systemInfoSchema,
   moduleEditSchema,
+  sitesSchema,
+  successSchema,
+  taskCreatedSchema,
+  taskSchema,
   telephonyManagerSchema,
   usersPageSchema,
+  type CrmNotification,
+  type CrmTaskInput,
   type CrmUserRecord,
 } from "./schemas";
 
@@ -72,9 +78,40 @@ export class RetailCrmClient {
     });
   }
 
-  telephonyManager(phone: string, options: { details?: boolean; ignoreStatus?: boolean } = {}) {
+  /** The customer of a number and their manager; `site` narrows it to one store's customers. */
+  telephonyManager(phone: string, options: { details?: boolean; ignoreStatus?: boolean; site?: string } = {}) {
     return this.request("GET", "/api/v5/telephony/manager", telephonyManagerSchema, {
-      query: { phone, details: options.details ? 1 : 0, ignoreStatus: options.ignoreStatus ? 1 : 0 },
+      query: {
+        phone,
+        details: options.details ? 1 : 0,
+        ignoreStatus: options.ignoreStatus ? 1 : 0,
+        ...(options.site ? { site: options.site } : {}),
+      },
+    });
+  }
+
+  /** The account's stores. */
+  sites() {
+    return this.request("GET", "/api/v5/reference/sites", sitesSchema);
+  }
+
+  createTask(task: CrmTaskInput, site?: string) {
+    return this.request("POST", "/api/v5/tasks/create", taskCreatedSchema, {
+      form: { task: JSON.stringify(task), ...(site ? { site } : {}) },
+    });
+  }
+
+  editTask(id: number, task: CrmTaskInput) {
+    return this.request("POST", `/api/v5/tasks/${id}/edit`, successSchema, { form: { task: JSON.stringify(task) } });
+  }
+
+  task(id: number) {
+    return this.request("GET", `/api/v5/tasks/${id}`, taskSchema);
+  }
+
+  sendNotification(notification: CrmNotification) {
+    return this.request("POST", "/api/v5/notifications/send", successSchema, {
+      form: { notification: JSON.stringify(notification) },
     });
   }
 

@@ -54,7 +54,12 @@ export const usersPageSchema = z.object({
 export const moduleEditSchema = z.object({
   success: z.literal(true),
   info: z
-    .union([z.array(z.unknown()), z.object({ notExistUsersIds: z.array(looseId).optional() }).passthrough()])
+    .union([
+      z.array(z.unknown()),
+      z
+        .object({ notExistUsersIds: z.array(looseId).optional(), notExistSiteCodes: z.array(z.string()).optional() })
+        .passthrough(),
+    ])
     .optional(),
 });
 export type ModuleEditReply = z.infer<typeof moduleEditSchema>;
@@ -85,3 +90,38 @@ export const callsUploadReplySchema = z.object({
   processedCallsCount: z.number().optional(),
   duplicateCalls: z.array(z.string()).optional(),
 });
+
+/** GET /api/v5/reference/sites: the stores, keyed by code (an empty list comes as []). */
+export const sitesSchema = z.object({
+  success: z.literal(true),
+  sites: z
+    .union([z.array(z.unknown()), z.record(z.string(), z.object({ code: z.string(), name: z.string().nullish() }))])
+    .transform((sites) => (Array.isArray(sites) ? [] : Object.values(sites))),
+});
+
+/** A task as the bridge writes it (docs/retailcrm.md, «Задачи»): datetime is "Y-m-d H:i". */
+export interface CrmTaskInput {
+  text?: string;
+  commentary?: string;
+  datetime?: string;
+  performerId?: number;
+  phone?: string;
+  phoneSite?: string;
+  customer?: { id: number };
+}
+
+export const taskCreatedSchema = z.object({ success: z.literal(true), id: looseId });
+
+export const successSchema = z.object({ success: z.literal(true) });
+
+export const taskSchema = z.object({
+  success: z.literal(true),
+  task: z.object({ id: looseId, text: z.string().nullish(), complete: z.boolean().default(false) }).passthrough(),
+});
+
+/** notifications/send's `notification` (docs/retailcrm.md, «Уведомления»). */
+export interface CrmNotification {
+  type: "api.info" | "api.error";
+  message: string;
+  userIds: number[];
+}

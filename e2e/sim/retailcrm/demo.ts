@@ -174,7 +174,18 @@ const customers: SimCustomer[] = [
 
 const key: SimApiKey = {
   key: "demo-key",
-  scopes: ["integration_read", "integration_write", "telephony_read", "telephony_write", "user_read", "customer_read"],
+  scopes: [
+    "integration_read",
+    "integration_write",
+    "telephony_read",
+    "telephony_write",
+    "user_read",
+    "customer_read",
+    "reference_read",
+    "task_read",
+    "task_write",
+    "notification_write",
+  ],
   credentials: [
     "/api/users",
     "/api/customers",
@@ -183,6 +194,11 @@ const key: SimApiKey = {
     "/api/telephony/call/event",
     "/api/telephony/calls/upload",
     "/api/telephony/manager",
+    "/api/reference/sites",
+    "/api/tasks/create",
+    "/api/tasks/{id}/edit",
+    "/api/tasks/{id}",
+    "/api/notifications/send",
   ],
   siteAccess: "access_full",
 };
@@ -194,7 +210,10 @@ const key: SimApiKey = {
 export const DEMO = {
   apiKey: key.key,
   key,
-  sites: ["demo-shop", "asterisk-api-alice-trade"],
+  sites: [
+    { code: "demo-shop", name: "Демо-магазин" },
+    { code: "asterisk-api-alice-trade", name: "Alice Trade" },
+  ],
   users,
   customers,
   extensions: { 2: "01", 3: "02", 4: "03", 5: "04", 6: "05" } as Readonly<Record<number, string>>,

@@ -28,8 +28,8 @@ export interface RetailCrmSim {
   addKey(key: SimApiKey): void;
   seedUsers(users: SimUser[]): void;
   seedCustomers(customers: SimCustomer[]): void;
-  /** Store codes known to the account (used for `sitesAvailable` and `info.notExistSiteCodes`). */
-  seedSites(codes: string[]): void;
+  /** Stores of the account, by code or with a name (`sitesAvailable`, `info.notExistSiteCodes`, reference/sites). */
+  seedSites(sites: (string | { code: string; name: string })[]): void;
   setAccountExists(exists: boolean): void;
   setLatency(ms: number, pathPrefix?: string): void;
   failNext(count: number, reply: { status: number; body?: unknown; pathPrefix?: string }): void;
@@ -84,7 +84,10 @@ export async function createRetailCrmSim(options?: RetailCrmSimOptions): Promise
     addKey: (key) => void state.keys.set(key.key, { ...key, scopes: [...key.scopes] }),
     seedUsers: (users) => users.forEach((user) => state.users.set(user.id, { ...user })),
     seedCustomers: (customers) => customers.forEach((customer) => state.customers.set(customer.id, { ...customer })),
-    seedSites: (codes) => codes.forEach((code) => state.sites.add(code)),
+    seedSites: (sites) =>
+      sites.forEach((site) =>
+        typeof site === "string" ? state.sites.set(site, site) : state.sites.set(site.code, site.name),
+      ),
     setAccountExists: (exists) => void (faults.accountExists = exists),
     setLatency: (ms, pathPrefix) => faults.setLatency(ms, pathPrefix),
     failNext: (count, { status, body, pathPrefix }) =>

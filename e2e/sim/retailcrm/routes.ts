@@ -4,6 +4,9 @@ import { callsUpload } from "./handlers/calls-upload";
 import { listCustomers } from "./handlers/customers";
 import { editModule, getModule, updateScopes } from "./handlers/integration-modules";
 import { responsibleManager } from "./handlers/manager";
+import { sendNotification } from "./handlers/notifications";
+import { listSites } from "./handlers/sites";
+import { createTask, editTask, getTask } from "./handlers/tasks";
 import { apiVersions, credentials, systemInfo } from "./handlers/service";
 import { getUser, listUsers, setUserStatus } from "./handlers/users";
 
@@ -27,6 +30,17 @@ const ROUTES: Route[] = [
     handle: setUserStatus,
   },
   { method: "GET", pattern: /^\/api\/v5\/customers$/, auth: "key", scope: "customer_read", handle: listCustomers },
+  { method: "GET", pattern: /^\/api\/v5\/reference\/sites$/, auth: "key", scope: "reference_read", handle: listSites },
+  { method: "POST", pattern: /^\/api\/v5\/tasks\/create$/, auth: "key", scope: "task_write", handle: createTask },
+  { method: "POST", pattern: /^\/api\/v5\/tasks\/(\d+)\/edit$/, auth: "key", scope: "task_write", handle: editTask },
+  { method: "GET", pattern: /^\/api\/v5\/tasks\/(\d+)$/, auth: "key", scope: "task_read", handle: getTask },
+  {
+    method: "POST",
+    pattern: /^\/api\/v5\/notifications\/send$/,
+    auth: "key",
+    scope: "notification_write",
+    handle: sendNotification,
+  },
   {
     method: "GET",
     pattern: /^\/api\/v5\/integration-modules\/([^/]+)$/,

@@ -3,6 +3,8 @@ import type {
   RecordedCallEvent,
   SimApiKey,
   SimCustomer,
+  SimNotification,
+  SimTask,
   SimUser,
   StoredCall,
   UserStatusChange,
@@ -12,12 +14,16 @@ import type {
 export class SimState {
   readonly users = new Map<number, SimUser>();
   readonly customers = new Map<number, SimCustomer>();
-  readonly sites = new Set<string>();
+  /** Store codes and their names. */
+  readonly sites = new Map<string, string>();
   readonly keys = new Map<string, SimApiKey>();
   readonly modules = new Map<string, IntegrationModule>();
   readonly callEvents: RecordedCallEvent[] = [];
   readonly calls: StoredCall[] = [];
   readonly userStatusChanges: UserStatusChange[] = [];
+  readonly tasks = new Map<number, SimTask>();
+  readonly notifications: SimNotification[] = [];
+  private lastTaskId = 0;
   /** What /api/system-info names as the account's addresses; unset, the simulator's own URL. */
   systemUrls: { publicUrl?: string; technicalUrl?: string } = {};
 
@@ -32,6 +38,10 @@ export class SimState {
 
   codeOfUser(mod: IntegrationModule, userId: number): string | undefined {
     return mod.integrations.telephony?.additionalCodes.find((c) => c.userId === userId)?.code;
+  }
+
+  nextTaskId(): number {
+    return ++this.lastTaskId;
   }
 
   hasCall(externalId: string): boolean {

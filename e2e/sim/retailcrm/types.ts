@@ -179,3 +179,32 @@ export interface UserStatusChange {
   via: "api" | "crm";
   apiKey?: string;
 }
+
+/** A task as the CRM keeps it (tasks/create, tasks/{id}/edit, GET tasks/{id}). */
+export interface SimTask {
+  id: number;
+  text: string;
+  commentary?: string;
+  /** "Y-m-d H:i". */
+  datetime?: string;
+  performerId: number;
+  complete: boolean;
+  phone?: string;
+  phoneSite?: string;
+  customer?: { id: number };
+  order?: { id: number };
+  createdAt: string;
+  apiKey: string;
+  /** Each edit's task object, in order. */
+  edits: Record<string, unknown>[];
+}
+
+/** One notifications/send. */
+export interface SimNotification {
+  at: number;
+  apiKey: string;
+  type: "api.info" | "api.error";
+  message: string;
+  userIds?: number[];
+  userGroups?: string[];
+}

@@ -37,9 +37,11 @@ export const responsibleManager: KeyHandler = ({ params, state, options, baseUrl
   const mod = state.activeTelephonyModule();
   if (!mod) return fail(400, MSG.telephonyDisabled);
 
+  // With a store given, only that store's customers (a key with several stores, docs: UNCONFIRMED).
+  const site = params.get("site") || undefined;
   const customer = [...state.customers.values()]
     .sort((a, b) => a.id - b.id)
-    .find((c) => c.phones.some((p) => samePhone(p.number, phone)));
+    .find((c) => (site === undefined || c.site === site) && c.phones.some((p) => samePhone(p.number, phone)));
   const user = customer?.managerId === undefined ? undefined : state.users.get(customer.managerId);
   const available = user !== undefined && user.active && (ignoreStatus || (user.status === "free" && user.online));
   if (!available && options.managerNotFound === "404") return fail(404, MSG.notFound);

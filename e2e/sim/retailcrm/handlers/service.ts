@@ -7,7 +7,7 @@ export const credentials: KeyHandler = ({ key, state }) => {
     scopes: key.scopes,
     credentials: key.credentials ?? [],
     siteAccess,
-    sitesAvailable: siteAccess === "access_full" ? [...state.sites] : (key.sitesAvailable ?? []),
+    sitesAvailable: siteAccess === "access_full" ? [...state.sites.keys()] : (key.sitesAvailable ?? []),
   });
 };
 
