@@ -9,6 +9,7 @@ import { demoCrmAccount } from "@/e2e/setup/factories";
 import { startS3, type S3Server } from "@/e2e/setup/s3";
 import { until } from "@/e2e/setup/until";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { saveCrmOptions } from "@/lib/crm-options";
 import { db } from "@/lib/db/client";
 
 interface Instance {
@@ -104,6 +105,53 @@ describe("two instances on one database", () => {
       expect(Date.now() - started).toBeLessThan(500);
     } finally {
       crm.setOutage("none");
+    }
+  });
+
+  it("follow on the other, within a second, a manager's status the CRM told one, asking the CRM nothing more", async () => {
+    const phone = "+79001234567";
+    const chain = {
+      missedTasks: false,
+      missedTaskWindowMinutes: "60",
+      missedTaskDefaultUserId: "",
+      missedTaskTemplate: "Перезвонить {phone}",
+      managerChain: true,
+      chainLastTalked: true,
+      chainFallbackUserIds: ["5"],
+      alertsEnabled: false,
+      alertUserIds: [],
+      alertAfterMinutes: "10",
+    };
+    expect(await saveCrmOptions(accountId, chain)).toMatchObject({ ok: true });
+    const userStatus = (status: string) =>
+      fetch(`${one.url}/api/crm/user-status?${new URLSearchParams({ clientId, userId: "3", status })}`);
+    try {
+      expect((await userStatus("free")).status).toBe(200);
+      expect(
+        (
+          await until(
+            () => manager(two, phone),
+            (answer) => answer.body.endsWith(",101"),
+            3_000,
+            20,
+          )
+        ).body,
+      ).toBe("Иван Иванов,101");
+      const asked = crm.requests.filter((r) => r.path === "/api/v5/telephony/manager").length;
+      expect((await userStatus("dinner")).status).toBe(200);
+      const changedAt = Date.now();
+      const answer = await until(
+        () => manager(two, phone),
+        (reply) => reply.body.endsWith(",104"),
+        3_000,
+        20,
+      );
+      expect(answer).toEqual({ status: 200, body: "Иван Иванов,104" });
+      expect(Date.now() - changedAt).toBeLessThan(1_000);
+      expect(crm.requests.filter((r) => r.path === "/api/v5/telephony/manager")).toHaveLength(asked);
+    } finally {
+      await userStatus("free");
+      await saveCrmOptions(accountId, { ...chain, managerChain: false });
     }
   });
 

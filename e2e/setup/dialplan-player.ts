@@ -19,6 +19,8 @@ export interface Played {
   dials: string[];
   /** Arguments of each AGI(event.sh,…) of the h extension. */
   agi: string[][];
+  /** Where a Goto() or a GotoIf() that was taken left the context (the play ends there). */
+  left?: string;
 }
 
 type Hooks = { curl(url: string): Promise<string> };
@@ -163,7 +165,10 @@ class Player {
           const at = data.indexOf("=");
           const name = data.slice(0, at);
           const value = await this.expand(data.slice(at + 1));
-          if (!name.startsWith("CURLOPT(")) this.vars[name] = value;
+          const array = /^ARRAY\((.*)\)$/.exec(name);
+          // ARRAY(a,b)=x,y sets each variable to its comma-separated part.
+          if (array) array[1]!.split(",").forEach((each, i) => (this.vars[each] = value.split(",")[i] ?? ""));
+          else if (!name.startsWith("CURLOPT(")) this.vars[name] = value;
           break;
         }
         case "Gosub":
@@ -182,6 +187,19 @@ class Player {
           break;
         case "Hangup":
           return;
+        case "Goto":
+          this.played.left = args(data).join(",");
+          return;
+        case "GotoIf": {
+          const [test, target = ""] = [data.slice(0, data.indexOf("?")), data.slice(data.indexOf("?") + 1)];
+          const expanded = await this.expand(test);
+          const taken = expanded.startsWith("$[")
+            ? condition(expanded.slice(2, -1))
+            : expanded !== "" && expanded !== "0";
+          if (!taken) break;
+          this.played.left = target;
+          return;
+        }
         case "AGI":
           this.played.agi.push(
             await Promise.all(

@@ -3,6 +3,7 @@
 // the Next.js server runs them. "/__harness/rotate" stands for the cabinet's «Сменить clientId»
 // (a server action, which needs the whole app) and calls the same function.
 import * as activity from "../../app/api/crm/activity/route";
+import * as userStatus from "../../app/api/crm/user-status/route";
 import * as event from "../../app/api/event/route";
 import * as manager from "../../app/api/manager/route";
 import * as recording from "../../app/recordings/[id]/[sig]/route";
@@ -23,6 +24,7 @@ const app = await serveRoutes(
     "/api/event": event,
     "/api/manager": manager,
     "/api/crm/activity": activity,
+    "/api/crm/user-status": userStatus,
     "/recordings/[id]/[sig]": recording,
     "/__harness/rotate": rotate,
   },

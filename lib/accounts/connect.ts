@@ -7,7 +7,7 @@ import { crmClient } from "./crm-client";
 import { crmErrorMessage } from "./crm-messages";
 import { normalizeCrmUrl, CRM_URL_HINT } from "@/lib/retailcrm/crm-url";
 import { newCabinetToken, syncModule } from "./module";
-import { missingAccessMessage, missingMethods } from "./required-access";
+import { featuresOn, missingAccessMessage, missingMethods } from "./required-access";
 import { announceAccountChange } from "@/lib/cache/changes";
 
 /** Connecting failed for a reason the admin can act on; the message is Russian and shown as is. */
@@ -39,10 +39,11 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }) 
 
   const client = crmClient(crmUrl, apiKey);
   try {
-    const missing = missingMethods(await client.credentials());
+    const existing = await db().account.findUnique({ where: { crmUrl }, include: { crmOptions: true } });
+    // A new key must also allow what the account's options already use (docs/crm-features.md).
+    const missing = missingMethods(await client.credentials(), featuresOn(existing?.crmOptions));
     if (missing.length > 0) throw new ConnectError(missingAccessMessage(missing));
 
-    const existing = await db().account.findUnique({ where: { crmUrl } });
     const apiKeyEnc = encryptSecret(apiKey);
     const identity = {
       clientId: existing?.clientId ?? newClientId(),

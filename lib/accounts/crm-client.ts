@@ -42,3 +42,20 @@ export function crmClientFor(
 export function deliveryClientFor(account: { crmUrl: string; apiKeyEnc: string }): RetailCrmClient {
   return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), undefined, 0);
 }
+
+/**
+ * The client delivery writes tasks and alerts with: each attempt takes its slot of the limit its
+ * method counts against (tasks and notifications the general one, docs/retailcrm.md), and a 503
+ * or 429 comes back at once, for the lane to back off.
+ */
+export function limitedDeliveryClientFor(account: { id: string; crmUrl: string; apiKeyEnc: string }): RetailCrmClient {
+  return crmClient(
+    account.crmUrl,
+    decryptSecret(account.apiKeyEnc),
+    async (path) => {
+      const bucket = bucketOf(path);
+      await waitForSlot(accountBucket(account.id, bucket), CRM_RATES[bucket]);
+    },
+    0,
+  );
+}

@@ -16,6 +16,12 @@ export interface AdditionalCode {
   code: string;
 }
 
+/** A company number and its store (docs/crm-features.md, «Магазины по номерам»). */
+export interface ExternalPhoneEntry {
+  siteCode: string;
+  externalPhone: string;
+}
+
 export const MODULE_PATHS = {
   activity: "/api/crm/activity",
   makeCall: "/api/crm/make-call",
@@ -40,6 +46,7 @@ export function modulePayload(
   additionalCodes: AdditionalCode[],
   cabinetToken: string,
   publicUrl = env().PUBLIC_URL,
+  externalPhones: ExternalPhoneEntry[] = [],
 ) {
   return {
     code: account.moduleCode,
@@ -61,6 +68,7 @@ export function modulePayload(
         outputEventSupported: true,
         hangupEventSupported: true,
         additionalCodes,
+        externalPhones,
       },
     },
   };
@@ -76,11 +84,15 @@ export interface SyncedAccount extends ModuleAccount {
 
 /**
  * Registers the account's module in its CRM with all it should know: the clientId, the active
- * flag, the extensions of mapped users (additionalCodes) and the cabinet link. Every change that
+ * flag, the extensions of mapped users (additionalCodes), the company numbers and their stores
+ * (externalPhones) and the cabinet link. Every change that
  * the CRM must learn goes through here. An account without a cabinet token yet gets one, stored
- * once the CRM has taken it. Returns the CRM user ids the CRM reports as unknown.
+ * once the CRM has taken it. Returns the CRM user ids and store codes the CRM reports as unknown.
  */
-export async function syncModule(account: SyncedAccount, client?: RetailCrmClient): Promise<number[]> {
+export async function syncModule(
+  account: SyncedAccount,
+  client?: RetailCrmClient,
+): Promise<{ unknownUsers: number[]; unknownSites: string[] }> {
   const crm = client ?? (account.id ? crmClientFor({ ...account, id: account.id }) : undefined);
   if (!crm) throw new Error("syncModule: an account that is not stored yet needs the client to register with");
   const users = account.id
@@ -90,14 +102,23 @@ export async function syncModule(account: SyncedAccount, client?: RetailCrmClien
       })
     : [];
   const codes = users.map((u) => ({ userId: u.crmUserId, code: u.extension! }));
+  const phones = account.id
+    ? (await db().externalPhone.findMany({ where: { accountId: account.id }, orderBy: { phone: "asc" } })).map((p) => ({
+        siteCode: p.siteCode,
+        externalPhone: p.phone,
+      }))
+    : [];
   const token = account.cabinetTokenEnc ? decryptSecret(account.cabinetTokenEnc) : newCabinetToken();
-  const reply = await crm.editIntegrationModule(account.moduleCode, modulePayload(account, codes, token));
+  const reply = await crm.editIntegrationModule(
+    account.moduleCode,
+    modulePayload(account, codes, token, env().PUBLIC_URL, phones),
+  );
   if (!account.cabinetTokenEnc && account.id) {
     await db().account.updateMany({
       where: { id: account.id, cabinetTokenEnc: null },
       data: { cabinetTokenEnc: encryptSecret(token) },
     });
   }
-  const info = reply.info;
-  return info && !Array.isArray(info) ? (info.notExistUsersIds ?? []) : [];
+  const info = reply.info && !Array.isArray(reply.info) ? reply.info : undefined;
+  return { unknownUsers: info?.notExistUsersIds ?? [], unknownSites: info?.notExistSiteCodes ?? [] };
 }

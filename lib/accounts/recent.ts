@@ -1,6 +1,7 @@
 import { hearsChanges, onAccountChange } from "@/lib/cache/changes";
 import { TtlCache } from "@/lib/cache/ttl-cache";
 import { db } from "@/lib/db/client";
+import type { CrmOptions } from "@/lib/generated/prisma/client";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 
 /**
@@ -18,14 +19,48 @@ const MAX_ENTRIES = 10_000;
 type Account = NonNullable<Awaited<ReturnType<typeof loadAccount>>>;
 type Settings = Awaited<ReturnType<typeof loadSettings>>;
 
+/** A manager as the ring path needs them: their extension and whether they may take a call now. */
+export interface RingManager {
+  extension: string | null;
+  /** The CRM's status as changeUserStatusUrl last told it (null: never told). */
+  status: string | null;
+  active: boolean;
+}
+
+/** What the chain of managers and the stores by number need on the ring path (docs/crm-features.md). */
+export interface RingProfile {
+  options: CrmOptions | null;
+  managers: ReadonlyMap<number, RingManager>;
+  stores: readonly { phone: string; siteCode: string }[];
+}
+
 const loadAccount = (clientId: string) => db().account.findUnique({ where: { clientId } });
 const loadSettings = (accountId: string) => db().asteriskSettings.findUnique({ where: { accountId } });
 
+async function loadRingProfile(accountId: string): Promise<RingProfile> {
+  const [options, users, stores] = await Promise.all([
+    db().crmOptions.findUnique({ where: { accountId } }),
+    db().crmUser.findMany({
+      where: { accountId },
+      select: { crmUserId: true, extension: true, status: true, active: true },
+    }),
+    db().externalPhone.findMany({ where: { accountId }, select: { phone: true, siteCode: true } }),
+  ]);
+  return {
+    options,
+    managers: new Map(users.map(({ crmUserId, ...manager }) => [crmUserId, manager])),
+    stores,
+  };
+}
+
 const accounts = new TtlCache<Account | null>(MAX_ENTRIES);
 const settings = new TtlCache<Settings>(MAX_ENTRIES);
+const profiles = new TtlCache<RingProfile>(MAX_ENTRIES);
 
-onAccountChange((accountId) => {
+onAccountChange((accountId, _here, part) => {
   if (accountId === null) return forgetRecentAccounts();
+  profiles.deleteWhere((key) => key === accountId);
+  if (part === "staff") return;
   accounts.deleteWhere((_, account) => account?.id === accountId);
   settings.deleteWhere((key) => key === accountId);
 });
@@ -63,7 +98,13 @@ export function recentAsteriskSettings(accountId: string): Promise<Settings> {
   return recent(settings, accountId, () => loadSettings(accountId));
 }
 
+/** The account's CRM options, managers' statuses and stores by number, as read at most RECENT_MS ago. */
+export function recentRingProfile(accountId: string): Promise<RingProfile> {
+  return recent(profiles, accountId, () => loadRingProfile(accountId));
+}
+
 export function forgetRecentAccounts(): void {
   accounts.clear();
   settings.clear();
+  profiles.clear();
 }

@@ -14,16 +14,39 @@ export const REQUIRED_METHODS = [
 export const REQUIRED_SCOPES = [...new Set(REQUIRED_METHODS.map((m) => m.scope))];
 
 /**
- * The methods this key may not call. Keys carry either scopes (current) or a list of allowed
- * method paths (deprecated `credentials`); a key with scopes is judged by its scopes.
+ * Methods an option of «Возможности CRM» needs besides, asked for only while it is on
+ * (docs/crm-features.md). Which scope grants them is not confirmed (docs/retailcrm.md).
  */
-export function missingMethods(credentials: Pick<Credentials, "scopes" | "credentials">): string[] {
+export const FEATURE_METHODS = {
+  missedTasks: [
+    { method: "/api/tasks/create", scope: "task_write" },
+    { method: "/api/tasks/{id}/edit", scope: "task_write" },
+    { method: "/api/tasks/{id}", scope: "task_read" },
+  ],
+  alerts: [{ method: "/api/notifications/send", scope: "notification_write" }],
+} as const;
+
+export type Feature = keyof typeof FEATURE_METHODS;
+
+/**
+ * The methods this key may not call, of those the module needs and those of the features on.
+ * Keys carry either scopes (current) or a list of allowed method paths (deprecated
+ * `credentials`); a key with scopes is judged by its scopes.
+ */
+export function missingMethods(
+  credentials: Pick<Credentials, "scopes" | "credentials">,
+  features: readonly Feature[] = [],
+): string[] {
+  const needed: readonly { method: string; scope: string }[] = [
+    ...REQUIRED_METHODS,
+    ...features.flatMap((feature): readonly { method: string; scope: string }[] => FEATURE_METHODS[feature]),
+  ];
   if (credentials.scopes.length > 0) {
     const scopes = new Set(credentials.scopes);
-    return REQUIRED_METHODS.filter((m) => !scopes.has(m.scope)).map((m) => m.method);
+    return needed.filter((m) => !scopes.has(m.scope)).map((m) => m.method);
   }
   const allowed = new Set(credentials.credentials);
-  return REQUIRED_METHODS.filter((m) => !allowed.has(m.method)).map((m) => m.method);
+  return needed.filter((m) => !allowed.has(m.method)).map((m) => m.method);
 }
 
 export function missingAccessMessage(methods: string[]): string {
@@ -31,4 +54,12 @@ export function missingAccessMessage(methods: string[]): string {
     `У API ключа нет доступа к методам: ${methods.join(", ")}. ` +
     "Разрешите их в retailCRM (Администрирование → Интеграция → Ключи доступа к API) и попробуйте снова."
   );
+}
+
+/** The features an account's options have on. */
+export function featuresOn(options: { missedTasks: boolean; alertsEnabled: boolean } | null | undefined): Feature[] {
+  return [
+    ...(options?.missedTasks ? ["missedTasks" as const] : []),
+    ...(options?.alertsEnabled ? ["alerts" as const] : []),
+  ];
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { syncQueuePause } from "@/lib/asterisk/queue-pause";
+import { announceAccountChange } from "@/lib/cache/changes";
 import { log } from "@/lib/log";
 
 export const userStatusSchema = z.object({
@@ -24,6 +25,8 @@ export async function applyUserStatus(accountId: string, input: z.infer<typeof u
   if (updated.count === 0) {
     await db().crmUser.create({ data: { accountId, crmUserId: Number(input.userId), status: input.status } });
   }
+  // The chain of managers skips whoever is not free, on every instance at once (docs/crm-features.md).
+  await announceAccountChange(accountId, "staff");
   log.info({ accountId, userId: input.userId, status: input.status }, "manager status changed in the CRM");
   await syncQueuePause(accountId, Number(input.userId), input.status);
   return true;

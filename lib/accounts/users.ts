@@ -72,6 +72,8 @@ export async function refreshUsers(accountId: string): Promise<number> {
       });
     }),
   );
+  // Who is active and free may have changed: the chain of managers reads it (docs/crm-features.md).
+  await announceAccountChange(accountId, "staff");
   log.info({ accountId, users: users.length }, "CRM users refreshed");
   return users.length;
 }
@@ -102,7 +104,7 @@ export async function saveExtension(accountId: string, crmUserId: number, extens
 /** «Сохранить настройки»: pushes every mapped extension to the CRM as additionalCodes. Returns user ids the CRM does not know. */
 export async function pushExtensions(accountId: string): Promise<number[]> {
   const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
-  const unknown = await syncModule(account);
+  const { unknownUsers: unknown } = await syncModule(account);
   log.info({ accountId, unknown: unknown.length }, "extensions pushed to the CRM");
   return unknown;
 }

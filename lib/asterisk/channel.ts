@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 
+/** «Канал звонка менеджеру» of an account that never saved its Asterisk settings (the column's default). */
+export const DEFAULT_CHANNEL_TEMPLATE = "SIP";
+
 /**
  * The manager's channel from the account's «Канал звонка менеджеру»: SIP → SIP/101, PJSIP →
  * PJSIP/101, a template such as Local/{code}@from-internal → Local/101@from-internal. `code` may

@@ -14,10 +14,19 @@ const CHANNEL = "bridge_account_changes";
 const RECONNECT_MS = 500;
 
 /**
+ * What changed: "account" is anything (settings, extensions, the clientId, the module); "staff"
+ * only who of the managers may take calls (a status in the CRM), which caches of callers' answers
+ * do not hold and need not forget.
+ */
+export type ChangePart = "account" | "staff";
+
+/**
  * An account id, or null for "every account" (after the listener was away); `here` when this
  * instance made the change (shared state, such as rows in the database, is its to clear).
  */
-type Handler = (accountId: string | null, here: boolean) => void;
+type Handler = (accountId: string | null, here: boolean, part: ChangePart) => void;
+
+const STAFF_PREFIX = "staff:";
 
 interface Listener {
   url: string;
@@ -30,10 +39,10 @@ type Holder = { handlers: Set<Handler>; listener?: Listener };
 const holder = globalThis as typeof globalThis & { __bridgeAccountChanges?: Holder };
 const state: Holder = (holder.__bridgeAccountChanges ??= { handlers: new Set() });
 
-function tell(accountId: string | null, here = false): void {
+function tell(accountId: string | null, here = false, part: ChangePart = "account"): void {
   for (const handler of state.handlers) {
     try {
-      handler(accountId, here);
+      handler(accountId, here, part);
     } catch (error) {
       log.error({ err: error }, "a cache could not forget a changed account");
     }
@@ -44,7 +53,10 @@ async function connect(listener: Listener): Promise<void> {
   while (!listener.closed) {
     const client = new pg.Client({ connectionString: listener.url });
     client.on("notification", (message) => {
-      if (message.channel === CHANNEL) tell(message.payload || null);
+      if (message.channel !== CHANNEL) return;
+      const payload = message.payload ?? "";
+      if (payload.startsWith(STAFF_PREFIX)) tell(payload.slice(STAFF_PREFIX.length), false, "staff");
+      else tell(payload || null);
     });
     client.on("error", () => undefined);
     try {
@@ -98,9 +110,9 @@ export function hearsChanges(): boolean {
 }
 
 /** Tells every instance, this one first, that the account changed: call it once the change is committed. */
-export async function announceAccountChange(accountId: string): Promise<void> {
-  tell(accountId, true);
-  await dbPool().query("SELECT pg_notify($1, $2)", [CHANNEL, accountId]);
+export async function announceAccountChange(accountId: string, part: ChangePart = "account"): Promise<void> {
+  tell(accountId, true, part);
+  await dbPool().query("SELECT pg_notify($1, $2)", [CHANNEL, part === "staff" ? STAFF_PREFIX + accountId : accountId]);
 }
 
 /** Stops listening (tests and shutdown). */

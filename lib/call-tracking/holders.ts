@@ -109,7 +109,8 @@ export function startCallTracking(
   const changed = new Set<string>();
   let stopping = false;
 
-  onAccountChange((accountId) => {
+  onAccountChange((accountId, _here, part) => {
+    if (part === "staff") return;
     if (accountId === null) for (const id of listeners.keys()) changed.add(id);
     else if (listeners.has(accountId)) changed.add(accountId);
   });

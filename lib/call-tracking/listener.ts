@@ -147,6 +147,7 @@ export class AccountListener {
       ...(event.hold !== undefined ? { hold: String(event.hold) } : {}),
       ...(event.duration !== undefined ? { duration: String(event.duration) } : {}),
       ...(event.direct ? { direct: event.direct } : {}),
+      ...(event.externalPhone ? { externalPhone: event.externalPhone } : {}),
       // The PBX uploads the file later (cdr-sync.sh): the upload links to the call's recording, to come.
       ...(event.recordingFile ? { recording: "upload" } : {}),
     });

@@ -73,6 +73,17 @@ describe("calls derived from a real Asterisk's events", () => {
     expect(busy.at(-1)).toMatchObject({ type: "hangup", code: "102", status: "BUSY", hold: 1, duration: 0 });
   });
 
+  it("takes the company's number a call came in on from the extension its channel was born at", () => {
+    // The test PBX's trunk context plain-in takes calls to 202 (its DID); init-channel is entered at s.
+    const busy = play("direct-busy", [{ matches: when("DialEnd"), seconds: 1 }]);
+    expect(busy.map((e) => [e.type, e.externalPhone])).toEqual([
+      ["in", "202"],
+      ["hangup", "202"],
+    ]);
+    const known = play("incoming-known-direct-answered", [{ matches: when("Hangup"), seconds: 1 }]);
+    expect(known.every((e) => e.externalPhone === undefined)).toBe(true);
+  });
+
   it("a blind transfer keeps the call and the manager who answered it", () => {
     const events = play("blind-transfer", [
       { matches: when("DialEnd", { DialStatus: "ANSWER" }), seconds: 2 },

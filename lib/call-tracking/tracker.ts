@@ -24,6 +24,8 @@ export interface DerivedEvent {
   date: string;
   /** The recording MixMonitor writes for the call, when one was seen (the PBX uploads it). */
   recordingFile?: string;
+  /** The company's number an incoming call came in on: the extension its channel was born at. */
+  externalPhone?: string;
 }
 
 export interface TrackerSettings {
@@ -64,6 +66,7 @@ interface TrackedCall {
   talkSeconds?: number;
   lastDialStatus?: string;
   recordingFile?: string;
+  externalPhone?: string;
 }
 
 const UNKNOWN = new Set(["", "<unknown>", "s"]);
@@ -92,6 +95,11 @@ export function targetOf(text: string): string {
   // A channel name: the part before its sequence number; a dial string: before its context or options.
   const cut = rest.search(/[@;,/&]|-[0-9a-f]{8}/);
   return (cut >= 0 ? rest.slice(0, cut) : rest).trim();
+}
+
+/** The number an incoming call was made to, as the trunk gave it: digits, maybe a leading +. */
+function calledNumber(exten: string): string | undefined {
+  return /^\+?\d{1,20}$/.test(exten) ? exten : undefined;
 }
 
 /** A number from outside: digits, maybe a leading +, long enough not to be an extension. */
@@ -209,7 +217,14 @@ export class CallTracker {
     // A channel born ringing in an inbound context is the call from outside, running its dialplan.
     if (this.settings.inboundContexts.has(channel.firstContext) && channel.firstState === "4")
       this.start(
-        { key: channel.uniqueid, direction: "in", phone: channel.callerIdNum, startedAt: now, root: channel.uniqueid },
+        {
+          key: channel.uniqueid,
+          direction: "in",
+          phone: channel.callerIdNum,
+          startedAt: now,
+          root: channel.uniqueid,
+          externalPhone: calledNumber(channel.exten),
+        },
         channel.linkedid,
       );
   }
@@ -289,6 +304,7 @@ export class CallTracker {
       phone: call.phone,
       code: target,
       date: naiveTime(call.startedAt || now),
+      ...(call.externalPhone ? { externalPhone: call.externalPhone } : {}),
     });
   }
 
@@ -382,6 +398,7 @@ export class CallTracker {
       direct: call.direction,
       date: naiveTime(now),
       ...(call.recordingFile ? { recordingFile: call.recordingFile } : {}),
+      ...(call.externalPhone ? { externalPhone: call.externalPhone } : {}),
     };
   }
 
@@ -408,7 +425,14 @@ export class CallTracker {
       const context = field(event, "Context");
       if (this.settings.inboundContexts.has(context) || !manager)
         this.start(
-          { key: uniqueid, direction: "in", phone: channel.callerIdNum, startedAt, root: uniqueid },
+          {
+            key: uniqueid,
+            direction: "in",
+            phone: channel.callerIdNum,
+            startedAt,
+            root: uniqueid,
+            externalPhone: calledNumber(channel.exten),
+          },
           channel.linkedid,
         );
       else if (isOutsideNumber(channel.exten, this.settings.extensions)) {

@@ -20,7 +20,10 @@ async function stored(id: string) {
   const events = await db().callEvent.findMany({ where: { accountId, uniqueid: id }, orderBy: { id: "asc" } });
   return {
     call,
-    deliveries: deliveries.map((d) => ({ kind: d.kind, payload: d.body as unknown as Record<string, unknown> })),
+    deliveries: deliveries.map((d) => ({
+      kind: d.kind,
+      payload: (d.kind === "MISSED_TASK" ? d.missed : d.body) as unknown as Record<string, unknown>,
+    })),
     events,
   };
 }

@@ -3,6 +3,7 @@ import { dbPool } from "@/lib/db/client";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { log } from "@/lib/log";
+import { numberKey } from "@/lib/sites";
 import { parseCodes } from "@/lib/telephony/extension-codes";
 import { mapStatus } from "@/lib/telephony/status";
 import type { EventParams, InputWarning } from "@/lib/validations/dialplan";
@@ -89,7 +90,11 @@ interface EventRow {
   /** The call's direction when the event tells it; a hangup without `direct` leaves the stored one. */
   direction: "IN" | "OUT" | null;
   phone: string;
+  /** The number's last ten digits, for finding a number's calls however it was spelt. */
+  phoneKey: string | null;
   extension: string | null;
+  /** The company's number the call came in on or went out through, when the event names it. */
+  externalPhone: string | null;
   result: string | null;
   waitSeconds: number | null;
   talkSeconds: number | null;
@@ -106,12 +111,14 @@ interface EventRow {
  * one event per call (a call's row is written once per statement) and writes events and calls
  * in one order, so that two statements do not deadlock over them (one that failed anyway is run
  * again event by event). A request owed is only its kind and its event: the body is built from
- * the stored call when it is sent (lib/retailcrm/telephony.ts).
+ * the stored call when it is sent (lib/retailcrm/telephony.ts). An incoming call that ended
+ * unanswered also owes a call-back task when the account wants them (docs/crm-features.md): a
+ * caller without five digits (hidden, a SIP name) cannot be called back.
  */
 const INGEST_SQL = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "ring" text,
-      "uploadOnly" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "extension" text, "result" text,
+      "uploadOnly" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "phoneKey" text, "extension" text, "externalPhone" text, "result" text,
       "waitSeconds" int, "talkSeconds" int, "startedAt" timestamptz, "warnings" text[])
   ), stored AS (
     INSERT INTO "call_events" ("accountId", "uniqueid", "type", "ring", "payload", "codes")
@@ -119,27 +126,32 @@ const INGEST_SQL = `
     ON CONFLICT ("accountId", "uniqueid", "type", "ring") DO NOTHING
     RETURNING "id", "accountId", "uniqueid", "type"
   ), call AS (
-    INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt")
-    SELECT i."accountId", i."uniqueid", COALESCE(i."direction", 'IN'), i."phone", i."extension", i."result", i."waitSeconds", i."talkSeconds", COALESCE(i."startedAt", now()), i."warnings", true, now()
+    INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "phoneKey", "extension", "externalPhone", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt")
+    SELECT i."accountId", i."uniqueid", COALESCE(i."direction", 'IN'), i."phone", i."phoneKey", i."extension", i."externalPhone", i."result", i."waitSeconds", i."talkSeconds", COALESCE(i."startedAt", now()), i."warnings", true, now()
     FROM input i JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
     ORDER BY i."accountId", i."uniqueid"
     ON CONFLICT ("accountId", "uniqueid") DO UPDATE SET
-      ("direction", "phone", "extension", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt") = (
-        SELECT COALESCE(i."direction", "calls"."direction", 'IN'), EXCLUDED."phone", COALESCE(EXCLUDED."extension", "calls"."extension"),
+      ("direction", "phone", "phoneKey", "extension", "externalPhone", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt") = (
+        SELECT COALESCE(i."direction", "calls"."direction", 'IN'), EXCLUDED."phone", EXCLUDED."phoneKey", COALESCE(EXCLUDED."extension", "calls"."extension"),
+          COALESCE(EXCLUDED."externalPhone", "calls"."externalPhone"),
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."result" ELSE "calls"."result" END,
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
           COALESCE(i."startedAt", "calls"."startedAt", now()), "calls"."inputWarnings" || EXCLUDED."inputWarnings", true, now()
         FROM input i WHERE i."accountId" = EXCLUDED."accountId" AND i."uniqueid" = EXCLUDED."uniqueid")
-    RETURNING "id", "accountId", "uniqueid"
+    RETURNING "id", "accountId", "uniqueid", "direction", "result", "phone"
   ), outbox AS (
     INSERT INTO "deliveries" ("accountId", "callId", "eventId", "kind", "updatedAt")
     SELECT s."accountId", call."id", s."id", owed."kind"::"DeliveryKind", now()
     FROM input i
     JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
     JOIN call ON call."accountId" = i."accountId" AND call."uniqueid" = i."uniqueid"
+    LEFT JOIN "crm_options" o ON o."accountId" = i."accountId"
     CROSS JOIN LATERAL (VALUES (1, CASE WHEN NOT i."uploadOnly" THEN 'CALL_EVENT' END),
-      (2, CASE WHEN s."type" = 'HANGUP' THEN 'CALLS_UPLOAD' END)) AS owed("position", "kind")
+      (2, CASE WHEN s."type" = 'HANGUP' THEN 'CALLS_UPLOAD' END),
+      (3, CASE WHEN s."type" = 'HANGUP' AND o."missedTasks" AND call."direction" = 'IN'
+        AND call."result" IS DISTINCT FROM 'answered' AND call."phone" ~ '[0-9].*[0-9].*[0-9].*[0-9].*[0-9]' THEN 'MISSED_TASK' END)
+    ) AS owed("position", "kind")
     WHERE owed."kind" IS NOT NULL
     ORDER BY i."n", owed."position"
   )
@@ -214,8 +226,10 @@ export async function ingestCallEvent(
     codes,
     direction: params.type === "hangup" ? (params.direct ? DIRECTION[params.direct] : null) : DIRECTION[params.type],
     phone,
+    phoneKey: numberKey(phone) || null,
     // An incoming call that rings one manager is theirs from the start; ringing several, it is whoever the hangup names.
     extension: codes.length === 1 ? codes[0]! : null,
+    externalPhone: params.externalPhone ?? null,
     result: status?.upload ?? null,
     waitSeconds: hangup ? (params.hold ?? null) : null,
     talkSeconds: hangup ? (params.duration ?? null) : null,

@@ -4,6 +4,8 @@ import { AmiError } from "@/lib/asterisk/ami/errors";
 import { header } from "@/lib/asterisk/ami/message";
 import { ingestCallEvent } from "@/lib/calls";
 import { log } from "@/lib/log";
+import { recentRingProfile } from "@/lib/accounts/recent";
+import { numberKey, storeOf } from "@/lib/sites";
 import { accountAmi } from "@/lib/asterisk/account-ami";
 import { newClickId } from "@/lib/asterisk/channel";
 import { originateAction } from "./originate";
@@ -59,7 +61,14 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
     return { success: false, errorMsg: "Не удалось позвонить: доступ к AMI не настроен в личном кабинете модуля" };
 
   const clickId = newClickId();
-  const action = originateAction(settings, { code: input.code, phone: input.phone, clickId });
+  // A click from a store's order or customer names that store's number: only a number the admin mapped is used.
+  const store = storeOf((await recentRingProfile(accountId)).stores, input.externalPhone);
+  const action = originateAction(settings, {
+    code: input.code,
+    phone: input.phone,
+    clickId,
+    externalPhone: store?.phone,
+  });
   let outcome: MakeCallOutcome;
   try {
     const reply = await ami.send(action);
@@ -90,7 +99,9 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
         uniqueid: clickId,
         direction: "OUT",
         phone: input.phone,
+        phoneKey: numberKey(input.phone) || null,
         extension: input.code,
+        externalPhone: store?.phone ?? null,
         startedAt: new Date(),
         ...(outcome.success ? {} : { result: "failed", failureReason: outcome.errorMsg }),
       },
@@ -104,6 +115,7 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
       uniqueid: clickId,
       phone: input.phone,
       code: input.code,
+      ...(store ? { externalPhone: store.phone } : {}),
     });
   }
   return outcome;

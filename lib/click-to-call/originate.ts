@@ -15,7 +15,7 @@ export interface OriginateSettings {
  */
 export function originateAction(
   settings: OriginateSettings,
-  call: { code: string; phone: string; clickId: string; ringSeconds?: number },
+  call: { code: string; phone: string; clickId: string; ringSeconds?: number; externalPhone?: string },
 ) {
   const exten = dialString(call.phone);
   return {
@@ -28,6 +28,12 @@ export function originateAction(
     Timeout: String((call.ringSeconds ?? 30) * 1000),
     ChannelId: call.clickId,
     Async: "true",
-    Variable: [`CRM_CLICK_ID=${call.clickId}`, `CRM_PHONE=${exten}`, `${CLICK_CODE_VARIABLE}=${call.code}`],
+    Variable: [
+      `CRM_CLICK_ID=${call.clickId}`,
+      `CRM_PHONE=${exten}`,
+      `${CLICK_CODE_VARIABLE}=${call.code}`,
+      // The store's number the outgoing context calls out with (docs/crm-features.md).
+      ...(call.externalPhone ? [`CRM_EXTERNAL_PHONE=${call.externalPhone}`] : []),
+    ],
   };
 }

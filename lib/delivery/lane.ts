@@ -1,5 +1,6 @@
 import type pg from "pg";
-import { deliveryClientFor } from "@/lib/accounts/crm-client";
+import { deliveryClientFor, limitedDeliveryClientFor } from "@/lib/accounts/crm-client";
+import { sendCallbackTask } from "@/lib/callback-tasks";
 import { log } from "@/lib/log";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
@@ -56,9 +57,17 @@ function jitter(ms: number): number {
   return Math.round(ms * (0.8 + Math.random() * 0.4));
 }
 
+/** What the CRM said, with the fields it named: «performerId: This value is not valid.» tells the admin what to fix. */
+function crmMessage(error: RetailCrmError): string {
+  const errors = error.errors;
+  if (!errors || (Array.isArray(errors) ? errors.length === 0 : Object.keys(errors).length === 0)) return error.message;
+  const details = Array.isArray(errors) ? errors : Object.entries(errors).map(([field, text]) => `${field}: ${text}`);
+  return `${error.message} (${details.join("; ")})`;
+}
+
 function describe(error: unknown): { httpStatus: number | null; message: string; temporary: boolean } {
   if (error instanceof RetailCrmError)
-    return { httpStatus: error.status ?? null, message: error.message, temporary: error.retryable };
+    return { httpStatus: error.status ?? null, message: crmMessage(error), temporary: error.retryable };
   return { httpStatus: null, message: error instanceof Error ? error.message : String(error), temporary: true };
 }
 
@@ -80,6 +89,10 @@ export class Lane {
 
   private account?: Account;
   private client?: RetailCrmClient;
+  /** Writes tasks: each attempt takes its own slot of the general limit (docs/crm-features.md). */
+  private taskClient?: RetailCrmClient;
+  /** Tasks go one at a time: two missed calls from one number must not both open one. */
+  private taskTail: Promise<unknown> = Promise.resolve();
   /** Calls the lane has: waiting, in flight or waiting for their outcome to be written. */
   private readonly held = new Set<number>();
   private tokens = 0;
@@ -250,8 +263,10 @@ export class Lane {
     const account = rows[0];
     if (!account) return [];
     // A key replaced by a new connection is used from the next request on.
-    if (account.apiKeyEnc !== this.account?.apiKeyEnc || account.crmUrl !== this.account.crmUrl)
+    if (account.apiKeyEnc !== this.account?.apiKeyEnc || account.crmUrl !== this.account.crmUrl) {
       this.client = deliveryClientFor(account);
+      this.taskClient = limitedDeliveryClientFor({ ...account, id: this.accountId });
+    }
     this.account = account;
     if (!this.knowsBackoffs) {
       const retryInMs = await nextBackoffEnd(this.host.pool, this.accountId);
@@ -276,7 +291,11 @@ export class Lane {
       const response =
         first.kind === "CALLS_UPLOAD"
           ? await this.client!.callsUpload(requests.map((request) => (request as typeof first).body))
-          : await this.client!.callEvent(first.body);
+          : first.kind === "MISSED_TASK"
+            ? await this.oneTaskAtATime(() =>
+                sendCallbackTask(this.host.pool, this.accountId, this.taskClient!, first.missed),
+              )
+            : await this.client!.callEvent(first.body);
       await this.host.outcomes.record({
         deliveryIds: ids,
         durationMs: Date.now() - started,
@@ -342,6 +361,12 @@ export class Lane {
     if (this.draining && this.inFlight === 0 && !this.reading) this.host.drained(this);
     this.read();
     this.host.pump();
+  }
+
+  private oneTaskAtATime<T>(send: () => Promise<T>): Promise<T> {
+    const sent = this.taskTail.then(send, send);
+    this.taskTail = sent.catch(() => undefined);
+    return sent;
   }
 
   /** The CRM answered: the breaker closes, and what waited out a backoff because of it goes now. */

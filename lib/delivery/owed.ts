@@ -1,5 +1,7 @@
 import type pg from "pg";
+import type { MissedCall } from "@/lib/callback-tasks";
 import { recordingUrl } from "@/lib/recordings";
+import { DID_MATCH } from "@/lib/sites";
 import {
   callEventBody,
   callUploadBody,
@@ -14,7 +16,11 @@ export type OwedRequest = {
   callId: number;
   /** Temporary failures so far. */
   failures: number;
-} & ({ kind: "CALL_EVENT"; body: CallEventBody } | { kind: "CALLS_UPLOAD"; body: CallUploadBody });
+} & (
+  | { kind: "CALL_EVENT"; body: CallEventBody }
+  | { kind: "CALLS_UPLOAD"; body: CallUploadBody }
+  | { kind: "MISSED_TASK"; missed: MissedCall }
+);
 
 interface OwedRow {
   id: number;
@@ -26,6 +32,8 @@ interface OwedRow {
   startedAt: Date | null;
   createdAt: Date;
   extension: string | null;
+  externalPhone: string | null;
+  site: string | null;
   type: StoredEvent["type"] | "UPLOAD";
   payload: Omit<StoredEvent, "type" | "codes">;
   codes: string[];
@@ -36,16 +44,20 @@ interface OwedRow {
 /**
  * What building a request needs, in one round trip: the call, the event, the call's newest
  * uploaded recording (for an upload that has no path of the PBX's) and, for an incoming call that
- * names no extension, the account's mapped extensions in the CRM's user order.
+ * names no extension, the account's mapped extensions in the CRM's user order; the company number
+ * as the admin mapped it, with its store.
  */
 const OWED_COLUMNS = `
-  d."id", d."callId", d."failures", d."kind", c."uniqueid", c."direction", c."startedAt", c."createdAt", c."extension", e."type", e."payload",
+  d."id", d."callId", d."failures", d."kind", c."uniqueid", c."direction", c."startedAt", c."createdAt", c."extension",
+  COALESCE(x."phone", c."externalPhone") AS "externalPhone", x."siteCode" AS "site", e."type", e."payload",
   COALESCE(e."codes", '{}') AS "codes",
   CASE WHEN d."kind" = 'CALLS_UPLOAD' AND e."payload"->>'path' IS NULL THEN
     (SELECT max(r."id") FROM "recordings" r WHERE r."accountId" = c."accountId" AND r."uniqueid" = c."uniqueid") END AS "recordingId",
   CASE WHEN e."type" = 'IN' AND COALESCE(cardinality(e."codes"), 0) = 0 THEN
     ARRAY(SELECT u."extension" FROM "crm_users" u WHERE u."accountId" = c."accountId" AND u."extension" IS NOT NULL ORDER BY u."crmUserId") END AS "everyExtension"
-  FROM "deliveries" d JOIN "calls" c ON c."id" = d."callId" JOIN "call_events" e ON e."id" = d."eventId"`;
+  FROM "deliveries" d JOIN "calls" c ON c."id" = d."callId" JOIN "call_events" e ON e."id" = d."eventId"
+  LEFT JOIN LATERAL (SELECT x."phone", x."siteCode" FROM "external_phones" x
+    WHERE x."accountId" = c."accountId" AND ${DID_MATCH('x."phone"', 'c."externalPhone"')} LIMIT 1) x ON true`;
 
 function build(row: OwedRow, clientId: string): OwedRequest {
   const call = {
@@ -53,9 +65,26 @@ function build(row: OwedRow, clientId: string): OwedRequest {
     direction: row.direction ?? "IN",
     startedAt: row.startedAt ?? row.createdAt,
     extension: row.extension,
+    externalPhone: row.externalPhone,
+    site: row.site,
   };
   const event = { ...row.payload, type: row.type === "UPLOAD" ? "HANGUP" : row.type, codes: row.codes } as StoredEvent;
   const { id, callId, failures } = row;
+  if (row.kind === "MISSED_TASK")
+    return {
+      id,
+      callId,
+      failures,
+      kind: row.kind,
+      missed: {
+        uniqueid: call.uniqueid,
+        phone: event.phone,
+        startedAt: call.startedAt,
+        heardAt: row.createdAt,
+        waitSeconds: event.hold ?? 0,
+        ...(row.site ? { site: row.site } : {}),
+      },
+    };
   if (row.kind === "CALL_EVENT")
     return { id, callId, failures, kind: row.kind, body: callEventBody(call, event, row.everyExtension ?? []) };
   return {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { checkAlerts } from "@/lib/alerts";
 import { startCallTracking } from "@/lib/call-tracking";
 import { createPool } from "@/lib/db/pool";
 import { log } from "@/lib/log";
@@ -20,6 +21,8 @@ export interface DeliveryOptions {
   leaseMs?: number;
   /** A lane with nothing to do for this long is let go (ms). */
   idleMs?: number;
+  /** How often the admins' alerts are checked (ms; docs/crm-features.md). */
+  alertEveryMs?: number;
   lane?: Partial<Omit<LaneSettings, "retry" | "breaker">> & {
     retry?: Partial<LaneSettings["retry"]>;
     breaker?: Partial<LaneSettings["breaker"]>;
@@ -265,6 +268,7 @@ export async function startDeliveryWorker(
     beatMs: options.beatMs ?? 1_000,
     leaseMs: options.leaseMs ?? 10_000,
     idleMs: options.idleMs ?? 30_000,
+    alertEveryMs: options.alertEveryMs ?? 30_000,
   };
   const pool = deliveryPool(connectionString);
   const liveness = new WorkerLiveness(connectionString);
@@ -275,6 +279,7 @@ export async function startDeliveryWorker(
   // The AMI event connections go with delivery: the same processes, ids and liveness (docs/ami-events.md).
   const tracking = startCallTracking(pool, id, { leaseMs: timing.leaseMs, livenessClass: LIVENESS_LOCK_CLASS });
   const trackingBeats = repeat(timing.beatMs, () => tracking.beat(), "holding AMI event connections");
+  const alerts = repeat(timing.alertEveryMs, () => checkAlerts(pool), "checking the admins' alerts");
 
   let stopped: () => void = () => undefined;
   const promise = new Promise<void>((resolve) => (stopped = resolve));
@@ -283,6 +288,7 @@ export async function startDeliveryWorker(
     promise,
     async stop() {
       await ticks.stop();
+      await alerts.stop();
       await beats.stop();
       await trackingBeats.stop();
       await tracking.stop();

@@ -9,6 +9,14 @@ import { TtlCache } from "@/lib/cache/ttl-cache";
 export interface CallerAnswer {
   callerId: string;
   extension: string;
+  /** The customer's manager in the CRM, when asked for whatever their status (the chain of managers). */
+  managerId?: number;
+}
+
+/** How the CRM is asked (docs/crm-features.md): in one store's customers, and whether for a manager who is away too. */
+export interface LookupScope {
+  site?: string;
+  anyStatus: boolean;
 }
 
 export interface LookupAccount {
@@ -47,8 +55,9 @@ let lastSweep = 0;
 
 // An account changed (extensions saved, settings, rotation) on any instance: its answers go, here
 // and, by the instance that made the change, in the shared table too (docs/caching.md).
-onAccountChange((accountId, here) => {
+onAccountChange((accountId, here, part) => {
   if (accountId === null) return forgetHere();
+  if (part === "staff") return;
   cache.deleteWhere((key) => key.startsWith(`${accountId}:`));
   failed.deleteWhere((key) => key.startsWith(`${accountId}:`));
   if (here)
@@ -75,14 +84,22 @@ interface Shared {
 
 /** What any instance last learnt of this caller (the second level), or nothing. */
 async function readShared(accountId: string, key: string): Promise<Shared | undefined> {
-  const { rows } = await dbPool().query<{ callerId: string; extension: string; fresh: boolean }>({
+  const { rows } = await dbPool().query<{
+    callerId: string;
+    extension: string;
+    managerId: number | null;
+    fresh: boolean;
+  }>({
     name: "read-caller-answer",
-    text: `SELECT "callerId", "extension", "freshUntil" > now() AS "fresh" FROM "caller_answers"
+    text: `SELECT "callerId", "extension", "managerId", "freshUntil" > now() AS "fresh" FROM "caller_answers"
       WHERE "accountId" = $1 AND "key" = $2 AND "staleUntil" > now()`,
     values: [accountId, key],
   });
   const row = rows[0];
-  return row ? { answer: { callerId: row.callerId, extension: row.extension }, fresh: row.fresh } : undefined;
+  if (!row) return undefined;
+  const answer: CallerAnswer = { callerId: row.callerId, extension: row.extension };
+  if (row.managerId !== null) answer.managerId = row.managerId;
+  return { answer, fresh: row.fresh };
 }
 
 function writeShared(accountId: string, key: string, answer: CallerAnswer): void {
@@ -90,11 +107,19 @@ function writeShared(accountId: string, key: string, answer: CallerAnswer): void
   void dbPool()
     .query({
       name: "write-caller-answer",
-      text: `INSERT INTO "caller_answers" ("accountId", "key", "callerId", "extension", "freshUntil", "staleUntil")
-        VALUES ($1, $2, $3, $4, $5, $6)
+      text: `INSERT INTO "caller_answers" ("accountId", "key", "callerId", "extension", "managerId", "freshUntil", "staleUntil")
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT ("accountId", "key") DO UPDATE SET "callerId" = EXCLUDED."callerId", "extension" = EXCLUDED."extension",
-          "freshUntil" = EXCLUDED."freshUntil", "staleUntil" = EXCLUDED."staleUntil"`,
-      values: [accountId, key, answer.callerId, answer.extension, new Date(now + FRESH_MS), new Date(now + STALE_MS)],
+          "managerId" = EXCLUDED."managerId", "freshUntil" = EXCLUDED."freshUntil", "staleUntil" = EXCLUDED."staleUntil"`,
+      values: [
+        accountId,
+        key,
+        answer.callerId,
+        answer.extension,
+        answer.managerId ?? null,
+        new Date(now + FRESH_MS),
+        new Date(now + STALE_MS),
+      ],
     })
     .catch((error: unknown) => log.warn({ accountId, err: error }, "sharing a caller's answer failed"));
   if (now - lastSweep > SWEEP_EVERY_MS) {
@@ -105,8 +130,17 @@ function writeShared(accountId: string, key: string, answer: CallerAnswer): void
   }
 }
 
-async function askCrm(account: LookupAccount, settings: LookupSettings, phone: string): Promise<CallerAnswer> {
-  const reply = await crmClientFor(account).telephonyManager(phone, { details: true });
+async function askCrm(
+  account: LookupAccount,
+  settings: LookupSettings,
+  phone: string,
+  scope: LookupScope,
+): Promise<CallerAnswer> {
+  const reply = await crmClientFor(account).telephonyManager(phone, {
+    details: true,
+    ignoreStatus: scope.anyStatus,
+    site: scope.site,
+  });
   let extension = reply.manager?.code ?? "";
   if (!extension && reply.manager?.id !== undefined) {
     const user = await db().crmUser.findUnique({
@@ -118,13 +152,21 @@ async function askCrm(account: LookupAccount, settings: LookupSettings, phone: s
     prefix: settings.callerIdPrefix,
     transliterate: settings.transliterateNames,
   });
-  return { callerId, extension: /^\d{1,10}$/.test(extension) ? extension : "" };
+  const answer: CallerAnswer = { callerId, extension: /^\d{1,10}$/.test(extension) ? extension : "" };
+  if (scope.anyStatus && reply.manager?.id !== undefined) answer.managerId = reply.manager.id;
+  return answer;
 }
 
-function refresh(key: string, account: LookupAccount, settings: LookupSettings, phone: string): Promise<CallerAnswer> {
+function refresh(
+  key: string,
+  account: LookupAccount,
+  settings: LookupSettings,
+  phone: string,
+  scope: LookupScope,
+): Promise<CallerAnswer> {
   const running = inFlight.get(key);
   if (running) return running;
-  const lookup = askCrm(account, settings, phone)
+  const lookup = askCrm(account, settings, phone, scope)
     .then((answer) => {
       cache.set(key, answer, FRESH_MS, STALE_MS);
       writeShared(account.id, cacheKey(key), answer);
@@ -145,7 +187,8 @@ function cacheKey(key: string): string {
   return key.slice(key.indexOf(":") + 1);
 }
 
-function within<T>(work: Promise<T>, ms: number, otherwise: T): Promise<T> {
+/** `work`, or `otherwise` once `ms` have passed (the work goes on in the background). */
+export function within<T>(work: Promise<T>, ms: number, otherwise: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const budget = new Promise<T>((resolve) => {
     timer = setTimeout(() => resolve(otherwise), ms);
@@ -164,11 +207,13 @@ export async function lookupCaller(
   account: LookupAccount,
   settings: LookupSettings,
   rawPhone: string,
+  scope: LookupScope = { anyStatus: false },
 ): Promise<CallerAnswer> {
   const started = Date.now();
   const phone = normalizePhone(rawPhone, settings.countries);
   if (!phone) return EMPTY_ANSWER;
-  const key = `${account.id}:${settings.transliterateNames ? "t" : "u"}:${settings.callerIdPrefix}:${phone}`;
+  const asked = `${scope.anyStatus ? "a" : "f"}:${scope.site ?? ""}`;
+  const key = `${account.id}:${settings.transliterateNames ? "t" : "u"}:${settings.callerIdPrefix}:${asked}:${phone}`;
   const cached = cache.get(key);
   const trusted = hearsChanges();
   if (cached?.fresh && trusted) return cached.value;
@@ -185,7 +230,7 @@ export async function lookupCaller(
     cache.set(key, shared.answer, FRESH_MS, STALE_MS);
     return shared.answer;
   }
-  const lookup = failed.get(key) ? undefined : refresh(key, account, settings, phone);
+  const lookup = failed.get(key) ? undefined : refresh(key, account, settings, phone, scope);
   const fallback = shared?.answer ?? known;
   if (fallback) return fallback;
   if (!lookup) return EMPTY_ANSWER;

@@ -5,7 +5,7 @@ export const PAGE_SIZE = 25;
 
 export interface JournalDelivery {
   id: number;
-  kind: "CALL_EVENT" | "CALLS_UPLOAD";
+  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK";
   label: string;
   state: "QUEUED" | "SENT" | "FAILED";
   lastError: string | null;
@@ -44,6 +44,7 @@ function describeInputWarning(warning: string): string {
 }
 
 function deliveryLabel(kind: JournalDelivery["kind"], eventType: string): string {
+  if (kind === "MISSED_TASK") return "задача перезвонить";
   return kind === "CALLS_UPLOAD" ? "calls/upload" : `call/event ${eventType.toLowerCase()}`;
 }
 

@@ -11,6 +11,9 @@ export interface CallEventBody {
   /** The PBX's uniqueid, the same as calls/upload's externalId. */
   callExternalId: string;
   hangupStatus?: HangupStatus;
+  /** The company's number the call came in on or went out through, and the store it belongs to. */
+  externalPhone?: string;
+  site?: string;
 }
 
 /** One call of POST /api/v5/telephony/calls/upload, as the bridge sends it. */
@@ -26,6 +29,8 @@ export interface CallUploadBody {
   durationWaiting: number;
   externalId: string;
   recordUrl?: string;
+  externalPhone?: string;
+  site?: string;
 }
 
 /** A call as stored (the calls row), as far as the CRM's requests need it. */
@@ -36,6 +41,12 @@ export interface StoredCall {
   startedAt: Date;
   /** The manager the call belongs to, when one is known. */
   extension: string | null;
+  /**
+   * The company's number of the call, as the admin mapped it when it is mapped, and its store
+   * (docs/crm-features.md, «Магазины по номерам»).
+   */
+  externalPhone?: string | null;
+  site?: string | null;
 }
 
 /** One stored event of the call (the call_events row): what the PBX reported, cleaned at ingest. */
@@ -78,6 +89,14 @@ export function callEventBody(call: StoredCall, event: StoredEvent, everyExtensi
     codes,
     callExternalId: call.uniqueid,
     ...(event.type === "HANGUP" ? { hangupStatus: mapStatus(event.status ?? "").event } : {}),
+    ...storeOf(call),
+  };
+}
+
+function storeOf(call: StoredCall): { externalPhone?: string; site?: string } {
+  return {
+    ...(call.externalPhone ? { externalPhone: call.externalPhone } : {}),
+    ...(call.site ? { site: call.site } : {}),
   };
 }
 
@@ -109,5 +128,6 @@ export function callUploadBody(
     durationWaiting: hangup.hold ?? 0,
     externalId: call.uniqueid,
     ...(recordUrl ? { recordUrl } : {}),
+    ...storeOf(call),
   };
 }

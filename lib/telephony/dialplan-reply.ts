@@ -28,12 +28,21 @@ function reply(body: string, type: ReplyType): DialplanReply {
  * text: "<name>,<extension>" for Set(ARRAY(V_CALLERNAME,V_CODE)=${C_RESULT}).
  * Throws on a name ARRAY() or SIP would misread, or an extension that isn't digits.
  */
-export function managerReply(answer: { callerId: string; extension: string }, type: ReplyType): DialplanReply {
+export function managerReply(
+  answer: { callerId: string; extension: string },
+  type: ReplyType,
+  chain?: { extensions: string[]; dial: string },
+): DialplanReply {
   if (!isCallerIdSafe(answer.callerId)) throw new Error("caller ID name is not safe for the dialplan");
   if (!/^\d*$/.test(answer.extension)) throw new Error("extension must be digits");
+  if (chain && !chain.extensions.every((extension) => /^\d+$/.test(extension)))
+    throw new Error("extensions must be digits");
+  // The chain of managers adds whom to ring together: the extensions, and a Dial() string of them (docs/dialplan-api.md).
   const body =
     type === "json"
-      ? JSON.stringify({ result: { callerId: answer.callerId, phone: answer.extension } })
+      ? JSON.stringify({
+          result: { callerId: answer.callerId, phone: answer.extension, ...(chain ? chain : {}) },
+        })
       : `${answer.callerId},${answer.extension}`;
   return reply(body, type);
 }

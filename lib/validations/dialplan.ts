@@ -17,7 +17,16 @@ const clientId = z
   .min(1, "parameter clientId is required")
   .max(128, "parameter clientId is too long");
 
-/** GET /api/manager?clientId=&phone=&type=json|text (docs/dialplan-api.md). */
+/** The company's number the call came in on or goes out through (a DID), optional everywhere. */
+const externalPhone = z
+  .string()
+  .trim()
+  .max(64, "parameter externalPhone is too long")
+  .regex(/^[0-9+()\-. ]*$/, "parameter externalPhone must be a phone number")
+  .transform((v) => v || undefined)
+  .optional();
+
+/** GET /api/manager?clientId=&phone=&type=json|text[&externalPhone=] (docs/dialplan-api.md). */
 export const managerQuerySchema = z.object({
   clientId,
   phone: z
@@ -27,6 +36,7 @@ export const managerQuerySchema = z.object({
     .max(64, "parameter phone is too long")
     .regex(PHONE_CHARACTERS, PHONE_CHARACTERS_MESSAGE),
   type: z.enum(["json", "text"], { error: "parameter type must be json or text" }),
+  externalPhone,
 });
 
 const count = (name: string) =>
@@ -122,12 +132,24 @@ export const eventParamsSchema = z.object({
     .optional(),
   /** event.sh's hangup: the recording follows as type=upload (docs/dialplan-api.md). */
   recording: z.enum(["upload"], { error: "parameter recording must be upload" }).optional(),
+  externalPhone,
 });
 
 export type EventParams = z.infer<typeof eventParamsSchema>;
 
 const requiredEventParamsSchema = eventParamsSchema.pick({ clientId: true, type: true, uniqueid: true });
-const OPTIONAL_FIELDS = ["phone", "code", "status", "direct", "date", "hold", "duration", "path", "recording"] as const;
+const OPTIONAL_FIELDS = [
+  "phone",
+  "code",
+  "status",
+  "direct",
+  "date",
+  "hold",
+  "duration",
+  "path",
+  "recording",
+  "externalPhone",
+] as const;
 export type OptionalEventField = (typeof OPTIONAL_FIELDS)[number];
 
 /** What can be kept of a bad value: a phone's allowed characters, the real extensions of a code list. */
@@ -139,6 +161,7 @@ const CLEANERS: Partial<Record<OptionalEventField, (raw: string) => string>> = {
       .trim()
       .slice(0, 64),
   code: (raw) => parseCodes(raw).codes.join(","),
+  externalPhone: (raw) => raw.replace(/[^0-9+]/g, "").slice(0, 64),
 };
 
 /** An optional parameter that could not be used as sent: cleaned to what could be kept, or ignored. */

@@ -33,12 +33,20 @@ function encoded(expr: string): string {
   return "${URIENCODE(${" + expr + "})}";
 }
 
+/**
+ * The company's number of a call (docs/crm-features.md, «Магазины по номерам»): CRM_DID, which the
+ * trunk's context sets to the number called, for incoming calls; CRM_EXTERNAL_PHONE, the store's
+ * number a click in the CRM calls out with, for outgoing ones. Unset, the parameter goes empty and
+ * counts as absent.
+ */
+const COMPANY_NUMBER = { in: "CRM_DID", out: "CRM_EXTERNAL_PHONE" } as const;
+
 export function lookupUrl(ctx: SnippetContext, type: "json" | "text"): string {
-  return `${ctx.serviceUrl}/api/manager?clientId=${ctx.clientId}&type=${type}&phone=${encoded("CALLERID(num)")}`;
+  return `${ctx.serviceUrl}/api/manager?clientId=${ctx.clientId}&type=${type}&phone=${encoded("CALLERID(num)")}&externalPhone=${encoded(COMPANY_NUMBER.in)}`;
 }
 
 export function eventUrl(ctx: SnippetContext, type: "in" | "out", phone: string, code: string): string {
-  return `${ctx.serviceUrl}/api/event?clientId=${ctx.clientId}&type=${type}&uniqueid=\${UNIQUEID}&phone=${encoded(phone)}&code=${encoded(code)}`;
+  return `${ctx.serviceUrl}/api/event?clientId=${ctx.clientId}&type=${type}&uniqueid=\${UNIQUEID}&phone=${encoded(phone)}&code=${encoded(code)}&externalPhone=${encoded(COMPANY_NUMBER[type])}`;
 }
 
 /** A CURL request into `variable`, with time limits so the caller never waits on the service for more than ~2 s. */

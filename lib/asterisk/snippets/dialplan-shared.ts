@@ -29,7 +29,8 @@ const DIAL_HANGUP = [
 ];
 
 const LOOKUP_NOTE =
-  "Вызовите Goto(init-channel,s,1) из входящего контекста транка до голосового меню. " +
+  "Вызовите Goto(init-channel,s,1) из входящего контекста транка до голосового меню, " +
+  "а перед этим сохраните номер, на который позвонили: Set(__CRM_DID=${EXTEN}) — по нему сервис узнаёт магазин. " +
   "Сервис вернёт имя клиента (оно станет CALLERID(name)) и внутренний номер ответственного менеджера (TOEXT); " +
   "если менеджер не найден, звонок уходит в unknow-client. Запрос ограничен 2 секундами: при сбое звонок идёт дальше без имени.";
 
@@ -168,6 +169,7 @@ export function outgoingCall(ctx: SnippetContext, f: Flavour): Snippet {
       "exten => _X.,1,NoOp(Context: outgoing-call ${CALLERID(num)} to ${EXTEN})",
       "same => n,Set(OUT_PHONE=${EXTEN}) ; номер клиента: в экстеншене h EXTEN уже равен h",
       'same => n,Set(FROM_EXT=${IF($["${CRM_CODE}" != ""]?${CRM_CODE}:${CALLERID(num)})}) ; внутренний номер менеджера',
+      'same => n,Set(CALLERID(num)=${IF($["${CRM_EXTERNAL_PHONE}" != ""]?${CRM_EXTERNAL_PHONE}:${CALLERID(num)})}) ; звонок из заказа: номер его магазина',
       `same => n,${f.recordCall} ; запись разговора`,
       ...curlInto("C_EVENT", eventUrl(ctx, "out", "EXTEN", "FROM_EXT")),
       `same => n,Dial(${f.trunk("${OUT_PHONE}")},60) ; trunk: имя вашего транка`,
@@ -194,6 +196,8 @@ export function outgoingCall(ctx: SnippetContext, f: Flavour): Snippet {
       "Событие out сообщает CRM номер клиента (phone) и внутренний номер менеджера (code). " +
       "При звонке из CRM на экране менеджера номер клиента, поэтому CALLERID(num) здесь — номер клиента: " +
       "внутренний номер менеджера сервис передаёт в переменной CRM_CODE, для звонков с телефона остаётся CALLERID(num). " +
+      "Звонок из заказа или клиента магазина, которому в «Возможности CRM» назначен номер, уходит с этим номером " +
+      "(переменная CRM_EXTERNAL_PHONE): клиент видит номер магазина. " +
       HANGUP_NOTE,
     code,
   };

@@ -109,7 +109,7 @@ describe.each(flavours)("%s dialplan", (flavour, snippets) => {
   it("asks /api/manager for the caller in json and in text", () => {
     for (const type of ["json", "text"]) {
       expect(code).toContain(
-        `\${CURL(https://bridge.example.com/api/manager?clientId=${ctx.clientId}&type=${type}&phone=\${URIENCODE(\${CALLERID(num)})})}`,
+        `\${CURL(https://bridge.example.com/api/manager?clientId=${ctx.clientId}&type=${type}&phone=\${URIENCODE(\${CALLERID(num)})}&externalPhone=\${URIENCODE(\${CRM_DID})})}`,
       );
     }
     expect(code).toContain("Set(ARRAY(V_CALLERNAME,V_CODE)=${C_RESULT})");
@@ -117,12 +117,12 @@ describe.each(flavours)("%s dialplan", (flavour, snippets) => {
     expect(code).toContain('GotoIf($["${TOEXT}" = ""]?unknow-client,s,1)');
   });
 
-  it("reports the incoming and the outgoing call", () => {
+  it("reports the incoming and the outgoing call, with the company's number of each", () => {
     expect(code).toContain(
-      `/api/event?clientId=${ctx.clientId}&type=in&uniqueid=\${UNIQUEID}&phone=\${URIENCODE(\${CALLERID(num)})}&code=\${URIENCODE(\${ARG1})}`,
+      `/api/event?clientId=${ctx.clientId}&type=in&uniqueid=\${UNIQUEID}&phone=\${URIENCODE(\${CALLERID(num)})}&code=\${URIENCODE(\${ARG1})}&externalPhone=\${URIENCODE(\${CRM_DID})}`,
     );
     expect(code).toContain(
-      `/api/event?clientId=${ctx.clientId}&type=out&uniqueid=\${UNIQUEID}&phone=\${URIENCODE(\${EXTEN})}&code=\${URIENCODE(\${FROM_EXT})}`,
+      `/api/event?clientId=${ctx.clientId}&type=out&uniqueid=\${UNIQUEID}&phone=\${URIENCODE(\${EXTEN})}&code=\${URIENCODE(\${FROM_EXT})}&externalPhone=\${URIENCODE(\${CRM_EXTERNAL_PHONE})}`,
     );
   });
 

@@ -1,0 +1,187 @@
+import type pg from "pg";
+import { limitedDeliveryClientFor } from "@/lib/accounts/crm-client";
+import { log } from "@/lib/log";
+import type { RetailCrmClient } from "@/lib/retailcrm/client";
+
+/**
+ * Alerts to the admins inside retailCRM (docs/crm-features.md, «Уведомления»): when an account's
+ * AMI event connection stays down, or its calls keep not reaching the CRM, for longer than the
+ * admin's N minutes, and when that ends. At most one alert per cause an hour. Every delivery
+ * process checks; a conditional update decides which one sends.
+ */
+
+export type AlertCause = "ami-down" | "delivery-failing";
+
+const THROTTLE = "interval '1 hour'";
+// Requests the CRM refused in a row, the newest first, that make «keeps failing».
+const REFUSALS_IN_ROW = 3;
+
+interface AccountRow {
+  accountId: string;
+  crmUrl: string;
+  apiKeyEnc: string;
+  alertUserIds: number[];
+  alertAfterMinutes: number;
+  amiWatched: boolean;
+  amiState: string | null;
+  amiError: string | null;
+  amiTarget: string | null;
+  breakerOpen: boolean;
+  breakerError: string | null;
+}
+
+/** Accounts with alerts on, with what tells whether each cause holds. */
+const ACCOUNTS_SQL = `
+  SELECT a."id" AS "accountId", a."crmUrl", a."apiKeyEnc", o."alertUserIds", o."alertAfterMinutes",
+    COALESCE(s."eventSource" <> 'DIALPLAN', false) AS "amiWatched", l."state" AS "amiState", l."lastError" AS "amiError",
+    s."amiHost" || ':' || s."amiEventsPort" AS "amiTarget",
+    COALESCE(dl."breakerOpens" > 0, false) AS "breakerOpen", dl."lastError" AS "breakerError"
+  FROM "crm_options" o JOIN "accounts" a ON a."id" = o."accountId"
+  LEFT JOIN "asterisk_settings" s ON s."accountId" = a."id"
+  LEFT JOIN "ami_listeners" l ON l."accountId" = a."id"
+  LEFT JOIN "delivery_lanes" dl ON dl."accountId" = a."id"
+  WHERE o."alertsEnabled" AND a."active" AND cardinality(o."alertUserIds") > 0`;
+
+/** The account's last answered telephony requests, newest first: refused ones in a row mean its calls are not getting in. */
+const REFUSALS_SQL = `
+  SELECT d."state", d."lastError" FROM (
+    SELECT "id" FROM "calls" WHERE "accountId" = $1 ORDER BY "createdAt" DESC LIMIT 20
+  ) c JOIN "deliveries" d ON d."callId" = c."id"
+  WHERE d."state" <> 'QUEUED' AND d."kind" <> 'MISSED_TASK' ORDER BY d."updatedAt" DESC LIMIT ${REFUSALS_IN_ROW}`;
+
+interface Holds {
+  cause: AlertCause;
+  holds: boolean;
+  detail: string | null;
+}
+
+async function causes(pool: pg.Pool, account: AccountRow): Promise<Holds[]> {
+  const { rows } = await pool.query<{ state: string; lastError: string | null }>({
+    name: "alerts-refusals",
+    text: REFUSALS_SQL,
+    values: [account.accountId],
+  });
+  const refused = rows.length === REFUSALS_IN_ROW && rows.every((row) => row.state === "FAILED");
+  return [
+    {
+      cause: "ami-down",
+      holds: account.amiWatched && account.amiState !== "connected",
+      detail: account.amiError,
+    },
+    {
+      cause: "delivery-failing",
+      holds: account.breakerOpen || refused,
+      detail: refused ? (rows[0]!.lastError ?? null) : account.breakerError,
+    },
+  ];
+}
+
+function alertText(cause: AlertCause, account: AccountRow, detail: string | null, minutes: number): string {
+  const why = detail ? `: ${detail}` : "";
+  if (cause === "ami-down")
+    return (
+      `Модуль Asterisk: нет подключения к AMI ${account.amiTarget ?? ""} уже ${minutes} мин${why}. ` +
+      "События звонков из Asterisk не приходят; когда подключение восстановится, пропущенные звонки будут догружены."
+    );
+  return (
+    `Модуль Asterisk: звонки не доходят до CRM уже ${minutes} мин${why}. ` +
+    "Проверьте модуль телефонии и API ключ; недоставленные звонки будут отправлены, когда CRM их примет."
+  );
+}
+
+const RECOVERED: Record<AlertCause, string> = {
+  "ami-down": "Модуль Asterisk: подключение к AMI восстановлено, события звонков снова приходят.",
+  "delivery-failing": "Модуль Asterisk: звонки снова доходят до CRM.",
+};
+
+/** An alert_states row as it was before a claim changed it: put back when sending fails. */
+interface Previous {
+  since: Date | null;
+  lastSentAt: Date | null;
+  notified: boolean;
+}
+
+/**
+ * Marks the cause as holding (since now, if it did not). When an alert is due, this process takes
+ * it: the one whose update moves lastSentAt sends. Returns the row as it was, or null.
+ */
+async function claimAlert(pool: pg.Pool, account: AccountRow, held: Holds): Promise<Previous | null> {
+  await pool.query({
+    name: "alerts-holds",
+    text: `INSERT INTO "alert_states" ("accountId", "cause", "active", "since", "detail") VALUES ($1, $2, true, now(), $3)
+      ON CONFLICT ("accountId", "cause") DO UPDATE SET "detail" = EXCLUDED."detail",
+        "since" = CASE WHEN "alert_states"."active" THEN "alert_states"."since" ELSE now() END, "active" = true`,
+    values: [account.accountId, held.cause, held.detail],
+  });
+  const { rows } = await pool.query<Previous>({
+    name: "alerts-claim",
+    text: `UPDATE "alert_states" s SET "lastSentAt" = now(), "notified" = true
+      FROM (SELECT "since", "lastSentAt", "notified" FROM "alert_states" WHERE "accountId" = $1 AND "cause" = $2 FOR UPDATE) p
+      WHERE s."accountId" = $1 AND s."cause" = $2 AND s."active" AND s."since" <= now() - $3 * interval '1 minute'
+        AND (s."lastSentAt" IS NULL OR s."lastSentAt" <= now() - ${THROTTLE})
+      RETURNING p."since", p."lastSentAt", p."notified"`,
+    values: [account.accountId, held.cause, account.alertAfterMinutes],
+  });
+  return rows[0] ?? null;
+}
+
+/** Marks the cause as over. When an alert had gone for it, this process takes telling its end: returns the row as it was. */
+async function claimRecovery(pool: pg.Pool, account: AccountRow, cause: AlertCause): Promise<Previous | null> {
+  const { rows } = await pool.query<Previous>({
+    name: "alerts-over",
+    text: `UPDATE "alert_states" s SET "active" = false, "since" = NULL, "notified" = false
+      FROM (SELECT "since", "lastSentAt", "notified" FROM "alert_states" WHERE "accountId" = $1 AND "cause" = $2 FOR UPDATE) p
+      WHERE s."accountId" = $1 AND s."cause" = $2 AND s."active" RETURNING p."since", p."lastSentAt", p."notified"`,
+    values: [account.accountId, cause],
+  });
+  return rows[0]?.notified ? rows[0] : null;
+}
+
+/** Puts a claimed row back as it was: what could not be sent is tried again next round. */
+async function restore(pool: pg.Pool, accountId: string, cause: AlertCause, previous: Previous): Promise<void> {
+  await pool.query({
+    name: "alerts-restore",
+    text: `UPDATE "alert_states" SET "active" = true, "since" = $3, "lastSentAt" = $4, "notified" = $5
+      WHERE "accountId" = $1 AND "cause" = $2`,
+    values: [accountId, cause, previous.since, previous.lastSentAt, previous.notified],
+  });
+}
+
+async function send(crm: RetailCrmClient, account: AccountRow, type: "api.info" | "api.error", message: string) {
+  await crm.sendNotification({ type, message, userIds: account.alertUserIds });
+  log.info({ accountId: account.accountId, type }, "alert sent to the CRM's users");
+}
+
+/** Checks one cause of one account, and sends what is due. */
+async function check(pool: pg.Pool, crm: RetailCrmClient, account: AccountRow, held: Holds): Promise<void> {
+  const previous = held.holds ? await claimAlert(pool, account, held) : await claimRecovery(pool, account, held.cause);
+  if (!previous) return;
+  try {
+    if (held.holds) {
+      const minutes = Math.max(
+        account.alertAfterMinutes,
+        Math.floor((Date.now() - (previous.since ?? new Date()).getTime()) / 60_000),
+      );
+      await send(crm, account, "api.error", alertText(held.cause, account, held.detail, minutes));
+    } else await send(crm, account, "api.info", RECOVERED[held.cause]);
+  } catch (error) {
+    await restore(pool, account.accountId, held.cause, previous);
+    throw error;
+  }
+}
+
+/** One round of checks over every account with alerts on. */
+export async function checkAlerts(
+  pool: pg.Pool,
+  crmFor: (account: { id: string; crmUrl: string; apiKeyEnc: string }) => RetailCrmClient = limitedDeliveryClientFor,
+): Promise<void> {
+  const { rows: accounts } = await pool.query<AccountRow>({ name: "alerts-accounts", text: ACCOUNTS_SQL });
+  for (const account of accounts) {
+    const crm = crmFor({ id: account.accountId, crmUrl: account.crmUrl, apiKeyEnc: account.apiKeyEnc });
+    for (const held of await causes(pool, account)) {
+      await check(pool, crm, account, held).catch((error: unknown) =>
+        log.warn({ accountId: account.accountId, cause: held.cause, err: error }, "an alert could not be sent"),
+      );
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import type pg from "pg";
+import { RetailCrmError } from "@/lib/retailcrm/errors";
+import type { RetailCrmClient } from "@/lib/retailcrm/client";
+import { callerIdName } from "@/lib/telephony/caller-name";
+import { numberKey } from "@/lib/sites";
+
+/**
+ * Call-back tasks for missed calls (docs/crm-features.md, «Задача перезвонить»). An incoming call
+ * that ended unanswered owes one (lib/calls/ingest.ts); its account's delivery lane sends it
+ * after the call's telephony requests, one task at a time per account, so that two missed calls
+ * from one number cannot both open a task.
+ */
+
+/** A missed call, as its MISSED_TASK delivery is built from the stored call. */
+export interface MissedCall {
+  uniqueid: string;
+  phone: string;
+  /** When it began, in the PBX's clock (stored as if it were UTC). */
+  startedAt: Date;
+  /** When the service first heard of it: calls stored later came after it. */
+  heardAt: Date;
+  waitSeconds: number;
+  /** The store of the number it came in on, when the admin mapped it. */
+  site?: string;
+}
+
+export type TaskOutcome =
+  | { action: "created"; taskId: number; performerId: number; customerId?: number }
+  | { action: "added"; taskId: number; missedCalls: number }
+  | { action: "skipped"; reason: "option-off" | "reached" };
+
+export const DEFAULT_TEMPLATE = "Перезвонить {customer} {phone}: пропущенный звонок {time}, ждал {wait} с";
+
+interface Options {
+  missedTasks: boolean;
+  missedTaskWindowMinutes: number;
+  missedTaskDefaultUserId: number | null;
+  missedTaskTemplate: string;
+}
+
+/** "d.m.Y H:i" of a naive date-time stored as UTC. */
+function shownTime(date: Date): string {
+  const iso = date.toISOString();
+  return `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)} ${iso.slice(11, 16)}`;
+}
+
+/** The template with the call filled in; a placeholder without a value leaves no double space. */
+export function taskText(template: string, values: { phone: string; time: string; wait: number; customer: string }) {
+  return template
+    .replace(/\{(phone|time|wait|customer)\}/g, (_, name: keyof typeof values) => String(values[name]))
+    .replace(/ {2,}/g, " ")
+    .replace(/ ([:,.])/g, "$1")
+    .trim();
+}
+
+function addedLine(missed: MissedCall): string {
+  return `Ещё пропущенный звонок ${shownTime(missed.startedAt)}, ждал ${missed.waitSeconds} с`;
+}
+
+/**
+ * The performer: the customer's manager when they are active and free (as changeUserStatusUrl
+ * last told; a manager never reported is taken as free), else the admin's default manager.
+ */
+async function performerFor(
+  pool: pg.Pool,
+  accountId: string,
+  managerId: number | undefined,
+  options: Options,
+): Promise<number> {
+  if (managerId !== undefined) {
+    const { rows } = await pool.query<{ free: boolean }>({
+      name: "callback-task-manager-free",
+      text: `SELECT "active" AND COALESCE("status", 'free') = 'free' AS "free" FROM "crm_users" WHERE "accountId" = $1 AND "crmUserId" = $2`,
+      values: [accountId, managerId],
+    });
+    if (rows[0]?.free ?? true) return managerId;
+  }
+  if (options.missedTaskDefaultUserId !== null) return options.missedTaskDefaultUserId;
+  if (managerId !== undefined) return managerId;
+  throw new RetailCrmError(
+    "validation",
+    "Задача не создана: у клиента нет менеджера, а ответственный по умолчанию не выбран",
+  );
+}
+
+/** Whether the number was reached after the missed call: an answered call with it or a call to it. */
+async function reachedSince(pool: pg.Pool, accountId: string, key: string, missed: MissedCall): Promise<boolean> {
+  const { rows } = await pool.query<{ reached: boolean }>({
+    name: "callback-task-reached",
+    text: `SELECT EXISTS (SELECT 1 FROM "calls" WHERE "accountId" = $1 AND "phoneKey" = $2 AND "createdAt" > $3
+      AND "uniqueid" <> $4 AND ("direction" = 'OUT' OR "result" = 'answered')) AS "reached"`,
+    values: [accountId, key, missed.heardAt, missed.uniqueid],
+  });
+  return rows[0]!.reached;
+}
+
+/**
+ * Opens the call-back task of a missed call, or adds the call to the number's task that is still
+ * open within the window. Nothing when the option was switched off meanwhile or the number was
+ * reached since. A CRM error is thrown as it came, for the lane to retry or record.
+ */
+export async function sendCallbackTask(
+  pool: pg.Pool,
+  accountId: string,
+  crm: RetailCrmClient,
+  missed: MissedCall,
+): Promise<TaskOutcome> {
+  const { rows } = await pool.query<Options>({
+    name: "callback-task-options",
+    text: `SELECT "missedTasks", "missedTaskWindowMinutes", "missedTaskDefaultUserId", "missedTaskTemplate" FROM "crm_options" WHERE "accountId" = $1`,
+    values: [accountId],
+  });
+  const options = rows[0];
+  if (!options?.missedTasks) return { action: "skipped", reason: "option-off" };
+  const key = numberKey(missed.phone);
+  if (await reachedSince(pool, accountId, key, missed)) return { action: "skipped", reason: "reached" };
+
+  const open = await pool.query<{ crmTaskId: number; text: string; missedCalls: number }>({
+    name: "callback-task-open",
+    text: `SELECT "crmTaskId", "text", "missedCalls" FROM "callback_tasks"
+      WHERE "accountId" = $1 AND "phone" = $2 AND "createdAt" > now() - $3 * interval '1 minute'`,
+    values: [accountId, key, options.missedTaskWindowMinutes],
+  });
+  const task = open.rows[0];
+  if (task && (await stillOpen(crm, task.crmTaskId))) {
+    const text = `${task.text}\n${addedLine(missed)}`;
+    await crm.editTask(task.crmTaskId, { text });
+    await pool.query({
+      name: "callback-task-added",
+      text: `UPDATE "callback_tasks" SET "text" = $3, "missedCalls" = "missedCalls" + 1, "updatedAt" = now()
+        WHERE "accountId" = $1 AND "phone" = $2`,
+      values: [accountId, key, text],
+    });
+    return { action: "added", taskId: task.crmTaskId, missedCalls: task.missedCalls + 1 };
+  }
+
+  const found = await crm.telephonyManager(missed.phone, { details: true, ignoreStatus: true, site: missed.site });
+  const customerId = found.customer?.id;
+  const performerId = await performerFor(pool, accountId, found.manager?.id, options);
+  const text = taskText(options.missedTaskTemplate, {
+    phone: missed.phone,
+    time: shownTime(missed.startedAt),
+    wait: missed.waitSeconds,
+    customer: found.customer ? callerIdName(found.customer, { maxBytes: 200 }) : "",
+  });
+  const created = await crm.createTask(
+    {
+      text,
+      performerId,
+      datetime: missed.startedAt.toISOString().slice(0, 16).replace("T", " "),
+      phone: missed.phone,
+      ...(missed.site ? { phoneSite: missed.site } : {}),
+      ...(customerId !== undefined ? { customer: { id: customerId } } : {}),
+    },
+    missed.site,
+  );
+  await pool.query({
+    name: "callback-task-created",
+    text: `INSERT INTO "callback_tasks" ("accountId", "phone", "crmTaskId", "performerId", "text", "missedCalls", "createdAt", "updatedAt")
+      VALUES ($1, $2, $3, $4, $5, 1, now(), now())
+      ON CONFLICT ("accountId", "phone") DO UPDATE SET "crmTaskId" = EXCLUDED."crmTaskId", "performerId" = EXCLUDED."performerId",
+        "text" = EXCLUDED."text", "missedCalls" = 1, "createdAt" = now(), "updatedAt" = now()`,
+    values: [accountId, key, created.id, performerId, text],
+  });
+  return {
+    action: "created",
+    taskId: created.id,
+    performerId,
+    ...(customerId !== undefined ? { customerId } : {}),
+  };
+}
+
+/** Whether the CRM's task is still there and not done: a completed or deleted one gets a new task. */
+async function stillOpen(crm: RetailCrmClient, taskId: number): Promise<boolean> {
+  try {
+    return !(await crm.task(taskId)).task.complete;
+  } catch (error) {
+    if (error instanceof RetailCrmError && error.status === 404) return false;
+    throw error;
+  }
+}

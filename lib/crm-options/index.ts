@@ -1,0 +1,80 @@
+import { crmClientFor } from "@/lib/accounts/crm-client";
+import { crmErrorMessage } from "@/lib/accounts/crm-messages";
+import { featuresOn, missingAccessMessage, missingMethods } from "@/lib/accounts/required-access";
+import { listPhones, type PhoneRow } from "@/lib/accounts/users";
+import { fieldErrorsOf, type ActionResult } from "@/lib/actions/result";
+import { announceAccountChange } from "@/lib/cache/changes";
+import { db } from "@/lib/db/client";
+import { log } from "@/lib/log";
+import { crmOptionsSchema, type CrmOptionsInput } from "@/lib/validations/crm-options";
+
+/**
+ * «Возможности CRM» (docs/crm-features.md): what the service does in retailCRM besides telephony,
+ * each off until the admin turns it on.
+ */
+
+/** The form's values and the CRM's users to choose from. */
+export async function loadCrmOptions(accountId: string): Promise<{ form: CrmOptionsInput; users: PhoneRow[] }> {
+  const [o, users] = await Promise.all([
+    db().crmOptions.upsert({ where: { accountId }, create: { accountId }, update: {} }),
+    listPhones(accountId),
+  ]);
+  return {
+    form: {
+      missedTasks: o.missedTasks,
+      missedTaskWindowMinutes: String(o.missedTaskWindowMinutes),
+      missedTaskDefaultUserId: o.missedTaskDefaultUserId === null ? "" : String(o.missedTaskDefaultUserId),
+      missedTaskTemplate: o.missedTaskTemplate,
+      managerChain: o.managerChain,
+      chainLastTalked: o.chainLastTalked,
+      chainFallbackUserIds: o.chainFallbackUserIds.map(String),
+      alertsEnabled: o.alertsEnabled,
+      alertUserIds: o.alertUserIds.map(String),
+      alertAfterMinutes: String(o.alertAfterMinutes),
+    },
+    users,
+  };
+}
+
+/**
+ * Saves the options. Turning on tasks or alerts first checks that the API key may call their
+ * methods, and names the ones it may not: the CRM would refuse every task otherwise.
+ */
+export async function saveCrmOptions(accountId: string, input: CrmOptionsInput): Promise<ActionResult> {
+  const parsed = crmOptionsSchema.safeParse(input);
+  if (!parsed.success)
+    return { ok: false, error: "Проверьте поля формы", fieldErrors: fieldErrorsOf(parsed.error.issues) };
+  const form = parsed.data;
+  const features = featuresOn({ missedTasks: form.missedTasks, alertsEnabled: form.alertsEnabled });
+  if (features.length > 0) {
+    const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
+    let missing: string[];
+    try {
+      missing = missingMethods(await crmClientFor(account).credentials(), features);
+    } catch (error) {
+      log.warn({ accountId, err: error }, "checking the key's access for CRM options failed");
+      return { ok: false, error: `Не удалось проверить доступ API ключа: ${crmErrorMessage(error)}` };
+    }
+    if (missing.length > 0) return { ok: false, error: missingAccessMessage(missing) };
+  }
+  const data = {
+    missedTasks: form.missedTasks,
+    missedTaskWindowMinutes: Number(form.missedTaskWindowMinutes),
+    missedTaskDefaultUserId: form.missedTaskDefaultUserId ? Number(form.missedTaskDefaultUserId) : null,
+    missedTaskTemplate: form.missedTaskTemplate,
+    managerChain: form.managerChain,
+    chainLastTalked: form.chainLastTalked,
+    chainFallbackUserIds: form.chainFallbackUserIds.map(Number),
+    alertsEnabled: form.alertsEnabled,
+    alertUserIds: form.alertUserIds.map(Number),
+    alertAfterMinutes: Number(form.alertAfterMinutes),
+  };
+  await db().crmOptions.upsert({ where: { accountId }, create: { accountId, ...data }, update: data });
+  // The chain changes what callers are asked and answered: every instance forgets the account's answers.
+  await announceAccountChange(accountId);
+  log.info(
+    { accountId, missedTasks: data.missedTasks, managerChain: data.managerChain, alerts: data.alertsEnabled },
+    "CRM options saved",
+  );
+  return { ok: true, message: "Настройки сохранены" };
+}
