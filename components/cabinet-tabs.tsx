@@ -6,6 +6,7 @@ import { usePathname } from "next/navigation";
 const tabs = [
   { href: "/cabinet/phones", label: "Ваши телефоны" },
   { href: "/cabinet/asterisk", label: "Настройки Asterisk" },
+  { href: "/cabinet/crm", label: "Возможности CRM" },
   { href: "/cabinet/api", label: "API" },
   { href: "/cabinet/calls", label: "Журнал звонков" },
 ];

@@ -11,8 +11,8 @@ interface Props {
 
 /** «Описание API и настройка AMI и AGI интерфейсов» (docs/cabinet.md), personalised for this account. */
 export function ApiReference({ serviceUrl, clientId, ami, legacy, modern }: Props) {
-  const manager = `${serviceUrl}/api/manager?clientId=${clientId}&phone=<номер-телефона>&type=<json|text>`;
-  const event = `${serviceUrl}/api/event?clientId=${clientId}&type=<in|out|hangup|upload>&uniqueid=<UNIQUEID>&phone=<номер>&code=<внутренний-номер>&status=<статус>&direct=<in|out>&date=<YYYY-MM-DD HH:MM:SS>&hold=<сек>&duration=<сек>&path=<URL-записи>`;
+  const manager = `${serviceUrl}/api/manager?clientId=${clientId}&phone=<номер-телефона>&type=<json|text>&externalPhone=<номер-компании>`;
+  const event = `${serviceUrl}/api/event?clientId=${clientId}&type=<in|out|hangup|upload>&uniqueid=<UNIQUEID>&phone=<номер>&code=<внутренний-номер>&status=<статус>&direct=<in|out>&date=<YYYY-MM-DD HH:MM:SS>&hold=<сек>&duration=<сек>&path=<URL-записи>&externalPhone=<номер-компании>`;
   return (
     <section aria-labelledby="api-title" className="stack">
       <h2 id="api-title">Описание API и настройка AMI и AGI интерфейсов</h2>
@@ -25,7 +25,10 @@ export function ApiReference({ serviceUrl, clientId, ami, legacy, modern }: Prop
       <p>
         Вызывайте в контексте входящего звонка до голосового меню. <code>type=json</code> отвечает{" "}
         <code>{'{"result":{"callerId":"…","phone":"<внутренний номер>"}}'}</code>, <code>type=text</code> — строкой{" "}
-        <code>&lt;CallerID(name)&gt;,&lt;внутренний номер&gt;</code>. Если клиент не найден, значения пустые.
+        <code>&lt;CallerID(name)&gt;,&lt;внутренний номер&gt;</code>. Если клиент не найден, значения пустые.{" "}
+        <code>externalPhone</code> — номер компании, на который позвонили (необязательно): по нему сервис узнаёт магазин
+        из «Возможности CRM». С цепочкой менеджеров JSON-ответ дополнительно содержит <code>extensions</code> — номера
+        всех, кого звать вместе, и <code>dial</code> — готовую строку для Dial().
       </p>
 
       <h3>API: /api/event :: создание событий звонка в CRM-системе и загрузка информации по звонку в CRM</h3>
@@ -34,7 +37,8 @@ export function ApiReference({ serviceUrl, clientId, ami, legacy, modern }: Prop
         <code>in</code> — начало входящего звонка (в <code>code</code> можно перечислить через запятую внутренние
         номера, которым показать карточку; пусто — всем), <code>out</code> — начало исходящего, <code>hangup</code> —
         завершение (статус ANSWER, BUSY, CANCEL, NOANSWER…, направление, дата, ожидание и длительность; по нему звонок
-        выгружается в CRM), <code>upload</code> — загрузка записи разговора на сервис.
+        выгружается в CRM), <code>upload</code> — загрузка записи разговора на сервис. <code>externalPhone</code> —
+        номер компании, на который звонили или с которого звонят: звонок попадёт в CRM с магазином этого номера.
       </p>
 
       <h3>AGI: event.sh :: AGI-скрипт логирования события и загрузки файла записи на сервис</h3>

@@ -1,0 +1,22 @@
+import type { Metadata } from "next";
+import { CrmOptionsForm } from "@/components/crm/crm-options-form";
+import { StoreNumbersForm } from "@/components/crm/store-numbers-form";
+import { requireAccount } from "@/lib/auth/session";
+import { loadCrmOptions } from "@/lib/crm-options";
+import { storesForCabinet } from "@/lib/sites";
+
+export const metadata: Metadata = { title: "Возможности CRM — Asterisk ⇄ retailCRM" };
+
+export default async function CrmFeaturesPage() {
+  const account = await requireAccount();
+  const [{ form, users }, stores] = await Promise.all([loadCrmOptions(account.id), storesForCabinet(account.id)]);
+  return (
+    <>
+      <CrmOptionsForm
+        defaults={form}
+        users={users.map((user) => ({ id: String(user.crmUserId), name: user.name, active: user.active }))}
+      />
+      <StoreNumbersForm numbers={stores.numbers} sites={stores.sites} />
+    </>
+  );
+}
