@@ -1,28 +1,24 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-const tabs = [
-  { href: "/cabinet/phones", label: "Ваши телефоны" },
-  { href: "/cabinet/asterisk", label: "Настройки Asterisk" },
-  { href: "/cabinet/crm", label: "Возможности CRM" },
-  { href: "/cabinet/api", label: "API" },
-  { href: "/cabinet/calls", label: "Журнал звонков" },
-];
+const tabs = ["phones", "asterisk", "crm", "api", "calls", "overview"] as const;
 
 export function CabinetTabs() {
+  const t = useTranslations("cabinet.tabs");
   const pathname = usePathname();
   return (
-    <nav className="tabs" aria-label="Разделы личного кабинета">
+    <nav className="tabs" aria-label={t("label")}>
       {tabs.map((tab) => (
         <Link
-          key={tab.href}
-          href={tab.href}
+          key={tab}
+          href={`/cabinet/${tab}`}
           className="tab"
-          aria-current={pathname.startsWith(tab.href) ? "page" : undefined}
+          aria-current={pathname.startsWith(`/cabinet/${tab}`) ? "page" : undefined}
         >
-          {tab.label}
+          {t(tab)}
         </Link>
       ))}
     </nav>

@@ -2,15 +2,19 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { signIn } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { useValidationText } from "@/components/ui/use-validation-text";
 import { loginSchema, type LoginInput } from "@/lib/validations/login";
 
 export function LoginForm({ initialError }: { initialError?: string }) {
+  const t = useTranslations("login");
+  const vt = useValidationText();
   const router = useRouter();
   const [error, setError] = useState<string | undefined>(initialError);
   const {
@@ -23,11 +27,7 @@ export function LoginForm({ initialError }: { initialError?: string }) {
     setError(undefined);
     const result = await signIn("crm", { ...values, redirect: false });
     if (!result || result.error) {
-      setError(
-        result?.error && result.error !== "CredentialsSignin"
-          ? result.error
-          : "Не удалось войти: проверьте адрес CRM и API ключ",
-      );
+      setError(result?.error && result.error !== "CredentialsSignin" ? result.error : t("failed"));
       return;
     }
     router.push("/cabinet/phones");
@@ -36,28 +36,28 @@ export function LoginForm({ initialError }: { initialError?: string }) {
 
   return (
     <form onSubmit={onSubmit} noValidate className="card form">
-      <h1>Авторизация в сервисе</h1>
+      <h1>{t("heading")}</h1>
       {error ? <Alert tone="error">{error}</Alert> : null}
       <Field
-        label="Адрес CRM:"
+        label={t("crmUrl")}
         required
-        placeholder="https://ваш_магазин.retailcrm.ru/"
+        placeholder={t("crmUrlPlaceholder")}
         autoComplete="url"
-        error={errors.crmUrl?.message}
-        hint="URL панели управления retailCRM"
+        error={vt(errors.crmUrl?.message)}
+        hint={t("crmUrlHint")}
         {...register("crmUrl")}
       />
       <Field
-        label="API ключ сервиса:"
+        label={t("apiKey")}
         required
         type="password"
         autoComplete="off"
-        error={errors.apiKey?.message}
-        hint="Ключ из раздела Администрирование → Интеграция → Ключи доступа к API"
+        error={vt(errors.apiKey?.message)}
+        hint={t("apiKeyHint")}
         {...register("apiKey")}
       />
       <Button type="submit" pending={isSubmitting}>
-        {isSubmitting ? "Вход…" : "Вход"}
+        {isSubmitting ? t("submitting") : t("submit")}
       </Button>
     </form>
   );

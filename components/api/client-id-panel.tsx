@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { rotateClientIdAction } from "@/app/(cabinet)/cabinet/api/actions";
@@ -8,6 +9,8 @@ import { Button } from "@/components/ui/button";
 import { CopyButton } from "./copy-button";
 
 export function ClientIdPanel({ clientId }: { clientId: string }) {
+  const t = useTranslations("api");
+  const common = useTranslations("common");
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);
   const [pending, startTransition] = useTransition();
@@ -18,7 +21,7 @@ export function ClientIdPanel({ clientId }: { clientId: string }) {
       const result = await rotateClientIdAction();
       setConfirming(false);
       setNotice(
-        result.ok ? { tone: "success", text: result.message ?? "Готово" } : { tone: "error", text: result.error },
+        result.ok ? { tone: "success", text: result.message ?? common("done") } : { tone: "error", text: result.error },
       );
       if (result.ok) router.refresh();
     });
@@ -26,9 +29,9 @@ export function ClientIdPanel({ clientId }: { clientId: string }) {
 
   return (
     <section aria-labelledby="client-id-title" className="stack">
-      <h2 id="client-id-title">Параметры API</h2>
+      <h2 id="client-id-title">{t("params")}</h2>
       <div className="field">
-        <label htmlFor="client-id">Параметр clientId:</label>
+        <label htmlFor="client-id">{t("clientId")}</label>
         <div className="inline">
           <input
             id="client-id"
@@ -37,30 +40,27 @@ export function ClientIdPanel({ clientId }: { clientId: string }) {
             className="mono wide"
             onFocus={(e) => e.currentTarget.select()}
           />
-          <CopyButton text={clientId} label="Копировать clientId" />
+          <CopyButton text={clientId} label={t("copyClientId")} />
         </div>
-        <p className="field-hint">Этот параметр используется во всех запросах к API</p>
+        <p className="field-hint">{t("clientIdHint")}</p>
       </div>
       {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
       {confirming ? (
         <div className="confirm" role="group" aria-labelledby="rotate-question">
-          <p id="rotate-question">
-            Заменить clientId? Старый перестанет работать сразу: dialplan, event.sh и ссылки на записи нужно будет
-            обновить.
-          </p>
+          <p id="rotate-question">{t("rotateQuestion")}</p>
           <div className="actions">
             <Button variant="danger" type="button" onClick={rotate} pending={pending}>
-              {pending ? "Замена…" : "Да, заменить"}
+              {pending ? t("rotating") : t("rotateConfirm")}
             </Button>
             <Button variant="secondary" type="button" onClick={() => setConfirming(false)} disabled={pending} autoFocus>
-              Отмена
+              {t("cancel")}
             </Button>
           </div>
         </div>
       ) : (
         <div>
           <Button variant="secondary" type="button" onClick={() => setConfirming(true)}>
-            Заменить clientId
+            {t("rotate")}
           </Button>
         </div>
       )}

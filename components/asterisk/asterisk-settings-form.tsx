@@ -1,19 +1,16 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
+import { useTranslations } from "next-intl";
 import { useState, type ReactNode } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { saveAsteriskSettingsAction, testAmiAction } from "@/app/(cabinet)/cabinet/asterisk/actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { useValidationText } from "@/components/ui/use-validation-text";
 import type { SettingsOutcome } from "@/lib/accounts/asterisk-settings";
-import {
-  asteriskSettingsSchema,
-  CHANNEL_HINT,
-  EVENT_SOURCES,
-  type AsteriskSettingsInput,
-} from "@/lib/validations/asterisk-settings";
+import { asteriskSettingsSchema, EVENT_SOURCES, type AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
 
 type Notice = { tone: "success" | "error"; text: string };
 
@@ -27,6 +24,8 @@ export function AsteriskSettingsForm({
   /** The AMI event connection's state, rendered on the server. */
   connection?: ReactNode;
 }) {
+  const t = useTranslations("asterisk");
+  const vt = useValidationText();
   const [notice, setNotice] = useState<Notice>();
   const [testing, setTesting] = useState(false);
   const {
@@ -51,15 +50,14 @@ export function AsteriskSettingsForm({
 
   const save = handleSubmit(async (values) => {
     setNotice(undefined);
-    if (show(await saveAsteriskSettingsAction(values), "Настройки сохранены: доступ к AMI проверен"))
-      setValue("amiSecret", "");
+    if (show(await saveAsteriskSettingsAction(values), t("saved"))) setValue("amiSecret", "");
   });
 
   const test = handleSubmit(async (values) => {
     setNotice(undefined);
     setTesting(true);
     try {
-      show(await testAmiAction(values), "Подключение к AMI работает");
+      show(await testAmiAction(values), t("amiWorks"));
     } finally {
       setTesting(false);
     }
@@ -69,145 +67,137 @@ export function AsteriskSettingsForm({
   const fromAmi = useWatch({ control, name: "eventSource" }) !== "DIALPLAN";
   return (
     <form onSubmit={save} noValidate className="form" aria-busy={busy || undefined}>
-      <h2>Настройки телефонии</h2>
+      <h2>{t("sections.telephony")}</h2>
       <Field
-        label="Префикс CallerID(name):"
-        placeholder="Префикс CallerID(name)"
-        hint="Укажите префикс, который будет показываться до имени CallerID(name) - [Prefix]: [CallerID(name)]"
-        error={errors.callerIdPrefix?.message}
+        label={t("fields.callerIdPrefix.label")}
+        placeholder={t("fields.callerIdPrefix.placeholder")}
+        hint={t("fields.callerIdPrefix.hint")}
+        error={vt(errors.callerIdPrefix?.message)}
         {...register("callerIdPrefix")}
       />
       <Field
-        label="Контекст и приоритет исходящих звонков:"
+        label={t("fields.outgoing.label")}
         required
-        hint="Укажите наименование контекста и приоритета через запятую: context[,priority]"
-        error={errors.outgoing?.message}
+        hint={t("fields.outgoing.hint")}
+        error={vt(errors.outgoing?.message)}
         {...register("outgoing")}
       />
       <Field
-        label="CallerID(name) звонка менеджеру:"
-        hint="Введите CallerID(name) для звонка менеджеру от Asterisk"
-        error={errors.managerCallerIdName?.message}
+        label={t("fields.managerCallerIdName.label")}
+        hint={t("fields.managerCallerIdName.hint")}
+        error={vt(errors.managerCallerIdName?.message)}
         {...register("managerCallerIdName")}
       />
       <Field
-        label="Канал звонка менеджеру:"
+        label={t("fields.channelTemplate.label")}
         required
-        hint={CHANNEL_HINT}
-        error={errors.channelTemplate?.message}
+        hint={t("validation.channel")}
+        error={vt(errors.channelTemplate?.message)}
         {...register("channelTemplate")}
       />
 
       <div className="field checkbox">
         <label>
-          <input type="checkbox" {...register("sendOutEvent")} /> Сразу отправлять в CRM событие исходящего звонка при
-          звонке из CRM (если dialplan не отправляет type=out)
+          <input type="checkbox" {...register("sendOutEvent")} /> {t("fields.sendOutEvent")}
         </label>
       </div>
       <div className="field checkbox">
         <label>
-          <input type="checkbox" {...register("pauseQueueWhenAway")} /> Ставить менеджера на паузу в очередях
-          (QueuePause), пока в CRM он не «свободен»
+          <input type="checkbox" {...register("pauseQueueWhenAway")} /> {t("fields.pauseQueueWhenAway")}
         </label>
       </div>
 
-      <h2>Определение звонящего (/api/manager)</h2>
+      <h2>{t("sections.lookup")}</h2>
       <Field
-        label="Сколько ждать ответа CRM, мс:"
+        label={t("fields.lookupBudgetMs.label")}
         required
         inputMode="numeric"
-        hint="Звонящий ждёт, пока сервис ищет клиента; если CRM не ответит за это время, ответ будет пустым, а результат попадёт в кэш для следующего звонка"
-        error={errors.lookupBudgetMs?.message}
+        hint={t("fields.lookupBudgetMs.hint")}
+        error={vt(errors.lookupBudgetMs?.message)}
         {...register("lookupBudgetMs")}
       />
       <Field
-        label="Страны номеров:"
+        label={t("fields.countries.label")}
         required
-        hint="Коды стран ISO через запятую: по ним номера вида 8900… и +7900… считаются одним номером"
-        error={errors.countries?.message}
+        hint={t("fields.countries.hint")}
+        error={vt(errors.countries?.message)}
         {...register("countries")}
       />
       <div className="field checkbox">
         <label>
-          <input type="checkbox" {...register("transliterateNames")} /> Имя клиента латиницей (для телефонов, которые не
-          показывают кириллицу)
+          <input type="checkbox" {...register("transliterateNames")} /> {t("fields.transliterateNames")}
         </label>
       </div>
 
-      <h2>Настройки доступа к AMI</h2>
+      <h2>{t("sections.ami")}</h2>
       <div className="field">
-        <label htmlFor="amiTransport">Способ подключения к AMI:</label>
+        <label htmlFor="amiTransport">{t("fields.amiTransport.label")}</label>
         <select id="amiTransport" {...register("amiTransport")}>
-          <option value="HTTP">HTTP (rawman, порт 8088)</option>
-          <option value="TCP">TCP (порт 5038)</option>
+          <option value="HTTP">{t("fields.amiTransport.http")}</option>
+          <option value="TCP">{t("fields.amiTransport.tcp")}</option>
         </select>
       </div>
       <Field
-        label="Имя / адрес AMI сервера:"
+        label={t("fields.amiHost.label")}
         required
-        hint="Укажите имя или ip-адрес сервера где находится asterisk-сервер с настроенным AMI"
-        error={errors.amiHost?.message}
+        hint={t("fields.amiHost.hint")}
+        error={vt(errors.amiHost?.message)}
         {...register("amiHost")}
       />
       <Field
-        label="Порт AMI:"
+        label={t("fields.amiPort.label")}
         required
         inputMode="numeric"
-        hint="Введите порт AMI"
-        error={errors.amiPort?.message}
+        hint={t("fields.amiPort.hint")}
+        error={vt(errors.amiPort?.message)}
         {...register("amiPort")}
       />
       <Field
-        label="Логин AMI:"
+        label={t("fields.amiLogin.label")}
         required
         autoComplete="off"
-        hint="Введите имя пользователя AMI"
-        error={errors.amiLogin?.message}
+        hint={t("fields.amiLogin.hint")}
+        error={vt(errors.amiLogin?.message)}
         {...register("amiLogin")}
       />
       <Field
-        label="Пароль AMI:"
+        label={t("fields.amiSecret.label")}
         required={!hasSecret}
         type="password"
         autoComplete="new-password"
-        placeholder={
-          hasSecret ? "Пароль сохранён — оставьте пустым, чтобы не менять" : "Укажите пароль пользователя AMI"
-        }
-        hint="Введите пароль пользователя AMI"
-        error={errors.amiSecret?.message}
+        placeholder={t(hasSecret ? "fields.amiSecret.placeholderKept" : "fields.amiSecret.placeholder")}
+        hint={t("fields.amiSecret.hint")}
+        error={vt(errors.amiSecret?.message)}
         {...register("amiSecret")}
       />
 
-      <h2>События звонков</h2>
+      <h2>{t("sections.events")}</h2>
       <div className="field">
-        <label htmlFor="eventSource">Откуда брать события звонков:</label>
+        <label htmlFor="eventSource">{t("fields.eventSource.label")}</label>
         <select id="eventSource" {...register("eventSource")}>
-          {Object.entries(EVENT_SOURCES).map(([value, label]) => (
+          {EVENT_SOURCES.map((value) => (
             <option key={value} value={value}>
-              {label}
+              {t(`fields.eventSource.options.${value}`)}
             </option>
           ))}
         </select>
-        <p className="field-hint">
-          Из событий AMI сервис сам узнаёт о каждом звонке: кому звонили, кто ответил, сколько ждали и говорили.
-          Dialplan править не нужно; пользователю AMI нужны права и фильтры из вкладки «API».
-        </p>
+        <p className="field-hint">{t("fields.eventSource.hint")}</p>
       </div>
       {fromAmi ? (
         <>
           <Field
-            label="Контексты входящих звонков:"
+            label={t("fields.inboundContexts.label")}
             required
-            hint="Контексты, куда попадают звонки снаружи (транки, городские номера), через запятую: from-trunk, from-pstn"
-            error={errors.inboundContexts?.message}
+            hint={t("fields.inboundContexts.hint")}
+            error={vt(errors.inboundContexts?.message)}
             {...register("inboundContexts")}
           />
           <Field
-            label="Порт AMI (TCP) для событий:"
+            label={t("fields.amiEventsPort.label")}
             required
             inputMode="numeric"
-            hint="События сервис получает по TCP, даже если звонки из CRM идут по HTTP"
-            error={errors.amiEventsPort?.message}
+            hint={t("fields.amiEventsPort.hint")}
+            error={vt(errors.amiEventsPort?.message)}
             {...register("amiEventsPort")}
           />
           {connection}
@@ -217,10 +207,10 @@ export function AsteriskSettingsForm({
       {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
       <div className="actions">
         <Button type="submit" pending={isSubmitting} disabled={busy}>
-          {isSubmitting ? "Проверка доступа и сохранение…" : "Сохранить настройки"}
+          {isSubmitting ? t("saving") : t("save")}
         </Button>
         <Button type="button" variant="secondary" onClick={test} pending={testing} disabled={busy}>
-          {testing ? "Проверка…" : "Проверить подключение"}
+          {testing ? t("testing") : t("test")}
         </Button>
       </div>
     </form>

@@ -1,15 +1,6 @@
+import { getTranslations } from "next-intl/server";
 import type { JournalCall } from "@/lib/journal/calls";
 import { RetryButton } from "./retry-button";
-
-const results: Record<string, string> = {
-  answered: "отвечен",
-  busy: "занято",
-  failed: "не состоялся",
-  "no answer": "без ответа",
-  "not allowed": "запрещён",
-  unknown: "неизвестно",
-};
-const states = { QUEUED: "в очереди", SENT: "отправлено", FAILED: "ошибка" } as const;
 
 function seconds(value: number | null): string {
   if (value === null) return "—";
@@ -20,35 +11,56 @@ function time(iso: string | null): string {
   return iso ? iso.slice(0, 19).replace("T", " ") : "—";
 }
 
-export function CallsTable({ calls }: { calls: JournalCall[] }) {
+export async function CallsTable({ calls }: { calls: JournalCall[] }) {
+  const t = await getTranslations("calls");
+  /** The CRM's call result (telephony/calls/upload) in words, none while the call goes on; an unknown one as it is. */
+  const result = (value: string | null): string => {
+    if (!value) return t("result.inProgress");
+    switch (value) {
+      case "answered":
+        return t("result.answered");
+      case "busy":
+        return t("result.busy");
+      case "failed":
+        return t("result.failed");
+      case "no answer":
+        return t("result.noAnswer");
+      case "not allowed":
+        return t("result.notAllowed");
+      case "unknown":
+        return t("result.unknown");
+      default:
+        return value;
+    }
+  };
   return (
     <div className="table-scroll">
       <table>
         <thead>
           <tr>
-            <th scope="col">Время</th>
-            <th scope="col">Направление</th>
-            <th scope="col">Телефон</th>
-            <th scope="col">Менеджер</th>
-            <th scope="col">Статус</th>
-            <th scope="col">Ожидание</th>
-            <th scope="col">Разговор</th>
-            <th scope="col">Запись</th>
-            <th scope="col">Передача в CRM</th>
+            <th scope="col">{t("columns.time")}</th>
+            <th scope="col">{t("columns.direction")}</th>
+            <th scope="col">{t("columns.phone")}</th>
+            <th scope="col">{t("columns.manager")}</th>
+            <th scope="col">{t("columns.status")}</th>
+            <th scope="col">{t("columns.wait")}</th>
+            <th scope="col">{t("columns.talk")}</th>
+            <th scope="col">{t("columns.recording")}</th>
+            <th scope="col">{t("columns.delivery")}</th>
           </tr>
         </thead>
         <tbody>
           {calls.map((call) => (
             <tr key={call.id} data-uniqueid={call.uniqueid}>
               <td>{time(call.startedAt)}</td>
-              <td>{call.direction === "OUT" ? "Исходящий" : call.direction === "IN" ? "Входящий" : "—"}</td>
+              <td>{call.direction ? t(`direction.${call.direction}`) : "—"}</td>
               <td>{call.phone ?? "—"}</td>
               <td>
                 {call.extension ?? "—"}
                 {call.manager ? <div className="muted">{call.manager}</div> : null}
               </td>
               <td>
-                {call.result ? (results[call.result] ?? call.result) : "идёт"}
+                {result(call.result)}
                 {call.failureReason ? <div className="field-error">{call.failureReason}</div> : null}
                 {call.inputWarnings.map((warning) => (
                   <div key={warning} className="muted input-warning">
@@ -64,7 +76,7 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
                     controls
                     preload="none"
                     src={call.recordingUrl}
-                    aria-label={`Запись звонка ${call.uniqueid}`}
+                    aria-label={t("recording.label", { uniqueid: call.uniqueid })}
                   />
                 ) : (
                   "—"
@@ -75,8 +87,8 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
                 <ul className="deliveries">
                   {call.deliveries.map((d) => (
                     <li key={d.id} className={`delivery delivery-${d.state.toLowerCase()}`}>
-                      <span className="mono">{d.label}</span>: {states[d.state]}
-                      {d.attempts > 1 ? ` (попыток: ${d.attempts})` : null}
+                      <span className="mono">{d.label}</span>: {t(`delivery.${d.state}`)}
+                      {d.attempts > 1 ? ` ${t("delivery.attempts", { attempts: d.attempts })}` : null}
                       {d.state !== "SENT" && d.lastError ? <div className="field-error">{d.lastError}</div> : null}
                       {d.state === "FAILED" ? <RetryButton deliveryId={d.id} /> : null}
                     </li>

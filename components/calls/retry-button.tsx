@@ -1,10 +1,12 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useState, useTransition } from "react";
 import { retryDeliveryAction } from "@/app/(cabinet)/cabinet/calls/actions";
 import { Button } from "@/components/ui/button";
 
 export function RetryButton({ deliveryId }: { deliveryId: number }) {
+  const t = useTranslations("calls.retry");
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string>();
   return (
@@ -20,7 +22,7 @@ export function RetryButton({ deliveryId }: { deliveryId: number }) {
           })
         }
       >
-        {pending ? "Повтор…" : "Повторить"}
+        {pending ? t("pending") : t("button")}
       </Button>
       {error ? (
         <span className="field-error" role="alert">

@@ -1,12 +1,14 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { saveCrmOptionsAction } from "@/app/(cabinet)/cabinet/crm/actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { useValidationText } from "@/components/ui/use-validation-text";
 import { crmOptionsSchema, type CrmOptionsInput } from "@/lib/validations/crm-options";
 
 export interface UserChoice {
@@ -18,10 +20,10 @@ export interface UserChoice {
 type Notice = { tone: "success" | "error"; text: string };
 
 function UserOptions({ users }: { users: UserChoice[] }) {
+  const t = useTranslations("crm");
   return users.map((user) => (
     <option key={user.id} value={user.id}>
-      {user.name}
-      {user.active ? "" : " (неактивен)"}
+      {user.active ? user.name : t("inactiveUser", { name: user.name })}
     </option>
   ));
 }
@@ -36,6 +38,8 @@ function FieldError({ id, message }: { id: string; message?: string }) {
 
 /** «Возможности CRM»: call-back tasks, the chain of managers, alerts (docs/crm-features.md). */
 export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput; users: UserChoice[] }) {
+  const t = useTranslations("crm");
+  const vt = useValidationText();
   const [notice, setNotice] = useState<Notice>();
   const {
     register,
@@ -52,7 +56,7 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
   const save = handleSubmit(async (values) => {
     setNotice(undefined);
     const outcome = await saveCrmOptionsAction(values);
-    if (outcome.ok) return setNotice({ tone: "success", text: outcome.message ?? "Настройки сохранены" });
+    if (outcome.ok) return setNotice({ tone: "success", text: outcome.message ?? t("saved") });
     for (const [field, message] of Object.entries(outcome.fieldErrors ?? {}))
       setError(field as keyof CrmOptionsInput, { message });
     setNotice({ tone: "error", text: outcome.error });
@@ -60,23 +64,19 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
 
   return (
     <form onSubmit={save} noValidate className="form" aria-busy={isSubmitting || undefined}>
-      <h2>Задача перезвонить по пропущенному звонку</h2>
+      <h2>{t("tasks.heading")}</h2>
       <div className="field checkbox">
         <label>
-          <input type="checkbox" {...register("missedTasks")} /> Ставить в retailCRM задачу перезвонить, когда на
-          входящий звонок никто не ответил
+          <input type="checkbox" {...register("missedTasks")} /> {t("tasks.enable")}
         </label>
-        <p className="field-hint">
-          Задача достаётся менеджеру клиента, а если его нет или он не «свободен» — сотруднику по умолчанию. Пока задача
-          по номеру открыта и не старше окна, новые пропущенные звонки с этого номера дописываются в неё. Если клиенту
-          уже перезвонили или он дозвонился, задача не ставится. Ключу API нужен доступ к методам задач.
-        </p>
+        <p className="field-hint">{t("tasks.hint")}</p>
       </div>
       {missedTasks ? (
         <>
           <div className="field">
             <label htmlFor="missedTaskDefaultUserId">
-              Ответственный по умолчанию:<span aria-hidden="true">*</span>
+              {t("tasks.defaultUser")}
+              <span aria-hidden="true">*</span>
             </label>
             <select
               id="missedTaskDefaultUserId"
@@ -84,49 +84,50 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
               aria-describedby={errors.missedTaskDefaultUserId ? "missedTaskDefaultUserId-error" : undefined}
               {...register("missedTaskDefaultUserId")}
             >
-              <option value="">— выберите сотрудника —</option>
+              <option value="">{t("chooseUser")}</option>
               <UserOptions users={users} />
             </select>
-            <FieldError id="missedTaskDefaultUserId-error" message={errors.missedTaskDefaultUserId?.message} />
+            <FieldError id="missedTaskDefaultUserId-error" message={vt(errors.missedTaskDefaultUserId?.message)} />
           </div>
           <Field
-            label="Окно одной задачи, минут:"
+            label={t("tasks.window")}
             required
             inputMode="numeric"
-            hint="Пропущенные звонки с одного номера в пределах окна попадают в одну задачу"
-            error={errors.missedTaskWindowMinutes?.message}
+            hint={t("tasks.windowHint")}
+            error={vt(errors.missedTaskWindowMinutes?.message)}
             {...register("missedTaskWindowMinutes")}
           />
           <Field
-            label="Текст задачи:"
+            label={t("tasks.template")}
             required
-            hint="{customer} — имя клиента, {phone} — номер, {time} — время звонка, {wait} — сколько секунд ждал"
-            error={errors.missedTaskTemplate?.message}
+            hint={t("tasks.templateHint", {
+              customer: "{customer}",
+              phone: "{phone}",
+              time: "{time}",
+              wait: "{wait}",
+            })}
+            error={vt(errors.missedTaskTemplate?.message)}
             {...register("missedTaskTemplate")}
           />
         </>
       ) : null}
 
-      <h2>Нужный менеджер, когда ответственный занят</h2>
+      <h2>{t("chain.heading")}</h2>
       <div className="field checkbox">
         <label>
-          <input type="checkbox" {...register("managerChain")} /> Искать менеджера по цепочке
+          <input type="checkbox" {...register("managerChain")} /> {t("chain.enable")}
         </label>
-        <p className="field-hint">
-          /api/manager отвечает внутренним номером первого, кто «свободен» в CRM и активен: менеджер клиента, затем тот,
-          кто последним разговаривал с этим номером, затем сотрудники из списка ниже. Статусы приходят из CRM сразу при
-          их смене, поэтому звонящий не ждёт лишних запросов.
-        </p>
+        <p className="field-hint">{t("chain.hint")}</p>
       </div>
       {managerChain ? (
         <>
           <div className="field checkbox">
             <label>
-              <input type="checkbox" {...register("chainLastTalked")} /> Учитывать, кто последним разговаривал с номером
+              <input type="checkbox" {...register("chainLastTalked")} /> {t("chain.lastTalked")}
             </label>
           </div>
           <div className="field">
-            <label htmlFor="chainFallbackUserIds">Кому звонить, если никто из них не свободен:</label>
+            <label htmlFor="chainFallbackUserIds">{t("chain.fallback")}</label>
             <select
               id="chainFallbackUserIds"
               multiple
@@ -137,28 +138,26 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
               <UserOptions users={users} />
             </select>
             <p id="chainFallbackUserIds-hint" className="field-hint">
-              Несколько — с Ctrl (Cmd на Mac). Свободные из выбранных вызываются вместе: в JSON-ответе /api/manager их
-              номера в extensions и строка для Dial() в dial. Ничего не выбрано — звонок уходит в общую очередь, как без
-              цепочки.
+              {t("chain.fallbackHint")}
             </p>
-            <FieldError id="chainFallbackUserIds-error" message={errors.chainFallbackUserIds?.message} />
+            <FieldError id="chainFallbackUserIds-error" message={vt(errors.chainFallbackUserIds?.message)} />
           </div>
         </>
       ) : null}
 
-      <h2>Уведомления администраторам в retailCRM</h2>
+      <h2>{t("alerts.heading")}</h2>
       <div className="field checkbox">
         <label>
-          <input type="checkbox" {...register("alertsEnabled")} /> Сообщать, когда AMI недоступен или звонки не доходят
-          до CRM, и когда всё восстановилось
+          <input type="checkbox" {...register("alertsEnabled")} /> {t("alerts.enable")}
         </label>
-        <p className="field-hint">Не чаще одного уведомления в час по каждой причине.</p>
+        <p className="field-hint">{t("alerts.hint")}</p>
       </div>
       {alertsEnabled ? (
         <>
           <div className="field">
             <label htmlFor="alertUserIds">
-              Кому отправлять:<span aria-hidden="true">*</span>
+              {t("alerts.users")}
+              <span aria-hidden="true">*</span>
             </label>
             <select
               id="alertUserIds"
@@ -170,14 +169,14 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
             >
               <UserOptions users={users} />
             </select>
-            <p className="field-hint">Несколько — с Ctrl (Cmd на Mac).</p>
-            <FieldError id="alertUserIds-error" message={errors.alertUserIds?.message} />
+            <p className="field-hint">{t("severalHint")}</p>
+            <FieldError id="alertUserIds-error" message={vt(errors.alertUserIds?.message)} />
           </div>
           <Field
-            label="Через сколько минут сбоя сообщать:"
+            label={t("alerts.after")}
             required
             inputMode="numeric"
-            error={errors.alertAfterMinutes?.message}
+            error={vt(errors.alertAfterMinutes?.message)}
             {...register("alertAfterMinutes")}
           />
         </>
@@ -186,7 +185,7 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
       {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
       <div className="actions">
         <Button type="submit" pending={isSubmitting}>
-          {isSubmitting ? "Проверка доступа и сохранение…" : "Сохранить настройки"}
+          {isSubmitting ? t("saving") : t("save")}
         </Button>
       </div>
     </form>

@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { useFieldArray, useForm } from "react-hook-form";
 import { saveStoreNumbersAction } from "@/app/(cabinet)/cabinet/crm/actions";
@@ -18,6 +19,7 @@ export function StoreNumbersForm({
   /** The CRM's stores, or why they could not be read: then codes are typed. */
   sites: { code: string; name: string }[] | { error: string };
 }) {
+  const t = useTranslations("crm.stores");
   const [notice, setNotice] = useState<Notice>();
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const { register, control, handleSubmit, formState } = useForm<{ numbers: StoreNumber[] }>({
@@ -30,35 +32,25 @@ export function StoreNumbersForm({
     setNotice(undefined);
     setFieldErrors({});
     const outcome = await saveStoreNumbersAction(values.numbers);
-    if (outcome.ok) return setNotice({ tone: "success", text: outcome.message ?? "Номера сохранены" });
+    if (outcome.ok) return setNotice({ tone: "success", text: outcome.message ?? t("saved") });
     setFieldErrors(outcome.fieldErrors ?? {});
     setNotice({ tone: "error", text: outcome.error });
   });
 
   return (
     <form onSubmit={save} noValidate className="form" aria-busy={formState.isSubmitting || undefined}>
-      <h2>Магазины по номерам</h2>
-      <p className="field-hint">
-        Номера компании, на которые звонят клиенты, и магазин каждого. Звонок на номер магазина попадает в CRM с этим
-        магазином, задача перезвонить — тоже; звонок из заказа магазина уходит с его номера. В dialplan номер, на
-        который позвонили, передаётся параметром externalPhone (см. вкладку «API»), при событиях из AMI сервис берёт его
-        сам.
-      </p>
-      {known ? null : (
-        <Alert tone="error">
-          Список магазинов не получен ({"error" in sites ? sites.error : ""}): укажите символьные коды магазинов
-          вручную.
-        </Alert>
-      )}
-      {fields.length === 0 ? <p>Номера не назначены.</p> : null}
+      <h2>{t("heading")}</h2>
+      <p className="field-hint">{t("intro")}</p>
+      {known ? null : <Alert tone="error">{t("sitesFailed", { reason: "error" in sites ? sites.error : "" })}</Alert>}
+      {fields.length === 0 ? <p>{t("none")}</p> : null}
       {fields.map((field, index) => {
         const phoneError = fieldErrors[`${index}.phone`];
         const siteError = fieldErrors[`${index}.siteCode`];
         return (
           <fieldset key={field.id} className="store-number">
-            <legend>Номер {index + 1}</legend>
+            <legend>{t("number", { number: index + 1 })}</legend>
             <div className="field">
-              <label htmlFor={`store-phone-${index}`}>Номер телефона:</label>
+              <label htmlFor={`store-phone-${index}`}>{t("phone")}</label>
               <input
                 id={`store-phone-${index}`}
                 inputMode="tel"
@@ -73,14 +65,14 @@ export function StoreNumbersForm({
               ) : null}
             </div>
             <div className="field">
-              <label htmlFor={`store-site-${index}`}>Магазин:</label>
+              <label htmlFor={`store-site-${index}`}>{t("site")}</label>
               {known ? (
                 <select
                   id={`store-site-${index}`}
                   aria-invalid={siteError ? true : undefined}
                   {...register(`numbers.${index}.siteCode`)}
                 >
-                  <option value="">— выберите магазин —</option>
+                  <option value="">{t("chooseSite")}</option>
                   {known.map((site) => (
                     <option key={site.code} value={site.code}>
                       {site.name}
@@ -101,7 +93,7 @@ export function StoreNumbersForm({
               ) : null}
             </div>
             <Button type="button" variant="secondary" onClick={() => remove(index)}>
-              Удалить номер {index + 1}
+              {t("remove", { number: index + 1 })}
             </Button>
           </fieldset>
         );
@@ -113,10 +105,10 @@ export function StoreNumbersForm({
           variant="secondary"
           onClick={() => append({ phone: "", siteCode: known?.[0]?.code ?? "" })}
         >
-          Добавить номер
+          {t("add")}
         </Button>
         <Button type="submit" pending={formState.isSubmitting}>
-          {formState.isSubmitting ? "Сохранение…" : "Сохранить номера"}
+          {formState.isSubmitting ? t("saving") : t("save")}
         </Button>
       </div>
     </form>

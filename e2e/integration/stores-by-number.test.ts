@@ -66,6 +66,7 @@ beforeAll(async () => {
     },
   });
   code = dialplanModern({
+    locale: "ru",
     serviceUrl: app.url,
     clientId,
     amiLogin: "crm",
@@ -129,6 +130,7 @@ describe("stores by number", () => {
     // The trunk's context set CRM_DID to the number called (as the trunk spells it) before init-channel.
     const vars = { "CALLERID(num)": "89001234567", CRM_DID: "74951234567", UNIQUEID: uniqueid, EXTEN: "s" };
     const lookup = dialplanModern({
+      locale: "ru",
       serviceUrl: app.url,
       clientId,
       amiLogin: "crm",

@@ -196,6 +196,7 @@ describe("a whole call", () => {
     const recording = path.join(dir, `${uniqueid}.wav`);
     await writeFile(recording, pcmWav(8000, 1, { finalized: false }));
     const snippets = dialplanModern({
+      locale: "ru",
       serviceUrl: app.url,
       clientId,
       amiLogin: "crm",

@@ -2,6 +2,8 @@ import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { amiErrorMessage, checkAmiAccess } from "@/lib/asterisk/ami/check";
+import { fieldErrorsOf } from "@/lib/actions/result";
+import { requestLocale, translator } from "@/lib/i18n/server";
 import { log } from "@/lib/log";
 import { announceAccountChange } from "@/lib/cache/changes";
 import {
@@ -39,10 +41,6 @@ export async function loadAsteriskSettings(accountId: string) {
 
 export type SettingsOutcome = { ok: true } | { ok: false; error: string; fieldErrors?: Record<string, string> };
 
-const SECRET_NEEDED = "Укажите пароль пользователя AMI";
-const SECRET_FOR_NEW_TARGET =
-  "Введите пароль AMI заново: сохранённый пароль используется только с прежними адресом, портом, логином и протоколом";
-
 /**
  * The password to log in with: the one typed, or the stored one, but the stored one only for
  * the server and user it was entered for. Sent anywhere else it would hand the PBX's password to
@@ -53,15 +51,16 @@ async function resolveSecret(
   input: AsteriskSettingsInput & { amiSecret: string },
 ): Promise<{ secret: string } | { missing: string }> {
   if (input.amiSecret) return { secret: input.amiSecret };
+  const t = await translator("asterisk.secret");
   const stored = await db().asteriskSettings.findUnique({ where: { accountId } });
-  if (!stored?.amiSecretEnc) return { missing: SECRET_NEEDED };
+  if (!stored?.amiSecretEnc) return { missing: t("needed") };
   const sameTarget =
     stored.amiHost === input.amiHost &&
     stored.amiPort === Number(input.amiPort) &&
     stored.amiLogin === input.amiLogin &&
     stored.amiTransport === input.amiTransport &&
     (input.eventSource === "DIALPLAN" || stored.amiEventsPort === Number(input.amiEventsPort));
-  return sameTarget ? { secret: decryptSecret(stored.amiSecretEnc) } : { missing: SECRET_FOR_NEW_TARGET };
+  return sameTarget ? { secret: decryptSecret(stored.amiSecretEnc) } : { missing: t("retype") };
 }
 
 /** «Проверить подключение» and the first half of saving: log in to AMI, Ping, log off. */
@@ -70,8 +69,8 @@ export async function testAmi(accountId: string, input: AsteriskSettingsInput): 
   if (!parsed.success)
     return {
       ok: false,
-      error: "Проверьте поля формы",
-      fieldErrors: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
+      error: (await translator("asterisk"))("checkFields"),
+      fieldErrors: await fieldErrorsOf(parsed.error.issues),
     };
   const resolved = await resolveSecret(accountId, parsed.data);
   if ("missing" in resolved)
@@ -97,7 +96,7 @@ export async function testAmi(accountId: string, input: AsteriskSettingsInput): 
       { accountId, host: parsed.data.amiHost, port: parsed.data.amiPort, err: error },
       "AMI access check failed",
     );
-    return { ok: false, error: amiErrorMessage(error) };
+    return { ok: false, error: amiErrorMessage(error, await requestLocale()) };
   }
 }
 

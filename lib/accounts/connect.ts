@@ -5,7 +5,8 @@ import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { crmClient } from "./crm-client";
 import { crmErrorMessage } from "./crm-messages";
-import { normalizeCrmUrl, CRM_URL_HINT } from "@/lib/retailcrm/crm-url";
+import { requestLocale, translator } from "@/lib/i18n/server";
+import { normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
 import { newCabinetToken, syncModule } from "./module";
 import { featuresOn, missingAccessMessage, missingMethods } from "./required-access";
 import { announceAccountChange } from "@/lib/cache/changes";
@@ -33,16 +34,16 @@ function newModuleCode(): string {
  */
 export async function connectAccount(input: { crmUrl: string; apiKey: string }) {
   const crmUrl = normalizeCrmUrl(input.crmUrl);
-  if (!crmUrl) throw new ConnectError(CRM_URL_HINT);
+  if (!crmUrl) throw new ConnectError((await translator("validation"))("crmUrlFormat"));
   const apiKey = input.apiKey.trim();
-  if (!apiKey) throw new ConnectError("Укажите API ключ");
+  if (!apiKey) throw new ConnectError((await translator("validation"))("apiKeyRequired"));
 
   const client = crmClient(crmUrl, apiKey);
   try {
     const existing = await db().account.findUnique({ where: { crmUrl }, include: { crmOptions: true } });
     // A new key must also allow what the account's options already use (docs/crm-features.md).
     const missing = missingMethods(await client.credentials(), featuresOn(existing?.crmOptions));
-    if (missing.length > 0) throw new ConnectError(missingAccessMessage(missing));
+    if (missing.length > 0) throw new ConnectError(missingAccessMessage(missing, await requestLocale()));
 
     const apiKeyEnc = encryptSecret(apiKey);
     const identity = {
@@ -64,6 +65,6 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }) 
   } catch (error) {
     if (error instanceof ConnectError) throw error;
     log.warn({ crmUrl, err: error }, "connecting an account failed");
-    throw new ConnectError(crmErrorMessage(error));
+    throw new ConnectError(await crmErrorMessage(error));
   }
 }

@@ -1,31 +1,33 @@
+import { translator } from "@/lib/i18n/server";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 
-/** What an admin reads when a request to their CRM fails (Russian, one cause each). */
-export function crmErrorMessage(error: unknown): string {
-  if (!(error instanceof RetailCrmError)) return "Не удалось выполнить запрос к CRM";
+/** What an admin reads when a request to their CRM fails, in the cabinet's language (one cause each). */
+export async function crmErrorMessage(error: unknown): Promise<string> {
+  const t = await translator("crmErrors");
+  if (!(error instanceof RetailCrmError)) return t("unknown");
   switch (error.kind) {
     case "missing-key":
     case "wrong-key":
-      return "Неверный API ключ: CRM его не приняла";
+      return t("wrongKey");
     case "access-denied":
-      return "API ключу запрещён этот запрос: проверьте разрешённые методы ключа в retailCRM";
+      return t("accessDenied");
     case "account-missing":
-      return "Аккаунт retailCRM по этому адресу не найден: проверьте адрес CRM";
+      return t("accountMissing");
     case "method-not-found":
-      return "По этому адресу не отвечает API retailCRM: проверьте адрес CRM";
+      return t("methodNotFound");
     case "timeout":
-      return "CRM не ответила вовремя: попробуйте ещё раз";
+      return t("timeout");
     case "network":
-      return "Не удалось подключиться к CRM: адрес недоступен";
+      return t("network");
     case "blocked-address":
-      return "Адрес CRM указывает во внутреннюю сеть: такие адреса запрещены";
+      return t("blockedAddress");
     case "rate-limited":
-      return "CRM временно ограничила запросы: попробуйте через минуту";
+      return t("rateLimited");
     case "server":
-      return `CRM временно недоступна (HTTP ${error.status ?? "?"}): попробуйте позже`;
+      return t("server", { status: error.status ?? "?" });
     case "not-found":
     case "validation":
     case "bad-response":
-      return `CRM отклонила запрос: ${error.message}`;
+      return t("refused", { message: error.message });
   }
 }

@@ -1,3 +1,5 @@
+import { DEFAULT_LOCALE, type Locale } from "@/lib/i18n/config";
+import { translatorFor } from "@/lib/i18n/server";
 import type { Credentials } from "@/lib/retailcrm/schemas";
 
 /** The API methods the seed guide (1.1) tells admins to allow, with the scope that grants each. */
@@ -49,11 +51,12 @@ export function missingMethods(
   return needed.filter((m) => !allowed.has(m.method)).map((m) => m.method);
 }
 
-export function missingAccessMessage(methods: string[]): string {
-  return (
-    `У API ключа нет доступа к методам: ${methods.join(", ")}. ` +
-    "Разрешите их в retailCRM (Администрирование → Интеграция → Ключи доступа к API) и попробуйте снова."
-  );
+/**
+ * What to allow, in Russian unless a locale is given: connecting an account also answers the CRM's
+ * activation callback with it, the cabinet's «Возможности CRM» passes the admin's locale.
+ */
+export function missingAccessMessage(methods: string[], locale: Locale = DEFAULT_LOCALE): string {
+  return translatorFor(locale, "crm")("missingAccess", { methods: methods.join(", ") });
 }
 
 /** The features an account's options have on. */

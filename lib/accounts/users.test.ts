@@ -7,6 +7,7 @@ import { findAccountByClientId } from "./lookup";
 import { rotateClientId } from "./rotate";
 import {
   ExtensionTakenError,
+  UnknownUserError,
   listPhones,
   phonesForCabinet,
   pushExtensions,
@@ -65,7 +66,7 @@ describe("«Ваши телефоны»", () => {
     await saveExtension(account.id, 4, "03");
     const error = await saveExtension(account.id, 5, "03").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExtensionTakenError);
-    expect((error as Error).message).toBe("Этот номер уже назначен сотруднику Петрова Александра Игоревна");
+    expect((error as ExtensionTakenError).owner).toBe("Петрова Александра Игоревна");
     await saveExtension(account.id, 4, null);
     await saveExtension(account.id, 5, "03");
   });
@@ -93,7 +94,7 @@ describe("«Ваши телефоны»", () => {
     const mine = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
     const theirs = await connectAccount({ crmUrl: other.url, apiKey: DEMO.apiKey });
     await db().crmUser.create({ data: { accountId: theirs.id, crmUserId: 4242, extension: "42" } });
-    await expect(saveExtension(mine.id, 4242, "77")).rejects.toThrow("Сотрудник не найден");
+    await expect(saveExtension(mine.id, 4242, "77")).rejects.toBeInstanceOf(UnknownUserError);
     expect((await db().crmUser.findFirstOrThrow({ where: { accountId: theirs.id, crmUserId: 4242 } })).extension).toBe(
       "42",
     );

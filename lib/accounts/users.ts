@@ -47,7 +47,7 @@ export async function phonesForCabinet(accountId: string): Promise<{ phones: Pho
   try {
     await refreshUsers(accountId);
   } catch (error) {
-    return { error: crmErrorMessage(error) };
+    return { error: await crmErrorMessage(error) };
   }
   return { phones: await listPhones(accountId) };
 }
@@ -78,10 +78,18 @@ export async function refreshUsers(accountId: string): Promise<number> {
   return users.length;
 }
 
+/** The extension belongs to another user (`owner`, null when a concurrent save took it first). */
 export class ExtensionTakenError extends Error {
-  constructor(readonly owner: string) {
-    super(`Этот номер уже назначен сотруднику ${owner}`);
+  constructor(readonly owner: string | null) {
+    super(`extension already taken by ${owner ?? "another user"}`);
     this.name = "ExtensionTakenError";
+  }
+}
+
+export class UnknownUserError extends Error {
+  constructor(readonly crmUserId: number) {
+    super(`no CRM user ${crmUserId} in this account`);
+    this.name = "UnknownUserError";
   }
 }
 
@@ -94,9 +102,9 @@ export async function saveExtension(accountId: string, crmUserId: number, extens
   const updated = await db()
     .crmUser.updateMany({ where: { accountId, crmUserId }, data: { extension } })
     .catch((error: { code?: string }) => {
-      throw error.code === "P2002" ? new ExtensionTakenError("другому сотруднику") : error;
+      throw error.code === "P2002" ? new ExtensionTakenError(null) : error;
     });
-  if (updated.count === 0) throw new Error("Сотрудник не найден: обновите список");
+  if (updated.count === 0) throw new UnknownUserError(crmUserId);
   // Answers cached for callers name extensions: every instance forgets the account's.
   await announceAccountChange(accountId);
 }

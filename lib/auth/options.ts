@@ -3,6 +3,8 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { connectAccount, ConnectError } from "@/lib/accounts/connect";
 import { normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
 import { env } from "@/lib/env";
+import { translator } from "@/lib/i18n/server";
+import { validationText } from "@/lib/i18n/validation";
 import { loginSchema } from "@/lib/validations/login";
 import { sessionGrant } from "./grant";
 import { takeSignInAttempt } from "./sign-in-limit";
@@ -50,18 +52,19 @@ export function authOptions(): NextAuthOptions {
           apiKey: { label: "API ключ сервиса", type: "password" },
         },
         async authorize(credentials, request) {
+          const t = await translator();
           const parsed = loginSchema.safeParse(credentials);
-          if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? "Проверьте адрес CRM и API ключ");
+          if (!parsed.success)
+            throw new Error(validationText(t, parsed.error.issues[0]?.message ?? "login.checkFields"));
           const attempt = await takeSignInAttempt(request.headers ?? {}, normalizeCrmUrl(parsed.data.crmUrl)!);
-          if (attempt.wait > 0)
-            throw new Error(`Слишком много попыток входа: попробуйте снова через ${attempt.wait} с`);
+          if (attempt.wait > 0) throw new Error(t("login.tooManyAttempts", { seconds: attempt.wait }));
           try {
             const account = await connectAccount(parsed.data);
             await attempt.succeeded();
             return { id: account.id, name: account.crmUrl, grant: sessionGrant(account.clientId) };
           } catch (error) {
             if (error instanceof ConnectError) throw new Error(error.message);
-            throw new Error("Не удалось войти: внутренняя ошибка сервиса");
+            throw new Error(t("login.internalError"));
           }
         },
       }),

@@ -5,6 +5,7 @@ import { listPhones, type PhoneRow } from "@/lib/accounts/users";
 import { fieldErrorsOf, type ActionResult } from "@/lib/actions/result";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { db } from "@/lib/db/client";
+import { requestLocale, translator } from "@/lib/i18n/server";
 import { log } from "@/lib/log";
 import { crmOptionsSchema, type CrmOptionsInput } from "@/lib/validations/crm-options";
 
@@ -41,9 +42,10 @@ export async function loadCrmOptions(accountId: string): Promise<{ form: CrmOpti
  * methods, and names the ones it may not: the CRM would refuse every task otherwise.
  */
 export async function saveCrmOptions(accountId: string, input: CrmOptionsInput): Promise<ActionResult> {
+  const t = await translator("crm");
   const parsed = crmOptionsSchema.safeParse(input);
   if (!parsed.success)
-    return { ok: false, error: "Проверьте поля формы", fieldErrors: fieldErrorsOf(parsed.error.issues) };
+    return { ok: false, error: t("checkFields"), fieldErrors: await fieldErrorsOf(parsed.error.issues) };
   const form = parsed.data;
   const features = featuresOn({ missedTasks: form.missedTasks, alertsEnabled: form.alertsEnabled });
   if (features.length > 0) {
@@ -53,9 +55,9 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
       missing = missingMethods(await crmClientFor(account).credentials(), features);
     } catch (error) {
       log.warn({ accountId, err: error }, "checking the key's access for CRM options failed");
-      return { ok: false, error: `Не удалось проверить доступ API ключа: ${crmErrorMessage(error)}` };
+      return { ok: false, error: t("accessCheckFailed", { reason: await crmErrorMessage(error) }) };
     }
-    if (missing.length > 0) return { ok: false, error: missingAccessMessage(missing) };
+    if (missing.length > 0) return { ok: false, error: missingAccessMessage(missing, await requestLocale()) };
   }
   const data = {
     missedTasks: form.missedTasks,
@@ -76,5 +78,5 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
     { accountId, missedTasks: data.missedTasks, managerChain: data.managerChain, alerts: data.alertsEnabled },
     "CRM options saved",
   );
-  return { ok: true, message: "Настройки сохранены" };
+  return { ok: true, message: t("saved") };
 }

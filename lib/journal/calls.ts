@@ -1,4 +1,5 @@
 import { db } from "@/lib/db/client";
+import { translator } from "@/lib/i18n/server";
 import { recordingUrl } from "@/lib/recordings";
 
 export const PAGE_SIZE = 25;
@@ -32,27 +33,26 @@ export interface JournalCall {
   deliveries: JournalDelivery[];
 }
 
-const REPAIRED_NOTE =
-  "Запись пришла недописанной (размеры в заголовке WAV были 0): заголовок исправлен. Обновите event.sh из вкладки «API»";
+type CallsText = Awaited<ReturnType<typeof translator<"calls">>>;
 
 /** "phone:cleaned" (calls."inputWarnings") as the journal says it. */
-function describeInputWarning(warning: string): string {
-  const [field, action] = warning.split(":");
-  return action === "cleaned"
-    ? `Параметр ${field}: недопустимое в значении убрано, звонок принят`
-    : `Параметр ${field}: неверное значение пропущено, звонок принят без него`;
+function describeInputWarning(t: CallsText, warning: string): string {
+  const [field = "", action] = warning.split(":");
+  return action === "cleaned" ? t("inputWarning.cleaned", { field }) : t("inputWarning.dropped", { field });
 }
 
-function deliveryLabel(kind: JournalDelivery["kind"], eventType: string): string {
-  if (kind === "MISSED_TASK") return "задача перезвонить";
+/** The CRM method of a request, as the admin knows it from the API docs; the callback task in words. */
+function deliveryLabel(t: CallsText, kind: JournalDelivery["kind"], eventType: string): string {
+  if (kind === "MISSED_TASK") return t("delivery.missedTask");
   return kind === "CALLS_UPLOAD" ? "calls/upload" : `call/event ${eventType.toLowerCase()}`;
 }
 
-/** The account's calls, newest first, with what became of each CRM request. */
+/** The account's calls, newest first, with what became of each CRM request, notes in the admin's language. */
 export async function listCalls(
   accountId: string,
   page: number,
 ): Promise<{ calls: JournalCall[]; total: number; pages: number }> {
+  const t = await translator("calls");
   const account = await db().account.findUniqueOrThrow({ where: { id: accountId }, select: { clientId: true } });
   const [total, calls] = await Promise.all([
     db().call.count({ where: { accountId } }),
@@ -94,17 +94,17 @@ export async function listCalls(
       manager: c.extension ? (managerOf.get(c.extension) ?? null) : null,
       result: c.result,
       failureReason: c.failureReason,
-      inputWarnings: [...new Set(c.inputWarnings)].map(describeInputWarning),
+      inputWarnings: [...new Set(c.inputWarnings)].map((warning) => describeInputWarning(t, warning)),
       waitSeconds: c.waitSeconds,
       talkSeconds: c.talkSeconds,
       recordingUrl: recordingOf.has(c.uniqueid)
         ? recordingUrl({ recordingId: recordingOf.get(c.uniqueid)!.id }, account.clientId)
         : null,
-      recordingNote: recordingOf.get(c.uniqueid)?.headerRepaired ? REPAIRED_NOTE : null,
+      recordingNote: recordingOf.get(c.uniqueid)?.headerRepaired ? t("recording.repaired") : null,
       deliveries: c.deliveries.map((d) => ({
         id: d.id,
         kind: d.kind,
-        label: deliveryLabel(d.kind, d.event.type),
+        label: deliveryLabel(t, d.kind, d.event.type),
         state: d.state,
         lastError: d.lastError,
         attempts: d._count.attempts,

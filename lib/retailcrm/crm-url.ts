@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const CRM_URL_HINT = "Укажите адрес CRM в виде https://ваш_магазин.retailcrm.ru/";
+const CRM_URL_HINT = "Укажите адрес CRM в виде https://ваш_магазин.retailcrm.ru/";
 
 /**
  * Normalises what an admin types as the CRM address to "scheme://host[:port]/":

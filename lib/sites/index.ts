@@ -34,24 +34,30 @@ export function storeOf(stores: readonly StoreNumber[], phone: string | undefine
   return key ? stores.find((store) => numberKey(store.phone) === key) : undefined;
 }
 
+/** The numbers as the cabinet sends them; messages are keys (validationText). */
 export const storeNumbersSchema = z
   .array(
     z.object({
       phone: z
         .string()
         .trim()
-        .regex(/^\+?[0-9 ()-]+$/, "Номер: цифры, можно с + в начале")
-        .refine((v) => v.replace(/\D/g, "").length >= 5, "Номер слишком короткий")
-        .refine((v) => v.replace(/\D/g, "").length <= 15, "Номер слишком длинный"),
-      siteCode: z.string().trim().min(1, "Выберите магазин").max(255, "Код магазина слишком длинный"),
+        .regex(/^\+?[0-9 ()-]+$/, "crm.stores.validation.phoneFormat")
+        .refine((v) => v.replace(/\D/g, "").length >= 5, "crm.stores.validation.phoneTooShort")
+        .refine((v) => v.replace(/\D/g, "").length <= 15, "crm.stores.validation.phoneTooLong"),
+      siteCode: z
+        .string()
+        .trim()
+        .min(1, "crm.stores.validation.siteRequired")
+        .max(255, "crm.stores.validation.siteTooLong"),
     }),
   )
-  .max(200, "Не больше 200 номеров")
+  .max(200, "crm.stores.validation.tooMany")
   .superRefine((rows, ctx) => {
     const seen = new Set<string>();
     rows.forEach((row, i) => {
       const key = numberKey(row.phone);
-      if (seen.has(key)) ctx.addIssue({ code: "custom", path: [i, "phone"], message: "Этот номер уже указан" });
+      if (seen.has(key))
+        ctx.addIssue({ code: "custom", path: [i, "phone"], message: "crm.stores.validation.duplicate" });
       seen.add(key);
     });
   });
@@ -81,7 +87,7 @@ export async function storesForCabinet(accountId: string): Promise<StoresView> {
     return { numbers, sites: sites.map((site) => ({ code: site.code, name: site.name ?? site.code })) };
   } catch (error) {
     log.warn({ accountId, err: error }, "reading the CRM's stores failed");
-    return { numbers, sites: { error: crmErrorMessage(error) } };
+    return { numbers, sites: { error: await crmErrorMessage(error) } };
   }
 }
 

@@ -7,36 +7,36 @@ const minutes = (message: string) =>
     .regex(/^\d{1,4}$/, message)
     .refine((v) => Number(v) >= 1 && Number(v) <= 1440, message);
 
-const userId = z.string().regex(/^\d{1,10}$/, "Выберите сотрудника из списка");
+const userId = z.string().regex(/^\d{1,10}$/, "crm.validation.chooseUser");
 
-/** «Возможности CRM» (docs/crm-features.md), shared by the form, its server action and their tests. */
+/** «Возможности CRM» (docs/crm-features.md), shared by the form, its server action and their tests; messages are keys. */
 export const crmOptionsSchema = z
   .object({
     missedTasks: z.boolean(),
-    missedTaskWindowMinutes: minutes("Окно — от 1 до 1440 минут"),
+    missedTaskWindowMinutes: minutes("crm.validation.window"),
     missedTaskDefaultUserId: z.union([z.literal(""), userId]),
     missedTaskTemplate: z
       .string()
       .trim()
-      .min(1, "Введите текст задачи")
-      .max(500, "Не длиннее 500 символов")
-      .refine((v) => v.includes("{phone}"), "В тексте задачи нужен номер: {phone}"),
+      .min(1, "crm.validation.templateRequired")
+      .max(500, "crm.validation.templateTooLong")
+      .refine((v) => v.includes("{phone}"), "crm.validation.templatePhone"),
     managerChain: z.boolean(),
     chainLastTalked: z.boolean(),
-    chainFallbackUserIds: z.array(userId).max(20, "Не больше 20 сотрудников"),
+    chainFallbackUserIds: z.array(userId).max(20, "crm.validation.fallbackTooMany"),
     alertsEnabled: z.boolean(),
-    alertUserIds: z.array(userId).max(50, "Не больше 50 сотрудников"),
-    alertAfterMinutes: minutes("От 1 до 1440 минут"),
+    alertUserIds: z.array(userId).max(50, "crm.validation.alertUsersTooMany"),
+    alertAfterMinutes: minutes("crm.validation.alertAfter"),
   })
   .superRefine((form, ctx) => {
     if (form.missedTasks && !form.missedTaskDefaultUserId)
       ctx.addIssue({
         code: "custom",
         path: ["missedTaskDefaultUserId"],
-        message: "Выберите, кому ставить задачу, когда у клиента нет менеджера или он не свободен",
+        message: "crm.validation.defaultUserRequired",
       });
     if (form.alertsEnabled && form.alertUserIds.length === 0)
-      ctx.addIssue({ code: "custom", path: ["alertUserIds"], message: "Выберите, кому отправлять уведомления" });
+      ctx.addIssue({ code: "custom", path: ["alertUserIds"], message: "crm.validation.alertUsersRequired" });
   });
 
 export type CrmOptionsInput = z.infer<typeof crmOptionsSchema>;

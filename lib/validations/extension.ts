@@ -4,7 +4,7 @@ import { z } from "zod";
 export const extensionSchema = z
   .string()
   .trim()
-  .regex(/^\d{0,10}$/, "Только цифры, не больше 10")
+  .regex(/^\d{0,10}$/, "validation.extensionDigits")
   .transform((v) => (v === "" ? null : v));
 
 export const saveExtensionSchema = z.object({

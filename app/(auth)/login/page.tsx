@@ -1,27 +1,26 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { redirect } from "next/navigation";
+import { LocaleSwitch } from "@/components/locale-switch";
 import { LoginForm } from "@/components/login-form";
 import { sessionAccountId } from "@/lib/auth/session";
 
-export const metadata: Metadata = { title: "Вход — Asterisk ⇄ retailCRM" };
-
-const messages: Record<string, string> = {
-  "unknown-client": "Модуль с таким clientId не найден: войдите по адресу CRM и API ключу",
-  "missing-client": "Не передан clientId: войдите по адресу CRM и API ключу",
-  "stale-link":
-    "Ссылка на кабинет уже использована или устарела: нажмите «Перейти в личный кабинет» в retailCRM ещё раз или войдите по адресу CRM и API ключу",
-  "link-renewed": "Ссылка на кабинет в retailCRM обновлена: нажмите «Перейти в личный кабинет» ещё раз",
-  inactive: "Модуль отключён в retailCRM: включите его там или войдите по адресу CRM и API ключу",
-  "session-rotated": "clientId аккаунта заменён: войдите снова",
-  "session-inactive": "Модуль отключён в retailCRM, сессия завершена: войдите снова по адресу CRM и API ключу",
-};
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations();
+  return { title: t("common.title", { page: t("login.title") }) };
+}
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ error?: string }> }) {
   if (await sessionAccountId()) redirect("/cabinet/phones");
+  const t = await getTranslations("login.errors");
   const { error } = await searchParams;
+  const known = error !== undefined && t.has(error as never);
   return (
-    <main className="page page-narrow">
-      <LoginForm initialError={error ? (messages[error] ?? undefined) : undefined} />
+    <main className="page page-narrow stack">
+      <div className="toolbar toolbar-end">
+        <LocaleSwitch />
+      </div>
+      <LoginForm initialError={known ? t(error as never) : undefined} />
     </main>
   );
 }

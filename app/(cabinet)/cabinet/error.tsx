@@ -1,16 +1,18 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 
 /** A tab that failed to render (the database or the CRM in trouble): say so, and let the admin try again. */
 export default function CabinetError({ reset }: { error: Error; reset: () => void }) {
+  const t = useTranslations("cabinet");
   return (
     <div className="stack">
-      <Alert tone="error">Не удалось открыть вкладку: внутренняя ошибка сервиса. Попробуйте ещё раз.</Alert>
+      <Alert tone="error">{t("tabFailed")}</Alert>
       <div>
         <Button type="button" onClick={reset}>
-          Попробовать снова
+          {t("retry")}
         </Button>
       </div>
     </div>

@@ -1,5 +1,7 @@
+import { getTranslations } from "next-intl/server";
 import type { ReactNode } from "react";
 import { CabinetTabs } from "@/components/cabinet-tabs";
+import { LocaleSwitch } from "@/components/locale-switch";
 import { LogoutButton } from "@/components/logout-button";
 import { Providers } from "@/components/providers";
 import { Alert } from "@/components/ui/alert";
@@ -7,21 +9,19 @@ import { requireAccount } from "@/lib/auth/session";
 
 export default async function CabinetLayout({ children }: { children: ReactNode }) {
   const account = await requireAccount();
+  const t = await getTranslations("cabinet");
   return (
     <Providers>
       <header className="topbar">
         <div className="page page-wide topbar-inner">
           <strong>Asterisk ⇄ retailCRM</strong>
           <span className="muted">{account.crmUrl}</span>
+          <LocaleSwitch />
           <LogoutButton />
         </div>
       </header>
       <main className="page page-wide">
-        {account.active && !account.freeze ? null : (
-          <Alert tone="info">
-            Модуль отключён в retailCRM: события звонков и звонки из CRM не обрабатываются, пока его не включат снова.
-          </Alert>
-        )}
+        {account.active && !account.freeze ? null : <Alert tone="info">{t("moduleOff")}</Alert>}
         <CabinetTabs />
         <section className="card">{children}</section>
       </main>

@@ -1,3 +1,5 @@
+import { DEFAULT_LOCALE, type Locale } from "@/lib/i18n/config";
+import { translatorFor } from "@/lib/i18n/server";
 import { AmiError } from "./errors";
 import { AmiHttpTransport } from "./http";
 import { header } from "./message";
@@ -22,20 +24,12 @@ export async function checkAmiAccess(kind: AmiTransportKind, endpoint: AmiEndpoi
   }
 }
 
-export const AMI_NO_ACCESS = "Нет доступа до AMI: проверьте адрес, порт, логин или пароль";
-
-/** The guide's message, with what exactly went wrong in brackets. */
-export function amiErrorMessage(error: unknown): string {
-  if (!(error instanceof AmiError)) return AMI_NO_ACCESS;
-  const detail: Record<AmiError["kind"], string> = {
-    unreachable: "сервер не принимает соединение",
-    "blocked-address": "адрес во внутренней сети запрещён",
-    timeout: "сервер не ответил вовремя",
-    auth: "логин или пароль не приняты, либо адрес сервиса не разрешён в permit",
-    permission: "у пользователя AMI нет нужных прав",
-    protocol: "по этому адресу и порту не отвечает AMI",
-    closed: "Asterisk закрыл соединение",
-    refused: "Asterisk сразу закрыл соединение",
-  };
-  return `${AMI_NO_ACCESS} (${detail[error.kind]})`;
+/**
+ * The guide's message, with what exactly went wrong in brackets. Russian unless a locale is given: the
+ * event listener stores it for the CRM's notifications, the cabinet's check passes the admin's locale.
+ */
+export function amiErrorMessage(error: unknown, locale: Locale = DEFAULT_LOCALE): string {
+  const t = translatorFor(locale, "asterisk.ami");
+  if (!(error instanceof AmiError)) return t("noAccess");
+  return t("noAccessBecause", { reason: t(`reasons.${error.kind}`) });
 }

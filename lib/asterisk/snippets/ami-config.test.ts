@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { allSnippets, httpConf, managerConf, type SnippetContext } from "./index";
+import { snippetGroups, httpConf, managerConf, type SnippetContext } from "./index";
 
 const base: SnippetContext = {
+  locale: "ru",
   serviceUrl: "https://bridge.example.com",
   clientId: "0123456789abcdef".repeat(4),
   amiLogin: "asterisk",
@@ -114,9 +115,46 @@ describe("httpConf", () => {
   });
 });
 
-describe("allSnippets().ami", () => {
+describe("snippetGroups().ami", () => {
   it("holds manager.conf, plus http.conf only for HTTP", () => {
-    expect(allSnippets(base).ami.map((s) => s.id)).toEqual(["manager-conf", "http-conf"]);
-    expect(allSnippets({ ...base, amiTransport: "TCP" }).ami.map((s) => s.id)).toEqual(["manager-conf"]);
+    expect(snippetGroups(base, "modern").ami.map((s) => s.id)).toEqual(["manager-conf", "http-conf"]);
+    expect(snippetGroups({ ...base, amiTransport: "TCP" }, "modern").ami.map((s) => s.id)).toEqual(["manager-conf"]);
+  });
+});
+
+describe("in English", () => {
+  const CYRILLIC = /[\u0400-\u04FF]/;
+  /** The configuration without its comments: `; …` in ini, `# …` lines in bash. */
+  const settings = (code: string, language: string) =>
+    code.split("\n").map((line) => (language === "bash" ? (line.startsWith("#") ? "#" : line) : line.split(";")[0]!));
+
+  it.each<SnippetContext>([
+    base,
+    { ...base, amiTransport: "TCP" },
+    { ...base, amiTransport: "TCP", eventSource: "AMI", serviceIp: "2001:db8::7" },
+    { ...base, eventSource: "BOTH", amiEventsPort: 5039, queuePause: true, serviceIp: "198.51.100.7" },
+  ])("translates every text and comment and keeps the settings as in Russian (%o)", (ctx) => {
+    const russian = snippetGroups(ctx, "modern").ami;
+    const english = snippetGroups({ ...ctx, locale: "en" }, "modern").ami;
+    expect(english.map((s) => [s.id, s.language])).toEqual(russian.map((s) => [s.id, s.language]));
+    english.forEach((snippet, i) => {
+      const ru = russian[i]!;
+      expect([snippet.title, snippet.description, snippet.code].join("\n"), snippet.id).not.toMatch(CYRILLIC);
+      expect(settings(snippet.code, snippet.language)).toEqual(settings(ru.code, ru.language));
+    });
+  });
+
+  it("names the AMI user and the placeholder address in English", () => {
+    const snippet = managerConf({ ...base, locale: "en", amiLogin: "crm-bridge" });
+    expect(snippet.description).toContain("The AMI user «crm-bridge»");
+    expect(snippet.code).toMatch(/permit = 203\.0\.113\.10\/255\.255\.255\.255 ; REPLACE 203\.0\.113\.10 with/);
+  });
+
+  it("English manager.conf", () => {
+    const en: SnippetContext = { ...base, locale: "en" };
+    expect({
+      dialplanEvents: managerConf(en).code,
+      amiEvents: managerConf({ ...en, eventSource: "BOTH", queuePause: true, serviceIp: "198.51.100.7" }).code,
+    }).toMatchSnapshot();
   });
 });

@@ -1,5 +1,5 @@
 import { managerChannel } from "@/lib/asterisk/channel";
-import type { SnippetContext } from "./types";
+import type { SnippetContext, SnippetText } from "./types";
 
 /** What differs between the Asterisk 16–20 (Macro) and the 21+ (Gosub) dialplans. */
 export interface Flavour {
@@ -12,7 +12,8 @@ export interface Flavour {
   trunk(number: string): string;
   /** Dialplan expression reading a field of the /api/manager JSON answer held in C_RESULT. */
   json(field: "callerId" | "phone"): string;
-  jsonNote: string;
+  /** Which JSON function this dialplan needs and where it comes from. */
+  jsonNote(t: SnippetText): string;
 }
 
 /** Dial string of a manager's phone: the account's «Канал звонка менеджеру» with a dialplan expression for the extension. */
@@ -21,11 +22,9 @@ export function phone(ctx: SnippetContext, extension: string): string {
 }
 
 /** What the admin should know about the channel the snippets dial managers with. */
-export function channelNote(ctx: SnippetContext, f: Flavour): string {
-  const note = `Менеджеры вызываются каналом из «Канал звонка менеджеру» (${phone(ctx, "101")} для номера 101): его же сервис использует для звонков из CRM.`;
-  return f.id === "modern" && /^SIP(\/|$)/i.test(ctx.channelTemplate)
-    ? `${note} В Asterisk 21 chan_sip удалён: укажите в «Настройки Asterisk» канал PJSIP.`
-    : note;
+export function channelNote(t: SnippetText, ctx: SnippetContext, f: Flavour): string {
+  const note = t("notes.channel", { channel: phone(ctx, "101") });
+  return f.id === "modern" && /^SIP(\/|$)/i.test(ctx.channelTemplate) ? `${note} ${t("notes.chanSipRemoved")}` : note;
 }
 
 /** `${URIENCODE(${expr})}`: channel data goes into a URL only encoded. */
@@ -50,10 +49,10 @@ export function eventUrl(ctx: SnippetContext, type: "in" | "out", phone: string,
 }
 
 /** A CURL request into `variable`, with time limits so the caller never waits on the service for more than ~2 s. */
-export function curlInto(variable: string, url: string): string[] {
+export function curlInto(t: SnippetText, variable: string, url: string): string[] {
   return [
     "same => n,Set(CURLOPT(conntimeout)=1)",
-    "same => n,Set(CURLOPT(httptimeout)=2) ; звонящий ждёт ответа сервиса не дольше 2 секунд",
+    `same => n,Set(CURLOPT(httptimeout)=2) ; ${t("comment.curlTimeout")}`,
     `same => n,Set(${variable}=\${CURL(${url})})`,
   ];
 }
@@ -82,19 +81,14 @@ export function eventAgi(args: HangupArgs): string {
 }
 
 /** Start MixMonitor unless a recording already runs (the call may pass several contexts); jumps to label "done". */
-export const RECORD_ONCE = [
-  'exten => s,1,GotoIf($["${MIXMONITOR_FILENAME}" != ""]?done) ; запись уже идёт',
-  "same => n,MixMonitor(${STRFTIME(${EPOCH},,%Y-%m-%d)}/${UNIQUEID}.wav,b) ; /var/spool/asterisk/monitor/<дата>/<uniqueid>.wav",
-];
+export function recordOnce(t: SnippetText): string[] {
+  return [
+    'exten => s,1,GotoIf($["${MIXMONITOR_FILENAME}" != ""]?done) ; ' + t("comment.recordingRunning"),
+    "same => n,MixMonitor(${STRFTIME(${EPOCH},,%Y-%m-%d)}/${UNIQUEID}.wav,b) ; " +
+      `/var/spool/asterisk/monitor/<${t("comment.date")}>/<uniqueid>.wav`,
+  ];
+}
 
 export function sections(...contexts: string[][]): string {
   return contexts.map((lines) => lines.join("\n")).join("\n\n");
 }
-
-export const HANGUP_NOTE =
-  "Рекомендуемый порядок аргументов event.sh: запись, uniqueid, телефон клиента, внутренний номер, дата, направление, " +
-  "статус, секунды разговора (в примерах исходной инструкции не хватало знаков $, а телефон и внутренний номер были переставлены). " +
-  "AGI работает и в экстеншене h; DeadAGI устарел с Asterisk 15 и удалён в 23. " +
-  "MixMonitor дописывает запись только после экстеншена h, поэтому event.sh отправляет hangup сразу, " +
-  "а запись — фоновой копией, когда файл дописан (скачайте event.sh заново, если он старше этой версии). " +
-  "Скрипт event.sh положите в /var/lib/asterisk/agi-bin и сделайте исполняемым.";

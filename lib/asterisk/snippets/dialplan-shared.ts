@@ -1,139 +1,132 @@
-import {
-  channelNote,
-  curlInto,
-  eventAgi,
-  eventUrl,
-  HANGUP_NOTE,
-  lookupUrl,
-  phone,
-  sections,
-  type Flavour,
-} from "./dialplan-lines";
-import type { Snippet, SnippetContext } from "./types";
+import { channelNote, curlInto, eventAgi, eventUrl, lookupUrl, phone, sections, type Flavour } from "./dialplan-lines";
+import { snippetText, type Snippet, type SnippetContext, type SnippetText } from "./types";
 
-const ROUTE_BY_TOEXT = [
-  'same => n,GotoIf($["${TOEXT}" = ""]?unknow-client,s,1) ; клиент не известен: голосовое меню или общая очередь',
-  "same => n,Goto(manager-call,s,1) ; нашли ответственного менеджера",
-];
+function routeByToext(t: SnippetText): string[] {
+  return [
+    'same => n,GotoIf($["${TOEXT}" = ""]?unknow-client,s,1) ; ' + t("comment.unknownClient"),
+    `same => n,Goto(manager-call,s,1) ; ${t("comment.managerFound")}`,
+  ];
+}
 
-const DIAL_HANGUP = [
-  "exten => h,1," +
-    eventAgi({
-      phone: "${CALLERID(num)}",
-      extension: "${TOEXT}",
-      direction: "in",
-      status: "${DIALSTATUS}",
-      seconds: "${ANSWEREDTIME}",
-    }) +
-    " ; событие hangup и запись разговора",
-];
+function dialHangup(t: SnippetText): string[] {
+  return [
+    "exten => h,1," +
+      eventAgi({
+        phone: "${CALLERID(num)}",
+        extension: "${TOEXT}",
+        direction: "in",
+        status: "${DIALSTATUS}",
+        seconds: "${ANSWEREDTIME}",
+      }) +
+      ` ; ${t("comment.hangupEvent")}`,
+  ];
+}
 
-const LOOKUP_NOTE =
-  "Вызовите Goto(init-channel,s,1) из входящего контекста транка до голосового меню, " +
-  "а перед этим сохраните номер, на который позвонили: Set(__CRM_DID=${EXTEN}) — по нему сервис узнаёт магазин. " +
-  "Сервис вернёт имя клиента (оно станет CALLERID(name)) и внутренний номер ответственного менеджера (TOEXT); " +
-  "если менеджер не найден, звонок уходит в unknow-client. Запрос ограничен 2 секундами: при сбое звонок идёт дальше без имени.";
+function lookupNote(t: SnippetText): string {
+  return t("notes.lookup", { set: "Set(__CRM_DID=${EXTEN})" });
+}
 
 export function lookupJson(ctx: SnippetContext, f: Flavour): Snippet {
+  const t = snippetText(ctx);
   const code = sections([
     "[init-channel]",
     "exten => s,1,NoOp(Context: init-channel ${CALLERID(num)})",
-    ...curlInto("C_RESULT", lookupUrl(ctx, "json")),
+    ...curlInto(t, "C_RESULT", lookupUrl(ctx, "json")),
     `same => n,Set(CALLERID(name)=${f.json("callerId")})`,
     `same => n,Set(TOEXT=${f.json("phone")})`,
-    ...ROUTE_BY_TOEXT,
+    ...routeByToext(t),
   ]);
   return {
     id: `${f.id}-lookup-json`,
-    title: "Входящий звонок: определение клиента (JSON)",
+    title: t("lookupJson.title"),
     language: "asterisk",
-    description: `${LOOKUP_NOTE} ${f.jsonNote}`,
+    description: `${lookupNote(t)} ${f.jsonNote(t)}`,
     code,
   };
 }
 
 export function lookupText(ctx: SnippetContext, f: Flavour): Snippet {
+  const t = snippetText(ctx);
   const code = sections([
     "[init-channel]",
     "exten => s,1,NoOp(Context: init-channel ${CALLERID(num)})",
-    ...curlInto("C_RESULT", lookupUrl(ctx, "text")),
-    "same => n,Set(ARRAY(V_CALLERNAME,V_CODE)=${C_RESULT}) ; ответ сервиса: имя,внутренний номер",
+    ...curlInto(t, "C_RESULT", lookupUrl(ctx, "text")),
+    "same => n,Set(ARRAY(V_CALLERNAME,V_CODE)=${C_RESULT}) ; " + t("comment.serviceAnswer"),
     "same => n,Set(CALLERID(name)=${V_CALLERNAME})",
     "same => n,Set(TOEXT=${V_CODE})",
-    ...ROUTE_BY_TOEXT,
+    ...routeByToext(t),
   ]);
   return {
     id: `${f.id}-lookup-text`,
-    title: "Входящий звонок: определение клиента (text)",
+    title: t("lookupText.title"),
     language: "asterisk",
-    description:
-      `${LOOKUP_NOTE} Вариант без модулей JSON: ответ приходит строкой «имя,внутренний номер», ` +
-      "запятых в имени сервис не оставляет, поэтому ARRAY() делит её надёжно.",
+    description: `${lookupNote(t)} ${t("lookupText.description")}`,
     code,
   };
 }
 
 export function managerCall(ctx: SnippetContext, f: Flavour): Snippet {
+  const t = snippetText(ctx);
   const code = sections(
     [
       "[manager-call]",
       "exten => s,1,NoOp(Context: manager-call ${TOEXT})",
-      `same => n,${f.recordCall} ; запись разговора`,
-      `same => n,${f.startInCall("${TOEXT}")} ; карточка входящего звонка у ответственного менеджера`,
-      `same => n,Dial(${phone(ctx, "${TOEXT}")},60,tr) ; звоним ответственному менеджеру`,
-      "same => n,Goto(queue-managers,s,1) ; не ответил за 60 секунд: в общую очередь",
+      `same => n,${f.recordCall} ; ${t("comment.recording")}`,
+      `same => n,${f.startInCall("${TOEXT}")} ; ${t("comment.cardForManager")}`,
+      `same => n,Dial(${phone(ctx, "${TOEXT}")},60,tr) ; ${t("comment.dialManager")}`,
+      `same => n,Goto(queue-managers,s,1) ; ${t("comment.managerNoAnswer")}`,
       "same => n,Hangup()",
     ],
-    DIAL_HANGUP,
+    dialHangup(t),
   );
   return {
     id: `${f.id}-manager-call`,
-    title: "Звонок ответственному менеджеру и событие hangup",
+    title: t("managerCall.title"),
     language: "asterisk",
-    description: `Сюда ведёт init-channel, когда менеджер найден. Экстеншен h отправляет итог звонка. ${channelNote(ctx, f)} ${HANGUP_NOTE}`,
+    description: `${t("managerCall.description")} ${channelNote(t, ctx, f)} ${t("notes.hangup")}`,
     code,
   };
 }
 
 export function incomingCall(ctx: SnippetContext, f: Flavour): Snippet {
+  const t = snippetText(ctx);
   const code = sections(
     [
       "[incoming-call]",
       "exten => s,1,NoOp(Context: incoming-call)",
-      "same => n,Set(TOEXT=101) ; внутренний номер, который принимает звонки этой линии",
-      `same => n,${f.recordCall} ; запись разговора`,
-      `same => n,${f.startInCall("${TOEXT}")} ; карточка входящего звонка у этого номера`,
+      `same => n,Set(TOEXT=101) ; ${t("comment.lineExtension")}`,
+      `same => n,${f.recordCall} ; ${t("comment.recording")}`,
+      `same => n,${f.startInCall("${TOEXT}")} ; ${t("comment.cardForExtension")}`,
       `same => n,Dial(${phone(ctx, "${TOEXT}")},60,tr)`,
-      "same => n,Goto(queue-managers,s,1) ; номер не ответил за 60 секунд: в общую очередь",
+      `same => n,Goto(queue-managers,s,1) ; ${t("comment.extensionNoAnswer")}`,
       "same => n,Hangup()",
     ],
-    DIAL_HANGUP,
+    dialHangup(t),
   );
   return {
     id: `${f.id}-incoming-call`,
-    title: "Входящий звонок на внутренний номер: Dial() и событие hangup",
+    title: t("incomingCall.title"),
     language: "asterisk",
-    description:
-      "Вариант без поиска менеджера: линия всегда звонит на один внутренний номер (замените 101). " +
-      `При одном вызываемом канале статус звонка в DIALSTATUS, длительность разговора в ANSWEREDTIME. ${channelNote(ctx, f)} ${HANGUP_NOTE}`,
+    description: `${t("incomingCall.description")} ${channelNote(t, ctx, f)} ${t("notes.hangup")}`,
     code,
   };
 }
 
-export function queueManagers(f: Flavour): Snippet {
+export function queueManagers(ctx: SnippetContext, f: Flavour): Snippet {
+  const t = snippetText(ctx);
   const code = sections(
     [
       "[queue-managers]",
       "exten => s,1,NoOp(Context: queue-managers)",
-      `same => n,${f.recordCall} ; запись разговора, если ещё не идёт`,
-      `same => n,${f.startInCall("")} ; без номеров: карточку входящего звонка увидят все сотрудники`,
-      "same => n,Queue(queue_managers,tr,,,60) ; в queues.conf у очереди queue_managers: setinterfacevar=yes",
+      `same => n,${f.recordCall} ; ${t("comment.recordingUnlessRunning")}`,
+      `same => n,${f.startInCall("")} ; ${t("comment.cardForEveryone")}`,
+      `same => n,Queue(queue_managers,tr,,,60) ; ${t("comment.queueSetting")}`,
       "same => n,Hangup()",
     ],
     [
       "exten => h,1,NoOp(Context: queue-managers hangup)",
-      "same => n,Set(TO_EXT=${CUT(MEMBERINTERFACE,/,2)}) ; внутренний номер ответившего: 101 из PJSIP/101",
-      "same => n,Set(TO_EXT=${CUT(TO_EXT,@,1)}) ; и из Local/101@from-internal",
+      "same => n,Set(TO_EXT=${CUT(MEMBERINTERFACE,/,2)}) ; " + t("comment.answeredExtension"),
+      "same => n,Set(TO_EXT=${CUT(TO_EXT,@,1)}) ; " + t("comment.answeredExtensionLocal"),
       "same => n," +
         eventAgi({
           phone: "${CALLERID(num)}",
@@ -145,34 +138,33 @@ export function queueManagers(f: Flavour): Snippet {
     ],
     [
       "[unknow-client]",
-      "exten => s,1,NoOp(Context: unknow-client) ; клиент не найден: здесь может быть ваше голосовое меню",
+      `exten => s,1,NoOp(Context: unknow-client) ; ${t("comment.unknownClientMenu")}`,
       "same => n,Goto(queue-managers,s,1)",
     ],
   );
   return {
     id: `${f.id}-queue`,
-    title: "Очередь менеджеров: Queue() и событие hangup",
+    title: t("queue.title"),
     language: "asterisk",
-    description:
-      "Общая очередь queue_managers с ожиданием до 60 секунд (таймаут Queue() — пятый аргумент). " +
-      "Чтобы узнать, кто ответил, у очереди в queues.conf нужен setinterfacevar=yes: тогда MEMBERINTERFACE заполнен. " +
-      "Точные статус и длительность event.sh берёт из queue_log (переменная QUEUE_LOG в скрипте). " +
-      HANGUP_NOTE,
+    description: `${t("queue.description")} ${t("notes.hangup")}`,
     code,
   };
 }
 
 export function outgoingCall(ctx: SnippetContext, f: Flavour): Snippet {
+  const t = snippetText(ctx);
   const code = sections(
     [
       "[outgoing-call]",
       "exten => _X.,1,NoOp(Context: outgoing-call ${CALLERID(num)} to ${EXTEN})",
-      "same => n,Set(OUT_PHONE=${EXTEN}) ; номер клиента: в экстеншене h EXTEN уже равен h",
-      'same => n,Set(FROM_EXT=${IF($["${CRM_CODE}" != ""]?${CRM_CODE}:${CALLERID(num)})}) ; внутренний номер менеджера',
-      'same => n,Set(CALLERID(num)=${IF($["${CRM_EXTERNAL_PHONE}" != ""]?${CRM_EXTERNAL_PHONE}:${CALLERID(num)})}) ; звонок из заказа: номер его магазина',
-      `same => n,${f.recordCall} ; запись разговора`,
-      ...curlInto("C_EVENT", eventUrl(ctx, "out", "EXTEN", "FROM_EXT")),
-      `same => n,Dial(${f.trunk("${OUT_PHONE}")},60) ; trunk: имя вашего транка`,
+      "same => n,Set(OUT_PHONE=${EXTEN}) ; " + t("comment.customerNumber"),
+      'same => n,Set(FROM_EXT=${IF($["${CRM_CODE}" != ""]?${CRM_CODE}:${CALLERID(num)})}) ; ' +
+        t("comment.managerExtension"),
+      'same => n,Set(CALLERID(num)=${IF($["${CRM_EXTERNAL_PHONE}" != ""]?${CRM_EXTERNAL_PHONE}:${CALLERID(num)})}) ; ' +
+        t("comment.storeNumber"),
+      `same => n,${f.recordCall} ; ${t("comment.recording")}`,
+      ...curlInto(t, "C_EVENT", eventUrl(ctx, "out", "EXTEN", "FROM_EXT")),
+      `same => n,Dial(${f.trunk("${OUT_PHONE}")},60) ; ${t("comment.trunk")}`,
       "same => n,Hangup()",
     ],
     [
@@ -184,21 +176,14 @@ export function outgoingCall(ctx: SnippetContext, f: Flavour): Snippet {
           status: "${DIALSTATUS}",
           seconds: "${ANSWEREDTIME}",
         }) +
-        " ; событие hangup и запись разговора",
+        ` ; ${t("comment.hangupEvent")}`,
     ],
   );
   return {
     id: `${f.id}-outgoing-call`,
-    title: "Исходящий звонок: событие out и hangup",
+    title: t("outgoingCall.title"),
     language: "asterisk",
-    description:
-      "Подключите контекст к внутренним телефонам (include => outgoing-call) и поправьте шаблон номера и имя транка. " +
-      "Событие out сообщает CRM номер клиента (phone) и внутренний номер менеджера (code). " +
-      "При звонке из CRM на экране менеджера номер клиента, поэтому CALLERID(num) здесь — номер клиента: " +
-      "внутренний номер менеджера сервис передаёт в переменной CRM_CODE, для звонков с телефона остаётся CALLERID(num). " +
-      "Звонок из заказа или клиента магазина, которому в «Возможности CRM» назначен номер, уходит с этим номером " +
-      "(переменная CRM_EXTERNAL_PHONE): клиент видит номер магазина. " +
-      HANGUP_NOTE,
+    description: `${t("outgoingCall.description")} ${t("notes.hangup")}`,
     code,
   };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { allSnippets, dialplanLegacy, dialplanModern, type Snippet, type SnippetContext } from "./index";
+import { snippetGroups, dialplanLegacy, dialplanModern, type Snippet, type SnippetContext } from "./index";
 
 const ctx: SnippetContext = {
+  locale: "ru",
   serviceUrl: "https://bridge.example.com",
   clientId: "0123456789abcdef".repeat(4),
   amiLogin: "asterisk",
@@ -298,12 +299,65 @@ describe("«Канал звонка менеджеру» in the snippets", () =>
   });
 });
 
-describe("allSnippets", () => {
-  it("groups the snippets and keeps ids unique", () => {
-    const all = allSnippets(ctx);
-    expect(all.legacy).toEqual(dialplanLegacy(ctx));
-    expect(all.modern).toEqual(dialplanModern(ctx));
-    const ids = [...all.ami, ...all.legacy, ...all.modern].map((s) => s.id);
-    expect(new Set(ids).size).toBe(ids.length);
+describe("snippetGroups", () => {
+  it("puts every snippet of a generation in one group, once, and nothing of the other generation", () => {
+    for (const [version, dialplan] of [
+      ["legacy", dialplanLegacy(ctx)],
+      ["modern", dialplanModern(ctx)],
+    ] as const) {
+      const groups = snippetGroups(ctx, version);
+      const grouped = [...groups.incoming, ...groups.queue, ...groups.outgoing].map((s) => s.id);
+      expect(grouped.sort()).toEqual(dialplan.map((s) => s.id).sort());
+      const ids = Object.values(groups).flatMap((list) => list.map((s) => s.id));
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.filter((id) => id.startsWith(version === "legacy" ? "modern-" : "legacy-"))).toEqual([]);
+      expect(groups.queue.map((s) => s.id)).toEqual([`${version}-queue`]);
+      expect(groups.outgoing.map((s) => s.id)).toEqual([`${version}-outgoing-call`]);
+    }
+  });
+
+  it("installs event.sh with the account's clientId", () => {
+    const [install] = snippetGroups(ctx, "modern").eventSh;
+    expect(install?.code).toContain(`/data/event.sh?clientId=${ctx.clientId}`);
+    expect(install?.code).toContain("/var/lib/asterisk/agi-bin/event.sh");
+  });
+});
+
+describe("in English", () => {
+  const en: SnippetContext = { ...ctx, locale: "en" };
+  const CYRILLIC = /[\u0400-\u04FF]/;
+
+  it.each(["SIP", "PJSIP", "Local/{code}@from-internal"])(
+    "translates every text and comment and keeps the dialplan code as in Russian (%s)",
+    (channelTemplate) => {
+      for (const generate of [dialplanLegacy, dialplanModern]) {
+        const russian = generate({ ...ctx, channelTemplate });
+        const english = generate({ ...en, channelTemplate });
+        expect(english.map((s) => [s.id, s.language])).toEqual(russian.map((s) => [s.id, s.language]));
+        english.forEach((snippet, i) => {
+          const ru = russian[i]!;
+          expect([snippet.title, snippet.description, snippet.code].join("\n"), snippet.id).not.toMatch(CYRILLIC);
+          expect(snippet.title).not.toBe(ru.title);
+          expect(snippet.code.split("\n").map(withoutComment)).toEqual(ru.code.split("\n").map(withoutComment));
+          // Every Russian comment has its English one on the same line.
+          expect(snippet.code.split("\n").map((line) => line.includes(" ; "))).toEqual(
+            ru.code.split("\n").map((line) => line.includes(" ; ")),
+          );
+        });
+      }
+    },
+  );
+
+  it("warns about chan_sip and explains event.sh in English too", () => {
+    const managerCall = dialplanModern({ ...en, channelTemplate: "SIP" }).find((s) => s.id === "modern-manager-call")!;
+    expect(managerCall.description).toContain("Asterisk 21 removed chan_sip");
+    expect(managerCall.description).toContain("(SIP/101 for extension 101)");
+    expect(managerCall.description).toMatch(/order of the event\.sh arguments.*DeadAGI/s);
+    const lookup = dialplanModern(en).find((s) => s.id === "modern-lookup-json")!;
+    expect(lookup.description).toContain("Set(__CRM_DID=${EXTEN})");
+  });
+
+  it("English snippets", () => {
+    expect({ legacy: dialplanLegacy(en), modern: dialplanModern(en) }).toMatchSnapshot();
   });
 });

@@ -1,5 +1,10 @@
+import type { Locale } from "@/lib/i18n/config";
+import { translatorFor } from "@/lib/i18n/server";
+
 /** What the «API» tab knows about the account and this deployment when it renders the snippets. */
 export interface SnippetContext {
+  /** Language of the titles, descriptions and code comments; the code itself is the same in every one. */
+  locale: Locale;
   /** Public address of this service, without a trailing slash, e.g. "https://bridge.example.com". */
   serviceUrl: string;
   /** The account's clientId (64 hex characters); goes into URLs as it is. */
@@ -25,4 +30,11 @@ export interface Snippet {
   language: "ini" | "asterisk" | "bash";
   description: string;
   code: string;
+}
+
+/** The «snippets» messages in the context's language. */
+export type SnippetText = ReturnType<typeof translatorFor<"snippets">>;
+
+export function snippetText(ctx: SnippetContext): SnippetText {
+  return translatorFor(ctx.locale, "snippets");
 }

@@ -6,18 +6,20 @@ import { rotateClientId } from "@/lib/accounts/rotate";
 import type { ActionResult } from "@/lib/actions/result";
 import { sessionAccountId, sessionCookie } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
+import { translator } from "@/lib/i18n/server";
 
 export async function rotateClientIdAction(): Promise<ActionResult<{ clientId: string }>> {
   const accountId = await sessionAccountId();
-  if (!accountId) return { ok: false, error: "Сессия истекла: войдите снова" };
+  const t = await translator();
+  if (!accountId) return { ok: false, error: t("common.sessionExpired") };
   let clientId: string;
   try {
     clientId = await rotateClientId(accountId);
   } catch (error) {
-    return { ok: false, error: `clientId не заменён. ${crmErrorMessage(error)}` };
+    return { ok: false, error: t("api.rotateFailed", { reason: await crmErrorMessage(error) }) };
   }
   // Every session granted under the old clientId ends; the admin who rotated it stays signed in.
   const cookie = await sessionCookie(await db().account.findUniqueOrThrow({ where: { id: accountId } }));
   (await cookies()).set(cookie.name, cookie.value, cookie.options);
-  return { ok: true, message: "clientId заменён: обновите его в dialplan и event.sh", data: { clientId } };
+  return { ok: true, message: t("api.rotated"), data: { clientId } };
 }

@@ -1,11 +1,15 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { CrmOptionsForm } from "@/components/crm/crm-options-form";
 import { StoreNumbersForm } from "@/components/crm/store-numbers-form";
 import { requireAccount } from "@/lib/auth/session";
 import { loadCrmOptions } from "@/lib/crm-options";
 import { storesForCabinet } from "@/lib/sites";
 
-export const metadata: Metadata = { title: "Возможности CRM — Asterisk ⇄ retailCRM" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations();
+  return { title: t("common.title", { page: t("crm.title") }) };
+}
 
 export default async function CrmFeaturesPage() {
   const account = await requireAccount();
