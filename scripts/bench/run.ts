@@ -17,6 +17,7 @@ import { eventSection } from "./sections/event";
 import { fairnessSection } from "./sections/fairness";
 import { managerSection } from "./sections/manager";
 import { memorySection } from "./sections/memory";
+import { overviewSection } from "./sections/overview";
 import { buildProduction, startService } from "./server";
 import { renderTable, type Row } from "./table";
 
@@ -26,6 +27,7 @@ const SECTIONS: Record<string, Section> = {
   delivery: deliverySection,
   fairness: fairnessSection,
   memory: memorySection,
+  overview: overviewSection,
 };
 
 function chosenSections(args: string[]): string[] {
