@@ -1,5 +1,6 @@
 import { handleCabinetLink } from "@/lib/accounts/cabinet-entry";
 import { guardRoute } from "@/lib/http/route-guard";
+import { measured } from "@/lib/metrics";
 
-const handler = guardRoute(handleCabinetLink);
+const handler = measured("/account", guardRoute(handleCabinetLink));
 export { handler as GET, handler as POST };

@@ -19,6 +19,7 @@ const env: NodeJS.ProcessEnv = {
   AMI_TIMEOUT_MS: "2000",
   // security.spec.ts sends uploads far beyond it; the journal's recordings are a few kB.
   RECORDING_MAX_BYTES: String(1024 * 1024),
+  METRICS_TOKEN: E2E_SECRETS.METRICS_TOKEN,
 };
 
 if (process.env.DATABASE_URL) {

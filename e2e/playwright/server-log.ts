@@ -5,6 +5,7 @@ export const SERVER_LOG = "test-results/server.log";
 export const E2E_SECRETS = {
   ENCRYPTION_KEY: process.env.ENCRYPTION_KEY ?? "e2e0".repeat(16),
   NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "e2e-only-nextauth-secret-0123456789abcdef",
+  METRICS_TOKEN: "e2e-metrics-token-0123456789abcdef",
 };
 
 export const E2E_DATA_DIR = ".data/e2e";

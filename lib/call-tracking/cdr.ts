@@ -144,7 +144,11 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
       outcome.skipped++;
       continue;
     }
-    const { duplicate } = await ingestCallEvent(accountId, { ...read.params, type: "hangup" }, { uploadOnly: true });
+    const { duplicate } = await ingestCallEvent(
+      accountId,
+      { ...read.params, type: "hangup" },
+      { uploadOnly: true, source: "cdr" },
+    );
     if (duplicate) outcome.known++;
     else outcome.recovered++;
   }

@@ -170,7 +170,7 @@ export class AccountListener {
         await ingestCallEvent(
           this.accountId,
           { ...read.params, type: read.params.type },
-          { ring: event.type === "in" ? event.code : undefined },
+          { ring: event.type === "in" ? event.code : undefined, source: "ami" },
         );
         return;
       } catch (error) {

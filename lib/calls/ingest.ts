@@ -3,6 +3,7 @@ import { dbPool } from "@/lib/db/client";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { log } from "@/lib/log";
+import { countEventStored } from "@/lib/metrics";
 import { numberKey } from "@/lib/sites";
 import { parseCodes } from "@/lib/telephony/extension-codes";
 import { mapStatus } from "@/lib/telephony/status";
@@ -186,6 +187,8 @@ export interface IngestOptions {
   ring?: string;
   /** The call ended before anyone reported it (recovered from the CDR): only calls/upload is owed. */
   uploadOnly?: boolean;
+  /** Who reported the event, for the operator's metrics (docs/metrics.md). */
+  source?: "dialplan" | "ami" | "cdr" | "click";
 }
 
 /**
@@ -236,5 +239,6 @@ export async function ingestCallEvent(
     startedAt: naiveDate(hangup ? startFromHangup(params) : params.date),
     warnings: warnings.map((w) => `${w.field}:${w.action}`),
   });
+  if (stored) countEventStored(params.type, options.source ?? "dialplan");
   return { duplicate: !stored, warnings };
 }

@@ -109,14 +109,18 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
   }
   if (!outcome.success) log.info({ accountId, code: input.code, errorMsg: outcome.errorMsg }, "click-to-call refused");
   else if (settings.sendOutEvent) {
-    await ingestCallEvent(accountId, {
-      clientId: input.clientId,
-      type: "out",
-      uniqueid: clickId,
-      phone: input.phone,
-      code: input.code,
-      ...(store ? { externalPhone: store.phone } : {}),
-    });
+    await ingestCallEvent(
+      accountId,
+      {
+        clientId: input.clientId,
+        type: "out",
+        uniqueid: clickId,
+        phone: input.phone,
+        code: input.code,
+        ...(store ? { externalPhone: store.phone } : {}),
+      },
+      { source: "click" },
+    );
   }
   return outcome;
 }

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { deliveryClientFor, limitedDeliveryClientFor } from "@/lib/accounts/crm-client";
 import { sendCallbackTask } from "@/lib/callback-tasks";
 import { log } from "@/lib/log";
+import { countDelivery } from "@/lib/metrics";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
 import { accountBucket, CRM_RATES, type SlotBooker } from "@/lib/retailcrm/rate-limit";
@@ -303,6 +304,7 @@ export class Lane {
         response,
         state: "SENT",
       });
+      countDelivery(first.kind, "sent", ids.length);
       log.debug(
         { accountId: this.accountId, deliveryIds: ids, kind: first.kind, durationMs: Date.now() - started },
         "delivered to the CRM",
@@ -327,6 +329,7 @@ export class Lane {
           error: message,
           state: "FAILED",
         });
+        countDelivery(requests[0]!.kind, "failed", ids.length);
         this.succeeded();
         keep = batch.filter((work) => (work.requests.shift(), work.requests.length > 0));
       } else {
@@ -343,6 +346,7 @@ export class Lane {
           error: message,
           retryInMs,
         });
+        countDelivery(requests[0]!.kind, "retry", ids.length);
         this.failed(message);
         this.wakeAt(Date.now() + retryInMs);
       }

@@ -4,6 +4,7 @@ import { checkAlerts } from "@/lib/alerts";
 import { startCallTracking } from "@/lib/call-tracking";
 import { createPool } from "@/lib/db/pool";
 import { log } from "@/lib/log";
+import { countWorkerStart } from "@/lib/metrics";
 import { slotBooker, type SlotBooker } from "@/lib/retailcrm/rate-limit";
 import { beat, claimLanes, forgetDeadWorkers, releaseLanes, retire, wakeLanes, type ClaimedLane } from "./coordination";
 import { Lane, type LaneHost, type LaneSettings } from "./lane";
@@ -257,6 +258,7 @@ export async function startDeliveryWorker(
   options: DeliveryOptions = {},
 ): Promise<DeliveryWorker> {
   const id = randomUUID();
+  countWorkerStart();
   const settings: LaneSettings = {
     accountConcurrency: options.lane?.accountConcurrency ?? DEFAULT_LANE.accountConcurrency,
     retry: { ...DEFAULT_LANE.retry, ...options.lane?.retry },

@@ -2,6 +2,7 @@ import { crmClientFor } from "@/lib/accounts/crm-client";
 import { hearsChanges, onAccountChange } from "@/lib/cache/changes";
 import { db, dbPool } from "@/lib/db/client";
 import { log } from "@/lib/log";
+import { countCallerLookup } from "@/lib/metrics";
 import { callerIdName } from "@/lib/telephony/caller-name";
 import { normalizePhone } from "@/lib/telephony/phone";
 import { TtlCache } from "@/lib/cache/ttl-cache";
@@ -216,7 +217,10 @@ export async function lookupCaller(
   const key = `${account.id}:${settings.transliterateNames ? "t" : "u"}:${settings.callerIdPrefix}:${asked}:${phone}`;
   const cached = cache.get(key);
   const trusted = hearsChanges();
-  if (cached?.fresh && trusted) return cached.value;
+  if (cached?.fresh && trusted) {
+    countCallerLookup("memory");
+    return cached.value;
+  }
   let shared: Shared | undefined;
   let known = trusted ? cached?.value : undefined;
   try {
@@ -227,11 +231,13 @@ export async function lookupCaller(
     log.warn({ accountId: account.id, err: error }, "reading shared caller answers failed");
   }
   if (shared?.fresh) {
+    countCallerLookup("shared");
     cache.set(key, shared.answer, FRESH_MS, STALE_MS);
     return shared.answer;
   }
   const lookup = failed.get(key) ? undefined : refresh(key, account, settings, phone, scope);
   const fallback = shared?.answer ?? known;
+  countCallerLookup(fallback ? "stale" : lookup ? "crm" : "skipped");
   if (fallback) return fallback;
   if (!lookup) return EMPTY_ANSWER;
   return within(lookup, Math.max(0, settings.lookupBudgetMs - (Date.now() - started)), EMPTY_ANSWER);

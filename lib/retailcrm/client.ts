@@ -20,6 +20,7 @@ import {
   type CrmTaskInput,
   type CrmUserRecord,
 } from "./schemas";
+import { countCrmAnswer } from "@/lib/metrics";
 
 export interface RetailCrmClientOptions {
   /** CRM address, e.g. https://demo.retailcrm.ru (a trailing slash is fine). */
@@ -176,10 +177,13 @@ export class RetailCrmClient {
         this.options.allowPrivate,
       );
       status = response.status;
+      countCrmAnswer(this.baseUrl, status);
       contentType = response.header("content-type") ?? "";
       text = await response.text();
     } catch (error) {
-      throw transportError(error, timeoutMs);
+      const failure = transportError(error, timeoutMs);
+      countCrmAnswer(this.baseUrl, failure.kind === "timeout" ? "timeout" : "network");
+      throw failure;
     }
 
     if (status === 503 || status === 429) throw new RetailCrmError("rate-limited", "Rate limit exceeded", status);

@@ -1,7 +1,8 @@
 import { handleDialplanEvent } from "@/lib/dialplan/event-endpoint";
 import { guardRoute } from "@/lib/http/route-guard";
+import { measured } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";
 
-const handler = guardRoute(handleDialplanEvent);
+const handler = measured("/api/event", guardRoute(handleDialplanEvent));
 export { handler as GET, handler as POST };

@@ -10,7 +10,7 @@ describe("GET /api/health", () => {
   });
 
   it("answers ok when the database answers", async () => {
-    const response = await GET();
+    const response = await GET(new Request("http://127.0.0.1/api/health"));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok", db: "ok" });
   });
@@ -19,7 +19,7 @@ describe("GET /api/health", () => {
     const url = new URL(realUrl);
     url.port = "1";
     process.env.DATABASE_URL = url.toString();
-    const response = await GET();
+    const response = await GET(new Request("http://127.0.0.1/api/health"));
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ status: "error", db: "error", error: "database unreachable" });
   });

@@ -1,7 +1,6 @@
 import { dialplanManagerAnswer } from "@/lib/dialplan/manager-endpoint";
+import { measured } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";
 
-export function GET(request: Request) {
-  return dialplanManagerAnswer(request);
-}
+export const GET = measured("/api/manager", dialplanManagerAnswer);

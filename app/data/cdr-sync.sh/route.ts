@@ -1,6 +1,7 @@
 import { handleCdrSyncSh } from "@/lib/agi/event-sh";
 import { guardRoute } from "@/lib/http/route-guard";
+import { measured } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";
 
-export const GET = guardRoute(handleCdrSyncSh);
+export const GET = measured("/data/cdr-sync.sh", guardRoute(handleCdrSyncSh));

@@ -1,6 +1,7 @@
 import { handleEventSh } from "@/lib/agi/event-sh";
 import { guardRoute } from "@/lib/http/route-guard";
+import { measured } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";
 
-export const GET = guardRoute(handleEventSh);
+export const GET = measured("/data/event.sh", guardRoute(handleEventSh));

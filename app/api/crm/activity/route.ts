@@ -1,4 +1,5 @@
 import { handleActivity } from "@/lib/accounts/crm-callbacks";
 import { guardRoute } from "@/lib/http/route-guard";
+import { measured } from "@/lib/metrics";
 
-export const POST = guardRoute(handleActivity);
+export const POST = measured("/api/crm/activity", guardRoute(handleActivity));

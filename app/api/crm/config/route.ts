@@ -1,5 +1,6 @@
 import { handleConfig } from "@/lib/accounts/crm-callbacks";
+import { measured } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handleConfig;
+export const GET = measured("/api/crm/config", handleConfig);

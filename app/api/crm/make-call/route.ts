@@ -1,7 +1,8 @@
 import { handleMakeCall } from "@/lib/click-to-call/endpoint";
 import { guardRoute } from "@/lib/http/route-guard";
+import { measured } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";
 
-const handler = guardRoute(handleMakeCall);
+const handler = measured("/api/crm/make-call", guardRoute(handleMakeCall));
 export { handler as GET, handler as POST };

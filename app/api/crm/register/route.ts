@@ -1,4 +1,5 @@
 import { handleRegister } from "@/lib/accounts/crm-callbacks";
 import { guardRoute } from "@/lib/http/route-guard";
+import { measured } from "@/lib/metrics";
 
-export const POST = guardRoute(handleRegister);
+export const POST = measured("/api/crm/register", guardRoute(handleRegister));

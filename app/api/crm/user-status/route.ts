@@ -1,7 +1,8 @@
 import { handleUserStatus } from "@/lib/accounts/crm-callbacks";
 import { guardRoute } from "@/lib/http/route-guard";
+import { measured } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";
 
-const handler = guardRoute(handleUserStatus);
+const handler = measured("/api/crm/user-status", guardRoute(handleUserStatus));
 export { handler as GET, handler as POST };

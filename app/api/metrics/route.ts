@@ -1,0 +1,7 @@
+import { metricsAnswer } from "@/lib/metrics";
+
+export const dynamic = "force-dynamic";
+
+export function GET(request: Request) {
+  return metricsAnswer(request);
+}
