@@ -47,11 +47,13 @@ export const envSchema = z
         }
       }, "must be IP addresses or CIDR ranges, comma-separated (e.g. 10.0.0.0/8, 127.0.0.1)"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    // Recordings in S3-compatible object storage when a bucket is named (docs/recordings.md).
     /** Bearer token of GET /api/metrics; unset, the endpoint answers 404 (docs/metrics.md). */
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     /** Distinct accounts a metric names before the rest count as "other"; 0 names none. */
     METRICS_ACCOUNT_LABELS: z.coerce.number().int().min(0).max(1_000).default(50),
+    /** npm run worker only: serve its own /api/metrics on this port (it has no other HTTP). */
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    // Recordings in S3-compatible object storage when a bucket is named (docs/recordings.md).
     S3_BUCKET: z
       .string()
       .regex(

@@ -2,9 +2,11 @@
 // DELIVERY_CONCURRENCY=0 (they then only answer and store) or to deliver more. Any number may
 // run against one database. Needs DATABASE_URL: the embedded database belongs to npm start.
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
 import { startDeliveryWorker } from "../lib/delivery/worker";
 import { ConfigError, parseEnv } from "../lib/env";
 import { createLogger } from "../lib/log";
+import { metricsAnswer } from "../lib/metrics";
 import { prepareDatabase } from "../lib/server-start";
 
 const log = createLogger(process.env.LOG_LEVEL ?? "info");
@@ -19,11 +21,27 @@ async function main(): Promise<void> {
   const concurrency = Math.max(1, env.DELIVERY_CONCURRENCY);
   const worker = await startDeliveryWorker(env.DATABASE_URL, { concurrency });
   log.info({ concurrency }, "delivery worker started");
+  if (env.METRICS_PORT) serveMetrics(env.METRICS_PORT);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     // The jobs running finish first; a job cut short would be released and sent again anyway.
     process.once(signal, () => void worker.stop().then(() => process.exit(0)));
   }
   await worker.promise;
+}
+
+/** This process's delivery counters for Prometheus (docs/metrics.md): GET /api/metrics, the same token. */
+function serveMetrics(port: number): void {
+  createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://worker");
+    const answer =
+      request.method === "GET" && url.pathname === "/api/metrics"
+        ? metricsAnswer(new Request(url, { headers: { authorization: request.headers.authorization ?? "" } }))
+        : Promise.resolve(new Response("not found", { status: 404 }));
+    void answer.then(async (reply) => {
+      response.writeHead(reply.status, Object.fromEntries(reply.headers));
+      response.end(await reply.text());
+    });
+  }).listen(port, () => log.info({ port }, "worker metrics listening"));
 }
 
 main().catch((error: unknown) => {

@@ -9,6 +9,7 @@ export function crmClient(
   apiKey: string,
   beforeAttempt?: (path: string) => Promise<void>,
   rateLimitRetries?: number,
+  stored = false,
 ): RetailCrmClient {
   return new RetailCrmClient({
     baseUrl: crmUrl,
@@ -17,6 +18,8 @@ export function crmClient(
     timeoutMs: env().CRM_TIMEOUT_MS,
     beforeAttempt,
     rateLimitRetries,
+    // Only a stored account gets a name in the operator's metrics (docs/metrics.md).
+    metricsAccount: stored ? crmUrl : undefined,
   });
 }
 
@@ -28,11 +31,17 @@ export function crmClientFor(
   account: { id: string; crmUrl: string; apiKeyEnc: string },
   onSlot?: () => void,
 ): RetailCrmClient {
-  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), async (path) => {
-    const bucket = bucketOf(path);
-    await waitForSlot(accountBucket(account.id, bucket), CRM_RATES[bucket]);
-    onSlot?.();
-  });
+  return crmClient(
+    account.crmUrl,
+    decryptSecret(account.apiKeyEnc),
+    async (path) => {
+      const bucket = bucketOf(path);
+      await waitForSlot(accountBucket(account.id, bucket), CRM_RATES[bucket]);
+      onSlot?.();
+    },
+    undefined,
+    true,
+  );
 }
 
 /**
@@ -40,7 +49,7 @@ export function crmClientFor(
  * batches, and a 503 or 429 comes back at once, for the lane to back off the whole account.
  */
 export function deliveryClientFor(account: { crmUrl: string; apiKeyEnc: string }): RetailCrmClient {
-  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), undefined, 0);
+  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), undefined, 0, true);
 }
 
 /**
@@ -57,5 +66,6 @@ export function limitedDeliveryClientFor(account: { id: string; crmUrl: string; 
       await waitForSlot(accountBucket(account.id, bucket), CRM_RATES[bucket]);
     },
     0,
+    true,
   );
 }

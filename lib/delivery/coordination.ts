@@ -17,6 +17,8 @@ export interface ClaimedLane {
   accountId: string;
   breakerUntil: Date | null;
   breakerOpens: number;
+  /** Another process held it (it died, or its lease ran out): the operator's sign of a lost worker. */
+  takenOver: boolean;
 }
 
 /**
@@ -102,7 +104,7 @@ const CLAIM_SQL = `
   )
   UPDATE "delivery_lanes" l SET "workerId" = $1, "leaseUntil" = now() + $2 * interval '1 millisecond', "hasWork" = false
   FROM (
-    SELECT c."accountId" FROM "delivery_lanes" c
+    SELECT c."accountId", c."workerId" IS NOT NULL AS "takenOver" FROM "delivery_lanes" c
     WHERE c."workerId" IS DISTINCT FROM $1 AND (
       (c."workerId" IS NULL AND c."hasWork")
       OR (c."workerId" IS NOT NULL AND (c."leaseUntil" IS NULL OR c."leaseUntil" < now()
@@ -110,7 +112,7 @@ const CLAIM_SQL = `
     ORDER BY c."accountId" LIMIT $3 FOR UPDATE SKIP LOCKED
   ) free
   WHERE l."accountId" = free."accountId"
-  RETURNING l."accountId"::text, l."breakerUntil", l."breakerOpens"`;
+  RETURNING l."accountId"::text, l."breakerUntil", l."breakerOpens", free."takenOver"`;
 
 export async function claimLanes(
   pool: pg.Pool,

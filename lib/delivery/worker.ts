@@ -4,7 +4,7 @@ import { checkAlerts } from "@/lib/alerts";
 import { startCallTracking } from "@/lib/call-tracking";
 import { createPool } from "@/lib/db/pool";
 import { log } from "@/lib/log";
-import { countWorkerStart } from "@/lib/metrics";
+import { countLanesTakenOver, countWorkerStart } from "@/lib/metrics";
 import { slotBooker, type SlotBooker } from "@/lib/retailcrm/rate-limit";
 import { beat, claimLanes, forgetDeadWorkers, releaseLanes, retire, wakeLanes, type ClaimedLane } from "./coordination";
 import { Lane, type LaneHost, type LaneSettings } from "./lane";
@@ -188,6 +188,7 @@ class DeliveryProcess implements LaneHost {
     if (!this.stopping && mine.length - letGo.length < share) {
       const claimed = await claimLanes(this.pool, this.id, this.options.leaseMs, share - (mine.length - letGo.length));
       for (const claim of claimed) this.take(claim);
+      countLanesTakenOver(claimed.filter((claim) => claim.takenOver).length);
     }
     if (++this.beats % 60 === 0) await forgetDeadWorkers(this.pool, this.options.leaseMs);
     this.pump();

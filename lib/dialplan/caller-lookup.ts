@@ -212,7 +212,10 @@ export async function lookupCaller(
 ): Promise<CallerAnswer> {
   const started = Date.now();
   const phone = normalizePhone(rawPhone, settings.countries);
-  if (!phone) return EMPTY_ANSWER;
+  if (!phone) {
+    countCallerLookup("invalid");
+    return EMPTY_ANSWER;
+  }
   const asked = `${scope.anyStatus ? "a" : "f"}:${scope.site ?? ""}`;
   const key = `${account.id}:${settings.transliterateNames ? "t" : "u"}:${settings.callerIdPrefix}:${asked}:${phone}`;
   const cached = cache.get(key);

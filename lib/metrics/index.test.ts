@@ -29,6 +29,7 @@ describe("GET /api/metrics", () => {
       expect(await refused.text()).not.toContain("bridge_");
     }
     countHttp("/api/event", "GET", 200, 0.004);
+    expect((await metricsAnswer(scrape(`bearer ${TOKEN}`))).status).toBe(200);
     const answer = await metricsAnswer(scrape(`Bearer ${TOKEN}`));
     expect(answer.status).toBe(200);
     expect(answer.headers.get("content-type")).toContain("text/plain");
@@ -46,6 +47,8 @@ describe("the account label", () => {
     expect(accountLabel("https://b.retailcrm.ru")).toBe("b.retailcrm.ru");
     expect(accountLabel("https://c.retailcrm.ru")).toBe("other");
     expect(accountLabel("https://a.retailcrm.ru/api/v5")).toBe("a.retailcrm.ru");
+    // An address typed at sign-in is no account: it never takes a place.
+    expect(accountLabel(undefined)).toBe("unregistered");
   });
 
   it("is one value for all when the operator turns it off", async () => {

@@ -19,7 +19,15 @@ interface Metrics {
   deliveries: Counter<"kind" | "outcome">;
   crmAnswers: Counter<"account" | "status">;
   workerStarts: Counter;
+  lanesTakenOver: Counter;
   accounts: Set<string>;
+  lag?: { at: number; rows: Promise<LagRow[]> };
+}
+
+interface LagRow {
+  account: string;
+  lag: number;
+  queued: number;
 }
 
 const KEY = Symbol.for("asterisk-retailcrm-bridge.metrics");
@@ -52,7 +60,7 @@ function create(): Metrics {
     }),
     callerLookups: new Counter({
       name: "bridge_caller_lookups_total",
-      help: "Caller lookups of /api/manager by where the answer came from: memory, shared (PostgreSQL), stale, crm, skipped (the CRM failed a moment ago)",
+      help: "Caller lookups of /api/manager by where the answer came from: memory, shared (PostgreSQL), stale, crm, skipped (the CRM failed a moment ago), invalid (no phone number)",
       labelNames: ["outcome"],
       registers: [registry],
     }),
@@ -70,13 +78,18 @@ function create(): Metrics {
     }),
     crmAnswers: new Counter({
       name: "bridge_crm_answers_total",
-      help: "Answers of retailCRM by account (the CRM's host) and HTTP status, or timeout / network",
+      help: "Answers of retailCRM by account (the CRM's host; unregistered: an address being connected) and HTTP status, or timeout / network",
       labelNames: ["account", "status"],
       registers: [registry],
     }),
     workerStarts: new Counter({
       name: "bridge_delivery_worker_starts_total",
       help: "Delivery workers started in this process (one per process start; more means it was restarted)",
+      registers: [registry],
+    }),
+    lanesTakenOver: new Counter({
+      name: "bridge_delivery_lanes_taken_over_total",
+      help: "Accounts' delivery this process took over from a process that died or stopped renewing its lease",
       registers: [registry],
     }),
     accounts: new Set(),
@@ -88,7 +101,7 @@ function create(): Metrics {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const row of await laggingAccounts()) this.set({ account: accountLabel(row.account) }, row.lag);
+      for (const row of await laggingAccounts(created)) this.set({ account: row.account }, row.lag);
     },
   });
   new Gauge({
@@ -98,26 +111,26 @@ function create(): Metrics {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const row of await laggingAccounts()) this.inc({ account: accountLabel(row.account) }, row.queued);
+      for (const row of await laggingAccounts(created)) this.set({ account: row.account }, row.queued);
     },
   });
   new Gauge({
     name: "bridge_ami_event_connections",
-    help: "AMI event connections of accounts in AMI mode by state: up (connected) or down (connecting, failed)",
+    help: "AMI event connections of accounts in AMI mode by state: up (connected, its holder alive) or down (connecting, failed, or its holder gone)",
     labelNames: ["state"],
     registers: [registry],
     async collect() {
-      const rows = await safely(
-        () =>
-          db().$queryRawUnsafe<{ up: number; down: number }[]>(
-            `SELECT count(*) FILTER (WHERE "state" = 'connected')::int AS "up",
-                    count(*) FILTER (WHERE "state" IN ('connecting', 'failed'))::int AS "down"
-               FROM "ami_listeners"`,
-          ),
-        [{ up: 0, down: 0 }],
+      this.reset();
+      const rows = await safely(() =>
+        db().$queryRawUnsafe<{ up: number; down: number }[]>(
+          `SELECT count(*) FILTER (WHERE "state" = 'connected' AND "leaseUntil" > now())::int AS "up",
+                  count(*) FILTER (WHERE "state" <> 'stopped' AND NOT ("state" = 'connected' AND "leaseUntil" > now()))::int AS "down"
+             FROM "ami_listeners"`,
+        ),
       );
-      this.set({ state: "up" }, rows[0]?.up ?? 0);
-      this.set({ state: "down" }, rows[0]?.down ?? 0);
+      if (!rows?.[0]) return;
+      this.set({ state: "up" }, rows[0].up);
+      this.set({ state: "down" }, rows[0].down);
     },
   });
   new Gauge({
@@ -125,34 +138,48 @@ function create(): Metrics {
     help: "Delivery processes alive (heartbeat within 10 s; deployment-wide)",
     registers: [registry],
     async collect() {
-      const rows = await safely(
-        () =>
-          db().$queryRawUnsafe<{ alive: number }[]>(
-            `SELECT count(*)::int AS "alive" FROM "delivery_workers" WHERE "seenAt" > now() - interval '10 seconds'`,
-          ),
-        [{ alive: 0 }],
+      this.reset();
+      const rows = await safely(() =>
+        db().$queryRawUnsafe<{ alive: number }[]>(
+          `SELECT count(*)::int AS "alive" FROM "delivery_workers" WHERE "seenAt" > now() - interval '10 seconds'`,
+        ),
       );
-      this.set(rows[0]?.alive ?? 0);
+      if (rows?.[0]) this.set(rows[0].alive);
     },
   });
   return created;
 }
 
-/** The accounts most behind, at most as many as may be named (docs/metrics.md). */
-async function laggingAccounts(): Promise<{ account: string; lag: number; queued: number }[]> {
-  return safely(
-    () =>
-      db().$queryRawUnsafe<{ account: string; lag: number; queued: number }[]>(
-        `SELECT a."crmUrl" AS "account", extract(epoch FROM now() - min(d."createdAt"))::float8 AS "lag",
-                count(*)::int AS "queued"
+/**
+ * The accounts most behind, as many as may be named, and the rest summed as "other" (or one
+ * "all" row when accounts are not named), so that the series add up to the whole queue. Both
+ * gauges of a scrape share one read.
+ */
+function laggingAccounts(m: Metrics): Promise<LagRow[]> {
+  if (m.lag && Date.now() - m.lag.at < LAG_READ_SHARED_MS) return m.lag.rows;
+  const named = labelLimit();
+  const rows = safely(() =>
+    db().$queryRawUnsafe<LagRow[]>(
+      `WITH per AS (
+         SELECT a."crmUrl", extract(epoch FROM now() - min(d."createdAt"))::float8 AS "lag", count(*)::int AS "queued"
            FROM "deliveries" d JOIN "accounts" a ON a."id" = d."accountId"
-          WHERE d."state" = 'QUEUED'
-          GROUP BY a."crmUrl" ORDER BY 2 DESC LIMIT $1`,
-        Math.max(1, labelLimit()),
-      ),
-    [],
+          WHERE d."state" = 'QUEUED' GROUP BY a."crmUrl"
+       ), ranked AS (SELECT *, row_number() OVER (ORDER BY "lag" DESC) AS "rank" FROM per)
+       SELECT CASE WHEN "rank" <= $1 THEN "crmUrl" END AS "account", max("lag") AS "lag", sum("queued")::int AS "queued"
+         FROM ranked GROUP BY 1`,
+      named,
+    ),
+  ).then((found) =>
+    (found ?? []).map((row) => ({
+      ...row,
+      account: named === 0 ? "all" : row.account === null ? "other" : hostOf(row.account),
+    })),
   );
+  m.lag = { at: Date.now(), rows };
+  return rows;
 }
+
+const LAG_READ_SHARED_MS = 1_000;
 
 /**
  * How many accounts may be named. Counting never fails a request: a process without the service's
@@ -169,34 +196,39 @@ function labelLimit(): number {
 const DEFAULT_ACCOUNT_LABELS = 50;
 
 /** A scrape goes on when the database is away: the gauges it reads are then left out, not an error. */
-async function safely<T>(read: () => Promise<T>, otherwise: T): Promise<T> {
+async function safely<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
     return await read();
   } catch (error) {
     log.warn({ err: error }, "a metric could not be read from the database");
-    return otherwise;
+    return undefined;
   }
 }
 
 /**
- * The `account` label: the CRM's host, for the first METRICS_ACCOUNT_LABELS accounts this process
- * names; later ones are "other", so that a deployment of thousands of accounts stays a bounded
- * set of series. 0 turns the label's value into "all".
+ * The `account` label of a stored account: the CRM's host, for the first METRICS_ACCOUNT_LABELS
+ * accounts this process names; later ones are "other", so that a deployment of thousands of
+ * accounts stays a bounded set of series. 0 turns the label's value into "all". Addresses typed
+ * at sign-in are not accounts yet: they never take a place (`unregistered`).
  */
-export function accountLabel(crmUrl: string): string {
+export function accountLabel(crmUrl: string | undefined): string {
   const limit = labelLimit();
   if (limit === 0) return "all";
-  let host: string;
-  try {
-    host = new URL(crmUrl).host;
-  } catch {
-    return "other";
-  }
+  if (crmUrl === undefined) return "unregistered";
+  const host = hostOf(crmUrl);
   const known = metrics().accounts;
   if (known.has(host)) return host;
   if (known.size >= limit) return "other";
   known.add(host);
   return host;
+}
+
+function hostOf(crmUrl: string): string {
+  try {
+    return new URL(crmUrl).host;
+  } catch {
+    return "other";
+  }
 }
 
 export function countHttp(route: string, method: string, status: number, seconds: number): void {
@@ -205,7 +237,7 @@ export function countHttp(route: string, method: string, status: number, seconds
   m.httpDuration.observe({ route, method }, seconds);
 }
 
-export type LookupOutcome = "memory" | "shared" | "stale" | "crm" | "skipped";
+export type LookupOutcome = "memory" | "shared" | "stale" | "crm" | "skipped" | "invalid";
 
 export function countCallerLookup(outcome: LookupOutcome): void {
   metrics().callerLookups.inc({ outcome });
@@ -219,8 +251,12 @@ export function countDelivery(kind: string, outcome: "sent" | "failed" | "retry"
   metrics().deliveries.inc({ kind, outcome }, requests);
 }
 
-export function countCrmAnswer(baseUrl: string, status: number | "timeout" | "network"): void {
-  metrics().crmAnswers.inc({ account: accountLabel(baseUrl), status: String(status) });
+export function countCrmAnswer(account: string | undefined, status: number | "timeout" | "network"): void {
+  metrics().crmAnswers.inc({ account: accountLabel(account), status: String(status) });
+}
+
+export function countLanesTakenOver(lanes: number): void {
+  if (lanes > 0) metrics().lanesTakenOver.inc(lanes);
 }
 
 export function countWorkerStart(): void {
@@ -251,9 +287,8 @@ export function measured<A extends unknown[]>(
 /** GET /api/metrics: the text Prometheus scrapes, behind METRICS_TOKEN (off, 404, when unset). */
 export async function metricsAnswer(request: Request): Promise<Response> {
   const token = env().METRICS_TOKEN;
-  if (!token)
-    return Response.json({ success: false, errorMsg: "metrics are off (METRICS_TOKEN is not set)" }, { status: 404 });
-  if (!sameToken(request.headers.get("authorization"), `Bearer ${token}`))
+  if (!token) return Response.json({ success: false, errorMsg: "metrics are off" }, { status: 404 });
+  if (!sameToken(bearerToken(request.headers.get("authorization")), token))
     return Response.json(
       { success: false, errorMsg: "a bearer token is required" },
       { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"' } },
@@ -262,6 +297,12 @@ export async function metricsAnswer(request: Request): Promise<Response> {
   return new Response(await registry.metrics(), {
     headers: { "content-type": registry.contentType, "cache-control": "no-store" },
   });
+}
+
+/** The credentials of an `Authorization: Bearer …` header (the scheme's case does not matter, RFC 9110). */
+function bearerToken(header: string | null): string | null {
+  const match = /^bearer +(\S+)\s*$/i.exec(header ?? "");
+  return match ? match[1]! : null;
 }
 
 /** Compares digests, so that neither the token's length nor its first wrong byte shows in the timing. */

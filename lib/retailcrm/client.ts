@@ -35,6 +35,8 @@ export interface RetailCrmClientOptions {
   beforeAttempt?: (path: string) => Promise<void>;
   /** How often a 503 or 429 is tried again here before it is thrown (5 unless set). */
   rateLimitRetries?: number;
+  /** The stored account's CRM address, for the operator's metrics; unset: an address not yet connected. */
+  metricsAccount?: string;
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -158,7 +160,7 @@ export class RetailCrmClient {
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const timeoutMs = this.options.timeoutMs ?? 10_000;
 
-    let status: number;
+    let status: number | undefined;
     let text: string;
     let contentType: string;
     try {
@@ -177,12 +179,14 @@ export class RetailCrmClient {
         this.options.allowPrivate,
       );
       status = response.status;
-      countCrmAnswer(this.baseUrl, status);
+      countCrmAnswer(this.options.metricsAccount, status);
       contentType = response.header("content-type") ?? "";
       text = await response.text();
     } catch (error) {
       const failure = transportError(error, timeoutMs);
-      countCrmAnswer(this.baseUrl, failure.kind === "timeout" ? "timeout" : "network");
+      // An answer whose body then failed to arrive was counted by its status already.
+      if (status === undefined)
+        countCrmAnswer(this.options.metricsAccount, failure.kind === "timeout" ? "timeout" : "network");
       throw failure;
     }
 
