@@ -52,7 +52,7 @@ beforeAll(async () => {
   await db().crmUser.create({
     data: { accountId, crmUserId: 1, lastName: "Иванов", firstName: "Иван", extension: "101" },
   });
-  // Moscow is UTC+3: 22:30 UTC yesterday is already today there.
+  // A start is the PBX's own clock as stored (as the journal shows it): 22:30 is still that day.
   const answered = await call(accountId, new Date("2026-12-04T22:30:00Z"), {
     direction: "IN",
     result: "answered",
@@ -76,14 +76,17 @@ beforeAll(async () => {
 });
 
 describe("accountOverview", () => {
-  it("counts the last 7 days by the cabinet's days, the account's own calls only", async () => {
+  it("counts the last 7 days by the day each call started, the account's own calls only", async () => {
     const overview = await accountOverview(accountId, 7, NOW);
     expect(overview.days).toHaveLength(7);
-    expect(overview.days.at(-1)).toEqual({ day: "2026-12-05", answered: 1, missed: 1, unanswered: 0 });
-    expect(overview.days.at(-2)).toEqual({ day: "2026-12-04", answered: 1, missed: 1, unanswered: 0 });
+    expect(overview.days.at(-1)).toEqual({ day: "2026-12-05", answered: 0, missed: 1, unanswered: 0 });
+    expect(overview.days.at(-2)).toEqual({ day: "2026-12-04", answered: 2, missed: 1, unanswered: 0 });
     expect(overview.days.at(-3)).toEqual({ day: "2026-12-03", answered: 0, missed: 0, unanswered: 1 });
     expect(overview.days[0]).toEqual({ day: "2026-11-29", answered: 0, missed: 0, unanswered: 0 });
     expect(overview).toMatchObject({ calls: 5, incoming: 3, missed: 2 });
+    // The days add up to the totals.
+    const sum = overview.days.reduce((n, d) => n + d.answered + d.missed + d.unanswered, 0);
+    expect(sum).toBe(overview.calls);
     expect(overview.missedShare).toBeCloseTo(2 / 3);
     expect(overview.averageWaitSeconds).toBeCloseTo(15);
     // percentile_cont over 5, 10, 30: 10 + 0.8 × (30 − 10).
@@ -99,6 +102,16 @@ describe("accountOverview", () => {
     expect(health).toMatchObject({ sent: 2, failed: 1, waiting: 1 });
     expect(health.oldestWaitingAt?.toISOString()).toBe(hoursAgo(24 * 40).toISOString());
     expect(health.lastError?.message).toBe("CRM 400: phone is invalid");
+  });
+
+  it("a call recovered late (stored today, started before the period) counts on no day and in no total", async () => {
+    const late = (await createTestAccount()).id;
+    const id = await call(late, NOW, { direction: "IN", result: "no answer", wait: 7 });
+    await db().call.update({ where: { id }, data: { startedAt: new Date("2026-11-01T10:00:00Z") } });
+    await call(late, hoursAgo(30), { direction: "IN", result: "no answer", wait: 9 });
+    const overview = await accountOverview(late, 7, NOW);
+    expect(overview).toMatchObject({ calls: 1, missed: 1, averageWaitSeconds: 9 });
+    expect(overview.days.at(-2)).toMatchObject({ day: "2026-12-04", missed: 1 });
   });
 
   it("30 days reach further back", async () => {

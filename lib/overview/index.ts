@@ -49,83 +49,94 @@ interface LastError {
 /** Managers shown by name; the rest of a large team is summed into one row. */
 const TOP_MANAGERS = 15;
 
-/** Each ended call once: a missed one is an incoming call that ended unanswered (docs/crm-features.md). */
+/**
+ * Each ended call of the period once, with its day: the day its start shows in the journal (the
+ * PBX's own clock, as stored), or, without a start, the day it was stored in Moscow time. A call
+ * is stored after it starts, so the createdAt bound (a day earlier, for clocks ahead of Moscow)
+ * lets the index find them all; the day decides.
+ */
 const CALLS_IN_PERIOD = `
-  SELECT "direction", "result", "waitSeconds", "talkSeconds", "extension",
-         to_char((COALESCE("startedAt", "createdAt") AT TIME ZONE $3)::date, 'YYYY-MM-DD') AS "day"
-    FROM "calls"
-   WHERE "accountId" = $1::uuid AND "createdAt" >= $2 AND "result" IS NOT NULL`;
+  SELECT * FROM (
+    SELECT "direction", "result", "waitSeconds", "talkSeconds", "extension",
+           to_char(COALESCE("startedAt" AT TIME ZONE 'UTC', "createdAt" AT TIME ZONE $3)::date, 'YYYY-MM-DD') AS "day"
+      FROM "calls"
+     WHERE "accountId" = $1::uuid AND "createdAt" >= $2 AND "result" IS NOT NULL
+  ) c WHERE "day" >= $4 AND "day" <= $5`;
+
+const DAY_MS = 24 * 3600_000;
+
+/** Missed: an incoming call that ended unanswered (docs/overview.md). */
+const MISSED = `"direction" = 'IN' AND "result" <> 'answered'`;
 
 /**
  * «Обзор» of one account for the last `period` days, today included. Every figure comes from the
- * account's own calls and deliveries through their (accountId, createdAt) indexes: an account
- * with 100 000 calls is answered in tens of milliseconds (README, «overview»).
+ * account's own calls and deliveries through their (accountId, createdAt) indexes; the queries
+ * run one after another, so that a page view holds one database connection, not the pool the
+ * dialplan's lookups need (timings: README, «overview»).
  */
 export async function accountOverview(accountId: string, period: Period, now = new Date()): Promise<Overview> {
-  const since = periodStart(period, now);
-  const [days, totals, managers, delivery, lastError] = await Promise.all([
-    db().$queryRawUnsafe<{ day: string; answered: number; missed: number; unanswered: number }[]>(
-      `WITH c AS (${CALLS_IN_PERIOD})
-       SELECT "day",
-              count(*) FILTER (WHERE "result" = 'answered')::int AS "answered",
-              count(*) FILTER (WHERE "direction" = 'IN' AND "result" <> 'answered')::int AS "missed",
-              count(*) FILTER (WHERE "direction" = 'OUT' AND "result" <> 'answered')::int AS "unanswered"
-         FROM c GROUP BY "day" ORDER BY "day"`,
-      accountId,
-      since,
-      TIME_ZONE,
-    ),
-    db().$queryRawUnsafe<{ calls: number; incoming: number; missed: number; avg: number | null; p90: number | null }[]>(
-      `WITH c AS (${CALLS_IN_PERIOD})
-       SELECT count(*)::int AS "calls",
-              count(*) FILTER (WHERE "direction" = 'IN')::int AS "incoming",
-              count(*) FILTER (WHERE "direction" = 'IN' AND "result" <> 'answered')::int AS "missed",
-              avg("waitSeconds") FILTER (WHERE "direction" = 'IN')::float8 AS "avg",
-              percentile_cont(0.9) WITHIN GROUP (ORDER BY "waitSeconds")
-                FILTER (WHERE "direction" = 'IN' AND "waitSeconds" IS NOT NULL)::float8 AS "p90"
-         FROM c`,
-      accountId,
-      since,
-      TIME_ZONE,
-    ),
-    db().$queryRawUnsafe<OverviewManager[]>(
-      `WITH c AS (${CALLS_IN_PERIOD})
-       SELECT c."extension",
-              (SELECT NULLIF(concat_ws(' ', u."lastName", u."firstName"), '') FROM "crm_users" u
-                WHERE u."accountId" = $1::uuid AND u."extension" = c."extension") AS "name",
-              count(*) FILTER (WHERE c."direction" = 'IN' AND c."result" = 'answered')::int AS "incoming",
-              count(*) FILTER (WHERE c."direction" = 'OUT')::int AS "outgoing",
-              COALESCE(sum(c."talkSeconds"), 0)::int AS "talkSeconds"
-         FROM c WHERE c."extension" IS NOT NULL AND c."extension" <> ''
-        GROUP BY c."extension"
-        ORDER BY count(*) FILTER (WHERE c."direction" = 'IN' AND c."result" = 'answered') + count(*) FILTER (WHERE c."direction" = 'OUT') DESC, c."extension"`,
-      accountId,
-      since,
-      TIME_ZONE,
-    ),
-    db().$queryRawUnsafe<{ sent: number; waiting: number; failed: number; oldest: Date | null }[]>(
-      `SELECT count(*) FILTER (WHERE "state" = 'SENT' AND "createdAt" >= $2)::int AS "sent",
-              count(*) FILTER (WHERE "state" = 'QUEUED')::int AS "waiting",
-              count(*) FILTER (WHERE "state" = 'FAILED' AND "createdAt" >= $2)::int AS "failed",
-              min("createdAt") FILTER (WHERE "state" = 'QUEUED') AS "oldest"
-         FROM (SELECT "state", "createdAt" FROM "deliveries" WHERE "accountId" = $1::uuid AND "createdAt" >= $2
-               UNION ALL
-               SELECT "state", "createdAt" FROM "deliveries"
-                WHERE "accountId" = $1::uuid AND "state" = 'QUEUED' AND "createdAt" < $2) d`,
-      accountId,
-      since,
-    ),
-    db().$queryRawUnsafe<LastError[]>(
-      `SELECT "updatedAt" AS "at", "lastError" AS "message" FROM "deliveries"
-        WHERE "accountId" = $1::uuid AND "createdAt" >= $2 AND "lastError" IS NOT NULL
-        ORDER BY "updatedAt" DESC LIMIT 1`,
-      accountId,
-      since,
-    ),
-  ]);
-  const total = totals[0]!;
+  const days = everyDay(period, now);
+  const first = days[0]!;
+  const last = days.at(-1)!;
+  const since = zonedMidnight(first);
+  const calls = [accountId, new Date(since.getTime() - DAY_MS), TIME_ZONE, first, last];
+  const grouped = await db().$queryRawUnsafe<
+    (OverviewDay & { total: boolean; calls: number; incoming: number; avg: number | null; p90: number | null })[]
+  >(
+    `WITH c AS (${CALLS_IN_PERIOD})
+     SELECT "day", GROUPING("day") = 1 AS "total",
+            count(*)::int AS "calls",
+            count(*) FILTER (WHERE "result" = 'answered')::int AS "answered",
+            count(*) FILTER (WHERE ${MISSED})::int AS "missed",
+            count(*) FILTER (WHERE "direction" = 'OUT' AND "result" <> 'answered')::int AS "unanswered",
+            count(*) FILTER (WHERE "direction" = 'IN')::int AS "incoming",
+            avg("waitSeconds") FILTER (WHERE "direction" = 'IN')::float8 AS "avg",
+            percentile_cont(0.9) WITHIN GROUP (ORDER BY "waitSeconds")
+              FILTER (WHERE "direction" = 'IN' AND "waitSeconds" IS NOT NULL)::float8 AS "p90"
+       FROM c GROUP BY GROUPING SETS (("day"), ())`,
+    ...calls,
+  );
+  const managers = await db().$queryRawUnsafe<OverviewManager[]>(
+    `WITH c AS (${CALLS_IN_PERIOD})
+     SELECT c."extension",
+            (SELECT NULLIF(concat_ws(' ', u."lastName", u."firstName"), '') FROM "crm_users" u
+              WHERE u."accountId" = $1::uuid AND u."extension" = c."extension") AS "name",
+            count(*) FILTER (WHERE c."direction" = 'IN' AND c."result" = 'answered')::int AS "incoming",
+            count(*) FILTER (WHERE c."direction" = 'OUT')::int AS "outgoing",
+            COALESCE(sum(c."talkSeconds"), 0)::int AS "talkSeconds"
+       FROM c WHERE c."extension" IS NOT NULL AND c."extension" <> ''
+      GROUP BY c."extension"
+      ORDER BY count(*) FILTER (WHERE c."direction" = 'IN' AND c."result" = 'answered')
+               + count(*) FILTER (WHERE c."direction" = 'OUT') DESC, c."extension"`,
+    ...calls,
+  );
+  const [delivery] = await db().$queryRawUnsafe<
+    { sent: number; waiting: number; failed: number; oldest: Date | null }[]
+  >(
+    `SELECT count(*) FILTER (WHERE "state" = 'SENT' AND "createdAt" >= $2)::int AS "sent",
+            count(*) FILTER (WHERE "state" = 'QUEUED')::int AS "waiting",
+            count(*) FILTER (WHERE "state" = 'FAILED' AND "createdAt" >= $2)::int AS "failed",
+            min("createdAt") FILTER (WHERE "state" = 'QUEUED') AS "oldest"
+       FROM (SELECT "state", "createdAt" FROM "deliveries" WHERE "accountId" = $1::uuid AND "createdAt" >= $2
+             UNION ALL
+             SELECT "state", "createdAt" FROM "deliveries"
+              WHERE "accountId" = $1::uuid AND "state" = 'QUEUED' AND "createdAt" < $2) d`,
+    accountId,
+    since,
+  );
+  const [lastError] = await db().$queryRawUnsafe<LastError[]>(
+    `SELECT "updatedAt" AS "at", "lastError" AS "message" FROM "deliveries"
+      WHERE "accountId" = $1::uuid AND "createdAt" >= $2 AND "lastError" IS NOT NULL
+      ORDER BY "updatedAt" DESC LIMIT 1`,
+    accountId,
+    since,
+  );
+  const total = grouped.find((row) => row.total) ?? { calls: 0, incoming: 0, missed: 0, avg: null, p90: null };
   return {
-    days: everyDay(period, now).map((day) => days.find((row) => row.day === day) ?? empty(day)),
+    days: days.map((day) => {
+      const row = grouped.find((found) => !found.total && found.day === day);
+      return row ? { day, answered: row.answered, missed: row.missed, unanswered: row.unanswered } : empty(day);
+    }),
     calls: total.calls,
     incoming: total.incoming,
     missed: total.missed,
@@ -134,11 +145,11 @@ export async function accountOverview(accountId: string, period: Period, now = n
     p90WaitSeconds: total.p90,
     managers: topManagers(managers),
     delivery: {
-      sent: delivery[0]!.sent,
-      waiting: delivery[0]!.waiting,
-      failed: delivery[0]!.failed,
-      oldestWaitingAt: delivery[0]!.oldest,
-      lastError: lastError[0] ?? null,
+      sent: delivery!.sent,
+      waiting: delivery!.waiting,
+      failed: delivery!.failed,
+      oldestWaitingAt: delivery!.oldest,
+      lastError: lastError ?? null,
     },
   };
 }
@@ -161,23 +172,12 @@ function topManagers(managers: OverviewManager[]): OverviewManager[] {
   return [...managers.slice(0, TOP_MANAGERS - 1), rest];
 }
 
-/** Local midnight of the first day of the period, as an instant. */
-export function periodStart(period: Period, now: Date): Date {
-  const first = everyDay(period, now)[0]!;
-  return zonedMidnight(first);
-}
-
 /** The period's days in the cabinet's time zone, oldest first, today last. */
 function everyDay(period: Period, now: Date): string[] {
-  const format = new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, dateStyle: "short" });
-  const today = format.format(now);
-  const days: string[] = [];
-  for (let back = period - 1; back >= 0; back--) {
-    const noon = new Date(`${today}T12:00:00Z`);
-    noon.setUTCDate(noon.getUTCDate() - back);
-    days.push(noon.toISOString().slice(0, 10));
-  }
-  return days;
+  const { year, month, day } = zonedParts(now);
+  return Array.from({ length: period }, (_, i) =>
+    new Date(Date.UTC(year, month - 1, day - (period - 1 - i))).toISOString().slice(0, 10),
+  );
 }
 
 function zonedMidnight(day: string): Date {
@@ -188,16 +188,21 @@ function zonedMidnight(day: string): Date {
 
 /** The time zone's offset from UTC at an instant, in minutes (e.g. +180 for Moscow). */
 function zoneOffsetMinutes(at: Date): number {
+  const { year, month, day, hour, minute } = zonedParts(at);
+  return Math.round((Date.UTC(year, month - 1, day, hour, minute) - at.getTime()) / 60_000);
+}
+
+/** The cabinet's wall clock at an instant, as numbers (no reliance on a locale's date layout). */
+function zonedParts(at: Date) {
   const parts = new Intl.DateTimeFormat("en-US", {
     timeZone: TIME_ZONE,
     hourCycle: "h23",
     year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
   }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value);
-  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"));
-  return Math.round((asUtc - at.getTime()) / 60_000);
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((part) => part.type === type)?.value);
+  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute") };
 }
