@@ -9,6 +9,7 @@ import { serveRoutes } from "@/e2e/setup/route-server";
 import { until } from "@/e2e/setup/until";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
 import { saveCrmOptions } from "@/lib/crm-options";
+import { defaultTemplate } from "@/lib/callback-tasks";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 import type { CrmOptionsInput } from "@/lib/validations/crm-options";
@@ -142,6 +143,21 @@ describe("a call-back task for every missed call", () => {
     expect(
       await db().callbackTask.findUniqueOrThrow({ where: { accountId_phone: { accountId, phone: "9001234567" } } }),
     ).toMatchObject({ crmTaskId: task!.id, missedCalls: 2 });
+  });
+
+  it("writes in the language the admin set the options in: an English task and its added line", async () => {
+    await db().crmOptions.update({
+      where: { accountId },
+      data: { locale: "en", missedTaskTemplate: defaultTemplate("en") },
+    });
+    await deliveriesOf(await hangup({ phone: "+79990002233", hold: 8, date: "2026-12-05 11:00:10" }));
+    await deliveriesOf(await hangup({ phone: "+79990002233", hold: 12, date: "2026-12-05 11:05:20" }));
+    const task = tasks().find((t) => t.phone === "+79990002233");
+    expect(task?.text).toBe(
+      "Call back +79990002233: missed call at 05.12.2026 11:00, waited 8 s\n" +
+        "Another missed call at 05.12.2026 11:05, waited 12 s",
+    );
+    expect(defaultTemplate("ru")).toBe(OPTIONS.missedTaskTemplate);
   });
 
   it("opens one task for two missed calls from one number that arrive together", async () => {

@@ -5,13 +5,14 @@ import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { crmClient } from "./crm-client";
 import { crmErrorMessage } from "./crm-messages";
-import { requestLocale, translator } from "@/lib/i18n/server";
+import { DEFAULT_LOCALE, type Locale } from "@/lib/i18n/config";
+import { translatorFor } from "@/lib/i18n/translate";
 import { normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
 import { newCabinetToken, syncModule } from "./module";
 import { featuresOn, missingAccessMessage, missingMethods } from "./required-access";
 import { announceAccountChange } from "@/lib/cache/changes";
 
-/** Connecting failed for a reason the admin can act on; the message is Russian and shown as is. */
+/** Connecting failed for a reason the admin can act on; the message is in the locale asked for, shown as is. */
 export class ConnectError extends Error {
   constructor(message: string) {
     super(message);
@@ -30,20 +31,22 @@ function newModuleCode(): string {
 /**
  * Manual login and marketplace registration share this: check the key with /api/credentials,
  * make sure it may call every method the module needs, register the module in the CRM, and
- * create the account (or refresh the stored key of an existing one). Returns the account.
+ * create the account (or refresh the stored key of an existing one). Returns the account. Errors
+ * speak `locale`: the admin's at sign-in, Russian to retailCRM's callbacks (docs/i18n.md).
  */
-export async function connectAccount(input: { crmUrl: string; apiKey: string }) {
+export async function connectAccount(input: { crmUrl: string; apiKey: string }, locale: Locale = DEFAULT_LOCALE) {
+  const t = translatorFor(locale, "validation");
   const crmUrl = normalizeCrmUrl(input.crmUrl);
-  if (!crmUrl) throw new ConnectError((await translator("validation"))("crmUrlFormat"));
+  if (!crmUrl) throw new ConnectError(t("crmUrlFormat"));
   const apiKey = input.apiKey.trim();
-  if (!apiKey) throw new ConnectError((await translator("validation"))("apiKeyRequired"));
+  if (!apiKey) throw new ConnectError(t("apiKeyRequired"));
 
   const client = crmClient(crmUrl, apiKey);
   try {
     const existing = await db().account.findUnique({ where: { crmUrl }, include: { crmOptions: true } });
     // A new key must also allow what the account's options already use (docs/crm-features.md).
     const missing = missingMethods(await client.credentials(), featuresOn(existing?.crmOptions));
-    if (missing.length > 0) throw new ConnectError(missingAccessMessage(missing, await requestLocale()));
+    if (missing.length > 0) throw new ConnectError(missingAccessMessage(missing, locale));
 
     const apiKeyEnc = encryptSecret(apiKey);
     const identity = {
@@ -65,6 +68,6 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }) 
   } catch (error) {
     if (error instanceof ConnectError) throw error;
     log.warn({ crmUrl, err: error }, "connecting an account failed");
-    throw new ConnectError(await crmErrorMessage(error));
+    throw new ConnectError(await crmErrorMessage(error, locale));
   }
 }

@@ -1,9 +1,11 @@
-import { translator } from "@/lib/i18n/server";
+import type { Locale } from "@/lib/i18n/config";
+import { requestLocale } from "@/lib/i18n/server";
+import { translatorFor } from "@/lib/i18n/translate";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 
 /** What an admin reads when a request to their CRM fails, in the cabinet's language (one cause each). */
-export async function crmErrorMessage(error: unknown): Promise<string> {
-  const t = await translator("crmErrors");
+export async function crmErrorMessage(error: unknown, locale?: Locale): Promise<string> {
+  const t = translatorFor(locale ?? (await requestLocale()), "crmErrors");
   if (!(error instanceof RetailCrmError)) return t("unknown");
   switch (error.kind) {
     case "missing-key":

@@ -1,5 +1,5 @@
 import { DEFAULT_LOCALE, type Locale } from "@/lib/i18n/config";
-import { translatorFor } from "@/lib/i18n/server";
+import { translatorFor } from "@/lib/i18n/translate";
 import type { Credentials } from "@/lib/retailcrm/schemas";
 
 /** The API methods the seed guide (1.1) tells admins to allow, with the scope that grants each. */

@@ -21,7 +21,7 @@ function displayName(u: {
   email: string | null;
   crmUserId: number;
 }) {
-  return [u.lastName, u.firstName, u.patronymic].filter(Boolean).join(" ") || u.email || `Пользователь ${u.crmUserId}`;
+  return [u.lastName, u.firstName, u.patronymic].filter(Boolean).join(" ") || u.email || `ID ${u.crmUserId}`;
 }
 
 export async function listPhones(accountId: string): Promise<PhoneRow[]> {

@@ -2,6 +2,8 @@ import type pg from "pg";
 import { limitedDeliveryClientFor } from "@/lib/accounts/crm-client";
 import { log } from "@/lib/log";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
+import { DEFAULT_LOCALE, isLocale } from "@/lib/i18n/config";
+import { translatorFor } from "@/lib/i18n/translate";
 
 /**
  * Alerts to the admins inside retailCRM (docs/crm-features.md, «Уведомления»): when an account's
@@ -28,11 +30,12 @@ interface AccountRow {
   amiTarget: string | null;
   breakerOpen: boolean;
   breakerError: string | null;
+  locale: string;
 }
 
 /** Accounts with alerts on, with what tells whether each cause holds. */
 const ACCOUNTS_SQL = `
-  SELECT a."id" AS "accountId", a."crmUrl", a."apiKeyEnc", o."alertUserIds", o."alertAfterMinutes",
+  SELECT a."id" AS "accountId", a."crmUrl", a."apiKeyEnc", o."alertUserIds", o."alertAfterMinutes", o."locale",
     COALESCE(s."eventSource" <> 'DIALPLAN', false) AS "amiWatched", l."state" AS "amiState", l."lastError" AS "amiError",
     s."amiHost" || ':' || s."amiEventsPort" AS "amiTarget",
     COALESCE(dl."breakerOpens" > 0, false) AS "breakerOpen", dl."lastError" AS "breakerError"
@@ -76,23 +79,21 @@ async function causes(pool: pg.Pool, account: AccountRow): Promise<Holds[]> {
   ];
 }
 
+/** The alert in the language the admin set the options in (docs/i18n.md). */
 function alertText(cause: AlertCause, account: AccountRow, detail: string | null, minutes: number): string {
+  const t = textsOf(account);
   const why = detail ? `: ${detail}` : "";
-  if (cause === "ami-down")
-    return (
-      `Модуль Asterisk: нет подключения к AMI ${account.amiTarget ?? ""} уже ${minutes} мин${why}. ` +
-      "События звонков из Asterisk не приходят; когда подключение восстановится, пропущенные звонки будут догружены."
-    );
-  return (
-    `Модуль Asterisk: звонки не доходят до CRM уже ${minutes} мин${why}. ` +
-    "Проверьте модуль телефонии и API ключ; недоставленные звонки будут отправлены, когда CRM их примет."
-  );
+  if (cause === "ami-down") return t("amiDown", { target: account.amiTarget ?? "", minutes, why });
+  return t("deliveryFailing", { minutes, why });
 }
 
-const RECOVERED: Record<AlertCause, string> = {
-  "ami-down": "Модуль Asterisk: подключение к AMI восстановлено, события звонков снова приходят.",
-  "delivery-failing": "Модуль Asterisk: звонки снова доходят до CRM.",
-};
+function recoveredText(cause: AlertCause, account: AccountRow): string {
+  return textsOf(account)(cause === "ami-down" ? "amiRecovered" : "deliveryRecovered");
+}
+
+function textsOf(account: AccountRow) {
+  return translatorFor(isLocale(account.locale) ? account.locale : DEFAULT_LOCALE, "crmTexts");
+}
 
 /** An alert_states row as it was before a claim changed it: put back when sending fails. */
 interface Previous {
@@ -163,7 +164,7 @@ async function check(pool: pg.Pool, crm: RetailCrmClient, account: AccountRow, h
         Math.floor((Date.now() - (previous.since ?? new Date()).getTime()) / 60_000),
       );
       await send(crm, account, "api.error", alertText(held.cause, account, held.detail, minutes));
-    } else await send(crm, account, "api.info", RECOVERED[held.cause]);
+    } else await send(crm, account, "api.info", recoveredText(held.cause, account));
   } catch (error) {
     await restore(pool, account.accountId, held.cause, previous);
     throw error;

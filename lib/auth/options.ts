@@ -3,7 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { connectAccount, ConnectError } from "@/lib/accounts/connect";
 import { normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
 import { env } from "@/lib/env";
-import { translator } from "@/lib/i18n/server";
+import { requestLocale, translator } from "@/lib/i18n/server";
 import { validationText } from "@/lib/i18n/validation";
 import { loginSchema } from "@/lib/validations/login";
 import { sessionGrant } from "./grant";
@@ -59,7 +59,7 @@ export function authOptions(): NextAuthOptions {
           const attempt = await takeSignInAttempt(request.headers ?? {}, normalizeCrmUrl(parsed.data.crmUrl)!);
           if (attempt.wait > 0) throw new Error(t("login.tooManyAttempts", { seconds: attempt.wait }));
           try {
-            const account = await connectAccount(parsed.data);
+            const account = await connectAccount(parsed.data, await requestLocale());
             await attempt.succeeded();
             return { id: account.id, name: account.crmUrl, grant: sessionGrant(account.clientId) };
           } catch (error) {

@@ -3,6 +3,8 @@ import { RetailCrmError } from "@/lib/retailcrm/errors";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
 import { callerIdName } from "@/lib/telephony/caller-name";
 import { numberKey } from "@/lib/sites";
+import { DEFAULT_LOCALE, isLocale, type Locale } from "@/lib/i18n/config";
+import { translatorFor } from "@/lib/i18n/translate";
 
 /**
  * Call-back tasks for missed calls (docs/crm-features.md, «Задача перезвонить»). An incoming call
@@ -29,13 +31,22 @@ export type TaskOutcome =
   | { action: "added"; taskId: number; missedCalls: number }
   | { action: "skipped"; reason: "option-off" | "reached" };
 
-export const DEFAULT_TEMPLATE = "Перезвонить {customer} {phone}: пропущенный звонок {time}, ждал {wait} с";
-
 interface Options {
   missedTasks: boolean;
   missedTaskWindowMinutes: number;
   missedTaskDefaultUserId: number | null;
   missedTaskTemplate: string;
+  locale: string;
+}
+
+/** What the service writes into the CRM, in the language the admin set the options in (docs/i18n.md). */
+function textsOf(locale: string) {
+  return translatorFor(isLocale(locale) ? locale : DEFAULT_LOCALE, "crmTexts");
+}
+
+/** The task text an account starts with, its placeholders left for taskText() to fill. */
+export function defaultTemplate(locale: Locale): string {
+  return textsOf(locale)("taskTemplate", { customer: "{customer}", phone: "{phone}", time: "{time}", wait: "{wait}" });
 }
 
 /** "d.m.Y H:i" of a naive date-time stored as UTC. */
@@ -53,8 +64,8 @@ export function taskText(template: string, values: { phone: string; time: string
     .trim();
 }
 
-function addedLine(missed: MissedCall): string {
-  return `Ещё пропущенный звонок ${shownTime(missed.startedAt)}, ждал ${missed.waitSeconds} с`;
+function addedLine(missed: MissedCall, locale: string): string {
+  return textsOf(locale)("taskAdded", { time: shownTime(missed.startedAt), wait: missed.waitSeconds });
 }
 
 /**
@@ -77,10 +88,7 @@ async function performerFor(
   }
   if (options.missedTaskDefaultUserId !== null) return options.missedTaskDefaultUserId;
   if (managerId !== undefined) return managerId;
-  throw new RetailCrmError(
-    "validation",
-    "Задача не создана: у клиента нет менеджера, а ответственный по умолчанию не выбран",
-  );
+  throw new RetailCrmError("validation", textsOf(options.locale)("noPerformer"));
 }
 
 /** Whether the number was reached after the missed call: an answered call with it or a call to it. */
@@ -107,7 +115,7 @@ export async function sendCallbackTask(
 ): Promise<TaskOutcome> {
   const { rows } = await pool.query<Options>({
     name: "callback-task-options",
-    text: `SELECT "missedTasks", "missedTaskWindowMinutes", "missedTaskDefaultUserId", "missedTaskTemplate" FROM "crm_options" WHERE "accountId" = $1`,
+    text: `SELECT "missedTasks", "missedTaskWindowMinutes", "missedTaskDefaultUserId", "missedTaskTemplate", "locale" FROM "crm_options" WHERE "accountId" = $1`,
     values: [accountId],
   });
   const options = rows[0];
@@ -123,7 +131,7 @@ export async function sendCallbackTask(
   });
   const task = open.rows[0];
   if (task && (await stillOpen(crm, task.crmTaskId))) {
-    const text = `${task.text}\n${addedLine(missed)}`;
+    const text = `${task.text}\n${addedLine(missed, options.locale)}`;
     await crm.editTask(task.crmTaskId, { text });
     await pool.query({
       name: "callback-task-added",

@@ -5,6 +5,8 @@ import { listPhones, type PhoneRow } from "@/lib/accounts/users";
 import { fieldErrorsOf, type ActionResult } from "@/lib/actions/result";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { db } from "@/lib/db/client";
+import { defaultTemplate } from "@/lib/callback-tasks";
+import { LOCALES } from "@/lib/i18n/config";
 import { requestLocale, translator } from "@/lib/i18n/server";
 import { log } from "@/lib/log";
 import { crmOptionsSchema, type CrmOptionsInput } from "@/lib/validations/crm-options";
@@ -16,16 +18,19 @@ import { crmOptionsSchema, type CrmOptionsInput } from "@/lib/validations/crm-op
 
 /** The form's values and the CRM's users to choose from. */
 export async function loadCrmOptions(accountId: string): Promise<{ form: CrmOptionsInput; users: PhoneRow[] }> {
-  const [o, users] = await Promise.all([
+  const [o, users, locale] = await Promise.all([
     db().crmOptions.upsert({ where: { accountId }, create: { accountId }, update: {} }),
     listPhones(accountId),
+    requestLocale(),
   ]);
+  // An untouched default is offered in the admin's language; saving it makes it theirs.
+  const untouched = LOCALES.some((other) => o.missedTaskTemplate === defaultTemplate(other));
   return {
     form: {
       missedTasks: o.missedTasks,
       missedTaskWindowMinutes: String(o.missedTaskWindowMinutes),
       missedTaskDefaultUserId: o.missedTaskDefaultUserId === null ? "" : String(o.missedTaskDefaultUserId),
-      missedTaskTemplate: o.missedTaskTemplate,
+      missedTaskTemplate: untouched ? defaultTemplate(locale) : o.missedTaskTemplate,
       managerChain: o.managerChain,
       chainLastTalked: o.chainLastTalked,
       chainFallbackUserIds: o.chainFallbackUserIds.map(String),
@@ -70,6 +75,8 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
     alertsEnabled: form.alertsEnabled,
     alertUserIds: form.alertUserIds.map(Number),
     alertAfterMinutes: Number(form.alertAfterMinutes),
+    // Tasks and alerts are written in the language of the admin who set them up (docs/i18n.md).
+    locale: await requestLocale(),
   };
   await db().crmOptions.upsert({ where: { accountId }, create: { accountId, ...data }, update: data });
   // The chain changes what callers are asked and answered: every instance forgets the account's answers.

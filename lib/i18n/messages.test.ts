@@ -3,7 +3,7 @@ import { crmErrorMessage } from "@/lib/accounts/crm-messages";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import { pickLocale } from "./config";
 import { MESSAGES } from "./messages";
-import { translatorFor } from "./server";
+import { translatorFor } from "./translate";
 
 /** Every leaf of a message tree with the ICU arguments it names, e.g. "crmErrors.server" → ["status"]. */
 function leaves(tree: object, prefix = ""): Map<string, string[]> {

@@ -1,8 +1,7 @@
-import { createTranslator, type NamespaceKeys, type NestedKeyOf } from "next-intl";
 import { cookies, headers } from "next/headers";
 import { unstable_rethrow } from "next/navigation";
 import { DEFAULT_LOCALE, LOCALE_COOKIE, pickLocale, type Locale } from "./config";
-import { MESSAGES, type Messages } from "./messages";
+import { translatorFor, type Namespace } from "./translate";
 
 /**
  * The locale of the request being served: the kept switch, else the browser's language. Outside a
@@ -26,9 +25,3 @@ export async function requestLocale(): Promise<Locale> {
 export async function translator<N extends Namespace = never>(namespace?: N) {
   return translatorFor(await requestLocale(), namespace);
 }
-
-export function translatorFor<N extends Namespace = never>(locale: Locale, namespace?: N) {
-  return createTranslator({ locale, messages: MESSAGES[locale], namespace });
-}
-
-type Namespace = NamespaceKeys<Messages, NestedKeyOf<Messages>>;

@@ -1,7 +1,3 @@
-import { z } from "zod";
-
-const CRM_URL_HINT = "Укажите адрес CRM в виде https://ваш_магазин.retailcrm.ru/";
-
 /**
  * Normalises what an admin types as the CRM address to "scheme://host[:port]/":
  * https is assumed when no scheme is given; paths, queries and credentials are dropped.
@@ -25,11 +21,3 @@ export function normalizeCrmUrl(input: string): string | null {
   if (/^[\d.]+$/.test(url.hostname) && !trimmed.includes(url.hostname)) return null;
   return `${url.protocol}//${url.host}/`;
 }
-
-export const crmUrlSchema = z
-  .string()
-  .trim()
-  .min(1, "Укажите адрес CRM")
-  .max(255, CRM_URL_HINT)
-  .refine((v) => normalizeCrmUrl(v) !== null, CRM_URL_HINT)
-  .transform((v) => normalizeCrmUrl(v)!);

@@ -1,5 +1,5 @@
 import { DEFAULT_LOCALE, type Locale } from "@/lib/i18n/config";
-import { translatorFor } from "@/lib/i18n/server";
+import { translatorFor } from "@/lib/i18n/translate";
 import { AmiError } from "./errors";
 import { AmiHttpTransport } from "./http";
 import { header } from "./message";

@@ -1,5 +1,5 @@
 import type { Locale } from "@/lib/i18n/config";
-import { translatorFor } from "@/lib/i18n/server";
+import { translatorFor } from "@/lib/i18n/translate";
 
 /** What the «API» tab knows about the account and this deployment when it renders the snippets. */
 export interface SnippetContext {

@@ -11,6 +11,7 @@ import calls from "./calls.json";
 import overview from "./overview.json";
 import validation from "./validation.json";
 import crmErrors from "./crmErrors.json";
+import crmTexts from "./crmTexts.json";
 
 import type { Messages } from "../index";
 
@@ -29,6 +30,7 @@ const en: Messages = {
   overview,
   validation,
   crmErrors,
+  crmTexts,
 };
 
 export default en;

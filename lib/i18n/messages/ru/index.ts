@@ -11,6 +11,7 @@ import calls from "./calls.json";
 import overview from "./overview.json";
 import validation from "./validation.json";
 import crmErrors from "./crmErrors.json";
+import crmTexts from "./crmTexts.json";
 
 /** Russian: the guide's wording (docs/i18n.md). */
 const ru = {
@@ -27,6 +28,7 @@ const ru = {
   overview,
   validation,
   crmErrors,
+  crmTexts,
 };
 
 export default ru;
