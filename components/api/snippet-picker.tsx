@@ -38,7 +38,7 @@ export function SnippetPicker({ choice, chosen }: { choice: SnippetChoice; chose
               <input
                 type="radio"
                 name="asterisk-version"
-                checked={picked?.version === version}
+                checked={(picked ?? choice).version === version}
                 onChange={() => pick({ ...(picked ?? choice), version })}
               />
               {t(version)}
@@ -51,7 +51,7 @@ export function SnippetPicker({ choice, chosen }: { choice: SnippetChoice; chose
               <input
                 type="radio"
                 name="ami-transport"
-                checked={picked?.transport === transport}
+                checked={(picked ?? choice).transport === transport}
                 onChange={() => pick({ ...(picked ?? choice), transport })}
               />
               {t(transport === "HTTP" ? "http" : "tcp")}

@@ -52,6 +52,8 @@ export function PhoneRow({ row, draft, onDraft, unknownInCrm }: Props) {
   const status = STATUSES.find((known) => known === row.status);
   const inputId = `extension-${row.crmUserId}`;
   const errorId = `${inputId}-error`;
+  const unsavedId = `${inputId}-unsaved`;
+  const describedBy = [errors.extension ? errorId : null, unsaved ? unsavedId : null].filter(Boolean).join(" ");
 
   return (
     <tr className={unsaved ? "row-unsaved" : undefined}>
@@ -75,7 +77,7 @@ export function PhoneRow({ row, draft, onDraft, unknownInCrm }: Props) {
             inputMode="numeric"
             className="extension-input"
             aria-invalid={errors.extension ? true : undefined}
-            aria-describedby={errors.extension ? errorId : undefined}
+            aria-describedby={describedBy || undefined}
             {...register("extension", { onChange: (event) => onDraft(event.target.value) })}
           />
           {errors.extension ? (
@@ -83,7 +85,11 @@ export function PhoneRow({ row, draft, onDraft, unknownInCrm }: Props) {
               {vt(errors.extension.message)}
             </p>
           ) : null}
-          {unsaved ? <p className="field-unsaved">{t("unsaved")}</p> : null}
+          {unsaved ? (
+            <p id={unsavedId} className="field-unsaved">
+              {t("unsaved")}
+            </p>
+          ) : null}
           {save.data?.ok && !unsaved ? <p className="field-ok">{t("saved")}</p> : null}
         </form>
       </td>

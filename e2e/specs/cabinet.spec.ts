@@ -32,7 +32,7 @@ test("«Ваши телефоны»: every CRM user, per-row save with checks, t
   const inna = row(page, /Соколова Инна/);
   await inna.getByRole("textbox").fill("02");
   await inna.getByRole("button", { name: "Сохранить" }).click();
-  await expect(inna.getByText("Сохранено")).toBeVisible();
+  await expect(inna.getByText("Сохранено", { exact: true })).toBeVisible();
 
   const alexandra = row(page, /Петрова Александра/);
   await alexandra.getByRole("textbox").fill("0a");
@@ -43,7 +43,7 @@ test("«Ваши телефоны»: every CRM user, per-row save with checks, t
   await expect(alexandra.getByRole("alert")).toHaveText("Этот номер уже назначен сотруднику Соколова Инна Сергеевна");
   await alexandra.getByRole("textbox").fill("03");
   await alexandra.getByRole("textbox").press("Enter");
-  await expect(alexandra.getByText("Сохранено")).toBeVisible();
+  await expect(alexandra.getByText("Сохранено", { exact: true })).toBeVisible();
 
   expect(crm.state.modules.get(moduleCode)?.integrations?.telephony?.additionalCodes).toEqual([]);
   await page.getByRole("button", { name: "Сохранить настройки" }).click();
