@@ -31,17 +31,16 @@ export function crmClientFor(
   account: { id: string; crmUrl: string; apiKeyEnc: string },
   onSlot?: () => void,
 ): RetailCrmClient {
-  return crmClient(
-    account.crmUrl,
-    decryptSecret(account.apiKeyEnc),
-    async (path) => {
-      const bucket = bucketOf(path);
-      await waitForSlot(accountBucket(account.id, bucket), CRM_RATES[bucket]);
-      onSlot?.();
-    },
-    undefined,
-    true,
-  );
+  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), slotTaker(account.id, onSlot), undefined, true);
+}
+
+/** Before each attempt: a slot of the limit the method counts against (docs/retailcrm.md), shared by every process. */
+function slotTaker(accountId: string, onSlot?: () => void): (path: string) => Promise<void> {
+  return async (path) => {
+    const bucket = bucketOf(path);
+    await waitForSlot(accountBucket(accountId, bucket), CRM_RATES[bucket]);
+    onSlot?.();
+  };
 }
 
 /**
@@ -58,14 +57,5 @@ export function deliveryClientFor(account: { crmUrl: string; apiKeyEnc: string }
  * or 429 comes back at once, for the lane to back off.
  */
 export function limitedDeliveryClientFor(account: { id: string; crmUrl: string; apiKeyEnc: string }): RetailCrmClient {
-  return crmClient(
-    account.crmUrl,
-    decryptSecret(account.apiKeyEnc),
-    async (path) => {
-      const bucket = bucketOf(path);
-      await waitForSlot(accountBucket(account.id, bucket), CRM_RATES[bucket]);
-    },
-    0,
-    true,
-  );
+  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), slotTaker(account.id), 0, true);
 }
