@@ -5,11 +5,11 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { keepChoice } from "@/components/ui/browser-cookie";
 import { ASTERISK_VERSIONS } from "@/lib/asterisk/snippets/versions";
+import { AMI_TRANSPORTS } from "@/lib/validations/asterisk-settings";
 import {
   formatSnippetChoice,
   SNIPPET_CHOICE_COOKIE,
   SNIPPET_CHOICE_MAX_AGE,
-  TRANSPORTS,
   type SnippetChoice,
 } from "./snippet-choice";
 
@@ -46,7 +46,7 @@ export function SnippetPicker({ choice, chosen }: { choice: SnippetChoice; chose
           ))}
         </div>
         <div role="radiogroup" aria-label={t("transport")} className="segmented">
-          {TRANSPORTS.map((transport) => (
+          {AMI_TRANSPORTS.map((transport) => (
             <label key={transport}>
               <input
                 type="radio"

@@ -4,21 +4,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timed, transcriptEvents, when } from "@/e2e/fixtures/ami-transcripts";
-import { demoCrmAccount } from "@/e2e/setup/factories";
+import { demoCrmAccount, AMI_EVENTS_USER } from "@/e2e/setup/factories";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { EVENT_FILTERS } from "@/lib/asterisk/snippets/ami-config";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 
-const ami = {
-  username: "crm",
-  secret: "s3cret",
-  read: "call,agent,dialplan",
-  write: "originate,reporting",
-  eventFilters: EVENT_FILTERS,
-};
+const ami = AMI_EVENTS_USER;
 let pbx: AsteriskSim;
 let crm: RetailCrmSim;
 let accountId: string;

@@ -4,29 +4,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
-import { demoCrmAccount } from "@/e2e/setup/factories";
+import { demoCrmAccount, crmOptionsInput } from "@/e2e/setup/factories";
 import { until } from "@/e2e/setup/until";
 import { checkAlerts } from "@/lib/alerts";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { db, dbPool } from "@/lib/db/client";
 import { startDeliveryWorker } from "@/lib/delivery/worker";
-import type { CrmOptionsInput } from "@/lib/validations/crm-options";
 
 let crm: RetailCrmSim;
 let accountId: string;
 
-const ALERTS: CrmOptionsInput = {
-  missedTasks: false,
-  missedTaskWindowMinutes: "60",
-  missedTaskDefaultUserId: "",
-  missedTaskTemplate: "Перезвонить {phone}",
-  managerChain: false,
-  chainLastTalked: true,
-  chainFallbackUserIds: [],
-  alertsEnabled: true,
-  alertUserIds: ["1", "3"],
-  alertAfterMinutes: "10",
-};
+const ALERTS = crmOptionsInput({ alertsEnabled: true, alertUserIds: ["1", "3"] });
 
 /** Moves the cause's stored moments back, as if `minutes` had passed. */
 async function age(cause: string, minutes: number) {

@@ -3,14 +3,13 @@
 // CRM's changeUserStatusUrl callback, and the CRM is asked once for all of it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RetailCrmSim, UserStatus } from "@/e2e/sim/retailcrm";
-import { demoCrmAccount } from "@/e2e/setup/factories";
+import { demoCrmAccount, crmOptionsInput } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
 import { refreshUsers } from "@/lib/accounts/users";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { db } from "@/lib/db/client";
 import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
-import type { CrmOptionsInput } from "@/lib/validations/crm-options";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -18,18 +17,7 @@ let clientId: string;
 let accountId: string;
 let moduleCode: string;
 
-const CHAIN: CrmOptionsInput = {
-  missedTasks: false,
-  missedTaskWindowMinutes: "60",
-  missedTaskDefaultUserId: "",
-  missedTaskTemplate: "Перезвонить {phone}",
-  managerChain: true,
-  chainLastTalked: true,
-  chainFallbackUserIds: ["5", "7"],
-  alertsEnabled: false,
-  alertUserIds: [],
-  alertAfterMinutes: "10",
-};
+const CHAIN = crmOptionsInput({ managerChain: true, chainFallbackUserIds: ["5", "7"] });
 
 async function ask(type: "json" | "text", phone = "89001234567") {
   const response = await fetch(`${app.url}/api/manager?${new URLSearchParams({ clientId, phone, type })}`);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
-import { demoCrmAccount } from "@/e2e/setup/factories";
+import { demoCrmAccount, crmOptionsInput } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { until } from "@/e2e/setup/until";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
@@ -12,7 +12,6 @@ import { saveCrmOptions } from "@/lib/crm-options";
 import { defaultTemplate } from "@/lib/callback-tasks";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
-import type { CrmOptionsInput } from "@/lib/validations/crm-options";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -22,18 +21,11 @@ let accountId: string;
 let moduleCode: string;
 let sequence = 0;
 
-const OPTIONS: CrmOptionsInput = {
+const OPTIONS = crmOptionsInput({
   missedTasks: true,
-  missedTaskWindowMinutes: "60",
   missedTaskDefaultUserId: "7",
   missedTaskTemplate: "Перезвонить {customer} {phone}: пропущенный звонок {time}, ждал {wait} с",
-  managerChain: false,
-  chainLastTalked: true,
-  chainFallbackUserIds: [],
-  alertsEnabled: false,
-  alertUserIds: [],
-  alertAfterMinutes: "10",
-};
+});
 
 interface Call {
   phone: string;

@@ -7,7 +7,7 @@ import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { playContext } from "@/e2e/setup/dialplan-player";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
-import { demoCrmAccount } from "@/e2e/setup/factories";
+import { demoCrmAccount, crmOptionsInput } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { until } from "@/e2e/setup/until";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
@@ -38,6 +38,18 @@ function received(uniqueid: string) {
 const event = (params: Record<string, string>) =>
   fetch(`${app.url}/api/event?${new URLSearchParams({ clientId, ...params })}`).then((r) => r.status);
 
+/** The 21+ dialplan the «API» tab gives this account. */
+function dialplan() {
+  return dialplanModern({
+    locale: "ru",
+    serviceUrl: app.url,
+    clientId,
+    amiLogin: "crm",
+    amiTransport: "HTTP",
+    channelTemplate: "PJSIP",
+  });
+}
+
 beforeAll(async () => {
   pbx = await createAsteriskSim({
     tcpPort: 0,
@@ -65,14 +77,7 @@ beforeAll(async () => {
       outgoingContext: "from-internal",
     },
   });
-  code = dialplanModern({
-    locale: "ru",
-    serviceUrl: app.url,
-    clientId,
-    amiLogin: "crm",
-    amiTransport: "HTTP",
-    channelTemplate: "PJSIP",
-  })
+  code = dialplan()
     .map((snippet) => snippet.code)
     .join("\n\n");
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
@@ -129,14 +134,7 @@ describe("stores by number", () => {
     const uniqueid = "1733391000.1";
     // The trunk's context set CRM_DID to the number called (as the trunk spells it) before init-channel.
     const vars = { "CALLERID(num)": "89001234567", CRM_DID: "74951234567", UNIQUEID: uniqueid, EXTEN: "s" };
-    const lookup = dialplanModern({
-      locale: "ru",
-      serviceUrl: app.url,
-      clientId,
-      amiLogin: "crm",
-      amiTransport: "HTTP",
-      channelTemplate: "PJSIP",
-    }).find((snippet) => snippet.id === "modern-lookup-text")!.code;
+    const lookup = dialplan().find((snippet) => snippet.id === "modern-lookup-text")!.code;
     const played = await playContext(
       lookup,
       "init-channel",
@@ -175,18 +173,14 @@ describe("stores by number", () => {
 
   it("a missed call on a store's number: the call-back task's phoneSite is that store", async () => {
     expect(
-      await saveCrmOptions(accountId, {
-        missedTasks: true,
-        missedTaskWindowMinutes: "60",
-        missedTaskDefaultUserId: "7",
-        missedTaskTemplate: "Перезвонить {customer} {phone}",
-        managerChain: false,
-        chainLastTalked: true,
-        chainFallbackUserIds: [],
-        alertsEnabled: false,
-        alertUserIds: [],
-        alertAfterMinutes: "10",
-      }),
+      await saveCrmOptions(
+        accountId,
+        crmOptionsInput({
+          missedTasks: true,
+          missedTaskDefaultUserId: "7",
+          missedTaskTemplate: "Перезвонить {customer} {phone}",
+        }),
+      ),
     ).toMatchObject({ ok: true });
     const uniqueid = "1733391000.2";
     expect(

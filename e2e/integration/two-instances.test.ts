@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pcmWav } from "@/e2e/fixtures/audio";
-import { demoCrmAccount } from "@/e2e/setup/factories";
+import { demoCrmAccount, crmOptionsInput } from "@/e2e/setup/factories";
 import { startS3, type S3Server } from "@/e2e/setup/s3";
 import { until } from "@/e2e/setup/until";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
@@ -110,18 +110,7 @@ describe("two instances on one database", () => {
 
   it("follow on the other, within a second, a manager's status the CRM told one, asking the CRM nothing more", async () => {
     const phone = "+79001234567";
-    const chain = {
-      missedTasks: false,
-      missedTaskWindowMinutes: "60",
-      missedTaskDefaultUserId: "",
-      missedTaskTemplate: "Перезвонить {phone}",
-      managerChain: true,
-      chainLastTalked: true,
-      chainFallbackUserIds: ["5"],
-      alertsEnabled: false,
-      alertUserIds: [],
-      alertAfterMinutes: "10",
-    };
+    const chain = crmOptionsInput({ managerChain: true, chainFallbackUserIds: ["5"] });
     expect(await saveCrmOptions(accountId, chain)).toMatchObject({ ok: true });
     const userStatus = (status: string) =>
       fetch(`${one.url}/api/crm/user-status?${new URLSearchParams({ clientId, userId: "3", status })}`);

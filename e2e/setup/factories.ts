@@ -4,6 +4,8 @@ import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { createRetailCrmSim, DEMO, seedDemo } from "@/e2e/sim/retailcrm";
 import { connectAccount } from "@/lib/accounts/connect";
+import { EVENT_FILTERS } from "@/lib/asterisk/snippets/ami-config";
+import type { CrmOptionsInput } from "@/lib/validations/crm-options";
 
 /** A stored account with random identifiers (for tests that need a tenant). */
 export async function createTestAccount(overrides: { crmUrl?: string; apiKey?: string } = {}) {
@@ -37,3 +39,29 @@ export async function demoCrmAccount(extensions: Record<number, string> = {}) {
   if (Object.keys(extensions).length) await mapExtensions(account.id, extensions);
   return { crm, account };
 }
+
+/** «Возможности CRM» as the form sends it: every option off, the form's defaults, then the test's own. */
+export function crmOptionsInput(options: Partial<CrmOptionsInput> = {}): CrmOptionsInput {
+  return {
+    missedTasks: false,
+    missedTaskWindowMinutes: "60",
+    missedTaskDefaultUserId: "",
+    missedTaskTemplate: "Перезвонить {phone}",
+    managerChain: false,
+    chainLastTalked: true,
+    chainFallbackUserIds: [],
+    alertsEnabled: false,
+    alertUserIds: [],
+    alertAfterMinutes: "10",
+    ...options,
+  };
+}
+
+/** The simulated PBX's AMI user for call tracking: the read classes and event filters the «API» tab gives it. */
+export const AMI_EVENTS_USER = {
+  username: "crm",
+  secret: "s3cret",
+  read: "call,agent,dialplan",
+  write: "originate,reporting",
+  eventFilters: EVENT_FILTERS,
+};

@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** How the service reaches AMI for click-to-call: HTTP rawman or TCP (docs/asterisk.md). */
+export const AMI_TRANSPORTS = ["HTTP", "TCP"] as const;
+
 // Values end up in SIP display names, AMI headers and dialplan arguments: no quotes, commas or control characters.
 const displaySafe = /^[^",\\\u0000-\u001f\u007f]*$/;
 const hostname =
@@ -46,7 +49,7 @@ export const asteriskSettingsSchema = z.object({
     .string()
     .max(128, "asterisk.validation.max128")
     .regex(/^[^\r\n]*$/, "asterisk.validation.noLineBreaks"),
-  amiTransport: z.enum(["HTTP", "TCP"]),
+  amiTransport: z.enum(AMI_TRANSPORTS),
   channelTemplate: z
     .string()
     .trim()
