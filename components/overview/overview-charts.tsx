@@ -18,9 +18,27 @@ export function DaysChart({ days }: { days: OverviewDay[] }) {
           <YAxis allowDecimals={false} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="answered" name={t("answered")} stackId="calls" fill={COLORS.answered} />
-          <Bar dataKey="missed" name={t("missedSeries")} stackId="calls" fill={COLORS.missed} />
-          <Bar dataKey="unanswered" name={t("unanswered")} stackId="calls" fill={COLORS.unanswered} />
+          <Bar
+            isAnimationActive={false}
+            dataKey="answered"
+            name={t("answered")}
+            stackId="calls"
+            fill={COLORS.answered}
+          />
+          <Bar
+            isAnimationActive={false}
+            dataKey="missed"
+            name={t("missedSeries")}
+            stackId="calls"
+            fill={COLORS.missed}
+          />
+          <Bar
+            isAnimationActive={false}
+            dataKey="unanswered"
+            name={t("unanswered")}
+            stackId="calls"
+            fill={COLORS.unanswered}
+          />
         </BarChart>
       </ResponsiveContainer>
     </figure>
@@ -39,8 +57,8 @@ export function ManagersChart({ managers }: { managers: OverviewManager[] }) {
           <YAxis type="category" dataKey="label" width={160} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="incoming" name={t("managerIncoming")} fill={COLORS.answered} />
-          <Bar dataKey="outgoing" name={t("managerOutgoing")} fill={COLORS.outgoing} />
+          <Bar isAnimationActive={false} dataKey="incoming" name={t("managerIncoming")} fill={COLORS.answered} />
+          <Bar isAnimationActive={false} dataKey="outgoing" name={t("managerOutgoing")} fill={COLORS.outgoing} />
         </BarChart>
       </ResponsiveContainer>
     </figure>
