@@ -111,12 +111,12 @@ seconds_of() {
 }
 
 # Открыт ли файл каким-нибудь процессом (по /proc; без доступа к /proc — считается закрытым).
+# Сравнение -ef (то же устройство и inode) встроено в bash: без отдельного процесса на каждый
+# дескриптор, которых на занятой АТС тысячи.
 file_in_use() {
-  local fd target want
-  want=$(readlink -f "$1" 2>/dev/null) || return 1
+  local fd
   for fd in /proc/[0-9]*/fd/*; do
-    target=$(readlink "$fd" 2>/dev/null) || continue
-    [ "$target" = "$want" ] && return 0
+    [ "$fd" -ef "$1" ] && return 0
   done
   return 1
 }
