@@ -10,6 +10,7 @@ import * as register from "@/app/api/crm/register/route";
 import * as userStatus from "@/app/api/crm/user-status/route";
 import { db } from "@/lib/db/client";
 import { isModuleEnabled } from "@/lib/accounts/lookup";
+import { connectAccount } from "@/lib/accounts/connect";
 
 const secret = process.env.MARKETPLACE_SECRET!;
 let sim: RetailCrmSim;
@@ -188,10 +189,52 @@ describe("activity callback", () => {
     expect(isModuleEnabled(await db().account.findUniqueOrThrow({ where: { id: stored.id } }))).toBe(true);
   });
 
-  it("takes a new systemUrl the CRM names as its own and re-registers the module there", async () => {
+  it("switches a module back on only on the CRM's own word, never on a clientId alone", async () => {
     const stored = await connected();
-    const moved = await createRetailCrmSim();
-    seedDemo(moved);
+    const post = (activity: string) =>
+      fetch(`${app.url}/api/crm/activity`, {
+        method: "POST",
+        body: new URLSearchParams({ clientId: stored.clientId, activity }),
+      }).then(async (reply) => ({ status: reply.status, body: (await reply.json()) as unknown }));
+    expect((await sim.fireActivity({ active: false, freeze: false, moduleCode: stored.moduleCode })).status).toBe(200);
+    const off = await db().account.findUniqueOrThrow({ where: { id: stored.id } });
+    expect([off.active, off.sessionEpoch]).toEqual([false, stored.sessionEpoch + 1]);
+
+    // Anyone with the clientId: the CRM still has the module off, so it stays off.
+    expect(await post('{"active":true,"freeze":false}')).toEqual({ status: 200, body: { success: true } });
+    expect((await db().account.findUniqueOrThrow({ where: { id: stored.id } })).active).toBe(false);
+    // Nor the other way round: a module the CRM has on is not switched off by a clientId alone.
+    expect((await sim.fireActivity({ active: true, freeze: false, moduleCode: stored.moduleCode })).status).toBe(200);
+    expect(await post('{"active":false,"freeze":true}')).toEqual({ status: 200, body: { success: true } });
+    const on = await db().account.findUniqueOrThrow({ where: { id: stored.id } });
+    // Switched on again, the sessions that ended stay ended: the epoch does not go back.
+    expect([on.active, on.freeze, on.sessionEpoch]).toEqual([true, false, off.sessionEpoch]);
+  });
+
+  it("when the CRM cannot be asked, takes a switch-off as it comes and refuses a switch-on", async () => {
+    const stored = await connected();
+    sim.setOutage("http502");
+    try {
+      expect((await sim.fireActivity({ active: true, freeze: true, moduleCode: stored.moduleCode })).status).toBe(200);
+      const frozen = await db().account.findUniqueOrThrow({ where: { id: stored.id } });
+      expect([frozen.freeze, frozen.sessionEpoch]).toEqual([true, stored.sessionEpoch + 1]);
+      const refused = await sim.fireActivity({ active: true, freeze: false, moduleCode: stored.moduleCode });
+      expect(refused.status).toBe(403);
+      expect((refused.json as { errorMsg: string }).errorMsg).toMatch(
+        /^Parameter 'activity' is not confirmed: the CRM at .* could not confirm it/,
+      );
+      expect((await db().account.findUniqueOrThrow({ where: { id: stored.id } })).freeze).toBe(true);
+    } finally {
+      sim.setOutage("none");
+    }
+    expect((await sim.fireActivity({ active: true, freeze: false, moduleCode: stored.moduleCode })).status).toBe(200);
+    expect(isModuleEnabled(await db().account.findUniqueOrThrow({ where: { id: stored.id } }))).toBe(true);
+  });
+
+  it("takes a new systemUrl both CRMs confirm and re-registers the module there", async () => {
+    const stored = await connected();
+    // The same CRM account at a second address (its technical URL): its key and module go with it.
+    const moved = await createRetailCrmSim(undefined, sim);
     sim.state.systemUrls = { technicalUrl: moved.url };
     try {
       const result = await sim.fireActivity({
@@ -201,8 +244,74 @@ describe("activity callback", () => {
         moduleCode: stored.moduleCode,
       });
       expect(result.status).toBe(200);
-      expect((await db().account.findUniqueOrThrow({ where: { id: stored.id } })).crmUrl).toBe(`${moved.url}/`);
-      expect(moved.state.modules.get(stored.moduleCode)).toMatchObject({ clientId: stored.clientId });
+      const after = await db().account.findUniqueOrThrow({ where: { id: stored.id } });
+      expect([after.crmUrl, after.crmUrlMoved, after.clientId]).toEqual([`${moved.url}/`, true, stored.clientId]);
+      expect(moved.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        `GET /api/v5/integration-modules/${stored.moduleCode}`,
+        `POST /api/v5/integration-modules/${stored.moduleCode}/edit`,
+      ]);
+    } finally {
+      sim.state.systemUrls = {};
+      await moved.close();
+    }
+  });
+
+  it("refuses a move that only the CRM being left confirms: a CRM naming another company's address", async () => {
+    // An attacker connected a CRM of their own, which names a victim's CRM as its address; the
+    // victim's CRM (its own account, key and modules) has not connected to the service yet.
+    const attacker = await connected();
+    const victim = await createRetailCrmSim();
+    seedDemo(victim);
+    victim.addKey({ ...DEMO.key, key: "victim-key" });
+    sim.state.systemUrls = { publicUrl: victim.url };
+    try {
+      const result = await sim.fireActivity({
+        active: true,
+        freeze: false,
+        systemUrl: victim.url,
+        moduleCode: attacker.moduleCode,
+      });
+      expect(result.status).toBe(403);
+      expect((result.json as { errorMsg: string }).errorMsg).toMatch(
+        new RegExp(`^Parameter 'systemUrl' is not confirmed: the CRM at ${victim.url}/ does not know this module`),
+      );
+      const after = await db().account.findUniqueOrThrow({ where: { id: attacker.id } });
+      expect([after.crmUrl, after.crmUrlMoved]).toEqual([`${sim.url}/`, false]);
+
+      // The victim's sign-in makes an account of its own: nothing of the attacker's identity.
+      const own = await connectAccount({ crmUrl: victim.url, apiKey: "victim-key" });
+      expect(own.id).not.toBe(attacker.id);
+      expect(own.clientId).not.toBe(attacker.clientId);
+      expect(victim.state.modules.get(own.moduleCode)?.clientId).toBe(own.clientId);
+    } finally {
+      sim.state.systemUrls = {};
+      await victim.close();
+    }
+  });
+
+  it("gives the first sign-in at an address reached by a move a new clientId and cabinet link", async () => {
+    const stored = await connected();
+    const moved = await createRetailCrmSim(undefined, sim);
+    sim.state.systemUrls = { publicUrl: moved.url };
+    try {
+      const move = { active: true, freeze: false, systemUrl: moved.url, moduleCode: stored.moduleCode };
+      expect((await sim.fireActivity(move)).status).toBe(200);
+      const signedIn = await connectAccount({ crmUrl: moved.url, apiKey: DEMO.apiKey });
+      expect(signedIn.id).toBe(stored.id);
+      expect(signedIn.clientId).not.toBe(stored.clientId);
+      expect(signedIn.cabinetTokenEnc).not.toBe(stored.cabinetTokenEnc);
+      expect([signedIn.crmUrlMoved, signedIn.sessionEpoch]).toEqual([false, stored.sessionEpoch + 1]);
+      // The CRM learnt the new clientId; the old one opens nothing.
+      expect(sim.state.modules.get(stored.moduleCode)?.clientId).toBe(signedIn.clientId);
+      const stale = await fetch(`${app.url}/api/crm/activity`, {
+        method: "POST",
+        body: new URLSearchParams({ clientId: stored.clientId, activity: '{"active":true,"freeze":false}' }),
+      });
+      expect(stale.status).toBe(401);
+
+      // An owner signing in again where they signed in before keeps the clientId, as always.
+      const again = await connectAccount({ crmUrl: moved.url, apiKey: DEMO.apiKey });
+      expect([again.clientId, again.sessionEpoch]).toEqual([signedIn.clientId, signedIn.sessionEpoch]);
     } finally {
       sim.state.systemUrls = {};
       await moved.close();

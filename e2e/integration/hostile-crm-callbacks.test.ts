@@ -3,6 +3,7 @@ import "./hostile/env";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DEMO, hmacToken } from "@/e2e/sim/retailcrm";
+import { activitySchema } from "@/lib/accounts/activity";
 import { cabinetUrl } from "@/lib/accounts/module";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
@@ -19,6 +20,7 @@ import {
   Transport,
   crm,
   crm2,
+  switchedCrm,
   digits,
   edge,
   encode,
@@ -409,6 +411,14 @@ describe("/api/crm/activity", () => {
     const expected = withinBodyLimit(request, activityContract(request.params));
     const before = await snapshot();
     const account = await db().account.findUniqueOrThrow({ where: { id: switched.id } });
+    // The CRM changes its module first and then calls back; the service takes the CRM's word (docs/security.md).
+    let claimed;
+    try {
+      claimed = activitySchema.safeParse(JSON.parse(request.params.activity ?? ""));
+    } catch {
+      claimed = undefined;
+    }
+    if (claimed?.success) Object.assign(switchedCrm.state.modules.get(switched.moduleCode)!, claimed.data);
     const reply = await send(request.url, request.init);
     const context = { pairs, transport };
     if (!expected.ok) {

@@ -93,6 +93,7 @@ describe("the logs of a full run", () => {
       "QueuePause failed",
       "manager status changed in the CRM",
       "module activity changed",
+      "the activity callback differs from the CRM's own record",
       "re-registering the module at the new systemUrl failed",
       "clientId rotated",
       "database unavailable; answering 503",

@@ -538,6 +538,9 @@ describe("the dialplan's endpoints with A's clientId", () => {
         body: new URLSearchParams({ clientId: A.clientId, ...fields }),
       });
     const before = await worldOfB();
+    // What A's CRM says of its module decides (docs/security.md): it switched A off, then calls back.
+    const moduleOfA = crmA.state.modules.get(A.moduleCode)!;
+    Object.assign(moduleOfA, { active: false, freeze: true });
     expect((await activity({ activity: '{"active":false,"freeze":true}' })).status).toBe(200);
     expect(await db().account.findUniqueOrThrow({ where: { id: A.id } })).toMatchObject({
       active: false,
@@ -549,6 +552,7 @@ describe("the dialplan's endpoints with A's clientId", () => {
     expect((await callback("/api/manager", { clientId: A.clientId, phone: "+79001234567", type: "text" })).status).toBe(
       403,
     );
+    Object.assign(moduleOfA, { active: true, freeze: false });
     expect((await activity({ activity: '{"active":true,"freeze":false}' })).status).toBe(200);
   });
 

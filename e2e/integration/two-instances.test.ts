@@ -147,6 +147,9 @@ describe("two instances on one database", () => {
   it("refuse on the other, within a second, an account the CRM switched off through one", async () => {
     const phone = "+79007654321";
     expect((await manager(two, phone)).status).toBe(200);
+    // The CRM switches its module off, then tells the service (which asks it: docs/security.md).
+    const crmModule = [...crm.state.modules.values()].find((m) => m.clientId === clientId)!;
+    crmModule.active = false;
     const off = await fetch(`${one.url}/api/crm/activity`, {
       method: "POST",
       body: new URLSearchParams({ clientId, activity: JSON.stringify({ active: false, freeze: false }) }),
@@ -161,6 +164,7 @@ describe("two instances on one database", () => {
     );
     expect(refused.status).toBe(403);
     expect(Date.now() - changedAt).toBeLessThan(1_000);
+    crmModule.active = true;
     await fetch(`${one.url}/api/crm/activity`, {
       method: "POST",
       body: new URLSearchParams({ clientId, activity: JSON.stringify({ active: true, freeze: false }) }),

@@ -269,8 +269,11 @@ async function main(): Promise<void> {
   const unknownEvents = freshSource();
   await event("f".repeat(64), { type: "in", uniqueid: "1.1", phone: "1" }, unknownEvents);
   await event(A.clientId.replace(/.$/, "0"), { type: "hangup", uniqueid: "1.1", phone: "1" }, unknownEvents);
+  // The CRM changes its module, then calls back: the service reads the module's state from it.
+  crmB.state.modules.get(B.moduleCode)!.freeze = true;
   await post("/api/crm/activity", { clientId: B.clientId, activity: '{"active":true,"freeze":true}' });
   await event(B.clientId, { type: "in", uniqueid: "1900000002.9", phone: "1" });
+  crmB.state.modules.get(B.moduleCode)!.freeze = false;
   await post("/api/crm/activity", { clientId: B.clientId, activity: '{"active":true,"freeze":false}' });
 
   step("a day of calls on both accounts");
@@ -435,7 +438,11 @@ async function main(): Promise<void> {
   await get("/api/crm/user-status", { clientId: A.clientId, userId: "99", status: "busy" });
   const unknownCallbacks = freshSource();
   await get("/api/crm/user-status", { clientId: "c".repeat(64), userId: "3", status: "busy" }, unknownCallbacks);
+  crmA.state.modules.get(A.moduleCode)!.active = false;
   await post("/api/crm/activity", { clientId: A.clientId, activity: '{"active":false,"freeze":false}' });
+  // A clientId alone cannot switch it back on; the CRM can.
+  await post("/api/crm/activity", { clientId: A.clientId, activity: '{"active":true,"freeze":false}' });
+  crmA.state.modules.get(A.moduleCode)!.active = true;
   await post("/api/crm/activity", { clientId: A.clientId, activity: '{"active":true,"freeze":false}' });
   await post(
     "/api/crm/activity",
@@ -443,15 +450,18 @@ async function main(): Promise<void> {
     unknownCallbacks,
   );
   await post("/api/crm/activity", { clientId: A.clientId, activity: "{" });
-  const moved = await createRetailCrmSim();
-  // A move the CRM does not confirm is refused; one it confirms goes ahead (and re-registering fails: no key there).
+  // A move the CRM does not confirm is refused; one both addresses of the account confirm goes ahead, and back.
+  const elsewhere = await createRetailCrmSim();
   await post("/api/crm/activity", {
     clientId: A.clientId,
     activity: '{"active":true,"freeze":false}',
-    systemUrl: moved.url,
+    systemUrl: elsewhere.url,
   });
-  crmA.state.systemUrls = { technicalUrl: moved.url };
-  moved.state.systemUrls = { technicalUrl: crmA.url };
+  await elsewhere.close();
+  const moved = await createRetailCrmSim(undefined, crmA);
+  crmA.state.systemUrls = { publicUrl: crmA.url, technicalUrl: moved.url };
+  // Confirmed there, then re-registering there fails: the move stands, and the log says so.
+  moved.failNext(1, { status: 500, pathPrefix: `/api/v5/integration-modules/${A.moduleCode}/edit` });
   await post("/api/crm/activity", {
     clientId: A.clientId,
     activity: '{"active":true,"freeze":false}',

@@ -49,21 +49,30 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }, 
     if (missing.length > 0) throw new ConnectError(missingAccessMessage(missing, locale));
 
     const apiKeyEnc = encryptSecret(apiKey);
+    // An address the CRM's callback moved the account to hands nobody its clientId or sessions:
+    // this is the first sign-in there with a key of that CRM (docs/security.md, «Адрес CRM»).
+    const renewed = existing?.crmUrlMoved ?? false;
     const identity = {
-      clientId: existing?.clientId ?? newClientId(),
+      clientId: existing && !renewed ? existing.clientId : newClientId(),
       moduleCode: existing?.moduleCode ?? newModuleCode(),
-      cabinetTokenEnc: existing?.cabinetTokenEnc ?? encryptSecret(newCabinetToken()),
+      cabinetTokenEnc:
+        existing?.cabinetTokenEnc && !renewed ? existing.cabinetTokenEnc : encryptSecret(newCabinetToken()),
     };
     await syncModule({ id: existing?.id, crmUrl, apiKeyEnc, active: true, ...identity }, client);
 
     const account = await db().account.upsert({
       where: { crmUrl },
       create: { crmUrl, apiKeyEnc, ...identity, asterisk: { create: {} } },
-      update: { apiKeyEnc, active: true, cabinetTokenEnc: identity.cabinetTokenEnc },
+      update: {
+        apiKeyEnc,
+        active: true,
+        ...identity,
+        ...(renewed ? { crmUrlMoved: false, sessionEpoch: { increment: 1 } } : {}),
+      },
     });
     // The ring path must use the new API key (and see the module active) at once.
     await announceAccountChange(account.id);
-    log.info({ accountId: account.id, crmUrl, created: !existing }, "account connected");
+    log.info({ accountId: account.id, crmUrl, created: !existing, renewed }, "account connected");
     return account;
   } catch (error) {
     if (error instanceof ConnectError) throw error;

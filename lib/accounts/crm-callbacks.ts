@@ -4,7 +4,7 @@ import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";
-import { activitySchema, applyActivity, SystemUrlTaken, SystemUrlUnconfirmed } from "./activity";
+import { activitySchema, ActivityUnconfirmed, applyActivity, SystemUrlTaken, SystemUrlUnconfirmed } from "./activity";
 import { connectAccount, ConnectError } from "./connect";
 import { accountGate } from "./lookup";
 import { connectionConfig, registerSchema, verifyRegisterToken } from "./marketplace";
@@ -72,7 +72,8 @@ export async function handleActivity(request: Request): Promise<Response> {
     await applyActivity(gate.account.id, parsed.data, systemUrl);
   } catch (error) {
     if (error instanceof SystemUrlTaken) return jsonError(409, error.message);
-    if (error instanceof SystemUrlUnconfirmed) return jsonError(403, error.message);
+    if (error instanceof SystemUrlUnconfirmed || error instanceof ActivityUnconfirmed)
+      return jsonError(403, error.message);
     throw error;
   }
   return Response.json({ success: true });

@@ -15,9 +15,12 @@ declare module "next-auth" {
   interface Session {
     accountId: string;
     grant: string;
+    /** The account's session epoch when it was granted (lib/auth/session.ts); absent in sessions older than epochs. */
+    epoch?: number;
   }
   interface User {
     grant?: string;
+    epoch?: number;
   }
 }
 
@@ -25,6 +28,7 @@ declare module "next-auth/jwt" {
   interface JWT {
     accountId?: string;
     grant?: string;
+    epoch?: number;
   }
 }
 
@@ -61,7 +65,12 @@ export function authOptions(): NextAuthOptions {
           try {
             const account = await connectAccount(parsed.data, await requestLocale());
             await attempt.succeeded();
-            return { id: account.id, name: account.crmUrl, grant: sessionGrant(account.clientId) };
+            return {
+              id: account.id,
+              name: account.crmUrl,
+              grant: sessionGrant(account.clientId),
+              epoch: account.sessionEpoch,
+            };
           } catch (error) {
             if (error instanceof ConnectError) throw new Error(error.message);
             throw new Error(t("login.internalError"));
@@ -74,11 +83,12 @@ export function authOptions(): NextAuthOptions {
         if (user) {
           token.accountId = user.id;
           token.grant = user.grant;
+          token.epoch = user.epoch;
         }
         return token;
       },
       session({ session, token }) {
-        return { ...session, accountId: token.accountId ?? "", grant: token.grant ?? "" };
+        return { ...session, accountId: token.accountId ?? "", grant: token.grant ?? "", epoch: token.epoch };
       },
       // next-auth's own throws on a callbackUrl that is not a URL, after the account was connected.
       redirect({ url, baseUrl }) {

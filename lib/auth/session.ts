@@ -9,14 +9,15 @@ import { sessionGrant } from "./grant";
 import { authOptions, SESSION_MAX_AGE } from "./options";
 
 /** Why a session that was once valid is refused now; the login page explains each. */
-export type SessionRefusal = "rotated" | "inactive";
+export type SessionRefusal = "rotated" | "ended" | "inactive";
 
 type SessionState = { account: Account } | { account: null; refusal: SessionRefusal | null };
 
 /**
  * The signed-in admin's account, checked against the database on every request: a session is
- * good only while its account exists, is active in the CRM, and has the clientId it was granted
- * under. Read once per request (React cache).
+ * good only while its account exists, is active in the CRM, and has the clientId and the session
+ * epoch it was granted under (the epoch rises when the module is switched off or frozen, so a
+ * session that ended stays ended when it is switched on again). Read once per request (React cache).
  */
 const sessionState = cache(async (): Promise<SessionState> => {
   const session = await getServerSession(authOptions());
@@ -25,6 +26,7 @@ const sessionState = cache(async (): Promise<SessionState> => {
   if (!account) return { account: null, refusal: null };
   if (session.grant !== sessionGrant(account.clientId)) return { account: null, refusal: "rotated" };
   if (!account.active) return { account: null, refusal: "inactive" };
+  if ((session.epoch ?? 0) !== account.sessionEpoch) return { account: null, refusal: "ended" };
   return { account };
 });
 
@@ -46,9 +48,15 @@ export function sessionCookieName(): string {
 }
 
 /** The session cookie for an account, as next-auth would set it (used where the service, not the login form, signs the admin in). */
-export async function sessionCookie(account: { id: string; crmUrl: string; clientId: string }) {
+export async function sessionCookie(account: { id: string; crmUrl: string; clientId: string; sessionEpoch: number }) {
   const value = await encode({
-    token: { sub: account.id, accountId: account.id, name: account.crmUrl, grant: sessionGrant(account.clientId) },
+    token: {
+      sub: account.id,
+      accountId: account.id,
+      name: account.crmUrl,
+      grant: sessionGrant(account.clientId),
+      epoch: account.sessionEpoch,
+    },
     secret: env().NEXTAUTH_SECRET,
     maxAge: SESSION_MAX_AGE,
   });

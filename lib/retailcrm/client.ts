@@ -10,6 +10,7 @@ import {
   errorReplySchema,
   systemInfoSchema,
   moduleEditSchema,
+  moduleSchema,
   sitesSchema,
   successSchema,
   taskCreatedSchema,
@@ -73,6 +74,10 @@ export class RetailCrmClient {
     for (let page = 2; page <= first.pagination.totalPageCount; page++)
       users.push(...(await this.usersPage(page)).users);
     return users;
+  }
+
+  integrationModule(code: string) {
+    return this.request("GET", `/api/v5/integration-modules/${encodeURIComponent(code)}`, moduleSchema);
   }
 
   editIntegrationModule(code: string, integrationModule: object) {

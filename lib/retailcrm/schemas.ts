@@ -64,6 +64,19 @@ export const moduleEditSchema = z.object({
 });
 export type ModuleEditReply = z.infer<typeof moduleEditSchema>;
 
+/** The module as the CRM keeps it: whether it is on, and (when the CRM echoes it) the clientId it was given. */
+export const moduleSchema = z.object({
+  success: z.literal(true),
+  integrationModule: z
+    .object({
+      code: z.string(),
+      active: z.boolean(),
+      freeze: z.boolean().optional(),
+      clientId: z.string().optional(),
+    })
+    .passthrough(),
+});
+
 const personSchema = z.object({
   id: looseId.optional(),
   firstName: z.string().nullish(),

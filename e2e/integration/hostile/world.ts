@@ -54,12 +54,14 @@ export const ami = { username: "crm", secret: "s3cret", read: "call", write: "or
 
 export let crm: RetailCrmSim;
 export let crm2: RetailCrmSim;
+/** The CRM of the account the activity callbacks switch on and off. */
+export let switchedCrm: RetailCrmSim;
 export let pbx: AsteriskSim;
 export let app: Awaited<ReturnType<typeof serveRoutes>>;
 /** The dialplan's and click-to-call's account (extensions 101 → user 3, 102 → user 4). */
 export let main: { id: string; clientId: string };
 /** The account the activity callbacks switch on and off. */
-export let switched: { id: string; clientId: string; crmUrl: string };
+export let switched: { id: string; clientId: string; crmUrl: string; moduleCode: string };
 /** The account whose managers' statuses change. */
 export let statuses: { id: string; clientId: string };
 
@@ -1042,11 +1044,11 @@ export function setUpHostileWorld(): void {
         outgoingContext: "from-internal",
       },
     });
-    // Stored as connecting would store them: "scheme://host/".
-    const other = await createTestAccount();
-    const crmUrl = `${other.crmUrl.replace(/\/+$/, "")}/`;
-    await db().account.update({ where: { id: other.id }, data: { crmUrl } });
-    switched = { id: other.id, clientId: other.clientId, crmUrl };
+    // Connected as an admin connects it: its CRM keeps the module whose state the callbacks report.
+    switchedCrm = await createRetailCrmSim({ rateLimit: false });
+    seedDemo(switchedCrm);
+    const other = await connectAccount({ crmUrl: switchedCrm.url, apiKey: DEMO.apiKey });
+    switched = { id: other.id, clientId: other.clientId, crmUrl: other.crmUrl, moduleCode: other.moduleCode };
     const third = await createTestAccount();
     await db().account.update({ where: { id: third.id }, data: { crmUrl: `${third.crmUrl.replace(/\/+$/, "")}/` } });
     statuses = { id: third.id, clientId: third.clientId };
@@ -1057,6 +1059,7 @@ export function setUpHostileWorld(): void {
     await app?.close();
     await crm?.close();
     await crm2?.close();
+    await switchedCrm?.close();
     await pbx?.close();
     await rm(RECORDINGS_DIR, { recursive: true, force: true });
   });

@@ -69,8 +69,16 @@ export interface RetailCrmSim {
   close(): Promise<void>;
 }
 
-export async function createRetailCrmSim(options?: RetailCrmSimOptions): Promise<RetailCrmSim> {
-  const state = new SimState();
+/**
+ * One simulated CRM account on an address of its own. With `sameAccount`, the account that
+ * simulator already serves, reachable at a second address: a retailCRM account answers under its
+ * public and its technical URL, and keeps its keys, users and modules when its address changes.
+ */
+export async function createRetailCrmSim(
+  options?: RetailCrmSimOptions,
+  sameAccount?: RetailCrmSim,
+): Promise<RetailCrmSim> {
+  const state = sameAccount?.state ?? new SimState();
   const faults = new Faults();
   const requests: RecordedRequest[] = [];
   const server = new SimServer({ state, options: resolveOptions(options), faults, requests });

@@ -132,6 +132,24 @@ describe("retailCRM sim: integration modules", () => {
     expect(missing.json).toEqual({ success: false, errorMsg: "Not found" });
   });
 
+  it("serves the same account at a second address: its keys and modules, not another account's", async () => {
+    await registerModule(sim, "asterisk-moved", BASE);
+    const second = await createRetailCrmSim({ rateLimit: false }, sim);
+    const other = await createRetailCrmSim({ rateLimit: false });
+    try {
+      expect(second.url).not.toBe(sim.url);
+      const path = "/api/v5/integration-modules/asterisk-moved";
+      expect((await api(second, "GET", path, { key: TELEPHONY_KEY.key })).json).toMatchObject({
+        success: true,
+        integrationModule: { code: "asterisk-moved" },
+      });
+      expect((await api(other, "GET", path, { key: TELEPHONY_KEY.key })).status).toBe(403);
+    } finally {
+      await second.close();
+      await other.close();
+    }
+  });
+
   it("accepts the same fields as multipart/form-data", async () => {
     const reply = await api(sim, "POST", "/api/v5/integration-modules/asterisk-mp/edit", {
       key: TELEPHONY_KEY.key,
