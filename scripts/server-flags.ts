@@ -7,6 +7,14 @@
  */
 export const SERVER_HEAP_MB = 160;
 
-export function serverNodeFlags(nodeOptions = process.env.NODE_OPTIONS ?? ""): string[] {
-  return nodeOptions.includes("--max-old-space-size") ? [] : [`--max-old-space-size=${SERVER_HEAP_MB}`];
+/**
+ * The worker process npm start runs beside the server holds the AMI event connections: each
+ * account's is bounded (docs/security.md, «АТС арендатора»), and the cap keeps a deployment's
+ * worker from growing without end whatever its PBXs send; should it still be reached, only the
+ * worker dies, and npm start starts it again.
+ */
+export const WORKER_HEAP_MB = 256;
+
+export function serverNodeFlags(nodeOptions = process.env.NODE_OPTIONS ?? "", heapMb = SERVER_HEAP_MB): string[] {
+  return nodeOptions.includes("--max-old-space-size") ? [] : [`--max-old-space-size=${heapMb}`];
 }

@@ -1,6 +1,8 @@
 // Starts the service: loads .env, provides the embedded PostgreSQL when DATABASE_URL is
-// unset, validates the configuration, builds once if needed, then runs the server (serve.mjs).
-// Migrations are applied by the server itself (instrumentation.ts).
+// unset, validates the configuration, builds once if needed, then runs the server (serve.mjs)
+// and, beside it, a worker process (scripts/worker.ts) that holds the accounts' AMI event
+// connections, started again whenever it dies. Migrations are applied by the server itself
+// (instrumentation.ts) and by the worker, one after the other.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -10,11 +12,12 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded
 import { ConfigError, parseEnv } from "../lib/env";
 import { loadLocalSecrets } from "../lib/local-secrets";
 import { createLogger } from "../lib/log";
-import { serverNodeFlags } from "./server-flags";
+import { serverNodeFlags, WORKER_HEAP_MB } from "./server-flags";
 
 const dev = process.argv.includes("--dev");
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const serveScript = fileURLToPath(new URL("./serve.mjs", import.meta.url));
+const workerScript = fileURLToPath(new URL("./worker.ts", import.meta.url));
 const log = createLogger(process.env.LOG_LEVEL ?? "info");
 
 const SOURCES = [
@@ -46,12 +49,51 @@ function buildIsStale(): boolean {
   return SOURCES.some((source) => existsSync(source) && newestChange(source) > built);
 }
 
-function run(command: string, args: string[]): Promise<number> {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: "inherit", env: process.env });
+    const child = spawn(command, args, { stdio: "inherit", env });
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => child.kill(signal));
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
+}
+
+const FIRST_RESTART_MS = 1_000;
+const MAX_RESTART_MS = 30_000;
+/** A worker that ran this long before it died starts again at once, not after a grown pause. */
+const STEADY_MS = 60_000;
+
+/** Runs the worker process until stop(), starting it again (after a pause that grows) whenever it exits. */
+function keepRunning(args: string[], env: NodeJS.ProcessEnv): { stop(signal: NodeJS.Signals): Promise<void> } {
+  let stopping = false;
+  let child: ReturnType<typeof spawn> | undefined;
+  let pause = FIRST_RESTART_MS;
+  let timer: NodeJS.Timeout | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const start = () => {
+    const startedAt = Date.now();
+    const current = spawn(process.execPath, args, { stdio: "inherit", env });
+    child = current;
+    exited = new Promise((resolve) =>
+      current.on("exit", (code, signal) => {
+        resolve();
+        if (stopping) return;
+        if (Date.now() - startedAt > STEADY_MS) pause = FIRST_RESTART_MS;
+        log.error({ code, signal, restartInMs: pause }, "the worker process exited; starting it again");
+        timer = setTimeout(start, pause);
+        pause = Math.min(pause * 2, MAX_RESTART_MS);
+      }),
+    );
+  };
+  const stop = async (signal: NodeJS.Signals) => {
+    stopping = true;
+    clearTimeout(timer);
+    child?.kill(signal);
+    await exited;
+  };
+  // A terminal's Ctrl-C reaches the worker too: it is not started again while the service stops.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stop(signal));
+  start();
+  return { stop };
 }
 
 async function main(): Promise<number> {
@@ -76,14 +118,22 @@ async function main(): Promise<number> {
       const built = await run(process.execPath, [nextBin, "build"]);
       if (built !== 0) return built;
     }
+    // The web process answers and stores (and delivers, unless DELIVERY_CONCURRENCY=0); the AMI
+    // event connections run only in the worker, where no PBX can stall a dialplan's request.
+    const worker = keepRunning(
+      [...(dev ? [] : serverNodeFlags(process.env.NODE_OPTIONS, WORKER_HEAP_MB)), "--import", "tsx", workerScript],
+      { ...process.env, DELIVERY_CONCURRENCY: "0" },
+    );
     // Node runs the server directly (not through npx) so that signals reach it.
-    return await run(process.execPath, [
+    const code = await run(process.execPath, [
       ...(dev ? [] : serverNodeFlags()),
       serveScript,
       ...(dev ? ["--dev"] : []),
       "-p",
       String(env.PORT),
     ]);
+    await worker.stop("SIGTERM");
+    return code;
   } finally {
     await embedded?.stop();
   }

@@ -1,8 +1,10 @@
-// npm run worker: delivery workers in a process of their own, for web processes started with
-// DELIVERY_CONCURRENCY=0 (they then only answer and store) or to deliver more. Any number may
-// run against one database. Needs DATABASE_URL: the embedded database belongs to npm start.
+// npm run worker: the background work in a process of its own: delivery to the CRMs (unless
+// DELIVERY_CONCURRENCY=0) and the accounts' AMI event connections, which never run in a web
+// process (docs/ami-events.md). Any number may run against one database; npm start runs one
+// beside the web process. Needs DATABASE_URL: the embedded database belongs to npm start.
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
+import { startCallTracking } from "../lib/call-tracking";
 import { startDeliveryWorker } from "../lib/delivery/worker";
 import { ConfigError, parseEnv } from "../lib/env";
 import { createLogger } from "../lib/log";
@@ -18,18 +20,21 @@ async function main(): Promise<void> {
     throw new ConfigError(["DATABASE_URL is required: npm run worker shares the database of the web processes"]);
   // A worker may start before any web process has: the schema must be there.
   await prepareDatabase(env.DATABASE_URL);
-  const concurrency = Math.max(1, env.DELIVERY_CONCURRENCY);
-  const worker = await startDeliveryWorker(env.DATABASE_URL, { concurrency });
-  log.info({ concurrency }, "delivery worker started");
+  const concurrency = env.DELIVERY_CONCURRENCY;
+  const delivery = concurrency > 0 ? await startDeliveryWorker(env.DATABASE_URL, { concurrency }) : undefined;
+  const tracking = await startCallTracking(env.DATABASE_URL);
+  log.info(
+    { concurrency },
+    delivery ? "worker started: delivery and AMI event connections" : "worker started: AMI event connections",
+  );
   if (env.METRICS_PORT) serveMetrics(env.METRICS_PORT);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    // The jobs running finish first; a job cut short would be released and sent again anyway.
-    process.once(signal, () => void worker.stop().then(() => process.exit(0)));
+    // The requests in flight finish first; one cut short would be released and sent again anyway.
+    process.once(signal, () => void Promise.all([tracking.stop(), delivery?.stop()]).then(() => process.exit(0)));
   }
-  await worker.promise;
 }
 
-/** This process's delivery counters for Prometheus (docs/metrics.md): GET /api/metrics, the same token. */
+/** This process's counters for Prometheus (docs/metrics.md): GET /api/metrics, the same token. */
 function serveMetrics(port: number): void {
   createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://worker");
@@ -46,6 +51,6 @@ function serveMetrics(port: number): void {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) process.stderr.write(`${error.message}\nSee .env.example for every variable.\n`);
-  else log.fatal({ err: error }, "the delivery worker could not start");
+  else log.fatal({ err: error }, "the worker could not start");
   process.exit(1);
 });

@@ -13,13 +13,14 @@ import { renderScript } from "@/lib/agi/event-sh";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { ingestCallEvent } from "@/lib/calls";
 import { timed, transcriptEvents, when, type Scenario, type Step } from "@/e2e/fixtures/ami-transcripts";
-import { FAST_DELIVERY } from "@/e2e/setup/delivery";
+import { FAST_DELIVERY, FAST_TRACKING } from "@/e2e/setup/delivery";
 import { demoCrmAccount, AMI_EVENTS_USER } from "@/e2e/setup/factories";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
+import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 
 const ami = AMI_EVENTS_USER;
@@ -27,6 +28,7 @@ let pbx: AsteriskSim;
 let crm: RetailCrmSim;
 let accountId: string;
 let worker: DeliveryWorker;
+let tracking: CallTracking;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
 let clientId: string;
 let moduleCode: string;
@@ -106,6 +108,7 @@ beforeAll(async () => {
     },
   });
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
+  tracking = await startCallTracking(process.env.DATABASE_URL!, FAST_TRACKING);
   await until(
     () => db().amiListener.findUnique({ where: { accountId } }),
     (listener) => listener?.state === "connected",
@@ -114,6 +117,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await tracking.stop();
   await worker.stop();
   await app.close();
   await pbx.close();

@@ -1,5 +1,6 @@
-// npm run worker: the delivery workers in a process of their own, as a deployment with
-// DELIVERY_CONCURRENCY=0 on its web processes runs them.
+// npm run worker: delivery and the AMI event connections in a process of their own, as a
+// deployment with DELIVERY_CONCURRENCY=0 on its web processes runs them (and npm start, for the
+// AMI event connections, beside its web process).
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
@@ -37,7 +38,7 @@ describe("npm run worker", () => {
   it("delivers what the web processes stored, and stops cleanly on SIGTERM", async () => {
     const worker = startWorker({ ...process.env, LOG_LEVEL: "info", DELIVERY_CONCURRENCY: "2" });
     try {
-      await until(worker.output, (text) => text.includes("delivery worker started"), 30_000);
+      await until(worker.output, (text) => text.includes("worker started: delivery and AMI event connections"), 30_000);
       expect(worker.output()).toContain('"concurrency":2');
       await ingestCallEvent(accountId, {
         clientId: "x",
@@ -52,6 +53,26 @@ describe("npm run worker", () => {
         15_000,
       );
       expect(delivered).toBe(1);
+    } finally {
+      worker.child.kill("SIGTERM");
+    }
+    expect(await worker.exited).toBe(0);
+  });
+
+  it("with DELIVERY_CONCURRENCY=0 holds the AMI event connections only", async () => {
+    const worker = startWorker({ ...process.env, LOG_LEVEL: "info", DELIVERY_CONCURRENCY: "0" });
+    try {
+      await until(worker.output, (text) => text.includes("worker started: AMI event connections"), 30_000);
+      await ingestCallEvent(accountId, {
+        clientId: "x",
+        type: "in",
+        uniqueid: "1910000000.2",
+        phone: "+79001234567",
+        code: "101",
+      });
+      // A beat of the holders has gone by; nothing was delivered.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(crm.state.callEvents.filter((e) => e.event.callExternalId === "1910000000.2")).toHaveLength(0);
     } finally {
       worker.child.kill("SIGTERM");
     }

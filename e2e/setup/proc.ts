@@ -82,6 +82,21 @@ export function listenerPid(port: number): number {
   return pid;
 }
 
+/** The process `npm start` runs beside the server `webPid` (its sibling running scripts/worker.ts). */
+export function workerBeside(webPid: number): number {
+  const launcher = parentOf(webPid);
+  const pid = allPids().find((candidate) => {
+    if (candidate === webPid || parentOf(candidate) !== launcher) return false;
+    try {
+      return readFileSync(`/proc/${candidate}/cmdline`, "utf8").includes("scripts/worker.ts");
+    } catch {
+      return false;
+    }
+  });
+  if (pid === undefined) throw new Error(`no worker process beside ${webPid}`);
+  return pid;
+}
+
 function statusMiB(pid: number, field: "VmRSS" | "VmHWM"): number {
   const kb = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1];
   if (!kb) throw new Error(`no ${field} for process ${pid}`);

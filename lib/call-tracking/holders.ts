@@ -1,17 +1,29 @@
+import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { onAccountChange } from "@/lib/cache/changes";
 import { decryptSecret } from "@/lib/crypto/secrets";
+import { LIVENESS_LOCK_CLASS, WorkerLiveness } from "@/lib/db/liveness";
+import { periodic } from "@/lib/db/periodic";
+import { createPool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
-import { AccountListener, type ListenerConfig } from "./listener";
+import {
+  AccountListener,
+  LISTENER_LIMITS,
+  LISTENER_TIMING,
+  type ListenerConfig,
+  type ListenerLimits,
+  type ListenerTiming,
+} from "./listener";
 
 /**
  * Which process holds each account's AMI event connection (docs/ami-events.md): exactly one in
- * the whole deployment, so that no call is reported twice. The delivery processes share them out
- * the way they share delivery lanes: a lease renewed at every beat (lost after `leaseMs`), taken
- * over at once from a process whose liveness lock is gone, each process holding about its share
- * of the accounts whose events come from AMI. The process's id and liveness lock are its
- * delivery worker's (lib/delivery/liveness.ts).
+ * the whole deployment, so that no call is reported twice. They run in the worker processes,
+ * never in a web process, so that a PBX that floods its connection costs the dialplan's requests
+ * of other accounts nothing. The processes that hold them share them out the way delivery shares
+ * its lanes: each beats (ami_holders), a lease renewed at every beat (lost after `leaseMs`), taken
+ * over at once from a process whose liveness lock is gone (lib/db/liveness.ts), each process
+ * holding about its share of the accounts whose events come from AMI.
  */
 
 // Accounts that want an event connection have a row; those that no longer do lose it.
@@ -33,9 +45,15 @@ const RENEW_SQL = `
   WHERE l."accountId" = mine."accountId"
   RETURNING l."accountId"::text`;
 
+const BEAT_SQL = `
+  INSERT INTO "ami_holders" ("id", "seenAt") VALUES ($1, now()) ON CONFLICT ("id") DO UPDATE SET "seenAt" = now()`;
+
 const SHARE_SQL = `
   SELECT (SELECT count(*) FROM "ami_listeners")::int AS "listeners",
-    (SELECT count(*) FROM "delivery_workers" WHERE "id" <> $1 AND "seenAt" > now() - $2 * interval '1 millisecond')::int + 1 AS "workers"`;
+    (SELECT count(*) FROM "ami_holders" WHERE "id" <> $1 AND "seenAt" > now() - $2 * interval '1 millisecond')::int + 1 AS "workers"`;
+
+/** Holders silent this long are gone for good: their rows are let go (a live one beats every second). */
+const FORGET_SQL = `DELETE FROM "ami_holders" WHERE "seenAt" < now() - interval '1 hour'`;
 
 const CLAIM_SQL = `
   WITH alive AS MATERIALIZED (
@@ -93,18 +111,38 @@ async function configOf(pool: pg.Pool, accountId: string): Promise<ListenerConfi
   };
 }
 
+export interface CallTrackingOptions {
+  /** How often the process beats, renews its leases and takes or gives connections (ms). */
+  beatMs?: number;
+  /** A lease lasts this long without renewal; a process silent this long counts as gone (ms). */
+  leaseMs?: number;
+  limits?: Partial<ListenerLimits>;
+  timing?: Partial<ListenerTiming>;
+}
+
 export interface CallTracking {
-  /** Heartbeat work, run at every beat of the delivery process. */
-  beat(): Promise<void>;
+  /** This process's id among the holders of AMI event connections. */
+  readonly id: string;
   stop(): Promise<void>;
 }
 
-/** Holds this process's share of the AMI event connections; `workerId` and its liveness lock are the delivery worker's. */
-export function startCallTracking(
-  pool: pg.Pool,
-  workerId: string,
-  timing: { leaseMs: number; livenessClass: number },
-): CallTracking {
+/**
+ * Holds this process's share of the accounts' AMI event connections, on a pool and a liveness
+ * lock of its own, until stopped.
+ */
+export async function startCallTracking(
+  connectionString: string,
+  options: CallTrackingOptions = {},
+): Promise<CallTracking> {
+  const workerId = randomUUID();
+  const timing = { beatMs: options.beatMs ?? 1_000, leaseMs: options.leaseMs ?? 10_000 };
+  const settings = {
+    limits: { ...LISTENER_LIMITS, ...options.limits },
+    timing: { ...LISTENER_TIMING, ...options.timing },
+  };
+  const pool = createPool({ connectionString, max: 4 }, "ami-events");
+  const liveness = new WorkerLiveness(connectionString);
+  await liveness.hold(workerId);
   const listeners = new Map<string, AccountListener>();
   const changed = new Set<string>();
   let stopping = false;
@@ -118,7 +156,7 @@ export function startCallTracking(
   async function hold(accountId: string): Promise<void> {
     const config = await configOf(pool, accountId);
     if (!config) return;
-    const listener = new AccountListener(config, pool);
+    const listener = new AccountListener(config, pool, settings);
     listeners.set(accountId, listener);
     listener.start();
     log.info({ accountId }, "holding the account's AMI event connection");
@@ -140,66 +178,72 @@ export function startCallTracking(
     if (config) await hold(accountId);
   }
 
-  return {
-    async beat() {
-      if (stopping) return;
-      await pool.query({ name: "ami-listeners-sync", text: SYNC_SQL });
-      for (const accountId of [...changed]) {
-        changed.delete(accountId);
-        await follow(accountId);
-      }
-      const kept = new Set(
-        (
-          await pool.query<{ accountId: string }>({
-            name: "ami-listeners-renew",
-            text: RENEW_SQL,
-            values: [workerId, timing.leaseMs],
-          })
-        ).rows.map((row) => row.accountId),
-      );
-      for (const accountId of [...listeners.keys()]) {
-        if (kept.has(accountId)) continue;
-        log.warn(
-          { accountId },
-          "the AMI event connection is held elsewhere now (or no longer wanted); closing it here",
-        );
-        await letGo(accountId);
-      }
-      const { listeners: wanted, workers } = (
-        await pool.query<{ listeners: number; workers: number }>({
-          name: "ami-listeners-share",
-          text: SHARE_SQL,
+  let beats = 0;
+  async function beat(): Promise<void> {
+    if (stopping) return;
+    await pool.query({ name: "ami-holders-beat", text: BEAT_SQL, values: [workerId] });
+    if (++beats % 60 === 0) await pool.query(FORGET_SQL);
+    await pool.query({ name: "ami-listeners-sync", text: SYNC_SQL });
+    for (const accountId of [...changed]) {
+      changed.delete(accountId);
+      await follow(accountId);
+    }
+    const kept = new Set(
+      (
+        await pool.query<{ accountId: string }>({
+          name: "ami-listeners-renew",
+          text: RENEW_SQL,
           values: [workerId, timing.leaseMs],
         })
-      ).rows[0]!;
-      const share = Math.ceil(wanted / workers);
-      if (listeners.size > share) {
-        // Over its share (another process started): gives the surplus back for others to take.
-        const surplus = [...listeners.keys()].slice(share);
-        await pool.query(
-          `UPDATE "ami_listeners" SET "workerId" = NULL, "leaseUntil" = NULL WHERE "accountId" = ANY($1::uuid[]) AND "workerId" = $2`,
-          [surplus, workerId],
-        );
-        for (const accountId of surplus) await letGo(accountId);
-      } else if (listeners.size < share) {
-        const claimed = await pool.query<{ accountId: string }>({
-          name: "ami-listeners-claim",
-          text: CLAIM_SQL,
-          values: [workerId, timing.leaseMs, share - listeners.size, timing.livenessClass],
-        });
-        for (const { accountId } of claimed.rows) if (!listeners.has(accountId)) await hold(accountId);
-      }
-    },
+      ).rows.map((row) => row.accountId),
+    );
+    for (const accountId of [...listeners.keys()]) {
+      if (kept.has(accountId)) continue;
+      log.warn({ accountId }, "the AMI event connection is held elsewhere now (or no longer wanted); closing it here");
+      await letGo(accountId);
+    }
+    const { listeners: wanted, workers } = (
+      await pool.query<{ listeners: number; workers: number }>({
+        name: "ami-listeners-share",
+        text: SHARE_SQL,
+        values: [workerId, timing.leaseMs],
+      })
+    ).rows[0]!;
+    const share = Math.ceil(wanted / workers);
+    if (listeners.size > share) {
+      // Over its share (another process started): gives the surplus back for others to take.
+      const surplus = [...listeners.keys()].slice(share);
+      await pool.query(
+        `UPDATE "ami_listeners" SET "workerId" = NULL, "leaseUntil" = NULL WHERE "accountId" = ANY($1::uuid[]) AND "workerId" = $2`,
+        [surplus, workerId],
+      );
+      for (const accountId of surplus) await letGo(accountId);
+    } else if (listeners.size < share) {
+      const claimed = await pool.query<{ accountId: string }>({
+        name: "ami-listeners-claim",
+        text: CLAIM_SQL,
+        values: [workerId, timing.leaseMs, share - listeners.size, LIVENESS_LOCK_CLASS],
+      });
+      for (const { accountId } of claimed.rows) if (!listeners.has(accountId)) await hold(accountId);
+    }
+  }
+
+  const beating = periodic(timing.beatMs, beat, "holding AMI event connections");
+  return {
+    id: workerId,
     async stop() {
       stopping = true;
-      const held = [...listeners.keys()];
-      await Promise.all(held.map((accountId) => letGo(accountId)));
+      await beating.stop();
+      await Promise.all([...listeners.keys()].map((accountId) => letGo(accountId)));
       await pool
         .query(
           `UPDATE "ami_listeners" SET "workerId" = NULL, "leaseUntil" = NULL, "state" = 'connecting' WHERE "workerId" = $1`,
           [workerId],
         )
         .catch(() => undefined);
+      await pool.query(`DELETE FROM "ami_holders" WHERE "id" = $1`, [workerId]).catch(() => undefined);
+      await liveness.close();
+      await pool.end();
     },
   };
 }

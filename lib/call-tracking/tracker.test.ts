@@ -2,7 +2,7 @@
 // answered, how long the caller waited and talked, how the call ended.
 import { describe, expect, it } from "vitest";
 import { timed, transcriptEvents, when, type Scenario, type Step } from "@/e2e/fixtures/ami-transcripts";
-import { CallTracker, targetOf, type DerivedEvent } from "./tracker";
+import { CallTracker, targetOf, TrackerLimitError, type DerivedEvent } from "./tracker";
 
 const START = 1_796_313_000;
 
@@ -206,5 +206,70 @@ describe("an attended transfer (no recording of one: the events as Asterisk docu
       ["hangup", "105"],
     ]);
     expect(derived[1]).toMatchObject({ status: "ANSWER", hold: 3, duration: 47 });
+  });
+});
+
+describe("what a PBX can make the tracker hold", () => {
+  const settings = { inboundContexts: new Set(["init-channel"]), extensions: new Set(["102", "103"]) };
+  /** A channel of some other conversation on the PBX, never part of a call with a customer. */
+  const other = (n: number) => ({
+    Event: "Newchannel",
+    Channel: `PJSIP/201-${n}`,
+    ChannelState: "0",
+    Context: "internal",
+    Exten: "202",
+    CallerIDNum: "201",
+    Uniqueid: `1600000000.${n}`,
+    Linkedid: `1600000000.${n}`,
+  });
+
+  it("refuses more channels or calls than its limits, and holds what it had", () => {
+    const tracker = new CallTracker(settings, { channels: 100, calls: 5 });
+    for (let n = 0; n < 100; n++) tracker.handle(other(n), 0);
+    expect(() => tracker.handle(other(100), 0)).toThrow(TrackerLimitError);
+    const calls = new CallTracker(settings, { channels: 100, calls: 5 });
+    const incoming = (n: number) => ({ ...other(n), Context: "init-channel", ChannelState: "4" });
+    for (let n = 0; n < 5; n++) calls.handle(incoming(n), 0);
+    expect(calls.activeCalls).toBe(5);
+    expect(() => calls.handle(incoming(5), 0)).toThrow(/more than 5 calls at once/);
+    // A channel that hangs up makes room again.
+    calls.handle({ Event: "Hangup", Uniqueid: "1600000000.0" }, 0);
+    expect(calls.activeCalls).toBe(4);
+    expect(() => calls.handle(incoming(6), 0)).not.toThrow();
+  });
+
+  it("does the same work per event however many channels are up", () => {
+    const tracker = new CallTracker(settings);
+    // The other channels come first (the sweep of stale calls, every ten minutes, runs at the first event).
+    for (let n = 0; n < 4_000; n++) tracker.handle(other(n), START * 1000);
+    const events = timed(
+      transcriptEvents("incoming-known-direct-answered"),
+      [{ matches: when("Hangup"), seconds: 3 }],
+      START,
+    );
+    // Walking a collection as big as the channels up would make each event cost as much as all of them.
+    const methods = ["values", "keys", "entries", "forEach", Symbol.iterator] as const;
+    const originals = methods.map((method) => Map.prototype[method] as (...args: unknown[]) => unknown);
+    const walked: number[] = [];
+    methods.forEach((method, i) =>
+      Object.defineProperty(Map.prototype, method, {
+        configurable: true,
+        writable: true,
+        value(this: Map<unknown, unknown>, ...args: unknown[]) {
+          walked.push(this.size);
+          return originals[i]!.apply(this, args);
+        },
+      }),
+    );
+    let derived: DerivedEvent[];
+    try {
+      derived = events.flatMap((event) => tracker.handle(event, 0));
+    } finally {
+      methods.forEach((method, i) =>
+        Object.defineProperty(Map.prototype, method, { configurable: true, writable: true, value: originals[i] }),
+      );
+    }
+    expect(derived.map((event) => event.type)).toEqual(["in", "hangup"]);
+    expect(Math.max(0, ...walked)).toBeLessThan(100);
   });
 });

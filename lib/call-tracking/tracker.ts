@@ -44,11 +44,14 @@ interface Channel {
   firstState: string;
   callerIdNum: string;
   exten: string;
-  vars: Map<string, string>;
+  /** MIXMONITOR_FILENAME, the one channel variable a call needs (the recording it makes). */
+  recordingFile?: string;
 }
 
 interface TrackedCall {
   key: string;
+  /** Every Linkedid whose channels are part of it (transfers merge more in). */
+  linkedids: string[];
   direction: "in" | "out";
   phone: string;
   startedAt: number;
@@ -70,12 +73,39 @@ interface TrackedCall {
 }
 
 const UNKNOWN = new Set(["", "<unknown>", "s"]);
+
+/**
+ * What one account's PBX can make the tracker hold (docs/security.md, «АТС арендатора»): channels
+ * up at once and calls in progress. A PBX that a few thousand people talk through stays well under.
+ */
+export const TRACKER_LIMITS = { channels: 5_000, calls: 2_000 };
+
+/** The PBX has more channels or calls up at once than the tracker holds. */
+export class TrackerLimitError extends Error {
+  constructor(
+    readonly limit: keyof typeof TRACKER_LIMITS,
+    readonly allowed: number,
+  ) {
+    super(`more than ${allowed} ${limit} at once`);
+    this.name = "TrackerLimitError";
+  }
+}
 /** Calls whose root never hung up (an event lost) are forgotten after this. */
 const FORGET_AFTER_MS = 12 * 60 * 60_000;
 const SWEEP_EVERY_MS = 10 * 60_000;
 
-function field(event: AmiMessage, name: string): string {
-  return event[name] ?? "";
+/**
+ * The longest value kept of a header (a channel's name, context, extension, ids, numbers): Asterisk's
+ * own are at most 80 (names, contexts, extensions) or 150 (ids) characters. A PBX that sends longer
+ * ones cannot make each of its channels cost more than this.
+ */
+const FIELD_MAX = 255;
+/** A recording's path (MIXMONITOR_FILENAME) may be longer; one is kept per channel. */
+const PATH_MAX = 1024;
+
+function field(event: AmiMessage, name: string, max = FIELD_MAX): string {
+  const value = event[name] ?? "";
+  return value.length > max ? value.slice(0, max) : value;
 }
 
 /** "Y-m-d H:i:s" of a time, in UTC: the clock every time the service records without the PBX's is in. */
@@ -107,14 +137,23 @@ function isOutsideNumber(value: string, extensions: ReadonlySet<string>): boolea
   return /^\+?\d{5,20}$/.test(value) && !extensions.has(value);
 }
 
+/**
+ * The work per event does not depend on how many channels or calls are up: every lookup goes by
+ * a key (Uniqueid, Linkedid, call), and only the sweep of stale calls, every ten minutes, walks them.
+ */
 export class CallTracker {
   private readonly channels = new Map<string, Channel>();
+  /** Linkedid → its channels, for what a call learns of channels born before it showed itself. */
+  private readonly linkedChannels = new Map<string, Set<Channel>>();
   private readonly calls = new Map<string, TrackedCall>();
   /** Linkedid → call key: every channel of a call, transfers merged in. */
   private readonly links = new Map<string, string>();
   private lastSweep = 0;
 
-  constructor(private settings: TrackerSettings) {}
+  constructor(
+    private settings: TrackerSettings,
+    private readonly limits = TRACKER_LIMITS,
+  ) {}
 
   update(settings: TrackerSettings): void {
     this.settings = settings;
@@ -128,6 +167,7 @@ export class CallTracker {
   /**
    * Feeds one event; returns the call events it completes, in order. `received` is when it
    * arrived; an event's own Timestamp (timestampevents = yes) is used instead when it has one.
+   * Throws TrackerLimitError when the PBX has more channels or calls up than the limits.
    */
   handle(event: AmiMessage, received: number): DerivedEvent[] {
     const out: DerivedEvent[] = [];
@@ -205,9 +245,13 @@ export class CallTracker {
       firstState: field(event, "ChannelState"),
       callerIdNum: UNKNOWN.has(field(event, "CallerIDNum")) ? "" : field(event, "CallerIDNum"),
       exten: field(event, "Exten"),
-      vars: new Map(),
     };
+    this.forgetChannel(channel.uniqueid);
+    if (this.channels.size >= this.limits.channels) throw new TrackerLimitError("channels", this.limits.channels);
     this.channels.set(channel.uniqueid, channel);
+    const linked = this.linkedChannels.get(channel.linkedid);
+    if (linked) linked.add(channel);
+    else this.linkedChannels.set(channel.linkedid, new Set([channel]));
     if (this.links.has(channel.linkedid)) return;
     if (isClickId(channel.linkedid)) {
       // A call the service placed (click-to-call): the Originate gave it our id.
@@ -229,22 +273,37 @@ export class CallTracker {
       );
   }
 
-  private start(call: Omit<TrackedCall, "rung" | "outSent">, linkedid = call.key): void {
-    const tracked: TrackedCall = { ...call, rung: [], outSent: false };
+  private start(call: Omit<TrackedCall, "rung" | "outSent" | "linkedids">, linkedid = call.key): void {
+    if (this.calls.size >= this.limits.calls && !this.calls.has(call.key))
+      throw new TrackerLimitError("calls", this.limits.calls);
+    const tracked: TrackedCall = { ...call, linkedids: [linkedid], rung: [], outSent: false };
     this.calls.set(call.key, tracked);
     this.links.set(linkedid, call.key);
     // A recording may have started before the call showed itself (MixMonitor before Dial).
-    for (const channel of this.channels.values())
-      if (channel.linkedid === linkedid && channel.vars.has("MIXMONITOR_FILENAME"))
-        tracked.recordingFile ??= channel.vars.get("MIXMONITOR_FILENAME");
+    for (const channel of this.linkedChannels.get(linkedid) ?? []) tracked.recordingFile ??= channel.recordingFile;
+  }
+
+  private forgetChannel(uniqueid: string): Channel | undefined {
+    const channel = this.channels.get(uniqueid);
+    if (!channel) return undefined;
+    this.channels.delete(uniqueid);
+    const linked = this.linkedChannels.get(channel.linkedid);
+    linked?.delete(channel);
+    if (linked?.size === 0) this.linkedChannels.delete(channel.linkedid);
+    return channel;
+  }
+
+  private forgetCall(call: TrackedCall): void {
+    this.calls.delete(call.key);
+    for (const linkedid of call.linkedids) if (this.links.get(linkedid) === call.key) this.links.delete(linkedid);
   }
 
   private varSet(event: AmiMessage): void {
     const channel = this.channels.get(field(event, "Uniqueid"));
     if (!channel) return;
     const name = field(event, "Variable");
-    const value = field(event, "Value");
-    channel.vars.set(name, value);
+    const value = field(event, "Value", PATH_MAX);
+    if (name === "MIXMONITOR_FILENAME") channel.recordingFile = value || undefined;
     const call = this.callOf(channel.linkedid);
     if (!call) return;
     if (name === "MIXMONITOR_FILENAME" && value) call.recordingFile ??= value;
@@ -344,8 +403,13 @@ export class CallTracker {
   /** After a transfer, channels of another Linkedid are part of the call. */
   private merge(...linkedids: string[]): void {
     const key = linkedids.map((linkedid) => this.links.get(linkedid)).find((found) => found !== undefined);
-    if (key === undefined) return;
-    for (const linkedid of linkedids) if (linkedid) this.links.set(linkedid, key);
+    const call = key === undefined ? undefined : this.calls.get(key);
+    if (!call) return;
+    for (const linkedid of linkedids) {
+      if (!linkedid || this.links.get(linkedid) === call.key) continue;
+      this.links.set(linkedid, call.key);
+      call.linkedids.push(linkedid);
+    }
   }
 
   /**
@@ -367,12 +431,10 @@ export class CallTracker {
 
   private hangup(event: AmiMessage, now: number, out: DerivedEvent[]): void {
     const uniqueid = field(event, "Uniqueid");
-    const channel = this.channels.get(uniqueid);
-    this.channels.delete(uniqueid);
+    const channel = this.forgetChannel(uniqueid);
     const call = channel && this.callOf(channel.linkedid);
     if (!call || call.root !== uniqueid) return;
-    this.calls.delete(call.key);
-    for (const [linkedid, key] of this.links) if (key === call.key) this.links.delete(linkedid);
+    this.forgetCall(call);
     // An outgoing call that never dialled outside was no call to a customer.
     if (call.direction === "out" && !call.outSent) return;
     out.push(this.ending(call, now));
@@ -457,13 +519,9 @@ export class CallTracker {
   }
 
   private forgetStale(now: number): void {
-    for (const call of [...this.calls.values()]) {
-      if (now - call.startedAt < FORGET_AFTER_MS) continue;
-      this.calls.delete(call.key);
-      for (const [linkedid, key] of this.links) if (key === call.key) this.links.delete(linkedid);
-    }
-    for (const [uniqueid, channel] of this.channels)
-      if (!this.links.has(channel.linkedid)) this.channels.delete(uniqueid);
+    for (const call of [...this.calls.values()]) if (now - call.startedAt >= FORGET_AFTER_MS) this.forgetCall(call);
+    for (const [uniqueid, channel] of [...this.channels])
+      if (!this.links.has(channel.linkedid)) this.forgetChannel(uniqueid);
   }
 }
 

@@ -44,6 +44,7 @@ const AMI_FAILURES: Record<AmiError["kind"], string> = {
   protocol: "Не удалось позвонить: по адресу АТС не отвечает AMI",
   closed: "Не удалось позвонить: АТС закрыла соединение",
   refused: "Не удалось позвонить: АТС отказала в соединении",
+  "too-large": "Не удалось позвонить: АТС прислала ответ больше допустимого",
 };
 
 /** Rings the manager's extension and dials the customer through the account's AMI. */

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { LIVENESS_LOCK_CLASS } from "./liveness";
+import { LIVENESS_LOCK_CLASS } from "@/lib/db/liveness";
 
 /**
  * How delivery processes share the accounts (docs/delivery.md): each account's requests go

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { checkAlerts } from "@/lib/alerts";
-import { startCallTracking } from "@/lib/call-tracking";
 import { createPool } from "@/lib/db/pool";
+import { periodic } from "@/lib/db/periodic";
 import { log } from "@/lib/log";
 import { countLanesTakenOver, countWorkerStart } from "@/lib/metrics";
 import { slotBooker, type SlotBooker } from "@/lib/retailcrm/rate-limit";
 import { beat, claimLanes, forgetDeadWorkers, releaseLanes, retire, wakeLanes, type ClaimedLane } from "./coordination";
 import { Lane, type LaneHost, type LaneSettings } from "./lane";
-import { LIVENESS_LOCK_CLASS, WorkerLiveness } from "./liveness";
+import { WorkerLiveness } from "@/lib/db/liveness";
 import { OutcomeWriter } from "./outcome";
 
 export interface DeliveryOptions {
@@ -220,39 +220,10 @@ class DeliveryProcess implements LaneHost {
   }
 }
 
-function repeat(every: number, run: () => Promise<void>, what: string): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let failing = false;
-  const loop = () => {
-    running = run()
-      .then(() => {
-        if (failing) log.info(`${what}: working again`);
-        failing = false;
-      })
-      .catch((error: unknown) => {
-        if (!failing) log.warn({ err: error }, `${what} failed; trying again`);
-        failing = true;
-      })
-      .finally(() => {
-        if (!stopped) timer = setTimeout(loop, every);
-      });
-  };
-  loop();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
-}
-
 /**
- * Runs delivery in this process, and the AMI event connections it holds; any number of processes
- * may do the same on one database, each holding its share of the accounts (docs/delivery.md,
- * docs/ami-events.md).
+ * Runs delivery in this process (and the admins' alerts); any number of processes may do the
+ * same on one database, each holding its share of the accounts (docs/delivery.md). The AMI event
+ * connections run apart, in the worker processes (lib/call-tracking, docs/ami-events.md).
  */
 export async function startDeliveryWorker(
   connectionString: string,
@@ -277,12 +248,9 @@ export async function startDeliveryWorker(
   const liveness = new WorkerLiveness(connectionString);
   await liveness.hold(id);
   const delivery = new DeliveryProcess(id, pool, settings, timing);
-  const beats = repeat(timing.beatMs, () => delivery.beat(), "sharing out delivery lanes");
-  const ticks = repeat(timing.tickMs, () => delivery.tick(), "turning stored events into deliveries");
-  // The AMI event connections go with delivery: the same processes, ids and liveness (docs/ami-events.md).
-  const tracking = startCallTracking(pool, id, { leaseMs: timing.leaseMs, livenessClass: LIVENESS_LOCK_CLASS });
-  const trackingBeats = repeat(timing.beatMs, () => tracking.beat(), "holding AMI event connections");
-  const alerts = repeat(timing.alertEveryMs, () => checkAlerts(pool), "checking the admins' alerts");
+  const beats = periodic(timing.beatMs, () => delivery.beat(), "sharing out delivery lanes");
+  const ticks = periodic(timing.tickMs, () => delivery.tick(), "turning stored events into deliveries");
+  const alerts = periodic(timing.alertEveryMs, () => checkAlerts(pool), "checking the admins' alerts");
 
   let stopped: () => void = () => undefined;
   const promise = new Promise<void>((resolve) => (stopped = resolve));
@@ -293,8 +261,6 @@ export async function startDeliveryWorker(
       await ticks.stop();
       await alerts.stop();
       await beats.stop();
-      await trackingBeats.stop();
-      await tracking.stop();
       await delivery.stop();
       await liveness.close();
       await pool.end();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import { AmiError } from "./errors";
 import { amiErrorMessage, checkAmiAccess, type AmiTransportKind } from "./check";
-import { takeMessages, serializeAction } from "./message";
+import { AmiReader, AmiReadLimitError, serializeAction } from "./message";
 
 const user = { username: "crm", secret: "s3cret", read: "call", write: "originate" };
 let sim: AsteriskSim;
@@ -47,15 +47,39 @@ describe("AMI message framing", () => {
     expect(() => serializeAction({ Action: "Ping", Secret: "x\r\nAction: Originate" })).toThrow(/line breaks/);
   });
 
-  it("splits a stream into messages, LF or CRLF, keeping the rest", () => {
-    const { messages, rest } = takeMessages(
-      "Response: Success\r\nActionID: 1\r\nMessage: Authentication accepted\r\n\r\nEvent: FullyBooted\nStatus: Fully Booted\n\nResponse: Succ",
-    );
-    expect(messages).toEqual([
+  it("splits a stream into messages, LF or CRLF, however it is cut", () => {
+    const stream =
+      "Response: Success\r\nActionID: 1\r\nMessage: Authentication accepted\r\n\r\nEvent: FullyBooted\nStatus: Fully Booted\n\nResponse: Succ";
+    const expected = [
       { Response: "Success", ActionID: "1", Message: "Authentication accepted" },
       { Event: "FullyBooted", Status: "Fully Booted" },
-    ]);
-    expect(rest).toBe("Response: Succ");
+    ];
+    expect(new AmiReader().feed(stream)).toEqual(expected);
+    for (const size of [1, 2, 7]) {
+      const reader = new AmiReader();
+      const messages = [];
+      for (let at = 0; at < stream.length; at += size) messages.push(...reader.feed(stream.slice(at, at + size)));
+      expect(messages).toEqual(expected);
+      expect(reader.feed("ess\r\n\r\n")).toEqual([{ Response: "Success" }]);
+    }
+  });
+
+  it("holds no line or message beyond its limits, however the peer cuts them", () => {
+    const limits = { lineChars: 100, messageChars: 1_000 };
+    const endless = new AmiReader(limits);
+    expect(endless.feed(`Event: Newchannel\r\nVariable: ${"x".repeat(60)}`)).toEqual([]);
+    expect(() => endless.feed("x".repeat(60))).toThrow(AmiReadLimitError);
+    expect(() => new AmiReader(limits).feed(`Event: x${"y".repeat(200)}\r\n`)).toThrow(/line longer than 100/);
+    const long = new AmiReader(limits);
+    const line = `Variable: ${"z".repeat(80)}\r\n`;
+    expect(() => {
+      for (let i = 0; i < 20; i++) long.feed(line);
+    }).toThrow(/message longer than 1000/);
+    // Messages within the limits pass, as many as come.
+    const many = new AmiReader(limits);
+    let count = 0;
+    for (let i = 0; i < 1_000; i++) count += many.feed(`Event: Newchannel\r\nUniqueid: ${i}\r\n\r\n`).length;
+    expect(count).toBe(1_000);
   });
 });
 

@@ -1,7 +1,7 @@
 import { BlockedAddressError } from "@/lib/net/address-guard";
 import { outboundRequest } from "@/lib/net/outbound";
 import { AmiError } from "./errors";
-import { header, takeMessages, type AmiAction, type AmiMessage } from "./message";
+import { AmiReader, AmiReadLimitError, header, type AmiAction, type AmiMessage } from "./message";
 import type { AmiEndpoint, AmiTransport } from "./transport";
 
 const COOKIE = /mansession_id="?([0-9a-f]+)"?/i;
@@ -60,9 +60,13 @@ export class AmiHttpTransport implements AmiTransport {
       );
     }
     this.session = COOKIE.exec(response.header("set-cookie") ?? "")?.[1] ?? this.session;
-    const [first] = takeMessages(
-      body.endsWith("\n\n") || body.endsWith("\r\n\r\n") ? body : `${body}\r\n\r\n`,
-    ).messages;
+    let first: AmiMessage | undefined;
+    try {
+      [first] = new AmiReader().feed(body.endsWith("\n\n") || body.endsWith("\r\n\r\n") ? body : `${body}\r\n\r\n`);
+    } catch (error) {
+      if (!(error instanceof AmiReadLimitError)) throw error;
+      throw new AmiError("too-large", `the answer holds ${error.message}`);
+    }
     if (!first || header(first, "Response") === undefined)
       throw new AmiError("protocol", "the answer is not an AMI response");
     return first;

@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import { BlockedAddressError } from "@/lib/net/address-guard";
 import { outboundSocket } from "@/lib/net/outbound";
 import { AmiError } from "./errors";
-import { header, serializeAction, takeMessages, type AmiAction, type AmiMessage } from "./message";
+import { AmiReader, AmiReadLimitError, header, serializeAction, type AmiAction, type AmiMessage } from "./message";
 import type { AmiEndpoint, AmiTransport } from "./transport";
 
 interface Pending {
@@ -14,6 +14,8 @@ interface Pending {
 /** A list action's events (CoreShowChannels …), gathered until the one that completes the list. */
 interface PendingList {
   events: AmiMessage[];
+  /** Characters of the entries' values so far. */
+  chars: number;
   done?: (events: AmiMessage[]) => void;
 }
 
@@ -25,11 +27,18 @@ export interface AmiTcpOptions {
 }
 
 const BANNER = /^Asterisk Call Manager\/(\S+)/;
+/** The banner is one short line; a peer that sends more before a line break is no AMI. */
+const BANNER_MAX_CHARS = 1024;
+/** Entries of one list action (CoreShowChannels: one per channel); a PBX has a few thousand at most. */
+export const AMI_LIST_MAX_EVENTS = 10_000;
+/** Characters of one list's entries together (a CoreShowChannel is under 1 000). */
+export const AMI_LIST_MAX_CHARS = 16 * 1024 * 1024;
 
 /** AMI over TCP (port 5038): reads the banner, logs in, matches responses to actions by ActionID. */
 export class AmiTcpTransport implements AmiTransport {
   version = "";
-  private buffer = "";
+  private banner = "";
+  private readonly reader = new AmiReader();
   private bannerSeen = false;
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
@@ -72,23 +81,24 @@ export class AmiTcpTransport implements AmiTransport {
         reject(new AmiError("timeout", `no AMI banner within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       this.socket.on("data", (chunk: string) => {
-        this.buffer += chunk;
-        if (!this.bannerSeen) {
-          const end = this.buffer.indexOf("\n");
-          if (end < 0) return;
-          const banner = BANNER.exec(this.buffer.slice(0, end).trim());
-          this.buffer = this.buffer.slice(end + 1);
-          clearTimeout(timer);
-          if (!banner) {
-            this.socket.destroy();
-            reject(new AmiError("protocol", "the server is not an Asterisk manager (no AMI banner)"));
-            return;
-          }
-          this.version = banner[1]!;
-          this.bannerSeen = true;
-          resolve();
+        if (this.closedError) return;
+        if (this.bannerSeen) return this.take(chunk);
+        this.banner += chunk;
+        const end = this.banner.indexOf("\n");
+        if (end < 0 && this.banner.length <= BANNER_MAX_CHARS) return;
+        const banner = BANNER.exec(this.banner.slice(0, Math.max(end, 0)).trim());
+        const rest = this.banner.slice(end + 1);
+        this.banner = "";
+        clearTimeout(timer);
+        if (end < 0 || !banner) {
+          this.socket.destroy();
+          reject(new AmiError("protocol", "the server is not an Asterisk manager (no AMI banner)"));
+          return;
         }
-        this.drain();
+        this.version = banner[1]!;
+        this.bannerSeen = true;
+        resolve();
+        this.take(rest);
       });
       this.socket.on("error", (error) => {
         clearTimeout(timer);
@@ -106,29 +116,50 @@ export class AmiTcpTransport implements AmiTransport {
     });
   }
 
-  private drain(): void {
-    const { messages, rest } = takeMessages(this.buffer);
-    this.buffer = rest;
-    for (const message of messages) {
-      const id = header(message, "ActionID");
-      const list = id !== undefined && header(message, "Event") !== undefined ? this.lists.get(id) : undefined;
-      if (list) {
-        // "EventList: Complete" ends a list (…Complete events carry it since Asterisk 1.6).
-        if (header(message, "EventList") === "Complete") {
-          this.lists.delete(id!);
-          list.done?.(list.events);
-        } else list.events.push(message);
-        continue;
-      }
-      const waiting = id !== undefined && header(message, "Response") !== undefined ? this.pending.get(id) : undefined;
-      if (waiting && id) {
-        this.pending.delete(id);
-        clearTimeout(waiting.timer);
-        waiting.resolve(message);
-        continue;
-      }
-      if (header(message, "Event") !== undefined) this.options.onEvent?.(message);
+  /** Reads what arrived and dispatches each message it completes; beyond a limit the connection is dropped. */
+  private take(chunk: string): void {
+    let messages: AmiMessage[];
+    try {
+      messages = this.reader.feed(chunk);
+    } catch (error) {
+      if (!(error instanceof AmiReadLimitError)) throw error;
+      return this.abort(new AmiError("too-large", `the server sent ${error.message}`));
     }
+    for (const message of messages) {
+      if (this.closedError) return;
+      this.dispatch(message);
+    }
+  }
+
+  private dispatch(message: AmiMessage): void {
+    const id = header(message, "ActionID");
+    const list = id !== undefined && header(message, "Event") !== undefined ? this.lists.get(id) : undefined;
+    if (list) {
+      // "EventList: Complete" ends a list (…Complete events carry it since Asterisk 1.6).
+      if (header(message, "EventList") === "Complete") {
+        this.lists.delete(id!);
+        list.done?.(list.events);
+      } else {
+        for (const value of Object.values(message)) list.chars += value.length;
+        if (list.events.push(message) > AMI_LIST_MAX_EVENTS || list.chars > AMI_LIST_MAX_CHARS)
+          this.abort(new AmiError("too-large", "the server sent a list beyond the entries or size it may have"));
+      }
+      return;
+    }
+    const waiting = id !== undefined && header(message, "Response") !== undefined ? this.pending.get(id) : undefined;
+    if (waiting && id) {
+      this.pending.delete(id);
+      clearTimeout(waiting.timer);
+      waiting.resolve(message);
+      return;
+    }
+    if (header(message, "Event") !== undefined) this.options.onEvent?.(message);
+  }
+
+  /** Drops the connection for a reason of ours: onClose hears it, and nothing more is read. */
+  private abort(error: AmiError): void {
+    this.fail(error);
+    this.socket.destroy();
   }
 
   private fail(error: AmiError): void {
@@ -166,7 +197,7 @@ export class AmiTcpTransport implements AmiTransport {
   async list(action: AmiAction): Promise<AmiMessage[]> {
     if (this.closedError) throw this.closedError;
     const id = String(this.nextId++);
-    const list: PendingList = { events: [] };
+    const list: PendingList = { events: [], chars: 0 };
     this.lists.set(id, list);
     let timer: NodeJS.Timeout | undefined;
     const complete = new Promise<AmiMessage[]>((resolve, reject) => {
@@ -196,6 +227,12 @@ export class AmiTcpTransport implements AmiTransport {
       throw new AmiError(message === "Permission denied" ? "permission" : "refused", message);
     }
     return complete;
+  }
+
+  /** Drops the connection at once, saying nothing to the peer (one that floods would not hear a Logoff anyway). */
+  destroy(): void {
+    this.closedError ??= new AmiError("closed", "connection dropped");
+    this.socket.destroy();
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-// A process marks its delivery workers alive with advisory locks on one connection of its own.
+// A process marks its workers alive with advisory locks on one connection of its own.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { dbPool } from "@/lib/db/client";
 import { LIVENESS_LOCK_CLASS, WorkerLiveness } from "./liveness";

@@ -6,10 +6,10 @@ export const LIVENESS_LOCK_CLASS = 0x62726467;
 const RECONNECT_DELAY_MS = 1_000;
 
 /**
- * Proves to other processes that this process's delivery workers are alive: one session-level
- * advisory lock per worker id, held on a connection of its own. PostgreSQL drops the locks the
- * moment the process dies (SIGKILL, power loss), so others can release its jobs at once instead
- * of guessing from how long a job has been locked.
+ * Proves to other processes that this process's workers (delivery, AMI event connections) are
+ * alive: one session-level advisory lock per worker id, held on a connection of its own.
+ * PostgreSQL drops the locks the moment the process dies (SIGKILL, power loss), so others can
+ * take its work over at once instead of guessing from how long it has been held.
  */
 export class WorkerLiveness {
   private client?: pg.Client;
@@ -25,7 +25,7 @@ export class WorkerLiveness {
     this.ids.add(workerId);
     await this.connected();
     await this.lock(workerId).catch((error: unknown) =>
-      log.warn({ err: error }, "could not mark a delivery worker alive; retrying on reconnect"),
+      log.warn({ err: error }, "could not mark a worker alive; retrying on reconnect"),
     );
   }
 
@@ -54,7 +54,7 @@ export class WorkerLiveness {
     while (!this.closed) {
       const client = new pg.Client({ connectionString: this.connectionString });
       client.on("error", (error) => {
-        log.warn({ err: error }, "the delivery workers' liveness connection failed; reconnecting");
+        log.warn({ err: error }, "the workers' liveness connection failed; reconnecting");
         if (this.client === client) this.client = undefined;
         void client.end().catch(() => undefined);
         if (!this.closed) setTimeout(() => void this.connected().catch(() => undefined), RECONNECT_DELAY_MS).unref();
@@ -67,7 +67,7 @@ export class WorkerLiveness {
       } catch (error) {
         this.client = undefined;
         await client.end().catch(() => undefined);
-        log.warn({ err: error }, "the delivery workers' liveness connection cannot connect yet");
+        log.warn({ err: error }, "the workers' liveness connection cannot connect yet");
         await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
       }
     }
