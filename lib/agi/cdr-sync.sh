@@ -30,6 +30,8 @@ STATE_DIR="${STATE_DIR:-/var/lib/asterisk/cdr-sync}"
 RECORD_QUIET_MINUTES="${RECORD_QUIET_MINUTES:-2}"
 # Запись, которую сервис не узнал за столько минут, больше не предлагается.
 RECORD_GIVE_UP_MINUTES="${RECORD_GIVE_UP_MINUTES:-1440}"
+# Кусков CDR по 512 КБ за запуск, не больше: сервис принимает 5 подряд, затем один в 20 секунд.
+CDR_POSTS_PER_RUN=5
 # ---------------------------------------------------------------------------------------------------
 
 set -u
@@ -51,27 +53,45 @@ urlencode() {
 }
 
 # 1) CDR: целые строки, добавленные с прошлого раза. Файл стал меньше (ротация): с начала.
+#    Отправляет кусками, пока сервис их принимает: накопленное догоняется за несколько запусков.
 sync_cdr() {
-  [ -f "$CDR_FILE" ] || return 0
-  local size offset chunk sent
-  size=$(stat -c %s "$CDR_FILE") || return 0
+  local i
+  for ((i = 0; i < CDR_POSTS_PER_RUN; i++)); do
+    post_cdr_chunk || return 0
+  done
+}
+
+# Один кусок; 0, если сервис его принял. Отказ не сдвигает позицию: тот же кусок уйдёт в следующий раз.
+post_cdr_chunk() {
+  [ -f "$CDR_FILE" ] || return 1
+  local size offset chunk sent code
+  size=$(stat -c %s "$CDR_FILE") || return 1
   offset=$(cat "$STATE_DIR/cdr-offset" 2>/dev/null || echo 0)
   [[ "$offset" =~ ^[0-9]+$ ]] || offset=0
   [ "$size" -lt "$offset" ] && offset=0
-  [ "$size" -gt "$offset" ] || return 0
+  [ "$size" -gt "$offset" ] || return 1
   chunk="$STATE_DIR/cdr-chunk"
-  # Не больше 512 КБ за раз, и только до последнего перевода строки: строку, которую Asterisk ещё
-  # дописывает, скрипт отправит в следующий раз.
+  # Не больше 512 КБ за раз (больше сервис не примет), и только до последнего перевода строки:
+  # строку, которую Asterisk ещё дописывает, скрипт отправит в следующий раз.
   tail -c +"$((offset + 1))" "$CDR_FILE" | head -c 524288 >"$chunk"
   sent=$(grep -c '' "$chunk")
   [ -n "$(tail -c 1 "$chunk")" ] && sent=$((sent - 1))
-  [ "$sent" -gt 0 ] || return 0
-  head -n "$sent" "$chunk" >"$chunk.lines"
-  if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H 'Content-Type: text/csv' \
-    --data-binary @"$chunk.lines" "$SERVICE_URL/api/cdr?clientId=$CLIENTID")" = "200" ]; then
-    echo "$((offset + $(stat -c %s "$chunk.lines")))" >"$STATE_DIR/cdr-offset"
+  if [ "$sent" -le 0 ]; then
+    rm -f "$chunk"
+    return 1
   fi
-  rm -f "$chunk" "$chunk.lines"
+  head -n "$sent" "$chunk" >"$chunk.lines"
+  code=$(curl -s -o "$chunk.answer" -w '%{http_code}' --max-time 30 -H 'Content-Type: text/csv' \
+    --data-binary @"$chunk.lines" "$SERVICE_URL/api/cdr?clientId=$CLIENTID")
+  case "$code" in
+    200) echo "$((offset + $(stat -c %s "$chunk.lines")))" >"$STATE_DIR/cdr-offset" ;;
+    # Сервис просит подождать (429) или недоступен: остальное уйдёт при следующем запуске.
+    429 | 000 | 5??) ;;
+    # Иное сервис объясняет в ответе: cron пришлёт его администратору.
+    *) echo "cdr-sync.sh: сервис не принял CDR (HTTP $code): $(head -c 500 "$chunk.answer")" >&2 ;;
+  esac
+  rm -f "$chunk" "$chunk.lines" "$chunk.answer"
+  [ "$code" = "200" ]
 }
 
 # 2) Записи: готовые файлы, которые ещё не приняты. 404 — сервис пока не знает этот файл
