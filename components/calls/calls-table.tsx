@@ -87,7 +87,7 @@ export async function CallsTable({ calls }: { calls: JournalCall[] }) {
                 <ul className="deliveries">
                   {call.deliveries.map((d) => (
                     <li key={d.id} className={`delivery delivery-${d.state.toLowerCase()}`}>
-                      <span className="mono">{d.label}</span>: {t(`delivery.${d.state}`)}
+                      <span className="mono">{d.label}</span>: {d.note ?? t(`delivery.${d.state}`)}
                       {d.attempts > 1 ? ` ${t("delivery.attempts", { attempts: d.attempts })}` : null}
                       {d.state !== "SENT" && d.lastError ? <div className="field-error">{d.lastError}</div> : null}
                       {d.state === "FAILED" ? <RetryButton deliveryId={d.id} /> : null}

@@ -109,6 +109,21 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
             error={vt(errors.missedTaskTemplate?.message)}
             {...register("missedTaskTemplate")}
           />
+          <Field
+            label={t("tasks.capPer10Minutes")}
+            required
+            inputMode="numeric"
+            error={vt(errors.missedTasksPer10Minutes?.message)}
+            {...register("missedTasksPer10Minutes")}
+          />
+          <Field
+            label={t("tasks.capPerDay")}
+            required
+            inputMode="numeric"
+            hint={t("tasks.capHint")}
+            error={vt(errors.missedTasksPerDay?.message)}
+            {...register("missedTasksPerDay")}
+          />
         </>
       ) : null}
 

@@ -1,24 +1,63 @@
 // Floods that would reach a customer's CRM (docs/security.md, «Потоки в CRM»), end to end with the
-// set-up of ami-events: the retailCRM simulator, /api/cdr served. CDR posts over the size and the
-// rate /api/cdr takes, and cdr-sync.sh meeting the refusal.
+// set-ups of missed-call-tasks, crm-alerts and ami-events: the retailCRM and Asterisk simulators,
+// /api/event and /api/cdr served, the real delivery worker checking alerts. Made-up missed calls,
+// each from another number, against the account's caps on call-back tasks and its one alert; CDR
+// posts over the size and the rate /api/cdr takes, and cdr-sync.sh meeting the refusal; CDR lines
+// from before the account's AMI mode, which owe no task. Time is moved by moving stored moments back.
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { demoCrmAccount } from "@/e2e/setup/factories";
+import { amiForm } from "@/e2e/setup/ami-form";
+import { FAST_DELIVERY } from "@/e2e/setup/delivery";
+import { AMI_EVENTS_USER, crmOptionsInput, demoCrmAccount } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
+import { until } from "@/e2e/setup/until";
+import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { saveAsteriskSettings } from "@/lib/accounts/asterisk-settings";
 import { renderScript } from "@/lib/agi/event-sh";
+import { saveCrmOptions } from "@/lib/crm-options";
 import { db, dbPool } from "@/lib/db/client";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
+import { listCalls } from "@/lib/journal/calls";
 
 let crm: RetailCrmSim;
+let pbx: AsteriskSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
+let worker: DeliveryWorker;
 let clientId: string;
 let accountId: string;
 let sequence = 0;
 
+const CAPS = crmOptionsInput({
+  missedTasks: true,
+  missedTaskDefaultUserId: "7",
+  missedTasksPer10Minutes: "5",
+  missedTasksPerDay: "8",
+  alertsEnabled: true,
+  alertUserIds: ["1", "3"],
+});
+
 const epoch = (date = new Date()) => Math.floor(date.getTime() / 1000);
+
+/** A missed call as event.sh reports its hangup, from any number the sender likes. */
+async function missedCall(phone: string): Promise<void> {
+  const response = await fetch(
+    `${app.url}/api/event?${new URLSearchParams({
+      clientId,
+      type: "hangup",
+      uniqueid: `${epoch()}.${++sequence}`,
+      phone,
+      status: "NOANSWER",
+      direct: "in",
+      hold: "20",
+      date: "2026-12-06 10:00:00",
+    })}`,
+  );
+  expect(response.status).toBe(200);
+}
 
 /** A line of Master.csv: an incoming call nobody answered, or one between two extensions (skipped). */
 function cdrLine(uniqueid: string, phone: string, context = "from-trunk"): string {
@@ -38,17 +77,105 @@ async function fullCdrAllowance(): Promise<void> {
   await dbPool().query(`DELETE FROM "rate_limit_buckets" WHERE "key" = $1`, [`cdr:${accountId}`]);
 }
 
+/** The account's task requests, each with the answer recorded for it, once none is queued. */
+async function settledTasks(count: number) {
+  return until(
+    () =>
+      db().delivery.findMany({
+        where: { accountId, kind: "MISSED_TASK" },
+        orderBy: { id: "asc" },
+        include: { attempts: { orderBy: { id: "desc" }, take: 1 } },
+      }),
+    (rows) => rows.length >= count && rows.every((d) => d.state !== "QUEUED"),
+    20_000,
+  );
+}
+
+const answers = (rows: Awaited<ReturnType<typeof settledTasks>>) => rows.map((d) => d.attempts[0]?.response);
+const sent = () => crm.state.notifications.map((n) => ({ type: n.type, message: n.message, userIds: n.userIds }));
+
+/** Moves every mark of a task written back, as if `minutes` had passed. */
+async function ageTaskWrites(minutes: number): Promise<void> {
+  await dbPool().query(
+    `UPDATE "callback_task_writes" SET "at" = "at" - $2 * interval '1 minute' WHERE "accountId" = $1`,
+    [accountId, minutes],
+  );
+}
+
 beforeAll(async () => {
-  app = await serveRoutes({ "/api/cdr": await import("@/app/api/cdr/route") });
+  pbx = await createAsteriskSim({ tcpPort: 0, httpPort: null, users: [AMI_EVENTS_USER] });
+  app = await serveRoutes({
+    "/api/event": await import("@/app/api/event/route"),
+    "/api/cdr": await import("@/app/api/cdr/route"),
+  });
+  process.env.PUBLIC_URL = app.url;
   const demo = await demoCrmAccount();
   crm = demo.crm;
   clientId = demo.account.clientId;
   accountId = demo.account.id;
+  expect(await saveCrmOptions(accountId, CAPS)).toMatchObject({ ok: true });
+  worker = await startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, alertEveryMs: 50 });
 });
 
 afterAll(async () => {
+  await worker.stop();
   await app.close();
+  await pbx.close();
   await crm.close();
+});
+
+describe("made-up missed calls, each from another number", () => {
+  it("30 at once make the 5 tasks of the 10 minutes' cap, one alert, and the journal says why the rest got none", async () => {
+    await Promise.all(Array.from({ length: 30 }, (_, i) => missedCall(`+7999200${String(i).padStart(4, "0")}`)));
+    const tasks = await settledTasks(30);
+    expect(crm.state.tasks.size).toBe(5);
+    expect(answers(tasks).filter((a) => (a as { action: string }).action === "created")).toHaveLength(5);
+    expect(answers(tasks).filter((a) => (a as { action: string }).action === "skipped")).toEqual(
+      Array(25).fill({ action: "skipped", reason: "cap", per: "10 minutes", limit: 5 }),
+    );
+
+    await until(sent, (got) => got.length > 0, 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sent()).toEqual([
+      {
+        type: "api.error",
+        message: expect.stringMatching(
+          /^Модуль Asterisk: задачи перезвонить достигли предела — 5 пропущенных звонков за 10 минут \(вкладка «Возможности CRM»\)\./,
+        ),
+        userIds: [1, 3],
+      },
+    ]);
+
+    // The journal says why a call got no task; a call that got one has no such note.
+    const skipped = new Set(
+      tasks.filter((d) => (d.attempts[0]?.response as { action: string }).action === "skipped").map((d) => d.id),
+    );
+    const journal = (await listCalls(accountId, 1)).calls.flatMap((call) => call.deliveries);
+    const shown = journal.filter((d) => d.kind === "MISSED_TASK");
+    expect(shown.length).toBeGreaterThan(0);
+    for (const delivery of shown)
+      expect(delivery.note).toBe(
+        skipped.has(delivery.id) ? "не поставлена: предел — 5 задач за 10 минут (вкладка «Возможности CRM»)" : null,
+      );
+  });
+
+  it("once the 10 minutes have passed, the day's ceiling holds; the admin hears of the cap's end and of no second cap that hour", async () => {
+    await ageTaskWrites(11);
+    await until(sent, (got) => got.length === 2, 5_000);
+    expect(sent()[1]).toEqual({
+      type: "api.info",
+      message: "Модуль Asterisk: задачи по пропущенным звонкам снова ставятся.",
+      userIds: [1, 3],
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => missedCall(`+7999300${String(i).padStart(4, "0")}`)));
+    const tasks = await settledTasks(40);
+    expect(crm.state.tasks.size).toBe(8);
+    expect(answers(tasks.slice(30)).filter((a) => (a as { action: string }).action === "skipped")).toEqual(
+      Array(7).fill({ action: "skipped", reason: "cap", per: "day", limit: 8 }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sent().map((n) => n.type)).toEqual(["api.error", "api.info"]);
+  });
 });
 
 describe("/api/cdr takes a bounded amount of CDR", () => {
@@ -119,5 +246,52 @@ describe("/api/cdr takes a bounded amount of CDR", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("CDR lines and AMI mode", () => {
+  beforeAll(async () => {
+    expect(
+      await saveAsteriskSettings(
+        accountId,
+        amiForm(pbx, AMI_EVENTS_USER, "TCP", { eventSource: "AMI", amiEventsPort: String(pbx.tcpPort) }),
+      ),
+    ).toEqual({ ok: true });
+    // A day later, with room for tasks again.
+    await ageTaskWrites(25 * 60);
+  });
+  beforeEach(fullCdrAllowance);
+
+  it("a missed call from before AMI mode makes no task; one after it still does", async () => {
+    const since = (await db().asteriskSettings.findUniqueOrThrow({ where: { accountId } })).amiEventsSince!;
+    expect(Date.now() - since.getTime()).toBeLessThan(60_000);
+    const before = `${epoch(since) - 3_600}.${++sequence}`;
+    const after = `${epoch(since) + 1}.${++sequence}`;
+    const tasksBefore = crm.state.tasks.size;
+    const answer = await postCdr(`${cdrLine(before, "+79995550001")}\n${cdrLine(after, "+79995550002")}\n`);
+    expect(await answer.json()).toMatchObject({ success: true, recovered: 2 });
+    const kinds = async (uniqueid: string) =>
+      (await db().delivery.findMany({ where: { accountId, call: { uniqueid } }, orderBy: { id: "asc" } })).map(
+        (d) => d.kind,
+      );
+    expect(await kinds(before)).toEqual(["CALLS_UPLOAD"]);
+    expect(await kinds(after)).toEqual(["CALLS_UPLOAD", "MISSED_TASK"]);
+    await until(
+      () => crm.state.tasks.size,
+      (size) => size > tasksBefore,
+      10_000,
+    );
+    expect([...crm.state.tasks.values()].at(-1)).toMatchObject({ phone: "+79995550002" });
+  });
+
+  it("a post of recent missed calls queues no more task requests than the caps have room for", async () => {
+    await ageTaskWrites(25 * 60);
+    const queued = await db().delivery.count({ where: { accountId, kind: "MISSED_TASK" } });
+    const lines = Array.from({ length: 20 }, (_, i) =>
+      cdrLine(`${epoch()}.${++sequence}`, `+7999600${String(i).padStart(4, "0")}`),
+    );
+    const answer = await postCdr(`${lines.join("\n")}\n`);
+    expect(await answer.json()).toMatchObject({ success: true, recovered: 20 });
+    expect(await db().delivery.count({ where: { accountId, kind: "MISSED_TASK" } })).toBe(queued + 5);
   });
 });

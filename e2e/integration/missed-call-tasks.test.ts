@@ -12,6 +12,7 @@ import { saveCrmOptions } from "@/lib/crm-options";
 import { defaultTemplate } from "@/lib/callback-tasks";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
+import { listCalls } from "@/lib/journal/calls";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -207,6 +208,10 @@ describe("a call-back task for every missed call", () => {
     expect(task.state).toBe("SENT");
     expect(task.attempts[0]!.response).toEqual({ action: "skipped", reason: "reached" });
     expect(tasks()).toHaveLength(before);
+    const journal = (await listCalls(accountId, 1)).calls.find((call) => call.uniqueid === missed)!;
+    expect(journal.deliveries.find((d) => d.kind === "MISSED_TASK")?.note).toBe(
+      "не нужна: номер уже дозвонился или ему перезвонили",
+    );
   });
 
   it("opens a new task once the number's task is done in the CRM", async () => {

@@ -47,6 +47,8 @@ export function crmOptionsInput(options: Partial<CrmOptionsInput> = {}): CrmOpti
     missedTaskWindowMinutes: "60",
     missedTaskDefaultUserId: "",
     missedTaskTemplate: "Перезвонить {phone}",
+    missedTasksPer10Minutes: "50",
+    missedTasksPerDay: "1000",
     managerChain: false,
     chainLastTalked: true,
     chainFallbackUserIds: [],

@@ -127,6 +127,9 @@ export async function saveAsteriskSettings(accountId: string, input: AsteriskSet
     ...(data.amiSecret ? { amiSecretEnc: encryptSecret(data.amiSecret) } : {}),
   };
   await db().asteriskSettings.upsert({ where: { accountId }, create: { accountId, ...values }, update: values });
+  // When events began to come from AMI: older CDR lines owe no call-back task (docs/ami-events.md).
+  await db().$executeRaw`UPDATE "asterisk_settings" SET "amiEventsSince" = CASE WHEN "eventSource" = 'DIALPLAN'
+    THEN NULL ELSE COALESCE("amiEventsSince", now()) END WHERE "accountId" = ${accountId}::uuid`;
   await announceAccountChange(accountId);
   log.info({ accountId }, "Asterisk settings saved");
   return { ok: true };

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { limitedDeliveryClientFor } from "@/lib/accounts/crm-client";
+import { taskCapReached, type CapReached } from "@/lib/callback-tasks";
 import { log } from "@/lib/log";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
 import { DEFAULT_LOCALE, isLocale } from "@/lib/i18n/config";
@@ -8,11 +9,12 @@ import { translatorFor } from "@/lib/i18n/translate";
 /**
  * Alerts to the admins inside retailCRM (docs/crm-features.md, «Уведомления»): when an account's
  * AMI event connection stays down, or its calls keep not reaching the CRM, for longer than the
- * admin's N minutes, and when that ends. At most one alert per cause an hour. Every delivery
- * process checks; a conditional update decides which one sends.
+ * admin's N minutes, or its call-back tasks reached a cap (at once), and when that ends. At most
+ * one alert per cause an hour. Every delivery process checks; a conditional update decides which
+ * one sends.
  */
 
-export type AlertCause = "ami-down" | "delivery-failing";
+export type AlertCause = "ami-down" | "delivery-failing" | "task-cap";
 
 const THROTTLE = "interval '1 hour'";
 // Requests the CRM refused in a row, the newest first, that make «keeps failing».
@@ -30,12 +32,13 @@ interface AccountRow {
   amiTarget: string | null;
   breakerOpen: boolean;
   breakerError: string | null;
+  missedTasks: boolean;
   locale: string;
 }
 
 /** Accounts with alerts on, with what tells whether each cause holds. */
 const ACCOUNTS_SQL = `
-  SELECT a."id" AS "accountId", a."crmUrl", a."apiKeyEnc", o."alertUserIds", o."alertAfterMinutes", o."locale",
+  SELECT a."id" AS "accountId", a."crmUrl", a."apiKeyEnc", o."alertUserIds", o."alertAfterMinutes", o."missedTasks", o."locale",
     COALESCE(s."eventSource" <> 'DIALPLAN', false) AS "amiWatched", l."state" AS "amiState", l."lastError" AS "amiError",
     s."amiHost" || ':' || s."amiEventsPort" AS "amiTarget",
     COALESCE(dl."breakerOpens" > 0, false) AS "breakerOpen", dl."lastError" AS "breakerError"
@@ -56,6 +59,10 @@ interface Holds {
   cause: AlertCause;
   holds: boolean;
   detail: string | null;
+  /** Minutes the cause must hold before its alert goes. */
+  after: number;
+  /** The cap the tasks reached (task-cap). */
+  cap?: CapReached;
 }
 
 async function causes(pool: pg.Pool, account: AccountRow): Promise<Holds[]> {
@@ -65,30 +72,49 @@ async function causes(pool: pg.Pool, account: AccountRow): Promise<Holds[]> {
     values: [account.accountId],
   });
   const refused = rows.length === REFUSALS_IN_ROW && rows.every((row) => row.state === "FAILED");
+  const cap = account.missedTasks ? await taskCapReached(pool, account.accountId) : null;
   return [
     {
       cause: "ami-down",
       holds: account.amiWatched && account.amiState !== "connected",
       detail: account.amiError,
+      after: account.alertAfterMinutes,
     },
     {
       cause: "delivery-failing",
       holds: account.breakerOpen || refused,
       detail: refused ? (rows[0]!.lastError ?? null) : account.breakerError,
+      after: account.alertAfterMinutes,
+    },
+    // A cap is no outage that may pass by itself: the admin hears of it at once.
+    {
+      cause: "task-cap",
+      holds: cap !== null,
+      detail: cap ? `${cap.limit} per ${cap.per}` : null,
+      after: 0,
+      ...(cap ? { cap } : {}),
     },
   ];
 }
 
 /** The alert in the language the admin set the options in (docs/i18n.md). */
-function alertText(cause: AlertCause, account: AccountRow, detail: string | null, minutes: number): string {
+function alertText(held: Holds, account: AccountRow, minutes: number): string {
   const t = textsOf(account);
-  const why = detail ? `: ${detail}` : "";
-  if (cause === "ami-down") return t("amiDown", { target: account.amiTarget ?? "", minutes, why });
+  const why = held.detail ? `: ${held.detail}` : "";
+  if (held.cause === "ami-down") return t("amiDown", { target: account.amiTarget ?? "", minutes, why });
+  if (held.cause === "task-cap")
+    return t(held.cap?.per === "day" ? "taskCapDay" : "taskCap10Minutes", { limit: held.cap?.limit ?? 0 });
   return t("deliveryFailing", { minutes, why });
 }
 
+const RECOVERED = {
+  "ami-down": "amiRecovered",
+  "delivery-failing": "deliveryRecovered",
+  "task-cap": "taskCapOver",
+} as const;
+
 function recoveredText(cause: AlertCause, account: AccountRow): string {
-  return textsOf(account)(cause === "ami-down" ? "amiRecovered" : "deliveryRecovered");
+  return textsOf(account)(RECOVERED[cause]);
 }
 
 function textsOf(account: AccountRow) {
@@ -121,7 +147,7 @@ async function claimAlert(pool: pg.Pool, account: AccountRow, held: Holds): Prom
       WHERE s."accountId" = $1 AND s."cause" = $2 AND s."active" AND s."since" <= now() - $3 * interval '1 minute'
         AND (s."lastSentAt" IS NULL OR s."lastSentAt" <= now() - ${THROTTLE})
       RETURNING p."since", p."lastSentAt", p."notified"`,
-    values: [account.accountId, held.cause, account.alertAfterMinutes],
+    values: [account.accountId, held.cause, held.after],
   });
   return rows[0] ?? null;
 }
@@ -160,10 +186,10 @@ async function check(pool: pg.Pool, crm: RetailCrmClient, account: AccountRow, h
   try {
     if (held.holds) {
       const minutes = Math.max(
-        account.alertAfterMinutes,
+        held.after,
         Math.floor((Date.now() - (previous.since ?? new Date()).getTime()) / 60_000),
       );
-      await send(crm, account, "api.error", alertText(held.cause, account, held.detail, minutes));
+      await send(crm, account, "api.error", alertText(held, account, minutes));
     } else await send(crm, account, "api.info", recoveredText(held.cause, account));
   } catch (error) {
     await restore(pool, account.accountId, held.cause, previous);

@@ -1,5 +1,6 @@
+import { taskRoom } from "@/lib/callback-tasks";
 import { ingestCallEvent } from "@/lib/calls";
-import { db } from "@/lib/db/client";
+import { db, dbPool } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { readEventParams } from "@/lib/validations/dialplan";
 import { targetOf } from "./tracker";
@@ -9,6 +10,9 @@ import { targetOf } from "./tracker";
  * «Пропуски»): the lines of Master.csv a script on the PBX posts. A call nobody reported is sent to
  * the CRM with calls/upload only (no card for a call long over); one already known is left as it
  * is, so posting a line twice changes nothing, and retailCRM itself ignores a repeated upload.
+ * A missed call owes a call-back task only when it began after the account's events came from
+ * AMI: Master.csv keeps every call since the PBX was set up, and the first run of the script
+ * posts them all.
  */
 
 /** cdr_csv's columns (cdr.conf [csv] with loguniqueid = yes, which the «API» tab asks for). */
@@ -65,6 +69,17 @@ const STATUS: Record<string, string> = {
   CONGESTION: "CONGESTION",
 };
 
+/**
+ * When Asterisk made the call's channel, in seconds: a uniqueid is `<Unix time>.<n>`
+ * (`<systemname>-<Unix time>.<n>` with a systemname), real UTC whatever the PBX's time zone,
+ * unlike the CDR's own times, which are its local clock (docs/ami-events.md, «Время»). Null for
+ * any other form.
+ */
+function channelCreatedAt(uniqueid: string): number | null {
+  const match = /(?:^|-)(\d{10})\.\d+$/.exec(uniqueid);
+  return match ? Number(match[1]) : null;
+}
+
 export interface CdrOutcome {
   /** Calls nobody had reported, now on their way to the CRM. */
   recovered: number;
@@ -77,6 +92,9 @@ export interface CdrOutcome {
 export async function recoverFromCdr(accountId: string, clientId: string, text: string): Promise<CdrOutcome> {
   const settings = await db().asteriskSettings.findUnique({ where: { accountId } });
   const inbound = new Set(settings?.inboundContexts ?? []);
+  const amiSince = settings?.amiEventsSince ?? null;
+  // Tasks for no more missed calls than the caps have room for now (docs/crm-features.md, «Предел задач»).
+  let taskPlaces = amiSince ? await taskRoom(dbPool(), accountId) : 0;
   const extensions = new Set(
     (await db().crmUser.findMany({ where: { accountId, extension: { not: null } }, select: { extension: true } })).map(
       (u) => u.extension!,
@@ -144,10 +162,20 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
       outcome.skipped++;
       continue;
     }
+    const began = channelCreatedAt(row.uniqueid);
+    // A line that cannot be dated could be from before AMI mode: it owes no task either.
+    const owesTask =
+      direction === "in" &&
+      row.disposition !== "ANSWERED" &&
+      taskPlaces > 0 &&
+      amiSince !== null &&
+      began !== null &&
+      began >= Math.floor(amiSince.getTime() / 1000);
+    if (owesTask) taskPlaces--;
     const { duplicate } = await ingestCallEvent(
       accountId,
       { ...read.params, type: "hangup" },
-      { uploadOnly: true, source: "cdr" },
+      { uploadOnly: true, noTask: !owesTask, source: "cdr" },
     );
     if (duplicate) outcome.known++;
     else outcome.recovered++;

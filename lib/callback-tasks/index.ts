@@ -26,10 +26,17 @@ export interface MissedCall {
   site?: string;
 }
 
+/** The cap a missed call met: at most `limit` written into tasks per 10 minutes, or per day. */
+export interface CapReached {
+  per: "10 minutes" | "day";
+  limit: number;
+}
+
 export type TaskOutcome =
   | { action: "created"; taskId: number; performerId: number; customerId?: number }
   | { action: "added"; taskId: number; missedCalls: number }
-  | { action: "skipped"; reason: "option-off" | "reached" };
+  | { action: "skipped"; reason: "option-off" | "reached" }
+  | ({ action: "skipped"; reason: "cap" } & CapReached);
 
 interface Options {
   missedTasks: boolean;
@@ -37,6 +44,91 @@ interface Options {
   missedTaskDefaultUserId: number | null;
   missedTaskTemplate: string;
   locale: string;
+}
+
+/**
+ * How many missed calls the account's tasks took (opened or added to) in the last 10 minutes and
+ * the last day, beside its caps. Reads at most a day's marks (callback_task_writes_accountId_at_idx).
+ */
+const CAP_SQL = `
+  SELECT o."missedTasksPer10Minutes" AS "per10Minutes", o."missedTasksPerDay" AS "perDay",
+    count(w."id") FILTER (WHERE w."at" > now() - interval '10 minutes')::int AS "recent", count(w."id")::int AS "day"
+  FROM "crm_options" o LEFT JOIN "callback_task_writes" w ON w."accountId" = o."accountId" AND w."at" > now() - interval '1 day'
+  WHERE o."accountId" = $1 GROUP BY o."accountId"`;
+
+interface CapCounts {
+  per10Minutes: number;
+  perDay: number;
+  recent: number;
+  day: number;
+}
+
+function capReached(counts: CapCounts): CapReached | null {
+  if (counts.recent >= counts.per10Minutes) return { per: "10 minutes", limit: counts.per10Minutes };
+  if (counts.day >= counts.perDay) return { per: "day", limit: counts.perDay };
+  return null;
+}
+
+/** The cap the account's tasks are at now, or null while they may take more (the alert's cause). */
+export async function taskCapReached(pool: pg.Pool, accountId: string): Promise<CapReached | null> {
+  const { rows } = await pool.query<CapCounts>({ name: "callback-task-cap", text: CAP_SQL, values: [accountId] });
+  return rows[0] ? capReached(rows[0]) : null;
+}
+
+/**
+ * How many more task requests may be queued now: what is left under both caps, less those
+ * already queued. A CDR post owes tasks for no more missed calls than this (docs/ami-events.md).
+ */
+export async function taskRoom(pool: pg.Pool, accountId: string): Promise<number> {
+  const [{ rows }, queued] = await Promise.all([
+    pool.query<CapCounts>({ name: "callback-task-cap", text: CAP_SQL, values: [accountId] }),
+    pool.query<{ count: number }>({
+      name: "callback-task-queued",
+      text: `SELECT count(*)::int AS "count" FROM "deliveries" WHERE "accountId" = $1 AND "state" = 'QUEUED' AND "kind" = 'MISSED_TASK'`,
+      values: [accountId],
+    }),
+  ]);
+  const counts = rows[0];
+  if (!counts) return 0;
+  const left = Math.min(counts.per10Minutes - counts.recent, counts.perDay - counts.day);
+  return Math.max(0, left - queued.rows[0]!.count);
+}
+
+/**
+ * Marks one missed call written into a task, unless that would pass a cap: then says which. The
+ * options' row is locked meanwhile, so that two processes cannot both take the last place; marks
+ * older than a day, which no cap counts any more, are dropped on the way.
+ */
+async function takeCapPlace(pool: pg.Pool, accountId: string): Promise<{ mark: number } | { reached: CapReached }> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    await client.query({
+      name: "callback-task-cap-lock",
+      text: `SELECT 1 FROM "crm_options" WHERE "accountId" = $1 FOR UPDATE`,
+      values: [accountId],
+    });
+    const { rows } = await client.query<CapCounts>({ name: "callback-task-cap", text: CAP_SQL, values: [accountId] });
+    const reached = rows[0] ? capReached(rows[0]) : null;
+    if (reached) {
+      await client.query("COMMIT");
+      return { reached };
+    }
+    const marked = await client.query<{ id: number }>({
+      name: "callback-task-cap-mark",
+      text: `WITH old AS (DELETE FROM "callback_task_writes" WHERE "accountId" = $1 AND "at" <= now() - interval '1 day')
+        INSERT INTO "callback_task_writes" ("accountId", "at") VALUES ($1, now()) RETURNING "id"`,
+      values: [accountId],
+    });
+    await client.query("COMMIT");
+    return { mark: marked.rows[0]!.id };
+  } catch (error) {
+    await client.query("ROLLBACK").catch((failure: Error) => (broken = failure));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 /** What the service writes into the CRM, in the language the admin set the options in (docs/i18n.md). */
@@ -104,8 +196,11 @@ async function reachedSince(pool: pg.Pool, accountId: string, key: string, misse
 
 /**
  * Opens the call-back task of a missed call, or adds the call to the number's task that is still
- * open within the window. Nothing when the option was switched off meanwhile or the number was
- * reached since. A CRM error is thrown as it came, for the lane to retry or record.
+ * open within the window. Nothing when the option was switched off meanwhile, the number was
+ * reached since, or the account's tasks are at a cap (docs/crm-features.md, «Предел задач»): a
+ * flood of made-up missed calls, each from another number, would otherwise become as many tasks.
+ * A CRM error is thrown as it came, for the lane to retry or record; the call's place under the
+ * caps is given back then (a retry takes its own).
  */
 export async function sendCallbackTask(
   pool: pg.Pool,
@@ -122,7 +217,28 @@ export async function sendCallbackTask(
   if (!options?.missedTasks) return { action: "skipped", reason: "option-off" };
   const key = numberKey(missed.phone);
   if (await reachedSince(pool, accountId, key, missed)) return { action: "skipped", reason: "reached" };
+  const place = await takeCapPlace(pool, accountId);
+  if ("reached" in place) return { action: "skipped", reason: "cap", ...place.reached };
+  try {
+    return await writeTask(pool, accountId, crm, missed, options, key);
+  } catch (error) {
+    await pool.query({
+      name: "callback-task-cap-give-back",
+      text: `DELETE FROM "callback_task_writes" WHERE "id" = $1`,
+      values: [place.mark],
+    });
+    throw error;
+  }
+}
 
+async function writeTask(
+  pool: pg.Pool,
+  accountId: string,
+  crm: RetailCrmClient,
+  missed: MissedCall,
+  options: Options,
+  key: string,
+): Promise<TaskOutcome> {
   const open = await pool.query<{ crmTaskId: number; text: string; missedCalls: number }>({
     name: "callback-task-open",
     text: `SELECT "crmTaskId", "text", "missedCalls" FROM "callback_tasks"

@@ -85,6 +85,8 @@ interface EventRow {
   ring: string;
   /** A call recovered after it ended (docs/ami-events.md, «Пропуски»): it owes only calls/upload. */
   uploadOnly: boolean;
+  /** The call owes no call-back task, whatever its end (a CDR line from before AMI mode). */
+  noTask: boolean;
   payload: Omit<EventParams, "clientId">;
   /** The extensions the event names, cleaned: those rung (in), the one manager (out, hangup). */
   codes: string[];
@@ -119,7 +121,7 @@ interface EventRow {
 const INGEST_SQL = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "ring" text,
-      "uploadOnly" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "phoneKey" text, "extension" text, "externalPhone" text, "result" text,
+      "uploadOnly" boolean, "noTask" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "phoneKey" text, "extension" text, "externalPhone" text, "result" text,
       "waitSeconds" int, "talkSeconds" int, "startedAt" timestamptz, "warnings" text[])
   ), stored AS (
     INSERT INTO "call_events" ("accountId", "uniqueid", "type", "ring", "payload", "codes")
@@ -150,7 +152,7 @@ const INGEST_SQL = `
     LEFT JOIN "crm_options" o ON o."accountId" = i."accountId"
     CROSS JOIN LATERAL (VALUES (1, CASE WHEN NOT i."uploadOnly" THEN 'CALL_EVENT' END),
       (2, CASE WHEN s."type" = 'HANGUP' THEN 'CALLS_UPLOAD' END),
-      (3, CASE WHEN s."type" = 'HANGUP' AND o."missedTasks" AND call."direction" = 'IN'
+      (3, CASE WHEN s."type" = 'HANGUP' AND o."missedTasks" AND NOT i."noTask" AND call."direction" = 'IN'
         AND call."result" IS DISTINCT FROM 'answered' AND call."phone" ~ '[0-9].*[0-9].*[0-9].*[0-9].*[0-9]' THEN 'MISSED_TASK' END)
     ) AS owed("position", "kind")
     WHERE owed."kind" IS NOT NULL
@@ -187,6 +189,8 @@ export interface IngestOptions {
   ring?: string;
   /** The call ended before anyone reported it (recovered from the CDR): only calls/upload is owed. */
   uploadOnly?: boolean;
+  /** Not even a call-back task is owed, whatever the call's end (docs/ami-events.md, «Пропуски»). */
+  noTask?: boolean;
   /** Who reported the event, for the operator's metrics (docs/metrics.md). */
   source?: "dialplan" | "ami" | "cdr" | "click";
 }
@@ -224,6 +228,7 @@ export async function ingestCallEvent(
     type: EVENT_TYPE[params.type],
     ring: options.ring ?? "",
     uploadOnly: options.uploadOnly ?? false,
+    noTask: options.noTask ?? false,
     // The clientId is a credential: the stored event keeps what it said, not who said it.
     payload: withoutClientId(params),
     codes,

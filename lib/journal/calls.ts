@@ -1,3 +1,4 @@
+import type { TaskOutcome } from "@/lib/callback-tasks";
 import { db } from "@/lib/db/client";
 import { translator } from "@/lib/i18n/server";
 import { recordingUrl } from "@/lib/recordings";
@@ -11,6 +12,8 @@ export interface JournalDelivery {
   state: "QUEUED" | "SENT" | "FAILED";
   lastError: string | null;
   attempts: number;
+  /** Why a call-back task was not written although the request went through (skipped), in words for the admin. */
+  note: string | null;
 }
 
 export interface JournalCall {
@@ -47,6 +50,17 @@ function deliveryLabel(t: CallsText, kind: JournalDelivery["kind"], eventType: s
   return kind === "CALLS_UPLOAD" ? "calls/upload" : `call/event ${eventType.toLowerCase()}`;
 }
 
+/** A skipped call-back task's reason (the answer recorded for it) as the journal says it. */
+function skippedNote(t: CallsText, answer: unknown): string | null {
+  const outcome = answer as TaskOutcome | null;
+  if (outcome?.action !== "skipped") return null;
+  if (outcome.reason === "cap")
+    return t(outcome.per === "day" ? "delivery.skipped.capDay" : "delivery.skipped.cap10Minutes", {
+      limit: outcome.limit,
+    });
+  return t(outcome.reason === "reached" ? "delivery.skipped.reached" : "delivery.skipped.optionOff");
+}
+
 /** The account's calls, newest first, with what became of each CRM request, notes in the admin's language. */
 export async function listCalls(
   accountId: string,
@@ -64,7 +78,11 @@ export async function listCalls(
       include: {
         deliveries: {
           orderBy: { id: "asc" },
-          include: { event: { select: { type: true } }, _count: { select: { attempts: true } } },
+          include: {
+            event: { select: { type: true } },
+            _count: { select: { attempts: true } },
+            attempts: { orderBy: { id: "desc" }, take: 1, select: { response: true } },
+          },
         },
       },
     }),
@@ -108,6 +126,7 @@ export async function listCalls(
         state: d.state,
         lastError: d.lastError,
         attempts: d._count.attempts,
+        note: d.kind === "MISSED_TASK" && d.state === "SENT" ? skippedNote(t, d.attempts[0]?.response) : null,
       })),
     })),
   };

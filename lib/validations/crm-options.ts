@@ -1,11 +1,13 @@
 import { z } from "zod";
 
-const minutes = (message: string) =>
+const count = (max: number, message: string) =>
   z
     .string()
     .trim()
-    .regex(/^\d{1,4}$/, message)
-    .refine((v) => Number(v) >= 1 && Number(v) <= 1440, message);
+    .regex(/^\d{1,6}$/, message)
+    .refine((v) => Number(v) >= 1 && Number(v) <= max, message);
+
+const minutes = (message: string) => count(1440, message);
 
 const userId = z.string().regex(/^\d{1,10}$/, "crm.validation.chooseUser");
 
@@ -21,6 +23,8 @@ export const crmOptionsSchema = z
       .min(1, "crm.validation.templateRequired")
       .max(500, "crm.validation.templateTooLong")
       .refine((v) => v.includes("{phone}"), "crm.validation.templatePhone"),
+    missedTasksPer10Minutes: count(10_000, "crm.validation.capPer10Minutes"),
+    missedTasksPerDay: count(100_000, "crm.validation.capPerDay"),
     managerChain: z.boolean(),
     chainLastTalked: z.boolean(),
     chainFallbackUserIds: z.array(userId).max(20, "crm.validation.fallbackTooMany"),
