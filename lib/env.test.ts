@@ -64,6 +64,15 @@ describe("parseEnv", () => {
     expect(env.ALLOW_PRIVATE_NETWORKS).toBe(true);
   });
 
+  it("takes a recordings quota per account of 10 GiB unless told a whole number of bytes", () => {
+    expect(parseEnv(valid).RECORDINGS_QUOTA_BYTES).toBe(10 * 1024 ** 3);
+    expect(parseEnv({ ...valid, RECORDINGS_QUOTA_BYTES: "1048576" }).RECORDINGS_QUOTA_BYTES).toBe(1024 * 1024);
+    for (const wrong of ["10GB", "-1", "0", "1.5"])
+      expect(problems({ ...valid, RECORDINGS_QUOTA_BYTES: wrong })).toEqual([
+        expect.stringMatching(/^RECORDINGS_QUOTA_BYTES: /),
+      ]);
+  });
+
   it("puts the message of every problem into the error text", () => {
     expect(() => parseEnv({})).toThrow(/ENCRYPTION_KEY is required[\s\S]*NEXTAUTH_SECRET is required/);
   });

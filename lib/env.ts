@@ -34,6 +34,13 @@ export const envSchema = z
       .int()
       .min(1024)
       .default(100 * 1024 * 1024),
+    /** Bytes of recordings one account may keep; an upload past it is refused (docs/recordings.md). */
+    RECORDINGS_QUOTA_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(Number.MAX_SAFE_INTEGER)
+      .default(10 * 1024 * 1024 * 1024),
     ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
     TRUSTED_PROXIES: z
       .string()

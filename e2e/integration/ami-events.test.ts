@@ -325,53 +325,87 @@ describe("catching up with what AMI did not say", () => {
     expect(await again.json()).toMatchObject({ recovered: 0, known: 2 });
   });
 
-  it("cdr-sync.sh posts new CDR lines once and uploads a finished recording to the call it was made for", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "cdr-sync-"));
-    try {
-      const monitor = path.join(dir, "monitor");
-      const script = path.join(dir, "cdr-sync.sh");
-      await writeFile(script, renderScript("cdr-sync.sh", { serviceUrl: app.url, clientId }));
-      const id = play("incoming-known-direct-answered", [
-        { matches: when("DialEnd", { DialStatus: "ANSWER" }), seconds: 4 },
-        { matches: when("Hangup"), seconds: 3 },
-      ]);
-      const uniqueid = id("1796313595.1");
-      const call = await requestsFor(uniqueid);
-      expect(call.at(-1)).toMatchObject({ recordUrl: expect.stringMatching(/\/recordings\/c\d+\//) });
-      // The file MixMonitor wrote, where the PBX keeps it (MONITOR_DIR stands for its folder).
-      const file = path.join(monitor, "2026-12-03", "1796313595.1.wav");
-      await db().recordingFile.update({
-        where: { accountId_file: { accountId, file: "/var/spool/asterisk/monitor/2026-12-03/1796313595.1.wav" } },
-        data: { file },
-      });
-      const { mkdir, utimes } = await import("node:fs/promises");
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, pcmWav(8000, 2));
-      const old = new Date(Date.now() - 5 * 60_000);
-      await utimes(file, old, old);
-      const cdr = path.join(dir, "Master.csv");
-      await writeFile(
-        cdr,
-        `"","89001234567","203","plain-in","","PJSIP/trunk-1","","Hangup","","2026-12-05 11:00:00","","2026-12-05 11:00:03",3,0,"NO ANSWER","DOCUMENTATION","${Date.now()}.90"\n"","8900`,
-      );
-      const runScript = () =>
-        new Promise<number | null>((resolve) => {
-          const child = spawn("bash", [script], {
-            env: { ...process.env, CDR_FILE: cdr, MONITOR_DIR: monitor, STATE_DIR: path.join(dir, "state") },
-            stdio: "ignore",
+  it.each([
+    { forged: false, linked: "the call's link, to play what is to come" },
+    { forged: true, linked: "a link to a recording forged during the call, which the PBX's then replaces" },
+  ])(
+    "cdr-sync.sh posts new CDR lines once and uploads a finished recording to the call it was made for ($linked)",
+    async ({ forged }) => {
+      const dir = await mkdtemp(path.join(tmpdir(), "cdr-sync-"));
+      try {
+        const monitor = path.join(dir, "monitor");
+        const script = path.join(dir, "cdr-sync.sh");
+        await writeFile(script, renderScript("cdr-sync.sh", { serviceUrl: app.url, clientId }));
+        const steps = [
+          { matches: when("DialEnd", { DialStatus: "ANSWER" }), seconds: 4 },
+          { matches: when("Hangup"), seconds: 3 },
+        ];
+        const hangup = transcriptEvents("incoming-known-direct-answered").findIndex((e) => e.Event?.includes("Hangup"));
+        const prefix = `${Date.now() % 100_000}${++run}`;
+        const uniqueid = play("incoming-known-direct-answered", steps, { prefix, to: hangup })("1796313595.1");
+        let early: { id: number } | null = null;
+        if (forged) {
+          // While the call lasts, someone with the clientId uploads a recording of their own for it.
+          await until(
+            () => db().call.findFirst({ where: { accountId, uniqueid } }),
+            (found) => found !== null,
+          );
+          const query = new URLSearchParams({ clientId, type: "upload", uniqueid });
+          const reply = await fetch(`${app.url}/api/event?${query}`, {
+            method: "POST",
+            body: new Uint8Array(pcmWav(8000, 1)),
           });
-          child.once("exit", resolve);
+          expect(await reply.json()).toMatchObject({ success: true, duplicate: false });
+          early = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid } });
+          expect(early).toMatchObject({ replaceable: true });
+        }
+        play("incoming-known-direct-answered", steps, { prefix, from: hangup });
+        const call = await requestsFor(uniqueid);
+        expect(call.at(-1)).toMatchObject({
+          recordUrl: early
+            ? expect.stringContaining(`/recordings/${early.id}/`)
+            : expect.stringMatching(/\/recordings\/c\d+\//),
         });
-      expect(await runScript()).toBe(0);
-      // Only the complete line went: the offset stops before the one Asterisk is still writing.
-      const offset = Number(await readFile(path.join(dir, "state", "cdr-offset"), "utf8"));
-      expect(offset).toBe((await readFile(cdr, "utf8")).indexOf("\n") + 1);
-      const recording = await db().recording.findFirst({ where: { accountId, uniqueid } });
-      expect(recording).toMatchObject({ contentType: "audio/wav" });
-      expect(await runScript()).toBe(0);
-      expect(await db().recording.count({ where: { accountId, uniqueid } })).toBe(1);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+        // The file MixMonitor wrote, where the PBX keeps it (MONITOR_DIR stands for its folder).
+        const file = path.join(monitor, "2026-12-03", "1796313595.1.wav");
+        await db().recordingFile.update({
+          where: { accountId_file: { accountId, file: "/var/spool/asterisk/monitor/2026-12-03/1796313595.1.wav" } },
+          data: { file },
+        });
+        const { mkdir, utimes } = await import("node:fs/promises");
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, pcmWav(8000, 2));
+        const old = new Date(Date.now() - 5 * 60_000);
+        await utimes(file, old, old);
+        const cdr = path.join(dir, "Master.csv");
+        await writeFile(
+          cdr,
+          `"","89001234567","203","plain-in","","PJSIP/trunk-1","","Hangup","","2026-12-05 11:00:00","","2026-12-05 11:00:03",3,0,"NO ANSWER","DOCUMENTATION","${Date.now()}.90"\n"","8900`,
+        );
+        const runScript = () =>
+          new Promise<number | null>((resolve) => {
+            const child = spawn("bash", [script], {
+              env: { ...process.env, CDR_FILE: cdr, MONITOR_DIR: monitor, STATE_DIR: path.join(dir, "state") },
+              stdio: "ignore",
+            });
+            child.once("exit", resolve);
+          });
+        expect(await runScript()).toBe(0);
+        // Only the complete line went: the offset stops before the one Asterisk is still writing.
+        const offset = Number(await readFile(path.join(dir, "state", "cdr-offset"), "utf8"));
+        expect(offset).toBe((await readFile(cdr, "utf8")).indexOf("\n") + 1);
+        const recording = await db().recording.findFirst({ where: { accountId, uniqueid } });
+        expect(recording).toMatchObject({
+          ...(early ? { id: early.id } : {}),
+          contentType: "audio/wav",
+          sizeBytes: pcmWav(8000, 2).length,
+          replaceable: false,
+        });
+        expect(await runScript()).toBe(0);
+        expect(await db().recording.count({ where: { accountId, uniqueid } })).toBe(1);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -14,6 +14,9 @@ import { forgetRecentAccounts } from "@/lib/accounts/recent";
 import { until } from "@/e2e/setup/until";
 import { listCalls } from "@/lib/journal/calls";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
+import { signRecordingPath } from "@/lib/recordings/signed-url";
+import { RecordingNotFoundError } from "@/lib/recordings/storage";
+import { recordingStores } from "@/lib/recordings/stores";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -329,9 +332,9 @@ describe("/api/event type=upload and the recording link", () => {
 
   it("stores a recording checked by content, links it from the CRM call, and streams it with Range", async () => {
     const audio = pcmWav(8000, 2);
+    await event({ type: "in", uniqueid: "1717171717.7", phone: "+79001234567", code: "101" });
     const stored = await upload("1717171717.7", audio);
     expect(stored).toMatchObject({ status: 200, body: { success: true, duplicate: false } });
-    expect((await upload("1717171717.7", audio)).body).toEqual({ success: true, duplicate: true });
     const recording = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid: "1717171717.7" } });
     expect(recording).toMatchObject({ contentType: "audio/wav", sizeBytes: audio.length, durationSeconds: 2 });
 
@@ -365,11 +368,11 @@ describe("/api/event type=upload and the recording link", () => {
   });
 
   it("repairs a WAV sent before MixMonitor closed it (sizes 0), and the journal says so", async () => {
+    await event({ type: "hangup", uniqueid: "1717171717.19", phone: "+79001234567", code: "101", status: "ANSWER" });
     const stored = await upload("1717171717.19", pcmWav(8000, 2, { finalized: false }));
     expect(stored).toMatchObject({ status: 200, body: { success: true, duplicate: false } });
     const recording = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid: "1717171717.19" } });
     expect(recording).toMatchObject({ headerRepaired: true, durationSeconds: 2 });
-    await event({ type: "hangup", uniqueid: "1717171717.19", phone: "+79001234567", code: "101", status: "ANSWER" });
     const { calls } = await listCalls(accountId, 1);
     const call = calls.find((c) => c.uniqueid === "1717171717.19")!;
     expect(call.recordingNote).toBe(
@@ -381,7 +384,56 @@ describe("/api/event type=upload and the recording link", () => {
     expect(intact?.recordingNote ?? null).toBeNull();
   });
 
+  it("replaces a recording forged before the hangup with the PBX's after it: the CRM's link plays the new bytes, the old file is gone", async () => {
+    const uniqueid = "1717171717.20";
+    await event({ type: "in", uniqueid, phone: "+79001234567", code: "101" });
+    const forged = pcmWav(8000, 1);
+    expect(await upload(uniqueid, forged)).toMatchObject({ status: 200, body: { success: true, duplicate: false } });
+    const early = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid } });
+    await event({
+      type: "hangup",
+      uniqueid,
+      phone: "+79001234567",
+      code: "101",
+      status: "ANSWER",
+      recording: "upload",
+    });
+    const { uploads } = await until(
+      () => crmCalls(uniqueid),
+      (c) => c.uploads.length === 1,
+    );
+    const link = String(uploads[0]?.recordUrl).replace(env().PUBLIC_URL, app.url);
+    expect(link).toContain(`/recordings/${early.id}/`);
+    const call = await db().call.findFirstOrThrow({ where: { accountId, uniqueid } });
+    const callLink = app.url + signRecordingPath({ callId: call.id }, clientId, env().ENCRYPTION_KEY);
+    const play = async (url: string) => {
+      const response = await fetch(url);
+      return { cache: response.headers.get("cache-control"), bytes: Buffer.from(await response.arrayBuffer()) };
+    };
+    // Until the PBX's own upload, what plays may still change: no browser keeps it.
+    expect(await play(link)).toEqual({ cache: "private, no-cache", bytes: forged });
+
+    const real = pcmWav(8000, 3);
+    expect(await upload(uniqueid, real)).toEqual({
+      status: 200,
+      body: { success: true, duplicate: false, recordingId: early.id, replaced: true },
+    });
+    for (const url of [link, callLink])
+      expect(await play(url)).toEqual({ cache: "private, max-age=3600", bytes: real });
+    await expect(recordingStores().storageOf(early.store).open(early.storageKey)).rejects.toBeInstanceOf(
+      RecordingNotFoundError,
+    );
+    // The recording that came after the hangup stays.
+    expect(await upload(uniqueid, forged)).toEqual({ status: 200, body: { success: true, duplicate: true } });
+    expect((await play(link)).bytes).toEqual(real);
+    expect(await db().recording.findMany({ where: { accountId, uniqueid } })).toEqual([
+      expect.objectContaining({ id: early.id, sizeBytes: real.length, durationSeconds: 3, replaceable: false }),
+    ]);
+  });
+
   it("accepts a raw body and refuses empty, non-audio and oversized uploads precisely", async () => {
+    for (const uniqueid of ["1717171717.8", "1717171717.9"])
+      await event({ type: "hangup", uniqueid, phone: "+79001234567", status: "ANSWER" });
     expect((await upload("1717171717.8", pcmWav(8000, 1), false)).body).toMatchObject({
       success: true,
       duplicate: false,

@@ -170,4 +170,33 @@ describe("event.sh → /api/event", () => {
       talkSeconds: 122,
     });
   });
+
+  it("uploads the finished recording after the hangup in place of one forged while the call lasted", async () => {
+    const uid = "1717182000.7";
+    const query = (params: Record<string, string>) =>
+      `${app.url}/api/event?${new URLSearchParams({ clientId, ...params })}`;
+    expect((await fetch(query({ type: "in", uniqueid: uid, phone: "79001234567", code: "101" }))).status).toBe(200);
+    const forged = await fetch(query({ type: "upload", uniqueid: uid }), {
+      method: "POST",
+      body: new Uint8Array(pcmWav(8000, 1)),
+    });
+    expect(await forged.json()).toMatchObject({ success: true, duplicate: false });
+    const early = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid: uid } });
+    const recording = path.join(dir, `${uid}.wav`);
+    const audio = pcmWav(8000, 2);
+    await writeFile(recording, audio);
+
+    const run = await runScript([recording, uid, "79001234567", "101", "2026-11-23 12:20:00", "in", "ANSWER", "2"], {
+      SEND_RECORD_TO_SERVICE: "yes",
+    });
+    expect(run.code).toBe(0);
+    const replaced = await until(
+      () => db().recording.findMany({ where: { accountId, uniqueid: uid } }),
+      (found) => found[0]?.sizeBytes === audio.length,
+      20_000,
+    );
+    expect(replaced).toEqual([
+      expect.objectContaining({ id: early.id, sizeBytes: audio.length, durationSeconds: 2, replaceable: false }),
+    ]);
+  });
 });

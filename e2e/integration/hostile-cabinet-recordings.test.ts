@@ -17,6 +17,7 @@ import {
   crm,
   edge,
   encode,
+  endCall,
   expectRefusal,
   expectSoundRows,
   freshSource,
@@ -121,6 +122,7 @@ describe("/recordings/<id>/<signature>", () => {
   beforeAll(async () => {
     const bytes = pcmWav(8000, 1);
     const uniqueid = freshUniqueid();
+    await endCall(uniqueid);
     const reply = await send(
       `/api/event?${new URLSearchParams({ clientId: main.clientId, type: "upload", uniqueid })}`,
       { method: "POST", body: bytes },

@@ -331,8 +331,8 @@ beforeAll(async () => {
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, concurrency: 4 });
 
   // B's history: a call with a recording, delivered to B's CRM; and a request B's CRM refused.
-  expect((await upload(B.clientId, SHARED_UNIQUEID, audioB)).success).toBe(true);
   await event(B.clientId, { type: "in", uniqueid: SHARED_UNIQUEID, phone: "+79055550001", code: "101" });
+  expect((await upload(B.clientId, SHARED_UNIQUEID, audioB)).success).toBe(true);
   await event(B.clientId, {
     type: "hangup",
     uniqueid: SHARED_UNIQUEID,
@@ -343,6 +343,8 @@ beforeAll(async () => {
     date: "2026-11-23 12:00:00",
     duration: "30",
   });
+  // The PBX's upload after the hangup takes the place of the one before it: B's recording stays from now on.
+  expect(await upload(B.clientId, SHARED_UNIQUEID, audioB)).toMatchObject({ duplicate: false, replaced: true });
   await settled(B.id);
   crmB.failNext(1, {
     status: 400,

@@ -64,6 +64,11 @@ describe("two instances on one database", () => {
   it("play through either a recording uploaded through the other, ranges included", async () => {
     const audio = pcmWav(8000, 4);
     const uniqueid = "1720000000.1";
+    // As event.sh sends them: the hangup announcing the recording, then the recording.
+    const event = await fetch(
+      `${one.url}/api/event?${new URLSearchParams({ clientId, type: "hangup", uniqueid, phone: "+79001234567", code: "101", status: "ANSWER", duration: "4", recording: "upload" })}`,
+    );
+    expect(event.status).toBe(200);
     const stored = await fetch(`${one.url}/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid })}`, {
       method: "POST",
       body: new Uint8Array(audio),
@@ -73,10 +78,6 @@ describe("two instances on one database", () => {
     const recording = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid } });
     expect(recording.store).toBe("S3");
     expect(await s3.objectCount()).toBeGreaterThan(0);
-    const event = await fetch(
-      `${one.url}/api/event?${new URLSearchParams({ clientId, type: "hangup", uniqueid, phone: "+79001234567", code: "101", status: "ANSWER", duration: "4" })}`,
-    );
-    expect(event.status).toBe(200);
     const upload = await until(
       () => crm.state.calls.find((c) => c.call.externalId === uniqueid),
       (call) => call !== undefined,

@@ -62,15 +62,16 @@ function settled(uniqueid: string, events: number) {
   );
 }
 
-/** The recording behind a link the CRM got, once it has arrived (event.sh sends it after the hangup). */
-async function recordingAt(url: string): Promise<Buffer> {
-  const response = await until(
-    () => fetch(url),
-    (r) => r.status === 200,
+/** What a link the CRM got plays once `expected` has arrived (event.sh sends it after the hangup). */
+async function recordingAt(url: string, expected: Buffer): Promise<Buffer> {
+  return until(
+    async () => {
+      const response = await fetch(url);
+      return response.status === 200 ? Buffer.from(await response.arrayBuffer()) : Buffer.alloc(0);
+    },
+    (played) => played.equals(expected),
     20_000,
   );
-  expect(response.status, url).toBe(200);
-  return Buffer.from(await response.arrayBuffer());
 }
 
 beforeAll(async () => {
@@ -155,7 +156,7 @@ describe("a whole call", () => {
       duration: 3,
       externalId: uniqueid,
     });
-    expect((await recordingAt(String(upload!.recordUrl))).equals(pcmWav(8000, 3))).toBe(true);
+    expect(await recordingAt(String(upload!.recordUrl), pcmWav(8000, 3))).toEqual(pcmWav(8000, 3));
   });
 
   it("outgoing: a click in the CRM rings the manager, then out, hangup and the call reach the CRM", async () => {
@@ -185,7 +186,7 @@ describe("a whole call", () => {
    * the Originate, the call enters outgoing-call with CALLERID(num) = the customer's number (the
    * Originate's CallerID), and the h extension runs event.sh.
    */
-  async function clickThroughDialplan(phone: string, options: { originateVariables: boolean }) {
+  async function clickThroughDialplan(phone: string, options: { originateVariables: boolean; forged?: Buffer }) {
     const click = await crm.fireMakeCall({ code: "102", phone, userId: 4, moduleCode });
     expect(click.json).toEqual({ success: true });
     const originate = pbx.originates.at(-1)!;
@@ -223,6 +224,17 @@ describe("a whole call", () => {
     );
     expect(played.curls).toHaveLength(1);
     expect(played.agi).toHaveLength(1);
+    if (options.forged) {
+      // While the call lasts, someone with the clientId uploads a recording of their own for it.
+      const forged = await fetch(
+        `${app.url}/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid })}`,
+        {
+          method: "POST",
+          body: new Uint8Array(options.forged),
+        },
+      );
+      expect(await forged.json()).toMatchObject({ success: true, duplicate: false });
+    }
     expect(await agi(played.agi[0]!, { SEND_RECORD_TO_SERVICE: "yes" })).toBe(0);
     // Only now, after the h extension, does MixMonitor finish the file and write its sizes.
     await new Promise((resolve) => setTimeout(resolve, 700));
@@ -245,14 +257,15 @@ describe("a whole call", () => {
       expect.objectContaining({ type: "out", phone: customer, code: "102", result: "answered", externalId: uniqueid }),
     ]);
     // The stored recording is the finished file, byte for byte, and plays for its whole length.
-    expect((await recordingAt(String(got.uploads[0]!.recordUrl))).equals(pcmWav(8000, 2))).toBe(true);
+    expect(await recordingAt(String(got.uploads[0]!.recordUrl), pcmWav(8000, 2))).toEqual(pcmWav(8000, 2));
     const stored = await db().recording.findFirstOrThrow({ where: { uniqueid } });
     expect(stored).toMatchObject({ sizeBytes: pcmWav(8000, 2).length, durationSeconds: 2, headerRepaired: false });
   });
 
-  it("click-to-call through a dialplan that reports CALLERID(num) as the manager: the service fills in the manager it rang", async () => {
+  it("click-to-call through a dialplan that reports CALLERID(num) as the manager: the service fills in the manager it rang, and the PBX's recording replaces one forged during the call", async () => {
     const { uniqueid, customer, played } = await clickThroughDialplan("+7 900 123-45-70", {
       originateVariables: false,
+      forged: pcmWav(8000, 1),
     });
     // What the real run sent: the customer's number as the manager's code.
     expect(played.curls[0]).toContain(`&code=${customer}`);
@@ -263,7 +276,11 @@ describe("a whole call", () => {
       { phone: customer, type: "hangup", codes: ["102"], callExternalId: uniqueid, hangupStatus: "answered" },
     ]);
     expect(got.uploads).toEqual([expect.objectContaining({ code: "102", externalId: uniqueid })]);
-    expect((await recordingAt(String(got.uploads[0]!.recordUrl))).equals(pcmWav(8000, 2))).toBe(true);
+    // The link the CRM got (to the forged recording) plays the PBX's, in the same recording.
+    expect(await recordingAt(String(got.uploads[0]!.recordUrl), pcmWav(8000, 2))).toEqual(pcmWav(8000, 2));
+    expect(await db().recording.findMany({ where: { uniqueid } })).toEqual([
+      expect.objectContaining({ sizeBytes: pcmWav(8000, 2).length, replaceable: false }),
+    ]);
     const call = await db().call.findFirstOrThrow({ where: { uniqueid } });
     expect(call).toMatchObject({ extension: "102", result: "answered" });
   });

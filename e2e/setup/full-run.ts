@@ -241,6 +241,9 @@ async function main(): Promise<void> {
       status: "SOMETHING ODD",
       direct: "out",
     });
+    // Recordings are taken for calls the account has.
+    for (const n of [3, 4])
+      await event(account.clientId, { type: "in", uniqueid: `${prefix}.${n}`, phone: "+79001234567", code: "101" });
     const form = new FormData();
     form.append("file", new Blob([new Uint8Array(pcmWav(8000, 1))]), "rec.wav");
     await fetch(

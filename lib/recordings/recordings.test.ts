@@ -9,9 +9,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTestAccount } from "@/e2e/setup/factories";
 import { startS3, type S3Server } from "@/e2e/setup/s3";
 import { db } from "@/lib/db/client";
-import { openRecording, storeRecording, type OpenRecordingResult } from "./recordings";
+import { openRecording, RecordingQuotaError, storeRecording, type OpenRecordingResult } from "./recordings";
 import { S3RecordingStorage } from "./s3-storage";
-import { LocalRecordingStorage, RecordingTooLargeError, UnsupportedRecordingError } from "./storage";
+import {
+  LocalRecordingStorage,
+  RecordingTooLargeError,
+  UnsupportedRecordingError,
+  type RecordingBody,
+} from "./storage";
 import type { RecordingStore, RecordingStores } from "./stores";
 import { chunkedStream, id3Mp3, pcmWav } from "@/e2e/fixtures/audio";
 
@@ -46,6 +51,37 @@ async function bytesOf(opened: OpenRecordingResult): Promise<Buffer> {
   return Buffer.from(await new Response(opened.stream).arrayBuffer());
 }
 
+/** A call of the account, ended (its hangup stored) unless told otherwise. */
+async function callOf(accountId: string, uniqueid: string, { ended = true } = {}) {
+  const call = await db().call.create({ data: { accountId, uniqueid }, select: { id: true, uniqueid: true } });
+  if (ended) await hangUp(accountId, uniqueid);
+  return call;
+}
+
+async function hangUp(accountId: string, uniqueid: string): Promise<void> {
+  await db().callEvent.create({ data: { accountId, uniqueid, type: "HANGUP", payload: {} } });
+}
+
+function store(
+  accountId: string,
+  call: { id: number; uniqueid: string },
+  body: RecordingBody,
+  limits: { maxBytes?: number; quotaBytes?: number } = {},
+) {
+  return storeRecording({ accountId, call, body, maxBytes: MB, quotaBytes: 1024 * MB, stores, ...limits });
+}
+
+/** The recording an upload stored or replaced. */
+async function stored(...args: Parameters<typeof store>) {
+  const outcome = await store(...args);
+  if (outcome.kind === "duplicate") throw new Error("expected the upload to be stored");
+  return outcome.recording;
+}
+
+async function usage(accountId: string): Promise<number> {
+  return Number((await db().recordingUsage.findUniqueOrThrow({ where: { accountId } })).bytes);
+}
+
 describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
   let objectsBefore = 0;
 
@@ -63,24 +99,20 @@ describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
   }
 
   describe("storeRecording", () => {
-    it("stores a WAV upload with its type, size and duration", async () => {
+    it("stores a WAV upload with its type, size and duration, linked to its call", async () => {
       const account = await createTestAccount();
+      const call = await callOf(account.id, "1700000000.1");
       const audio = pcmWav(8000, 10.5);
-      const recording = await storeRecording({
-        accountId: account.id,
-        uniqueid: "1700000000.1",
-        body: chunkedStream(audio, 4096).stream,
-        maxBytes: MB,
-        stores,
-      });
+      const recording = await stored(account.id, call, chunkedStream(audio, 4096).stream);
       expect(recording).toMatchObject({
         accountId: account.id,
         uniqueid: "1700000000.1",
-        callId: null,
+        callId: call.id,
         store: kind,
         contentType: "audio/wav",
         sizeBytes: audio.length,
         durationSeconds: 10.5,
+        replaceable: false,
       });
       expect(await db().recording.findUniqueOrThrow({ where: { id: recording.id } })).toEqual(recording);
       expect(await fileCount()).toBe(1);
@@ -88,57 +120,104 @@ describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
 
     it("measures a WAV Asterisk has not finalized from its size", async () => {
       const account = await createTestAccount();
-      const recording = await storeRecording({
-        accountId: account.id,
-        uniqueid: "u1",
-        body: pcmWav(16000, 7.25, { finalized: false }),
-        maxBytes: MB,
-        stores,
-      });
+      const recording = await stored(
+        account.id,
+        await callOf(account.id, "u1"),
+        pcmWav(16000, 7.25, { finalized: false }),
+      );
       expect(recording.durationSeconds).toBe(7.25);
     });
 
-    it("stores an MP3 without a duration and links the call when it is known", async () => {
+    it("stores an MP3 without a duration", async () => {
       const account = await createTestAccount();
-      const call = await db().call.create({ data: { accountId: account.id, uniqueid: "1700000000.2" } });
-      const recording = await storeRecording({
-        accountId: account.id,
-        uniqueid: "1700000000.2",
-        body: id3Mp3(),
-        maxBytes: MB,
-        stores,
-      });
-      expect(recording).toMatchObject({ callId: call.id, contentType: "audio/mpeg", durationSeconds: null });
+      const recording = await stored(account.id, await callOf(account.id, "1700000000.2"), id3Mp3());
+      expect(recording).toMatchObject({ contentType: "audio/mpeg", durationSeconds: null });
     });
 
     it("leaves neither a row nor a file when the upload is refused", async () => {
       const account = await createTestAccount();
-      const tooLarge = storeRecording({
-        accountId: account.id,
-        uniqueid: "u2",
-        body: chunkedStream(pcmWav(8000, 5), 1024).stream,
-        maxBytes: 10_000,
-        stores,
-      });
+      const call = await callOf(account.id, "u2");
+      const tooLarge = store(account.id, call, chunkedStream(pcmWav(8000, 5), 1024).stream, { maxBytes: 10_000 });
       await expect(tooLarge).rejects.toBeInstanceOf(RecordingTooLargeError);
-      const html = storeRecording({
-        accountId: account.id,
-        uniqueid: "u2",
-        body: Buffer.from("<html></html>"),
-        maxBytes: MB,
-        stores,
-      });
+      const html = store(account.id, call, Buffer.from("<html></html>"));
       await expect(html).rejects.toBeInstanceOf(UnsupportedRecordingError);
       expect(await db().recording.count({ where: { accountId: account.id } })).toBe(0);
       expect(await fileCount()).toBe(0);
     });
 
     it("removes the stored file when the row cannot be inserted", async () => {
-      await expect(
-        storeRecording({ accountId: randomUUID(), uniqueid: "u3", body: pcmWav(8000, 1), maxBytes: MB, stores }),
-      ).rejects.toThrow();
+      await expect(store(randomUUID(), { id: 1, uniqueid: "u3" }, pcmWav(8000, 1))).rejects.toThrow();
       expect(await db().recording.count({ where: { uniqueid: "u3" } })).toBe(0);
       expect(await fileCount()).toBe(0);
+    });
+
+    it("replaces an upload that came before the hangup in the same row, and removes its file", async () => {
+      const account = await createTestAccount();
+      const call = await callOf(account.id, "u8", { ended: false });
+      const forged = await stored(account.id, call, pcmWav(8000, 1));
+      expect(forged.replaceable).toBe(true);
+      await hangUp(account.id, "u8");
+      const real = pcmWav(8000, 3);
+      const outcome = await store(account.id, call, real);
+      expect(outcome).toMatchObject({
+        kind: "replaced",
+        recording: { id: forged.id, sizeBytes: real.length, durationSeconds: 3, replaceable: false },
+      });
+      expect(outcome.kind !== "duplicate" && outcome.recording.storageKey).not.toBe(forged.storageKey);
+      expect(await bytesOf(await openRecording({ id: forged.id, stores }))).toEqual(real);
+      expect(await fileCount()).toBe(1);
+      // Now it stays: a later upload is a duplicate and leaves nothing behind.
+      expect(await store(account.id, call, pcmWav(8000, 2))).toEqual({ kind: "duplicate" });
+      expect(await bytesOf(await openRecording({ id: forged.id, stores }))).toEqual(real);
+      expect(await fileCount()).toBe(1);
+      expect(await usage(account.id)).toBe(real.length);
+    });
+
+    it("replaces one whose WAV header had to be repaired, also after the hangup", async () => {
+      const account = await createTestAccount();
+      const call = await callOf(account.id, "u9");
+      const partial = await stored(account.id, call, pcmWav(8000, 1, { finalized: false }));
+      expect(partial).toMatchObject({ headerRepaired: true, replaceable: true });
+      const finished = pcmWav(8000, 2);
+      expect(await store(account.id, call, finished)).toMatchObject({
+        kind: "replaced",
+        recording: { id: partial.id, headerRepaired: false, replaceable: false },
+      });
+      expect(await bytesOf(await openRecording({ id: partial.id, stores }))).toEqual(finished);
+      expect(await fileCount()).toBe(1);
+    });
+
+    it("refuses an upload past the account's quota, counting the bytes a replacement frees", async () => {
+      const account = await createTestAccount();
+      const first = pcmWav(8000, 2);
+      const quotaBytes = first.length * 2;
+      await stored(account.id, await callOf(account.id, "u10"), first, { quotaBytes });
+      const early = await callOf(account.id, "u11", { ended: false });
+      await stored(account.id, early, pcmWav(8000, 1.5), { quotaBytes });
+      const over = store(account.id, await callOf(account.id, "u12"), pcmWav(8000, 1), { quotaBytes });
+      await expect(over).rejects.toBeInstanceOf(RecordingQuotaError);
+      expect(await fileCount()).toBe(2);
+      // Replacing the early one with a recording of the quota's last bytes fits.
+      await hangUp(account.id, "u11");
+      expect(await store(account.id, early, pcmWav(8000, 2), { quotaBytes })).toMatchObject({ kind: "replaced" });
+      expect(await usage(account.id)).toBe(quotaBytes);
+      expect(await fileCount()).toBe(2);
+    });
+    it("lets uploads sent at once take the quota's last bytes only once", async () => {
+      const account = await createTestAccount();
+      const audio = pcmWav(8000, 1);
+      const calls = await Promise.all(["u13", "u14", "u15", "u16"].map((uniqueid) => callOf(account.id, uniqueid)));
+      const outcomes = await Promise.allSettled(
+        calls.map((call) => store(account.id, call, audio, { quotaBytes: audio.length * 2 })),
+      );
+      expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value.kind : o.reason)).sort()).toEqual([
+        expect.any(RecordingQuotaError),
+        expect.any(RecordingQuotaError),
+        "stored",
+        "stored",
+      ]);
+      expect(await usage(account.id)).toBe(audio.length * 2);
+      expect(await fileCount()).toBe(2);
     });
   });
 
@@ -146,7 +225,7 @@ describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
     it("returns the exact bytes, whole or by range", async () => {
       const account = await createTestAccount();
       const audio = pcmWav(8000, 3);
-      const { id } = await storeRecording({ accountId: account.id, uniqueid: "u4", body: audio, maxBytes: MB, stores });
+      const { id } = await stored(account.id, await callOf(account.id, "u4"), audio);
 
       const whole = await openRecording({ id, stores });
       expect(whole).toMatchObject({ kind: "ok", size: audio.length, range: null });
@@ -164,7 +243,7 @@ describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
     it("reports an unsatisfiable range and an unknown id", async () => {
       const account = await createTestAccount();
       const audio = pcmWav(8000, 1);
-      const { id } = await storeRecording({ accountId: account.id, uniqueid: "u5", body: audio, maxBytes: MB, stores });
+      const { id } = await stored(account.id, await callOf(account.id, "u5"), audio);
       expect(await openRecording({ id, rangeHeader: `bytes=${audio.length}-`, stores })).toEqual({
         kind: "unsatisfiable",
         size: audio.length,
@@ -181,22 +260,12 @@ describe("switching to a bucket", () => {
     const bucket = s3Storage(join(root, ".tmp"));
     const account = await createTestAccount();
     const before = pcmWav(8000, 1);
-    const old = await storeRecording({
-      accountId: account.id,
-      uniqueid: "u6",
-      body: before,
-      maxBytes: MB,
-      stores: { current: "LOCAL", storageOf: () => local },
-    });
+    stores = { current: "LOCAL", storageOf: () => local };
+    const old = await stored(account.id, await callOf(account.id, "u6"), before);
     const switched: RecordingStores = { current: "S3", storageOf: (which) => (which === "LOCAL" ? local : bucket) };
+    stores = switched;
     const after = pcmWav(8000, 2);
-    const fresh = await storeRecording({
-      accountId: account.id,
-      uniqueid: "u7",
-      body: after,
-      maxBytes: MB,
-      stores: switched,
-    });
+    const fresh = await stored(account.id, await callOf(account.id, "u7"), after);
     expect([old.store, fresh.store]).toEqual(["LOCAL", "S3"]);
     expect(await bytesOf(await openRecording({ id: old.id, stores: switched }))).toEqual(before);
     expect(await bytesOf(await openRecording({ id: fresh.id, rangeHeader: "bytes=0-99", stores: switched }))).toEqual(

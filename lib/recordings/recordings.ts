@@ -1,8 +1,9 @@
 import { db } from "@/lib/db/client";
+import { log } from "@/lib/log";
 import type { Recording } from "@/lib/generated/prisma/client";
 import { parseRange, type ByteRange } from "./range";
 import type { RecordingBody, RecordingStorage, StoredRecording } from "./storage";
-import type { RecordingStores } from "./stores";
+import type { RecordingStore, RecordingStores } from "./stores";
 import { wavDurationSeconds } from "./wav-duration";
 import { WAV_HEADER_WINDOW } from "./wav-header";
 
@@ -15,44 +16,115 @@ async function measureWav(storage: RecordingStorage, stored: StoredRecording): P
   return wavDurationSeconds(head, stored.sizeBytes);
 }
 
+export class RecordingQuotaError extends Error {
+  constructor(
+    readonly quotaBytes: number,
+    readonly usedBytes: number,
+  ) {
+    super(`The account's recordings would pass its quota of ${quotaBytes} bytes (${usedBytes} stored)`);
+    this.name = "RecordingQuotaError";
+  }
+}
+
+/** The recording an upload for this call would meet: none, one it replaces, or one that stays. */
+async function recordingOfCall(client: Pick<ReturnType<typeof db>, "recording">, accountId: string, uniqueid: string) {
+  return client.recording.findFirst({
+    where: { accountId, uniqueid },
+    orderBy: { id: "desc" },
+    select: { id: true, storageKey: true, store: true, sizeBytes: true, replaceable: true },
+  });
+}
+
 /**
- * Stores an uploaded recording (type=upload) and records it, linked to the call when that call is
- * already known. Throws the storage's typed errors for empty, oversized or non-audio uploads; on
- * any failure neither a file nor a row remains.
+ * What an upload for this call may store, looked at before its body is read: nothing when the
+ * call's recording stays (`null`), else the bytes the account's quota leaves, the recording it
+ * would replace counting as free.
+ */
+export async function recordingRoom(accountId: string, uniqueid: string, quotaBytes: number): Promise<number | null> {
+  const [existing, usage] = await Promise.all([
+    recordingOfCall(db(), accountId, uniqueid),
+    db().recordingUsage.findUnique({ where: { accountId } }),
+  ]);
+  if (existing && !existing.replaceable) return null;
+  return quotaBytes - Number(usage?.bytes ?? 0) + (existing?.sizeBytes ?? 0);
+}
+
+export type StoreOutcome = { kind: "stored" | "replaced"; recording: Recording } | { kind: "duplicate" };
+
+/**
+ * Stores an uploaded recording (type=upload) of a call the account has. A call keeps one
+ * recording row: one that came before the call's hangup, or whose WAV header had to be repaired,
+ * gets the next upload's bytes (its links keep working, the old file is removed); any other
+ * stays, and the upload is a duplicate. The account's recordings stay within `quotaBytes`.
+ * Throws the storage's typed errors for empty, oversized or non-audio uploads, and
+ * RecordingQuotaError; on any failure the upload leaves no file and no row.
  */
 export async function storeRecording(input: {
   accountId: string;
-  uniqueid: string;
+  call: { id: number; uniqueid: string };
   body: RecordingBody;
   maxBytes: number;
+  quotaBytes: number;
   stores: RecordingStores;
-}): Promise<Recording> {
-  const { accountId, uniqueid, stores } = input;
+}): Promise<StoreOutcome> {
+  const { accountId, call, stores } = input;
+  const uniqueid = call.uniqueid;
   const storage = stores.storageOf(stores.current);
   const stored = await storage.put(input.body, { maxBytes: input.maxBytes });
+  let result: { outcome: StoreOutcome; replaced?: { storageKey: string; store: RecordingStore } };
   try {
     const durationSeconds = stored.contentType === "audio/wav" ? await measureWav(storage, stored) : null;
-    const call = await db().call.findUnique({
-      where: { accountId_uniqueid: { accountId, uniqueid } },
-      select: { id: true },
-    });
-    return await db().recording.create({
-      data: {
-        accountId,
-        uniqueid,
-        callId: call?.id ?? null,
+    result = await db().$transaction(async (tx) => {
+      // The account's usage row, locked: two uploads can neither both take the last free bytes nor both replace one recording.
+      const [usage] = await tx.$queryRaw<{ bytes: bigint }[]>`
+        INSERT INTO "recording_usage" ("accountId") VALUES (${accountId}::uuid)
+        ON CONFLICT ("accountId") DO UPDATE SET "bytes" = "recording_usage"."bytes" RETURNING "bytes"`;
+      const existing = await recordingOfCall(tx, accountId, uniqueid);
+      if (existing && !existing.replaceable) return { outcome: { kind: "duplicate" } };
+      const usedBytes = Number(usage!.bytes);
+      const growth = stored.sizeBytes - (existing?.sizeBytes ?? 0);
+      if (usedBytes + growth > input.quotaBytes) throw new RecordingQuotaError(input.quotaBytes, usedBytes);
+      const ended = await tx.callEvent.findFirst({
+        where: { accountId, uniqueid, type: "HANGUP" },
+        select: { id: true },
+      });
+      const data = {
+        callId: call.id,
         storageKey: stored.key,
         store: stores.current,
         contentType: stored.contentType,
         sizeBytes: stored.sizeBytes,
         durationSeconds,
         headerRepaired: stored.headerRepaired,
-      },
+        replaceable: !ended || stored.headerRepaired,
+      };
+      const recording = existing
+        ? await tx.recording.update({ where: { id: existing.id }, data })
+        : await tx.recording.create({ data: { accountId, uniqueid, ...data } });
+      const payload = { recordingId: recording.id, sizeBytes: recording.sizeBytes, contentType: recording.contentType };
+      await tx.callEvent.upsert({
+        where: { accountId_uniqueid_type_ring: { accountId, uniqueid, type: "UPLOAD", ring: "" } },
+        create: { accountId, uniqueid, type: "UPLOAD", payload },
+        update: { payload },
+      });
+      await tx.recordingUsage.update({ where: { accountId }, data: { bytes: { increment: growth } } });
+      return existing
+        ? { outcome: { kind: "replaced", recording }, replaced: existing }
+        : { outcome: { kind: "stored", recording } };
     });
   } catch (error) {
     await storage.remove(stored.key);
     throw error;
   }
+  if (result.outcome.kind === "duplicate") await storage.remove(stored.key);
+  if (result.replaced)
+    await stores
+      .storageOf(result.replaced.store)
+      .remove(result.replaced.storageKey)
+      .catch((error: unknown) =>
+        log.warn({ accountId, err: error }, "the file of a replaced recording was not removed"),
+      );
+  return result.outcome;
 }
 
 export type OpenRecordingResult =

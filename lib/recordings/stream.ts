@@ -48,7 +48,8 @@ export async function streamRecording(idParam: string, sig: string, rangeHeader:
     "content-type": opened.recording.contentType,
     "accept-ranges": "bytes",
     "content-length": String(opened.range ? opened.range.end - opened.range.start + 1 : opened.size),
-    "cache-control": "private, max-age=3600",
+    // A recording the call's next upload may replace is fetched anew each time: the link then plays the new bytes.
+    "cache-control": opened.recording.replaceable ? "private, no-cache" : "private, max-age=3600",
     // Played as audio only, never sniffed into a page (the upload was checked to be audio, but the link is public).
     "x-content-type-options": "nosniff",
   };

@@ -1,6 +1,6 @@
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { storeRecording } from "./recordings";
+import { RecordingQuotaError, recordingRoom, storeRecording } from "./recordings";
 import { EmptyRecordingError, RecordingTooLargeError, UnsupportedRecordingError, type RecordingBody } from "./storage";
 import { recordingStores } from "./stores";
 import { signRecordingPath, type RecordingTarget } from "./signed-url";
@@ -14,7 +14,7 @@ export function recordingUrl(target: RecordingTarget, clientId: string): string 
 
 export class UploadRejected extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 404 | 413 | 415,
     message: string,
   ) {
     super(message);
@@ -44,12 +44,45 @@ async function uploadBody(request: Request, maxBytes: number): Promise<{ body: R
   return { body, close: () => discardRest(body) };
 }
 
-/** type=upload: stores the recording for this uniqueid once (a repeated valid upload changes nothing). */
+// An upload is held this long for its call before it is refused: in AMI mode the call may be
+// stored a moment after the file that names it (docs/recordings.md).
+const CALL_WAIT_MS = 5_000;
+// What a multipart form adds around the file.
+const FORM_OVERHEAD = 64 * 1024;
+
+/** The account's call with this uniqueid, waited for up to CALL_WAIT_MS; null when none came. */
+async function callOfUpload(accountId: string, uniqueid: string): Promise<{ id: number; uniqueid: string } | null> {
+  const deadline = Date.now() + CALL_WAIT_MS;
+  for (let pause = 100; ; pause = Math.min(pause * 2, 1_000)) {
+    const call = await db().call.findUnique({
+      where: { accountId_uniqueid: { accountId, uniqueid } },
+      select: { id: true, uniqueid: true },
+    });
+    const left = deadline - Date.now();
+    if (call || left <= 0) return call;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+  }
+}
+
+/** A refusal decided before the body was read: the body is dropped unread (discardRest). */
+function refused(request: Request, status: UploadRejected["status"], message: string): UploadRejected {
+  if (request.body) discardRest(request.body);
+  return new UploadRejected(status, message);
+}
+
+const quotaMessage = (quotaBytes: number) =>
+  `this account's recordings would pass its storage quota of ${quotaBytes} bytes`;
+
+/**
+ * type=upload: stores the recording of a call the account has (docs/recordings.md). Before a
+ * byte of the body is read: the call is waited for briefly (404 without one), a call whose
+ * recording stays answers `duplicate`, and a body that cannot fit the account's quota is 413.
+ */
 export async function receiveRecording(
   accountId: string,
   uniqueid: string,
   request: Request,
-): Promise<{ duplicate: boolean; recordingId?: number }> {
+): Promise<{ duplicate: boolean; recordingId?: number; replaced?: true }> {
   // type=upload given in a form body: that body held parameters, not the recording.
   if (request.bodyUsed)
     throw new UploadRejected(
@@ -57,21 +90,40 @@ export async function receiveRecording(
       "type=upload takes its parameters from the query string; the request body must be the recording",
     );
   const maxBytes = env().RECORDING_MAX_BYTES;
-  if ((declaredLength(request) ?? 0) > maxBytes + 64 * 1024) {
+  const declared = declaredLength(request) ?? 0;
+  if (declared > maxBytes + FORM_OVERHEAD)
+    throw refused(request, 413, `the recording is larger than ${maxBytes} bytes`);
+  const call = await callOfUpload(accountId, uniqueid);
+  if (!call)
+    throw refused(
+      request,
+      404,
+      `no call ${uniqueid} is known to this account: a recording is taken only after its call's hangup (or in/out) was stored`,
+    );
+  const quotaBytes = env().RECORDINGS_QUOTA_BYTES;
+  const room = await recordingRoom(accountId, uniqueid, quotaBytes);
+  if (room === null) {
     if (request.body) discardRest(request.body);
-    throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
+    return { duplicate: true };
   }
-  // A repeat is checked only once the body has passed every check below, so a bad body gets its
-  // precise 4xx even for a uniqueid that already has a recording (the duplicate is then dropped).
+  if (room <= 0 || declared > room + FORM_OVERHEAD) throw refused(request, 413, quotaMessage(quotaBytes));
+  const limit = Math.min(maxBytes, room);
   const stores = recordingStores();
-  const upload = await uploadBody(request, maxBytes);
-  let recording;
+  const upload = await uploadBody(request, limit);
   try {
-    recording = await storeRecording({ accountId, uniqueid, body: upload.body, maxBytes, stores });
+    const outcome = await storeRecording({ accountId, call, body: upload.body, maxBytes: limit, quotaBytes, stores });
+    if (outcome.kind === "duplicate") return { duplicate: true };
+    return {
+      duplicate: false,
+      recordingId: outcome.recording.id,
+      ...(outcome.kind === "replaced" ? { replaced: true as const } : {}),
+    };
   } catch (error) {
     if (error instanceof MultipartError)
       throw new UploadRejected(400, "the request body is not valid multipart/form-data (curl -F file=@record.wav)");
     if (error instanceof EmptyRecordingError) throw new UploadRejected(400, "the recording is empty");
+    if (error instanceof RecordingQuotaError || (error instanceof RecordingTooLargeError && limit < maxBytes))
+      throw new UploadRejected(413, quotaMessage(quotaBytes));
     if (error instanceof RecordingTooLargeError)
       throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
     if (error instanceof UnsupportedRecordingError)
@@ -80,21 +132,4 @@ export async function receiveRecording(
   } finally {
     upload.close();
   }
-  const stored = await db().callEvent.createMany({
-    data: [
-      {
-        accountId,
-        uniqueid,
-        type: "UPLOAD",
-        payload: { recordingId: recording.id, sizeBytes: recording.sizeBytes, contentType: recording.contentType },
-      },
-    ],
-    skipDuplicates: true,
-  });
-  if (stored.count === 0) {
-    await db().recording.delete({ where: { id: recording.id } });
-    await stores.storageOf(recording.store).remove(recording.storageKey);
-    return { duplicate: true };
-  }
-  return { duplicate: false, recordingId: recording.id };
 }

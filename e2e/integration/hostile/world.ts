@@ -923,6 +923,12 @@ export const goodEvent: fc.Arbitrary<Pairs> = fc.constantFrom("in", "out", "hang
     }),
 );
 
+/** Ends a call of the main account as event.sh does before its upload: type=upload takes recordings of known calls only. */
+export async function endCall(uniqueid: string): Promise<void> {
+  const hangup = new URLSearchParams({ clientId: main.clientId, type: "hangup", uniqueid, phone: "+79001234567" });
+  expect((await send(`/api/event?${hangup}`)).status).toBe(200);
+}
+
 export function withIdentity(pairs: Pairs): Pairs {
   return pairs.map(([k, v]) => [k, v === "@clientId@" ? main.clientId : v === FRESH ? freshUniqueid() : v] as const);
 }
