@@ -8,7 +8,8 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
 import { startS3, type S3Server } from "@/e2e/setup/s3";
-import { db } from "@/lib/db/client";
+import { db, dbPool } from "@/lib/db/client";
+import { until } from "@/e2e/setup/until";
 import { openRecording, RecordingQuotaError, storeRecording, type OpenRecordingResult } from "./recordings";
 import { S3RecordingStorage } from "./s3-storage";
 import {
@@ -219,6 +220,33 @@ describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
       expect(await usage(account.id)).toBe(audio.length * 2);
       expect(await fileCount()).toBe(2);
     });
+  });
+
+  it("sends an account's uploads to the database one at a time, so that they wait without a connection each", async () => {
+    const account = await createTestAccount();
+    const audio = pcmWav(8000, 0.5);
+    await stored(account.id, await callOf(account.id, "u17"), audio);
+    const calls = await Promise.all(["u18", "u19", "u20", "u21"].map((uniqueid) => callOf(account.id, uniqueid)));
+    const holder = await dbPool().connect();
+    const waitingOnLocks = async () => {
+      const { rows } = await holder.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return rows[0]!.n;
+    };
+    let uploads: ReturnType<typeof store>[] = [];
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`SELECT 1 FROM "recording_usage" WHERE "accountId" = $1 FOR UPDATE`, [account.id]);
+      uploads = calls.map((call) => store(account.id, call, audio));
+      await until(waitingOnLocks, (n) => n > 0, 5_000, 20);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await waitingOnLocks()).toBe(1);
+    } finally {
+      await holder.query("COMMIT");
+      holder.release();
+    }
+    expect((await Promise.all(uploads)).map((o) => o.kind)).toEqual(Array(4).fill("stored"));
   });
 
   describe("openRecording", () => {

@@ -49,6 +49,21 @@ export async function recordingRoom(accountId: string, uniqueid: string, quotaBy
   return quotaBytes - Number(usage?.bytes ?? 0) + (existing?.sizeBytes ?? 0);
 }
 
+// One upload of an account at a time reaches the database from this process: one waiting there
+// for the account's usage row holds a pooled connection, which other accounts' requests need.
+const turns = new Map<string, Promise<unknown>>();
+
+async function inTurn<T>(accountId: string, work: () => Promise<T>): Promise<T> {
+  const mine = (turns.get(accountId) ?? Promise.resolve()).then(work);
+  const done = mine.catch(() => undefined);
+  turns.set(accountId, done);
+  try {
+    return await mine;
+  } finally {
+    if (turns.get(accountId) === done) turns.delete(accountId);
+  }
+}
+
 export type StoreOutcome = { kind: "stored" | "replaced"; recording: Recording } | { kind: "duplicate" };
 
 /**
@@ -74,44 +89,50 @@ export async function storeRecording(input: {
   let result: { outcome: StoreOutcome; replaced?: { storageKey: string; store: RecordingStore } };
   try {
     const durationSeconds = stored.contentType === "audio/wav" ? await measureWav(storage, stored) : null;
-    result = await db().$transaction(async (tx) => {
-      // The account's usage row, locked: two uploads can neither both take the last free bytes nor both replace one recording.
-      const [usage] = await tx.$queryRaw<{ bytes: bigint }[]>`
+    result = await inTurn(accountId, () =>
+      db().$transaction(async (tx) => {
+        // The account's usage row, locked: two uploads can neither both take the last free bytes nor both replace one recording.
+        const [usage] = await tx.$queryRaw<{ bytes: bigint }[]>`
         INSERT INTO "recording_usage" ("accountId") VALUES (${accountId}::uuid)
         ON CONFLICT ("accountId") DO UPDATE SET "bytes" = "recording_usage"."bytes" RETURNING "bytes"`;
-      const existing = await recordingOfCall(tx, accountId, uniqueid);
-      if (existing && !existing.replaceable) return { outcome: { kind: "duplicate" } };
-      const usedBytes = Number(usage!.bytes);
-      const growth = stored.sizeBytes - (existing?.sizeBytes ?? 0);
-      if (usedBytes + growth > input.quotaBytes) throw new RecordingQuotaError(input.quotaBytes, usedBytes);
-      const ended = await tx.callEvent.findFirst({
-        where: { accountId, uniqueid, type: "HANGUP" },
-        select: { id: true },
-      });
-      const data = {
-        callId: call.id,
-        storageKey: stored.key,
-        store: stores.current,
-        contentType: stored.contentType,
-        sizeBytes: stored.sizeBytes,
-        durationSeconds,
-        headerRepaired: stored.headerRepaired,
-        replaceable: !ended || stored.headerRepaired,
-      };
-      const recording = existing
-        ? await tx.recording.update({ where: { id: existing.id }, data })
-        : await tx.recording.create({ data: { accountId, uniqueid, ...data } });
-      const payload = { recordingId: recording.id, sizeBytes: recording.sizeBytes, contentType: recording.contentType };
-      await tx.callEvent.upsert({
-        where: { accountId_uniqueid_type_ring: { accountId, uniqueid, type: "UPLOAD", ring: "" } },
-        create: { accountId, uniqueid, type: "UPLOAD", payload },
-        update: { payload },
-      });
-      await tx.recordingUsage.update({ where: { accountId }, data: { bytes: { increment: growth } } });
-      return existing
-        ? { outcome: { kind: "replaced", recording }, replaced: existing }
-        : { outcome: { kind: "stored", recording } };
-    });
+        const existing = await recordingOfCall(tx, accountId, uniqueid);
+        if (existing && !existing.replaceable) return { outcome: { kind: "duplicate" } };
+        const usedBytes = Number(usage!.bytes);
+        const growth = stored.sizeBytes - (existing?.sizeBytes ?? 0);
+        if (usedBytes + growth > input.quotaBytes) throw new RecordingQuotaError(input.quotaBytes, usedBytes);
+        const ended = await tx.callEvent.findFirst({
+          where: { accountId, uniqueid, type: "HANGUP" },
+          select: { id: true },
+        });
+        const data = {
+          callId: call.id,
+          storageKey: stored.key,
+          store: stores.current,
+          contentType: stored.contentType,
+          sizeBytes: stored.sizeBytes,
+          durationSeconds,
+          headerRepaired: stored.headerRepaired,
+          replaceable: !ended || stored.headerRepaired,
+        };
+        const recording = existing
+          ? await tx.recording.update({ where: { id: existing.id }, data })
+          : await tx.recording.create({ data: { accountId, uniqueid, ...data } });
+        const payload = {
+          recordingId: recording.id,
+          sizeBytes: recording.sizeBytes,
+          contentType: recording.contentType,
+        };
+        await tx.callEvent.upsert({
+          where: { accountId_uniqueid_type_ring: { accountId, uniqueid, type: "UPLOAD", ring: "" } },
+          create: { accountId, uniqueid, type: "UPLOAD", payload },
+          update: { payload },
+        });
+        await tx.recordingUsage.update({ where: { accountId }, data: { bytes: { increment: growth } } });
+        return existing
+          ? { outcome: { kind: "replaced", recording }, replaced: existing }
+          : { outcome: { kind: "stored", recording } };
+      }),
+    );
   } catch (error) {
     await storage.remove(stored.key);
     throw error;
