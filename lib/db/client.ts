@@ -5,13 +5,19 @@ import { createPool } from "./pool";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 
 type Holder = { prisma?: PrismaClient; pool?: pg.Pool; url?: string };
-type Holders = { service: Holder };
+type Holders = { service: Holder; reports: Holder };
 const holder = globalThis as typeof globalThis & { __bridgePrismaClients?: Holders };
-const state: Holders = (holder.__bridgePrismaClients ??= { service: {} });
+const state: Holders = (holder.__bridgePrismaClients ??= { service: {}, reports: {} });
 
-function newPool(url: string, purpose: string, max: number): pg.Pool {
-  return createPool({ connectionString: url, max, connectionTimeoutMillis: 5_000 }, purpose);
-}
+/**
+ * The cabinet's heavy reads («Обзор», docs/overview.md): the connections they may hold at once in
+ * this process, how long one waits for a connection, and how long a statement may run. Each
+ * statement runs in one server process (no parallel workers), so all the reads of an instance
+ * take at most REPORTS_POOL_SIZE of the database's cores, whatever is asked of them.
+ */
+const REPORTS_POOL_SIZE = 2;
+const REPORTS_WAIT_MS = 5_000;
+const REPORTS_STATEMENT_MS = 5_000;
 
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
@@ -19,18 +25,43 @@ function databaseUrl(): string {
   return url;
 }
 
-/** The process-wide Prisma client; reconnects when DATABASE_URL changes (tests switch databases per file). */
-export function db(): PrismaClient {
+/** The holder's client, made anew when DATABASE_URL changes (tests switch databases per file). */
+function clientOf(current: Holder, connect: (url: string) => pg.Pool): PrismaClient {
   const url = databaseUrl();
-  const current = state.service;
   if (!current.prisma || current.url !== url) {
     void current.prisma?.$disconnect();
-    const pool = newPool(url, "service", env().DB_POOL_SIZE);
+    const pool = connect(url);
     current.prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
     current.pool = pool;
     current.url = url;
   }
   return current.prisma;
+}
+
+/** The process-wide Prisma client of the dialplan, the CRM's callbacks and the cabinet. */
+export function db(): PrismaClient {
+  return clientOf(state.service, (url) =>
+    createPool({ connectionString: url, max: env().DB_POOL_SIZE, connectionTimeoutMillis: 5_000 }, "service"),
+  );
+}
+
+/**
+ * A client of its own for the cabinet's heavy reads, on a small pool apart from db()'s: however
+ * many views of «Обзор» run at once, the dialplan's requests never wait for a connection behind
+ * them, and each statement is cut by the server after REPORTS_STATEMENT_MS (docs/security.md).
+ */
+export function reportsDb(): PrismaClient {
+  return clientOf(state.reports, (url) =>
+    createPool(
+      {
+        connectionString: url,
+        max: REPORTS_POOL_SIZE,
+        connectionTimeoutMillis: REPORTS_WAIT_MS,
+        options: `-c statement_timeout=${REPORTS_STATEMENT_MS} -c max_parallel_workers_per_gather=0`,
+      },
+      "reports",
+    ),
+  );
 }
 
 /**
@@ -44,7 +75,8 @@ export function dbPool(): pg.Pool {
 }
 
 export async function disconnectDb(): Promise<void> {
-  const { service } = state;
+  const { service, reports } = state;
   state.service = {};
-  await service.prisma?.$disconnect();
+  state.reports = {};
+  await Promise.all([service.prisma?.$disconnect(), reports.prisma?.$disconnect()]);
 }

@@ -1,5 +1,8 @@
-import { db } from "@/lib/db/client";
+import { TtlCache } from "@/lib/cache/ttl-cache";
+import { reportsDb } from "@/lib/db/client";
+import { outOfTime } from "@/lib/db/unavailable";
 import { TIME_ZONE } from "@/lib/i18n/config";
+import { log } from "@/lib/log";
 
 /** The periods «Обзор» offers (docs/overview.md). */
 export const PERIODS = [7, 30] as const;
@@ -46,6 +49,9 @@ interface LastError {
   message: string;
 }
 
+/** What the tab shows: the figures, or that they could not be read in time (docs/overview.md). */
+export type OverviewView = { ok: true; overview: Overview } | { ok: false };
+
 /** Managers shown by name; the rest of a large team is summed into one row. */
 const TOP_MANAGERS = 15;
 
@@ -78,17 +84,59 @@ type GroupedRow = OverviewDay &
     p90: number | null;
   };
 
+/** How long a view's figures, or a reading too heavy for its time limit, are shown again before reading anew. */
+export const VIEW_FRESH_MS = 30_000;
+const MAX_VIEWS = 1_000;
+
+const views = new TtlCache<OverviewView>(MAX_VIEWS);
+const reading = new Map<string, Promise<OverviewView>>();
+
 /**
- * «Обзор» of one account for the last `period` days, today included. The calls are read once
- * (per day, per manager and in total by GROUPING SETS) and the deliveries once, both through the
- * account's (accountId, createdAt) indexes: two connections for a page view, not the pool the
- * dialplan's lookups need (timings: README, «overview»).
+ * «Обзор» as the tab shows it (docs/overview.md). Views of one account and period at the same
+ * time share one reading, and its figures are shown for VIEW_FRESH_MS. A reading that runs out
+ * of time (reportsDb's limits) is answered as such: when the database cut it, that too is shown
+ * for VIEW_FRESH_MS rather than read again at every click; when it only waited for a connection
+ * behind other accounts' readings, the next view tries again. Any other failure is the tab's error.
+ */
+export function viewOverview(accountId: string, period: Period): Promise<OverviewView> {
+  const key = `${accountId}:${period}`;
+  const hit = views.get(key);
+  if (hit) return Promise.resolve(hit.value);
+  let running = reading.get(key);
+  if (!running) {
+    running = accountOverview(accountId, period)
+      .then(
+        (overview): OverviewView => {
+          const view = { ok: true as const, overview };
+          views.set(key, view, VIEW_FRESH_MS, VIEW_FRESH_MS);
+          return view;
+        },
+        (error: unknown): OverviewView => {
+          const cut = outOfTime(error);
+          if (!cut) throw error;
+          log.warn({ accountId, period, cut }, "«Обзор» ran out of time");
+          if (cut === "statement") views.set(key, { ok: false }, VIEW_FRESH_MS, VIEW_FRESH_MS);
+          return { ok: false };
+        },
+      )
+      .finally(() => reading.delete(key));
+    reading.set(key, running);
+  }
+  return running;
+}
+
+/**
+ * «Обзор» of one account for the last `period` days, today included, read now. The calls are
+ * read once (per day, per manager and in total by GROUPING SETS) and the deliveries once, both
+ * through the account's (accountId, createdAt) indexes, on reportsDb's pool: two of its
+ * connections for a reading, none of the pool the dialplan's lookups need (timings: README,
+ * «overview»).
  */
 export async function accountOverview(accountId: string, period: Period, now = new Date()): Promise<Overview> {
   const days = everyDay(period, now);
   const since = zonedMidnight(days[0]!);
   const [grouped, [delivery]] = await Promise.all([
-    db().$queryRawUnsafe<GroupedRow[]>(
+    reportsDb().$queryRawUnsafe<GroupedRow[]>(
       `WITH c AS (${CALLS_IN_PERIOD})
        SELECT CASE WHEN GROUPING("day") = 0 THEN 'day' WHEN GROUPING("extension") = 0 THEN 'manager' ELSE 'total' END
                 AS "grouping",
@@ -110,7 +158,7 @@ export async function accountOverview(accountId: string, period: Period, now = n
       days[0],
       days.at(-1),
     ),
-    db().$queryRawUnsafe<
+    reportsDb().$queryRawUnsafe<
       {
         sent: number;
         waiting: number;
@@ -183,7 +231,7 @@ export async function accountOverview(accountId: string, period: Period, now = n
 /** The managers' names as «Ваши телефоны» has them, by extension. */
 async function managerNames(accountId: string, extensions: string[]): Promise<Map<string, string>> {
   if (extensions.length === 0) return new Map();
-  const users = await db().crmUser.findMany({
+  const users = await reportsDb().crmUser.findMany({
     where: { accountId, extension: { in: extensions } },
     select: { extension: true, lastName: true, firstName: true },
   });

@@ -1,6 +1,7 @@
 // «Обзор» of an account with 100 000 calls in 30 days (and 200 000 deliveries), beside other
 // tenants' 100 000: the time lib/overview takes to read every figure of the tab, against a
-// round trip to the same database.
+// round trip to the same database. Each run is a reading of its own (accountOverview, on the
+// pool and limits of the cabinet's heavy reads), never the figures the tab keeps for 30 s.
 import { performance } from "node:perf_hooks";
 import { seedCallHistory } from "../../../e2e/fixtures/call-history";
 import { db } from "@/lib/db/client";

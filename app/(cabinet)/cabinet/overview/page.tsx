@@ -2,8 +2,9 @@ import type { Metadata } from "next";
 import { getFormatter, getTranslations } from "next-intl/server";
 import Link from "next/link";
 import { DaysChart, ManagersChart } from "@/components/overview/overview-charts";
+import { Alert } from "@/components/ui/alert";
 import { requireAccount } from "@/lib/auth/session";
-import { accountOverview, PERIODS, type Period } from "@/lib/overview";
+import { PERIODS, viewOverview, type Period } from "@/lib/overview";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations();
@@ -15,32 +16,44 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const account = await requireAccount();
   const { days } = await searchParams;
   const period: Period = PERIODS.find((p) => String(p) === days) ?? 7;
-  const [t, format, overview] = await Promise.all([
+  const [t, format, view] = await Promise.all([
     getTranslations("overview"),
     getFormatter(),
-    accountOverview(account.id, period),
+    viewOverview(account.id, period),
   ]);
   const seconds = (value: number | null) =>
     value === null ? t("none") : t("seconds", { value: format.number(value, { maximumFractionDigits: 1 }) });
   const when = (at: Date) => format.dateTime(at, { dateStyle: "short", timeStyle: "short" });
 
+  const toolbar = (
+    <div className="toolbar">
+      <h2>{t("title")}</h2>
+      <nav className="inline" aria-label={t("period")}>
+        {PERIODS.map((p) => (
+          <Link
+            key={p}
+            href={`/cabinet/overview?days=${p}`}
+            className={`button ${p === period ? "button-primary" : "button-secondary"}`}
+            aria-current={p === period ? "page" : undefined}
+          >
+            {t("days", { count: p })}
+          </Link>
+        ))}
+      </nav>
+    </div>
+  );
+  if (!view.ok)
+    return (
+      <div className="stack">
+        {toolbar}
+        <Alert tone="error">{t("outOfTime")}</Alert>
+      </div>
+    );
+  const { overview } = view;
+
   return (
     <div className="stack">
-      <div className="toolbar">
-        <h2>{t("title")}</h2>
-        <nav className="inline" aria-label={t("period")}>
-          {PERIODS.map((p) => (
-            <Link
-              key={p}
-              href={`/cabinet/overview?days=${p}`}
-              className={`button ${p === period ? "button-primary" : "button-secondary"}`}
-              aria-current={p === period ? "page" : undefined}
-            >
-              {t("days", { count: p })}
-            </Link>
-          ))}
-        </nav>
-      </div>
+      {toolbar}
 
       <section aria-labelledby="overview-summary">
         <h3 id="overview-summary">{t("summary")}</h3>
