@@ -46,6 +46,20 @@ export async function requestParams(request: Request): Promise<Record<string, st
   return params;
 }
 
+/**
+ * A body declared JSON must parse as JSON: libraries that parse it themselves (next-auth) throw a
+ * 500 on what does not. Decoded as they decode it (UTF-8, a byte order mark dropped); the media
+ * type's case does not matter (RFC 9110 §8.3.1). Throws MalformedRequestBody.
+ */
+export function assertJsonBody(contentType: string | null, body: Uint8Array): void {
+  if (!(contentType ?? "").toLowerCase().includes("application/json")) return;
+  try {
+    JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    throw new MalformedRequestBody("the request body is not valid JSON");
+  }
+}
+
 export function jsonError(status: number, errorMsg: string): Response {
   return Response.json({ success: false, errorMsg }, { status });
 }
