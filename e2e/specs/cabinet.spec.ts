@@ -117,7 +117,7 @@ test("«Настройки Asterisk»: defaults of the guide, saving checks AMI 
   await page.getByLabel("Порт AMI:").fill(String(asterisk.tcpPort));
   await page.getByRole("button", { name: "Сохранить настройки" }).click();
   await expect(notice(page)).toHaveText(
-    "Введите пароль AMI заново: сохранённый пароль используется только с прежними адресом, портом, логином и протоколом",
+    "Введите пароль AMI заново: сохранённый пароль используется только с прежними адресом, портами, логином и протоколом",
   );
   expect(asterisk.actions.filter((a) => a.transport === "tcp")).toEqual([]);
   await page.getByLabel("Пароль AMI:").fill(AMI_USER.secret);

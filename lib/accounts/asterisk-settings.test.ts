@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from "node:net";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import { createTestAccount } from "@/e2e/setup/factories";
@@ -35,6 +35,26 @@ function form(over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput 
     inboundContexts: "from-trunk",
     amiEventsPort: "5038",
     ...over,
+  };
+}
+
+/** A server that records whatever reaches it, as an attacker's "AMI" would. */
+async function listenTrap() {
+  const received: Buffer[] = [];
+  const sockets = new Set<Socket>();
+  const trap = createServer((socket) => {
+    sockets.add(socket);
+    socket.write("Asterisk Call Manager/9.0.0\r\n");
+    socket.on("data", (chunk: Buffer) => received.push(chunk));
+  });
+  await new Promise<void>((resolve) => trap.listen(0, "127.0.0.1", resolve));
+  return {
+    port: String((trap.address() as AddressInfo).port),
+    received,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => trap.close(resolve));
+    },
   };
 }
 
@@ -102,14 +122,7 @@ describe("«Настройки Asterisk»", () => {
   it("sends the stored password only to the server, port, login and transport it was saved with", async () => {
     const account = await createTestAccount();
     expect(await saveAsteriskSettings(account.id, form())).toEqual({ ok: true });
-    // A trap that records whatever reaches it, as an attacker's "AMI" would.
-    const received: Buffer[] = [];
-    const trap = createServer((socket) => {
-      socket.write("Asterisk Call Manager/9.0.0\r\n");
-      socket.on("data", (chunk: Buffer) => received.push(chunk));
-    });
-    await new Promise<void>((resolve) => trap.listen(0, "127.0.0.1", resolve));
-    const trapPort = String((trap.address() as AddressInfo).port);
+    const { port: trapPort, received, close } = await listenTrap();
     try {
       const elsewhere = [
         { amiPort: trapPort, amiTransport: "TCP" as const },
@@ -134,7 +147,36 @@ describe("«Настройки Asterisk»", () => {
         await saveAsteriskSettings(account.id, form({ amiTransport: "TCP", amiPort: String(sim.tcpPort) })),
       ).toEqual({ ok: true });
     } finally {
-      await new Promise((resolve) => trap.close(resolve));
+      await close();
+    }
+  });
+
+  it("keeps the stored password to the events port it was saved with, also while the dialplan reports calls", async () => {
+    const account = await createTestAccount();
+    expect(await saveAsteriskSettings(account.id, form())).toEqual({ ok: true });
+    const { port: trapPort, received, close } = await listenTrap();
+    try {
+      // The events port is not dialled with the dialplan as the source, but it is saved: it must not
+      // carry the stored password there once AMI becomes the source.
+      const retype = {
+        ok: false,
+        error: expect.stringMatching(/^Введите пароль AMI заново/),
+        fieldErrors: { amiSecret: expect.stringMatching(/^Введите пароль AMI заново/) },
+      };
+      const outcomes = [await saveAsteriskSettings(account.id, form({ amiSecret: "", amiEventsPort: trapPort }))];
+      for (const run of [testAmi, saveAsteriskSettings])
+        outcomes.push(await run(account.id, form({ amiSecret: "", eventSource: "AMI", amiEventsPort: trapPort })));
+      expect(Buffer.concat(received).toString()).toBe("");
+      expect(outcomes).toEqual([retype, retype, retype]);
+      expect((await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: account.id } })).amiEventsPort).toBe(
+        5038,
+      );
+      // Other fields still save with the password left empty.
+      expect(await saveAsteriskSettings(account.id, form({ amiSecret: "", callerIdPrefix: "Desk" }))).toEqual({
+        ok: true,
+      });
+    } finally {
+      await close();
     }
   });
 

@@ -44,7 +44,8 @@ export type SettingsOutcome = { ok: true } | { ok: false; error: string; fieldEr
 /**
  * The password to log in with: the one typed, or the stored one, but the stored one only for
  * the server and user it was entered for. Sent anywhere else it would hand the PBX's password to
- * whoever typed the new address (docs/security.md, «Пароль AMI»).
+ * whoever typed the new address (docs/security.md, «Пароль AMI»). The events port counts in every
+ * mode: saved while the dialplan reports calls, it is dialled once AMI does.
  */
 async function resolveSecret(
   accountId: string,
@@ -59,7 +60,7 @@ async function resolveSecret(
     stored.amiPort === Number(input.amiPort) &&
     stored.amiLogin === input.amiLogin &&
     stored.amiTransport === input.amiTransport &&
-    (input.eventSource === "DIALPLAN" || stored.amiEventsPort === Number(input.amiEventsPort));
+    stored.amiEventsPort === Number(input.amiEventsPort);
   return sameTarget ? { secret: decryptSecret(stored.amiSecretEnc) } : { missing: t("retype") };
 }
 
