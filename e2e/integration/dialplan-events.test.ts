@@ -8,11 +8,12 @@ import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
-import { pcmWav } from "@/e2e/fixtures/audio";
+import { chunkedStream, pcmWav } from "@/e2e/fixtures/audio";
 import { demoCrmAccount } from "@/e2e/setup/factories";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
 import { until } from "@/e2e/setup/until";
 import { listCalls } from "@/lib/journal/calls";
+import { MULTIPART_HEAD_BYTES } from "@/lib/http/multipart";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 import { signRecordingPath } from "@/lib/recordings/signed-url";
 import { RecordingNotFoundError } from "@/lib/recordings/storage";
@@ -447,5 +448,29 @@ describe("/api/event type=upload and the recording link", () => {
       body: { success: false, errorMsg: "the recording must be WAV, MP3 or OGG audio" },
     });
     expect(await db().recording.count({ where: { uniqueid: "1717171717.9" } })).toBe(0);
+  });
+
+  it("refuses a multipart upload whose boundary never comes as 64 KiB pass, not at the body's end", async () => {
+    const CHUNK = 64 * 1024;
+    const { stream, pulled } = chunkedStream(Buffer.alloc(64 * 1024 * 1024, "a"), CHUNK);
+    const query = new URLSearchParams({ clientId, type: "upload", uniqueid: "1717171717.10" });
+    const response = await eventRoute.POST(
+      new Request(`${app.url}/api/event?${query}`, {
+        method: "POST",
+        body: stream,
+        headers: { "content-type": "multipart/form-data; boundary=never-sent" },
+        duplex: "half",
+      } as RequestInit),
+    );
+    const read = pulled() * CHUNK;
+    expect([response.status, await response.json()]).toEqual([
+      400,
+      {
+        success: false,
+        errorMsg: `no file part begins within the first ${MULTIPART_HEAD_BYTES} bytes of the multipart body (curl -F file=@record.wav)`,
+      },
+    ]);
+    expect(read).toBeLessThanOrEqual(MULTIPART_HEAD_BYTES + 4 * CHUNK);
+    expect(await db().recording.count({ where: { uniqueid: "1717171717.10" } })).toBe(0);
   });
 });

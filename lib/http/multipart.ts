@@ -20,6 +20,14 @@ export interface MultipartFile {
 const NOT_MULTIPART = "the request body is not valid multipart/form-data";
 export const NO_FILE = "no file in the multipart body";
 
+/**
+ * What a multipart body may hold before its file begins: a boundary, part headers and a few small
+ * fields. A body whose file has not begun by then (its boundary never comes) is refused there,
+ * not read to its end however long it is.
+ */
+export const MULTIPART_HEAD_BYTES = 64 * 1024;
+const NO_FILE_IN_HEAD = `no file part begins within the first ${MULTIPART_HEAD_BYTES} bytes of the multipart body`;
+
 async function* malformedAsMultipartError(stream: Readable): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
@@ -31,11 +39,12 @@ async function* malformedAsMultipartError(stream: Readable): AsyncGenerator<Uint
 /**
  * The first file of a multipart/form-data body, streamed: nothing of it is buffered beyond the
  * parser's chunk, so the caller enforces its size limit as the bytes arrive. A body that ends
- * without a file, or is not multipart at all, rejects with MultipartError. `maxFileBytes` stops
- * the parser one byte past the caller's limit, so that the caller still sees it exceeded.
+ * without a file, has none within MULTIPART_HEAD_BYTES, or is not multipart at all, rejects with
+ * MultipartError; a Content-Type without a boundary does so before the body is touched, which is
+ * left to the caller to drop. `maxFileBytes` stops the parser one byte past the caller's limit, so
+ * that the caller still sees it exceeded.
  */
 export function firstMultipartFile(request: Request, maxFileBytes: number): Promise<MultipartFile> {
-  const source = request.body ? Readable.fromWeb(request.body as import("node:stream/web").ReadableStream) : null;
   return new Promise<MultipartFile>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -47,6 +56,7 @@ export function firstMultipartFile(request: Request, maxFileBytes: number): Prom
       reject(new MultipartError(NOT_MULTIPART));
       return;
     }
+    const source = request.body ? Readable.fromWeb(request.body as import("node:stream/web").ReadableStream) : null;
     let found = false;
     // The rest of the body is read and dropped (as discardRest does), not cut: a reply sent while the
     // client is still sending only arrives if the connection stays open.
@@ -83,5 +93,19 @@ export function firstMultipartFile(request: Request, maxFileBytes: number): Prom
     }
     source.on("error", (error) => parser.destroy(error));
     source.pipe(parser);
+    // After the pipe's own listener, so that a chunk that begins the file has been parsed first.
+    let head = 0;
+    const countHead = (chunk: Buffer) => {
+      if (found) {
+        source.off("data", countHead);
+        return;
+      }
+      head += chunk.length;
+      if (head <= MULTIPART_HEAD_BYTES) return;
+      source.off("data", countHead);
+      close();
+      reject(new MultipartError(NO_FILE_IN_HEAD));
+    };
+    source.on("data", countHead);
   });
 }

@@ -35,7 +35,7 @@ async function uploadBody(request: Request, maxBytes: number): Promise<{ body: R
         400,
         error.message === NO_FILE
           ? "type=upload needs the recording as a file field (curl -F file=@record.wav)"
-          : "the request body is not valid multipart/form-data (curl -F file=@record.wav)",
+          : `${error.message} (curl -F file=@record.wav)`,
       );
     }
   }
