@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseRange } from "./range";
+import { chunkedStream } from "@/e2e/fixtures/audio";
+import { parseRange, sliceStream } from "./range";
 
 describe("parseRange", () => {
   it.each([
@@ -28,5 +29,29 @@ describe("parseRange", () => {
     ["0-10", 1000, null],
   ])("%j of %i bytes → %j", (header, size, expected) => {
     expect(parseRange(header, size)).toEqual(expected);
+  });
+});
+
+describe("sliceStream", () => {
+  const data = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
+
+  it.each([
+    [0, 1],
+    [0, 100],
+    [9, 1],
+    [10, 10],
+    [15, 30],
+    [99, 1],
+  ])("skips %i bytes and passes %i, across chunks of 10, then leaves the rest unread", async (skip, length) => {
+    const source = chunkedStream(data, 10);
+    const sliced = Buffer.from(await new Response(sliceStream(source.stream, skip, length)).arrayBuffer());
+    expect(sliced).toEqual(data.subarray(skip, skip + length));
+    expect(source.pulled()).toBeLessThanOrEqual(Math.ceil((skip + length) / 10) + 1);
+  });
+
+  it("fails when the source ends before the range does", async () => {
+    await expect(new Response(sliceStream(chunkedStream(data, 10).stream, 90, 20)).arrayBuffer()).rejects.toThrow(
+      "the stored recording ended before the range did",
+    );
   });
 });

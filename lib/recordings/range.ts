@@ -21,3 +21,44 @@ export function parseRange(header: string | null, size: number): ByteRange | "un
   if (start >= size) return "unsatisfiable";
   return { start, end: last === "" ? size - 1 : Math.min(Number(last), size - 1) };
 }
+
+/**
+ * The `length` bytes of a stream that follow its first `skip`, for a store that answered a range
+ * with more than was asked (the whole object, or from an earlier byte). The source is cancelled
+ * once they are out; one that ends before errs the stream.
+ */
+export function sliceStream(
+  source: ReadableStream<Uint8Array>,
+  skip: number,
+  length: number,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let toSkip = skip;
+  let left = length;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.error(new Error("the stored recording ended before the range did"));
+          return;
+        }
+        let chunk = value;
+        if (toSkip >= chunk.byteLength) {
+          toSkip -= chunk.byteLength;
+          continue;
+        }
+        chunk = chunk.subarray(toSkip, toSkip + left);
+        toSkip = 0;
+        left -= chunk.byteLength;
+        controller.enqueue(chunk);
+        if (left === 0) {
+          controller.close();
+          await reader.cancel();
+        }
+        return;
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
