@@ -390,4 +390,38 @@ describe("changeUserStatusUrl", () => {
       { success: false, errorMsg: "parameter status must be one of free, busy, dinner, break" },
     ]);
   });
+
+  it("learns a manager the CRM has from its users list, and makes up none for userIds it lacks", async () => {
+    const stored = await connected();
+    await db().crmUser.deleteMany({ where: { accountId: stored.id, crmUserId: { not: 3 } } });
+    const readsBefore = sim.requests.filter((r) => r.path === "/api/v5/users").length;
+    const usersRead = () => sim.requests.filter((r) => r.path === "/api/v5/users").length - readsBefore;
+    // A manager added in the CRM after the account read its users: their first status teaches it.
+    const learnt = await sim.fireUserStatus({ userId: 5, status: "busy", moduleCode: stored.moduleCode });
+    expect([learnt.status, learnt.json]).toEqual([200, { success: true }]);
+    expect(
+      await db().crmUser.findUniqueOrThrow({ where: { accountId_crmUserId: { accountId: stored.id, crmUserId: 5 } } }),
+    ).toMatchObject({ lastName: "Кузнецов", status: "busy" });
+    expect(usersRead()).toBe(1);
+    const users = await db().crmUser.count({ where: { accountId: stored.id } });
+
+    // 300 userIds nobody has, 50 at a time: no row for any, and the CRM is not asked again meanwhile.
+    const answers: [number, unknown][] = [];
+    for (let batch = 0; batch < 6; batch++)
+      answers.push(
+        ...(await Promise.all(
+          Array.from({ length: 50 }, async (_, i) => {
+            const userId = String(900_000 + batch * 50 + i);
+            const reply = await fetch(
+              `${app.url}/api/crm/user-status?${new URLSearchParams({ clientId: stored.clientId, userId, status: "busy" })}`,
+            );
+            return [reply.status, await reply.json()] as [number, unknown];
+          }),
+        )),
+      );
+    expect(answers[0]).toEqual([404, { success: false, errorMsg: "no CRM user 900000 in this account" }]);
+    expect(answers.every(([status]) => status === 404)).toBe(true);
+    expect(await db().crmUser.count({ where: { accountId: stored.id } })).toBe(users);
+    expect(usersRead()).toBe(1);
+  });
 });

@@ -41,6 +41,7 @@ import {
   runs,
   send,
   snapshot,
+  STATUS_USERS,
   statuses,
   switched,
   transportArb,
@@ -213,12 +214,15 @@ describe("/api/crm/user-status", () => {
       return refuse(400, "parameter status must be one of free, busy, dinner, break");
     const code = trimmed(get(p, "code"));
     if (code !== undefined && len(code) > 10) return refuse(400, /\bcode\b/);
+    // Only the CRM makes users: a status for one it does not have makes none.
+    const user = Number(userId);
+    if (user < 1 || user > STATUS_USERS) return refuse(404, `no CRM user ${user} in this account`);
     return OK;
   }
 
   const goodStatus = fc
     .record({
-      userId: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: INT4_MAX })).map(String),
+      userId: fc.oneof(fc.integer({ min: 1, max: STATUS_USERS }), fc.integer({ min: 1, max: INT4_MAX })).map(String),
       status: fc.constantFrom("free", "busy", "dinner", "break"),
       code: fc.option(extension),
     })

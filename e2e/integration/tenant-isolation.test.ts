@@ -515,10 +515,11 @@ describe("the dialplan's endpoints with A's clientId", () => {
   it("/api/crm/user-status with A's clientId changes A's managers only and never pauses B's queues", async () => {
     const before = await worldOfB();
     const pausesOfA = () => pbxA.actions.filter((a) => a.action.toLowerCase() === "queuepause");
-    // B's user 34 exists only in B; user 3 exists in both CRMs.
+    // B's user 34 exists only in B (A's CRM says so too): A gets no such user; user 3 exists in both CRMs.
     expect(
       await callback("/api/crm/user-status", { clientId: A.clientId, userId: "34", status: "dinner", code: "202" }),
-    ).toMatchObject({ status: 200, json: { success: true } });
+    ).toMatchObject({ status: 404, json: { success: false, errorMsg: "no CRM user 34 in this account" } });
+    expect(await db().crmUser.count({ where: { accountId: A.id, crmUserId: 34 } })).toBe(0);
     expect(
       await callback("/api/crm/user-status", { clientId: A.clientId, userId: "3", status: "break", code: "201" }),
     ).toMatchObject({ status: 200, json: { success: true } });

@@ -10,6 +10,7 @@ import { accountGate } from "./lookup";
 import { connectionConfig, registerSchema, verifyRegisterToken } from "./marketplace";
 import { cabinetUrl } from "./module";
 import { applyUserStatus, userStatusSchema } from "./user-status";
+import { UnknownUserError } from "./users";
 
 const NO_MARKETPLACE = "Marketplace connection is not configured on this service";
 
@@ -86,6 +87,11 @@ export async function handleUserStatus(request: Request): Promise<Response> {
   if (!gate.ok) return jsonError(gate.status, gate.message);
   const parsed = userStatusSchema.safeParse(params);
   if (!parsed.success) return jsonError(400, parsed.error.issues[0]?.message ?? "invalid parameters");
-  await applyUserStatus(gate.account.id, parsed.data);
+  try {
+    await applyUserStatus(gate.account.id, parsed.data);
+  } catch (error) {
+    if (error instanceof UnknownUserError) return jsonError(404, error.message);
+    throw error;
+  }
   return Response.json({ success: true });
 }

@@ -62,8 +62,9 @@ export let app: Awaited<ReturnType<typeof serveRoutes>>;
 export let main: { id: string; clientId: string };
 /** The account the activity callbacks switch on and off. */
 export let switched: { id: string; clientId: string; crmUrl: string; moduleCode: string };
-/** The account whose managers' statuses change. */
+/** The account whose managers' statuses change; its CRM users are 1 to STATUS_USERS. */
 export let statuses: { id: string; clientId: string };
+export const STATUS_USERS = 20;
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -1055,8 +1056,11 @@ export function setUpHostileWorld(): void {
     seedDemo(switchedCrm);
     const other = await connectAccount({ crmUrl: switchedCrm.url, apiKey: DEMO.apiKey });
     switched = { id: other.id, clientId: other.clientId, crmUrl: other.crmUrl, moduleCode: other.moduleCode };
-    const third = await createTestAccount();
-    await db().account.update({ where: { id: third.id }, data: { crmUrl: `${third.crmUrl.replace(/\/+$/, "")}/` } });
+    // Its CRM is nowhere (a closed port): a userId it does not know is looked for there in vain.
+    const third = await createTestAccount({ crmUrl: "http://127.0.0.1:9/" });
+    await db().crmUser.createMany({
+      data: Array.from({ length: STATUS_USERS }, (_, i) => ({ accountId: third.id, crmUserId: i + 1 })),
+    });
     statuses = { id: third.id, clientId: third.clientId };
   });
 
