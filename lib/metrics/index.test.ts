@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createTestAccount } from "@/e2e/setup/factories";
+import { db } from "@/lib/db/client";
 
 const TOKEN = "unit-metrics-token-0123456789";
 
@@ -41,18 +43,66 @@ describe("GET /api/metrics", () => {
 });
 
 describe("the account label", () => {
-  it("names the first accounts by their CRM's host and the rest «other»", async () => {
-    const { accountLabel } = await metricsWith({ METRICS_TOKEN: TOKEN, METRICS_ACCOUNT_LABELS: "2" });
-    expect(accountLabel("https://a.retailcrm.ru/")).toBe("a.retailcrm.ru");
-    expect(accountLabel("https://b.retailcrm.ru")).toBe("b.retailcrm.ru");
-    expect(accountLabel("https://c.retailcrm.ru")).toBe("other");
-    expect(accountLabel("https://a.retailcrm.ru/api/v5")).toBe("a.retailcrm.ru");
+  /** A stored account connected at `since`, its module on or off in the CRM, with `queued` CRM requests queued since `queuedSince`. */
+  async function account(since: string, { active = true, queued = 0, queuedSince = since } = {}) {
+    const created = await createTestAccount();
+    await db().account.update({ where: { id: created.id }, data: { createdAt: new Date(since), active } });
+    for (let i = 0; i < queued; i++) {
+      const event = await db().callEvent.create({
+        data: { accountId: created.id, uniqueid: `1700000000.${i}`, type: "IN", payload: {} },
+      });
+      await db().delivery.create({
+        data: { accountId: created.id, eventId: event.id, kind: "CALL_EVENT", createdAt: new Date(queuedSince) },
+      });
+    }
+    return new URL(created.crmUrl).host;
+  }
+
+  const series = (text: string, metric: string) =>
+    Object.fromEntries(
+      [...text.matchAll(new RegExp(`^${metric}\\{account="([^"]+)"[^}]*\\} (\\S+)$`, "gm"))].map((m) => [
+        m[1]!,
+        Number(m[2]),
+      ]),
+    );
+
+  it("names the accounts connected longest ago, whoever talks or lags first after a start", async () => {
+    // An attacker connected CRMs of theirs later, makes them answer first after a restart and keeps
+    // their requests queued longest. The oldest account is switched off in the CRM.
+    const off = await account("2025-01-01T00:00:00Z", { active: false });
+    const real = [
+      await account("2025-06-01T00:00:00Z", { queued: 1, queuedSince: "2026-12-05T11:00:00Z" }),
+      await account("2025-07-01T00:00:00Z", { queued: 2, queuedSince: "2026-12-05T11:30:00Z" }),
+    ];
+    const attacker = [];
+    for (let i = 0; i < 3; i++)
+      attacker.push(
+        await account(`2026-12-05T0${i}:00:00Z`, { queued: 3, queuedSince: `2026-12-0${i + 1}T00:00:00Z` }),
+      );
+    const { countCrmAnswer, metricsAnswer } = await metricsWith({ METRICS_TOKEN: TOKEN, METRICS_ACCOUNT_LABELS: "2" });
+    for (const host of [...attacker, off]) for (let i = 0; i < 5; i++) countCrmAnswer(`http://${host}/`, 200);
+    for (const host of real) countCrmAnswer(`https://${host}/`, 200);
     // An address typed at sign-in is no account: it never takes a place.
-    expect(accountLabel(undefined)).toBe("unregistered");
+    countCrmAnswer(undefined, 401);
+
+    const text = await (await metricsAnswer(scrape(`Bearer ${TOKEN}`))).text();
+    expect(series(text, "bridge_crm_answers_total")).toEqual({
+      [real[0]!]: 1,
+      [real[1]!]: 1,
+      other: 20,
+      unregistered: 1,
+    });
+    expect(series(text, "bridge_delivery_queued")).toEqual({ [real[0]!]: 1, [real[1]!]: 2, other: 9 });
+    expect(Object.keys(series(text, "bridge_delivery_oldest_queued_seconds")).sort()).toEqual(
+      [real[0]!, real[1]!, "other"].sort(),
+    );
   });
 
   it("is one value for all when the operator turns it off", async () => {
-    const { accountLabel } = await metricsWith({ METRICS_TOKEN: TOKEN, METRICS_ACCOUNT_LABELS: "0" });
-    expect(accountLabel("https://a.retailcrm.ru")).toBe("all");
+    const host = await account("2025-01-01T00:00:00Z");
+    const { countCrmAnswer, metricsAnswer } = await metricsWith({ METRICS_TOKEN: TOKEN, METRICS_ACCOUNT_LABELS: "0" });
+    countCrmAnswer(`https://${host}/`, 200);
+    const text = await (await metricsAnswer(scrape(`Bearer ${TOKEN}`))).text();
+    expect(series(text, "bridge_crm_answers_total")).toEqual({ all: 1 });
   });
 });

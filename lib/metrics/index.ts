@@ -20,7 +20,10 @@ interface Metrics {
   crmAnswers: Counter<"account" | "status">;
   workerStarts: Counter;
   lanesTakenOver: Counter;
-  accounts: Set<string>;
+  /** The hosts of the accounts named in the `account` label, as last read. */
+  named?: { at: number; hosts: Promise<Set<string>> };
+  /** Counts waiting for `named`: a scrape includes them. */
+  pending: Set<Promise<void>>;
   lag?: { at: number; rows: Promise<LagRow[]> };
 }
 
@@ -92,7 +95,7 @@ function create(): Metrics {
       help: "Accounts' delivery this process took over from a process that died or stopped renewing its lease",
       registers: [registry],
     }),
-    accounts: new Set(),
+    pending: new Set(),
   };
   new Gauge({
     name: "bridge_delivery_oldest_queued_seconds",
@@ -151,22 +154,28 @@ function create(): Metrics {
 }
 
 /**
- * The accounts most behind, as many as may be named, and the rest summed as "other" (or one
- * "all" row when accounts are not named), so that the series add up to the whole queue. Both
- * gauges of a scrape share one read.
+ * The accounts that may be named in the `account` label: the METRICS_ACCOUNT_LABELS accounts
+ * switched on in their CRM that were connected longest ago. Neither which account a process
+ * hears from first nor which lags most decides it, so accounts connected later (an attacker's
+ * CRMs) cannot push the established ones into "other", before or after a restart.
+ */
+const NAMED_ACCOUNTS_SQL = `SELECT "id", "crmUrl" FROM "accounts" WHERE "active" ORDER BY "createdAt", "id" LIMIT $1`;
+
+/**
+ * Each named account's queue and the rest summed as "other" (or one "all" row when accounts are
+ * not named), so that the series add up to the whole queue. Both gauges of a scrape share one read.
  */
 function laggingAccounts(m: Metrics): Promise<LagRow[]> {
   if (m.lag && Date.now() - m.lag.at < LAG_READ_SHARED_MS) return m.lag.rows;
   const named = labelLimit();
   const rows = safely(() =>
     db().$queryRawUnsafe<LagRow[]>(
-      `WITH per AS (
-         SELECT a."crmUrl", extract(epoch FROM now() - min(d."createdAt"))::float8 AS "lag", count(*)::int AS "queued"
-           FROM "deliveries" d JOIN "accounts" a ON a."id" = d."accountId"
-          WHERE d."state" = 'QUEUED' GROUP BY a."crmUrl"
-       ), ranked AS (SELECT *, row_number() OVER (ORDER BY "lag" DESC) AS "rank" FROM per)
-       SELECT CASE WHEN "rank" <= $1 THEN "crmUrl" END AS "account", max("lag") AS "lag", sum("queued")::int AS "queued"
-         FROM ranked GROUP BY 1`,
+      `WITH named AS (${NAMED_ACCOUNTS_SQL}), per AS (
+         SELECT d."accountId", extract(epoch FROM now() - min(d."createdAt"))::float8 AS "lag", count(*)::int AS "queued"
+           FROM "deliveries" d WHERE d."state" = 'QUEUED' GROUP BY d."accountId"
+       )
+       SELECT n."crmUrl" AS "account", max(per."lag") AS "lag", sum(per."queued")::int AS "queued"
+         FROM per LEFT JOIN named n ON n."id" = per."accountId" GROUP BY 1`,
       named,
     ),
   ).then((found) =>
@@ -205,22 +214,40 @@ async function safely<T>(read: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** How long the named accounts stand before they are read again. */
+const NAMED_READ_MS = 60_000;
+/** While there is room, how soon an account not named yet (one just connected) has them read again. */
+const NAMED_NEWCOMER_READ_MS = 1_000;
+
+/** The hosts of the named accounts (NAMED_ACCOUNTS_SQL), read again when stale; the last ones while the database is away. */
+async function namedHosts(m: Metrics, host: string, limit: number): Promise<Set<string>> {
+  const current = m.named;
+  if (current) {
+    const hosts = await current.hosts;
+    const age = Date.now() - current.at;
+    const newcomer = !hosts.has(host) && hosts.size < limit && age > NAMED_NEWCOMER_READ_MS;
+    if ((age < NAMED_READ_MS && !newcomer) || m.named !== current) return m.named!.hosts;
+  }
+  const previous = current?.hosts ?? Promise.resolve(new Set<string>());
+  const read = safely(() => db().$queryRawUnsafe<{ crmUrl: string }[]>(NAMED_ACCOUNTS_SQL, limit)).then((rows) =>
+    rows ? new Set(rows.map((row) => hostOf(row.crmUrl))) : previous,
+  );
+  m.named = { at: Date.now(), hosts: read };
+  return read;
+}
+
 /**
- * The `account` label of a stored account: the CRM's host, for the first METRICS_ACCOUNT_LABELS
- * accounts this process names; later ones are "other", so that a deployment of thousands of
- * accounts stays a bounded set of series. 0 turns the label's value into "all". Addresses typed
- * at sign-in are not accounts yet: they never take a place (`unregistered`).
+ * The `account` label of a stored account: the CRM's host when the account is one of the named
+ * (NAMED_ACCOUNTS_SQL), else "other", so that a deployment of thousands of accounts stays a
+ * bounded set of series. 0 turns the label's value into "all". Addresses typed at sign-in are
+ * not accounts yet: they never take a place (`unregistered`).
  */
-export function accountLabel(crmUrl: string | undefined): string {
+async function accountLabel(m: Metrics, crmUrl: string | undefined): Promise<string> {
   const limit = labelLimit();
   if (limit === 0) return "all";
   if (crmUrl === undefined) return "unregistered";
   const host = hostOf(crmUrl);
-  const known = metrics().accounts;
-  if (known.has(host)) return host;
-  if (known.size >= limit) return "other";
-  known.add(host);
-  return host;
+  return (await namedHosts(m, host, limit)).has(host) ? host : "other";
 }
 
 function hostOf(crmUrl: string): string {
@@ -252,7 +279,12 @@ export function countDelivery(kind: string, outcome: "sent" | "failed" | "retry"
 }
 
 export function countCrmAnswer(account: string | undefined, status: number | "timeout" | "network"): void {
-  metrics().crmAnswers.inc({ account: accountLabel(account), status: String(status) });
+  const m = metrics();
+  const counted = accountLabel(m, account).then((label) =>
+    m.crmAnswers.inc({ account: label, status: String(status) }),
+  );
+  m.pending.add(counted);
+  void counted.finally(() => m.pending.delete(counted));
 }
 
 export function countLanesTakenOver(lanes: number): void {
@@ -293,7 +325,8 @@ export async function metricsAnswer(request: Request): Promise<Response> {
       { success: false, errorMsg: "a bearer token is required" },
       { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"' } },
     );
-  const registry = metrics().registry;
+  const { registry, pending } = metrics();
+  await Promise.all(pending);
   return new Response(await registry.metrics(), {
     headers: { "content-type": registry.contentType, "cache-control": "no-store" },
   });
