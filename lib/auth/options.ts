@@ -1,7 +1,6 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { connectAccount, ConnectError } from "@/lib/accounts/connect";
-import { normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
 import { env } from "@/lib/env";
 import { requestLocale, translator } from "@/lib/i18n/server";
 import { validationText } from "@/lib/i18n/validation";
@@ -60,7 +59,7 @@ export function authOptions(): NextAuthOptions {
           const parsed = loginSchema.safeParse(credentials);
           if (!parsed.success)
             throw new Error(validationText(t, parsed.error.issues[0]?.message ?? "login.checkFields"));
-          const attempt = await takeSignInAttempt(request.headers ?? {}, normalizeCrmUrl(parsed.data.crmUrl)!);
+          const attempt = await takeSignInAttempt(request.headers ?? {}, parsed.data.crmUrl);
           if (attempt.wait > 0) throw new Error(t("login.tooManyAttempts", { seconds: attempt.wait }));
           try {
             const account = await connectAccount(parsed.data, await requestLocale());

@@ -69,6 +69,29 @@ describe("sign-in throttle", () => {
     expect(await outcome(otherCrm.url, DEMO.apiKey, "198.51.100.200")).toBe("in");
   });
 
+  it("counts one CRM however its address is spelt: scheme, case, path, port's zeros", async () => {
+    const { host, port } = new URL(crm.url);
+    const spellings = [
+      crm.url,
+      `HTTP://${host}/`,
+      `${host}/orders/?page=2`,
+      `https://${host}`,
+      `http://${host}/api/v5/`,
+      `http://127.0.0.1:00${port}`,
+    ];
+    let checked = 0;
+    for (let i = 0; i < 60; i++)
+      try {
+        await authorize(
+          { crmUrl: spellings[i % spellings.length]!, apiKey: `wrong-key-${i}` },
+          from(`198.51.100.${i}`),
+        );
+      } catch (error) {
+        if (!(error as Error).message.startsWith("Слишком много попыток входа")) checked++;
+      }
+    expect(checked).toBe(20);
+  });
+
   it("a header the client wrote is not its address", async () => {
     for (let i = 0; i < 12; i++)
       await authorize(

@@ -1,3 +1,4 @@
+import { crmHost } from "@/lib/retailcrm/crm-url";
 import { forgetOldAttempts, giveBackAttempt, takeAttempt } from "@/lib/security/attempt-limit";
 import { sourceAddress } from "@/lib/security/source-address";
 
@@ -17,10 +18,11 @@ export interface SignInAttempt {
 }
 
 /**
- * Takes a sign-in attempt from the source's allowance and from the CRM address's, before the
- * key is checked against that CRM: guessing keys from one address, or against one CRM from
- * many, is slowed to one attempt in 30 s. Only failures count: an office that signs in all
- * day from one address is never held up (docs/security.md, «Вход»).
+ * Takes a sign-in attempt from the source's allowance and from the CRM's, before the key is
+ * checked against that CRM: guessing keys from one address, or against one CRM from many, is
+ * slowed to one attempt in 30 s. The CRM is its host however the address was typed (crmHost),
+ * so that spelling it anew earns no fresh allowance. Only failures count: an office that signs
+ * in all day from one address is never held up (docs/security.md, «Вход»).
  */
 export async function takeSignInAttempt(headers: Record<string, unknown>, crmUrl: string): Promise<SignInAttempt> {
   const source = sourceAddress(
@@ -29,7 +31,7 @@ export async function takeSignInAttempt(headers: Record<string, unknown>, crmUrl
   if (++attempts % FORGET_EVERY === 0) void forgetOldAttempts(PREFIX).catch(() => undefined);
   const allowances = [
     { key: `${PREFIX}source:${source}`, ...PER_SOURCE },
-    { key: `${PREFIX}crm:${crmUrl}`, ...PER_CRM },
+    { key: `${PREFIX}crm:${crmHost(crmUrl)!}`, ...PER_CRM },
   ];
   const wait = await takeAttempt(allowances);
   return { wait, succeeded: () => giveBackAttempt(allowances) };

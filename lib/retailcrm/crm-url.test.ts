@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeCrmUrl } from "./crm-url";
+import { crmHost, normalizeCrmUrl } from "./crm-url";
 
 describe("normalizeCrmUrl", () => {
   it.each([
@@ -28,5 +28,21 @@ describe("normalizeCrmUrl", () => {
     "https://0x7f.1/",
   ])("rejects %j", (input) => {
     expect(normalizeCrmUrl(input)).toBeNull();
+  });
+});
+
+describe("crmHost", () => {
+  it.each([
+    ["demo.retailcrm.ru", "demo.retailcrm.ru"],
+    ["HTTP://Demo.RetailCRM.ru:80/orders?x=1", "demo.retailcrm.ru"],
+    ["https://demo.retailcrm.ru:443", "demo.retailcrm.ru"],
+    ["http://127.0.0.1:08123/api/v5", "127.0.0.1:8123"],
+    ["https://crm.shop.example:8443/", "crm.shop.example:8443"],
+  ])("%s → %s", (input, expected) => {
+    expect(crmHost(input)).toBe(expected);
+  });
+
+  it("refuses what normalizeCrmUrl refuses", () => {
+    expect(crmHost("javascript:alert(1)")).toBeNull();
   });
 });

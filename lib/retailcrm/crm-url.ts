@@ -21,3 +21,13 @@ export function normalizeCrmUrl(input: string): string | null {
   if (/^[\d.]+$/.test(url.hostname) && !trimmed.includes(url.hostname)) return null;
   return `${url.protocol}//${url.host}/`;
 }
+
+/**
+ * The CRM an address reaches, however it is spelt: the host of the normalised address (a port
+ * only when not the scheme's default), without the scheme, since http and https reach one CRM.
+ * Null when normalizeCrmUrl refuses the address.
+ */
+export function crmHost(input: string): string | null {
+  const normalized = normalizeCrmUrl(input);
+  return normalized === null ? null : new URL(normalized).host;
+}
