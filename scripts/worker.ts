@@ -9,6 +9,7 @@ import { startDeliveryWorker } from "../lib/delivery/worker";
 import { ConfigError, parseEnv } from "../lib/env";
 import { createLogger } from "../lib/log";
 import { metricsAnswer } from "../lib/metrics";
+import { PEER_HEADER } from "../lib/security/source-address";
 import { prepareDatabase } from "../lib/server-start";
 
 const log = createLogger(process.env.LOG_LEVEL ?? "info");
@@ -40,7 +41,16 @@ function serveMetrics(port: number): void {
     const url = new URL(request.url ?? "/", "http://worker");
     const answer =
       request.method === "GET" && url.pathname === "/api/metrics"
-        ? metricsAnswer(new Request(url, { headers: { authorization: request.headers.authorization ?? "" } }))
+        ? metricsAnswer(
+            new Request(url, {
+              headers: {
+                authorization: request.headers.authorization ?? "",
+                "x-forwarded-for": request.headersDistinct["x-forwarded-for"]?.join(", ") ?? "",
+                // As scripts/serve.mjs does: the socket's address, for the wrong tokens' throttle.
+                [PEER_HEADER]: request.socket.remoteAddress ?? "",
+              },
+            }),
+          )
         : Promise.resolve(new Response("not found", { status: 404 }));
     void answer.then(async (reply) => {
       response.writeHead(reply.status, Object.fromEntries(reply.headers));

@@ -2,7 +2,7 @@
 // what was not acknowledged (as event.sh does with curl --retry); after a restart, every call
 // reaches the CRM, in order, and nothing acknowledged is lost or uploaded twice.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "@/e2e/setup/free-port";
 import { until } from "@/e2e/setup/until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
@@ -18,14 +18,6 @@ let clientId: string;
 let accountId: string;
 let port: number;
 let service: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port: free } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return free;
-}
 
 async function startService(): Promise<void> {
   const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/service-process.ts"], {

@@ -2,11 +2,14 @@
 // deployment with DELIVERY_CONCURRENCY=0 on its web processes runs them (and npm start, for the
 // AMI event connections, beside its web process).
 import { spawn, type ChildProcess } from "node:child_process";
+import { get as httpGet } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { freePort } from "@/e2e/setup/free-port";
 import { until } from "@/e2e/setup/until";
 import { connectAccount } from "@/lib/accounts/connect";
 import { ingestCallEvent } from "@/lib/calls";
+import { PEER_HEADER } from "@/lib/security/source-address";
 
 let crm: RetailCrmSim;
 let accountId: string;
@@ -73,6 +76,37 @@ describe("npm run worker", () => {
       // A beat of the holders has gone by; nothing was delivered.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(crm.state.callEvents.filter((e) => e.event.callExternalId === "1910000000.2")).toHaveLength(0);
+    } finally {
+      worker.child.kill("SIGTERM");
+    }
+    expect(await worker.exited).toBe(0);
+  });
+
+  it("serves its metrics on METRICS_PORT and throttles wrong tokens per source address there", async () => {
+    const token = "worker-metrics-token-0123456789";
+    const port = await freePort();
+    const worker = startWorker({ ...process.env, LOG_LEVEL: "info", METRICS_PORT: String(port), METRICS_TOKEN: token });
+    try {
+      await until(worker.output, (text) => text.includes("worker metrics listening"), 30_000);
+      // From two loopback addresses: the socket's, whatever the request says, is the source.
+      const scrape = (from: string, bearer: string) =>
+        new Promise<number>((resolve, reject) =>
+          httpGet(
+            {
+              host: "127.0.0.1",
+              port,
+              path: "/api/metrics",
+              localAddress: from,
+              headers: { authorization: `Bearer ${bearer}`, [PEER_HEADER]: "198.51.100.1" },
+            },
+            (reply) => resolve(reply.resume().statusCode!),
+          ).on("error", reject),
+        );
+      const statuses = [];
+      for (let i = 0; i < 11; i++) statuses.push(await scrape("127.0.0.1", `wrong-${i}`));
+      expect(statuses).toEqual([...Array<number>(10).fill(401), 429]);
+      expect(await scrape("127.0.0.1", token)).toBe(429);
+      expect(await scrape("127.0.0.2", token)).toBe(200);
     } finally {
       worker.child.kill("SIGTERM");
     }

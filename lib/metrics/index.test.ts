@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
 import { db } from "@/lib/db/client";
+import { PEER_HEADER } from "@/lib/security/source-address";
 
 const TOKEN = "unit-metrics-token-0123456789";
 
@@ -39,6 +40,28 @@ describe("GET /api/metrics", () => {
     expect(text).toContain('bridge_http_requests_total{route="/api/event",method="GET",status="200"} 1');
     expect(text).toContain('bridge_http_request_duration_seconds_bucket{le="0.005",route="/api/event",method="GET"} 1');
     expect(text).toContain("bridge_process_resident_memory_bytes");
+  });
+});
+
+describe("wrong tokens", () => {
+  const from = (address: string, token: string) =>
+    new Request("http://127.0.0.1/api/metrics", {
+      headers: { authorization: `Bearer ${token}`, [PEER_HEADER]: address },
+    });
+
+  it("are throttled per source: 10, then 429 for any token from it, while others are served", async () => {
+    const { metricsAnswer } = await metricsWith({ METRICS_TOKEN: TOKEN });
+    const statuses = [];
+    for (let i = 0; i < 15; i++) statuses.push((await metricsAnswer(from("203.0.113.5", `wrong-token-${i}`))).status);
+    expect(statuses).toEqual([...Array<number>(10).fill(401), ...Array<number>(5).fill(429)]);
+    // The right token from that source waits too, so that a lucky guess cannot be told apart.
+    const held = await metricsAnswer(from("203.0.113.5", TOKEN));
+    expect([held.status, await held.json()]).toEqual([
+      429,
+      { success: false, errorMsg: expect.stringMatching(/^too many wrong tokens from this address; retry in \d+ s$/) },
+    ]);
+    expect(Number(held.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await metricsAnswer(from("203.0.113.6", TOKEN))).status).toBe(200);
   });
 });
 

@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
+import { GuessThrottle } from "@/lib/security/guess-throttle";
+import { sourceAddress } from "@/lib/security/source-address";
 
 /**
  * Operator metrics in Prometheus text format (docs/metrics.md). One registry per process, kept on
@@ -24,6 +26,8 @@ interface Metrics {
   named?: { at: number; hosts: Promise<Set<string>> };
   /** Counts waiting for `named`: a scrape includes them. */
   pending: Set<Promise<void>>;
+  /** Wrong tokens per source address (docs/metrics.md). */
+  tokenGuesses: GuessThrottle;
   lag?: { at: number; rows: Promise<LagRow[]> };
 }
 
@@ -96,6 +100,8 @@ function create(): Metrics {
       registers: [registry],
     }),
     pending: new Set(),
+    // A scraper with the right token never spends; a source trying tokens gets 10, then one every 30 s.
+    tokenGuesses: new GuessThrottle({ burst: 10, refillPerSecond: 1 / 30, maxSources: 10_000 }),
   };
   new Gauge({
     name: "bridge_delivery_oldest_queued_seconds",
@@ -316,16 +322,29 @@ export function measured<A extends unknown[]>(
   };
 }
 
-/** GET /api/metrics: the text Prometheus scrapes, behind METRICS_TOKEN (off, 404, when unset). */
+/**
+ * GET /api/metrics: the text Prometheus scrapes, behind METRICS_TOKEN (off, 404, when unset). A
+ * source that sent too many wrong tokens gets 429 for any token until it earns one back, so a
+ * right guess cannot be told apart meanwhile.
+ */
 export async function metricsAnswer(request: Request): Promise<Response> {
   const token = env().METRICS_TOKEN;
   if (!token) return Response.json({ success: false, errorMsg: "metrics are off" }, { status: 404 });
-  if (!sameToken(bearerToken(request.headers.get("authorization")), token))
+  const { registry, pending, tokenGuesses } = metrics();
+  const source = sourceAddress(request.headers);
+  const wait = tokenGuesses.retryAfter(source);
+  if (wait > 0)
+    return Response.json(
+      { success: false, errorMsg: `too many wrong tokens from this address; retry in ${wait} s` },
+      { status: 429, headers: { "retry-after": String(wait) } },
+    );
+  if (!sameToken(bearerToken(request.headers.get("authorization")), token)) {
+    tokenGuesses.recordMiss(source);
     return Response.json(
       { success: false, errorMsg: "a bearer token is required" },
       { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"' } },
     );
-  const { registry, pending } = metrics();
+  }
   await Promise.all(pending);
   return new Response(await registry.metrics(), {
     headers: { "content-type": registry.contentType, "cache-control": "no-store" },
