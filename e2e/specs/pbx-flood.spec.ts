@@ -4,8 +4,10 @@
 // dialplan asks /api/manager. Its answers stay fast, the server and the worker that holds the
 // connections stay within their memory, the worker is not brought down, and each attacker's
 // cabinet says why its connection was dropped.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { startHostilePbx, type Flood, type HostilePbx } from "../setup/hostile-pbx";
+import type { FloodedConnection, Flood } from "../setup/hostile-pbx";
 import { listenerPid, rssMiB, workerBeside } from "../setup/proc";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../sim/retailcrm";
 import { AMI_USER, loginOk, notice } from "./support";
@@ -16,11 +18,41 @@ const WORKER_RSS_CAP_MIB = 384;
 const P99_LIMIT_MS = 100;
 
 const sims: RetailCrmSim[] = [];
-const pbxs: HostilePbx[] = [];
+let hostile: ChildProcess | undefined;
 
 test.afterAll(async () => {
-  await Promise.all([...sims.map((sim) => sim.close()), ...pbxs.map((pbx) => pbx.close())]);
+  hostile?.kill();
+  await Promise.all(sims.map((sim) => sim.close()));
 });
+
+/** The attackers' PBXs, in a process of their own (e2e/setup/hostile-pbx-process.ts). */
+async function hostilePbxs(floods: Flood[]) {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "e2e/setup/hostile-pbx-process.ts", JSON.stringify(floods)],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
+  hostile = child;
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async (prefix: string) => {
+    for (;;) {
+      const { value, done } = await lines.next();
+      if (done) throw new Error("the hostile PBXs' process ended");
+      if (value.startsWith(`${prefix} `)) return JSON.parse(value.slice(prefix.length + 1)) as unknown;
+    }
+  };
+  const ports = (await next("ready")) as number[];
+  return {
+    ports,
+    unleash: () => void child.stdin!.write("unleash\n"),
+    report: async () => {
+      child.stdin!.write("report\n");
+      return (await next("report")) as FloodedConnection[][];
+    },
+  };
+}
 
 async function tenant(browser: Browser): Promise<{ page: Page; crm: RetailCrmSim }> {
   const crm = await createRetailCrmSim();
@@ -32,14 +64,14 @@ async function tenant(browser: Browser): Promise<{ page: Page; crm: RetailCrmSim
 }
 
 /** «Настройки Asterisk» of an attacker: call events from AMI, at their own PBX. */
-async function eventsFrom(page: Page, pbx: HostilePbx): Promise<void> {
+async function eventsFrom(page: Page, port: number): Promise<void> {
   await page.getByRole("link", { name: "Настройки Asterisk" }).click();
   await page.getByLabel("Способ подключения к AMI:").selectOption("TCP");
-  await page.getByLabel("Порт AMI:").fill(String(pbx.port));
+  await page.getByLabel("Порт AMI:").fill(String(port));
   await page.getByLabel("Логин AMI:").fill(AMI_USER.username);
   await page.getByLabel("Пароль AMI:").fill(AMI_USER.secret);
   await page.getByLabel("Откуда брать события звонков:").selectOption("AMI");
-  await page.getByLabel("Порт AMI (TCP) для событий:").fill(String(pbx.port));
+  await page.getByLabel("Порт AMI (TCP) для событий:").fill(String(port));
   await page.getByRole("button", { name: "Сохранить настройки" }).click();
   await expect(notice(page)).toHaveText("Настройки сохранены: доступ к AMI проверен");
 }
@@ -70,9 +102,11 @@ test("a PBX that floods its AMI event connection slows no other tenant's dialpla
   ];
   const attackers = await Promise.all(floods.map(() => tenant(browser)));
   // Held back until the service holds every connection, so that the floods come at once.
-  for (const flood of floods) pbxs.push(await startHostilePbx(flood, { held: true }));
-  for (const [i, attacker] of attackers.entries()) await eventsFrom(attacker.page, pbxs[i]!);
-  await expect.poll(() => pbxs.every((pbx) => pbx.floods.length > 0), { timeout: 30_000 }).toBe(true);
+  const pbxs = await hostilePbxs(floods);
+  for (const [i, attacker] of attackers.entries()) await eventsFrom(attacker.page, pbxs.ports[i]!);
+  await expect
+    .poll(async () => (await pbxs.report()).every((connections) => connections.length > 0), { timeout: 30_000 })
+    .toBe(true);
 
   /** The victim's dialplan asks, four calls at a time, until told to stop. */
   const asking = (latencies: number[]) => {
@@ -105,9 +139,9 @@ test("a PBX that floods its AMI event connection slows no other tenant's dialpla
   }, 50);
   const stop = asking(latencies);
   try {
-    for (const pbx of pbxs) pbx.unleash();
+    pbxs.unleash();
     await expect
-      .poll(() => pbxs.every((pbx) => pbx.floods.length > 0 && pbx.floods.every((f) => f.closedAt !== null)), {
+      .poll(async () => (await pbxs.report()).every((connections) => connections.every((f) => f.closedAt !== null)), {
         timeout: 30_000,
       })
       .toBe(true);
@@ -117,7 +151,7 @@ test("a PBX that floods its AMI event connection slows no other tenant's dialpla
     await stop();
     clearInterval(sampler);
   }
-  const figures = `${latencies.length} answers during the floods, p99 ${p99(latencies).toFixed(1)} ms (before: ${quiet.length}, p99 ${p99(quiet).toFixed(1)} ms); peak RSS web ${Math.round(peak.web)} MiB, worker ${Math.round(peak.worker)} MiB; flood bytes before the cut: ${pbxs.map((pbx) => pbx.floods[0]!.bytesSent).join(", ")}`;
+  const figures = `${latencies.length} answers during the floods, p99 ${p99(latencies).toFixed(1)} ms (before: ${quiet.length}, p99 ${p99(quiet).toFixed(1)} ms); peak RSS web ${Math.round(peak.web)} MiB, worker ${Math.round(peak.worker)} MiB; flood bytes before the cut: ${(await pbxs.report()).map((connections) => connections[0]!.bytesSent).join(", ")}`;
   test.info().annotations.push({ type: "pbx-flood", description: figures });
   console.log(`pbx-flood: ${figures}`);
   expect(latencies.length).toBeGreaterThan(100);
