@@ -89,11 +89,15 @@ describe("a PBX that floods its AMI event connection", () => {
         [{ matches: when("Hangup"), seconds: 2 }],
         Date.now() / 1000,
       );
-      await until(
-        () => hostile.floods,
-        (floods) => floods.length > 0,
-        10_000,
-      );
+      expect(
+        (
+          await until(
+            () => hostile.floods,
+            (floods) => floods.length > 0,
+            10_000,
+          )
+        ).length,
+      ).toBeGreaterThan(0);
       pbx.replay(events, { renumber: (id) => (id ? `${prefix}-${id}` : id) });
 
       const dropped = await until(
@@ -105,20 +109,26 @@ describe("a PBX that floods its AMI event connection", () => {
         "сервис разорвал соединение: АТС прислала больше 10000 событий AMI подряд (допустимо 1000 в секунду); следующая попытка через 1 с",
       );
       const first = hostile.floods[0]!;
-      await until(
-        () => first.closedAt,
-        (closedAt) => closedAt !== null,
-        5_000,
-      );
+      expect(
+        await until(
+          () => first.closedAt,
+          (closedAt) => closedAt !== null,
+          5_000,
+        ),
+      ).not.toBeNull();
       // Cut off long before the 60 000 events were all sent.
       expect(first.bytesSent).toBeLessThan(16 * 1024 * 1024);
 
       // The next try waits the pause; the one after, twice as long.
-      await until(
-        () => hostile.floods,
-        (floods) => floods.length >= 3,
-        15_000,
-      );
+      expect(
+        (
+          await until(
+            () => hostile.floods,
+            (floods) => floods.length >= 3,
+            15_000,
+          )
+        ).length,
+      ).toBeGreaterThanOrEqual(3);
       const [, second, third] = hostile.floods;
       expect(second!.openedAt - first.closedAt!).toBeGreaterThanOrEqual(OVERRUN_MS - 50);
       expect(third!.openedAt - second!.closedAt!).toBeGreaterThanOrEqual(2 * OVERRUN_MS - 50);
@@ -151,11 +161,13 @@ describe("a PBX that floods its AMI event connection", () => {
       expect(dropped.lastError).toMatch(
         /^сервис разорвал соединение: у АТС больше 5000 каналов одновременно; следующая попытка через \d+ с$/,
       );
-      await until(
-        () => hostile.floods[0]!.closedAt,
-        (closedAt) => closedAt !== null,
-        5_000,
-      );
+      expect(
+        await until(
+          () => hostile.floods[0]!.closedAt,
+          (closedAt) => closedAt !== null,
+          5_000,
+        ),
+      ).not.toBeNull();
       expect(hostile.floods[0]!.bytesSent).toBeLessThan(16 * 1024 * 1024);
     } finally {
       await db().asteriskSettings.update({ where: { accountId }, data: { eventSource: "DIALPLAN" } });
@@ -176,11 +188,13 @@ describe("a PBX that floods its AMI event connection", () => {
         /^сервис разорвал соединение: АТС прислала строку, сообщение или список AMI больше допустимого; следующая попытка через/,
       );
       const first = hostile.floods[0]!;
-      await until(
-        () => first.closedAt,
-        (closedAt) => closedAt !== null,
-        5_000,
-      );
+      expect(
+        await until(
+          () => first.closedAt,
+          (closedAt) => closedAt !== null,
+          5_000,
+        ),
+      ).not.toBeNull();
       // The line is 16 KiB at most; what else went out sat in the sockets' buffers.
       expect(first.bytesSent).toBeLessThan(16 * 1024 * 1024);
       expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);

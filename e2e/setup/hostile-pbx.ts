@@ -1,6 +1,7 @@
 // A PBX in an attacker's hands (docs/security.md, «АТС арендатора»): it speaks just enough AMI
 // to be saved in «Настройки Asterisk» and connected to (the banner, Login, Ping, Logoff, an empty
-// CoreShowChannels), and sends a connection that logs in with events on what the test asks for:
+// CoreShowChannels), and once a connection that logged in with events on has listed the channels,
+// sends it what the test asks for:
 // a flood of Newchannel events (each the one a real Asterisk 22 sent for a call from outside, as
 // a new channel), a flood of events about one channel (its VarSet, again and again), or one
 // header line that never ends. Not a simulator of Asterisk: an attacker.
@@ -88,6 +89,7 @@ export async function startHostilePbx(flood: Flood, { held = false } = {}): Prom
     socket.on("close", () => sockets.delete(socket));
     socket.write("Asterisk Call Manager/9.0.0\r\n");
     let received = "";
+    let events = false;
     socket.on("data", (chunk) => {
       received += chunk.toString("utf8");
       for (let end = received.indexOf("\r\n\r\n"); end >= 0; end = received.indexOf("\r\n\r\n")) {
@@ -99,7 +101,12 @@ export async function startHostilePbx(flood: Flood, { held = false } = {}): Prom
         const reply = (fields: Record<string, string>) => socket.write(serializeAction({ ...fields, ActionID: id }));
         if (action === "login") {
           reply({ Response: "Success", Message: "Authentication accepted" });
-          if (field("Events").toLowerCase() !== "off") {
+          events = field("Events").toLowerCase() !== "off";
+        } else if (action === "coreshowchannels") {
+          reply({ Response: "Success", EventList: "start", Message: "Channels will follow" });
+          reply({ Event: "CoreShowChannelsComplete", EventList: "Complete", ListItems: "0" });
+          // The service has taken up the calls in progress: the flood starts.
+          if (events) {
             const record: FloodedConnection = { openedAt: Date.now(), closedAt: null, bytesSent: 0 };
             floods.push(record);
             socket.once("close", () => (record.closedAt = Date.now()));
@@ -110,9 +117,6 @@ export async function startHostilePbx(flood: Flood, { held = false } = {}): Prom
             if (loose) go();
             else waiting.push(go);
           }
-        } else if (action === "coreshowchannels") {
-          reply({ Response: "Success", EventList: "start", Message: "Channels will follow" });
-          reply({ Event: "CoreShowChannelsComplete", EventList: "Complete", ListItems: "0" });
         } else if (action === "logoff") {
           reply({ Response: "Goodbye", Message: "Thanks for all the fish." });
           socket.end();

@@ -12,8 +12,9 @@ import { listenerPid, rssMiB, workerBeside } from "../setup/proc";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../sim/retailcrm";
 import { AMI_USER, loginOk, notice } from "./support";
 
-// The README's memory target of the server; the worker's heap is capped at 256 MiB (scripts/server-flags.ts).
-const WEB_RSS_CAP_MIB = 300;
+// The floods must cost the server nothing (it holds no AMI connection): its RSS may move by what
+// garbage collection moves it, no more. The worker's heap is capped at 256 MiB (scripts/server-flags.ts).
+const WEB_RSS_MARGIN_MIB = 64;
 const WORKER_RSS_CAP_MIB = 384;
 const P99_LIMIT_MS = 100;
 
@@ -108,10 +109,10 @@ test("a PBX that floods its AMI event connection slows no other tenant's dialpla
     .poll(async () => (await pbxs.report()).every((connections) => connections.length > 0), { timeout: 30_000 })
     .toBe(true);
 
-  /** The victim's dialplan asks, four calls at a time, until told to stop. */
+  /** The victim's dialplan asks, two calls at a time, until told to stop. */
   const asking = (latencies: number[]) => {
     let on = true;
-    const loops = Array.from({ length: 4 }, async () => {
+    const loops = Array.from({ length: 2 }, async () => {
       while (on) {
         const started = performance.now();
         const reply = await fetch(ask);
@@ -132,7 +133,8 @@ test("a PBX that floods its AMI event connection slows no other tenant's dialpla
   await stopQuiet();
 
   const latencies: number[] = [];
-  const peak = { web: rssMiB(web), worker: rssMiB(worker) };
+  const webBefore = rssMiB(web);
+  const peak = { web: webBefore, worker: rssMiB(worker) };
   const sampler = setInterval(() => {
     peak.web = Math.max(peak.web, rssMiB(web));
     peak.worker = Math.max(peak.worker, rssMiB(worker));
@@ -151,12 +153,12 @@ test("a PBX that floods its AMI event connection slows no other tenant's dialpla
     await stop();
     clearInterval(sampler);
   }
-  const figures = `${latencies.length} answers during the floods, p99 ${p99(latencies).toFixed(1)} ms (before: ${quiet.length}, p99 ${p99(quiet).toFixed(1)} ms); peak RSS web ${Math.round(peak.web)} MiB, worker ${Math.round(peak.worker)} MiB; flood bytes before the cut: ${(await pbxs.report()).map((connections) => connections[0]!.bytesSent).join(", ")}`;
+  const figures = `${latencies.length} answers during the floods, p99 ${p99(latencies).toFixed(1)} ms (before: ${quiet.length}, p99 ${p99(quiet).toFixed(1)} ms); RSS web ${Math.round(webBefore)} → peak ${Math.round(peak.web)} MiB, worker ${Math.round(peak.worker)} MiB; flood bytes before the cut: ${(await pbxs.report()).map((connections) => connections[0]!.bytesSent).join(", ")}`;
   test.info().annotations.push({ type: "pbx-flood", description: figures });
   console.log(`pbx-flood: ${figures}`);
   expect(latencies.length).toBeGreaterThan(100);
   expect(p99(latencies)).toBeLessThan(P99_LIMIT_MS);
-  expect(peak.web).toBeLessThan(WEB_RSS_CAP_MIB);
+  expect(peak.web - webBefore).toBeLessThan(WEB_RSS_MARGIN_MIB);
   expect(peak.worker).toBeLessThan(WORKER_RSS_CAP_MIB);
   // The same worker still holds the connections: it was never brought down.
   expect(workerBeside(web)).toBe(worker);
