@@ -193,6 +193,13 @@ export function AsteriskSettingsForm({
             {...register("inboundContexts")}
           />
           <Field
+            label={t("fields.outboundContexts.label")}
+            required
+            hint={t("fields.outboundContexts.hint")}
+            error={vt(errors.outboundContexts?.message)}
+            {...register("outboundContexts")}
+          />
+          <Field
             label={t("fields.amiEventsPort.label")}
             required
             inputMode="numeric"

@@ -18,6 +18,7 @@ export function EventConnectionStatusView({ status }: { status: EventConnectionS
   return (
     <div className={`status status-${status.state}`} role="status" data-testid="event-connection">
       <p>{text}</p>
+      {status.state === "connected" && status.error ? <p>{t("warning", { reason: status.error })}</p> : null}
       <p>{t("lastEvent", { time: time(status.lastEventAt) })}</p>
     </div>
   );

@@ -15,6 +15,7 @@ import { ingestCallEvent } from "@/lib/calls";
 import { timed, transcriptEvents, when, type Scenario, type Step } from "@/e2e/fixtures/ami-transcripts";
 import { FAST_DELIVERY, FAST_TRACKING } from "@/e2e/setup/delivery";
 import { demoCrmAccount, AMI_EVENTS_USER } from "@/e2e/setup/factories";
+import { crmRequestsFor } from "@/e2e/setup/crm-calls";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
@@ -53,25 +54,7 @@ function play(
 }
 
 /** What the CRM got about one call, in order: call/event bodies and the call's calls/upload entry. */
-async function requestsFor(uniqueid: string): Promise<Record<string, unknown>[]> {
-  const collect = () =>
-    crm.requests.flatMap((request): Record<string, unknown>[] => {
-      if (request.status !== 200) return [];
-      if (request.path.endsWith("/call/event")) {
-        const event = JSON.parse(request.form.event!) as Record<string, unknown>;
-        return event.callExternalId === uniqueid ? [{ request: "call/event", ...event }] : [];
-      }
-      if (request.path.endsWith("/calls/upload"))
-        return (JSON.parse(request.form.calls!) as Record<string, unknown>[])
-          .filter((call) => call.externalId === uniqueid)
-          .map((call) => ({ request: "calls/upload", ...call }));
-      return [];
-    });
-  await until(collect, (requests) => requests.some((r) => r.request === "calls/upload"), 15_000);
-  // Anything that would come after the upload has had its chance.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  return collect();
-}
+const requestsFor = (uniqueid: string) => crmRequestsFor(crm, uniqueid);
 
 beforeAll(async () => {
   pbx = await createAsteriskSim({ tcpPort: 0, httpPort: null, users: [ami] });
@@ -97,6 +80,7 @@ beforeAll(async () => {
     data: {
       eventSource: "AMI",
       inboundContexts: ["init-channel", "plain-in"],
+      outboundContexts: ["from-manager"],
       amiHost: "127.0.0.1",
       amiEventsPort: pbx.tcpPort!,
       amiLogin: ami.username,

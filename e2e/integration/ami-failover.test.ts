@@ -1,9 +1,11 @@
-// One AMI event connection per account across every process (docs/ami-events.md): two delivery
+// One AMI event connection per account across every process (docs/ami-events.md): two worker
 // processes, one holds it; killed mid-call, the other takes it over within seconds, takes up the
-// call in progress from CoreShowChannels, and the CRM gets that call once, complete.
+// call in progress from CoreShowChannels, and the CRM gets that call once, complete: a plain call
+// of the first recording, and a call through a Local-channel trunk of the second.
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timed, transcriptEvents, when } from "@/e2e/fixtures/ami-transcripts";
+import { crmRequestsFor } from "@/e2e/setup/crm-calls";
 import { demoCrmAccount, AMI_EVENTS_USER } from "@/e2e/setup/factories";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
@@ -50,7 +52,7 @@ beforeAll(async () => {
     where: { accountId },
     data: {
       eventSource: "AMI",
-      inboundContexts: ["init-channel"],
+      inboundContexts: ["init-channel", "inbound"],
       amiHost: "127.0.0.1",
       amiEventsPort: pbx.tcpPort!,
       amiPort: pbx.tcpPort!,
@@ -118,5 +120,42 @@ describe("the holder of an account's AMI event connection", () => {
     expect(uploaded).toHaveLength(1);
     expect(uploaded[0]!.call).toMatchObject({ type: "in", code: "103", result: "answered" });
     expect(pbx.tcpConnections).toBe(1);
+  }, 90_000);
+
+  it("killed mid-call through a Local-channel trunk, hands the call over keyed by its dialplan half, recording and all", async () => {
+    const held = await until(listener, (l) => l.state === "connected" && l.workerId !== null, 20_000);
+    const prefix = `kill${Date.now() % 100_000}`;
+    const renumber = (id: string) => (id ? `${prefix}-${id}` : id);
+    const events = timed(
+      transcriptEvents("core-show-channels-mid-call.read-all"),
+      [{ matches: when("Hangup"), seconds: 4 }],
+      Date.now() / 1000,
+    );
+    const key = renumber("1796587247.21");
+    // Rung and answered while the first process holds the connection; its card went out.
+    const answered = events.findIndex((e) => e.Event === "DialEnd" && e.DialStatus === "ANSWER") + 2;
+    pbx.replay(events.slice(0, answered), { renumber });
+    await until(
+      () => db().delivery.count({ where: { accountId, state: "SENT", call: { uniqueid: key } } }),
+      (n) => n === 1,
+      15_000,
+    );
+    const holder = workers.get(held.workerId!)!;
+    const exited = new Promise((resolve) => holder.once("exit", resolve));
+    holder.kill("SIGKILL");
+    await exited;
+    workers.delete(held.workerId!);
+    await startWorker();
+    const taken = await until(listener, (l) => l.state === "connected" && l.workerId !== held.workerId, 15_000);
+    expect(taken.workerId).not.toBe(held.workerId);
+    pbx.replay(events.slice(answered), { renumber });
+    const requests = await crmRequestsFor(crm, key);
+    expect(requests).toMatchObject([
+      { request: "call/event", type: "in", codes: ["103"] },
+      { request: "call/event", type: "hangup", codes: ["103"], hangupStatus: "answered" },
+      { request: "calls/upload", type: "in", code: "103", result: "answered", recordUrl: expect.any(String) },
+    ]);
+    expect(requests).toHaveLength(3);
+    expect(await db().call.count({ where: { accountId, uniqueid: { startsWith: `${prefix}-` } } })).toBe(1);
   }, 90_000);
 });

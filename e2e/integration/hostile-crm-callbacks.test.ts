@@ -432,8 +432,9 @@ describe("/api/crm/activity", () => {
     }
     const after = await db().account.findUniqueOrThrow({ where: { id: switched.id } });
     if (systemUrlIsHostile && reply.status !== 200) {
-      // Refusing the request for its systemUrl is as good as ignoring the systemUrl, if it names it.
-      expectRefusal(reply, refuse(400, /systemUrl/), context);
+      // Refusing the request for its systemUrl is as good as ignoring the systemUrl: an address
+      // (however odd) that the account's CRM does not name as its own is refused, unconfirmed.
+      expectRefusal(reply, refuse(403, /^Parameter 'systemUrl' is not confirmed: /), context);
       expect(await snapshot()).toEqual(before);
       return;
     }

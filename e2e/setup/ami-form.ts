@@ -25,6 +25,7 @@ export function amiForm(
     pauseQueueWhenAway: false,
     eventSource: "DIALPLAN",
     inboundContexts: "from-trunk",
+    outboundContexts: "from-internal",
     amiEventsPort: "5038",
     ...over,
   };

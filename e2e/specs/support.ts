@@ -1,7 +1,12 @@
 import { expect, type Page } from "@playwright/test";
 
 /** The AMI user the specs give the simulated Asterisk (its secret must never reach the server log). */
-export const AMI_USER = { username: "crm", secret: "s3cret-ami-e2e", read: "call", write: "originate" };
+export const AMI_USER = {
+  username: "crm",
+  secret: "s3cret-ami-e2e",
+  read: "call,agent,dialplan",
+  write: "originate,agent,reporting",
+};
 
 export const MARKETPLACE_SECRET = process.env.MARKETPLACE_SECRET ?? "e2e-marketplace-secret-0123456789";
 

@@ -33,6 +33,7 @@ function form(over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput 
     pauseQueueWhenAway: false,
     eventSource: "DIALPLAN",
     inboundContexts: "from-trunk",
+    outboundContexts: "from-internal",
     amiEventsPort: "5038",
     ...over,
   };
@@ -79,6 +80,7 @@ describe("«Настройки Asterisk»", () => {
       pauseQueueWhenAway: false,
       eventSource: "DIALPLAN",
       inboundContexts: "from-trunk",
+      outboundContexts: "from-internal",
       amiEventsPort: "5038",
     });
     expect(hasSecret).toBe(false);

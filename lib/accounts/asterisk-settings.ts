@@ -1,7 +1,7 @@
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { amiErrorMessage, checkAmiAccess } from "@/lib/asterisk/ami/check";
+import { amiErrorMessage, checkAmiAccess, missingEventRights } from "@/lib/asterisk/ami/check";
 import { fieldErrorsOf } from "@/lib/actions/result";
 import { requestLocale, translator } from "@/lib/i18n/server";
 import { log } from "@/lib/log";
@@ -34,6 +34,7 @@ export async function loadAsteriskSettings(accountId: string) {
     pauseQueueWhenAway: s.pauseQueueWhenAway,
     eventSource: s.eventSource,
     inboundContexts: (s.inboundContexts ?? []).join(", "),
+    outboundContexts: s.outboundContexts.join(", "),
     amiEventsPort: String(s.amiEventsPort),
   };
   return { form, hasSecret: s.amiSecretEnc !== null };
@@ -89,8 +90,13 @@ export async function testAmi(accountId: string, input: AsteriskSettingsInput): 
     await checkAmiAccess(parsed.data.amiTransport, endpoint);
     // Call events come over TCP, whatever carries click-to-call: that port must let the user in too.
     const eventsPort = Number(parsed.data.amiEventsPort);
-    if (parsed.data.eventSource !== "DIALPLAN" && !(parsed.data.amiTransport === "TCP" && eventsPort === endpoint.port))
+    if (parsed.data.eventSource === "DIALPLAN") return { ok: true };
+    if (!(parsed.data.amiTransport === "TCP" && eventsPort === endpoint.port))
       await checkAmiAccess("TCP", { ...endpoint, port: eventsPort });
+    // Rights are granted at login and AMI mode needs more than click-to-call (docs/ami-events.md).
+    const missing = await missingEventRights({ ...endpoint, port: eventsPort });
+    if (missing.length > 0)
+      return { ok: false, error: (await translator("asterisk"))("rights.missing", { write: missing.join(",") }) };
     return { ok: true };
   } catch (error) {
     log.info(
@@ -124,6 +130,7 @@ export async function saveAsteriskSettings(accountId: string, input: AsteriskSet
     pauseQueueWhenAway: data.pauseQueueWhenAway,
     eventSource: data.eventSource,
     inboundContexts: parseContexts(data.inboundContexts),
+    outboundContexts: parseContexts(data.outboundContexts),
     amiEventsPort: Number(data.amiEventsPort),
     ...(data.amiSecret ? { amiSecretEnc: encryptSecret(data.amiSecret) } : {}),
   };

@@ -73,7 +73,7 @@ const CLAIM_SQL = `
 
 const CONFIG_SQL = `
   SELECT a."id" AS "accountId", a."clientId", s."amiHost", s."amiEventsPort", s."amiLogin", s."amiSecretEnc",
-    s."eventSource", s."inboundContexts",
+    s."eventSource", s."inboundContexts", s."outboundContexts", s."updatedAt",
     ARRAY(SELECT u."extension" FROM "crm_users" u WHERE u."accountId" = a."id" AND u."extension" IS NOT NULL) AS "extensions"
   FROM "accounts" a JOIN "asterisk_settings" s ON s."accountId" = a."id"
   WHERE a."id" = $1 AND s."eventSource" <> 'DIALPLAN' AND a."active" AND NOT a."freeze" AND s."amiSecretEnc" IS NOT NULL`;
@@ -87,6 +87,8 @@ interface ConfigRow {
   amiSecretEnc: string;
   eventSource: "AMI" | "BOTH";
   inboundContexts: string[] | null;
+  outboundContexts: string[] | null;
+  updatedAt: Date;
   extensions: string[];
 }
 
@@ -107,6 +109,8 @@ async function configOf(pool: pg.Pool, accountId: string): Promise<ListenerConfi
     },
     mode: row.eventSource,
     inboundContexts: row.inboundContexts ?? [],
+    outboundContexts: row.outboundContexts ?? [],
+    savedAt: row.updatedAt.getTime(),
     extensions: row.extensions,
   };
 }

@@ -1,14 +1,23 @@
 import type pg from "pg";
 import { amiErrorMessage } from "@/lib/asterisk/ami/check";
+import { isClickId } from "@/lib/asterisk/channel";
 import { AmiError } from "@/lib/asterisk/ami/errors";
-import type { AmiMessage } from "@/lib/asterisk/ami/message";
+import { header, type AmiMessage } from "@/lib/asterisk/ami/message";
 import { AmiTcpTransport } from "@/lib/asterisk/ami/tcp";
 import type { AmiEndpoint } from "@/lib/asterisk/ami/transport";
 import { ingestCallEvent } from "@/lib/calls";
 import { translatorFor } from "@/lib/i18n/translate";
 import { log } from "@/lib/log";
 import { readEventParams } from "@/lib/validations/dialplan";
-import { CallTracker, TRACKER_LIMITS, TrackerLimitError, type DerivedEvent } from "./tracker";
+import {
+  CallTracker,
+  TRACKER_LIMITS,
+  TrackerLimitError,
+  type DerivedEvent,
+  type RecordingProbe,
+  type RecordingSeen,
+  type TrackerSettings,
+} from "./tracker";
 
 /** What the listener of one account needs to know (read from its settings when it starts). */
 export interface ListenerConfig {
@@ -17,7 +26,10 @@ export interface ListenerConfig {
   endpoint: AmiEndpoint;
   mode: "AMI" | "BOTH";
   inboundContexts: string[];
+  outboundContexts: string[];
   extensions: string[];
+  /** When «Настройки Asterisk» were last saved: a save logs in anew, for the rights are fixed at login. */
+  savedAt: number;
 }
 
 /**
@@ -51,6 +63,9 @@ export interface ListenerTiming {
   maxOverrunMs: number;
   /** A connection that stayed within the limits this long forgives the overruns before it. */
   forgiveMs: number;
+  /** The AMI user may not list channels: logged in anew after this, doubled each time up to the most. */
+  rightsMs: number;
+  maxRightsMs: number;
 }
 
 export const LISTENER_TIMING: ListenerTiming = {
@@ -59,6 +74,8 @@ export const LISTENER_TIMING: ListenerTiming = {
   overrunMs: 60_000,
   maxOverrunMs: 30 * 60_000,
   forgiveMs: 10 * 60_000,
+  rightsMs: 60_000,
+  maxRightsMs: 10 * 60_000,
 };
 
 export interface ListenerSettings {
@@ -70,6 +87,12 @@ export interface ListenerSettings {
 const EVENT_MARK_MS = 5_000;
 
 export type ListenerState = "connecting" | "connected" | "failed" | "stopped";
+
+/** Derived work stored in order: a call event, or a recording learnt for a call. */
+type Stored = { event: DerivedEvent } | { recording: RecordingSeen };
+
+/** Click-to-call ids this listener checked with the database: whose they are does not change. */
+const CLICK_OWNERS_KEPT = 1_000;
 
 /** Which limit a PBX went beyond. */
 type Overrun = "events" | "channels" | "calls" | "backlog" | "too-large";
@@ -83,11 +106,15 @@ function overrunMessage(overrun: Overrun, limits: ListenerLimits, retryInMs: num
       : overrun === "channels" || overrun === "calls"
         ? t(overrun, { limit: limits.tracker[overrun] })
         : t(overrun);
-  const retry =
-    retryInMs < 60_000
-      ? t("retryInSeconds", { seconds: Math.ceil(retryInMs / 1000) })
-      : t("retryInMinutes", { minutes: Math.ceil(retryInMs / 60_000) });
-  return t("dropped", { reason, retry });
+  return t("dropped", { reason, retry: retryText(retryInMs) });
+}
+
+/** "через 1 мин", as the cabinet says when the next try is. */
+function retryText(retryInMs: number): string {
+  const t = translatorFor("ru", "asterisk.ami.overrun");
+  return retryInMs < 60_000
+    ? t("retryInSeconds", { seconds: Math.ceil(retryInMs / 1000) })
+    : t("retryInMinutes", { minutes: Math.ceil(retryInMs / 60_000) });
 }
 
 /**
@@ -115,6 +142,12 @@ export class AccountListener {
   private connectedAt = 0;
   /** Each connection's number: what a connection dropped for an overrun still says is ignored. */
   private attempt = 0;
+  /** Events read while the calls in progress are being taken up, with when they came (docs/ami-events.md). */
+  private held: { event: AmiMessage; at: number }[] | null = null;
+  private rightsMs: number;
+  private reloginTimer?: NodeJS.Timeout;
+  /** Click-to-call ids seen in events, and whether this account placed them. */
+  private readonly clickOwners = new Map<string, boolean>();
 
   constructor(
     private config: ListenerConfig,
@@ -123,6 +156,7 @@ export class AccountListener {
   ) {
     this.retryMs = settings.timing.retryMs;
     this.overrunMs = settings.timing.overrunMs;
+    this.rightsMs = settings.timing.rightsMs;
     this.tokens = settings.limits.eventBurst;
     this.tracker = this.newTracker();
   }
@@ -131,18 +165,28 @@ export class AccountListener {
     return this.config.accountId;
   }
 
-  private newTracker(): CallTracker {
-    return new CallTracker(
-      { inboundContexts: new Set(this.config.inboundContexts), extensions: new Set(this.config.extensions) },
-      this.settings.limits.tracker,
-    );
+  private trackerSettings(): TrackerSettings {
+    return {
+      inboundContexts: new Set(this.config.inboundContexts),
+      outboundContexts: new Set(this.config.outboundContexts),
+      extensions: new Set(this.config.extensions),
+    };
   }
 
-  /** Settings changed without a new connection needed (extensions, inbound contexts, mode). */
+  private newTracker(): CallTracker {
+    return new CallTracker(this.trackerSettings(), this.settings.limits.tracker);
+  }
+
+  /**
+   * Settings changed without a new connection needed (extensions, contexts, mode); false when it
+   * needs one: another server or user, or «Настройки Asterisk» saved again (rights fixed at login).
+   */
   update(config: ListenerConfig): boolean {
-    const sameConnection = JSON.stringify(config.endpoint) === JSON.stringify(this.config.endpoint);
+    const sameConnection =
+      JSON.stringify(config.endpoint) === JSON.stringify(this.config.endpoint) &&
+      config.savedAt === this.config.savedAt;
     this.config = config;
-    this.tracker.update({ inboundContexts: new Set(config.inboundContexts), extensions: new Set(config.extensions) });
+    this.tracker.update(this.trackerSettings());
     return sameConnection;
   }
 
@@ -153,6 +197,7 @@ export class AccountListener {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.reloginTimer);
     await this.transport?.close().catch(() => undefined);
     await this.storing;
   }
@@ -160,7 +205,11 @@ export class AccountListener {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const attempt = ++this.attempt;
-    await this.report("connecting", null);
+    clearTimeout(this.reloginTimer);
+    // Until the calls in progress are taken up, what comes is held, then applied around the
+    // listing in the order Asterisk sent it (docs/ami-events.md, «Подхват звонков»).
+    this.held = [];
+    const connecting = this.report("connecting", null);
     try {
       // Events may come before the login's answer is taken: they count from the first one.
       const transport = await AmiTcpTransport.open(this.config.endpoint, {
@@ -176,32 +225,117 @@ export class AccountListener {
       this.transport = transport;
       this.retryMs = this.settings.timing.retryMs;
       this.connectedAt = Date.now();
-      await this.report("connected", null);
+      const rights = await this.takeUp(transport, attempt);
+      await connecting;
+      if (attempt !== this.attempt) return;
+      await this.report("connected", rights);
       log.info({ accountId: this.accountId }, "AMI event connection up");
-      // AMI replays nothing: the calls already in progress are taken up from what is up now.
-      await this.takeUp(transport);
     } catch (error) {
+      this.applyHeld(this.held ?? []);
       // A connection dropped for an overrun has its next try set already.
       if (attempt !== this.attempt) return;
       this.lost(error instanceof AmiError ? error : new AmiError("protocol", String(error)));
     }
   }
 
-  /** The calls in progress (CoreShowChannels); without write=reporting they are not taken up, and said so. */
-  private async takeUp(transport: AmiTcpTransport): Promise<void> {
+  /**
+   * The calls in progress: AMI replays nothing, so they are taken up from CoreShowChannels, with
+   * the events that came meanwhile applied before or after the listing as they came before or
+   * after its answer, and their recordings asked for (Getvar). Without the right to list channels
+   * (write = reporting) nothing is taken up: the message for the admin is returned, and the
+   * connection logs in anew after a while (rights are fixed at login: a fixed manager.conf and a
+   * reload are seen only then).
+   */
+  private async takeUp(transport: AmiTcpTransport, attempt: number): Promise<string | null> {
+    let split = -1;
+    let listing: AmiMessage[] | null = null;
+    let rights: string | null = null;
     try {
-      const attempt = this.attempt;
-      for (const channel of await transport.list({ Action: "CoreShowChannels" })) {
-        if (attempt !== this.attempt) return;
-        this.received(channel);
-      }
+      listing = await transport.list({ Action: "CoreShowChannels" }, () => (split = this.held?.length ?? -1));
     } catch (error) {
       if (!(error instanceof AmiError) || (error.kind !== "permission" && error.kind !== "refused")) throw error;
-      log.warn(
-        { accountId: this.accountId, err: error },
-        "the AMI user may not list channels (write = reporting): calls already in progress are not taken up",
-      );
+      rights = this.rightsMissing();
     }
+    if (attempt !== this.attempt) return rights;
+    const held = this.held ?? [];
+    this.held = null;
+    this.applyHeld(split < 0 ? held : held.slice(0, split));
+    let probes: RecordingProbe[] = [];
+    if (listing) {
+      const known = await this.knownCalls(listing);
+      try {
+        const taken = this.tracker.takeUp(listing, Date.now(), known);
+        this.keep(taken.events);
+        probes = taken.probes;
+      } catch (error) {
+        if (!(error instanceof TrackerLimitError)) throw error;
+        this.overran(error.limit);
+        return null;
+      }
+    }
+    if (split >= 0) this.applyHeld(held.slice(split));
+    await this.probeRecordings(transport, attempt, probes);
+    return rights;
+  }
+
+  /** Which listed channels are calls this account has (stored before a restart, or by another process), and which way. */
+  private async knownCalls(listing: AmiMessage[]): Promise<Map<string, "in" | "out">> {
+    const uniqueids = listing.map((event) => header(event, "Uniqueid") ?? "").filter(Boolean);
+    const { rows } = await this.pool.query<{ uniqueid: string; direction: "IN" | "OUT" | null }>(
+      `SELECT "uniqueid", "direction" FROM "calls" WHERE "accountId" = $1 AND "uniqueid" = ANY($2::text[])`,
+      [this.accountId, uniqueids],
+    );
+    return new Map(rows.map((row) => [row.uniqueid, row.direction === "OUT" ? "out" : "in"]));
+  }
+
+  private applyHeld(held: { event: AmiMessage; at: number }[]): void {
+    for (const { event, at } of held) {
+      if (this.held !== null && this.held !== held) return;
+      this.apply(event, at);
+    }
+  }
+
+  /** Getvar MIXMONITOR_FILENAME on each taken-up call's key channel: the file its VarSet named before we listened. */
+  private async probeRecordings(transport: AmiTcpTransport, attempt: number, probes: RecordingProbe[]): Promise<void> {
+    for (const probe of probes) {
+      let reply: AmiMessage;
+      try {
+        reply = await transport.send({ Action: "Getvar", Channel: probe.channel, Variable: "MIXMONITOR_FILENAME" });
+      } catch {
+        return;
+      }
+      if (attempt !== this.attempt) return;
+      if (header(reply, "Response") !== "Success") {
+        log.warn(
+          { accountId: this.accountId, message: header(reply, "Message") },
+          "Getvar of a call's recording refused",
+        );
+        return;
+      }
+      this.tracker.recordingOf(probe.uniqueid, header(reply, "Value") ?? "");
+      this.keepRecordings();
+    }
+  }
+
+  /** Says which right the AMI user lacks, and logs in anew after a pause that grows. */
+  private rightsMissing(): string {
+    const delay = this.rightsMs;
+    this.rightsMs = Math.min(this.rightsMs * 2, this.settings.timing.maxRightsMs);
+    const attempt = this.attempt;
+    clearTimeout(this.reloginTimer);
+    this.reloginTimer = setTimeout(() => {
+      if (attempt !== this.attempt || this.stopped) return;
+      this.transport?.destroy();
+      this.transport = undefined;
+      void this.connect();
+    }, delay);
+    this.reloginTimer.unref();
+    log.warn(
+      { accountId: this.accountId, reloginInMs: delay },
+      "the AMI user may not list channels (write = reporting): calls in progress are not taken up",
+    );
+    const t = translatorFor("ru", "asterisk.ami.rights");
+    return t("cannotList", { retry: retryText(delay) });
   }
 
   private lost(error: AmiError): void {
@@ -261,28 +395,91 @@ export class AccountListener {
   private received(event: AmiMessage): void {
     const now = Date.now();
     if (!this.takeToken(now)) return this.overran("events");
+    // Held events took their tokens: the event rate's burst bounds how many are held.
+    if (this.held) return void this.held.push({ event, at: now });
+    this.apply(event, now);
+  }
+
+  /** Feeds an event to the tracker and keeps what it derives. */
+  private apply(event: AmiMessage, at: number): void {
     let derived: DerivedEvent[];
     try {
-      derived = this.tracker.handle(event, now);
+      derived = this.tracker.handle(event, at);
     } catch (error) {
       if (error instanceof TrackerLimitError) return this.overran(error.limit);
       throw error;
     }
-    if (now - this.lastMark > EVENT_MARK_MS) {
-      this.lastMark = now;
+    if (at - this.lastMark > EVENT_MARK_MS) {
+      this.lastMark = at;
       void this.pool
         .query(`UPDATE "ami_listeners" SET "lastEventAt" = now() WHERE "accountId" = $1`, [this.accountId])
         .catch(() => undefined);
     }
+    this.keep(derived);
+  }
+
+  /** Queues derived call events, and the recordings learnt meanwhile, to be stored in order. */
+  private keep(derived: DerivedEvent[]): void {
+    this.keepRecordings();
     if (this.backlog + derived.length > this.settings.limits.backlog) return this.overran("backlog");
-    for (const call of derived) {
-      this.backlog += 1;
-      this.storing = this.storing.then(() => this.store(call).finally(() => (this.backlog -= 1)));
+    for (const event of derived) this.queue({ event });
+  }
+
+  /** A recording learnt is stored at once: a file uploaded later finds its call whatever happens to us meanwhile. */
+  private keepRecordings(): void {
+    for (const recording of this.tracker.takeRecordings()) this.queue({ recording });
+  }
+
+  private queue(work: Stored): void {
+    this.backlog += 1;
+    this.storing = this.storing.then(() => this.store(work).finally(() => (this.backlog -= 1)));
+  }
+
+  /**
+   * Whether a call the service placed (its id in the Linkedid) was placed for this account: every
+   * AMI user of a PBX gets every event, other accounts' clicks included (docs/ami-events.md).
+   */
+  private async ownsClick(clickId: string): Promise<boolean> {
+    const known = this.clickOwners.get(clickId);
+    if (known !== undefined) return known;
+    const { rowCount } = await this.pool.query(`SELECT 1 FROM "calls" WHERE "accountId" = $1 AND "uniqueid" = $2`, [
+      this.accountId,
+      clickId,
+    ]);
+    const owned = (rowCount ?? 0) > 0;
+    if (this.clickOwners.size >= CLICK_OWNERS_KEPT) this.clickOwners.delete(this.clickOwners.keys().next().value!);
+    this.clickOwners.set(clickId, owned);
+    return owned;
+  }
+
+  /** Stores a derived event, or a recording's file, retrying while the database is away. */
+  private async store(work: Stored): Promise<void> {
+    const uniqueid = "event" in work ? work.event.uniqueid : work.recording.uniqueid;
+    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        if (isClickId(uniqueid) && !(await this.ownsClick(uniqueid))) return;
+        if ("recording" in work) return await this.storeRecording(work.recording);
+        return await this.storeEvent(work.event);
+      } catch (error) {
+        log.warn(
+          { accountId: this.accountId, err: error, retryInMs: delay },
+          "storing what AMI said of a call failed; trying again",
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 
+  private async storeRecording({ uniqueid, file }: RecordingSeen): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO "recording_files" ("accountId", "file", "uniqueid") VALUES ($1, $2, $3)
+       ON CONFLICT ("accountId", "file") DO UPDATE SET "uniqueid" = EXCLUDED."uniqueid"`,
+      [this.accountId, file, uniqueid],
+    );
+  }
+
   /** Stores a derived event as the dialplan would have reported it; in «both» mode a ring the dialplan reported is not repeated. */
-  private async store(event: DerivedEvent): Promise<void> {
+  private async storeEvent(event: DerivedEvent): Promise<void> {
     const read = readEventParams({
       clientId: this.config.clientId,
       type: event.type,
@@ -305,29 +502,13 @@ export class AccountListener {
       );
       return;
     }
-    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5_000)) {
-      try {
-        if (event.type === "in" && this.config.mode === "BOTH" && (await this.dialplanRang(event))) return;
-        if (event.recordingFile)
-          await this.pool.query(
-            `INSERT INTO "recording_files" ("accountId", "file", "uniqueid") VALUES ($1, $2, $3)
-             ON CONFLICT ("accountId", "file") DO UPDATE SET "uniqueid" = EXCLUDED."uniqueid"`,
-            [this.accountId, event.recordingFile, event.uniqueid],
-          );
-        await ingestCallEvent(
-          this.accountId,
-          { ...read.params, type: read.params.type },
-          { ring: event.type === "in" ? event.code : undefined, source: "ami" },
-        );
-        return;
-      } catch (error) {
-        log.warn(
-          { accountId: this.accountId, err: error, retryInMs: delay },
-          "storing a call event from AMI failed; trying again",
-        );
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    if (event.type === "in" && this.config.mode === "BOTH" && (await this.dialplanRang(event))) return;
+    if (event.recordingFile) await this.storeRecording({ uniqueid: event.uniqueid, file: event.recordingFile });
+    await ingestCallEvent(
+      this.accountId,
+      { ...read.params, type: read.params.type },
+      { ring: event.type === "in" ? event.code : undefined, source: "ami" },
+    );
   }
 
   /** Whether the dialplan already reported this ring (its "in" named the extension, or rang everyone). */

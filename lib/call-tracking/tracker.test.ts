@@ -9,6 +9,7 @@ const START = 1_796_313_000;
 function play(scenario: Scenario, steps: Step[]): DerivedEvent[] {
   const tracker = new CallTracker({
     inboundContexts: new Set(["init-channel", "plain-in"]),
+    outboundContexts: new Set(["from-manager"]),
     extensions: new Set(["102", "103", "105"]),
   });
   return timed(transcriptEvents(scenario), steps, START).flatMap((event) => tracker.handle(event, 0));
@@ -138,7 +139,11 @@ describe("targetOf", () => {
 
 describe("an attended transfer (no recording of one: the events as Asterisk documents them)", () => {
   it("joins the consultation call to the caller's and gives the call to the manager transferred to", () => {
-    const tracker = new CallTracker({ inboundContexts: new Set(["from-trunk"]), extensions: new Set(["103", "105"]) });
+    const tracker = new CallTracker({
+      inboundContexts: new Set(["from-trunk"]),
+      outboundContexts: new Set(["from-internal"]),
+      extensions: new Set(["103", "105"]),
+    });
     const t = (seconds: number) => ({ Timestamp: String(START + seconds) });
     const channel = (name: string, uniqueid: string, linkedid: string, extra: Record<string, string> = {}) => ({
       Channel: name,
@@ -210,7 +215,11 @@ describe("an attended transfer (no recording of one: the events as Asterisk docu
 });
 
 describe("what a PBX can make the tracker hold", () => {
-  const settings = { inboundContexts: new Set(["init-channel"]), extensions: new Set(["102", "103"]) };
+  const settings = {
+    inboundContexts: new Set(["init-channel"]),
+    outboundContexts: new Set(["from-internal"]),
+    extensions: new Set(["102", "103"]),
+  };
   /** A channel of some other conversation on the PBX, never part of a call with a customer. */
   const other = (n: number) => ({
     Event: "Newchannel",

@@ -31,6 +31,8 @@ export interface DerivedEvent {
 export interface TrackerSettings {
   /** Contexts where calls from outside enter the PBX. */
   inboundContexts: ReadonlySet<string>;
+  /** Contexts the account's managers call outside from: an outgoing call is this account's only when dialled there. */
+  outboundContexts: ReadonlySet<string>;
   /** The account's mapped extensions: who is a manager. */
   extensions: ReadonlySet<string>;
 }
@@ -46,6 +48,8 @@ interface Channel {
   exten: string;
   /** MIXMONITOR_FILENAME, the one channel variable a call needs (the recording it makes). */
   recordingFile?: string;
+  /** What a CoreShowChannels listing said it runs (Dial, Queue, AppDial, …); empty for a channel seen live. */
+  application: string;
 }
 
 interface TrackedCall {
@@ -79,6 +83,28 @@ const UNKNOWN = new Set(["", "<unknown>", "s"]);
  * up at once and calls in progress. A PBX that a few thousand people talk through stays well under.
  */
 export const TRACKER_LIMITS = { channels: 5_000, calls: 2_000 };
+
+/** The recording of a call, known now (so that a file uploaded later finds its call whatever happens meanwhile). */
+export interface RecordingSeen {
+  uniqueid: string;
+  file: string;
+}
+
+/** A call taken up from a CoreShowChannels listing whose recording is still to be asked for (Getvar on its key channel). */
+export interface RecordingProbe {
+  uniqueid: string;
+  channel: string;
+}
+
+/** A channel of a CoreShowChannels listing, with what the listing said of it and when it began. */
+interface Listed {
+  channel: Channel;
+  event: AmiMessage;
+  startedAt: number;
+}
+
+/** Applications of the legs a Dial or a Queue rings: not a channel that runs a call's own dialplan. */
+const CALLEE_APPLICATIONS = new Set(["AppDial", "AppDial2", "AppQueue"]);
 
 /** The PBX has more channels or calls up at once than the tracker holds. */
 export class TrackerLimitError extends Error {
@@ -149,6 +175,8 @@ export class CallTracker {
   /** Linkedid → call key: every channel of a call, transfers merged in. */
   private readonly links = new Map<string, string>();
   private lastSweep = 0;
+  /** Recordings learnt since takeRecordings() was last called. */
+  private recordings: RecordingSeen[] = [];
 
   constructor(
     private settings: TrackerSettings,
@@ -176,9 +204,6 @@ export class CallTracker {
     switch (field(event, "Event")) {
       case "Newchannel":
         this.newChannel(event, now);
-        break;
-      case "CoreShowChannel":
-        this.shownChannel(event, now, out);
         break;
       case "VarSet":
         this.varSet(event);
@@ -218,6 +243,21 @@ export class CallTracker {
     return out;
   }
 
+  /** The recordings learnt since the last call, each once: the listener stores them at once. */
+  takeRecordings(): RecordingSeen[] {
+    const found = this.recordings;
+    this.recordings = [];
+    return found;
+  }
+
+  /** A recording learnt for a call (a VarSet, or a Getvar on its key channel after a take-over). */
+  recordingOf(uniqueid: string, file: string): void {
+    const call = this.calls.get(uniqueid);
+    if (!call || !file || call.recordingFile) return;
+    call.recordingFile = file.length > PATH_MAX ? file.slice(0, PATH_MAX) : file;
+    this.recordings.push({ uniqueid: call.key, file: call.recordingFile });
+  }
+
   private callOf(linkedid: string): TrackedCall | undefined {
     const key = this.links.get(linkedid);
     return key === undefined ? undefined : this.calls.get(key);
@@ -245,6 +285,7 @@ export class CallTracker {
       firstState: field(event, "ChannelState"),
       callerIdNum: UNKNOWN.has(field(event, "CallerIDNum")) ? "" : field(event, "CallerIDNum"),
       exten: field(event, "Exten"),
+      application: "",
     };
     this.forgetChannel(channel.uniqueid);
     if (this.channels.size >= this.limits.channels) throw new TrackerLimitError("channels", this.limits.channels);
@@ -273,14 +314,18 @@ export class CallTracker {
       );
   }
 
-  private start(call: Omit<TrackedCall, "rung" | "outSent" | "linkedids">, linkedid = call.key): void {
+  private start(
+    call: Omit<TrackedCall, "rung" | "outSent" | "linkedids"> & { outSent?: boolean },
+    linkedid = call.key,
+  ): void {
     if (this.calls.size >= this.limits.calls && !this.calls.has(call.key))
       throw new TrackerLimitError("calls", this.limits.calls);
-    const tracked: TrackedCall = { ...call, linkedids: [linkedid], rung: [], outSent: false };
+    const tracked: TrackedCall = { ...call, linkedids: [linkedid], rung: [], outSent: call.outSent ?? false };
     this.calls.set(call.key, tracked);
     this.links.set(linkedid, call.key);
     // A recording may have started before the call showed itself (MixMonitor before Dial).
-    for (const channel of this.linkedChannels.get(linkedid) ?? []) tracked.recordingFile ??= channel.recordingFile;
+    for (const channel of this.linkedChannels.get(linkedid) ?? [])
+      if (channel.recordingFile) this.recordingOf(call.key, channel.recordingFile);
   }
 
   private forgetChannel(uniqueid: string): Channel | undefined {
@@ -306,7 +351,7 @@ export class CallTracker {
     if (name === "MIXMONITOR_FILENAME") channel.recordingFile = value || undefined;
     const call = this.callOf(channel.linkedid);
     if (!call) return;
-    if (name === "MIXMONITOR_FILENAME" && value) call.recordingFile ??= value;
+    if (name === "MIXMONITOR_FILENAME") this.recordingOf(call.key, value);
     if (isClickId(call.key)) {
       if (name === "CRM_CODE" && value) call.manager = value;
       if (name === "CRM_PHONE" && value) call.phone = value;
@@ -326,9 +371,12 @@ export class CallTracker {
       if (!call.outSent && outside) this.sendOut(call, caller, target, out);
       return;
     }
-    // A manager dialling outside: an outgoing call, keyed by the channel that dials.
+    // A manager dialling outside, from one of the account's outbound contexts (another account on
+    // the same PBX may map the same extension numbers): an outgoing call, keyed by the channel that dials.
     const manager = [caller.callerIdNum, targetOf(caller.name)].find((value) => extensions.has(value));
-    if (!manager || !outside) return;
+    const { outboundContexts } = this.settings;
+    const dialledHere = outboundContexts.has(caller.firstContext) || outboundContexts.has(field(event, "Context"));
+    if (!manager || !outside || !dialledHere) return;
     this.start(
       { key: caller.uniqueid, direction: "out", phone: "", startedAt: now, root: caller.uniqueid, manager },
       caller.linkedid,
@@ -465,57 +513,154 @@ export class CallTracker {
   }
 
   /**
-   * A channel up when the connection (re)started (CoreShowChannels): calls in progress are taken
-   * up as if their channels had just appeared; what happened before (rings, the answer) is read
-   * from what the channel is doing now.
+   * The channels up when the connection (re)started (CoreShowChannels), as one listing: calls in
+   * progress are taken up as live events would have started them (docs/ami-events.md, «Подхват
+   * звонков»), and what happened before (rings, the answer) is read from what their channels are
+   * doing now. A channel already seen live is listed too: its call's rings and answer are taken
+   * from the listing all the same (an answer may have come before its caller was known). Returns
+   * the call events that follow, and the calls taken up whose recording is to be asked for.
    */
-  private shownChannel(event: AmiMessage, now: number, out: DerivedEvent[]): void {
-    const uniqueid = field(event, "Uniqueid");
-    if (this.channels.has(uniqueid)) return;
-    const seconds = durationSeconds(field(event, "Duration"));
-    const application = field(event, "Application");
-    const state = field(event, "ChannelState");
-    const startedAt = now - seconds * 1000;
-    this.newChannel({ ...event, Event: "Newchannel", ChannelState: application === "AppDial" ? "0" : "4" }, startedAt);
-    const channel = this.channels.get(uniqueid)!;
-    const call = this.callOf(channel.linkedid);
-    // The caller side of a call already ringing or talking: its callee legs show up as AppDial channels.
-    if (!call && (application === "Dial" || application === "Queue")) {
-      const manager = [channel.callerIdNum, targetOf(channel.name)].find((value) =>
-        this.settings.extensions.has(value),
-      );
-      const context = field(event, "Context");
-      if (this.settings.inboundContexts.has(context) || !manager)
-        this.start(
-          {
-            key: uniqueid,
-            direction: "in",
-            phone: channel.callerIdNum,
-            startedAt,
-            root: uniqueid,
-            externalPhone: calledNumber(channel.exten),
-          },
-          channel.linkedid,
-        );
-      else if (isOutsideNumber(channel.exten, this.settings.extensions)) {
-        this.start(
-          { key: uniqueid, direction: "out", phone: "", startedAt, root: uniqueid, manager },
-          channel.linkedid,
-        );
-        this.sendOut(this.calls.get(uniqueid)!, channel, channel.exten, out);
+  takeUp(
+    listing: AmiMessage[],
+    received: number,
+    known: ReadonlyMap<string, "in" | "out"> = new Map(),
+  ): { events: DerivedEvent[]; probes: RecordingProbe[] } {
+    const events: DerivedEvent[] = [];
+    const probes: RecordingProbe[] = [];
+    const groups = new Map<string, Listed[]>();
+    for (const event of listing) {
+      const uniqueid = field(event, "Uniqueid");
+      if (!uniqueid) continue;
+      const channel = this.channels.get(uniqueid) ?? this.listedChannel(event, uniqueid);
+      channel.application = field(event, "Application");
+      const startedAt = received - durationSeconds(field(event, "Duration")) * 1000;
+      const group = groups.get(channel.linkedid) ?? [];
+      group.push({ channel, event, startedAt });
+      groups.set(channel.linkedid, group);
+    }
+    for (const [linkedid, group] of groups) {
+      let call = this.callOf(linkedid);
+      if (!call) {
+        call = this.startListed(linkedid, group, known, events);
+        if (call && !call.recordingFile)
+          probes.push({ uniqueid: call.key, channel: this.channels.get(call.root)!.name });
       }
-      return;
+      if (!call) continue;
+      for (const { channel, event, startedAt } of group) {
+        if (!CALLEE_APPLICATIONS.has(channel.application)) continue;
+        const target = targetOf(channel.name);
+        const up = field(event, "ChannelState") === "6";
+        if (call.direction === "in") {
+          this.ring({ Uniqueid: call.root, CallerIDNum: call.phone }, target, received, events);
+          if (up && this.settings.extensions.has(target)) {
+            call.answeredBy ??= target;
+            call.answeredAt ??= startedAt;
+          }
+        } else if (up) call.answeredAt ??= startedAt;
+      }
     }
-    if (call && application === "AppDial") {
-      const target = targetOf(channel.name);
-      if (call.direction === "in") {
-        this.ring({ Uniqueid: call.root, CallerIDNum: call.phone }, target, now, out);
-        if (state === "6" && this.settings.extensions.has(target)) {
-          call.answeredBy = target;
-          call.answeredAt ??= startedAt;
-        }
-      } else if (state === "6") call.answeredAt ??= startedAt;
+    return { events, probes };
+  }
+
+  /** A channel first known from a listing (it was created before the connection). */
+  private listedChannel(event: AmiMessage, uniqueid: string): Channel {
+    if (this.channels.size >= this.limits.channels) throw new TrackerLimitError("channels", this.limits.channels);
+    const channel: Channel = {
+      uniqueid,
+      linkedid: field(event, "Linkedid") || uniqueid,
+      name: field(event, "Channel"),
+      firstContext: field(event, "Context"),
+      firstState: field(event, "ChannelState"),
+      callerIdNum: UNKNOWN.has(field(event, "CallerIDNum")) ? "" : field(event, "CallerIDNum"),
+      exten: field(event, "Exten"),
+      application: "",
+    };
+    this.channels.set(uniqueid, channel);
+    const linked = this.linkedChannels.get(channel.linkedid);
+    if (linked) linked.add(channel);
+    else this.linkedChannels.set(channel.linkedid, new Set([channel]));
+    return channel;
+  }
+
+  /**
+   * The call a listed Linkedid is, started as its live events would have started it: a call the
+   * account already has (`known`: its key channel's uniqueid, stored before a restart or by
+   * another process), a call the service placed (our id), one from outside (keyed by the channel
+   * that runs the account's inbound dialplan: not a leg that a Dial or a Queue rings, nor the `;1`
+   * half of a Local channel whose `;2` half, the one running the dialplan, is listed too), or a
+   * manager dialling outside from an outbound context. None for any other.
+   */
+  private startListed(
+    linkedid: string,
+    group: Listed[],
+    known: ReadonlyMap<string, "in" | "out">,
+    events: DerivedEvent[],
+  ): TrackedCall | undefined {
+    const names = new Set(group.map(({ channel }) => channel.name));
+    const runners = group.filter(
+      ({ channel }) =>
+        !CALLEE_APPLICATIONS.has(channel.application) &&
+        !(channel.name.endsWith(";1") && names.has(`${channel.name.slice(0, -2)};2`)),
+    );
+    const { inboundContexts, outboundContexts, extensions } = this.settings;
+    const stored = group.find(({ channel }) => known.has(channel.uniqueid));
+    if (stored && !isClickId(linkedid)) {
+      const { channel, startedAt } = stored;
+      const direction = known.get(channel.uniqueid)!;
+      const manager = [channel.callerIdNum, targetOf(channel.name)].find((value) => extensions.has(value));
+      this.start(
+        {
+          key: channel.uniqueid,
+          direction,
+          phone: direction === "in" ? channel.callerIdNum : "",
+          startedAt,
+          root: channel.uniqueid,
+          ...(direction === "out" ? { manager, outSent: true } : {}),
+          ...(direction === "in" ? { externalPhone: calledNumber(channel.exten) } : {}),
+        },
+        linkedid,
+      );
+      return this.calls.get(channel.uniqueid);
     }
+    if (isClickId(linkedid)) {
+      const root = group.find(({ channel }) => channel.uniqueid === linkedid);
+      if (!root) return undefined;
+      const phone = isOutsideNumber(root.channel.exten, this.settings.extensions) ? root.channel.exten : "";
+      this.start({ key: linkedid, direction: "out", phone, startedAt: root.startedAt, root: linkedid });
+      return this.calls.get(linkedid);
+    }
+    const incoming = runners.find(
+      ({ channel, event }) =>
+        inboundContexts.has(field(event, "Context")) || inboundContexts.has(localContext(channel.name)),
+    );
+    if (incoming) {
+      const { channel, startedAt } = incoming;
+      this.start(
+        {
+          key: channel.uniqueid,
+          direction: "in",
+          phone: channel.callerIdNum,
+          startedAt,
+          root: channel.uniqueid,
+          externalPhone: calledNumber(channel.exten),
+        },
+        linkedid,
+      );
+      return this.calls.get(channel.uniqueid);
+    }
+    for (const { channel, event, startedAt } of runners) {
+      const manager = [channel.callerIdNum, targetOf(channel.name)].find((value) => extensions.has(value));
+      if (!manager || !outboundContexts.has(field(event, "Context"))) continue;
+      if (!isOutsideNumber(channel.exten, extensions)) continue;
+      this.start(
+        { key: channel.uniqueid, direction: "out", phone: "", startedAt, root: channel.uniqueid, manager },
+        linkedid,
+      );
+      const call = this.calls.get(channel.uniqueid)!;
+      this.sendOut(call, channel, channel.exten, events);
+      return call;
+    }
+    return undefined;
   }
 
   private forgetStale(now: number): void {
@@ -539,6 +684,11 @@ function failedStatus(lastDialStatus: string | undefined): string {
       // The caller hung up first, or no one was rung at all.
       return "CANCEL";
   }
+}
+
+/** The context a Local channel was made for: "Local/s@from-trunk-0000000a;2" → "from-trunk"; "" for any other channel. */
+function localContext(name: string): string {
+  return /^Local\/[^@]*@(.+)-[0-9a-f]{8};[12]$/.exec(name)?.[1] ?? "";
 }
 
 /** "HH:MM:SS" (CoreShowChannel's Duration) in seconds. */

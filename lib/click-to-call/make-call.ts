@@ -70,6 +70,20 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
     clickId,
     externalPhone: store?.phone,
   });
+  // The call is this account's before Asterisk hears of it: every AMI user of a shared PBX sees
+  // its events, and only the account that placed it takes them (docs/ami-events.md).
+  await db().call.create({
+    data: {
+      accountId,
+      uniqueid: clickId,
+      direction: "OUT",
+      phone: input.phone,
+      phoneKey: numberKey(input.phone) || null,
+      extension: input.code,
+      externalPhone: store?.phone ?? null,
+      startedAt: new Date(),
+    },
+  });
   let outcome: MakeCallOutcome;
   try {
     const reply = await ami.send(action);
@@ -93,21 +107,11 @@ export async function makeCall(accountId: string, input: z.infer<typeof makeCall
     };
   }
 
-  if (!outcome.success || !settings.sendOutEvent) {
-    await db().call.create({
-      data: {
-        accountId,
-        uniqueid: clickId,
-        direction: "OUT",
-        phone: input.phone,
-        phoneKey: numberKey(input.phone) || null,
-        extension: input.code,
-        externalPhone: store?.phone ?? null,
-        startedAt: new Date(),
-        ...(outcome.success ? {} : { result: "failed", failureReason: outcome.errorMsg }),
-      },
+  if (!outcome.success)
+    await db().call.update({
+      where: { accountId_uniqueid: { accountId, uniqueid: clickId } },
+      data: { result: "failed", failureReason: outcome.errorMsg },
     });
-  }
   if (!outcome.success) log.info({ accountId, code: input.code, errorMsg: outcome.errorMsg }, "click-to-call refused");
   else if (settings.sendOutEvent) {
     await ingestCallEvent(

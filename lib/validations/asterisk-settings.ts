@@ -74,6 +74,10 @@ export const asteriskSettingsSchema = z.object({
     .string()
     .trim()
     .regex(/^[A-Za-z0-9_-]{1,80}(\s*,\s*[A-Za-z0-9_-]{1,80}){0,19}$/, "asterisk.validation.inboundContexts"),
+  outboundContexts: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,80}(\s*,\s*[A-Za-z0-9_-]{1,80}){0,19}$/, "asterisk.validation.outboundContexts"),
   amiEventsPort: z
     .string()
     .trim()

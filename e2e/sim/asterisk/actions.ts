@@ -24,6 +24,8 @@ export class Manager {
   originateDelayMs: number;
   mode: SimMode = "normal";
   startedAt = Date.now();
+  /** Run once right after the next successful login of a user (by name): what happens then comes before its next action. */
+  readonly afterLogin = new Map<string, () => void>();
   private readonly sessions = new Set<Session>();
   readonly originates: RecordedOriginate[] = [];
   readonly actions: RecordedAction[] = [];
@@ -55,6 +57,7 @@ export class Manager {
         "coreshowchannels",
         { authority: EVENT_FLAG.system | EVENT_FLAG.reporting, run: (_s, m) => reply(this.coreShowChannels(m)) },
       ],
+      ["getvar", { authority: EVENT_FLAG.call | EVENT_FLAG.reporting, run: (_s, m) => reply(this.getvar(m)) }],
     ]);
   }
 
@@ -109,6 +112,7 @@ export class Manager {
     }
     if (name === "Hangup") return void this.live.delete(uniqueid);
     const channel = this.live.get(uniqueid);
+    if (name === "VarSet" && channel) channel.set(`var:${event.get("Variable") ?? ""}`, event.get("Value") ?? "");
     if (name === "DialBegin") {
       const dest = this.live.get(event.get("DestUniqueid") ?? "");
       if (dest) dest.set("Application", "AppDial").set("ApplicationData", "(Outgoing Line)");
@@ -131,7 +135,11 @@ export class Manager {
     if (name === "BridgeLeave") channel.set("BridgeId", "");
   }
 
-  /** action_coreshowchannels(): a list of CoreShowChannel events, then CoreShowChannelsComplete. */
+  /**
+   * action_coreshowchannels(): a list of CoreShowChannel events, then CoreShowChannelsComplete.
+   * A real Asterisk lists them in an order of its own (a hash of the channels, not their
+   * creation); here in the order they were made, the `;1` half of a Local channel before its `;2`.
+   */
   private coreShowChannels(msg: AmiMessage): string {
     let output = `Response: Success\r\n${actionIdLine(msg)}EventList: start\r\nMessage: Channels will follow\r\n\r\n`;
     const now = Date.now();
@@ -165,6 +173,40 @@ export class Manager {
       output += `Event: CoreShowChannel\r\n${actionIdLine(msg)}${fields.map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`;
     }
     return `${output}Event: CoreShowChannelsComplete\r\n${actionIdLine(msg)}EventList: Complete\r\nListItems: ${this.live.size}\r\n\r\n`;
+  }
+
+  /**
+   * action_getvar() on a channel, by name or Uniqueid: its value, or an empty one (also without a
+   * Channel, for a variable that is no global); no such channel is an error.
+   */
+  private getvar(msg: AmiMessage): string {
+    const name = getHeader(msg, "Channel");
+    const variable = getHeader(msg, "Variable");
+    if (variable === "") return error(msg, "No variable specified");
+    let value = "";
+    if (name !== "") {
+      const channel = [...this.live.values()].find((c) => c.get("Channel") === name || c.get("Uniqueid") === name);
+      if (!channel) return error(msg, "No such channel");
+      value = channel.get(`var:${variable}`) ?? "";
+    }
+    return `Response: Success\r\n${actionIdLine(msg)}Variable: ${variable}\r\nValue: ${value}\r\n\r\n`;
+  }
+
+  /** `core stop now` / `core restart now`: every call is hung up first, as Asterisk does (a Hangup for each channel). */
+  hangUpEverything(): void {
+    for (const [uniqueid, channel] of [...this.live]) {
+      this.emit([
+        ["Event", "Hangup"],
+        ["Privilege", "call,all"],
+        ...["Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "Context", "Exten"].map(
+          (key): [string, string] => [key, channel.get(key) ?? ""],
+        ),
+        ["Uniqueid", uniqueid],
+        ["Linkedid", channel.get("Linkedid") ?? uniqueid],
+        ["Cause", "16"],
+        ["Cause-txt", "Normal Clearing"],
+      ]);
+    }
   }
 
   /** A restart ends every call. */
@@ -237,6 +279,9 @@ export class Manager {
     const mask = stringsToMask(getHeader(msg, "Events"));
     if (mask >= 0) session.sendEvents = mask;
     session.authenticated = true;
+    const then = this.afterLogin.get(session.username.toLowerCase());
+    this.afterLogin.delete(session.username.toLowerCase());
+    then?.();
     let output = ack(msg, "Authentication accepted");
     if ((session.sendEvents & EVENT_FLAG.system) !== 0 && (session.readperm & EVENT_FLAG.system) !== 0) {
       const uptime = String(Math.floor((Date.now() - this.startedAt) / 1000));

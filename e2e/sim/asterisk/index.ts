@@ -39,11 +39,13 @@ export interface AsteriskSim {
   readonly httpSessions: number;
   setUsers(users: AmiUser[]): void;
   setOriginateOutcome(outcome: OriginateOutcome, delayMs?: number): void;
+  /** Runs `run` once, right as `username` next logs in: the events it makes reach that session before its next action's answer. */
+  afterLogin(username: string, run: () => void): void;
   /** refuse: connections are closed at once; hang: connections are accepted and read, nothing is ever answered. */
   setMode(mode: SimMode): void;
   /** Destroys every open TCP socket (AMI and HTTP) now. */
   dropConnections(): void;
-  /** Like `core restart now`: a Shutdown event, everything closed, HTTP sessions forgotten, back on the same ports. */
+  /** Like `core restart now`: every call hung up, a Shutdown event, everything closed, HTTP sessions forgotten, back on the same ports. */
   restart(): Promise<void>;
   /** Pushes an event (fields must include `Event`) of class `requiredClass` (default "call") to every session allowed to see it. */
   emitEvent(fields: Record<string, string>, requiredClass?: string): void;
@@ -107,11 +109,15 @@ export async function createAsteriskSim(options: AsteriskSimOptions = {}): Promi
     setMode(mode) {
       manager.mode = mode;
     },
+    afterLogin(username, run) {
+      manager.afterLogin.set(username.toLowerCase(), run);
+    },
     dropConnections() {
       tcp?.dropConnections();
       http?.dropConnections();
     },
     async restart() {
+      manager.hangUpEverything();
       manager.broadcast({
         category: EVENT_FLAG.system,
         text: eventText("Shutdown", EVENT_FLAG.system, [

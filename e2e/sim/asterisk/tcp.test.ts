@@ -310,6 +310,44 @@ describe("AMI over TCP (spec §1)", () => {
     reporter.close();
   });
 
+  it("answers Getvar as a real Asterisk did: the channel's value, empty elsewhere, denied without call or reporting", async () => {
+    sim.replay([
+      {
+        Event: "Newchannel",
+        Privilege: "call,all",
+        Channel: "Local/s@inbound-00000001;2",
+        Uniqueid: "9.2",
+        Linkedid: "9.1",
+      },
+      {
+        Event: "VarSet",
+        Privilege: "dialplan,all",
+        Channel: "Local/s@inbound-00000001;2",
+        Uniqueid: "9.2",
+        Linkedid: "9.1",
+        Variable: "MIXMONITOR_FILENAME",
+        Value: "/var/spool/asterisk/monitor/9.2.wav",
+      },
+    ]);
+    const ami = await RawAmi.login(port, USERS.crm);
+    for (const channel of ["Local/s@inbound-00000001;2", "9.2"]) {
+      ami.send(`Action: Getvar\r\nActionID: g\r\nChannel: ${channel}\r\nVariable: MIXMONITOR_FILENAME\r\n\r\n`);
+      expect(await ami.block()).toBe(
+        "Response: Success\r\nActionID: g\r\nVariable: MIXMONITOR_FILENAME\r\nValue: /var/spool/asterisk/monitor/9.2.wav\r\n\r\n",
+      );
+    }
+    ami.send("Action: Getvar\r\nVariable: MIXMONITOR_FILENAME\r\n\r\n");
+    expect(await ami.block()).toBe("Response: Success\r\nVariable: MIXMONITOR_FILENAME\r\nValue: \r\n\r\n");
+    ami.send("Action: Getvar\r\nChannel: PJSIP/none-00000009\r\nVariable: X\r\n\r\n");
+    expect(await ami.block()).toBe("Response: Error\r\nMessage: No such channel\r\n\r\n");
+    const listener = await RawAmi.login(port, USERS.listener);
+    listener.send("Action: Getvar\r\nChannel: 9.2\r\nVariable: MIXMONITOR_FILENAME\r\n\r\n");
+    expect(await listener.block()).toBe("Response: Error\r\nMessage: Permission denied\r\n\r\n");
+    sim.replay([{ Event: "Hangup", Privilege: "call,all", Channel: "Local/s@inbound-00000001;2", Uniqueid: "9.2" }]);
+    ami.close();
+    listener.close();
+  });
+
   it("records every action received", async () => {
     const before = sim.actions.length;
     const ami = await RawAmi.login(port, USERS.crm);

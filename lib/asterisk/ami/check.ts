@@ -25,6 +25,24 @@ export async function checkAmiAccess(kind: AmiTransportKind, endpoint: AmiEndpoi
 }
 
 /**
+ * The write classes AMI mode needs that the user lacks (docs/ami-events.md, «Права пользователя
+ * AMI»): CoreShowChannels, which takes up the calls in progress, answers Permission denied without
+ * write = reporting. Read classes cannot be asked for: Asterisk only shows them by the events it sends.
+ */
+export async function missingEventRights(endpoint: AmiEndpoint): Promise<string[]> {
+  const ami = await AmiTcpTransport.open(endpoint);
+  try {
+    await ami.list({ Action: "CoreShowChannels" });
+    return [];
+  } catch (error) {
+    if (error instanceof AmiError && error.kind === "permission") return ["reporting"];
+    throw error;
+  } finally {
+    await ami.close();
+  }
+}
+
+/**
  * The guide's message, with what exactly went wrong in brackets. Russian unless a locale is given: the
  * event listener stores it for the CRM's notifications, the cabinet's check passes the admin's locale.
  */

@@ -16,6 +16,8 @@ interface PendingList {
   events: AmiMessage[];
   /** Characters of the entries' values so far. */
   chars: number;
+  /** Told as the action's answer arrives, before any entry: events read until then came before the list. */
+  started?: () => void;
   done?: (events: AmiMessage[]) => void;
 }
 
@@ -150,6 +152,7 @@ export class AmiTcpTransport implements AmiTransport {
     if (waiting && id) {
       this.pending.delete(id);
       clearTimeout(waiting.timer);
+      this.lists.get(id)?.started?.();
       waiting.resolve(message);
       return;
     }
@@ -193,11 +196,14 @@ export class AmiTcpTransport implements AmiTransport {
     });
   }
 
-  /** Sends a list action and resolves with the events of its list, once the list is complete. */
-  async list(action: AmiAction): Promise<AmiMessage[]> {
+  /**
+   * Sends a list action and resolves with the events of its list, once the list is complete.
+   * `started` is called as its answer is read, before the entries and whatever comes after it.
+   */
+  async list(action: AmiAction, started?: () => void): Promise<AmiMessage[]> {
     if (this.closedError) throw this.closedError;
     const id = String(this.nextId++);
-    const list: PendingList = { events: [], chars: 0 };
+    const list: PendingList = { events: [], chars: 0, started };
     this.lists.set(id, list);
     let timer: NodeJS.Timeout | undefined;
     const complete = new Promise<AmiMessage[]>((resolve, reject) => {
