@@ -95,6 +95,13 @@ export function AsteriskSettingsForm({
         error={vt(errors.channelTemplate?.message)}
         {...register("channelTemplate")}
       />
+      <Field
+        label={t("fields.pbxTimeZone.label")}
+        required
+        hint={t("fields.pbxTimeZone.hint")}
+        error={vt(errors.pbxTimeZone?.message)}
+        {...register("pbxTimeZone")}
+      />
 
       <div className="field checkbox">
         <label>

@@ -7,10 +7,6 @@ function seconds(value: number | null): string {
   return `${Math.floor(value / 60)}:${String(value % 60).padStart(2, "0")}`;
 }
 
-function time(iso: string | null): string {
-  return iso ? iso.slice(0, 19).replace("T", " ") : "—";
-}
-
 export async function CallsTable({ calls }: { calls: JournalCall[] }) {
   const t = await getTranslations("calls");
   /** The CRM's call result (telephony/calls/upload) in words, none while the call goes on; an unknown one as it is. */
@@ -52,7 +48,7 @@ export async function CallsTable({ calls }: { calls: JournalCall[] }) {
         <tbody>
           {calls.map((call) => (
             <tr key={call.id} data-uniqueid={call.uniqueid}>
-              <td>{time(call.startedAt)}</td>
+              <td>{call.startedAt ?? "—"}</td>
               <td>{call.direction ? t(`direction.${call.direction}`) : "—"}</td>
               <td>{call.phone ?? "—"}</td>
               <td>

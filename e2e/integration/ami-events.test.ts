@@ -14,7 +14,7 @@ import { announceAccountChange } from "@/lib/cache/changes";
 import { ingestCallEvent } from "@/lib/calls";
 import { timed, transcriptEvents, when, type Scenario, type Step } from "@/e2e/fixtures/ami-transcripts";
 import { FAST_DELIVERY, FAST_TRACKING } from "@/e2e/setup/delivery";
-import { demoCrmAccount, AMI_EVENTS_USER } from "@/e2e/setup/factories";
+import { amiConnected, demoCrmAccount, AMI_EVENTS_USER } from "@/e2e/setup/factories";
 import { crmRequestsFor } from "@/e2e/setup/crm-calls";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
@@ -93,11 +93,7 @@ beforeAll(async () => {
   });
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
   tracking = await startCallTracking(process.env.DATABASE_URL!, FAST_TRACKING);
-  await until(
-    () => db().amiListener.findUnique({ where: { accountId } }),
-    (listener) => listener?.state === "connected",
-    15_000,
-  );
+  await amiConnected(accountId);
 }, 60_000);
 
 afterAll(async () => {

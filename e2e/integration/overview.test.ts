@@ -52,8 +52,8 @@ beforeAll(async () => {
   await db().crmUser.create({
     data: { accountId, crmUserId: 1, lastName: "Иванов", firstName: "Иван", extension: "101" },
   });
-  // A start is the PBX's own clock as stored (as the journal shows it): 22:30 is still that day.
-  const answered = await call(accountId, new Date("2026-12-04T22:30:00Z"), {
+  // A start counts on the CRM's clock (Moscow here, as the journal and the CRM show it): 23:30 is still that day.
+  const answered = await call(accountId, new Date("2026-12-04T20:30:00Z"), {
     direction: "IN",
     result: "answered",
     wait: 10,
@@ -112,6 +112,18 @@ describe("accountOverview", () => {
     const overview = await accountOverview(late, 7, NOW);
     expect(overview).toMatchObject({ calls: 1, missed: 1, averageWaitSeconds: 9 });
     expect(overview.days.at(-2)).toMatchObject({ day: "2026-12-04", missed: 1 });
+  });
+
+  it("counts a call on the day of the account's CRM: 01:30 in Vladivostok is the next day there", async () => {
+    const moscow = (await createTestAccount()).id;
+    const vladivostok = (await createTestAccount()).id;
+    await db().account.update({ where: { id: vladivostok }, data: { crmTimeZone: "Asia/Vladivostok" } });
+    for (const account of [moscow, vladivostok])
+      await call(account, new Date("2026-12-04T15:30:00Z"), { direction: "IN", result: "answered", wait: 1 });
+    expect((await accountOverview(moscow, 7, NOW)).days.at(-2)).toMatchObject({ day: "2026-12-04", answered: 1 });
+    const there = await accountOverview(vladivostok, 7, NOW);
+    expect(there.days.at(-1)).toMatchObject({ day: "2026-12-05", answered: 1 });
+    expect(there.days.at(-2)).toMatchObject({ day: "2026-12-04", answered: 0 });
   });
 
   it("30 days reach further back", async () => {

@@ -18,6 +18,7 @@ export function amiForm(
     amiSecret: user.secret,
     amiTransport: transport,
     channelTemplate: "PJSIP",
+    pbxTimeZone: "Europe/Moscow",
     lookupBudgetMs: "500",
     transliterateNames: false,
     countries: "RU",

@@ -5,6 +5,8 @@ import { db } from "@/lib/db/client";
 import { createRetailCrmSim, DEMO, seedDemo } from "@/e2e/sim/retailcrm";
 import { connectAccount } from "@/lib/accounts/connect";
 import { EVENT_FILTERS } from "@/lib/asterisk/snippets/ami-config";
+import { until } from "./until";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import type { CrmOptionsInput } from "@/lib/validations/crm-options";
 
 /** A stored account with random identifiers (for tests that need a tenant). */
@@ -32,9 +34,10 @@ export async function mapExtensions(accountId: string, extensions: Record<number
  * The set-up most integration files share: a simulated retailCRM with the demo data, an account
  * connected to it as an admin would connect it, and the given CRM users mapped to extensions.
  */
-export async function demoCrmAccount(extensions: Record<number, string> = {}) {
+export async function demoCrmAccount(extensions: Record<number, string> = {}, settings: { timezone?: string } = {}) {
   const crm = await createRetailCrmSim();
   seedDemo(crm);
+  if (settings.timezone) crm.state.timezone = settings.timezone;
   const account = await connectAccount({ crmUrl: crm.url, apiKey: DEMO.apiKey });
   if (Object.keys(extensions).length) await mapExtensions(account.id, extensions);
   return { crm, account };
@@ -67,3 +70,35 @@ export const AMI_EVENTS_USER = {
   write: "originate,reporting",
   eventFilters: EVENT_FILTERS,
 };
+
+/**
+ * Calls of the account come from the simulated PBX's AMI events (docs/ami-events.md), as
+ * «Настройки Asterisk» saves it, with the test's own settings beside.
+ */
+export async function listenToAmi(
+  accountId: string,
+  pbx: { tcpPort: number | null },
+  settings: Prisma.AsteriskSettingsUpdateInput = {},
+): Promise<void> {
+  const data = {
+    eventSource: "AMI" as const,
+    amiHost: "127.0.0.1",
+    amiEventsPort: pbx.tcpPort!,
+    amiPort: pbx.tcpPort!,
+    amiTransport: "TCP" as const,
+    amiLogin: AMI_EVENTS_USER.username,
+    amiSecretEnc: encryptSecret(AMI_EVENTS_USER.secret),
+    ...settings,
+  };
+  await db().asteriskSettings.upsert({ where: { accountId }, create: { accountId }, update: {} });
+  await db().asteriskSettings.update({ where: { accountId }, data });
+}
+
+/** Waits until the account's AMI event connection is up, as its holder records it. */
+export async function amiConnected(accountId: string): Promise<void> {
+  await until(
+    () => db().amiListener.findUnique({ where: { accountId } }),
+    (listener) => listener?.state === "connected",
+    15_000,
+  );
+}

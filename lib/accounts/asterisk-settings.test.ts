@@ -26,6 +26,7 @@ function form(over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput 
     amiSecret: user.secret,
     amiTransport: "HTTP",
     channelTemplate: "PJSIP/{code}",
+    pbxTimeZone: "Europe/Moscow",
     lookupBudgetMs: "800",
     transliterateNames: true,
     countries: "ru, by",
@@ -73,6 +74,7 @@ describe("«Настройки Asterisk»", () => {
       amiSecret: "",
       amiTransport: "HTTP",
       channelTemplate: "SIP",
+      pbxTimeZone: "Europe/Moscow",
       lookupBudgetMs: "1500",
       transliterateNames: false,
       countries: "RU",
@@ -98,9 +100,10 @@ describe("«Настройки Asterisk»", () => {
 
   it("saves after a successful check, encrypts the password and keeps it when the field is left empty", async () => {
     const account = await createTestAccount();
-    expect(await saveAsteriskSettings(account.id, form())).toEqual({ ok: true });
+    expect(await saveAsteriskSettings(account.id, form({ pbxTimeZone: " Asia/Vladivostok " }))).toEqual({ ok: true });
     const stored = await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: account.id } });
     expect(stored).toMatchObject({
+      pbxTimeZone: "Asia/Vladivostok",
       outgoingContext: "from-internal",
       outgoingPriority: "2",
       callerIdPrefix: "Shop",
@@ -198,6 +201,7 @@ describe("«Настройки Asterisk»", () => {
         callerIdPrefix: 'a"b',
         lookupBudgetMs: "60000",
         countries: "Russia",
+        pbxTimeZone: "MSK+3",
       }),
     );
     expect(bad).toMatchObject({
@@ -210,6 +214,7 @@ describe("«Настройки Asterisk»", () => {
         callerIdPrefix: "Без кавычек, запятых и обратной косой черты",
         lookupBudgetMs: "Время — число миллисекунд от 200 до 5000",
         countries: "Коды стран ISO через запятую, например RU, BY, KZ",
+        pbxTimeZone: "Часовой пояс из базы IANA, например Europe/Moscow или Asia/Vladivostok",
       },
     });
   });

@@ -6,6 +6,7 @@ import { fieldErrorsOf } from "@/lib/actions/result";
 import { requestLocale, translator } from "@/lib/i18n/server";
 import { log } from "@/lib/log";
 import { announceAccountChange } from "@/lib/cache/changes";
+import { databaseKnowsZone } from "./crm-time-zone";
 import {
   asteriskSettingsSchema,
   parseContexts,
@@ -27,6 +28,7 @@ export async function loadAsteriskSettings(accountId: string) {
     amiSecret: "",
     amiTransport: s.amiTransport,
     channelTemplate: s.channelTemplate,
+    pbxTimeZone: s.pbxTimeZone,
     lookupBudgetMs: String(s.lookupBudgetMs),
     transliterateNames: s.transliterateNames,
     countries: s.countries.join(", "),
@@ -74,6 +76,10 @@ export async function testAmi(accountId: string, input: AsteriskSettingsInput): 
       error: (await translator("asterisk"))("checkFields"),
       fieldErrors: await fieldErrorsOf(parsed.error.issues),
     };
+  if (!(await databaseKnowsZone(parsed.data.pbxTimeZone))) {
+    const t = await translator("asterisk");
+    return { ok: false, error: t("checkFields"), fieldErrors: { pbxTimeZone: t("validation.timeZone") } };
+  }
   const resolved = await resolveSecret(accountId, parsed.data);
   if ("missing" in resolved)
     return { ok: false, error: resolved.missing, fieldErrors: { amiSecret: resolved.missing } };
@@ -123,6 +129,7 @@ export async function saveAsteriskSettings(accountId: string, input: AsteriskSet
     amiLogin: data.amiLogin,
     amiTransport: data.amiTransport,
     channelTemplate: data.channelTemplate,
+    pbxTimeZone: data.pbxTimeZone,
     lookupBudgetMs: Number(data.lookupBudgetMs),
     transliterateNames: data.transliterateNames,
     countries: parseCountries(data.countries),

@@ -4,6 +4,8 @@ import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { connectAccount, ConnectError } from "./connect";
+import { databaseKnowsZone } from "./crm-time-zone";
+import { refreshUsers } from "./users";
 import { cabinetUrl } from "./module";
 
 let sim: RetailCrmSim;
@@ -74,6 +76,31 @@ describe("connecting an account (manual login and marketplace)", () => {
     expect(second.clientId).toBe(first.clientId);
     const registered = sim.state.modules.get(first.moduleCode);
     expect(registered?.integrations?.telephony?.additionalCodes).toEqual([{ userId: 3, code: "02" }]);
+  });
+
+  it("learns the zone the CRM reads dates in at every connect and user refresh, and keeps it when the CRM will not say", async () => {
+    sim.state.timezone = "Asia/Vladivostok";
+    const account = await connectAccount({ crmUrl: crmUrl(), apiKey: DEMO.apiKey });
+    const zone = async () => (await db().account.findUniqueOrThrow({ where: { id: account.id } })).crmTimeZone;
+    expect(await zone()).toBe("Asia/Vladivostok");
+    sim.state.timezone = "Asia/Yekaterinburg";
+    await refreshUsers(account.id);
+    expect(await zone()).toBe("Asia/Yekaterinburg");
+    sim.failNext(1, {
+      status: 403,
+      body: { success: false, errorMsg: "Access denied." },
+      pathPrefix: "/api/v5/settings",
+    });
+    sim.state.timezone = "Europe/Moscow";
+    await connectAccount({ crmUrl: crmUrl(), apiKey: DEMO.apiKey });
+    expect(await zone()).toBe("Asia/Yekaterinburg");
+    await refreshUsers(account.id);
+    expect(await zone()).toBe("Europe/Moscow");
+  });
+
+  it("takes a zone only when PostgreSQL, which reads dates in it, knows it too", async () => {
+    expect(await databaseKnowsZone("Asia/Vladivostok")).toBe(true);
+    expect(await databaseKnowsZone("Mars/Olympus")).toBe(false);
   });
 
   it("names the methods a key may not call and creates nothing", async () => {

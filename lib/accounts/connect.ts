@@ -4,6 +4,7 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { crmClient } from "./crm-client";
+import { learnCrmTimeZone } from "./crm-time-zone";
 import { crmErrorMessage } from "./crm-messages";
 import { DEFAULT_LOCALE, type Locale } from "@/lib/i18n/config";
 import { translatorFor } from "@/lib/i18n/translate";
@@ -70,6 +71,7 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }, 
         ...(renewed ? { crmUrlMoved: false, sessionEpoch: { increment: 1 } } : {}),
       },
     });
+    await learnCrmTimeZone(account.id, client);
     // The ring path must use the new API key (and see the module active) at once.
     await announceAccountChange(account.id);
     log.info({ accountId: account.id, crmUrl, created: !existing, renewed }, "account connected");

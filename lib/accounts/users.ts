@@ -2,6 +2,7 @@ import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { crmErrorMessage } from "./crm-messages";
 import { crmClientFor } from "./crm-client";
+import { learnCrmTimeZone } from "./crm-time-zone";
 import { syncModule } from "./module";
 import { announceAccountChange } from "@/lib/cache/changes";
 
@@ -54,7 +55,8 @@ export async function phonesForCabinet(accountId: string): Promise<{ phones: Pho
 
 export async function refreshUsers(accountId: string): Promise<number> {
   const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
-  const users = await crmClientFor(account).allUsers();
+  const client = crmClientFor(account);
+  const users = await client.allUsers();
   await db().$transaction(
     users.map((u) => {
       const data = {
@@ -72,6 +74,7 @@ export async function refreshUsers(accountId: string): Promise<number> {
       });
     }),
   );
+  await learnCrmTimeZone(accountId, client);
   // Who is active and free may have changed: the chain of managers reads it (docs/crm-features.md).
   await announceAccountChange(accountId, "staff");
   log.info({ accountId, users: users.length }, "CRM users refreshed");

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
 import { callerIdName } from "@/lib/telephony/caller-name";
+import { wallClock } from "@/lib/telephony/clock";
 import { numberKey } from "@/lib/sites";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "@/lib/i18n/config";
 import { translatorFor } from "@/lib/i18n/translate";
@@ -17,8 +18,10 @@ import { translatorFor } from "@/lib/i18n/translate";
 export interface MissedCall {
   uniqueid: string;
   phone: string;
-  /** When it began, in the PBX's clock (stored as if it were UTC). */
+  /** When it began. */
   startedAt: Date;
+  /** The zone the account's CRM reads dates in: the task's date and text are on its clock. */
+  timeZone: string;
   /** When the service first heard of it: calls stored later came after it. */
   heardAt: Date;
   waitSeconds: number;
@@ -141,10 +144,10 @@ export function defaultTemplate(locale: Locale): string {
   return textsOf(locale)("taskTemplate", { customer: "{customer}", phone: "{phone}", time: "{time}", wait: "{wait}" });
 }
 
-/** "d.m.Y H:i" of a naive date-time stored as UTC. */
-function shownTime(date: Date): string {
-  const iso = date.toISOString();
-  return `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)} ${iso.slice(11, 16)}`;
+/** "d.m.Y H:i" of when the call began, on the CRM's clock. */
+function shownTime(missed: MissedCall): string {
+  const wall = wallClock(missed.startedAt, missed.timeZone);
+  return `${wall.slice(8, 10)}.${wall.slice(5, 7)}.${wall.slice(0, 4)} ${wall.slice(11, 16)}`;
 }
 
 /** The template with the call filled in; a placeholder without a value leaves no double space. */
@@ -157,7 +160,7 @@ export function taskText(template: string, values: { phone: string; time: string
 }
 
 function addedLine(missed: MissedCall, locale: string): string {
-  return textsOf(locale)("taskAdded", { time: shownTime(missed.startedAt), wait: missed.waitSeconds });
+  return textsOf(locale)("taskAdded", { time: shownTime(missed), wait: missed.waitSeconds });
 }
 
 /**
@@ -263,7 +266,7 @@ async function writeTask(
   const performerId = await performerFor(pool, accountId, found.manager?.id, options);
   const text = taskText(options.missedTaskTemplate, {
     phone: missed.phone,
-    time: shownTime(missed.startedAt),
+    time: shownTime(missed),
     wait: missed.waitSeconds,
     customer: found.customer ? callerIdName(found.customer, { maxBytes: 200 }) : "",
   });
@@ -271,7 +274,7 @@ async function writeTask(
     {
       text,
       performerId,
-      datetime: missed.startedAt.toISOString().slice(0, 16).replace("T", " "),
+      datetime: wallClock(missed.startedAt, missed.timeZone).slice(0, 16),
       phone: missed.phone,
       ...(missed.site ? { phoneSite: missed.site } : {}),
       ...(customerId !== undefined ? { customer: { id: customerId } } : {}),

@@ -115,7 +115,8 @@ describe("ingestCallEvent", () => {
       talkSeconds: 61,
       deliveryPending: true,
     });
-    expect(call.startedAt).toEqual(new Date("2026-11-20T09:00:00Z"));
+    // The dialplan's date is the PBX's clock: Moscow, the zone of a PBX whose admin set none.
+    expect(call.startedAt).toEqual(new Date("2026-11-20T06:00:00Z"));
     expect(deliveries.map((d) => [d.kind, d.payload.type])).toEqual([
       ["CALL_EVENT", "out"],
       ["CALL_EVENT", "hangup"],

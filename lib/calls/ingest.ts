@@ -2,6 +2,7 @@ import { dialString, isClickId } from "@/lib/asterisk/channel";
 import { dbPool } from "@/lib/db/client";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
+import { TIME_ZONE } from "@/lib/i18n/config";
 import { log } from "@/lib/log";
 import { countEventStored } from "@/lib/metrics";
 import { numberKey } from "@/lib/sites";
@@ -59,7 +60,8 @@ function withoutClientId({ clientId: _clientId, ...rest }: EventParams): Omit<Ev
 /**
  * When a call began, told by its hangup: the hangup's date (the dialplan's time at the h
  * extension) minus the wait and the talk. retailCRM shows calls/upload's date as the call's time
- * (docs/dialplan-api.md, «Время звонка»). Stays in the PBX's own clock, as the date came.
+ * (docs/dialplan-api.md, «Время звонка»). Stays on the clock the date came in; the statement
+ * reads it in its zone.
  */
 function startFromHangup(params: EventParams): string | undefined {
   if (!params.date) return undefined;
@@ -67,10 +69,6 @@ function startFromHangup(params: EventParams): string | undefined {
   // Not before 1970, the earliest date the CRM takes: a bogus talk time cannot push it further.
   const start = new Date(Math.max(0, hangupAt - ((params.hold ?? 0) + (params.duration ?? 0)) * 1000));
   return start.toISOString().slice(0, 19).replace("T", " ");
-}
-
-function naiveDate(value: string | undefined): Date | null {
-  return value ? new Date(`${value.replace(" ", "T")}Z`) : null;
 }
 
 const EVENT_TYPE = { in: "IN", out: "OUT", hangup: "HANGUP" } as const;
@@ -101,7 +99,10 @@ interface EventRow {
   result: string | null;
   waitSeconds: number | null;
   talkSeconds: number | null;
-  startedAt: Date | null;
+  /** The start, "Y-m-d H:i:s" on the clock of the event's source. */
+  startedLocal: string | null;
+  /** The start is in UTC (derived from AMI's epoch Timestamps), not in the PBX's zone (dialplan, CDR). */
+  utc: boolean;
   /** "field:action" of each parameter that was cleaned or ignored (calls."inputWarnings"). */
   warnings: string[];
 }
@@ -120,9 +121,11 @@ interface EventRow {
  */
 const INGEST_SQL = `
   WITH input AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "ring" text,
+    SELECT i.*, i."startedLocal" AT TIME ZONE CASE WHEN i."utc" THEN 'UTC' ELSE COALESCE(s."pbxTimeZone", $2) END AS "startedAt"
+    FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "ring" text,
       "uploadOnly" boolean, "noTask" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "phoneKey" text, "extension" text, "externalPhone" text, "result" text,
-      "waitSeconds" int, "talkSeconds" int, "startedAt" timestamptz, "warnings" text[])
+      "waitSeconds" int, "talkSeconds" int, "startedLocal" timestamp, "utc" boolean, "warnings" text[])
+    LEFT JOIN "asterisk_settings" s ON s."accountId" = i."accountId"
   ), stored AS (
     INSERT INTO "call_events" ("accountId", "uniqueid", "type", "ring", "payload", "codes")
     SELECT "accountId", "uniqueid", "type", "ring", "payload", "codes" FROM input ORDER BY "accountId", "uniqueid"
@@ -166,7 +169,8 @@ async function ingestEvents(rows: EventRow[]): Promise<boolean[]> {
   const { rows: results } = await dbPool().query<{ stored: boolean }>({
     name: "ingest-call-events",
     text: INGEST_SQL,
-    values: [JSON.stringify(numbered)],
+    // A PBX whose zone was never set: retailCRM's home, the column's default.
+    values: [JSON.stringify(numbered), TIME_ZONE],
   });
   return results.map((result) => result.stored);
 }
@@ -191,7 +195,7 @@ export interface IngestOptions {
   uploadOnly?: boolean;
   /** Not even a call-back task is owed, whatever the call's end (docs/ami-events.md, «Пропуски»). */
   noTask?: boolean;
-  /** Who reported the event, for the operator's metrics (docs/metrics.md). */
+  /** Who reported the event, for the operator's metrics (docs/metrics.md). AMI's dates are UTC, the others' the PBX's. */
   source?: "dialplan" | "ami" | "cdr" | "click";
 }
 
@@ -241,7 +245,8 @@ export async function ingestCallEvent(
     result: status?.upload ?? null,
     waitSeconds: hangup ? (params.hold ?? null) : null,
     talkSeconds: hangup ? (params.duration ?? null) : null,
-    startedAt: naiveDate(hangup ? startFromHangup(params) : params.date),
+    startedLocal: (hangup ? startFromHangup(params) : params.date) ?? null,
+    utc: options.source === "ami",
     warnings: warnings.map((w) => `${w.field}:${w.action}`),
   });
   if (stored) countEventStored(params.type, options.source ?? "dialplan");

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { MissedCall } from "@/lib/callback-tasks";
+import { TIME_ZONE } from "@/lib/i18n/config";
 import { recordingUrl } from "@/lib/recordings";
 import { DID_MATCH } from "@/lib/sites";
 import {
@@ -31,6 +32,7 @@ interface OwedRow {
   direction: "IN" | "OUT" | null;
   startedAt: Date | null;
   createdAt: Date;
+  crmTimeZone: string | null;
   extension: string | null;
   externalPhone: string | null;
   site: string | null;
@@ -42,13 +44,13 @@ interface OwedRow {
 }
 
 /**
- * What building a request needs, in one round trip: the call, the event, the call's newest
- * uploaded recording (for an upload that has no path of the PBX's) and, for an incoming call that
- * names no extension, the account's mapped extensions in the CRM's user order; the company number
- * as the admin mapped it, with its store.
+ * What building a request needs, in one round trip: the call, the zone its CRM reads dates in,
+ * the event, the call's newest uploaded recording (for an upload that has no path of the PBX's)
+ * and, for an incoming call that names no extension, the account's mapped extensions in the CRM's
+ * user order; the company number as the admin mapped it, with its store.
  */
 const OWED_COLUMNS = `
-  d."id", d."callId", d."failures", d."kind", c."uniqueid", c."direction", c."startedAt", c."createdAt", c."extension",
+  d."id", d."callId", d."failures", d."kind", c."uniqueid", c."direction", c."startedAt", c."createdAt", a."crmTimeZone", c."extension",
   COALESCE(x."phone", c."externalPhone") AS "externalPhone", x."siteCode" AS "site", e."type", e."payload",
   COALESCE(e."codes", '{}') AS "codes",
   CASE WHEN d."kind" = 'CALLS_UPLOAD' AND e."payload"->>'path' IS NULL THEN
@@ -56,6 +58,7 @@ const OWED_COLUMNS = `
   CASE WHEN e."type" = 'IN' AND COALESCE(cardinality(e."codes"), 0) = 0 THEN
     ARRAY(SELECT u."extension" FROM "crm_users" u WHERE u."accountId" = c."accountId" AND u."extension" IS NOT NULL ORDER BY u."crmUserId") END AS "everyExtension"
   FROM "deliveries" d JOIN "calls" c ON c."id" = d."callId" JOIN "call_events" e ON e."id" = d."eventId"
+  JOIN "accounts" a ON a."id" = c."accountId"
   LEFT JOIN LATERAL (SELECT x."phone", x."siteCode" FROM "external_phones" x
     WHERE x."accountId" = c."accountId" AND ${DID_MATCH('x."phone"', 'c."externalPhone"')} LIMIT 1) x ON true`;
 
@@ -64,6 +67,7 @@ function build(row: OwedRow, clientId: string): OwedRequest {
     uniqueid: row.uniqueid,
     direction: row.direction ?? "IN",
     startedAt: row.startedAt ?? row.createdAt,
+    timeZone: row.crmTimeZone ?? TIME_ZONE,
     extension: row.extension,
     externalPhone: row.externalPhone,
     site: row.site,
@@ -80,6 +84,7 @@ function build(row: OwedRow, clientId: string): OwedRequest {
         uniqueid: call.uniqueid,
         phone: event.phone,
         startedAt: call.startedAt,
+        timeZone: call.timeZone,
         heardAt: row.createdAt,
         waitSeconds: event.hold ?? 0,
         ...(row.site ? { site: row.site } : {}),

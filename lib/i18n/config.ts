@@ -5,7 +5,10 @@ import Negotiator from "negotiator";
 export const LOCALES = ["ru", "en"] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = "ru";
-/** Days and times of the cabinet (the overview's days too): retailCRM's home time zone (docs/i18n.md). */
+/**
+ * Times the cabinet records itself: retailCRM's home time zone (docs/i18n.md). Also the zone of a
+ * CRM and of a PBX until the account's own is known (docs/dialplan-api.md, «Время звонка»).
+ */
 export const TIME_ZONE = "Europe/Moscow";
 
 /** The switch's choice, kept for a year; it wins over the browser's languages. */

@@ -1,7 +1,9 @@
 import type { TaskOutcome } from "@/lib/callback-tasks";
 import { db } from "@/lib/db/client";
+import { TIME_ZONE } from "@/lib/i18n/config";
 import { translator } from "@/lib/i18n/server";
 import { recordingUrl } from "@/lib/recordings";
+import { wallClock } from "@/lib/telephony/clock";
 
 export const PAGE_SIZE = 25;
 
@@ -19,6 +21,7 @@ export interface JournalDelivery {
 export interface JournalCall {
   id: number;
   uniqueid: string;
+  /** When it began, "Y-m-d H:i:s" on the clock of the account's CRM: the date the CRM shows. */
   startedAt: string | null;
   direction: "IN" | "OUT" | null;
   phone: string | null;
@@ -67,7 +70,10 @@ export async function listCalls(
   page: number,
 ): Promise<{ calls: JournalCall[]; total: number; pages: number }> {
   const t = await translator("calls");
-  const account = await db().account.findUniqueOrThrow({ where: { id: accountId }, select: { clientId: true } });
+  const account = await db().account.findUniqueOrThrow({
+    where: { id: accountId },
+    select: { clientId: true, crmTimeZone: true },
+  });
   const [total, calls] = await Promise.all([
     db().call.count({ where: { accountId } }),
     db().call.findMany({
@@ -105,7 +111,7 @@ export async function listCalls(
     calls: calls.map((c) => ({
       id: c.id,
       uniqueid: c.uniqueid,
-      startedAt: c.startedAt?.toISOString() ?? null,
+      startedAt: c.startedAt ? wallClock(c.startedAt, account.crmTimeZone ?? TIME_ZONE) : null,
       direction: c.direction,
       phone: c.phone,
       extension: c.extension,

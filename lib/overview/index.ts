@@ -3,13 +3,14 @@ import { reportsDb } from "@/lib/db/client";
 import { outOfTime } from "@/lib/db/unavailable";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { log } from "@/lib/log";
+import { wallClock } from "@/lib/telephony/clock";
 
 /** The periods «Обзор» offers (docs/overview.md). */
 export const PERIODS = [7, 30] as const;
 export type Period = (typeof PERIODS)[number];
 
 export interface OverviewDay {
-  /** YYYY-MM-DD in the cabinet's time zone. */
+  /** YYYY-MM-DD in the time zone of the account's CRM. */
   day: string;
   answered: number;
   missed: number;
@@ -56,16 +57,16 @@ export type OverviewView = { ok: true; overview: Overview } | { ok: false };
 const TOP_MANAGERS = 15;
 
 /**
- * Each ended call of the period once, with its day: the day its start shows in the journal (the
- * PBX's own clock, as stored), or, without a start, the day it was stored in Moscow time. A call
- * is stored after it starts, so the createdAt bound (a day earlier, for clocks ahead of Moscow)
- * lets the index find them all; the day decides. The day stays a date until the output (to_char
- * on every row cost a third of the query).
+ * Each ended call of the period once, with its day: the day its start shows in the journal and
+ * the CRM (the CRM's time zone, $3), or, without a start, the day it was stored. A call is stored
+ * after it starts, so the createdAt bound (a day before the period) lets the index find them all;
+ * the day decides. The day stays a date until the output (to_char on every row cost a third of
+ * the query).
  */
 const CALLS_IN_PERIOD = `
   SELECT * FROM (
     SELECT "direction", "result", "waitSeconds", "talkSeconds", "extension",
-           COALESCE("startedAt" AT TIME ZONE 'UTC', "createdAt" AT TIME ZONE $3)::date AS "day"
+           (COALESCE("startedAt", "createdAt") AT TIME ZONE $3)::date AS "day"
       FROM "calls"
      WHERE "accountId" = $1::uuid AND "createdAt" >= $2 AND "result" IS NOT NULL
   ) c WHERE "day" BETWEEN $4::date AND $5::date`;
@@ -133,8 +134,11 @@ export function viewOverview(accountId: string, period: Period): Promise<Overvie
  * «overview»).
  */
 export async function accountOverview(accountId: string, period: Period, now = new Date()): Promise<Overview> {
-  const days = everyDay(period, now);
-  const since = zonedMidnight(days[0]!);
+  // The days of the account's CRM, as the journal and the CRM date its calls (docs/overview.md).
+  const account = await reportsDb().account.findUnique({ where: { id: accountId }, select: { crmTimeZone: true } });
+  const zone = account?.crmTimeZone ?? TIME_ZONE;
+  const days = everyDay(period, now, zone);
+  const since = zonedMidnight(days[0]!, zone);
   const [grouped, [delivery]] = await Promise.all([
     reportsDb().$queryRawUnsafe<GroupedRow[]>(
       `WITH c AS (${CALLS_IN_PERIOD})
@@ -154,7 +158,7 @@ export async function accountOverview(accountId: string, period: Period, now = n
          FROM c GROUP BY GROUPING SETS (("day"), ("extension"), ())`,
       accountId,
       new Date(since.getTime() - DAY_MS),
-      TIME_ZONE,
+      zone,
       days[0],
       days.at(-1),
     ),
@@ -261,37 +265,29 @@ function topManagers(managers: OverviewManager[]): OverviewManager[] {
   return [...managers.slice(0, TOP_MANAGERS - 1), rest];
 }
 
-/** The period's days in the cabinet's time zone, oldest first, today last. */
-function everyDay(period: Period, now: Date): string[] {
-  const { year, month, day } = zonedParts(now);
+/** The period's days in the zone, oldest first, today last. */
+function everyDay(period: Period, now: Date, zone: string): string[] {
+  const { year, month, day } = zonedParts(now, zone);
   return Array.from({ length: period }, (_, i) =>
     new Date(Date.UTC(year, month - 1, day - (period - 1 - i))).toISOString().slice(0, 10),
   );
 }
 
-function zonedMidnight(day: string): Date {
+function zonedMidnight(day: string, zone: string): Date {
   const utcMidnight = new Date(`${day}T00:00:00Z`);
-  const offsetMinutes = zoneOffsetMinutes(utcMidnight);
+  const offsetMinutes = zoneOffsetMinutes(utcMidnight, zone);
   return new Date(utcMidnight.getTime() - offsetMinutes * 60_000);
 }
 
 /** The time zone's offset from UTC at an instant, in minutes (e.g. +180 for Moscow). */
-function zoneOffsetMinutes(at: Date): number {
-  const { year, month, day, hour, minute } = zonedParts(at);
+function zoneOffsetMinutes(at: Date, zone: string): number {
+  const { year, month, day, hour, minute } = zonedParts(at, zone);
   return Math.round((Date.UTC(year, month - 1, day, hour, minute) - at.getTime()) / 60_000);
 }
 
-/** The cabinet's wall clock at an instant, as numbers (no reliance on a locale's date layout). */
-function zonedParts(at: Date) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: TIME_ZONE,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-  }).formatToParts(at);
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((part) => part.type === type)?.value);
-  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute") };
+/** The zone's wall clock at an instant, as numbers. */
+function zonedParts(at: Date, zone: string) {
+  const wall = wallClock(at, zone);
+  const part = (from: number, to: number) => Number(wall.slice(from, to));
+  return { year: part(0, 4), month: part(5, 7), day: part(8, 10), hour: part(11, 13), minute: part(14, 16) };
 }

@@ -55,6 +55,15 @@ describe("RetailCrmClient against the simulator", () => {
     expect(sim.requests.map((r) => r.query.page)).toEqual(["1", "2"]);
   });
 
+  it("reads the account's time zone from its settings; a zone the runtime does not know counts as none", async () => {
+    sim.state.timezone = "Asia/Vladivostok";
+    expect((await client().settings()).settings.timezone).toBe("Asia/Vladivostok");
+    expect(sim.requests.at(-1)?.path).toBe("/api/v5/settings");
+    sim.state.timezone = "Mars/Olympus";
+    expect((await client().settings()).settings.timezone).toBeNull();
+    sim.state.timezone = "Europe/Moscow";
+  });
+
   it("sends the module as one form field holding a JSON string", async () => {
     await client().editIntegrationModule("probe-1", {
       code: "probe-1",

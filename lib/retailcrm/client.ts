@@ -11,6 +11,7 @@ import {
   systemInfoSchema,
   moduleEditSchema,
   moduleSchema,
+  settingsSchema,
   sitesSchema,
   successSchema,
   taskCreatedSchema,
@@ -61,6 +62,11 @@ export class RetailCrmClient {
   /** The CRM's own public and technical addresses, as it states them. */
   systemInfo() {
     return this.request("GET", "/api/system-info", systemInfoSchema);
+  }
+
+  /** The account's system settings: its time zone (docs/retailcrm.md, «Часовой пояс»). */
+  settings() {
+    return this.request("GET", "/api/v5/settings", settingsSchema);
   }
 
   usersPage(page: number, limit = PAGE_LIMIT) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isTimeZone } from "@/lib/telephony/clock";
 
 const looseId = z.union([z.number(), z.string()]).transform((v) => Number(v));
 
@@ -23,6 +24,20 @@ export const systemInfoSchema = z.object({
   systemVersion: z.string().optional(),
   publicUrl: z.string().optional(),
   technicalUrl: z.string().optional(),
+});
+
+/**
+ * GET /api/v5/settings: the account's system settings, each `{value, updated_at}`; the bridge reads
+ * the time zone (docs/retailcrm.md, «Часовой пояс»). A zone the runtime does not know counts as none.
+ */
+export const settingsSchema = z.object({
+  success: z.literal(true),
+  settings: z.object({
+    timezone: z
+      .object({ value: z.string() })
+      .nullish()
+      .transform((zone) => (zone && isTimeZone(zone.value) ? zone.value : null)),
+  }),
 });
 
 export const paginationSchema = z.object({

@@ -4,7 +4,8 @@ import { callEventBody, callUploadBody, type StoredCall, type StoredEvent } from
 const call: StoredCall = {
   uniqueid: "1.1",
   direction: "IN",
-  startedAt: new Date("2026-11-23T11:58:48Z"),
+  startedAt: new Date("2026-11-23T08:58:48Z"),
+  timeZone: "Europe/Moscow",
   extension: null,
 };
 const links = { announced: "https://bridge.example/recordings/c1/sig" };
@@ -37,7 +38,7 @@ describe("call/event from a stored event", () => {
 });
 
 describe("calls/upload from a stored call and its hangup", () => {
-  it("dates the call at its start and leaves out what is not known", () => {
+  it("dates the call at its start, in the CRM's time zone, and leaves out what is not known", () => {
     expect(
       callUploadBody(call, { type: "HANGUP", phone: "89001234567", codes: [], status: "NOANSWER", hold: 12 }, links),
     ).toEqual({
@@ -49,6 +50,8 @@ describe("calls/upload from a stored call and its hangup", () => {
       durationWaiting: 12,
       externalId: "1.1",
     });
+    const hangup: StoredEvent = { type: "HANGUP", phone: "89001234567", codes: [] };
+    expect(callUploadBody({ ...call, timeZone: "Asia/Vladivostok" }, hangup, links).date).toBe("2026-11-23 18:58:48");
   });
 
   it("links the PBX's own recording first, then the one uploaded, then the one announced", () => {

@@ -1,4 +1,5 @@
 import { isClickId } from "@/lib/asterisk/channel";
+import { wallClock } from "@/lib/telephony/clock";
 import { mapStatus, type HangupStatus, type UploadResult } from "@/lib/telephony/status";
 
 /** The `event` of POST /api/v5/telephony/call/event, as the bridge sends it (docs/retailcrm.md). */
@@ -18,7 +19,7 @@ export interface CallEventBody {
 
 /** One call of POST /api/v5/telephony/calls/upload, as the bridge sends it. */
 export interface CallUploadBody {
-  /** The call's start, "Y-m-d H:i:s" in the PBX's clock (docs/dialplan-api.md, «Время звонка»). */
+  /** The call's start, "Y-m-d H:i:s" in the CRM's time zone (docs/dialplan-api.md, «Время звонка»). */
   date: string;
   type: "in" | "out";
   phone: string;
@@ -37,8 +38,10 @@ export interface CallUploadBody {
 export interface StoredCall {
   uniqueid: string;
   direction: "IN" | "OUT";
-  /** When it began, in the PBX's clock as the dialplan gave it (stored as if it were UTC). */
+  /** When it began. */
   startedAt: Date;
+  /** The zone the account's CRM reads dates in (docs/retailcrm.md, «Часовой пояс»). */
+  timeZone: string;
   /** The manager the call belongs to, when one is known. */
   extension: string | null;
   /**
@@ -100,11 +103,6 @@ function storeOf(call: StoredCall): { externalPhone?: string; site?: string } {
   };
 }
 
-/** "Y-m-d H:i:s" of a naive date-time stored as UTC. */
-function naive(date: Date): string {
-  return date.toISOString().slice(0, 19).replace("T", " ");
-}
-
 /**
  * calls/upload for a call from its hangup. The recording is the PBX's own path, else the one
  * uploaded to us, else, when the hangup announced one still to come, the call's link, which plays
@@ -119,7 +117,7 @@ export function callUploadBody(
   const code = managerOf(call, hangup);
   const recordUrl = hangup.path ?? links.uploaded ?? (hangup.recording === "upload" ? links.announced : undefined);
   return {
-    date: naive(call.startedAt),
+    date: wallClock(call.startedAt, call.timeZone),
     type: call.direction === "OUT" ? "out" : "in",
     phone: hangup.phone,
     ...(code ? { code } : {}),

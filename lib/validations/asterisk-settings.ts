@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isTimeZone } from "@/lib/telephony/clock";
 
 /** How the service reaches AMI for click-to-call: HTTP rawman or TCP (docs/asterisk.md). */
 export const AMI_TRANSPORTS = ["HTTP", "TCP"] as const;
@@ -57,6 +58,7 @@ export const asteriskSettingsSchema = z.object({
       (v) => v === "SIP" || v === "PJSIP" || /^[A-Za-z0-9]+\/[^\s,"]*\{code\}[^\s,"]*$/.test(v),
       "asterisk.validation.channel",
     ),
+  pbxTimeZone: z.string().trim().refine(isTimeZone, "asterisk.validation.timeZone"),
   lookupBudgetMs: z
     .string()
     .trim()

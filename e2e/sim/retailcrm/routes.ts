@@ -5,6 +5,7 @@ import { listCustomers } from "./handlers/customers";
 import { editModule, getModule, updateScopes } from "./handlers/integration-modules";
 import { responsibleManager } from "./handlers/manager";
 import { sendNotification } from "./handlers/notifications";
+import { getSettings } from "./handlers/settings";
 import { listSites } from "./handlers/sites";
 import { createTask, editTask, getTask } from "./handlers/tasks";
 import { apiVersions, credentials, systemInfo } from "./handlers/service";
@@ -30,6 +31,7 @@ const ROUTES: Route[] = [
     handle: setUserStatus,
   },
   { method: "GET", pattern: /^\/api\/v5\/customers$/, auth: "key", scope: "customer_read", handle: listCustomers },
+  { method: "GET", pattern: /^\/api\/v5\/settings$/, auth: "key", handle: getSettings },
   { method: "GET", pattern: /^\/api\/v5\/reference\/sites$/, auth: "key", scope: "reference_read", handle: listSites },
   { method: "POST", pattern: /^\/api\/v5\/tasks\/create$/, auth: "key", scope: "task_write", handle: createTask },
   { method: "POST", pattern: /^\/api\/v5\/tasks\/(\d+)\/edit$/, auth: "key", scope: "task_write", handle: editTask },

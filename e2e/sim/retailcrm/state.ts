@@ -24,6 +24,8 @@ export class SimState {
   readonly tasks = new Map<number, SimTask>();
   readonly notifications: SimNotification[] = [];
   private lastTaskId = 0;
+  /** The account's time zone, as GET /api/v5/settings names it. */
+  timezone = "Europe/Moscow";
   /** What /api/system-info names as the account's addresses; unset, the simulator's own URL. */
   systemUrls: { publicUrl?: string; technicalUrl?: string } = {};
 
