@@ -362,6 +362,9 @@ describe("catching up with what AMI did not say", () => {
           cdr,
           `"","89001234567","203","plain-in","","PJSIP/trunk-1","","Hangup","","2026-12-05 11:00:00","","2026-12-05 11:00:03",3,0,"NO ANSWER","DOCUMENTATION","${Date.now()}.90"\n"","8900`,
         );
+        // A script that has run before (its first run starts where AMI mode did: ami-cdr.test.ts).
+        await mkdir(path.join(dir, "state"), { recursive: true });
+        await writeFile(path.join(dir, "state", "cdr-offset"), "0");
         const runScript = () =>
           new Promise<number | null>((resolve) => {
             const child = spawn("bash", [script], {

@@ -4,15 +4,12 @@
 // for a PBX in Moscow and one in Vladivostok and a CRM in each; the journal shows that date too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timed, transcriptEvents, when } from "@/e2e/fixtures/ami-transcripts";
-import { FAST_DELIVERY, FAST_TRACKING } from "@/e2e/setup/delivery";
+import { serveCallRoutes, startWorkers } from "@/e2e/setup/delivery";
 import { AMI_EVENTS_USER, amiConnected, demoCrmAccount, listenToAmi } from "@/e2e/setup/factories";
-import { serveRoutes } from "@/e2e/setup/route-server";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
 import { db } from "@/lib/db/client";
-import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 import { listCalls } from "@/lib/journal/calls";
 
 /** 2026-12-06 17:04:14 UTC: 20:04:14 in Moscow, 03:04:14 the next day in Vladivostok. */
@@ -39,16 +36,11 @@ interface Setup {
 }
 
 const setups: Setup[] = [];
-let app: Awaited<ReturnType<typeof serveRoutes>>;
-let worker: DeliveryWorker;
-let tracking: CallTracking;
+let app: Awaited<ReturnType<typeof serveCallRoutes>>;
+let workers: Awaited<ReturnType<typeof startWorkers>>;
 
 beforeAll(async () => {
-  app = await serveRoutes({
-    "/api/event": await import("@/app/api/event/route"),
-    "/api/cdr": await import("@/app/api/cdr/route"),
-  });
-  process.env.PUBLIC_URL = app.url;
+  app = await serveCallRoutes();
   for (const { pbxZone, crmZone } of SETUPS) {
     const pbx = await createAsteriskSim({ tcpPort: 0, httpPort: null, users: [AMI_EVENTS_USER] });
     const { crm, account } = await demoCrmAccount({ 4: "103" }, { timezone: crmZone });
@@ -61,19 +53,14 @@ beforeAll(async () => {
     });
     setups.push({ pbxZone, crmZone, pbx, crm, accountId: account.id, clientId: account.clientId });
   }
-  worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
-  tracking = await startCallTracking(process.env.DATABASE_URL!, FAST_TRACKING);
+  workers = await startWorkers();
   for (const { accountId } of setups) await amiConnected(accountId);
 }, 60_000);
 
 afterAll(async () => {
-  await tracking.stop();
-  await worker.stop();
+  await workers.stop();
   await app.close();
-  for (const { pbx, crm } of setups) {
-    await pbx.close();
-    await crm.close();
-  }
+  await Promise.all(setups.flatMap(({ pbx, crm }) => [pbx.close(), crm.close()]));
 });
 
 /** The calls/upload entry the CRM got for a call. */

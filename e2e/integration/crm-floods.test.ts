@@ -5,13 +5,13 @@
 // posts over the size and the rate /api/cdr takes, and cdr-sync.sh meeting the refusal; CDR lines
 // from before the account's AMI mode, which owe no task. Time is moved by moving stored moments back.
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { amiForm } from "@/e2e/setup/ami-form";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
-import { AMI_EVENTS_USER, crmOptionsInput, demoCrmAccount } from "@/e2e/setup/factories";
+import { AMI_EVENTS_USER, crmOptionsInput, demoCrmAccount, fullCdrAllowance } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
@@ -73,9 +73,7 @@ function internalLines(count: number): string {
 const postCdr = (body: string) => fetch(`${app.url}/api/cdr?clientId=${clientId}`, { method: "POST", body });
 
 /** The account's allowance of CDR posts, full again (as it is after a quiet while). */
-async function fullCdrAllowance(): Promise<void> {
-  await dbPool().query(`DELETE FROM "rate_limit_buckets" WHERE "key" = $1`, [`cdr:${accountId}`]);
-}
+const fullAllowance = () => fullCdrAllowance(accountId);
 
 /** The account's task requests, each with the answer recorded for it, once none is queued. */
 async function settledTasks(count: number) {
@@ -179,7 +177,7 @@ describe("made-up missed calls, each from another number", () => {
 });
 
 describe("/api/cdr takes a bounded amount of CDR", () => {
-  beforeEach(fullCdrAllowance);
+  beforeEach(fullAllowance);
 
   it("refuses a post over 512 KiB with 413, before storing any of it", async () => {
     const calls = await db().call.count({ where: { accountId } });
@@ -221,6 +219,9 @@ describe("/api/cdr takes a bounded amount of CDR", () => {
       // Two chunks' worth: the script posts at most 512 KiB at a time.
       await writeFile(cdr, `${internalLines(4_000)}\n`);
       const state = path.join(dir, "state");
+      // A script that has run before (its first run starts where AMI mode did: ami-cdr.test.ts).
+      await mkdir(state, { recursive: true });
+      await writeFile(path.join(state, "cdr-offset"), "0");
       const runScript = () =>
         new Promise<{ code: number | null; stderr: string }>((resolve) => {
           let stderr = "";
@@ -240,7 +241,7 @@ describe("/api/cdr takes a bounded amount of CDR", () => {
       expect(await runScript()).toEqual({ code: 0, stderr: "" });
       expect(await offset()).toBe(0);
 
-      await fullCdrAllowance();
+      await fullAllowance();
       expect(await runScript()).toEqual({ code: 0, stderr: "" });
       expect(await offset()).toBe((await stat(cdr)).size);
     } finally {
@@ -260,7 +261,7 @@ describe("CDR lines and AMI mode", () => {
     // A day later, with room for tasks again.
     await ageTaskWrites(25 * 60);
   });
-  beforeEach(fullCdrAllowance);
+  beforeEach(fullAllowance);
 
   it("a missed call from before AMI mode makes no task; one after it still does", async () => {
     const since = (await db().asteriskSettings.findUniqueOrThrow({ where: { accountId } })).amiEventsSince!;

@@ -1,7 +1,8 @@
 // Delivery with compressed time, for tests: new work is seen within 50 ms, leases last 2 s, and
 // backoffs and breaker pauses are tenths of a second instead of minutes.
-import type { CallTrackingOptions } from "@/lib/call-tracking";
-import type { DeliveryOptions } from "@/lib/delivery/worker";
+import { startCallTracking, type CallTrackingOptions } from "@/lib/call-tracking";
+import { startDeliveryWorker, type DeliveryOptions } from "@/lib/delivery/worker";
+import { serveRoutes } from "./route-server";
 
 export const FAST_DELIVERY: DeliveryOptions = {
   tickMs: 50,
@@ -17,3 +18,28 @@ export const FAST_TRACKING: CallTrackingOptions = {
   leaseMs: 2_000,
   timing: { retryMs: 100, maxRetryMs: 1_000 },
 };
+
+/**
+ * The routes the PBX calls (/api/event, /api/cdr), served, with PUBLIC_URL set to them: the module
+ * registers its callbacks there, so before any account connects.
+ */
+export async function serveCallRoutes(): Promise<Awaited<ReturnType<typeof serveRoutes>>> {
+  const app = await serveRoutes({
+    "/api/event": await import("@/app/api/event/route"),
+    "/api/cdr": await import("@/app/api/cdr/route"),
+  });
+  process.env.PUBLIC_URL = app.url;
+  return app;
+}
+
+/** The delivery worker and every account's AMI event connection, in compressed time; stop() ends both. */
+export async function startWorkers(): Promise<{ stop(): Promise<void> }> {
+  const worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
+  const tracking = await startCallTracking(process.env.DATABASE_URL!, FAST_TRACKING);
+  return {
+    async stop() {
+      await tracking.stop();
+      await worker.stop();
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts/users";
 import { encryptSecret } from "@/lib/crypto/secrets";
-import { db } from "@/lib/db/client";
+import { db, dbPool } from "@/lib/db/client";
 import { createRetailCrmSim, DEMO, seedDemo } from "@/e2e/sim/retailcrm";
 import { connectAccount } from "@/lib/accounts/connect";
 import { EVENT_FILTERS } from "@/lib/asterisk/snippets/ami-config";
@@ -101,4 +101,9 @@ export async function amiConnected(accountId: string): Promise<void> {
     (listener) => listener?.state === "connected",
     15_000,
   );
+}
+
+/** The account's allowance of CDR posts full again, as after a quiet while (docs/security.md, «Потоки в CRM»). */
+export async function fullCdrAllowance(accountId: string): Promise<void> {
+  await dbPool().query(`DELETE FROM "rate_limit_buckets" WHERE "key" = $1`, [`cdr:${accountId}`]);
 }

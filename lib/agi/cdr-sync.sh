@@ -2,16 +2,19 @@
 # cdr-sync.sh: для режима «из событий AMI» (вкладка «Настройки Asterisk»). Dialplan править не нужно:
 # о звонках сервис узнаёт из событий AMI, а этот скрипт, запущенный по расписанию на сервере Asterisk,
 #   1) отправляет сервису новые строки CDR (Master.csv): звонки, закончившиеся, пока сервис не был
-#      подключён к AMI, попадут в CRM (calls/upload; повтор строки ничего не меняет);
+#      подключён к AMI, попадут в CRM (calls/upload; повтор строки ничего не меняет). Первый запуск
+#      начинает с момента включения режима AMI (или с часа назад, если режим включён раньше):
+#      прежние звонки в CRM не уходят, об этом пишет лог;
 #   2) загружает готовые записи разговоров из каталога MixMonitor: сервис свяжет файл со звонком,
 #      в котором видел этот файл (переменная MIXMONITOR_FILENAME).
 #
 # Установка:
 #   1. Положите файл, например, в /var/lib/asterisk/agi-bin и сделайте исполняемым (chmod 755).
-#   2. В /etc/asterisk/cdr.conf, секция [csv]: loguniqueid = yes (uniqueid в каждой строке CDR).
+#   2. В /etc/asterisk/cdr.conf, секция [csv]: loguniqueid = yes (uniqueid в каждой строке CDR) и
+#      newcdrcolumns = yes (linkedid: все строки одного звонка сервис считает одним звонком).
 #   3. Запуск раз в минуту от пользователя asterisk (crontab -e -u asterisk):
 #        * * * * * /var/lib/asterisk/agi-bin/cdr-sync.sh
-#   Каталоги можно задать переменными окружения CDR_FILE, MONITOR_DIR и STATE_DIR.
+#   Каталоги можно задать переменными окружения CDR_FILE, MONITOR_DIR, STATE_DIR и файл лога LOG_FILE.
 
 # ---------------------------------------------------------------------------------------------------
 # Настройки
@@ -26,6 +29,8 @@ CDR_FILE="${CDR_FILE:-/var/log/asterisk/cdr-csv/Master.csv}"
 MONITOR_DIR="${MONITOR_DIR:-/var/spool/asterisk/monitor}"
 # Где скрипт помнит, что уже отправлено.
 STATE_DIR="${STATE_DIR:-/var/lib/asterisk/cdr-sync}"
+# Лог: с какого места Master.csv начал первый запуск.
+LOG_FILE="${LOG_FILE:-$STATE_DIR/cdr-sync.log}"
 # Запись отправляется, когда её не меняли столько минут (MixMonitor её дописал).
 RECORD_QUIET_MINUTES="${RECORD_QUIET_MINUTES:-2}"
 # Запись, которую сервис не узнал за столько минут, больше не предлагается.
@@ -52,10 +57,43 @@ urlencode() {
   printf '%s' "$out"
 }
 
+log() {
+  echo "$(date '+%Y-%m-%d %H:%M:%S') $*" >>"$LOG_FILE"
+}
+
+# Первый запуск (позиции ещё нет): сервис называет момент (Unix-время), с которого нужны звонки, —
+# включение режима AMI или час назад, что позже. Строки CDR идут в порядке окончания звонков, и
+# их время — местное время АТС: позиция ставится на первую строку, закончившуюся не раньше него.
+# Сервис недоступен: позиция не ставится, следующий запуск спросит снова.
+first_offset() {
+  local answer since from whole offset
+  answer=$(curl -s --max-time 30 "$SERVICE_URL/api/cdr?clientId=$CLIENTID") || return 1
+  since=$(printf '%s' "$answer" | grep -o '"since":[0-9]*' | cut -d: -f2)
+  [[ "$since" =~ ^[0-9]+$ ]] || return 1
+  from=$(date -d "@$since" '+%Y-%m-%d %H:%M:%S') || return 1
+  # Строку, которую Asterisk ещё дописывает, отправит следующий запуск: позиция не за ней.
+  whole=1
+  [ -n "$(tail -c 1 "$CDR_FILE")" ] && whole=0
+  offset=$(LC_ALL=C awk -v from="$from" -v whole="$whole" '
+    BEGIN { at = 0; last = 0 }
+    {
+      if (match($0, /"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]",[0-9]+,[0-9]+,"/) &&
+        substr($0, RSTART + 1, 19) >= from) { found = 1; exit }
+      last = at
+      at += length($0) + 1
+    }
+    END { print found ? at : (whole ? at : last) }' "$CDR_FILE") || return 1
+  [[ "$offset" =~ ^[0-9]+$ ]] || return 1
+  echo "$offset" >"$STATE_DIR/cdr-offset"
+  log "первый запуск: строки CDR, закончившиеся до $from (включение режима AMI или час назад), в сервис не отправлены: $offset байт Master.csv пропущено"
+}
+
 # 1) CDR: целые строки, добавленные с прошлого раза. Файл стал меньше (ротация): с начала.
 #    Отправляет кусками, пока сервис их принимает: накопленное догоняется за несколько запусков.
 sync_cdr() {
   local i
+  [ -f "$CDR_FILE" ] || return 0
+  [ -f "$STATE_DIR/cdr-offset" ] || first_offset || return 0
   for ((i = 0; i < CDR_POSTS_PER_RUN; i++)); do
     post_cdr_chunk || return 0
   done

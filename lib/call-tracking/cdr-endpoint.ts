@@ -1,4 +1,5 @@
 import { accountGate } from "@/lib/accounts/lookup";
+import { db } from "@/lib/db/client";
 import { BodyTooLarge, readBoundedBody } from "@/lib/http/body";
 import { jsonError } from "@/lib/http/params";
 import { forgetOldAttempts, takeAttempt } from "@/lib/security/attempt-limit";
@@ -15,6 +16,27 @@ const PREFIX = "cdr:";
 const FORGET_EVERY = 100;
 
 let posts = 0;
+
+/** A first run of cdr-sync.sh takes at most the last hour of CDR, however long ago AMI mode began. */
+const FIRST_RUN_MS = 3600_000;
+
+/**
+ * GET /api/cdr?clientId=… (docs/ami-events.md, «Пропуски»): where cdr-sync.sh's first run starts
+ * in Master.csv, `since` in Unix seconds: the later of when the account's events began to come
+ * from AMI and an hour ago. What is older stays on the PBX: Master.csv keeps every call since the
+ * PBX was set up, and those calls were reported by the dialplan, or never.
+ */
+export async function handleCdrSince(request: Request): Promise<Response> {
+  const clientId = new URL(request.url).searchParams.get("clientId");
+  const gate = await accountGate(clientId, request, { enabled: true });
+  if (!gate.ok) return jsonError(gate.status, gate.message);
+  const settings = await db().asteriskSettings.findUnique({
+    where: { accountId: gate.account.id },
+    select: { amiEventsSince: true },
+  });
+  const since = Math.max(Date.now() - FIRST_RUN_MS, settings?.amiEventsSince?.getTime() ?? 0);
+  return Response.json({ success: true, since: Math.floor(since / 1000) });
+}
 
 /**
  * POST /api/cdr?clientId=… (docs/ami-events.md, «Пропуски»): new lines of the PBX's Master.csv,

@@ -2,4 +2,4 @@
 // calls derived from what Asterisk sends, stored through the same ingest as the dialplan's events.
 export { startCallTracking, type CallTracking, type CallTrackingOptions } from "./holders";
 export { callOfRecordingFile, eventConnectionStatus, type EventConnectionStatus } from "./status";
-export { handleCdr } from "./cdr-endpoint";
+export { handleCdr, handleCdrSince } from "./cdr-endpoint";

@@ -507,7 +507,7 @@ export class AccountListener {
     await ingestCallEvent(
       this.accountId,
       { ...read.params, type: read.params.type },
-      { ring: event.type === "in" ? event.code : undefined, source: "ami" },
+      { ring: event.type === "in" ? event.code : undefined, source: "ami", linkedid: event.linkedid },
     );
   }
 

@@ -24,10 +24,19 @@ describe("calls derived from a real Asterisk's events", () => {
       { matches: when("Hangup"), seconds: 3 },
     ]);
     expect(events).toEqual([
-      { type: "in", uniqueid: "1796313595.1", phone: "89001234567", code: "103", date: at(0) },
+      // The call's Linkedid beside its key: its first channel's, the trunk's `;1` half.
+      {
+        type: "in",
+        uniqueid: "1796313595.1",
+        linkedid: "1796313595.0",
+        phone: "89001234567",
+        code: "103",
+        date: at(0),
+      },
       {
         type: "hangup",
         uniqueid: "1796313595.1",
+        linkedid: "1796313595.0",
         phone: "89001234567",
         code: "103",
         status: "ANSWER",
@@ -103,10 +112,18 @@ describe("calls derived from a real Asterisk's events", () => {
       { matches: when("Hangup"), seconds: 2 },
     ]);
     expect(outgoing).toEqual([
-      { type: "out", uniqueid: "1796313631.11", phone: "89001234567", code: "103", date: at(0) },
+      {
+        type: "out",
+        uniqueid: "1796313631.11",
+        linkedid: "1796313631.10",
+        phone: "89001234567",
+        code: "103",
+        date: at(0),
+      },
       expect.objectContaining({
         type: "hangup",
         uniqueid: "1796313631.11",
+        linkedid: "1796313631.10",
         code: "103",
         status: "ANSWER",
         hold: 3,
@@ -118,9 +135,9 @@ describe("calls derived from a real Asterisk's events", () => {
       { matches: when("DialEnd", { DialStatus: "ANSWER" }), seconds: 4 },
       { matches: when("Hangup"), seconds: 2 },
     ]);
-    expect(click.map((e) => [e.type, e.uniqueid, e.phone, e.code])).toEqual([
-      ["out", "crm-1796313707213-2a5d1cdc", "89005556677", "103"],
-      ["hangup", "crm-1796313707213-2a5d1cdc", "89005556677", "103"],
+    expect(click.map((e) => [e.type, e.uniqueid, e.linkedid, e.phone, e.code])).toEqual([
+      ["out", "crm-1796313707213-2a5d1cdc", "crm-1796313707213-2a5d1cdc", "89005556677", "103"],
+      ["hangup", "crm-1796313707213-2a5d1cdc", "crm-1796313707213-2a5d1cdc", "89005556677", "103"],
     ]);
   });
 });

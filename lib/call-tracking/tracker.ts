@@ -12,6 +12,8 @@ import type { AmiMessage } from "@/lib/asterisk/ami/message";
 export interface DerivedEvent {
   type: "in" | "out" | "hangup";
   uniqueid: string;
+  /** The Linkedid the call's channels share: its lines in the CDR carry it (docs/ami-events.md, «Пропуски»). */
+  linkedid: string;
   phone: string;
   /** The extension rung (in), the manager (out, hangup) when known. */
   code?: string;
@@ -392,6 +394,7 @@ export class CallTracker {
     out.push({
       type: "out",
       uniqueid: call.key,
+      linkedid: call.linkedids[0]!,
       phone: call.phone,
       ...(call.manager ? { code: call.manager } : {}),
       date: naiveTime(call.startedAt),
@@ -408,6 +411,7 @@ export class CallTracker {
     out.push({
       type: "in",
       uniqueid: call.key,
+      linkedid: call.linkedids[0]!,
       phone: call.phone,
       code: target,
       date: naiveTime(call.startedAt || now),
@@ -500,6 +504,7 @@ export class CallTracker {
     return {
       type: "hangup",
       uniqueid: call.key,
+      linkedid: call.linkedids[0]!,
       phone: call.phone,
       ...(code ? { code } : {}),
       status,

@@ -78,6 +78,8 @@ const DIRECTION = { in: "IN", out: "OUT" } as const;
 interface EventRow {
   accountId: string;
   uniqueid: string;
+  /** The call's Linkedid, when AMI or the CDR told it. */
+  linkedid: string | null;
   type: (typeof EVENT_TYPE)[CallType];
   /** Tells apart "in" events of one call derived from AMI: the extension each rings. */
   ring: string;
@@ -122,7 +124,7 @@ interface EventRow {
 const INGEST_SQL = `
   WITH input AS (
     SELECT i.*, i."startedLocal" AT TIME ZONE CASE WHEN i."utc" THEN 'UTC' ELSE COALESCE(s."pbxTimeZone", $2) END AS "startedAt"
-    FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "type" "CallEventType", "ring" text,
+    FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "linkedid" text, "type" "CallEventType", "ring" text,
       "uploadOnly" boolean, "noTask" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "phoneKey" text, "extension" text, "externalPhone" text, "result" text,
       "waitSeconds" int, "talkSeconds" int, "startedLocal" timestamp, "utc" boolean, "warnings" text[])
     LEFT JOIN "asterisk_settings" s ON s."accountId" = i."accountId"
@@ -132,13 +134,13 @@ const INGEST_SQL = `
     ON CONFLICT ("accountId", "uniqueid", "type", "ring") DO NOTHING
     RETURNING "id", "accountId", "uniqueid", "type"
   ), call AS (
-    INSERT INTO "calls" ("accountId", "uniqueid", "direction", "phone", "phoneKey", "extension", "externalPhone", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt")
-    SELECT i."accountId", i."uniqueid", COALESCE(i."direction", 'IN'), i."phone", i."phoneKey", i."extension", i."externalPhone", i."result", i."waitSeconds", i."talkSeconds", COALESCE(i."startedAt", now()), i."warnings", true, now()
+    INSERT INTO "calls" ("accountId", "uniqueid", "linkedid", "direction", "phone", "phoneKey", "extension", "externalPhone", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt")
+    SELECT i."accountId", i."uniqueid", i."linkedid", COALESCE(i."direction", 'IN'), i."phone", i."phoneKey", i."extension", i."externalPhone", i."result", i."waitSeconds", i."talkSeconds", COALESCE(i."startedAt", now()), i."warnings", true, now()
     FROM input i JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
     ORDER BY i."accountId", i."uniqueid"
     ON CONFLICT ("accountId", "uniqueid") DO UPDATE SET
-      ("direction", "phone", "phoneKey", "extension", "externalPhone", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt") = (
-        SELECT COALESCE(i."direction", "calls"."direction", 'IN'), EXCLUDED."phone", EXCLUDED."phoneKey", COALESCE(EXCLUDED."extension", "calls"."extension"),
+      ("linkedid", "direction", "phone", "phoneKey", "extension", "externalPhone", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt") = (
+        SELECT COALESCE("calls"."linkedid", EXCLUDED."linkedid"), COALESCE(i."direction", "calls"."direction", 'IN'), EXCLUDED."phone", EXCLUDED."phoneKey", COALESCE(EXCLUDED."extension", "calls"."extension"),
           COALESCE(EXCLUDED."externalPhone", "calls"."externalPhone"),
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."result" ELSE "calls"."result" END,
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."waitSeconds" ELSE "calls"."waitSeconds" END,
@@ -191,6 +193,8 @@ export interface IngestOptions {
   warnings?: readonly InputWarning[];
   /** The extension an AMI-derived "in" rings: each ring of a call is an event of its own. */
   ring?: string;
+  /** The call's Linkedid (AMI, the CDR): lines of the call in the CDR find it by it (docs/ami-events.md, «Пропуски»). */
+  linkedid?: string;
   /** The call ended before anyone reported it (recovered from the CDR): only calls/upload is owed. */
   uploadOnly?: boolean;
   /** Not even a call-back task is owed, whatever the call's end (docs/ami-events.md, «Пропуски»). */
@@ -229,6 +233,7 @@ export async function ingestCallEvent(
   const stored = await batcher.submit({
     accountId,
     uniqueid: params.uniqueid,
+    linkedid: options.linkedid ?? null,
     type: EVENT_TYPE[params.type],
     ring: options.ring ?? "",
     uploadOnly: options.uploadOnly ?? false,

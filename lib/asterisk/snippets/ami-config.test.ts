@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { snippetGroups, httpConf, managerConf, type SnippetContext } from "./index";
+import { cdrSync, snippetGroups, httpConf, managerConf, type SnippetContext } from "./index";
 
 const base: SnippetContext = {
   locale: "ru",
@@ -119,6 +119,15 @@ describe("snippetGroups().ami", () => {
   it("holds manager.conf, plus http.conf only for HTTP", () => {
     expect(snippetGroups(base, "modern").ami.map((s) => s.id)).toEqual(["manager-conf", "http-conf"]);
     expect(snippetGroups({ ...base, amiTransport: "TCP" }, "modern").ami.map((s) => s.id)).toEqual(["manager-conf"]);
+  });
+});
+
+describe("cdrSync", () => {
+  it("is for AMI mode, and asks cdr.conf for the uniqueid and the linkedid of every line", () => {
+    expect(cdrSync(base)).toBeNull();
+    const { code } = cdrSync({ ...base, eventSource: "AMI" })!;
+    const csv = code.slice(code.indexOf("#    [csv]")).split("\n").slice(1, 3);
+    expect(csv).toEqual(["#    loguniqueid = yes", "#    newcdrcolumns = yes"]);
   });
 });
 

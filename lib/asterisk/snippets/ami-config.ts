@@ -114,6 +114,7 @@ export function cdrSync(ctx: SnippetContext): Snippet | null {
     `# 1. ${t("cdrSync.comment.cdrConf")}`,
     "#    [csv]",
     "#    loguniqueid = yes",
+    "#    newcdrcolumns = yes",
     `# 2. ${t("cdrSync.comment.script")}`,
     `curl -fsS -o /var/lib/asterisk/agi-bin/cdr-sync.sh "${ctx.serviceUrl}/data/cdr-sync.sh?clientId=${ctx.clientId}"`,
     "chmod 755 /var/lib/asterisk/agi-bin/cdr-sync.sh",
