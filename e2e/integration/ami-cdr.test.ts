@@ -2,12 +2,13 @@
 // wrote for a call through a Local trunk, a queue, a manager dialling out and a click-to-call
 // (e2e/fixtures/ami-transcripts/cdr-master-csv-local-trunk.txt), posted as cdr-sync.sh posts them.
 // Several lines are one call; a call AMI showed is that call whichever line names it; cdr-sync.sh's
-// first run starts where AMI mode started.
+// first run starts where AMI mode started; a recovered call finds its recording by the file's name.
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pcmWav } from "@/e2e/fixtures/audio";
 import { cdrLines, transcriptEvents, type Scenario } from "@/e2e/fixtures/ami-transcripts";
 import { serveCallRoutes, startWorkers } from "@/e2e/setup/delivery";
 import { AMI_EVENTS_USER, amiConnected, demoCrmAccount, fullCdrAllowance, listenToAmi } from "@/e2e/setup/factories";
@@ -262,6 +263,41 @@ describe("cdr-sync.sh's first run", () => {
           `первый запуск: строки CDR, закончившиеся до .*, в сервис не отправлены: ${Buffer.byteLength(before)} байт Master.csv пропущено`,
         ),
       );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a call recovered from the CDR", () => {
+  it("is sent with its recording's link, and finds the file by the uniqueid in its name", async () => {
+    // The account's calls are recorded (AMI showed MixMonitor's file before).
+    playLive("core-show-channels-mid-call", DIRECT, "recorded");
+    await uploadOf("recorded-1796587454.55");
+    const dir = await mkdtemp(path.join(tmpdir(), "cdr-recording-"));
+    try {
+      const [call] = masterCsv("rec", [0.1, 0, 0]);
+      await writeFile(path.join(dir, "Master.csv"), `${call!.join("\n")}\n`);
+      const uniqueid = uniqueidsOf(call!).find((id) => id.endsWith(".55"))!;
+      // The call ended and its line was posted before MixMonitor's file had been left alone long enough.
+      expect(await runScript(dir)).toEqual({ code: 0, stderr: "" });
+      const { id } = await db().call.findFirstOrThrow({ where: { accountId, uniqueid } });
+      // The CRM keeps the first upload of a call: the link is in it, and plays the file once it is there.
+      expect(await uploadOf(uniqueid)).toMatchObject({
+        code: "103",
+        recordUrl: expect.stringMatching(new RegExp(`/recordings/c${id}/`)),
+      });
+      // Where the «API» tab's MixMonitor line writes it: <date>/<uniqueid>.wav.
+      const file = path.join(dir, "monitor", "2026-12-06", `${uniqueid}.wav`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, pcmWav(8000, 2));
+      const old = new Date(Date.now() - 5 * 60_000);
+      await utimes(file, old, old);
+      expect(await runScript(dir)).toEqual({ code: 0, stderr: "" });
+      expect(await db().recording.findFirst({ where: { accountId, uniqueid } })).toMatchObject({
+        callId: id,
+        sizeBytes: pcmWav(8000, 2).length,
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

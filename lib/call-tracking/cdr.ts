@@ -239,6 +239,9 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
       (u) => u.extension!,
     ),
   );
+  // MixMonitor recorded the account's calls before (docs/ami-events.md, «Recordings in AMI mode»): a recovered
+  // answered call's recording is on its way too.
+  const records = (await db().recordingFile.count({ where: { accountId } })) > 0;
   const rows: CdrRow[] = [];
   let skipped = 0;
   for (const line of text.split(/\r?\n/)) {
@@ -300,6 +303,7 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
       duration: String(talk),
       hold: String(Math.max(0, total - talk)),
       ...(extensions.has(manager) ? { code: manager } : {}),
+      ...(answered && records ? { recording: "upload" } : {}),
     });
     if (!read.ok || read.params.type !== "hangup") {
       log.warn({ accountId, uniqueid: key.uniqueid }, "a CDR line could not be read as a call");
