@@ -118,7 +118,12 @@ describe("the holder of an account's AMI event connection", () => {
     expect(cardEvents[1]!.event.hangupStatus).toBe("answered");
     const uploaded = crm.state.calls.filter((c) => c.call.externalId === "1796313595.1");
     expect(uploaded).toHaveLength(1);
-    expect(uploaded[0]!.call).toMatchObject({ type: "in", code: "103", result: "answered" });
+    expect(uploaded[0]!.call).toMatchObject({
+      type: "in",
+      code: "103",
+      result: "answered",
+      recordUrl: expect.any(String),
+    });
     expect(pbx.tcpConnections).toBe(1);
   }, 90_000);
 

@@ -171,6 +171,22 @@ describe("ingestCallEvent", () => {
     expect((await stored(outward)).deliveries[1]!.payload.type).toBe("out");
   });
 
+  it("starts no call before 1970, the CRM's earliest date, whatever zone its local time is read in", async () => {
+    // No settings saved: the PBX's zone is the default, Moscow (UTC+3 in 1970).
+    const id = uniqueid();
+    await ingestCallEvent(accountId, {
+      clientId,
+      type: "hangup",
+      uniqueid: id,
+      phone: "+79001234567",
+      status: "ANSWER",
+      date: "1970-01-01 01:00:00",
+      hold: 0,
+      duration: 0,
+    });
+    expect((await stored(id)).call.startedAt?.toISOString()).toBe("1970-01-01T00:00:00.000Z");
+  });
+
   it("stores a repeated event once and owes nothing more for it", async () => {
     const id = uniqueid();
     const params = { clientId: "c", type: "in" as const, uniqueid: id, phone: "+79001234567", code: "101" };

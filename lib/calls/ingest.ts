@@ -123,7 +123,10 @@ interface EventRow {
  */
 const INGEST_SQL = `
   WITH input AS (
-    SELECT i.*, i."startedLocal" AT TIME ZONE CASE WHEN i."utc" THEN 'UTC' ELSE COALESCE(s."pbxTimeZone", $2) END AS "startedAt"
+    -- Not before 1970, the earliest date the CRM takes, whatever zone a local time is read in
+    -- (GREATEST skips a NULL, so a missing time stays missing).
+    SELECT i.*, CASE WHEN i."startedLocal" IS NOT NULL THEN GREATEST(i."startedLocal" AT TIME ZONE
+      CASE WHEN i."utc" THEN 'UTC' ELSE COALESCE(s."pbxTimeZone", $2) END, to_timestamp(0)) END AS "startedAt"
     FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "linkedid" text, "type" "CallEventType", "ring" text,
       "uploadOnly" boolean, "noTask" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "phoneKey" text, "extension" text, "externalPhone" text, "result" text,
       "waitSeconds" int, "talkSeconds" int, "startedLocal" timestamp, "utc" boolean, "warnings" text[])

@@ -1049,6 +1049,8 @@ export function setUpHostileWorld(): void {
         amiSecretEnc: encryptSecret(ami.secret),
         channelTemplate: "PJSIP",
         outgoingContext: "from-internal",
+        // The PBX keeps UTC: a date it reports is the moment itself (docs/dialplan-api.md, «Время звонка»).
+        pbxTimeZone: "UTC",
       },
     });
     // Connected as an admin connects it: its CRM keeps the module whose state the callbacks report.
