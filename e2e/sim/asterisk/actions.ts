@@ -5,6 +5,7 @@ import { EVENT_FLAG, getPerm, isTrue, stringsToMask } from "./permissions";
 import { type AmiMessage, ack, actionIdLine, error, eventText, getHeader, headerRecord, response } from "./protocol";
 import type { Scheduler } from "./scheduler";
 import { EventFilters } from "./filters";
+import { Hints } from "./hints";
 import type { QueuedEvent, Session } from "./session";
 import type { AmiUser, OriginateOutcome, RecordedAction, RecordedOriginate, SimConfig, SimMode } from "./types";
 
@@ -30,6 +31,7 @@ export class Manager {
   readonly originates: RecordedOriginate[] = [];
   readonly actions: RecordedAction[] = [];
   private readonly channels = new ChannelAllocator();
+  readonly hints: Hints;
   private readonly handlers: ReadonlyMap<string, { authority: number; run: Handler }>;
 
   constructor(
@@ -41,6 +43,7 @@ export class Manager {
     this.users = users;
     this.outcome = originate.outcome;
     this.originateDelayMs = originate.delayMs;
+    this.hints = new Hints(config.hints);
     this.handlers = new Map<string, { authority: number; run: Handler }>([
       ["login", { authority: 0, run: (s, m) => this.login(s, m) }],
       ["challenge", { authority: 0, run: (s, m) => this.challenge(s, m) }],
@@ -58,6 +61,12 @@ export class Manager {
         { authority: EVENT_FLAG.system | EVENT_FLAG.reporting, run: (_s, m) => reply(this.coreShowChannels(m)) },
       ],
       ["getvar", { authority: EVENT_FLAG.call | EVENT_FLAG.reporting, run: (_s, m) => reply(this.getvar(m)) }],
+      ["setvar", { authority: EVENT_FLAG.call, run: (_s, m) => reply(this.setvar(m)) }],
+      ["redirect", { authority: EVENT_FLAG.call, run: (_s, m) => reply(this.redirect(m)) }],
+      [
+        "extensionstate",
+        { authority: EVENT_FLAG.call | EVENT_FLAG.reporting, run: (_s, m) => reply(this.hints.extensionState(m)) },
+      ],
     ]);
   }
 
@@ -84,6 +93,8 @@ export class Manager {
    * CoreShowChannels lists.
    */
   private readonly live = new Map<string, Map<string, string>>();
+  /** Global variables (Setvar without a Channel). */
+  private readonly globals = new Map<string, string>();
 
   /** Sends a recorded or made-up event as Asterisk would, and keeps the channel table it implies. */
   emit(fields: readonly (readonly [string, string])[]): void {
@@ -97,6 +108,10 @@ export class Manager {
 
   private track(name: string, event: ReadonlyMap<string, string>): void {
     const uniqueid = event.get("Uniqueid") ?? "";
+    if (name === "ExtensionStatus") {
+      const [exten, context, hint] = ["Exten", "Context", "Hint"].map((key) => event.get(key) ?? "");
+      return this.hints.changed(exten!, context!, hint!, Number(event.get("Status") ?? -1));
+    }
     if (name === "Newchannel") {
       this.live.set(
         uniqueid,
@@ -176,37 +191,137 @@ export class Manager {
   }
 
   /**
-   * action_getvar() on a channel, by name or Uniqueid: its value, or an empty one (also without a
-   * Channel, for a variable that is no global); no such channel is an error.
+   * action_getvar() on a channel, by name or Uniqueid: its value, or an empty one (without a
+   * Channel, the global's); no such channel is an error. CALLERID(name|num|all) read the
+   * channel's caller ID, `"Иван Петров" <84950000001>` for all, as setvar-callerid-before-dial shows.
    */
   private getvar(msg: AmiMessage): string {
     const name = getHeader(msg, "Channel");
     const variable = getHeader(msg, "Variable");
     if (variable === "") return error(msg, "No variable specified");
-    let value = "";
+    let value = this.globals.get(variable) ?? "";
     if (name !== "") {
-      const channel = [...this.live.values()].find((c) => c.get("Channel") === name || c.get("Uniqueid") === name);
+      const channel = this.channelNamed(name);
       if (!channel) return error(msg, "No such channel");
-      value = channel.get(`var:${variable}`) ?? "";
+      const known = (key: string) => (channel.get(key) === "<unknown>" ? "" : (channel.get(key) ?? ""));
+      const callerId = /^CALLERID\((name|num|all)\)$/i.exec(variable)?.[1]?.toLowerCase();
+      value =
+        callerId === "name"
+          ? known("CallerIDName")
+          : callerId === "num"
+            ? known("CallerIDNum")
+            : callerId === "all"
+              ? `"${known("CallerIDName")}" <${known("CallerIDNum")}>`
+              : (channel.get(`var:${variable}`) ?? "");
     }
     return `Response: Success\r\n${actionIdLine(msg)}Variable: ${variable}\r\nValue: ${value}\r\n\r\n`;
   }
 
-  /** `core stop now` / `core restart now`: every call is hung up first, as Asterisk does (a Hangup for each channel). */
-  hangUpEverything(): void {
-    for (const [uniqueid, channel] of [...this.live]) {
+  /** ast_channel_get_by_name(): a channel by its name or its Uniqueid. */
+  private channelNamed(name: string): Map<string, string> | undefined {
+    return [...this.live.values()].find((c) => c.get("Channel") === name || c.get("Uniqueid") === name);
+  }
+
+  /**
+   * action_setvar(): the variable on the channel (a global without one); CALLERID(name) and
+   * CALLERID(num) change the channel's caller ID and send a NewCallerid, as a real Asterisk did
+   * (setvar-callerid-before-dial), other variables a VarSet. Nothing reaches the channels it
+   * already dials: the recording showed the name on a manager's phone only for a Dial made after.
+   */
+  private setvar(msg: AmiMessage): string {
+    const name = getHeader(msg, "Channel");
+    const variable = getHeader(msg, "Variable");
+    const value = getHeader(msg, "Value");
+    if (variable === "") return error(msg, "No variable specified");
+    if (name === "") {
+      this.globals.set(variable, value);
+      return ack(msg, "Variable Set");
+    }
+    const channel = this.channelNamed(name);
+    if (!channel) return error(msg, "No such channel");
+    const callerId = /^CALLERID\((name|num)\)$/i.exec(variable)?.[1]?.toLowerCase();
+    const fields = (keys: string[]) => keys.map((key): [string, string] => [key, channel.get(key) ?? ""]);
+    const where = ["Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "CallerIDName"];
+    if (callerId) {
+      channel.set(callerId === "name" ? "CallerIDName" : "CallerIDNum", value);
       this.emit([
-        ["Event", "Hangup"],
+        ["Event", "NewCallerid"],
         ["Privilege", "call,all"],
-        ...["Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "Context", "Exten"].map(
-          (key): [string, string] => [key, channel.get(key) ?? ""],
-        ),
-        ["Uniqueid", uniqueid],
-        ["Linkedid", channel.get("Linkedid") ?? uniqueid],
-        ["Cause", "16"],
-        ["Cause-txt", "Normal Clearing"],
+        ...fields([...where, "ConnectedLineNum", "ConnectedLineName", "Context", "Exten", "Uniqueid", "Linkedid"]),
+        ["CID-CallingPres", "0 (Presentation Allowed, Not Screened)"],
+      ]);
+    } else {
+      this.emit([
+        ["Event", "VarSet"],
+        ["Privilege", "dialplan,all"],
+        ...fields([...where, "Context", "Exten", "Uniqueid", "Linkedid"]),
+        ["Variable", variable],
+        ["Value", value],
       ]);
     }
+    return ack(msg, "Variable Set");
+  }
+
+  /**
+   * action_redirect() of one channel: it goes on at the context, extension and priority given
+   * (what it was doing is the recording's to replay: the legs a Dial or a Queue rang end CANCEL).
+   * A bridged channel is redirected all the same, as a real Asterisk did
+   * (redirect-bridged-call-refused): the bridge is torn down and the other side hung up, the
+   * conversation lost.
+   */
+  private redirect(msg: AmiMessage): string {
+    const name = getHeader(msg, "Channel");
+    const [context, exten, priority] = ["Context", "Exten", "Priority"].map((key) => getHeader(msg, key));
+    if (name === "") return error(msg, "Channel not specified");
+    if (context === "") return error(msg, "Context not specified");
+    if (exten === "") return error(msg, "Exten not specified");
+    if (priority === "") return error(msg, "Priority not specified");
+    // The simulator has no dialplan labels: only a priority number is understood.
+    if (!/^\d+$/.test(priority!) || Number(priority) < 1) return error(msg, "Priority is invalid");
+    const channel = this.channelNamed(name);
+    if (!channel) return error(msg, `Channel does not exist: ${name}`);
+    const bridge = channel.get("BridgeId") ?? "";
+    channel
+      .set("Context", context!)
+      .set("Exten", exten!)
+      .set("Priority", priority!)
+      .set("Application", "")
+      .set("ApplicationData", "")
+      .set("BridgeId", "");
+    if (bridge !== "") this.tearDown(bridge);
+    return ack(msg, "Redirect successful");
+  }
+
+  /** The channels left in a bridge, and the other halves of the Local ones, hung up (Cause 16). */
+  private tearDown(bridge: string): void {
+    const peers = [...this.live.values()].filter((c) => c.get("BridgeId") === bridge);
+    const names = peers.flatMap((c) => {
+      const own = c.get("Channel") ?? "";
+      const half = /;[12]$/.test(own) ? `${own.slice(0, -1)}${own.endsWith("1") ? "2" : "1"}` : undefined;
+      return half ? [own, half] : [own];
+    });
+    for (const peer of names.map((n) => this.channelNamed(n)).filter((c) => c !== undefined))
+      this.hangUp(peer, "16", "Normal Clearing");
+  }
+
+  private hangUp(channel: Map<string, string>, cause: string, text: string): void {
+    const uniqueid = channel.get("Uniqueid") ?? "";
+    this.emit([
+      ["Event", "Hangup"],
+      ["Privilege", "call,all"],
+      ...["Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "Context", "Exten"].map(
+        (key): [string, string] => [key, channel.get(key) ?? ""],
+      ),
+      ["Uniqueid", uniqueid],
+      ["Linkedid", channel.get("Linkedid") ?? uniqueid],
+      ["Cause", cause],
+      ["Cause-txt", text],
+    ]);
+  }
+
+  /** `core stop now` / `core restart now`: every call is hung up first, as Asterisk does (a Hangup for each channel). */
+  hangUpEverything(): void {
+    for (const channel of [...this.live.values()]) this.hangUp(channel, "16", "Normal Clearing");
   }
 
   /** A restart ends every call. */

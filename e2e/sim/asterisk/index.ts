@@ -1,5 +1,6 @@
 /** A simulator of Asterisk's manager interface (AMI) over TCP and HTTP, for tests. Wire facts: docs/asterisk.md. */
 import { Manager } from "./actions";
+import { statusText } from "./hints";
 import { HttpServer } from "./http";
 import { EVENT_FLAG, getPerm } from "./permissions";
 import { eventText } from "./protocol";
@@ -15,6 +16,7 @@ import type {
   SimMode,
 } from "./types";
 
+export type { HintConfig } from "./hints";
 export type {
   AmiUser,
   AsteriskSimOptions,
@@ -47,6 +49,11 @@ export interface AsteriskSim {
   dropConnections(): void;
   /** Like `core restart now`: every call hung up, a Shutdown event, everything closed, HTTP sessions forgotten, back on the same ports. */
   restart(): Promise<void>;
+  /**
+   * A hinted extension's state changes (0 Idle, 1 InUse, 2 Busy, 4 Unavailable, 8 Ringing, …): an
+   * ExtensionStatus event (class call) as a real Asterisk sends it, and ExtensionState's answer from now on.
+   */
+  setExtensionState(exten: string, context: string, status: number): void;
   /** Pushes an event (fields must include `Event`) of class `requiredClass` (default "call") to every session allowed to see it. */
   emitEvent(fields: Record<string, string>, requiredClass?: string): void;
   /**
@@ -72,6 +79,7 @@ function resolveConfig(options: AsteriskSimOptions): SimConfig {
     authlimit: options.authlimit ?? 50,
     loginFailDelayMs: options.loginFailDelayMs ?? 1000,
     dialplan: options.dialplan,
+    hints: options.hints ?? [],
   };
 }
 
@@ -140,6 +148,17 @@ export async function createAsteriskSim(options: AsteriskSimOptions = {}): Promi
         manager.emit(
           Object.entries(event).map(([key, value]) => [key, ids.test(key) ? renumber(value) : value] as const),
         );
+    },
+    setExtensionState(exten, context, status) {
+      manager.emit([
+        ["Event", "ExtensionStatus"],
+        ["Privilege", "call,all"],
+        ["Exten", exten],
+        ["Context", context],
+        ["Hint", manager.hints.hintOf(exten, context) ?? ""],
+        ["Status", String(status)],
+        ["StatusText", statusText(status)],
+      ]);
     },
     emitEvent(fields, requiredClass = "call") {
       const { Event: name, Privilege: _privilege, ...rest } = fields;

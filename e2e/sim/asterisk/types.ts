@@ -1,3 +1,5 @@
+import type { HintConfig } from "./hints";
+
 export type Transport = "tcp" | "http";
 
 /** Dial results, reported as OriginateResponse `Reason` 4 / 5 / 3 / 8 / 0. */
@@ -48,6 +50,8 @@ export interface AsteriskSimOptions {
   originate?: { outcome?: OriginateOutcome; delayMs?: number };
   /** When given, Originate with a Priority is checked against it ("Extension does not exist."). */
   dialplan?: DialplanContext[];
+  /** extensions.conf hints, each Idle until told otherwise (setExtensionState, or a replayed ExtensionStatus). */
+  hints?: HintConfig[];
 }
 
 export interface RecordedOriginate {
@@ -88,4 +92,5 @@ export interface SimConfig {
   authlimit: number;
   loginFailDelayMs: number;
   dialplan: DialplanContext[] | undefined;
+  hints: HintConfig[];
 }
