@@ -14,12 +14,12 @@ import { announceAccountChange } from "@/lib/cache/changes";
 import { ingestCallEvent } from "@/lib/calls";
 import { timed, transcriptEvents, when, type Scenario, type Step } from "@/e2e/fixtures/ami-transcripts";
 import { FAST_DELIVERY, FAST_TRACKING } from "@/e2e/setup/delivery";
-import { amiConnected, demoCrmAccount, AMI_EVENTS_USER } from "@/e2e/setup/factories";
+import { demoCrmAccount, AMI_EVENTS_USER } from "@/e2e/setup/factories";
+import { amiModeSettings, eventConnectionUp } from "@/e2e/setup/ami-mode";
 import { crmRequestsFor } from "@/e2e/setup/crm-calls";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
@@ -78,22 +78,16 @@ beforeAll(async () => {
   await db().asteriskSettings.update({
     where: { accountId },
     data: {
-      eventSource: "AMI",
+      ...amiModeSettings(pbx, ami),
       inboundContexts: ["init-channel", "plain-in"],
       outboundContexts: ["from-manager"],
-      amiHost: "127.0.0.1",
-      amiEventsPort: pbx.tcpPort!,
-      amiLogin: ami.username,
-      amiSecretEnc: encryptSecret(ami.secret),
-      amiTransport: "TCP",
-      amiPort: pbx.tcpPort!,
       channelTemplate: "Local/{code}@managers",
       outgoingContext: "default",
     },
   });
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
   tracking = await startCallTracking(process.env.DATABASE_URL!, FAST_TRACKING);
-  await amiConnected(accountId);
+  await eventConnectionUp(accountId);
 }, 60_000);
 
 afterAll(async () => {

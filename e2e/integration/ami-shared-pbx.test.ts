@@ -6,15 +6,14 @@
 // `crm-…` call no account placed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timed, transcriptEvents, when, type Scenario, type Step } from "@/e2e/fixtures/ami-transcripts";
+import { amiModeSettings, eventConnectionUp } from "@/e2e/setup/ami-mode";
 import { crmRequestsFor, crmRequestsOf } from "@/e2e/setup/crm-calls";
 import { FAST_DELIVERY, FAST_TRACKING } from "@/e2e/setup/delivery";
 import { AMI_EVENTS_USER, demoCrmAccount } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
-import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
-import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 
@@ -50,15 +49,9 @@ async function tenant(
   await db().asteriskSettings.update({
     where: { accountId: account.id },
     data: {
-      eventSource: "AMI",
+      ...amiModeSettings(pbx, user),
       inboundContexts: contexts.inbound,
       outboundContexts: contexts.outbound,
-      amiHost: "127.0.0.1",
-      amiEventsPort: pbx.tcpPort!,
-      amiPort: pbx.tcpPort!,
-      amiTransport: "TCP",
-      amiLogin: user.username,
-      amiSecretEnc: encryptSecret(user.secret),
       channelTemplate: "Local/{code}@managers",
       outgoingContext: "default",
     },
@@ -101,12 +94,7 @@ beforeAll(async () => {
   two = await tenant(users[1]!, { 3: "107", 4: "103" }, { inbound: ["inbound-b"], outbound: ["from-internal"] });
   worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
   tracking = await startCallTracking(process.env.DATABASE_URL!, FAST_TRACKING);
-  for (const { id } of [one, two])
-    await until(
-      () => db().amiListener.findUnique({ where: { accountId: id } }),
-      (listener) => listener?.state === "connected",
-      15_000,
-    );
+  for (const { id } of [one, two]) await eventConnectionUp(id);
   expect(pbx.tcpConnections).toBe(2);
 }, 60_000);
 

@@ -28,6 +28,11 @@ export function amiForm(
     inboundContexts: "from-trunk",
     outboundContexts: "from-internal",
     amiEventsPort: "5038",
+    amiCallerName: false,
+    amiRouting: false,
+    routingContext: "from-internal",
+    routingAnswerSeconds: "20",
+    routingFallback: "",
     ...over,
   };
 }

@@ -36,6 +36,11 @@ function form(over: Partial<AsteriskSettingsInput> = {}): AsteriskSettingsInput 
     inboundContexts: "from-trunk",
     outboundContexts: "from-internal",
     amiEventsPort: "5038",
+    amiCallerName: false,
+    amiRouting: false,
+    routingContext: "from-internal",
+    routingAnswerSeconds: "20",
+    routingFallback: "",
     ...over,
   };
 }
@@ -84,6 +89,11 @@ describe("«Настройки Asterisk»", () => {
       inboundContexts: "from-trunk",
       outboundContexts: "from-internal",
       amiEventsPort: "5038",
+      amiCallerName: false,
+      amiRouting: false,
+      routingContext: "from-internal",
+      routingAnswerSeconds: "20",
+      routingFallback: "",
     });
     expect(hasSecret).toBe(false);
   });
@@ -216,6 +226,33 @@ describe("«Настройки Asterisk»", () => {
         countries: "Коды стран ISO через запятую, например RU, BY, KZ",
         pbxTimeZone: "Часовой пояс из базы IANA, например Europe/Moscow или Asia/Vladivostok",
       },
+    });
+  });
+
+  it("checks routing's fields, and wants to know where a call goes back to before it routes one", async () => {
+    const account = await createTestAccount();
+    const routing = { eventSource: "AMI", amiRouting: true } as const;
+    expect(
+      await testAmi(
+        account.id,
+        form({
+          ...routing,
+          routingContext: "from internal",
+          routingAnswerSeconds: "3",
+          routingFallback: "ext-queues,400",
+        }),
+      ),
+    ).toMatchObject({
+      ok: false,
+      fieldErrors: {
+        routingContext: "Название контекста, например from-internal",
+        routingAnswerSeconds: "Время — число секунд от 5 до 120",
+        routingFallback: "Контекст, добавочный и приоритет через запятую: context,extension,priority",
+      },
+    });
+    expect(await testAmi(account.id, form({ ...routing, routingFallback: " " }))).toMatchObject({
+      ok: false,
+      fieldErrors: { routingFallback: "Укажите, куда вернуть звонок, если менеджер не ответил" },
     });
   });
 });

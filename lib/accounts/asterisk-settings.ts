@@ -38,6 +38,11 @@ export async function loadAsteriskSettings(accountId: string) {
     inboundContexts: (s.inboundContexts ?? []).join(", "),
     outboundContexts: s.outboundContexts.join(", "),
     amiEventsPort: String(s.amiEventsPort),
+    amiCallerName: s.amiCallerName,
+    amiRouting: s.amiRouting,
+    routingContext: s.routingContext,
+    routingAnswerSeconds: String(s.routingAnswerSeconds),
+    routingFallback: s.routingFallback,
   };
   return { form, hasSecret: s.amiSecretEnc !== null };
 }
@@ -99,11 +104,19 @@ export async function testAmi(accountId: string, input: AsteriskSettingsInput): 
     if (parsed.data.eventSource === "DIALPLAN") return { ok: true };
     if (!(parsed.data.amiTransport === "TCP" && eventsPort === endpoint.port))
       await checkAmiAccess("TCP", { ...endpoint, port: eventsPort });
-    // Rights are granted at login and AMI mode needs more than click-to-call (docs/ami-events.md).
-    const missing = await missingEventRights({ ...endpoint, port: eventsPort });
-    if (missing.length > 0)
-      return { ok: false, error: (await translator("asterisk"))("rights.missing", { write: missing.join(",") }) };
-    return { ok: true };
+    // Rights are granted at login and AMI mode needs more than click-to-call (docs/ami-events.md),
+    // naming and routing callers more again (docs/ami-routing.md).
+    const routing = parsed.data.amiCallerName || parsed.data.amiRouting;
+    const missing = await missingEventRights({ ...endpoint, port: eventsPort }, { call: routing });
+    if (missing.length === 0) return { ok: true };
+    const t = await translator("asterisk");
+    return {
+      ok: false,
+      error: t("rights.missing", {
+        missing: missing.map((right) => t(`rights.${right}`)).join("; "),
+        write: routing ? "originate,agent,reporting,call" : "originate,agent,reporting",
+      }),
+    };
   } catch (error) {
     log.info(
       { accountId, host: parsed.data.amiHost, port: parsed.data.amiPort, err: error },
@@ -139,6 +152,11 @@ export async function saveAsteriskSettings(accountId: string, input: AsteriskSet
     inboundContexts: parseContexts(data.inboundContexts),
     outboundContexts: parseContexts(data.outboundContexts),
     amiEventsPort: Number(data.amiEventsPort),
+    amiCallerName: data.amiCallerName,
+    amiRouting: data.amiRouting,
+    routingContext: data.routingContext,
+    routingAnswerSeconds: Number(data.routingAnswerSeconds),
+    routingFallback: data.routingFallback,
     ...(data.amiSecret ? { amiSecretEnc: encryptSecret(data.amiSecret) } : {}),
   };
   await db().asteriskSettings.upsert({ where: { accountId }, create: { accountId, ...values }, update: values });

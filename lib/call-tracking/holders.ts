@@ -7,6 +7,7 @@ import { periodic } from "@/lib/db/periodic";
 import { createPool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
+import { splitFallback } from "@/lib/validations/asterisk-settings";
 import {
   AccountListener,
   LISTENER_LIMITS,
@@ -72,8 +73,9 @@ const CLAIM_SQL = `
   RETURNING l."accountId"::text`;
 
 const CONFIG_SQL = `
-  SELECT a."id" AS "accountId", a."clientId", s."amiHost", s."amiEventsPort", s."amiLogin", s."amiSecretEnc",
-    s."eventSource", s."inboundContexts", s."outboundContexts", s."updatedAt",
+  SELECT a."id" AS "accountId", a."clientId", a."crmUrl", a."apiKeyEnc", s."amiHost", s."amiEventsPort", s."amiLogin",
+    s."amiSecretEnc", s."eventSource", s."inboundContexts", s."outboundContexts", s."updatedAt", s."amiCallerName",
+    s."amiRouting", s."routingContext", s."routingAnswerSeconds", s."routingFallback",
     ARRAY(SELECT u."extension" FROM "crm_users" u WHERE u."accountId" = a."id" AND u."extension" IS NOT NULL) AS "extensions"
   FROM "accounts" a JOIN "asterisk_settings" s ON s."accountId" = a."id"
   WHERE a."id" = $1 AND s."eventSource" <> 'DIALPLAN' AND a."active" AND NOT a."freeze" AND s."amiSecretEnc" IS NOT NULL`;
@@ -90,6 +92,13 @@ interface ConfigRow {
   outboundContexts: string[] | null;
   updatedAt: Date;
   extensions: string[];
+  crmUrl: string;
+  apiKeyEnc: string;
+  amiCallerName: boolean;
+  amiRouting: boolean;
+  routingContext: string;
+  routingAnswerSeconds: number;
+  routingFallback: string;
 }
 
 async function configOf(pool: pg.Pool, accountId: string): Promise<ListenerConfig | undefined> {
@@ -112,6 +121,15 @@ async function configOf(pool: pg.Pool, accountId: string): Promise<ListenerConfi
     outboundContexts: row.outboundContexts ?? [],
     savedAt: row.updatedAt.getTime(),
     extensions: row.extensions,
+    crmUrl: row.crmUrl,
+    apiKeyEnc: row.apiKeyEnc,
+    routing: {
+      name: row.amiCallerName,
+      route: row.amiRouting,
+      context: row.routingContext,
+      answerMs: row.routingAnswerSeconds * 1000,
+      fallback: splitFallback(row.routingFallback),
+    },
   };
 }
 

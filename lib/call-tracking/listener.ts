@@ -9,6 +9,7 @@ import { ingestCallEvent } from "@/lib/calls";
 import { translatorFor } from "@/lib/i18n/translate";
 import { log } from "@/lib/log";
 import { readEventParams } from "@/lib/validations/dialplan";
+import { CallRouter, type RoutingConfig } from "./routing";
 import {
   CallTracker,
   TRACKER_LIMITS,
@@ -30,6 +31,10 @@ export interface ListenerConfig {
   extensions: string[];
   /** When «Настройки Asterisk» were last saved: a save logs in anew, for the rights are fixed at login. */
   savedAt: number;
+  /** The CRM the callers are looked up in, for naming and routing them (docs/ami-routing.md). */
+  crmUrl: string;
+  apiKeyEnc: string;
+  routing: RoutingConfig;
 }
 
 /**
@@ -148,6 +153,7 @@ export class AccountListener {
   private reloginTimer?: NodeJS.Timeout;
   /** Click-to-call ids seen in events, and whether this account placed them. */
   private readonly clickOwners = new Map<string, boolean>();
+  private readonly router: CallRouter;
 
   constructor(
     private config: ListenerConfig,
@@ -159,6 +165,17 @@ export class AccountListener {
     this.rightsMs = settings.timing.rightsMs;
     this.tokens = settings.limits.eventBurst;
     this.tracker = this.newTracker();
+    this.router = new CallRouter(
+      this.lookupAccount(),
+      config.routing,
+      () => this.tracker,
+      (action) => this.transport?.send(action) ?? Promise.reject(new AmiError("closed", "no AMI connection")),
+      (message) => void this.warn(message),
+    );
+  }
+
+  private lookupAccount() {
+    return { id: this.config.accountId, crmUrl: this.config.crmUrl, apiKeyEnc: this.config.apiKeyEnc };
   }
 
   get accountId(): string {
@@ -187,6 +204,7 @@ export class AccountListener {
       config.savedAt === this.config.savedAt;
     this.config = config;
     this.tracker.update(this.trackerSettings());
+    this.router.update(this.lookupAccount(), config.routing);
     return sameConnection;
   }
 
@@ -196,6 +214,7 @@ export class AccountListener {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.router.reset();
     clearTimeout(this.retryTimer);
     clearTimeout(this.reloginTimer);
     await this.transport?.close().catch(() => undefined);
@@ -223,6 +242,7 @@ export class AccountListener {
       if (attempt !== this.attempt) return transport.destroy();
       if (this.stopped) return void (await transport.close());
       this.transport = transport;
+      this.router.loggedIn();
       this.retryMs = this.settings.timing.retryMs;
       this.connectedAt = Date.now();
       const rights = await this.takeUp(transport, attempt);
@@ -373,6 +393,7 @@ export class AccountListener {
     this.overrunMs = Math.min(this.overrunMs * 2, timing.maxOverrunMs);
     this.connectedAt = 0;
     this.tracker = this.newTracker();
+    this.router.reset();
     this.tokens = limits.eventBurst;
     this.filledAt = now;
     log.warn(
@@ -409,6 +430,7 @@ export class AccountListener {
       if (error instanceof TrackerLimitError) return this.overran(error.limit);
       throw error;
     }
+    this.route(event, derived);
     if (at - this.lastMark > EVENT_MARK_MS) {
       this.lastMark = at;
       void this.pool
@@ -416,6 +438,26 @@ export class AccountListener {
         .catch(() => undefined);
     }
     this.keep(derived);
+  }
+
+  /** Tells routing what the event changed (docs/ami-routing.md): callers now known, Dials of managers ended, calls ended. */
+  private route(event: AmiMessage, derived: DerivedEvent[]): void {
+    const arrived = performance.now();
+    this.router.observe(event);
+    for (const arrival of this.tracker.takeArrivals()) this.router.arrive(arrival, arrived);
+    for (const ended of derived) if (ended.type === "hangup") this.router.ended(ended.uniqueid);
+  }
+
+  /** What routing could not do, for «Настройки Asterisk» (the connection itself is up). */
+  private async warn(message: string): Promise<void> {
+    await this.pool
+      .query(`UPDATE "ami_listeners" SET "lastError" = $2, "updatedAt" = now() WHERE "accountId" = $1`, [
+        this.accountId,
+        message,
+      ])
+      .catch((failure: unknown) =>
+        log.warn({ accountId: this.accountId, err: failure }, "saving the AMI connection's state failed"),
+      );
   }
 
   /** Queues derived call events, and the recordings learnt meanwhile, to be stored in order. */

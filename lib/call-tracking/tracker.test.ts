@@ -249,6 +249,80 @@ describe("what a PBX can make the tracker hold", () => {
     Linkedid: `1600000000.${n}`,
   });
 
+  it("tells routing of an incoming caller once, as soon as the number is known, and who talks on a call", () => {
+    // What the «API» tab's user gets of the recording: a Local trunk, whose `;2` half is born without the number.
+    const product = (linkedid: string) =>
+      transcriptEvents("setvar-callerid-before-dial.read-all").filter(
+        (event) =>
+          ["Newchannel", "DialBegin", "DialEnd", "Hangup"].includes(event.Event!) &&
+          (event.Linkedid ?? event.DestLinkedid) === linkedid,
+      );
+    const tracker = new CallTracker({
+      inboundContexts: new Set(["inbound-setvar"]),
+      outboundContexts: new Set(),
+      extensions: new Set(["103"]),
+    });
+    const told: string[] = [];
+    for (const event of product("1796588231.6")) {
+      tracker.handle(event, 0);
+      for (const arrival of tracker.takeArrivals())
+        told.push(`${event.Event} of ${event.DestChannel}: ${JSON.stringify(arrival)}`);
+      if (event.Event === "DialEnd" && event.DialStatus === "ANSWER" && event.Channel) {
+        expect(tracker.onCall("103")).toBe(true);
+        expect(tracker.callState("1796588231.7")).toEqual({ answered: true, rung: ["103"] });
+      }
+    }
+    // The trunk's `;1` (the very first event this tracker saw) is dialled with the number: before the PBX's own Dial.
+    expect(told).toEqual([
+      'DialBegin of Local/s@inbound-setvar-00000003;1: {"key":"1796588231.7","channel":"Local/s@inbound-setvar-00000003;2","phone":"84950000001"}',
+    ]);
+    expect(tracker.onCall("103")).toBe(false);
+    expect(tracker.callState("1796588231.7")).toBeUndefined();
+
+    // A trunk whose channel has the number when it is made (PJSIP): told at its Newchannel.
+    tracker.handle(
+      {
+        Event: "Newchannel",
+        Channel: "PJSIP/trunk-00000001",
+        ChannelState: "4",
+        CallerIDNum: "89001234567",
+        Context: "inbound-setvar",
+        Exten: "74951234567",
+        Uniqueid: "S.1",
+        Linkedid: "S.1",
+      },
+      0,
+    );
+    expect(tracker.takeArrivals()).toEqual([
+      { key: "S.1", channel: "PJSIP/trunk-00000001", phone: "89001234567", externalPhone: "74951234567" },
+    ]);
+    // A call taken up after a restart may have been routed before it: never told again.
+    const after = new CallTracker({
+      inboundContexts: new Set(["inbound-setvar"]),
+      outboundContexts: new Set(),
+      extensions: new Set(["103"]),
+    });
+    after.takeUp(
+      [
+        {
+          Event: "CoreShowChannel",
+          Channel: "PJSIP/trunk-00000002",
+          ChannelState: "6",
+          CallerIDNum: "89001234567",
+          Context: "inbound-setvar",
+          Uniqueid: "S.2",
+          Linkedid: "S.2",
+          Application: "Queue",
+          Duration: "00:00:05",
+        },
+      ],
+      0,
+    );
+    expect(after.callState("S.2")).toEqual({ answered: false, rung: [] });
+    after.handle({ Event: "DialBegin", Channel: "PJSIP/trunk-00000002", Uniqueid: "S.2", Linkedid: "S.2" }, 0);
+    expect(after.takeArrivals()).toEqual([]);
+  });
+
   it("refuses more channels or calls than its limits, and holds what it had", () => {
     const tracker = new CallTracker(settings, { channels: 100, calls: 5 });
     for (let n = 0; n < 100; n++) tracker.handle(other(n), 0);
@@ -266,7 +340,7 @@ describe("what a PBX can make the tracker hold", () => {
 
   it("does the same work per event however many channels are up", () => {
     const tracker = new CallTracker(settings);
-    // The other channels come first (the sweep of stale calls, every ten minutes, runs at the first event).
+    // The other channels come first (the sweep of stale calls runs every ten minutes from the first event: not here).
     for (let n = 0; n < 4_000; n++) tracker.handle(other(n), START * 1000);
     const events = timed(
       transcriptEvents("incoming-known-direct-answered"),

@@ -76,6 +76,10 @@ interface TrackedCall {
   lastDialStatus?: string;
   recordingFile?: string;
   externalPhone?: string;
+  /** Its caller was told to routing (docs/ami-routing.md), or it was taken up and is never routed. */
+  announced?: boolean;
+  /** The manager on the phone in it now (its answerer, the manager of an outgoing call). */
+  talker?: string;
 }
 
 const UNKNOWN = new Set(["", "<unknown>", "s"]);
@@ -91,6 +95,18 @@ export interface RecordingSeen {
   uniqueid: string;
   file: string;
 }
+
+/** An incoming call whose caller's number is now known, for naming and routing (docs/ami-routing.md). */
+export interface Arrival {
+  /** The call's key: the Uniqueid of the channel running the inbound dialplan. */
+  key: string;
+  /** That channel's name, which Setvar and Redirect name. */
+  channel: string;
+  phone: string;
+  externalPhone?: string;
+}
+
+const NO_ARRIVALS: readonly Arrival[] = [];
 
 /** A call taken up from a CoreShowChannels listing whose recording is still to be asked for (Getvar on its key channel). */
 export interface RecordingProbe {
@@ -179,6 +195,10 @@ export class CallTracker {
   private lastSweep = 0;
   /** Recordings learnt since takeRecordings() was last called. */
   private recordings: RecordingSeen[] = [];
+  /** Incoming calls whose caller became known since takeArrivals() was last called. */
+  private arrivals: Arrival[] = [];
+  /** Extension → the calls it talks on: who is busy, looked up by key. */
+  private readonly talking = new Map<string, Set<string>>();
 
   constructor(
     private settings: TrackerSettings,
@@ -239,8 +259,9 @@ export class CallTracker {
         break;
     }
     if (now - this.lastSweep > SWEEP_EVERY_MS) {
+      // The first event only starts the clock: the channel it made may be a call's first (a Local trunk's `;1`).
+      if (this.lastSweep > 0) this.forgetStale(now);
       this.lastSweep = now;
-      this.forgetStale(now);
     }
     return out;
   }
@@ -250,6 +271,25 @@ export class CallTracker {
     const found = this.recordings;
     this.recordings = [];
     return found;
+  }
+
+  /** The incoming calls whose caller became known since the last call, each once (asked after every event: none is the rule). */
+  takeArrivals(): readonly Arrival[] {
+    if (this.arrivals.length === 0) return NO_ARRIVALS;
+    const found = this.arrivals;
+    this.arrivals = [];
+    return found;
+  }
+
+  /** A call in progress: whether someone answered it (its caller is bridged), and the extensions it rang. */
+  callState(key: string): { answered: boolean; rung: readonly string[] } | undefined {
+    const call = this.calls.get(key);
+    return call && { answered: call.answeredAt !== undefined, rung: call.rung };
+  }
+
+  /** Whether a manager talks on a call the tracker follows (answered it, or makes an outgoing one). */
+  onCall(extension: string): boolean {
+    return this.talking.has(extension);
   }
 
   /** A recording learnt for a call (a VarSet, or a Getvar on its key channel after a take-over). */
@@ -274,7 +314,10 @@ export class CallTracker {
     if (exten) channel.exten = exten;
     // The customer's number is the root's, once the dialplan has set it.
     const call = this.callOf(channel.linkedid);
-    if (call?.root === channel.uniqueid && call.direction === "in" && !UNKNOWN.has(number)) call.phone = number;
+    if (call?.root === channel.uniqueid && call.direction === "in" && !UNKNOWN.has(number)) {
+      call.phone = number;
+      this.announce(call);
+    }
     return channel;
   }
 
@@ -314,6 +357,50 @@ export class CallTracker {
         },
         channel.linkedid,
       );
+    const call = this.calls.get(channel.uniqueid);
+    if (call) this.announce(call);
+  }
+
+  /** Tells routing of an incoming call once its caller's number is known. */
+  private announce(call: TrackedCall): void {
+    const root = this.channels.get(call.root);
+    if (call.announced || call.direction !== "in" || !call.phone || !root) return;
+    call.announced = true;
+    this.arrivals.push({
+      key: call.key,
+      channel: root.name,
+      phone: call.phone,
+      ...(call.externalPhone ? { externalPhone: call.externalPhone } : {}),
+    });
+  }
+
+  /**
+   * A Local channel as the trunk (what placed the call dials `Local/s@<inbound>-…;1`, whose `;2`
+   * half runs the inbound dialplan): the number is given first in that DialBegin, for the `;1`
+   * half, before the `;2` half shows it in a Dial of its own (the recordings of e2e/fixtures/ami-transcripts).
+   */
+  private localTrunk(event: AmiMessage): void {
+    const dest = this.channels.get(field(event, "DestUniqueid"));
+    const number = field(event, "DestCallerIDNum");
+    if (!dest?.name.endsWith(";1") || UNKNOWN.has(number)) return;
+    const call = this.callOf(dest.linkedid);
+    if (call?.direction !== "in" || call.phone) return;
+    if (this.channels.get(call.root)?.name !== `${dest.name.slice(0, -2)};2`) return;
+    call.phone = number;
+    this.announce(call);
+  }
+
+  /** Who talks on a call now: the busy managers are looked up by extension. */
+  private talks(call: TrackedCall, extension: string | undefined): void {
+    if (call.talker === extension) return;
+    const before = call.talker === undefined ? undefined : this.talking.get(call.talker);
+    before?.delete(call.key);
+    if (before?.size === 0) this.talking.delete(call.talker!);
+    call.talker = extension;
+    if (extension === undefined) return;
+    const keys = this.talking.get(extension);
+    if (keys) keys.add(call.key);
+    else this.talking.set(extension, new Set([call.key]));
   }
 
   private start(
@@ -341,6 +428,7 @@ export class CallTracker {
   }
 
   private forgetCall(call: TrackedCall): void {
+    this.talks(call, undefined);
     this.calls.delete(call.key);
     for (const linkedid of call.linkedids) if (this.links.get(linkedid) === call.key) this.links.delete(linkedid);
   }
@@ -355,15 +443,15 @@ export class CallTracker {
     if (!call) return;
     if (name === "MIXMONITOR_FILENAME") this.recordingOf(call.key, value);
     if (isClickId(call.key)) {
-      if (name === "CRM_CODE" && value) call.manager = value;
+      if (name === "CRM_CODE" && value) this.talks(call, (call.manager = value));
       if (name === "CRM_PHONE" && value) call.phone = value;
     }
   }
 
   private dialBegin(event: AmiMessage, now: number, out: DerivedEvent[]): void {
-    // The Originate's own dial has no caller channel: it belongs to no dialplan.
+    // The Originate's own dial has no caller channel: it belongs to no dialplan (but may name a Local trunk's caller).
     const caller = this.touch(event);
-    if (!caller) return;
+    if (!caller) return this.localTrunk(event);
     const target = targetOf(field(event, "DialString") || field(event, "DestChannel"));
     const call = this.callOf(caller.linkedid);
     if (call?.direction === "in") return this.ring(event, target, now, out);
@@ -391,6 +479,7 @@ export class CallTracker {
     // The number dialled: the caller's extension in the dialplan (what the manager keyed), else the dial string's.
     call.phone ||= isOutsideNumber(caller.exten, extensions) ? caller.exten : target;
     call.outSent = true;
+    this.talks(call, call.manager);
     out.push({
       type: "out",
       uniqueid: call.key,
@@ -407,6 +496,7 @@ export class CallTracker {
     if (!call || call.direction !== "in" || !this.settings.extensions.has(target) || call.rung.includes(target)) return;
     if (!UNKNOWN.has(field(event, "CallerIDNum")) && caller!.uniqueid === call.root)
       call.phone = field(event, "CallerIDNum");
+    this.announce(call);
     call.rung.push(target);
     out.push({
       type: "in",
@@ -426,7 +516,7 @@ export class CallTracker {
     const status = field(event, "DialStatus");
     const target = targetOf(field(event, "DialString") || field(event, "DestChannel"));
     if (status === "ANSWER") {
-      if (call.direction === "in" && this.settings.extensions.has(target)) call.answeredBy = target;
+      if (call.direction === "in" && this.settings.extensions.has(target)) this.talks(call, (call.answeredBy = target));
       call.answeredAt ??= now;
       return;
     }
@@ -439,7 +529,7 @@ export class CallTracker {
     const call = caller && this.callOf(caller.linkedid);
     if (!call) return;
     const agent = targetOf(field(event, "Interface") || field(event, "DestChannel"));
-    if (this.settings.extensions.has(agent)) call.answeredBy = agent;
+    if (this.settings.extensions.has(agent)) this.talks(call, (call.answeredBy = agent));
     call.answeredAt ??= now;
     call.waitSeconds = Number(field(event, "HoldTime")) || 0;
   }
@@ -478,7 +568,7 @@ export class CallTracker {
     );
     const call = this.callOf(field(event, "TransfereeLinkedid")) ?? this.callOf(field(event, "OrigTransfererLinkedid"));
     const target = targetOf(field(event, "TransferTargetChannel") || field(event, "SecondTransfererChannel"));
-    if (call?.direction === "in" && this.settings.extensions.has(target)) call.answeredBy = target;
+    if (call?.direction === "in" && this.settings.extensions.has(target)) this.talks(call, (call.answeredBy = target));
   }
 
   private hangup(event: AmiMessage, now: number, out: DerivedEvent[]): void {
@@ -558,7 +648,7 @@ export class CallTracker {
         if (call.direction === "in") {
           this.ring({ Uniqueid: call.root, CallerIDNum: call.phone }, target, received, events);
           if (up && this.settings.extensions.has(target)) {
-            call.answeredBy ??= target;
+            this.talks(call, (call.answeredBy ??= target));
             call.answeredAt ??= startedAt;
           }
         } else if (up) call.answeredAt ??= startedAt;
@@ -621,11 +711,13 @@ export class CallTracker {
           startedAt,
           root: channel.uniqueid,
           ...(direction === "out" ? { manager, outSent: true } : {}),
-          ...(direction === "in" ? { externalPhone: calledNumber(channel.exten) } : {}),
+          ...(direction === "in" ? { externalPhone: calledNumber(channel.exten), announced: true } : {}),
         },
         linkedid,
       );
-      return this.calls.get(channel.uniqueid);
+      const call = this.calls.get(channel.uniqueid)!;
+      if (direction === "out") this.talks(call, manager);
+      return call;
     }
     if (isClickId(linkedid)) {
       const root = group.find(({ channel }) => channel.uniqueid === linkedid);
@@ -648,6 +740,7 @@ export class CallTracker {
           startedAt,
           root: channel.uniqueid,
           externalPhone: calledNumber(channel.exten),
+          announced: true,
         },
         linkedid,
       );

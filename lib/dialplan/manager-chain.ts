@@ -13,6 +13,11 @@ export interface ChainChoice {
 
 const NOBODY: ChainChoice = { extension: "", extensions: [] };
 
+/** Whether a manager who may take calls by their status is free to now (routing over AMI: not on a call). */
+export type Free = (extension: string) => Promise<boolean>;
+
+const ALWAYS_FREE: Free = () => Promise.resolve(true);
+
 /** Active and free as changeUserStatusUrl last told (a manager never reported counts as free), with an extension. */
 function canTake(manager: RingManager | undefined): manager is RingManager & { extension: string } {
   return (
@@ -26,6 +31,12 @@ function canTake(manager: RingManager | undefined): manager is RingManager & { e
 function byExtension(profile: RingProfile, extension: string): RingManager | undefined {
   for (const manager of profile.managers.values()) if (manager.extension === extension) return manager;
   return undefined;
+}
+
+/** Whether the manager of an extension may take a call by their status (one not mapped: as the CRM answered). */
+export function mayTake(profile: RingProfile, extension: string): boolean {
+  const manager = byExtension(profile, extension);
+  return manager === undefined || canTake(manager);
 }
 
 /** The extension of the manager who last answered or made a call with this number (our own calls). */
@@ -44,9 +55,9 @@ async function lastTalked(pool: pg.Pool, accountId: string, phone: string): Prom
 /**
  * The chain of managers (docs/crm-features.md, «Нужный менеджер»): the customer's manager, then
  * the one who last talked with the number, then the admin's managers to ring together; whoever is
- * inactive or not free is skipped. Statuses come from the profile (kept by changeUserStatusUrl),
- * the last talk from our own calls: nothing here asks the CRM, and the one database read is
- * bounded by what is left of the caller's budget.
+ * inactive or not free is skipped, and so is whoever `free` says is busy. Statuses come from the
+ * profile (kept by changeUserStatusUrl), the last talk from our own calls: nothing here asks the
+ * CRM, and the one database read is bounded by what is left of the caller's budget.
  */
 export async function chooseManager(
   pool: pg.Pool,
@@ -55,6 +66,7 @@ export async function chooseManager(
   answer: CallerAnswer,
   phone: string,
   budgetMs: number,
+  free: Free = ALWAYS_FREE,
 ): Promise<ChainChoice> {
   const owner =
     answer.managerId !== undefined
@@ -62,7 +74,8 @@ export async function chooseManager(
       : answer.extension
         ? byExtension(profile, answer.extension)
         : undefined;
-  if (canTake(owner)) return { extension: owner.extension, extensions: [owner.extension] };
+  if (canTake(owner) && (await free(owner.extension)))
+    return { extension: owner.extension, extensions: [owner.extension] };
 
   if (profile.options?.chainLastTalked) {
     const talked = await within(
@@ -74,12 +87,14 @@ export async function chooseManager(
       null,
     );
     const manager = talked === null ? undefined : byExtension(profile, talked);
-    if (canTake(manager)) return { extension: manager.extension, extensions: [manager.extension] };
+    if (canTake(manager) && (await free(manager.extension)))
+      return { extension: manager.extension, extensions: [manager.extension] };
   }
 
-  const fallback = (profile.options?.chainFallbackUserIds ?? [])
-    .map((id) => profile.managers.get(id))
-    .filter(canTake)
-    .map((manager) => manager.extension);
+  const fallback: string[] = [];
+  for (const id of profile.options?.chainFallbackUserIds ?? []) {
+    const manager = profile.managers.get(id);
+    if (canTake(manager) && (await free(manager.extension))) fallback.push(manager.extension);
+  }
   return fallback.length > 0 ? { extension: fallback[0]!, extensions: fallback } : NOBODY;
 }

@@ -1,14 +1,10 @@
 import { accountGate } from "@/lib/accounts/lookup";
-import { recentAsteriskSettings, recentRingProfile } from "@/lib/accounts/recent";
-import { DEFAULT_CHANNEL_TEMPLATE, managerChannel } from "@/lib/asterisk/channel";
-import { dbPool } from "@/lib/db/client";
-import { storeOf } from "@/lib/sites";
 import { refusalFor } from "@/lib/http/route-guard";
 import { log } from "@/lib/log";
 import { dialplanError, managerReply, type ReplyType } from "@/lib/telephony/dialplan-reply";
 import { managerQuerySchema } from "@/lib/validations/dialplan";
-import { DEFAULT_LOOKUP_SETTINGS, EMPTY_ANSWER, lookupCaller } from "./caller-lookup";
-import { chooseManager } from "./manager-chain";
+import { answerCaller, type CallerFor } from "./caller-answer";
+import { EMPTY_ANSWER } from "./caller-lookup";
 
 function errorResponse(status: number, message: string, type: ReplyType, retryAfterSeconds?: number): Response {
   const reply = dialplanError(message, type);
@@ -40,33 +36,12 @@ export async function dialplanManagerAnswer(request: Request): Promise<Response>
   }
   if (!gate.ok) return errorResponse(gate.status, gate.message, type);
 
-  let answer = EMPTY_ANSWER;
-  let chain: { extensions: string[]; dial: string } | undefined;
+  let answer: CallerFor = EMPTY_ANSWER;
   try {
-    const [stored, profile] = await Promise.all([
-      recentAsteriskSettings(gate.account.id),
-      recentRingProfile(gate.account.id),
-    ]);
-    const settings = stored ?? DEFAULT_LOOKUP_SETTINGS;
-    const chained = profile.options?.managerChain ?? false;
-    // The budget counts from the request's arrival: time spent reading the account is part of it.
-    const left = () => Math.max(0, settings.lookupBudgetMs - (performance.now() - arrived));
-    answer = await lookupCaller(gate.account, { ...settings, lookupBudgetMs: left() }, parsed.data.phone, {
-      site: storeOf(profile.stores, parsed.data.externalPhone)?.siteCode,
-      anyStatus: chained,
-    });
-    if (chained) {
-      const choice = await chooseManager(dbPool(), gate.account.id, profile, answer, parsed.data.phone, left());
-      answer = { callerId: answer.callerId, extension: choice.extension };
-      const template = stored?.channelTemplate ?? DEFAULT_CHANNEL_TEMPLATE;
-      chain = {
-        extensions: choice.extensions,
-        dial: choice.extensions.map((extension) => managerChannel(template, extension)).join("&"),
-      };
-    }
+    answer = await answerCaller(gate.account, parsed.data.phone, parsed.data.externalPhone, arrived);
   } catch (error) {
     log.error({ accountId: gate.account.id, err: error }, "caller lookup failed; answering empty");
   }
-  const reply = managerReply(answer, parsed.data.type, chain);
+  const reply = managerReply(answer, parsed.data.type, answer.chain);
   return new Response(reply.body, { headers: { "content-type": reply.contentType, "cache-control": "no-store" } });
 }

@@ -24,19 +24,37 @@ export async function checkAmiAccess(kind: AmiTransportKind, endpoint: AmiEndpoi
   }
 }
 
+/** A write class AMI mode may lack: reporting (CoreShowChannels), call (Setvar, Redirect). */
+export type EventRight = "reporting" | "call";
+
+/** No channel is named so: a Setvar on it answers whether the user may send one, and changes nothing. */
+const NO_CHANNEL = "crm-rights-check";
+
 /**
  * The write classes AMI mode needs that the user lacks (docs/ami-events.md, «Права пользователя
  * AMI»): CoreShowChannels, which takes up the calls in progress, answers Permission denied without
- * write = reporting. Read classes cannot be asked for: Asterisk only shows them by the events it sends.
+ * write = reporting; naming and routing callers (`call`: docs/ami-routing.md) need write = call,
+ * which a Setvar on no channel shows (Asterisk checks the right before it looks for the channel).
+ * Read classes cannot be asked for: Asterisk only shows them by the events it sends.
  */
-export async function missingEventRights(endpoint: AmiEndpoint): Promise<string[]> {
+export async function missingEventRights(
+  endpoint: AmiEndpoint,
+  wanted: { call: boolean } = { call: false },
+): Promise<EventRight[]> {
   const ami = await AmiTcpTransport.open(endpoint);
+  const missing: EventRight[] = [];
   try {
-    await ami.list({ Action: "CoreShowChannels" });
-    return [];
-  } catch (error) {
-    if (error instanceof AmiError && error.kind === "permission") return ["reporting"];
-    throw error;
+    try {
+      await ami.list({ Action: "CoreShowChannels" });
+    } catch (error) {
+      if (!(error instanceof AmiError && error.kind === "permission")) throw error;
+      missing.push("reporting");
+    }
+    if (wanted.call) {
+      const reply = await ami.send({ Action: "Setvar", Channel: NO_CHANNEL, Variable: "CRM_RIGHTS_CHECK", Value: "1" });
+      if (header(reply, "Message") === "Permission denied") missing.push("call");
+    }
+    return missing;
   } finally {
     await ami.close();
   }

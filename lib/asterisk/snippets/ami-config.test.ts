@@ -59,6 +59,17 @@ describe("managerConf", () => {
     }
   });
 
+  it("adds write = call, with why, only when AMI mode names and routes callers", () => {
+    const write = (ctx: SnippetContext) => classes(section(managerConf(ctx).code, ctx.amiLogin).get("write"));
+    expect(write({ ...base, eventSource: "AMI", amiRouting: true })).toEqual(["originate", "reporting", "call"]);
+    expect(write({ ...base, eventSource: "AMI" })).toEqual(["originate", "reporting"]);
+    // The dialplan's own CURL names and routes in dialplan mode: the switch means nothing there.
+    expect(write({ ...base, eventSource: "DIALPLAN", amiRouting: true })).toEqual(["originate"]);
+    expect(managerConf({ ...base, eventSource: "BOTH", amiRouting: true }).code).toMatch(
+      /; call: имя звонящего \(Setvar CALLERID\(name\)\) и звонок ответственному менеджеру \(Redirect\)/,
+    );
+  });
+
   it("explains the permissions in comments", () => {
     const { code } = managerConf(base);
     expect(code).toMatch(/;.*OriginateResponse/);
@@ -142,6 +153,7 @@ describe("in English", () => {
     { ...base, amiTransport: "TCP" },
     { ...base, amiTransport: "TCP", eventSource: "AMI", serviceIp: "2001:db8::7" },
     { ...base, eventSource: "BOTH", amiEventsPort: 5039, queuePause: true, serviceIp: "198.51.100.7" },
+    { ...base, eventSource: "AMI", amiRouting: true },
   ])("translates every text and comment and keeps the settings as in Russian (%o)", (ctx) => {
     const russian = snippetGroups(ctx, "modern").ami;
     const english = snippetGroups({ ...ctx, locale: "en" }, "modern").ami;

@@ -54,7 +54,13 @@ function generalSection(
 export function managerConf(ctx: SnippetContext): Snippet {
   const t = snippetText(ctx);
   const events = ctx.eventSource === "AMI" || ctx.eventSource === "BOTH";
-  const write = ["originate", ...(ctx.queuePause ? ["agent"] : []), ...(events ? ["reporting"] : [])].join(",");
+  const routing = events && ctx.amiRouting === true;
+  const write = [
+    "originate",
+    ...(ctx.queuePause ? ["agent"] : []),
+    ...(events ? ["reporting"] : []),
+    ...(routing ? ["call"] : []),
+  ].join(",");
   const read = events ? "call,agent,dialplan" : "call";
   const code = [
     "; /etc/asterisk/manager.conf",
@@ -71,6 +77,7 @@ export function managerConf(ctx: SnippetContext): Snippet {
     `; ${t("managerConf.comment.writeOriginate")}`,
     ...(ctx.queuePause ? [`; ${t("managerConf.comment.writeAgent")}`] : []),
     ...(events ? [`; ${t("managerConf.comment.writeReporting")}`] : []),
+    ...(routing ? [`; ${t("managerConf.comment.writeCall")}`] : []),
     `; ${t("managerConf.comment.notSystem")}`,
     `; ${t("managerConf.comment.notSystemContext")}`,
     `write = ${write}`,

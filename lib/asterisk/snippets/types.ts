@@ -22,6 +22,8 @@ export interface SnippetContext {
   eventSource?: "DIALPLAN" | "AMI" | "BOTH";
   /** TCP port of the AMI event stream. */
   amiEventsPort?: number;
+  /** AMI mode also names and routes callers (Setvar, Redirect: docs/ami-routing.md), which needs write class "call". */
+  amiRouting?: boolean;
 }
 
 export interface Snippet {

@@ -44,6 +44,7 @@ export default async function ApiPage() {
       queuePause: settings?.pauseQueueWhenAway ?? false,
       eventSource: settings?.eventSource ?? "DIALPLAN",
       amiEventsPort: settings?.amiEventsPort ?? 5038,
+      amiRouting: (settings?.amiCallerName ?? false) || (settings?.amiRouting ?? false),
     },
     choice.version,
   );
