@@ -65,6 +65,7 @@ export function AsteriskSettingsForm({
 
   const busy = isSubmitting || testing;
   const fromAmi = useWatch({ control, name: "eventSource" }) !== "DIALPLAN";
+  const routing = useWatch({ control, name: "amiRouting" });
   return (
     <form onSubmit={save} noValidate className="form" aria-busy={busy || undefined}>
       <h2>{t("sections.telephony")}</h2>
@@ -215,6 +216,46 @@ export function AsteriskSettingsForm({
             {...register("amiEventsPort")}
           />
           {connection}
+
+          <h2>{t("sections.routing")}</h2>
+          <div className="field checkbox">
+            <label>
+              <input type="checkbox" {...register("amiCallerName")} /> {t("fields.amiCallerName.label")}
+            </label>
+            <p className="field-hint">{t("fields.amiCallerName.hint")}</p>
+          </div>
+          <div className="field checkbox">
+            <label>
+              <input type="checkbox" {...register("amiRouting")} /> {t("fields.amiRouting.label")}
+            </label>
+            <p className="field-hint">{t("fields.amiRouting.hint")}</p>
+          </div>
+          {routing ? (
+            <>
+              <Field
+                label={t("fields.routingContext.label")}
+                required
+                hint={t("fields.routingContext.hint")}
+                error={vt(errors.routingContext?.message)}
+                {...register("routingContext")}
+              />
+              <Field
+                label={t("fields.routingAnswerSeconds.label")}
+                required
+                inputMode="numeric"
+                hint={t("fields.routingAnswerSeconds.hint")}
+                error={vt(errors.routingAnswerSeconds?.message)}
+                {...register("routingAnswerSeconds")}
+              />
+              <Field
+                label={t("fields.routingFallback.label")}
+                required
+                hint={t("fields.routingFallback.hint")}
+                error={vt(errors.routingFallback?.message)}
+                {...register("routingFallback")}
+              />
+            </>
+          ) : null}
         </>
       ) : null}
 
