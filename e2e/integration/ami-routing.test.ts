@@ -18,7 +18,9 @@ import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { saveAsteriskSettings } from "@/lib/accounts/asterisk-settings";
 import { forgetRecentAccounts } from "@/lib/accounts/recent";
 import type { AmiMessage } from "@/lib/asterisk/ami/message";
+import { announceAccountChange } from "@/lib/cache/changes";
 import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
+import { ingestCallEvent } from "@/lib/calls";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
@@ -44,6 +46,7 @@ const managerOf = (extension: string) => Number(Object.entries(MANAGERS).find(([
 interface Tenant {
   crm: RetailCrmSim;
   id: string;
+  clientId: string;
   moduleCode: string;
 }
 let pbx: AsteriskSim;
@@ -72,7 +75,7 @@ async function tenant(user: AmiUser, inbound: string[], routed: boolean): Promis
       routingFallback: "inbound-hold,s,1",
     },
   });
-  return { crm, id: account.id, moduleCode: account.moduleCode };
+  return { crm, id: account.id, clientId: account.clientId, moduleCode: account.moduleCode };
 }
 
 /** The customer's manager in the CRM, as the recording needs it; the service forgets what it knew of the caller. */
@@ -140,6 +143,28 @@ const ringsAndAnswer = (rung: string[], answeredBy: string) => [
   { request: "call/event", type: "hangup", codes: [answeredBy], hangupStatus: "answered" },
   { request: "calls/upload", type: "in", code: answeredBy, result: "answered" },
 ];
+
+/**
+ * The recording's caller in an IVR (redirect-from-queue, part B), which no event of the «API»
+ * tab's user shows: sent to 103, who answers 4 s later and talks 15 s. `dialplan` reports what a
+ * dialplan would before the caller's Hangup. Returns what the CRM got of the call.
+ */
+async function fromIvrTo103(dialplan?: (uniqueid: string) => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const caller = "Local/s@inbound-ivr-0000000a;2";
+  const call = recorded("redirect-from-queue.read-all", "1796588839.20", [
+    { matches: when("DialBegin", { Channel: caller }), seconds: 2 },
+    { matches: answer, seconds: 4 },
+    { matches: anyHangup, seconds: 15 },
+  ]);
+  call.play(when("Newchannel", { Channel: "Local/103@managers-0000000b;1" }));
+  expect(await redirected(call, caller, 1)).toEqual(["to-manager,103,1"]);
+  call.play(when("Hangup", { Channel: caller }));
+  await dialplan?.(call.key("1796588839.21"));
+  call.play();
+  const requests = await crmRequestsFor(routing.crm, call.key("1796588839.21"));
+  expect(await db().call.count({ where: { accountId: routing.id, uniqueid: call.key("1796588839.21") } })).toBe(1);
+  return requests;
+}
 
 /** The recording's caller rung by a Dial to 102 (redirect-from-queue, part C): sent to 103, who answers. */
 async function fromRingingDialTo103(): Promise<void> {
@@ -285,20 +310,54 @@ describe("the caller sent to their responsible manager", () => {
     expect(await quiet(call, "Redirect", caller)).toHaveLength(1);
   });
 
+  const answeredAfterIvr = [
+    ...ringsAndAnswer(["103"], "103").slice(0, 2),
+    { request: "calls/upload", code: "103", result: "answered", duration: 15, durationWaiting: 6 },
+  ];
+
   it("from an IVR, which no event shows: the manager's ring and answer", async () => {
-    const caller = "Local/s@inbound-ivr-0000000a;2";
-    const call = recorded("redirect-from-queue.read-all", "1796588839.20", [
-      { matches: when("DialBegin", { Channel: caller }), seconds: 2 },
-      { matches: answer, seconds: 4 },
-      { matches: anyHangup, seconds: 15 },
-    ]);
-    call.play(when("Newchannel", { Channel: "Local/103@managers-0000000b;1" }));
-    expect(await redirected(call, caller, 1)).toEqual(["to-manager,103,1"]);
-    call.play();
-    expect(await crmRequestsFor(routing.crm, call.key("1796588839.21"))).toMatchObject([
-      ...ringsAndAnswer(["103"], "103").slice(0, 2),
-      { request: "calls/upload", code: "103", result: "answered", duration: 15, durationWaiting: 6 },
-    ]);
+    expect(await fromIvrTo103()).toMatchObject(answeredAfterIvr);
+  });
+
+  it("in «both» mode too: the hangup the dialplan reports and AMI shows is one, the call one", async () => {
+    const switchTo = async (eventSource: "AMI" | "BOTH") => {
+      const before = (await db().amiListener.findUniqueOrThrow({ where: { accountId: routing.id } })).connectedAt!;
+      await db().asteriskSettings.update({ where: { accountId: routing.id }, data: { eventSource } });
+      await announceAccountChange(routing.id);
+      // Saved settings log in anew: the next call is the new session's.
+      await until(
+        () => db().amiListener.findUniqueOrThrow({ where: { accountId: routing.id } }),
+        (row) => row.state === "connected" && row.connectedAt!.getTime() > before.getTime(),
+        10_000,
+      );
+    };
+    await switchTo("BOTH");
+    try {
+      // event.sh reports the end from the h extension, before the caller's Hangup (15 s after the ring was stored).
+      const requests = await fromIvrTo103(async (uniqueid) => {
+        await until(
+          () => db().callEvent.count({ where: { accountId: routing.id, uniqueid, type: "IN" } }),
+          (rings) => rings > 0,
+          5_000,
+          20,
+        );
+        await ingestCallEvent(routing.id, {
+          clientId: routing.clientId,
+          type: "hangup",
+          uniqueid,
+          phone: "84950000001",
+          code: "103",
+          status: "ANSWER",
+          duration: 15,
+          hold: 6,
+          direct: "in",
+        } as never);
+      });
+      expect(requests).toMatchObject(answeredAfterIvr);
+      expect(requests).toHaveLength(3);
+    } finally {
+      await switchTo("AMI");
+    }
   });
 
   it("from a Dial ringing another phone: both rings, answered by the manager", fromRingingDialTo103);
