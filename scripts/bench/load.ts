@@ -34,7 +34,8 @@ export interface LoadResult {
   max: number;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
+/** The value at fraction `p` (0.99) of sorted latencies. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }

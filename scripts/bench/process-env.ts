@@ -4,7 +4,8 @@
 // encrypts with is the one the server decrypts with.
 import { databaseUrl } from "../../e2e/setup/databases";
 
-export const BENCH_DATABASE = "bridge_bench";
+/** Dropped and made anew by every section: two benches on one PostgreSQL server need a name each. */
+export const BENCH_DATABASE = process.env.BENCH_DATABASE || "bridge_bench";
 
 /** The PostgreSQL server the bench database lives on (DATABASE_URL's, or the local default). */
 export const adminUrl = process.env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";

@@ -17,6 +17,6 @@ export async function startWorkers(count: number, label: string): Promise<Child[
   const workers = Array.from({ length: count }, (_, i) =>
     spawnService(`${label}-${i + 1}`, ["--import", "tsx", script("../worker.ts")], serviceEnv({ LOG_LEVEL: "info" })),
   );
-  await Promise.all(workers.map((worker) => worker.line(/delivery worker started/, 60_000)));
+  await Promise.all(workers.map((worker) => worker.line(/worker started/, 60_000)));
   return workers;
 }
