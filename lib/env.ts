@@ -41,6 +41,8 @@ export const envSchema = z
       .min(1024)
       .max(Number.MAX_SAFE_INTEGER)
       .default(10 * 1024 * 1024 * 1024),
+    /** Recordings a worker process encodes to MP3 at once, each in a thread of its own (docs/recordings.md). */
+    RECORDING_ENCODERS: z.coerce.number().int().min(0).max(16).default(1),
     ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
     TRUSTED_PROXIES: z
       .string()

@@ -1,6 +1,6 @@
 // npm run worker: the background work in a process of its own: delivery to the CRMs (unless
-// DELIVERY_CONCURRENCY=0) and the accounts' AMI event connections, which never run in a web
-// process (docs/ami-events.md). Any number may run against one database; npm start runs one
+// DELIVERY_CONCURRENCY=0), the accounts' AMI event connections, the recordings' compact copies
+// and retention, none of which run in a web process (docs/ami-events.md, docs/recordings.md). Any number may run against one database; npm start runs one
 // beside the web process. Needs DATABASE_URL: the embedded database belongs to npm start.
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
@@ -9,6 +9,7 @@ import { startDeliveryWorker } from "../lib/delivery/worker";
 import { ConfigError, parseEnv } from "../lib/env";
 import { createLogger } from "../lib/log";
 import { metricsAnswer } from "../lib/metrics";
+import { startRecordingWork } from "../lib/recordings";
 import { PEER_HEADER } from "../lib/security/source-address";
 import { prepareDatabase } from "../lib/server-start";
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const concurrency = env.DELIVERY_CONCURRENCY;
   const delivery = concurrency > 0 ? await startDeliveryWorker(env.DATABASE_URL, { concurrency }) : undefined;
   const tracking = await startCallTracking(env.DATABASE_URL);
+  const recordings = await startRecordingWork(env.DATABASE_URL, { encoders: env.RECORDING_ENCODERS });
   log.info(
     { concurrency },
     delivery ? "worker started: delivery and AMI event connections" : "worker started: AMI event connections",
@@ -31,7 +33,10 @@ async function main(): Promise<void> {
   if (env.METRICS_PORT) serveMetrics(env.METRICS_PORT);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     // The requests in flight finish first; one cut short would be released and sent again anyway.
-    process.once(signal, () => void Promise.all([tracking.stop(), delivery?.stop()]).then(() => process.exit(0)));
+    process.once(
+      signal,
+      () => void Promise.all([tracking.stop(), delivery?.stop(), recordings.stop()]).then(() => process.exit(0)),
+    );
   }
 }
 

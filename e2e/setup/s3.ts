@@ -3,7 +3,9 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
+import { S3RecordingStorage } from "@/lib/recordings/s3-storage";
 
 export interface S3Server {
   /** The variables that point the service at it. */
@@ -57,4 +59,18 @@ export async function startS3(): Promise<S3Server> {
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** The recordings' storage in the server's bucket, configured as lib/recordings/stores.ts does. */
+export function s3Storage(server: S3Server, tmpDir: string): S3RecordingStorage {
+  const { env } = server;
+  const client = new S3Client({
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  return new S3RecordingStorage(client, env.S3_BUCKET, env.S3_PREFIX, tmpDir);
 }

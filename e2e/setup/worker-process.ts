@@ -1,15 +1,25 @@
-// A worker process as `npm run worker` runs one (delivery and the AMI event connections), for
-// tests that kill it (delivery-durability.test.ts, delivery-sharing.test.ts, ami-failover.test.ts).
+// A worker process as `npm run worker` runs one (delivery, the AMI event connections, the
+// recordings' encoding and retention), for tests that kill it (delivery-durability.test.ts,
+// delivery-sharing.test.ts, ami-failover.test.ts, recording-compaction.test.ts).
 // WORKER_CONCURRENCY caps its requests in flight.
 import { startCallTracking } from "../../lib/call-tracking";
 import { startDeliveryWorker } from "../../lib/delivery/worker";
+import { startRecordingWork } from "../../lib/recordings";
 import { FAST_DELIVERY, FAST_TRACKING } from "./delivery";
 
 const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 256);
 const runner = await startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, concurrency });
 const tracking = await startCallTracking(process.env.DATABASE_URL!, FAST_TRACKING);
+const recordings = await startRecordingWork(process.env.DATABASE_URL!, {
+  encoders: 1,
+  compactEveryMs: 200,
+  retentionEveryMs: 500,
+});
 // Its id among the holders of AMI event connections (ami_listeners."workerId").
 process.stdout.write(`ready ${tracking.id}\n`);
 for (const signal of ["SIGINT", "SIGTERM"] as const)
-  process.once(signal, () => void Promise.all([tracking.stop(), runner.stop()]).then(() => process.exit(0)));
+  process.once(
+    signal,
+    () => void Promise.all([tracking.stop(), runner.stop(), recordings.stop()]).then(() => process.exit(0)),
+  );
 await runner.promise;

@@ -64,6 +64,16 @@ function skippedNote(t: CallsText, answer: unknown): string | null {
   return t(outcome.reason === "reached" ? "delivery.skipped.reached" : "delivery.skipped.optionOff");
 }
 
+/** Why the recording as stored differs from the upload, or is no more (docs/recordings.md). */
+function recordingNote(
+  t: CallsText,
+  recording: { headerRepaired: boolean; state: string; keptDays: number | null } | undefined,
+): string | null {
+  if (recording?.state === "DELETED") return t("recording.deleted", { days: recording.keptDays ?? 0 });
+  if (recording?.state === "ENCODE_FAILED") return t("recording.encodeFailed");
+  return recording?.headerRepaired ? t("recording.repaired") : null;
+}
+
 /** The account's calls, newest first, with what became of each CRM request, notes in the admin's language. */
 export async function listCalls(
   accountId: string,
@@ -97,7 +107,7 @@ export async function listCalls(
   const recordings = await db().recording.findMany({
     where: { accountId, uniqueid: { in: calls.map((c) => c.uniqueid) } },
     orderBy: { id: "asc" },
-    select: { id: true, uniqueid: true, headerRepaired: true },
+    select: { id: true, uniqueid: true, headerRepaired: true, state: true, keptDays: true },
   });
   const recordingOf = new Map(recordings.map((r) => [r.uniqueid, r]));
   const extensions = [...new Set(calls.map((c) => c.extension).filter((e): e is string => e !== null))];
@@ -121,10 +131,11 @@ export async function listCalls(
       inputWarnings: [...new Set(c.inputWarnings)].map((warning) => describeInputWarning(t, warning)),
       waitSeconds: c.waitSeconds,
       talkSeconds: c.talkSeconds,
-      recordingUrl: recordingOf.has(c.uniqueid)
-        ? recordingUrl({ recordingId: recordingOf.get(c.uniqueid)!.id }, account.clientId)
-        : null,
-      recordingNote: recordingOf.get(c.uniqueid)?.headerRepaired ? t("recording.repaired") : null,
+      recordingUrl:
+        recordingOf.has(c.uniqueid) && recordingOf.get(c.uniqueid)!.state !== "DELETED"
+          ? recordingUrl({ recordingId: recordingOf.get(c.uniqueid)!.id }, account.clientId)
+          : null,
+      recordingNote: recordingNote(t, recordingOf.get(c.uniqueid)),
       deliveries: c.deliveries.map((d) => ({
         id: d.id,
         kind: d.kind,

@@ -1,3 +1,11 @@
-// Recordings: what the dialplan uploads, what the CRM's player streams, and the links between.
+// Recordings: what the dialplan uploads, what the CRM's player streams, and the links between;
+// their compact copies and retention, run by the worker processes.
 export { receiveRecording, recordingUrl, UploadRejected } from "./upload";
 export { streamRecording } from "./stream";
+export { startRecordingWork, type RecordingWork, type RecordingWorkOptions } from "./background";
+export {
+  loadRecordingSettings,
+  RETENTION_CHOICES,
+  saveRecordingSettings,
+  type RecordingSettingsInput,
+} from "./settings";

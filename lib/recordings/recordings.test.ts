@@ -4,14 +4,12 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
-import { startS3, type S3Server } from "@/e2e/setup/s3";
+import { s3Storage, startS3, type S3Server } from "@/e2e/setup/s3";
 import { db, dbPool } from "@/lib/db/client";
 import { until } from "@/e2e/setup/until";
 import { openRecording, RecordingQuotaError, storeRecording, type OpenRecordingResult } from "./recordings";
-import { S3RecordingStorage } from "./s3-storage";
 import {
   LocalRecordingStorage,
   RecordingTooLargeError,
@@ -33,19 +31,6 @@ afterAll(() => s3.close());
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-function s3Storage(tmpDir: string): S3RecordingStorage {
-  const { env } = s3;
-  const client = new S3Client({
-    endpoint: env.S3_ENDPOINT,
-    region: env.S3_REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-  return new S3RecordingStorage(client, env.S3_BUCKET, env.S3_PREFIX, tmpDir);
-}
 
 async function bytesOf(opened: OpenRecordingResult): Promise<Buffer> {
   if (opened.kind !== "ok") throw new Error(`expected an open recording, got ${opened.kind}`);
@@ -88,8 +73,8 @@ describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), "recordings-"));
-    const storage = kind === "LOCAL" ? new LocalRecordingStorage(root) : s3Storage(join(root, ".tmp"));
-    stores = { current: kind, storageOf: () => storage };
+    const storage = kind === "LOCAL" ? new LocalRecordingStorage(root) : s3Storage(s3, join(root, ".tmp"));
+    stores = { current: kind, tmpDir: join(root, ".tmp"), storageOf: () => storage };
     objectsBefore = await s3.objectCount();
   });
 
@@ -292,12 +277,16 @@ describe("switching to a bucket", () => {
   it("keeps playing the recordings stored on disk before, and puts new ones in the bucket", async () => {
     root = await mkdtemp(join(tmpdir(), "recordings-"));
     const local = new LocalRecordingStorage(root);
-    const bucket = s3Storage(join(root, ".tmp"));
+    const bucket = s3Storage(s3, join(root, ".tmp"));
     const account = await createTestAccount();
     const before = pcmWav(8000, 1);
-    stores = { current: "LOCAL", storageOf: () => local };
+    stores = { current: "LOCAL", tmpDir: join(root, ".tmp"), storageOf: () => local };
     const old = await stored(account.id, await callOf(account.id, "u6"), before);
-    const switched: RecordingStores = { current: "S3", storageOf: (which) => (which === "LOCAL" ? local : bucket) };
+    const switched: RecordingStores = {
+      current: "S3",
+      tmpDir: join(root, ".tmp"),
+      storageOf: (which) => (which === "LOCAL" ? local : bucket),
+    };
     stores = switched;
     const after = pcmWav(8000, 2);
     const fresh = await stored(account.id, await callOf(account.id, "u7"), after);

@@ -100,10 +100,12 @@ export async function storeRecording(input: {
         const usedBytes = Number(usage!.bytes);
         const growth = stored.sizeBytes - (existing?.sizeBytes ?? 0);
         if (usedBytes + growth > input.quotaBytes) throw new RecordingQuotaError(input.quotaBytes, usedBytes);
-        const ended = await tx.callEvent.findFirst({
-          where: { accountId, uniqueid, type: "HANGUP" },
-          select: { id: true },
-        });
+        const [ended, settings] = await Promise.all([
+          tx.callEvent.findFirst({ where: { accountId, uniqueid, type: "HANGUP" }, select: { id: true } }),
+          tx.recordingSettings.findUnique({ where: { accountId }, select: { format: true } }),
+        ]);
+        // A WAV waits for its compact copy unless the account keeps WAV (docs/recordings.md).
+        const compact = stored.contentType === "audio/wav" && (settings?.format ?? "MP3") === "MP3";
         const data = {
           callId: call.id,
           storageKey: stored.key,
@@ -113,6 +115,9 @@ export async function storeRecording(input: {
           durationSeconds,
           headerRepaired: stored.headerRepaired,
           replaceable: !ended || stored.headerRepaired,
+          state: compact ? ("PENDING" as const) : ("AS_RECEIVED" as const),
+          encoder: null,
+          encodeAttempts: 0,
         };
         const recording = existing
           ? await tx.recording.update({ where: { id: existing.id }, data })
@@ -150,11 +155,13 @@ export async function storeRecording(input: {
 
 export type OpenRecordingResult =
   | { kind: "missing" }
+  | { kind: "gone"; recording: Recording }
   | { kind: "unsatisfiable"; size: number }
   | { kind: "ok"; recording: Recording; stream: ReadableStream<Uint8Array>; size: number; range: ByteRange | null };
 
 /**
- * For the streaming route: "ok" with a range answers 206, without one 200; "unsatisfiable" answers 416.
+ * For the streaming route: "ok" with a range answers 206, without one 200; "unsatisfiable" answers
+ * 416; "gone" (deleted by retention) 410.
  * `size` is always the whole file's, so a 206 body is `range.end - range.start + 1` bytes.
  */
 export async function openRecording(input: {
@@ -164,6 +171,7 @@ export async function openRecording(input: {
 }): Promise<OpenRecordingResult> {
   const recording = await db().recording.findUnique({ where: { id: input.id } });
   if (!recording) return { kind: "missing" };
+  if (recording.state === "DELETED") return { kind: "gone", recording };
   const range = parseRange(input.rangeHeader ?? null, recording.sizeBytes);
   if (range === "unsatisfiable") return { kind: "unsatisfiable", size: recording.sizeBytes };
   const storage = input.stores.storageOf(recording.store);

@@ -1,6 +1,12 @@
 import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { sliceStream, type ByteRange } from "./range";
 import {
   assertRecordingKey,
@@ -12,6 +18,9 @@ import {
   type RecordingStorage,
   type StoredRecording,
 } from "./storage";
+
+/** The most keys one DeleteObjects request may name. */
+const DELETE_BATCH = 1000;
 
 function isNoSuchKey(error: unknown): boolean {
   return error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound");
@@ -92,5 +101,22 @@ export class S3RecordingStorage implements RecordingStorage {
 
   async remove(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+
+  async removeMany(keys: string[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+      const batch = keys.slice(start, start + DELETE_BATCH);
+      const answer = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((key) => ({ Key: this.objectKey(key) })), Quiet: true },
+        }),
+      );
+      const failed = answer.Errors?.find((error) => error.Code !== "NoSuchKey");
+      if (failed)
+        throw new Error(
+          `the bucket did not delete ${failed.Key ?? "an object"}: ${failed.Code} ${failed.Message ?? ""}`,
+        );
+    }
   }
 }

@@ -25,6 +25,8 @@ export interface RecordingStorage {
   put(body: RecordingBody, options: { maxBytes: number }): Promise<StoredRecording>;
   open(key: string, range?: ByteRange): Promise<OpenedRecording>;
   remove(key: string): Promise<void>;
+  /** Removes many at once (retention): a bucket takes them in batched requests. Keys already gone are no error. */
+  removeMany(keys: string[]): Promise<void>;
 }
 
 export class RecordingTooLargeError extends Error {
@@ -214,5 +216,9 @@ export class LocalRecordingStorage implements RecordingStorage {
 
   async remove(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async removeMany(keys: string[]): Promise<void> {
+    for (const key of keys) await this.remove(key);
   }
 }

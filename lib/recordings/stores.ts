@@ -10,6 +10,8 @@ export type RecordingStore = "LOCAL" | "S3";
 export interface RecordingStores {
   /** Where new uploads go: the bucket when one is configured, else this machine's disk. */
   readonly current: RecordingStore;
+  /** This machine's folder for files on their way (uploads, encodings): RECORDINGS_DIR/.tmp. */
+  readonly tmpDir: string;
   storageOf(store: RecordingStore): RecordingStorage;
 }
 
@@ -47,6 +49,7 @@ export function recordingStores(): RecordingStores {
     : undefined;
   const stores: RecordingStores = {
     current: s3 ? "S3" : "LOCAL",
+    tmpDir: path.join(root, ".tmp"),
     storageOf(store) {
       if (store === "LOCAL") return local;
       if (!s3) throw new Error("this recording is in S3, but no S3_BUCKET is configured");

@@ -1,6 +1,10 @@
+import type { Recording } from "@/lib/generated/prisma/client";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { translatorFor } from "@/lib/i18n/translate";
+import { downloadName } from "./download-name";
 import { openRecording } from "./recordings";
+import { recordingSettingsOf } from "./settings";
 import { verifyRecordingSignature } from "./signed-url";
 import { recordingStores } from "./stores";
 
@@ -35,12 +39,48 @@ async function recordingOfLink(idParam: string, sig: string): Promise<number | n
   return owner && verifyRecordingSignature({ recordingId: id }, sig, owner.account.clientId, key) ? id : null;
 }
 
+/** The name the recording is saved under: its call's start, direction, number and manager. */
+async function nameOf(recording: Recording): Promise<string> {
+  const [call] = await db().$queryRaw<
+    {
+      startedAt: Date | null;
+      direction: "IN" | "OUT" | null;
+      phone: string | null;
+      extension: string | null;
+      lastName: string | null;
+    }[]
+  >`SELECT c."startedAt", c."direction"::text AS "direction", c."phone", c."extension", u."lastName"
+    FROM "calls" c LEFT JOIN "crm_users" u ON u."accountId" = c."accountId" AND u."extension" = c."extension"
+    WHERE c."accountId" = ${recording.accountId}::uuid AND c."uniqueid" = ${recording.uniqueid}`;
+  return downloadName(recording, call ?? null, call ? { lastName: call.lastName } : null);
+}
+
+/** The short page a deleted recording's link answers with, in the language of the admin who chose the period. */
+async function gonePage(recording: Recording): Promise<Response> {
+  const { locale } = await recordingSettingsOf(recording.accountId);
+  const t = translatorFor(locale, "asterisk.recordings.gone");
+  const title = t("title");
+  const text = t("text", { days: recording.keptDays ?? 0 });
+  const html = `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`;
+  return new Response(html, {
+    status: 410,
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "private, max-age=3600",
+      "x-content-type-options": "nosniff",
+      // The page is text only: nothing may load or run in it.
+      "content-security-policy": "default-src 'none'",
+    },
+  });
+}
+
 /** Streams a recording to whoever holds its signed link (the CRM's player), with HTTP Range support. */
 export async function streamRecording(idParam: string, sig: string, rangeHeader: string | null): Promise<Response> {
   const id = await recordingOfLink(idParam, sig);
   if (id === null) return notFound();
   const opened = await openRecording({ id, rangeHeader, stores: recordingStores() });
   if (opened.kind === "missing") return notFound();
+  if (opened.kind === "gone") return gonePage(opened.recording);
   if (opened.kind === "unsatisfiable")
     return new Response(null, { status: 416, headers: { "content-range": `bytes */${opened.size}` } });
   const total = opened.recording.sizeBytes;
@@ -48,8 +88,14 @@ export async function streamRecording(idParam: string, sig: string, rangeHeader:
     "content-type": opened.recording.contentType,
     "accept-ranges": "bytes",
     "content-length": String(opened.range ? opened.range.end - opened.range.start + 1 : opened.size),
-    // A recording the call's next upload may replace is fetched anew each time: the link then plays the new bytes.
-    "cache-control": opened.recording.replaceable ? "private, no-cache" : "private, max-age=3600",
+    // A recording the call's next upload may replace, or its compact copy, is fetched anew each
+    // time: the link then plays the new bytes.
+    "cache-control":
+      opened.recording.replaceable || opened.recording.state === "PENDING"
+        ? "private, no-cache"
+        : "private, max-age=3600",
+    // Saved under a name a person can file (docs/recordings.md); a player plays it all the same.
+    "content-disposition": `attachment; filename="${await nameOf(opened.recording)}"`,
     // Played as audio only, never sniffed into a page (the upload was checked to be audio, but the link is public).
     "x-content-type-options": "nosniff",
   };

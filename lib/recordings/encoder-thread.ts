@@ -1,0 +1,13 @@
+// The encoder's worker thread (encoder-pool.ts): one recording at a time, WAV file in, MP3 file out.
+import { parentPort } from "node:worker_threads";
+import { compactWav } from "./mp3";
+
+export interface EncodeJob {
+  id: number;
+  wavPath: string;
+  mp3Path: string;
+}
+
+parentPort!.on("message", (job: EncodeJob) => {
+  void compactWav(job.wavPath, job.mp3Path).then((result) => parentPort!.postMessage({ id: job.id, result }));
+});
