@@ -22,6 +22,7 @@ import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { db } from "@/lib/db/client";
 import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
+import { startRecordingWork } from "@/lib/recordings";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
 
 const ami = AMI_EVENTS_USER;
@@ -380,6 +381,19 @@ describe("catching up with what AMI did not say", () => {
         });
         expect(await runScript()).toBe(0);
         expect(await db().recording.count({ where: { accountId, uniqueid } })).toBe(1);
+        // A worker's encoder then keeps it as MP3 (docs/recordings.md).
+        const work = await startRecordingWork(process.env.DATABASE_URL!, { encoders: 1, compactEveryMs: 100 });
+        try {
+          expect(
+            await until(
+              () => db().recording.findFirstOrThrow({ where: { accountId, uniqueid } }),
+              (found) => found.state === "COMPACT",
+              20_000,
+            ),
+          ).toMatchObject({ contentType: "audio/mpeg", durationSeconds: 2 });
+        } finally {
+          await work.stop();
+        }
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -11,6 +11,7 @@ import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { db } from "@/lib/db/client";
 import { pcmWav } from "@/e2e/fixtures/audio";
+import { startRecordingWork } from "@/lib/recordings";
 
 const PUBLIC_URL = "http://127.0.0.1:3999";
 
@@ -160,6 +161,20 @@ describe("event.sh → /api/event", () => {
     expect(events.map((e) => e.type)).toEqual(["HANGUP", "UPLOAD"]);
     const recordingRow = await db().recording.findFirstOrThrow({ where: { accountId, uniqueid: uid } });
     expect(recordingRow).toMatchObject({ sizeBytes: audio.length, contentType: "audio/wav", durationSeconds: 2 });
+    // A worker's encoder then keeps it as MP3 (docs/recordings.md).
+    expect(recordingRow.state).toBe("PENDING");
+    const work = await startRecordingWork(process.env.DATABASE_URL!, { encoders: 1, compactEveryMs: 100 });
+    try {
+      const compact = await until(
+        () => db().recording.findUniqueOrThrow({ where: { id: recordingRow.id } }),
+        (found) => found.state === "COMPACT",
+        20_000,
+      );
+      expect(compact).toMatchObject({ contentType: "audio/mpeg", durationSeconds: 2 });
+      expect(compact.sizeBytes).toBeLessThan(audio.length);
+    } finally {
+      await work.stop();
+    }
     const call = await db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId, uniqueid: uid } } });
     expect(call).toMatchObject({
       direction: "IN",

@@ -9,6 +9,7 @@ import { createTestAccount } from "@/e2e/setup/factories";
 import { s3Storage, startS3, type S3Server } from "@/e2e/setup/s3";
 import { until } from "@/e2e/setup/until";
 import { db } from "@/lib/db/client";
+import { listCalls } from "@/lib/journal/calls";
 import { compactPending, encoderId, MAX_ENCODE_ATTEMPTS } from "./compaction";
 import { EncoderPool } from "./encoder-pool";
 import { openRecording, storeRecording, type OpenRecordingResult } from "./recordings";
@@ -150,6 +151,10 @@ describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
       contentType: "audio/wav",
     });
     expect(await bytesOf(await openRecording({ id: recording.id, stores }))).toEqual(wav);
+    expect((await listCalls(account.id, 1)).calls[0]).toMatchObject({
+      recordingUrl: expect.any(String),
+      recordingNote: "Запись не удалось сжать в MP3: она хранится как записана",
+    });
   });
 
   it("deletes, in one batch, what is older than each account's period, and nothing else", async () => {
