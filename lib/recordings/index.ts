@@ -3,9 +3,4 @@
 export { receiveRecording, recordingUrl, UploadRejected } from "./upload";
 export { streamRecording } from "./stream";
 export { startRecordingWork, type RecordingWork, type RecordingWorkOptions } from "./background";
-export {
-  loadRecordingSettings,
-  RETENTION_CHOICES,
-  saveRecordingSettings,
-  type RecordingSettingsInput,
-} from "./settings";
+export { loadRecordingSettings, saveRecordingSettings } from "./settings";

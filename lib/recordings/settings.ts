@@ -1,20 +1,11 @@
-import { z } from "zod";
 import { fieldErrorsOf, type ActionResult } from "@/lib/actions/result";
 import { db } from "@/lib/db/client";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "@/lib/i18n/config";
 import { requestLocale, translator } from "@/lib/i18n/server";
 import { log } from "@/lib/log";
+import { recordingSettingsSchema, type RecordingSettingsInput } from "@/lib/validations/recording-settings";
 
-/** «Хранить записи»: the choices, in days; "always" keeps them. */
-export const RETENTION_CHOICES = ["30", "90", "180", "365", "always"] as const;
 export const DEFAULT_RETENTION_DAYS = 365;
-
-/** The cabinet's form «Записи разговоров»; messages are keys (validationText). */
-export const recordingSettingsSchema = z.object({
-  format: z.enum(["MP3", "WAV"], "asterisk.recordings.validation.format"),
-  retention: z.enum(RETENTION_CHOICES, "asterisk.recordings.validation.retention"),
-});
-export type RecordingSettingsInput = z.infer<typeof recordingSettingsSchema>;
 
 export interface RecordingSettingsOf {
   format: "MP3" | "WAV";

@@ -1,9 +1,12 @@
 "use server";
 
 import { saveAsteriskSettings, testAmi, type SettingsOutcome } from "@/lib/accounts/asterisk-settings";
+import type { ActionResult } from "@/lib/actions/result";
 import { sessionAccountId } from "@/lib/auth/session";
 import { translator } from "@/lib/i18n/server";
+import { saveRecordingSettings } from "@/lib/recordings";
 import type { AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
+import type { RecordingSettingsInput } from "@/lib/validations/recording-settings";
 
 async function signedOut(): Promise<SettingsOutcome> {
   return { ok: false, error: (await translator("common"))("sessionExpired") };
@@ -17,4 +20,10 @@ export async function saveAsteriskSettingsAction(input: AsteriskSettingsInput): 
 export async function testAmiAction(input: AsteriskSettingsInput): Promise<SettingsOutcome> {
   const accountId = await sessionAccountId();
   return accountId ? testAmi(accountId, input) : signedOut();
+}
+
+/** «Записи разговоров»: how the account keeps its recordings (docs/recordings.md). */
+export async function saveRecordingSettingsAction(input: RecordingSettingsInput): Promise<ActionResult> {
+  const accountId = await sessionAccountId();
+  return accountId ? saveRecordingSettings(accountId, input) : signedOut();
 }
