@@ -1,12 +1,10 @@
 // Compact copies and retention, the same on this machine's disk and in an S3 bucket (a real
 // S3-compatible server, e2e/setup/s3.ts), with the encoder's real worker threads.
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdir, rm } from "node:fs/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { gsmWav, id3Mp3, toneWav } from "@/e2e/fixtures/audio";
 import { createTestAccount } from "@/e2e/setup/factories";
-import { s3Storage, startS3, type S3Server } from "@/e2e/setup/s3";
+import { startS3, testStores, type S3Server } from "@/e2e/setup/s3";
 import { until } from "@/e2e/setup/until";
 import { db } from "@/lib/db/client";
 import { listCalls } from "@/lib/journal/calls";
@@ -14,7 +12,6 @@ import { compactPending, encoderId, MAX_ENCODE_ATTEMPTS } from "./compaction";
 import { EncoderPool } from "./encoder-pool";
 import { openRecording, storeRecording, type OpenRecordingResult } from "./recordings";
 import { deleteExpired } from "./retention";
-import { LocalRecordingStorage } from "./storage";
 import type { RecordingStore, RecordingStores } from "./stores";
 
 const MB = 1024 * 1024;
@@ -56,21 +53,12 @@ const usage = async (accountId: string) =>
   Number((await db().recordingUsage.findUniqueOrThrow({ where: { accountId } })).bytes);
 
 describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
-  let objectsBefore = 0;
+  let fileCount: () => Promise<number>;
 
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), "compaction-"));
-    const storage = kind === "LOCAL" ? new LocalRecordingStorage(root) : s3Storage(s3, join(root, ".tmp"));
-    stores = { current: kind, tmpDir: join(root, ".tmp"), storageOf: () => storage };
-    objectsBefore = await s3.objectCount();
+    ({ root, stores, fileCount } = await testStores(kind, s3));
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
-
-  /** Files the test left: on the disk (temporary ones too) and new objects in the bucket. */
-  async function fileCount(): Promise<number> {
-    const entries = await readdir(root, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).length + (await s3.objectCount()) - objectsBefore;
-  }
 
   it("plays the WAV until its verified MP3 takes its place, ranges included; then only the MP3 is kept", async () => {
     const account = await createTestAccount();

@@ -1,12 +1,12 @@
 // Storing and opening recordings, the same on this machine's disk and in an S3 bucket (a real
 // S3-compatible server, e2e/setup/s3.ts).
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
-import { s3Storage, startS3, type S3Server } from "@/e2e/setup/s3";
+import { s3Storage, startS3, testStores, type S3Server } from "@/e2e/setup/s3";
 import { db, dbPool } from "@/lib/db/client";
 import { until } from "@/e2e/setup/until";
 import { openRecording, RecordingQuotaError, storeRecording, type OpenRecordingResult } from "./recordings";
@@ -69,20 +69,11 @@ async function usage(accountId: string): Promise<number> {
 }
 
 describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
-  let objectsBefore = 0;
+  let fileCount: () => Promise<number>;
 
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), "recordings-"));
-    const storage = kind === "LOCAL" ? new LocalRecordingStorage(root) : s3Storage(s3, join(root, ".tmp"));
-    stores = { current: kind, tmpDir: join(root, ".tmp"), storageOf: () => storage };
-    objectsBefore = await s3.objectCount();
+    ({ root, stores, fileCount } = await testStores(kind, s3));
   });
-
-  /** What the test left in the store: files on the disk (temporary ones too) and new objects in the bucket. */
-  async function fileCount(): Promise<number> {
-    const entries = await readdir(root, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).length + (await s3.objectCount()) - objectsBefore;
-  }
 
   describe("storeRecording", () => {
     it("stores a WAV upload with its type, size and duration, linked to its call", async () => {

@@ -3,11 +3,10 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pcmWav } from "@/e2e/fixtures/audio";
-import { startS3, type S3Server } from "@/e2e/setup/s3";
-import { S3RecordingStorage } from "./s3-storage";
+import { s3Storage, startS3, type S3Server } from "@/e2e/setup/s3";
+import type { S3RecordingStorage } from "./s3-storage";
 import { RecordingNotFoundError, RecordingTooLargeError } from "./storage";
 
 const MiB = 1024 * 1024;
@@ -18,20 +17,7 @@ let storage: S3RecordingStorage;
 beforeAll(async () => {
   s3 = await startS3();
   tmp = await mkdtemp(join(tmpdir(), "s3-staging-"));
-  const { env } = s3;
-  storage = new S3RecordingStorage(
-    new S3Client({
-      endpoint: env.S3_ENDPOINT,
-      region: env.S3_REGION,
-      forcePathStyle: true,
-      credentials: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY },
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    }),
-    env.S3_BUCKET,
-    env.S3_PREFIX,
-    tmp,
-  );
+  storage = s3Storage(s3, tmp);
 });
 afterAll(async () => {
   await s3.close();

@@ -1,6 +1,6 @@
-// npm run bench [-- manager event delivery fairness memory overview routing]: the service's
-// production build under load, beside its references, every figure against its target. See
-// README «Производительность».
+// npm run bench [-- manager event delivery fairness memory overview routing recordings]: the
+// service's production build under load, beside its references, every figure against its target.
+// See README «Производительность».
 import "./process-env";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -19,6 +19,7 @@ import { fairnessSection } from "./sections/fairness";
 import { managerSection } from "./sections/manager";
 import { memorySection } from "./sections/memory";
 import { overviewSection } from "./sections/overview";
+import { recordingsSection } from "./sections/recordings";
 import { routingSection } from "./sections/routing";
 import { buildProduction, startService } from "./server";
 import { renderTable, type Row } from "./table";
@@ -31,6 +32,7 @@ const SECTIONS: Record<string, Section> = {
   memory: memorySection,
   overview: overviewSection,
   routing: routingSection,
+  recordings: recordingsSection,
 };
 
 function chosenSections(args: string[]): string[] {
