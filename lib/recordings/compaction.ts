@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { access, mkdir, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -117,11 +117,24 @@ async function compactOne(claimed: Claimed, pool: EncoderPool, stores: Recording
   }
   await mkdir(stores.tmpDir, { recursive: true });
   const base = path.join(stores.tmpDir, `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`);
-  const [wavPath, mp3Path] = [`${base}.wav`, `${base}.mp3`];
+  const mp3Path = `${base}.mp3`;
+  const source = stores.storageOf(claimed.store);
+  // A file on this disk is read where it is; a bucket's object is copied here first.
+  const inPlace = source.fileOf(claimed.storageKey);
+  const wavPath = inPlace ?? `${base}.wav`;
   try {
     try {
-      const { stream } = await stores.storageOf(claimed.store).open(claimed.storageKey);
-      await pipeline(Readable.fromWeb(stream as import("node:stream/web").ReadableStream), createWriteStream(wavPath));
+      if (inPlace)
+        await access(inPlace).catch(() => {
+          throw new RecordingNotFoundError(claimed.storageKey);
+        });
+      else {
+        const { stream } = await source.open(claimed.storageKey);
+        await pipeline(
+          Readable.fromWeb(stream as import("node:stream/web").ReadableStream),
+          createWriteStream(wavPath),
+        );
+      }
     } catch (error) {
       if (!(error instanceof RecordingNotFoundError)) throw error;
       // Lost from its store: nothing to encode. (Bytes replaced meanwhile leave the row as the upload made it.)
@@ -145,7 +158,7 @@ async function compactOne(claimed: Claimed, pool: EncoderPool, stores: Recording
     if (swapped)
       log.info({ ...context, from: claimed.sizeBytes, to: copy.sizeBytes }, "a recording was replaced by its MP3 copy");
   } finally {
-    await Promise.all([rm(wavPath, { force: true }), rm(mp3Path, { force: true })]);
+    await Promise.all([inPlace ? undefined : rm(wavPath, { force: true }), rm(mp3Path, { force: true })]);
   }
 }
 

@@ -103,6 +103,10 @@ export class S3RecordingStorage implements RecordingStorage {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
   }
 
+  fileOf(): null {
+    return null;
+  }
+
   async removeMany(keys: string[]): Promise<void> {
     for (let start = 0; start < keys.length; start += DELETE_BATCH) {
       const batch = keys.slice(start, start + DELETE_BATCH);

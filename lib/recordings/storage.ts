@@ -27,6 +27,8 @@ export interface RecordingStorage {
   remove(key: string): Promise<void>;
   /** Removes many at once (retention): a bucket takes them in batched requests. Keys already gone are no error. */
   removeMany(keys: string[]): Promise<void>;
+  /** The file on this machine holding the recording, where there is one (the disk store): read in place, not copied. */
+  fileOf(key: string): string | null;
 }
 
 export class RecordingTooLargeError extends Error {
@@ -178,6 +180,10 @@ export class LocalRecordingStorage implements RecordingStorage {
   private pathOf(key: string): string {
     assertRecordingKey(key);
     return join(this.rootDir, key.slice(0, 2), key);
+  }
+
+  fileOf(key: string): string {
+    return this.pathOf(key);
   }
 
   async put(body: RecordingBody, { maxBytes }: { maxBytes: number }): Promise<StoredRecording> {
