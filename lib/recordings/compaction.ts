@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { access, mkdir, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -147,16 +147,23 @@ async function compactOne(claimed: Claimed, pool: EncoderPool, stores: Recording
       log.error({ ...context, reason: result.reason }, "a recording could not be encoded; kept as received");
       return settle(claimed, "ENCODE_FAILED");
     }
+    // Moved into its store, not copied: on this disk a rename.
     const storage = stores.storageOf(stores.current);
-    const { size } = await stat(mp3Path);
-    const copy = await storage.put(createReadStream(mp3Path), { maxBytes: size });
+    const key = await storage.adoptMp3(mp3Path);
     const swapped = await swapIn(
       claimed,
-      { key: copy.key, store: stores.current, sizeBytes: copy.sizeBytes, durationSeconds: result.durationSeconds },
+      { key, store: stores.current, sizeBytes: result.sizeBytes, durationSeconds: result.durationSeconds },
       stores,
-    );
+    ).catch(async (error: unknown) => {
+      // The database failed between the two: the copy goes, the upload stays, and it is tried again.
+      await storage.remove(key).catch(() => undefined);
+      throw error;
+    });
     if (swapped)
-      log.info({ ...context, from: claimed.sizeBytes, to: copy.sizeBytes }, "a recording was replaced by its MP3 copy");
+      log.info(
+        { ...context, from: claimed.sizeBytes, to: result.sizeBytes },
+        "a recording was replaced by its MP3 copy",
+      );
   } finally {
     await Promise.all([inPlace ? undefined : rm(wavPath, { force: true }), rm(mp3Path, { force: true })]);
   }

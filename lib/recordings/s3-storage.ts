@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { rm } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -105,6 +105,24 @@ export class S3RecordingStorage implements RecordingStorage {
 
   fileOf(): null {
     return null;
+  }
+
+  async adoptMp3(file: string): Promise<string> {
+    const key = newRecordingKey("mp3");
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          Body: createReadStream(file),
+          ContentLength: (await stat(file)).size,
+          ContentType: "audio/mpeg",
+        }),
+      );
+      return key;
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   async removeMany(keys: string[]): Promise<void> {

@@ -29,6 +29,8 @@ export interface RecordingStorage {
   removeMany(keys: string[]): Promise<void>;
   /** The file on this machine holding the recording, where there is one (the disk store): read in place, not copied. */
   fileOf(key: string): string | null;
+  /** Stores an MP3 the service made itself (a compact copy) from a file on this disk, which it then owns; its new key. */
+  adoptMp3(file: string): Promise<string>;
 }
 
 export class RecordingTooLargeError extends Error {
@@ -184,6 +186,14 @@ export class LocalRecordingStorage implements RecordingStorage {
 
   fileOf(key: string): string {
     return this.pathOf(key);
+  }
+
+  async adoptMp3(file: string): Promise<string> {
+    const key = newRecordingKey("mp3");
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    await rename(file, path);
+    return key;
   }
 
   async put(body: RecordingBody, { maxBytes }: { maxBytes: number }): Promise<StoredRecording> {
