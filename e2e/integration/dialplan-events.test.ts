@@ -419,8 +419,12 @@ describe("/api/event type=upload and the recording link", () => {
       status: 200,
       body: { success: true, duplicate: false, recordingId: early.id, replaced: true },
     });
-    for (const url of [link, callLink])
-      expect(await play(url)).toEqual({ cache: "private, max-age=3600", bytes: real });
+    // It stays now; until its MP3 copy takes its place (no worker runs here), it is fetched anew each time.
+    for (const url of [link, callLink]) expect(await play(url)).toEqual({ cache: "private, no-cache", bytes: real });
+    expect(await db().recording.findUniqueOrThrow({ where: { id: early.id } })).toMatchObject({
+      replaceable: false,
+      state: "PENDING",
+    });
     await expect(recordingStores().storageOf(early.store).open(early.storageKey)).rejects.toBeInstanceOf(
       RecordingNotFoundError,
     );
