@@ -3,11 +3,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
-import { S3RecordingStorage } from "@/lib/recordings/s3-storage";
-import { LocalRecordingStorage } from "@/lib/recordings/storage";
-import type { RecordingStore, RecordingStores } from "@/lib/recordings/stores";
 
 export interface S3Server {
   /** The variables that point the service at it. */
@@ -59,42 +55,6 @@ export async function startS3(): Promise<S3Server> {
     async close() {
       await server.close();
       await rm(directory, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The recordings' storage in the server's bucket, configured as lib/recordings/stores.ts does. */
-export function s3Storage(server: S3Server, tmpDir: string): S3RecordingStorage {
-  const { env } = server;
-  const client = new S3Client({
-    endpoint: env.S3_ENDPOINT,
-    region: env.S3_REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-  return new S3RecordingStorage(client, env.S3_BUCKET, env.S3_PREFIX, tmpDir);
-}
-
-/**
- * The recordings' stores of one test, all in `kind`: a new folder on this disk (also the temporary
- * folder), or the server's bucket; `fileCount` counts what the test left in them.
- */
-export async function testStores(
-  kind: RecordingStore,
-  server: S3Server,
-): Promise<{ root: string; stores: RecordingStores; fileCount(): Promise<number> }> {
-  const root = await mkdtemp(path.join(tmpdir(), "recordings-"));
-  const tmpDir = path.join(root, ".tmp");
-  const storage = kind === "LOCAL" ? new LocalRecordingStorage(root) : s3Storage(server, tmpDir);
-  const objectsBefore = await server.objectCount();
-  return {
-    root,
-    stores: { current: kind, tmpDir, storageOf: () => storage },
-    async fileCount() {
-      const entries = await readdir(root, { recursive: true, withFileTypes: true });
-      return entries.filter((e) => e.isFile()).length + (await server.objectCount()) - objectsBefore;
     },
   };
 }

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pcmWav } from "@/e2e/fixtures/audio";
-import { s3Storage, startS3, type S3Server } from "@/e2e/setup/s3";
+import { startS3, type S3Server } from "@/e2e/setup/s3";
+import { s3Storage } from "./test-stores";
 import type { S3RecordingStorage } from "./s3-storage";
 import { RecordingNotFoundError, RecordingTooLargeError } from "./storage";
 

@@ -1,6 +1,8 @@
 // One recording encoded and verified as the worker's thread does it (lib/recordings/mp3.ts), in a
 // process of its own so that its CPU time and peak memory are its own: prints them as JSON.
 import { readFileSync } from "node:fs";
+// The encoder's own module, not the capability's index: the memory measured is the encoder's, not
+// that of the database client and the routes the index brings along.
 import { compactWav } from "../../lib/recordings/mp3";
 
 const [wavPath, mp3Path] = process.argv.slice(2);
