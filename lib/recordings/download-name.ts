@@ -1,4 +1,5 @@
 import { transliterate, type PersonName } from "@/lib/telephony/caller-name";
+import { wallClock } from "@/lib/telephony/clock";
 
 const EXTENSION: Record<string, string> = { "audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "ogg" };
 /** What a part of the name may hold: what every file system and every Content-Disposition parser takes. */
@@ -12,8 +13,8 @@ function part(text: string | null | undefined, max: number): string {
 }
 
 /**
- * The name a recording is saved under (Content-Disposition): when the call began (as the PBX
- * reported it, as the journal shows it), its direction, the customer's number, the manager's
+ * The name a recording is saved under (Content-Disposition): when the call began on the wall
+ * clock of the account's CRM zone (as the journal shows it), its direction, the customer's number, the manager's
  * extension and surname in Latin letters, e.g. `2026-12-06_14-03_in_79001234567_103_Ivanov.mp3`.
  * Parts the call lacks are left out; nothing but Latin letters, digits, `-` and `_` is in it.
  */
@@ -26,8 +27,9 @@ export function downloadName(
     extension: string | null;
   } | null,
   manager: PersonName | null,
+  timeZone: string,
 ): string {
-  const when = (call?.startedAt ?? recording.createdAt).toISOString();
+  const when = wallClock(call?.startedAt ?? recording.createdAt, timeZone);
   const parts = [
     when.slice(0, 10),
     when.slice(11, 16).replace(":", "-"),

@@ -1,6 +1,7 @@
 import type { Recording } from "@/lib/generated/prisma/client";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { TIME_ZONE } from "@/lib/i18n/config";
 import { translatorFor } from "@/lib/i18n/translate";
 import { downloadName } from "./download-name";
 import { openRecording } from "./recordings";
@@ -39,7 +40,7 @@ async function recordingOfLink(idParam: string, sig: string): Promise<number | n
   return owner && verifyRecordingSignature({ recordingId: id }, sig, owner.account.clientId, key) ? id : null;
 }
 
-/** The name the recording is saved under: its call's start, direction, number and manager. */
+/** The name the recording is saved under: its call's start in the CRM's zone, direction, number and manager. */
 async function nameOf(recording: Recording): Promise<string> {
   const [call] = await db().$queryRaw<
     {
@@ -52,7 +53,16 @@ async function nameOf(recording: Recording): Promise<string> {
   >`SELECT c."startedAt", c."direction"::text AS "direction", c."phone", c."extension", u."lastName"
     FROM "calls" c LEFT JOIN "crm_users" u ON u."accountId" = c."accountId" AND u."extension" = c."extension"
     WHERE c."accountId" = ${recording.accountId}::uuid AND c."uniqueid" = ${recording.uniqueid}`;
-  return downloadName(recording, call ?? null, call ? { lastName: call.lastName } : null);
+  const account = await db().account.findUniqueOrThrow({
+    where: { id: recording.accountId },
+    select: { crmTimeZone: true },
+  });
+  return downloadName(
+    recording,
+    call ?? null,
+    call ? { lastName: call.lastName } : null,
+    account.crmTimeZone ?? TIME_ZONE,
+  );
 }
 
 /** The short page a deleted recording's link answers with, in the language of the admin who chose the period. */
