@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
-import { crmClientFor } from "./crm-client";
+import { crmClient } from "./crm-client";
 import { normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
 import { syncModule } from "./module";
 import { announceAccountChange } from "@/lib/cache/changes";
@@ -58,9 +58,7 @@ interface StoredAccount {
  * is accepted there and the module it names has this account's clientId (or does not echo one).
  */
 async function moduleAt(account: StoredAccount, crmUrl: string): Promise<Activity> {
-  const { integrationModule: module } = await crmClientFor({ ...account, crmUrl }).integrationModule(
-    account.moduleCode,
-  );
+  const { integrationModule: module } = await crmClient({ ...account, crmUrl }).integrationModule(account.moduleCode);
   if (module.clientId !== undefined && module.clientId !== account.clientId)
     throw new Error("the module there was registered with another clientId");
   return { active: module.active, freeze: module.freeze ?? false };
@@ -79,7 +77,7 @@ const reason = (error: unknown) => (error as Error).message;
 async function confirmMove(account: StoredAccount, newUrl: string): Promise<Activity> {
   let info;
   try {
-    info = await crmClientFor(account).systemInfo();
+    info = await crmClient(account).systemInfo();
   } catch (error) {
     throw new SystemUrlUnconfirmed(`the CRM at ${account.crmUrl} could not be asked (${reason(error)})`);
   }

@@ -42,7 +42,7 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }, 
   const apiKey = input.apiKey.trim();
   if (!apiKey) throw new ConnectError(t("apiKeyRequired"));
 
-  const client = crmClient(crmUrl, apiKey);
+  const client = crmClient({ crmUrl, apiKey });
   try {
     const existing = await db().account.findUnique({ where: { crmUrl }, include: { crmOptions: true } });
     // A new key must also allow what the account's options already use (docs/crm-features.md).

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { CRM_RATES } from "@/lib/retailcrm/rate-limit";
-import { crmClientFor } from "./crm-client";
+import { crmClient } from "./crm-client";
 
 // A CRM stricter than the documented 40/s: it answers many requests 503, which the client retries.
 let crm: RetailCrmSim;
@@ -30,7 +30,7 @@ describe("the CRM client of an account and the shared rate limit", () => {
   it("takes a slot before every attempt, its own retries after 503 included", async () => {
     let slots = 0;
     const account = { id: randomUUID(), crmUrl: crm.url, apiKeyEnc: encryptSecret(DEMO.apiKey) };
-    const client = crmClientFor(account, () => slots++);
+    const client = crmClient(account, { onSlot: () => slots++ });
     crm.clearRequests();
     await Promise.all(
       Array.from({ length: 120 }, (_, i) =>

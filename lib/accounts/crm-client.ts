@@ -3,35 +3,39 @@ import { env } from "@/lib/env";
 import { RetailCrmClient } from "@/lib/retailcrm/client";
 import { accountBucket, bucketOf, CRM_RATES, waitForSlot } from "@/lib/retailcrm/rate-limit";
 
-/** A client for an address and key that belong to no stored account yet (signing in, connecting). */
-export function crmClient(
-  crmUrl: string,
-  apiKey: string,
-  beforeAttempt?: (path: string) => Promise<void>,
-  rateLimitRetries?: number,
-  stored = false,
-): RetailCrmClient {
-  return new RetailCrmClient({
-    baseUrl: crmUrl,
-    apiKey,
-    allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
-    timeoutMs: env().CRM_TIMEOUT_MS,
-    beforeAttempt,
-    rateLimitRetries,
-    // Only a stored account gets a name in the operator's metrics (docs/metrics.md).
-    metricsAccount: stored ? crmUrl : undefined,
-  });
+/** Whom the client speaks for: an address and key no stored account holds yet, or a stored account. */
+export type CrmTarget = { crmUrl: string; apiKey: string } | { id: string; crmUrl: string; apiKeyEnc: string };
+
+export interface CrmClientOptions {
+  /**
+   * How the account's shared rate limit is kept (docs/retailcrm.md): "slot per attempt" (the
+   * default for a stored account) takes a slot before every attempt, its retries included;
+   * "booked by caller" leaves it to a caller that books slots itself, ahead and in batches
+   * (delivery's lanes). An address not yet stored has no shared limit.
+   */
+  limits?: "slot per attempt" | "booked by caller";
+  /** Runs once an attempt has its slot. */
+  onSlot?: () => void;
+  /** Attempts after a 503 or 429; 0 hands the answer back at once, for the caller to back off. */
+  retries?: number;
+  /** Per request; CRM_TIMEOUT_MS unless given. */
+  timeoutMs?: number;
 }
 
-/**
- * The CRM client of a stored account (its key decrypted only here). Every attempt it makes
- * takes a slot of the account's shared rate limit first; `onSlot` runs once it has one.
- */
-export function crmClientFor(
-  account: { id: string; crmUrl: string; apiKeyEnc: string },
-  onSlot?: () => void,
-): RetailCrmClient {
-  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), slotTaker(account.id, onSlot), undefined, true);
+/** The one way to a CRM client: for a stored account (its key decrypted only here) or a bare address and key. */
+export function crmClient(target: CrmTarget, options: CrmClientOptions = {}): RetailCrmClient {
+  const stored = "apiKeyEnc" in target;
+  const slots = stored && (options.limits ?? "slot per attempt") === "slot per attempt";
+  return new RetailCrmClient({
+    baseUrl: target.crmUrl,
+    apiKey: stored ? decryptSecret(target.apiKeyEnc) : target.apiKey,
+    allowPrivate: env().ALLOW_PRIVATE_NETWORKS,
+    timeoutMs: options.timeoutMs ?? env().CRM_TIMEOUT_MS,
+    beforeAttempt: slots ? slotTaker(target.id, options.onSlot) : undefined,
+    rateLimitRetries: options.retries,
+    // Only a stored account gets a name in the operator's metrics (docs/metrics.md).
+    metricsAccount: stored ? target.crmUrl : undefined,
+  });
 }
 
 /** Before each attempt: a slot of the limit the method counts against (docs/retailcrm.md), shared by every process. */
@@ -41,21 +45,4 @@ function slotTaker(accountId: string, onSlot?: () => void): (path: string) => Pr
     await waitForSlot(accountBucket(accountId, bucket), CRM_RATES[bucket]);
     onSlot?.();
   };
-}
-
-/**
- * The client delivery sends with: its lane books the shared limit's slots itself, ahead and in
- * batches, and a 503 or 429 comes back at once, for the lane to back off the whole account.
- */
-export function deliveryClientFor(account: { crmUrl: string; apiKeyEnc: string }): RetailCrmClient {
-  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), undefined, 0, true);
-}
-
-/**
- * The client delivery writes tasks and alerts with: each attempt takes its slot of the limit its
- * method counts against (tasks and notifications the general one, docs/retailcrm.md), and a 503
- * or 429 comes back at once, for the lane to back off.
- */
-export function limitedDeliveryClientFor(account: { id: string; crmUrl: string; apiKeyEnc: string }): RetailCrmClient {
-  return crmClient(account.crmUrl, decryptSecret(account.apiKeyEnc), slotTaker(account.id), 0, true);
 }

@@ -3,7 +3,7 @@ import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
-import { crmClientFor } from "./crm-client";
+import { crmClient } from "./crm-client";
 
 export interface ModuleAccount {
   clientId: string;
@@ -93,7 +93,7 @@ export async function syncModule(
   account: SyncedAccount,
   client?: RetailCrmClient,
 ): Promise<{ unknownUsers: number[]; unknownSites: string[] }> {
-  const crm = client ?? (account.id ? crmClientFor({ ...account, id: account.id }) : undefined);
+  const crm = client ?? (account.id ? crmClient({ ...account, id: account.id }) : undefined);
   if (!crm) throw new Error("syncModule: an account that is not stored yet needs the client to register with");
   const users = account.id
     ? await db().crmUser.findMany({

@@ -1,7 +1,7 @@
 import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { crmErrorMessage } from "./crm-messages";
-import { crmClientFor } from "./crm-client";
+import { crmClient } from "./crm-client";
 import { learnCrmTimeZone } from "./crm-time-zone";
 import { syncModule } from "./module";
 import { announceAccountChange } from "@/lib/cache/changes";
@@ -55,7 +55,7 @@ export async function phonesForCabinet(accountId: string): Promise<{ phones: Pho
 
 export async function refreshUsers(accountId: string): Promise<number> {
   const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
-  const client = crmClientFor(account);
+  const client = crmClient(account);
   const users = await client.allUsers();
   await db().$transaction(
     users.map((u) => {

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { limitedDeliveryClientFor } from "@/lib/accounts/crm-client";
+import { crmClient } from "@/lib/accounts/crm-client";
 import { taskCapReached, type CapReached } from "@/lib/callback-tasks";
 import { log } from "@/lib/log";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
@@ -200,7 +200,8 @@ async function check(pool: pg.Pool, crm: RetailCrmClient, account: AccountRow, h
 /** One round of checks over every account with alerts on. */
 export async function checkAlerts(
   pool: pg.Pool,
-  crmFor: (account: { id: string; crmUrl: string; apiKeyEnc: string }) => RetailCrmClient = limitedDeliveryClientFor,
+  crmFor: (account: { id: string; crmUrl: string; apiKeyEnc: string }) => RetailCrmClient = (stored) =>
+    crmClient(stored, { retries: 0 }),
 ): Promise<void> {
   const { rows: accounts } = await pool.query<AccountRow>({ name: "alerts-accounts", text: ACCOUNTS_SQL });
   for (const account of accounts) {

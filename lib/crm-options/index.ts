@@ -1,4 +1,4 @@
-import { crmClientFor } from "@/lib/accounts/crm-client";
+import { crmClient } from "@/lib/accounts/crm-client";
 import { crmErrorMessage } from "@/lib/accounts/crm-messages";
 import { featuresOn, missingAccessMessage, missingMethods } from "@/lib/accounts/required-access";
 import { listPhones, type PhoneRow } from "@/lib/accounts/users";
@@ -59,7 +59,7 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
     const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
     let missing: string[];
     try {
-      missing = missingMethods(await crmClientFor(account).credentials(), features);
+      missing = missingMethods(await crmClient(account).credentials(), features);
     } catch (error) {
       log.warn({ accountId, err: error }, "checking the key's access for CRM options failed");
       return { ok: false, error: t("accessCheckFailed", { reason: await crmErrorMessage(error) }) };

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { deliveryClientFor, limitedDeliveryClientFor } from "@/lib/accounts/crm-client";
+import { crmClient } from "@/lib/accounts/crm-client";
 import { sendCallbackTask } from "@/lib/callback-tasks";
 import { log } from "@/lib/log";
 import { countDelivery } from "@/lib/metrics";
@@ -265,8 +265,11 @@ export class Lane {
     if (!account) return [];
     // A key replaced by a new connection is used from the next request on.
     if (account.apiKeyEnc !== this.account?.apiKeyEnc || account.crmUrl !== this.account.crmUrl) {
-      this.client = deliveryClientFor(account);
-      this.taskClient = limitedDeliveryClientFor({ ...account, id: this.accountId });
+      // Calls: the lane books the shared limit's slots itself; tasks and alerts take theirs per
+      // attempt (docs/retailcrm.md). A 503 or 429 comes back at once, for the lane to back off.
+      const stored = { ...account, id: this.accountId };
+      this.client = crmClient(stored, { limits: "booked by caller", retries: 0 });
+      this.taskClient = crmClient(stored, { retries: 0 });
     }
     this.account = account;
     if (!this.knowsBackoffs) {

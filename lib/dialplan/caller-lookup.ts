@@ -1,4 +1,4 @@
-import { crmClientFor } from "@/lib/accounts/crm-client";
+import { crmClient } from "@/lib/accounts/crm-client";
 import { hearsChanges, onAccountChange } from "@/lib/cache/changes";
 import { db, dbPool } from "@/lib/db/client";
 import { log } from "@/lib/log";
@@ -137,7 +137,7 @@ async function askCrm(
   phone: string,
   scope: LookupScope,
 ): Promise<CallerAnswer> {
-  const reply = await crmClientFor(account).telephonyManager(phone, {
+  const reply = await crmClient(account).telephonyManager(phone, {
     details: true,
     ignoreStatus: scope.anyStatus,
     site: scope.site,

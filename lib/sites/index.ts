@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { crmClientFor } from "@/lib/accounts/crm-client";
+import { crmClient } from "@/lib/accounts/crm-client";
 import { crmErrorMessage } from "@/lib/accounts/crm-messages";
 import { syncModule } from "@/lib/accounts/module";
 import { announceAccountChange } from "@/lib/cache/changes";
@@ -83,7 +83,7 @@ export async function storesForCabinet(accountId: string): Promise<StoresView> {
     select: { phone: true, siteCode: true },
   });
   try {
-    const { sites } = await crmClientFor(account).sites();
+    const { sites } = await crmClient(account).sites();
     return { numbers, sites: sites.map((site) => ({ code: site.code, name: site.name ?? site.code })) };
   } catch (error) {
     log.warn({ accountId, err: error }, "reading the CRM's stores failed");
