@@ -1,4 +1,4 @@
-import { handleCabinetLink } from "@/lib/accounts/cabinet-entry";
+import { handleCabinetLink } from "@/lib/auth/cabinet-link";
 import { guardRoute } from "@/lib/http/route-guard";
 import { measured } from "@/lib/metrics";
 

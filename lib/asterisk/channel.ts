@@ -1,5 +1,3 @@
-import { randomBytes } from "node:crypto";
-
 /** «Канал звонка менеджеру» of an account that never saved its Asterisk settings (the column's default). */
 export const DEFAULT_CHANNEL_TEMPLATE = "SIP";
 
@@ -19,15 +17,3 @@ export function dialString(phone: string): string {
 
 /** Channel variable the Originate of a click sets to the manager's extension (docs/asterisk.md, «Звонок из CRM»). */
 export const CLICK_CODE_VARIABLE = "CRM_CODE";
-
-const CLICK_ID = /^crm-\d{13}-[0-9a-f]{8}$/;
-
-/** A Uniqueid for the manager's leg, chosen by us so that the dialplan's events tie back to this click. */
-export function newClickId(): string {
-  return `crm-${Date.now()}-${randomBytes(4).toString("hex")}`;
-}
-
-/** Whether a call's uniqueid is one the service gave an Originate (a call it placed itself). */
-export function isClickId(uniqueid: string): boolean {
-  return CLICK_ID.test(uniqueid);
-}

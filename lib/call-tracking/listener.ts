@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { amiErrorMessage } from "@/lib/asterisk/ami/check";
-import { isClickId } from "@/lib/asterisk/channel";
+import { isClickId } from "@/lib/telephony/click-id";
 import { AmiError } from "@/lib/asterisk/ami/errors";
 import { header, type AmiMessage } from "@/lib/asterisk/ami/message";
 import { AmiTcpTransport } from "@/lib/asterisk/ami/tcp";

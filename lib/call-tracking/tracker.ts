@@ -1,4 +1,4 @@
-import { isClickId } from "@/lib/asterisk/channel";
+import { isClickId } from "@/lib/telephony/click-id";
 import type { AmiMessage } from "@/lib/asterisk/ami/message";
 
 /**

@@ -3,7 +3,7 @@ import { RetailCrmError } from "@/lib/retailcrm/errors";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
 import { callerIdName } from "@/lib/telephony/caller-name";
 import { wallClock } from "@/lib/telephony/clock";
-import { numberKey } from "@/lib/sites";
+import { numberKey } from "@/lib/telephony/phone";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "@/lib/i18n/config";
 import { translatorFor } from "@/lib/i18n/translate";
 

@@ -1,11 +1,12 @@
-import { dialString, isClickId } from "@/lib/asterisk/channel";
+import { dialString } from "@/lib/asterisk/channel";
+import { isClickId } from "@/lib/telephony/click-id";
 import { dbPool } from "@/lib/db/client";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { log } from "@/lib/log";
 import { countEventStored } from "@/lib/metrics";
-import { numberKey } from "@/lib/sites";
+import { numberKey } from "@/lib/telephony/phone";
 import { parseCodes } from "@/lib/telephony/extension-codes";
 import { mapStatus } from "@/lib/telephony/status";
 import type { EventParams, InputWarning } from "@/lib/validations/dialplan";

@@ -5,9 +5,10 @@ import { header } from "@/lib/asterisk/ami/message";
 import { ingestCallEvent } from "@/lib/calls";
 import { log } from "@/lib/log";
 import { recentRingProfile } from "@/lib/accounts/recent";
-import { numberKey, storeOf } from "@/lib/sites";
+import { storeOf } from "@/lib/sites";
+import { numberKey } from "@/lib/telephony/phone";
 import { accountAmi } from "@/lib/asterisk/account-ami";
-import { newClickId } from "@/lib/asterisk/channel";
+import { newClickId } from "@/lib/telephony/click-id";
 import { originateAction } from "./originate";
 
 export const makeCallSchema = z.object({

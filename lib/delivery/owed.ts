@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { MissedCall } from "@/lib/callback-tasks";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { recordingUrl } from "@/lib/recordings";
-import { DID_MATCH } from "@/lib/sites";
+import { DID_MATCH } from "@/lib/telephony/phone";
 import {
   callEventBody,
   callUploadBody,

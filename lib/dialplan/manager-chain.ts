@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { RingManager, RingProfile } from "@/lib/accounts/recent";
 import { log } from "@/lib/log";
-import { numberKey } from "@/lib/sites";
+import { numberKey } from "@/lib/telephony/phone";
 import type { CallerAnswer } from "./caller-lookup";
 import { within } from "./caller-lookup";
 

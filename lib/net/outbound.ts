@@ -1,6 +1,5 @@
 import net from "node:net";
 import { Agent, request, type Dispatcher } from "undici";
-import { env } from "@/lib/env";
 import { assertAllowedLiteral, guardedLookup } from "./address-guard";
 
 // Outbound connections to addresses that admins type in (CRM URL, AMI host) go through here,
@@ -53,8 +52,8 @@ function answer(data: Dispatcher.ResponseData): OutboundResponse {
  */
 export async function outboundRequest(
   url: string,
-  init: OutboundInit = {},
-  allowPrivate = env().ALLOW_PRIVATE_NETWORKS,
+  init: OutboundInit,
+  allowPrivate: boolean,
 ): Promise<OutboundResponse> {
   let target = new URL(url);
   let current: OutboundInit = init;
@@ -82,7 +81,8 @@ export async function outboundRequest(
   }
 }
 
-export function outboundSocket(host: string, port: number, allowPrivate = env().ALLOW_PRIVATE_NETWORKS): net.Socket {
+/** `allowPrivate` is the caller's to say (ALLOW_PRIVATE_NETWORKS): shared ground reads no settings. */
+export function outboundSocket(host: string, port: number, allowPrivate: boolean): net.Socket {
   assertAllowedLiteral(host, allowPrivate);
   return net.connect({ host, port, lookup: guardedLookup(allowPrivate) });
 }

@@ -32,7 +32,12 @@ describe("downloadName", () => {
   });
 
   it("says the moment on the wall clock of the account's CRM zone, as the journal does", () => {
-    const call = { startedAt: new Date("2026-12-06T11:03:27Z"), direction: "IN" as const, phone: null, extension: null };
+    const call = {
+      startedAt: new Date("2026-12-06T11:03:27Z"),
+      direction: "IN" as const,
+      phone: null,
+      extension: null,
+    };
     expect(downloadName(recording, call, null, "Europe/Moscow")).toBe("2026-12-06_14-03_in.mp3");
     expect(downloadName(recording, call, null, "Asia/Vladivostok")).toBe("2026-12-06_21-03_in.mp3");
   });

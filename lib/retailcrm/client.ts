@@ -29,7 +29,7 @@ export interface RetailCrmClientOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs?: number;
-  allowPrivate?: boolean;
+  allowPrivate: boolean;
   /**
    * Waits for a slot of the key's shared rate limit; called before every attempt, its own
    * retries after a 503 or 429 included, so that the CRM never gets more than the key allows.

@@ -1,4 +1,4 @@
-import { isClickId } from "@/lib/asterisk/channel";
+import { isClickId } from "@/lib/telephony/click-id";
 import { wallClock } from "@/lib/telephony/clock";
 import { mapStatus, type HangupStatus, type UploadResult } from "@/lib/telephony/status";
 

@@ -5,23 +5,12 @@ import { syncModule } from "@/lib/accounts/module";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
+import { numberKey } from "@/lib/telephony/phone";
 
 /**
  * Stores by number (docs/crm-features.md, «Магазины по номерам»): the company's numbers (DIDs)
- * and the retailCRM store each belongs to. A trunk names a number in its own way (+7…, 7…, 8…,
- * without the country code), so numbers match by their last ten digits.
+ * and the retailCRM store each belongs to, matched by numberKey.
  */
-const KEY_DIGITS = 10;
-
-/** What two spellings of one number have in common. */
-export function numberKey(phone: string): string {
-  return phone.replace(/\D/g, "").slice(-KEY_DIGITS);
-}
-
-/** SQL that is true when two number columns name the same number (as numberKey does). */
-export function DID_MATCH(left: string, right: string): string {
-  return `right(regexp_replace(${left}, '\\D', '', 'g'), ${KEY_DIGITS}) = right(regexp_replace(${right}, '\\D', '', 'g'), ${KEY_DIGITS})`;
-}
 
 export interface StoreNumber {
   phone: string;

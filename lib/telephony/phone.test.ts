@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NASTY_STRINGS } from "@/e2e/fixtures/nasty-strings";
-import { normalizePhone } from "./phone";
+import { numberKey, normalizePhone } from "./phone";
 
 describe("normalizePhone", () => {
   it.each([
@@ -87,5 +87,14 @@ describe("normalizePhone: one number, whatever the spelling", () => {
     expect(normalizePhone("101", ["RU"])).toBeNull();
     expect(normalizePhone("", ["RU"])).toBeNull();
     expect(normalizePhone("0501234567", ["UA"])).toBe(normalizePhone("+380501234567", ["UA"]));
+  });
+});
+
+describe("numberKey", () => {
+  it("gives every spelling a trunk uses for one number the same key, and other numbers another", () => {
+    const spellings = ["+7 (900) 123-45-67", "79001234567", "89001234567", "9001234567", "tel:+79001234567"];
+    expect(new Set(spellings.map(numberKey))).toEqual(new Set(["9001234567"]));
+    expect(numberKey("+7 900 123-45-68")).not.toBe(numberKey("+7 900 123-45-67"));
+    expect(numberKey("103")).toBe("103");
   });
 });

@@ -53,3 +53,19 @@ export function normalizePhone(raw: string, countries: string[] = ["RU"]): strin
   }
   return e164Digits(international, (phone) => phone.isPossible());
 }
+
+const KEY_DIGITS = 10;
+
+/**
+ * What two spellings of one number have in common: its last ten digits. A trunk names a number
+ * in its own way (+7…, 7…, 8…, without the country code), and a store's number or a caller's
+ * must match however it was spelt (docs/crm-features.md, «Магазины по номерам»).
+ */
+export function numberKey(phone: string): string {
+  return phone.replace(/\D/g, "").slice(-KEY_DIGITS);
+}
+
+/** SQL that is true when two number columns name the same number (as numberKey does). */
+export function DID_MATCH(left: string, right: string): string {
+  return `right(regexp_replace(${left}, '\\D', '', 'g'), ${KEY_DIGITS}) = right(regexp_replace(${right}, '\\D', '', 'g'), ${KEY_DIGITS})`;
+}

@@ -3,12 +3,12 @@ import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import type { Account } from "@/lib/generated/prisma/client";
 import { NextResponse } from "next/server";
-import { sessionCookie } from "@/lib/auth/session";
+import { sessionCookie } from "./session";
 import { env } from "@/lib/env";
 import { requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";
-import { findAccountByClientId } from "./lookup";
-import { newCabinetToken, syncModule } from "./module";
+import { findAccountByClientId } from "@/lib/accounts/lookup";
+import { newCabinetToken, syncModule } from "@/lib/accounts/module";
 
 export type CabinetEntry =
   | { ok: true; account: Account }
