@@ -1,5 +1,5 @@
 import { applyMigrations } from "@/lib/db/migrate";
-import { startDeliveryWorker } from "@/lib/delivery/worker";
+import { startBackground } from "@/lib/background";
 import { ConfigError, env } from "@/lib/env";
 import { log } from "@/lib/log";
 
@@ -9,7 +9,7 @@ export async function prepareDatabase(url: string): Promise<void> {
   log.info({ applied }, applied.length ? "database migrations applied" : "database schema is up to date");
 }
 
-/** Runs once when the Next.js server boots: validate the configuration, bring the schema up to date, start delivering (unless told not to). */
+/** Runs once when the Next.js server boots: validate the configuration, bring the schema up to date, start delivering and the admins' alerts (unless told not to). */
 export async function startServer(): Promise<void> {
   try {
     const { DELIVERY_CONCURRENCY: concurrency } = env();
@@ -17,8 +17,8 @@ export async function startServer(): Promise<void> {
     if (!url) throw new ConfigError(["DATABASE_URL is required but not set (npm start provides an embedded database)"]);
     await prepareDatabase(url);
     if (concurrency > 0) {
-      await startDeliveryWorker(url, { concurrency });
-      log.info({ concurrency }, "delivery worker started");
+      const background = await startBackground(url, { delivery: { concurrency } });
+      log.info({ concurrency }, `started: ${background.running.join(", ")}`);
     } else {
       log.info("DELIVERY_CONCURRENCY=0: this process only stores; npm run worker delivers");
     }

@@ -4,12 +4,10 @@
 // beside the web process. Needs DATABASE_URL: the embedded database belongs to npm start.
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
-import { startCallTracking } from "../lib/call-tracking";
-import { startDeliveryWorker } from "../lib/delivery/worker";
+import { startBackground } from "../lib/background";
 import { ConfigError, parseEnv } from "../lib/env";
 import { createLogger } from "../lib/log";
 import { metricsAnswer } from "../lib/metrics";
-import { startRecordingWork } from "../lib/recordings";
 import { PEER_HEADER } from "../lib/security/source-address";
 import { prepareDatabase } from "../lib/server-start";
 
@@ -23,20 +21,15 @@ async function main(): Promise<void> {
   // A worker may start before any web process has: the schema must be there.
   await prepareDatabase(env.DATABASE_URL);
   const concurrency = env.DELIVERY_CONCURRENCY;
-  const delivery = concurrency > 0 ? await startDeliveryWorker(env.DATABASE_URL, { concurrency }) : undefined;
-  const tracking = await startCallTracking(env.DATABASE_URL);
-  const recordings = await startRecordingWork(env.DATABASE_URL, { encoders: env.RECORDING_ENCODERS });
-  log.info(
-    { concurrency },
-    delivery ? "worker started: delivery and AMI event connections" : "worker started: AMI event connections",
-  );
+  const background = await startBackground(env.DATABASE_URL, {
+    delivery: concurrency > 0 ? { concurrency } : undefined,
+    callTracking: {},
+    recordings: { encoders: env.RECORDING_ENCODERS },
+  });
+  log.info({ concurrency, running: background.running }, `worker started: ${background.running.join(", ")}`);
   if (env.METRICS_PORT) serveMetrics(env.METRICS_PORT);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    // The requests in flight finish first; one cut short would be released and sent again anyway.
-    process.once(
-      signal,
-      () => void Promise.all([tracking.stop(), delivery?.stop(), recordings.stop()]).then(() => process.exit(0)),
-    );
+    process.once(signal, () => void background.stop().then(() => process.exit(0)));
   }
 }
 

@@ -9,7 +9,7 @@ import { until } from "@/e2e/setup/until";
 import { checkAlerts } from "@/lib/alerts";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { db, dbPool } from "@/lib/db/client";
-import { startDeliveryWorker } from "@/lib/delivery/worker";
+import { startBackground } from "@/lib/background";
 
 let crm: RetailCrmSim;
 let accountId: string;
@@ -150,8 +150,8 @@ describe("alerts in retailCRM", () => {
     // An hour after the first test's last alert: the next may go.
     await age("ami-down", 61);
     const workers = await Promise.all([
-      startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, alertEveryMs: 50 }),
-      startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, alertEveryMs: 50 }),
+      startBackground(process.env.DATABASE_URL!, { delivery: FAST_DELIVERY, alertEveryMs: 50 }),
+      startBackground(process.env.DATABASE_URL!, { delivery: FAST_DELIVERY, alertEveryMs: 50 }),
     ]);
     try {
       await until(

@@ -20,13 +20,13 @@ import { saveAsteriskSettings } from "@/lib/accounts/asterisk-settings";
 import { renderScript } from "@/lib/agi/event-sh";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { db, dbPool } from "@/lib/db/client";
-import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
+import { startBackground, type Background } from "@/lib/background";
 import { listCalls } from "@/lib/journal/calls";
 
 let crm: RetailCrmSim;
 let pbx: AsteriskSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
-let worker: DeliveryWorker;
+let worker: Background;
 let clientId: string;
 let accountId: string;
 let sequence = 0;
@@ -112,7 +112,7 @@ beforeAll(async () => {
   clientId = demo.account.clientId;
   accountId = demo.account.id;
   expect(await saveCrmOptions(accountId, CAPS)).toMatchObject({ ok: true });
-  worker = await startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, alertEveryMs: 50 });
+  worker = await startBackground(process.env.DATABASE_URL!, { delivery: FAST_DELIVERY, alertEveryMs: 50 });
 });
 
 afterAll(async () => {

@@ -41,7 +41,11 @@ describe("npm run worker", () => {
   it("delivers what the web processes stored, and stops cleanly on SIGTERM", async () => {
     const worker = startWorker({ ...process.env, LOG_LEVEL: "info", DELIVERY_CONCURRENCY: "2" });
     try {
-      await until(worker.output, (text) => text.includes("worker started: delivery and AMI event connections"), 30_000);
+      await until(
+        worker.output,
+        (text) => text.includes("worker started: delivery, alerts, AMI event connections, recordings"),
+        30_000,
+      );
       expect(worker.output()).toContain('"concurrency":2');
       await ingestCallEvent(accountId, {
         clientId: "x",
@@ -65,7 +69,7 @@ describe("npm run worker", () => {
   it("with DELIVERY_CONCURRENCY=0 holds the AMI event connections only", async () => {
     const worker = startWorker({ ...process.env, LOG_LEVEL: "info", DELIVERY_CONCURRENCY: "0" });
     try {
-      await until(worker.output, (text) => text.includes("worker started: AMI event connections"), 30_000);
+      await until(worker.output, (text) => text.includes("worker started: AMI event connections, recordings"), 30_000);
       await ingestCallEvent(accountId, {
         clientId: "x",
         type: "in",

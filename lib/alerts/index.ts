@@ -1,6 +1,8 @@
 import type pg from "pg";
 import { crmClient } from "@/lib/accounts/crm-client";
 import { taskCapReached, type CapReached } from "@/lib/callback-tasks";
+import { createPool } from "@/lib/db/pool";
+import { periodic } from "@/lib/db/periodic";
 import { log } from "@/lib/log";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
 import { DEFAULT_LOCALE, isLocale } from "@/lib/i18n/config";
@@ -212,4 +214,24 @@ export async function checkAlerts(
       );
     }
   }
+}
+
+/** Alert checks running in this process until stopped. */
+export interface AlertChecks {
+  stop(): Promise<void>;
+}
+
+/**
+ * Checks the admins' alerts every `everyMs` on a small pool of its own. Any number of processes
+ * may check at once: one alert is sent for a cause all the same (docs/crm-features.md).
+ */
+export function startAlertChecks(connectionString: string, everyMs = 30_000): AlertChecks {
+  const pool = createPool({ connectionString, max: 2 }, "alerts");
+  const rounds = periodic(everyMs, () => checkAlerts(pool), "checking the admins' alerts");
+  return {
+    async stop() {
+      await rounds.stop();
+      await pool.end();
+    },
+  };
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { checkAlerts } from "@/lib/alerts";
 import { createPool } from "@/lib/db/pool";
 import { periodic } from "@/lib/db/periodic";
 import { log } from "@/lib/log";
@@ -22,8 +21,6 @@ export interface DeliveryOptions {
   leaseMs?: number;
   /** A lane with nothing to do for this long is let go (ms). */
   idleMs?: number;
-  /** How often the admins' alerts are checked (ms; docs/crm-features.md). */
-  alertEveryMs?: number;
   lane?: Partial<Omit<LaneSettings, "retry" | "breaker">> & {
     retry?: Partial<LaneSettings["retry"]>;
     breaker?: Partial<LaneSettings["breaker"]>;
@@ -221,9 +218,9 @@ class DeliveryProcess implements LaneHost {
 }
 
 /**
- * Runs delivery in this process (and the admins' alerts); any number of processes may do the
- * same on one database, each holding its share of the accounts (docs/delivery.md). The AMI event
- * connections run apart, in the worker processes (lib/call-tracking, docs/ami-events.md).
+ * Runs delivery in this process, and nothing else; any number of processes may do the same on
+ * one database, each holding its share of the accounts (docs/delivery.md). lib/background
+ * composes it with the other long-running parts.
  */
 export async function startDeliveryWorker(
   connectionString: string,
@@ -242,7 +239,6 @@ export async function startDeliveryWorker(
     beatMs: options.beatMs ?? 1_000,
     leaseMs: options.leaseMs ?? 10_000,
     idleMs: options.idleMs ?? 30_000,
-    alertEveryMs: options.alertEveryMs ?? 30_000,
   };
   const pool = deliveryPool(connectionString);
   const liveness = new WorkerLiveness(connectionString);
@@ -250,7 +246,6 @@ export async function startDeliveryWorker(
   const delivery = new DeliveryProcess(id, pool, settings, timing);
   const beats = periodic(timing.beatMs, () => delivery.beat(), "sharing out delivery lanes");
   const ticks = periodic(timing.tickMs, () => delivery.tick(), "turning stored events into deliveries");
-  const alerts = periodic(timing.alertEveryMs, () => checkAlerts(pool), "checking the admins' alerts");
 
   let stopped: () => void = () => undefined;
   const promise = new Promise<void>((resolve) => (stopped = resolve));
@@ -259,7 +254,6 @@ export async function startDeliveryWorker(
     promise,
     async stop() {
       await ticks.stop();
-      await alerts.stop();
       await beats.stop();
       await delivery.stop();
       await liveness.close();
