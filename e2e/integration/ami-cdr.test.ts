@@ -15,7 +15,7 @@ import { AMI_EVENTS_USER, amiConnected, demoCrmAccount, fullCdrAllowance, listen
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { renderScript } from "@/lib/agi/event-sh";
+import { renderScript } from "@/lib/pbx-scripts";
 import { db } from "@/lib/db/client";
 
 let pbx: AsteriskSim;

@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pcmWav } from "@/e2e/fixtures/audio";
 import { serveRoutes } from "@/e2e/setup/route-server";
-import { renderScript } from "@/lib/agi/event-sh";
+import { renderScript } from "@/lib/pbx-scripts";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { ingestCallEvent } from "@/lib/calls";
 import { timed, transcriptEvents, when, type Scenario, type Step } from "@/e2e/fixtures/ami-transcripts";

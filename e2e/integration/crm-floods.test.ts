@@ -17,7 +17,7 @@ import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { saveAsteriskSettings } from "@/lib/accounts/asterisk-settings";
-import { renderScript } from "@/lib/agi/event-sh";
+import { renderScript } from "@/lib/pbx-scripts";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { db, dbPool } from "@/lib/db/client";
 import { startBackground, type Background } from "@/lib/background";

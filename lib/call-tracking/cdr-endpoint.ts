@@ -6,7 +6,7 @@ import { forgetOldAttempts, takeAttempt } from "@/lib/security/attempt-limit";
 import { recoverFromCdr } from "./cdr";
 
 /**
- * At most this much CDR in one request: what cdr-sync.sh posts at a time (lib/agi/cdr-sync.sh),
+ * At most this much CDR in one request: what cdr-sync.sh posts at a time (lib/pbx-scripts/cdr-sync.sh),
  * about 2 300 calls. The script runs once a minute and posts only what is new.
  */
 const CDR_MAX_BYTES = 512 * 1024;

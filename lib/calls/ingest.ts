@@ -8,7 +8,7 @@ import { log } from "@/lib/log";
 import { countEventStored } from "@/lib/metrics";
 import { numberKey } from "@/lib/telephony/phone";
 import { parseCodes } from "@/lib/telephony/extension-codes";
-import { mapStatus } from "@/lib/telephony/status";
+import { mapStatus } from "@/lib/telephony/hangup-status";
 import type { EventParams, InputWarning } from "@/lib/validations/dialplan";
 
 export class EventRejected extends Error {

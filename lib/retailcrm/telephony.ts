@@ -1,6 +1,6 @@
 import { isClickId } from "@/lib/telephony/click-id";
 import { wallClock } from "@/lib/telephony/clock";
-import { mapStatus, type HangupStatus, type UploadResult } from "@/lib/telephony/status";
+import { mapStatus, type HangupStatus, type UploadResult } from "@/lib/telephony/hangup-status";
 
 /** The `event` of POST /api/v5/telephony/call/event, as the bridge sends it (docs/retailcrm.md). */
 export interface CallEventBody {

@@ -1,4 +1,4 @@
-import { handleCdrSyncSh } from "@/lib/agi/event-sh";
+import { handleCdrSyncSh } from "@/lib/pbx-scripts";
 import { guardRoute } from "@/lib/http/route-guard";
 import { measured } from "@/lib/metrics";
 

@@ -1,4 +1,4 @@
-import { handleEventSh } from "@/lib/agi/event-sh";
+import { handleEventSh } from "@/lib/pbx-scripts";
 import { guardRoute } from "@/lib/http/route-guard";
 import { measured } from "@/lib/metrics";
 

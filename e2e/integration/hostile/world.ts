@@ -42,7 +42,7 @@ import { db, dbPool } from "@/lib/db/client";
 import { owedRequestsById } from "@/lib/delivery/owed";
 import { env } from "@/lib/env";
 
-import { mapStatus } from "@/lib/telephony/status";
+import { mapStatus } from "@/lib/telephony/hangup-status";
 import { NASTY_STRINGS } from "@/e2e/fixtures/nasty-strings";
 
 export const MAX_BYTES = 64 * 1024;

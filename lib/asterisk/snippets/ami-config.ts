@@ -113,7 +113,7 @@ export function httpConf(ctx: SnippetContext): Snippet | null {
   };
 }
 
-/** In AMI mode: the script cron runs on the PBX (lib/agi/cdr-sync.sh), and the CDR it reads. */
+/** In AMI mode: the script cron runs on the PBX (lib/pbx-scripts/cdr-sync.sh), and the CDR it reads. */
 export function cdrSync(ctx: SnippetContext): Snippet | null {
   if (ctx.eventSource !== "AMI" && ctx.eventSource !== "BOTH") return null;
   const t = snippetText(ctx);

@@ -1,7 +1,7 @@
 import { cdrSync, httpConf, managerConf } from "./ami-config";
 import { dialplanLegacy } from "./dialplan-legacy";
 import { dialplanModern } from "./dialplan-modern";
-import { eventShInstall } from "./event-sh";
+import { eventShInstall } from "./event-sh-install";
 import type { Snippet, SnippetContext } from "./types";
 import type { AsteriskVersion, SnippetGroup } from "./versions";
 

@@ -8,7 +8,7 @@ import { env } from "@/lib/env";
 /**
  * The scripts the PBX runs, served personalised: event.sh (docs/dialplan-api.md, «event.sh»),
  * the AGI script the dialplan runs in the h extension after a call, and cdr-sync.sh
- * (docs/ami-events.md, «Пропуски»), which cron runs in AMI mode. The files in lib/agi are the
+ * (docs/ami-events.md, «Пропуски»), which cron runs in AMI mode. The files in lib/pbx-scripts are the
  * templates: their settings CLIENTID="@CLIENTID@" and SERVICE_URL="@SERVICE_URL@" are filled by
  * renderScript. Read from the project's directory (the server's working directory), once each.
  */
@@ -19,7 +19,7 @@ const templates = new Map<ScriptName, string>();
 export function scriptTemplate(name: ScriptName): string {
   let template = templates.get(name);
   if (template === undefined) {
-    template = readFileSync(path.join(process.cwd(), "lib", "agi", name), "utf8");
+    template = readFileSync(path.join(process.cwd(), "lib", "pbx-scripts", name), "utf8");
     templates.set(name, template);
   }
   return template;

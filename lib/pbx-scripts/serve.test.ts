@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventShTemplate, renderEventSh } from "./event-sh";
+import { eventShTemplate, renderEventSh } from "./serve";
 import { pcmWav } from "@/e2e/fixtures/audio";
 import { until } from "@/e2e/setup/until";
 
@@ -274,7 +274,7 @@ if (!shellcheck)
 
 describe.skipIf(!shellcheck)("shellcheck", () => {
   it("finds nothing in the file itself", () => {
-    const result = spawnSync("shellcheck", ["-s", "bash", path.join(process.cwd(), "lib", "agi", "event.sh")], {
+    const result = spawnSync("shellcheck", ["-s", "bash", path.join(process.cwd(), "lib", "pbx-scripts", "event.sh")], {
       encoding: "utf8",
     });
     expect(result.stdout).toBe("");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NASTY_STRINGS } from "@/e2e/fixtures/nasty-strings";
-import { mapStatus } from "./status";
+import { mapStatus } from "./hangup-status";
 
 describe("mapStatus", () => {
   it.each([
