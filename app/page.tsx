@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { getTranslations } from "next-intl/server";
 import { LocaleSwitch } from "@/components/locale-switch";
-import { sessionAccountId } from "@/lib/auth/session";
+import { sessionAccountId } from "@/lib/auth";
 
 /** The service's root: what it is, and the way in (the cabinet when signed in, else the sign-in). */
 export default async function HomePage() {

@@ -1,4 +1,4 @@
-import { handleCabinetLink } from "@/lib/auth/cabinet-link";
+import { handleCabinetLink } from "@/lib/auth";
 import { guardRoute } from "@/lib/http/route-guard";
 import { measured } from "@/lib/metrics";
 

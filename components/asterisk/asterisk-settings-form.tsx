@@ -9,7 +9,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { useValidationText } from "@/components/ui/use-validation-text";
-import type { SettingsOutcome } from "@/lib/accounts/asterisk-settings";
+import type { SettingsOutcome } from "@/lib/accounts";
 import { asteriskSettingsSchema, EVENT_SOURCES, type AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
 
 type Notice = { tone: "success" | "error"; text: string };

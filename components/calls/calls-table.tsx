@@ -1,5 +1,5 @@
 import { getTranslations } from "next-intl/server";
-import type { JournalCall } from "@/lib/journal/calls";
+import type { JournalCall } from "@/lib/journal";
 import { RetryButton } from "./retry-button";
 
 function seconds(value: number | null): string {

@@ -8,7 +8,7 @@ import { useForm } from "react-hook-form";
 import { saveExtensionAction } from "@/app/(cabinet)/cabinet/phones/actions";
 import { Button } from "@/components/ui/button";
 import { useValidationText } from "@/components/ui/use-validation-text";
-import type { PhoneRow as Row } from "@/lib/accounts/users";
+import type { PhoneRow as Row } from "@/lib/accounts";
 import { saveExtensionSchema, type SaveExtensionInput, type SaveExtensionValues } from "@/lib/validations/extension";
 
 const STATUSES = ["free", "busy", "dinner", "break"] as const;

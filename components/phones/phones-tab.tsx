@@ -7,7 +7,7 @@ import { useDeferredValue, useMemo, useState } from "react";
 import { pushExtensionsAction, refreshUsersAction } from "@/app/(cabinet)/cabinet/phones/actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import type { PhoneRow as Row } from "@/lib/accounts/users";
+import type { PhoneRow as Row } from "@/lib/accounts";
 import { PhoneRow } from "./phone-row";
 
 /** Rows per page: a team of 500+ users stays a short page (docs/cabinet.md). */

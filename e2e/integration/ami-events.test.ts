@@ -23,7 +23,7 @@ import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { db } from "@/lib/db/client";
 import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
 import { startRecordingWork } from "@/lib/recordings";
-import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery";
 
 const ami = AMI_EVENTS_USER;
 let pbx: AsteriskSim;

@@ -15,16 +15,16 @@ import { serveRoutes } from "@/e2e/setup/route-server";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AmiUser, type AsteriskSim, type RecordedAction } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { saveAsteriskSettings } from "@/lib/accounts/asterisk-settings";
-import { forgetRecentAccounts } from "@/lib/accounts/recent";
+import { saveAsteriskSettings } from "@/lib/accounts";
+import { forgetRecentAccounts } from "@/lib/accounts";
 import type { AmiMessage } from "@/lib/asterisk/ami/message";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
 import { ingestCallEvent } from "@/lib/calls";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { db } from "@/lib/db/client";
-import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
-import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery";
+import { clearCallerCache } from "@/lib/dialplan";
 
 // The «API» tab's AMI-mode block with write = call (routing's), and without it (before routing).
 const withCall = (username: string): AmiUser => ({

@@ -15,7 +15,7 @@ import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
 import { db } from "@/lib/db/client";
-import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery";
 
 // The «API» tab's AMI-mode block, twice: users asterisk and asterisk2 of one PBX.
 const users = [

@@ -12,11 +12,11 @@ import { AMI_EVENTS_USER, demoCrmAccount } from "@/e2e/setup/factories";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { saveAsteriskSettings } from "@/lib/accounts/asterisk-settings";
+import { saveAsteriskSettings } from "@/lib/accounts";
 import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
-import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery";
 
 const ami = AMI_EVENTS_USER;
 let pbx: AsteriskSim;

@@ -10,7 +10,7 @@ import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { db } from "@/lib/db/client";
-import { listCalls } from "@/lib/journal/calls";
+import { listCalls } from "@/lib/journal";
 
 /** 2026-12-06 17:04:14 UTC: 20:04:14 in Moscow, 03:04:14 the next day in Vladivostok. */
 const MOMENT = Date.UTC(2026, 11, 6, 17, 4, 14);

@@ -9,7 +9,7 @@ import * as userStatusRoute from "@/app/api/crm/user-status/route";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db, dbPool } from "@/lib/db/client";
-import { owedRequestsOfCalls } from "@/lib/delivery/owed";
+import { owedRequestsOfCalls } from "@/lib/delivery";
 import { demoCrmAccount } from "@/e2e/setup/factories";
 
 let crm: RetailCrmSim;

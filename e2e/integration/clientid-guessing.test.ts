@@ -15,7 +15,7 @@ import * as userStatus from "@/app/api/crm/user-status/route";
 import * as event from "@/app/api/event/route";
 import * as manager from "@/app/api/manager/route";
 import * as eventSh from "@/app/data/event.sh/route";
-import { connectAccount } from "@/lib/accounts/connect";
+import { connectAccount } from "@/lib/accounts";
 
 const PROXY = "127.0.0.9";
 // Before anything reads the configuration: one proxy of ours stands in front of the service.

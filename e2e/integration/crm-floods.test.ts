@@ -16,12 +16,12 @@ import { serveRoutes } from "@/e2e/setup/route-server";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { saveAsteriskSettings } from "@/lib/accounts/asterisk-settings";
+import { saveAsteriskSettings } from "@/lib/accounts";
 import { renderScript } from "@/lib/pbx-scripts";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { db, dbPool } from "@/lib/db/client";
 import { startBackground, type Background } from "@/lib/background";
-import { listCalls } from "@/lib/journal/calls";
+import { listCalls } from "@/lib/journal";
 
 let crm: RetailCrmSim;
 let pbx: AsteriskSim;

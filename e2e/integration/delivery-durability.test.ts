@@ -3,10 +3,10 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { connectAccount } from "@/lib/accounts/connect";
+import { connectAccount } from "@/lib/accounts";
 import { db } from "@/lib/db/client";
 import { ingestCallEvent } from "@/lib/calls";
-import { startDeliveryWorker } from "@/lib/delivery/worker";
+import { startDeliveryWorker } from "@/lib/delivery";
 import { until } from "@/e2e/setup/until";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 

@@ -4,9 +4,9 @@ import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import * as managerRoute from "@/app/api/manager/route";
 import { db } from "@/lib/db/client";
-import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
+import { clearCallerCache } from "@/lib/dialplan";
 import { demoCrmAccount } from "@/e2e/setup/factories";
-import { forgetRecentAccounts } from "@/lib/accounts/recent";
+import { forgetRecentAccounts } from "@/lib/accounts";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;

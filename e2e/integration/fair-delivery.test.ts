@@ -9,7 +9,7 @@ import { demoCrmAccount } from "@/e2e/setup/factories";
 import { until } from "@/e2e/setup/until";
 import { db } from "@/lib/db/client";
 import { ingestCallEvent } from "@/lib/calls";
-import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery";
 
 const ACCOUNT_CONCURRENCY = 16;
 let worker: DeliveryWorker;

@@ -3,7 +3,7 @@ import "./hostile/env";
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
-import { cabinetUrl } from "@/lib/accounts/module";
+import { cabinetUrl } from "@/lib/accounts";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { db } from "@/lib/db/client";
 import { id3Mp3, pcmWav } from "@/e2e/fixtures/audio";
-import { SNIFF_BYTES, sniffAudio } from "@/lib/recordings/sniff";
+import { SNIFF_BYTES, sniffAudio } from "@/lib/recordings";
 import {
   Expected,
   JUNK_KEYS,

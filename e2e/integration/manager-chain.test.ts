@@ -5,11 +5,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RetailCrmSim, UserStatus } from "@/e2e/sim/retailcrm";
 import { demoCrmAccount, crmOptionsInput } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
-import { forgetRecentAccounts } from "@/lib/accounts/recent";
-import { refreshUsers } from "@/lib/accounts/users";
+import { forgetRecentAccounts } from "@/lib/accounts";
+import { refreshUsers } from "@/lib/accounts";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { db } from "@/lib/db/client";
-import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
+import { clearCallerCache } from "@/lib/dialplan";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;

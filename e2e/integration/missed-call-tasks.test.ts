@@ -7,12 +7,12 @@ import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 import { demoCrmAccount, crmOptionsInput } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import { until } from "@/e2e/setup/until";
-import { forgetRecentAccounts } from "@/lib/accounts/recent";
+import { forgetRecentAccounts } from "@/lib/accounts";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { defaultTemplate } from "@/lib/callback-tasks";
 import { db } from "@/lib/db/client";
-import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
-import { listCalls } from "@/lib/journal/calls";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery";
+import { listCalls } from "@/lib/journal";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;

@@ -23,7 +23,7 @@ import { accountOverview, VIEW_FRESH_MS } from "@/lib/overview";
 // The cabinet's session and language, as the page reads them.
 const view = vi.hoisted(() => ({ accountId: "", locale: "ru" as Locale }));
 vi.mock("@/lib/auth/session", async (importOriginal) => ({
-  ...(await importOriginal<typeof import("@/lib/auth/session")>()),
+  ...(await importOriginal<object>()),
   requireAccount: async () => {
     const id = view.accountId;
     const { db: database } = await import("@/lib/db/client");

@@ -11,7 +11,7 @@ import { until } from "@/e2e/setup/until";
 import * as eventRoute from "@/app/api/event/route";
 import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
 import { db } from "@/lib/db/client";
-import { listCalls } from "@/lib/journal/calls";
+import { listCalls } from "@/lib/journal";
 import { recordingUrl } from "@/lib/recordings";
 
 // Before anything reads the configuration: a recordings directory of our own, for this process and its workers.

@@ -7,7 +7,7 @@ import { until } from "@/e2e/setup/until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { mapExtensions } from "@/e2e/setup/factories";
-import { connectAccount } from "@/lib/accounts/connect";
+import { connectAccount } from "@/lib/accounts";
 import { db } from "@/lib/db/client";
 
 const CALLS = 60;

@@ -15,8 +15,8 @@ import { dialplanModern } from "@/lib/asterisk/snippets";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
-import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
-import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery";
+import { clearCallerCache } from "@/lib/dialplan";
 import { saveStoreNumbers } from "@/lib/sites";
 
 let crm: RetailCrmSim;

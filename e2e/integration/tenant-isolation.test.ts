@@ -22,23 +22,23 @@ import { rotateClientIdAction } from "@/app/(cabinet)/cabinet/api/actions";
 import { saveAsteriskSettingsAction, testAmiAction } from "@/app/(cabinet)/cabinet/asterisk/actions";
 import { retryDeliveryAction } from "@/app/(cabinet)/cabinet/calls/actions";
 import { pushExtensionsAction, refreshUsersAction, saveExtensionAction } from "@/app/(cabinet)/cabinet/phones/actions";
-import { saveAsteriskSettings } from "@/lib/accounts/asterisk-settings";
-import { connectAccount } from "@/lib/accounts/connect";
-import { authOptions } from "@/lib/auth/options";
+import { saveAsteriskSettings } from "@/lib/accounts";
+import { connectAccount } from "@/lib/accounts";
+import { authOptions } from "@/lib/auth";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { db } from "@/lib/db/client";
-import { startDeliveryWorker } from "@/lib/delivery/worker";
-import { clearCallerCache } from "@/lib/dialplan/caller-lookup";
-import { listCalls } from "@/lib/journal/calls";
-import { phonesForCabinet } from "@/lib/accounts/users";
-import { sessionAccountId } from "@/lib/auth/session";
+import { startDeliveryWorker } from "@/lib/delivery";
+import { clearCallerCache } from "@/lib/dialplan";
+import { listCalls } from "@/lib/journal";
+import { phonesForCabinet } from "@/lib/accounts";
+import { sessionAccountId } from "@/lib/auth";
 import PhonesPage from "@/app/(cabinet)/cabinet/phones/page";
-import { signRecordingPath } from "@/lib/recordings/signed-url";
+import { signRecordingPath } from "@/lib/recordings";
 import { pcmWav } from "@/e2e/fixtures/audio";
 import type { AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
 import { until } from "@/e2e/setup/until";
 import { amiForm } from "@/e2e/setup/ami-form";
-import { sessionGrant } from "@/lib/auth/grant";
+import { sessionGrant } from "@/lib/auth";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 
 // Sources differ by X-Forwarded-For, as behind a proxy of ours on loopback.
@@ -50,7 +50,7 @@ vi.hoisted(() => {
 // session-aware routes read it through lib/auth/session, exactly where getServerSession would answer.
 const session = vi.hoisted(() => ({ accountId: null as string | null }));
 vi.mock("@/lib/auth/session", async (importOriginal) => {
-  const real = await importOriginal<typeof import("@/lib/auth/session")>();
+  const real = await importOriginal<object>();
   return {
     ...real,
     sessionAccountId: async () => session.accountId,

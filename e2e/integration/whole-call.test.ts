@@ -12,7 +12,7 @@ import { serveRoutes } from "@/e2e/setup/route-server";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
-import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery/worker";
+import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery";
 import { pcmWav } from "@/e2e/fixtures/audio";
 import { demoCrmAccount } from "@/e2e/setup/factories";
 import { playContext } from "@/e2e/setup/dialplan-player";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { freePort } from "@/e2e/setup/free-port";
 import { until } from "@/e2e/setup/until";
-import { connectAccount } from "@/lib/accounts/connect";
+import { connectAccount } from "@/lib/accounts";
 import { ingestCallEvent } from "@/lib/calls";
 import { PEER_HEADER } from "@/lib/security/source-address";
 

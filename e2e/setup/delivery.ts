@@ -1,7 +1,7 @@
 // Delivery with compressed time, for tests: new work is seen within 50 ms, leases last 2 s, and
 // backoffs and breaker pauses are tenths of a second instead of minutes.
 import { startCallTracking, type CallTrackingOptions } from "@/lib/call-tracking";
-import { startDeliveryWorker, type DeliveryOptions } from "@/lib/delivery/worker";
+import { startDeliveryWorker, type DeliveryOptions } from "@/lib/delivery";
 import { serveRoutes } from "./route-server";
 
 export const FAST_DELIVERY: DeliveryOptions = {

@@ -7,8 +7,8 @@ import * as userStatus from "../../app/api/crm/user-status/route";
 import * as event from "../../app/api/event/route";
 import * as manager from "../../app/api/manager/route";
 import * as recording from "../../app/recordings/[id]/[sig]/route";
-import { rotateClientId } from "../../lib/accounts/rotate";
-import { startDeliveryWorker } from "../../lib/delivery/worker";
+import { rotateClientId } from "../../lib/accounts";
+import { startDeliveryWorker } from "../../lib/delivery";
 import { FAST_DELIVERY } from "./delivery";
 import { serveRoutes } from "./route-server";
 

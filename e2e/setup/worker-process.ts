@@ -3,7 +3,7 @@
 // delivery-sharing.test.ts, ami-failover.test.ts, recording-compaction.test.ts).
 // WORKER_CONCURRENCY caps its requests in flight.
 import { startCallTracking } from "../../lib/call-tracking";
-import { startDeliveryWorker } from "../../lib/delivery/worker";
+import { startDeliveryWorker } from "../../lib/delivery";
 import { startRecordingWork } from "../../lib/recordings";
 import { FAST_DELIVERY, FAST_TRACKING } from "./delivery";
 

@@ -2,7 +2,7 @@ import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { amiErrorMessage, checkAmiAccess, missingEventRights } from "@/lib/asterisk/ami/check";
-import { fieldErrorsOf } from "@/lib/actions/result";
+import { fieldErrorsOf } from "@/lib/actions";
 import { requestLocale, translator } from "@/lib/i18n/server";
 import { log } from "@/lib/log";
 import { announceAccountChange } from "@/lib/cache/changes";

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { crmClient } from "@/lib/accounts/crm-client";
+import { crmClient } from "@/lib/accounts";
 import { taskCapReached, type CapReached } from "@/lib/callback-tasks";
 import { createPool } from "@/lib/db/pool";
 import { periodic } from "@/lib/db/periodic";

@@ -1,6 +1,6 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { connectAccount, ConnectError } from "@/lib/accounts/connect";
+import { connectAccount, ConnectError } from "@/lib/accounts";
 import { env } from "@/lib/env";
 import { requestLocale, translator } from "@/lib/i18n/server";
 import { validationText } from "@/lib/i18n/validation";

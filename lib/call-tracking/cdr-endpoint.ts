@@ -1,4 +1,4 @@
-import { accountGate } from "@/lib/accounts/lookup";
+import { accountGate } from "@/lib/accounts";
 import { db } from "@/lib/db/client";
 import { BodyTooLarge, readBoundedBody } from "@/lib/http/body";
 import { jsonError } from "@/lib/http/params";

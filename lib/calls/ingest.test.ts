@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestAccount } from "@/e2e/setup/factories";
 import { db, dbPool } from "@/lib/db/client";
-import { owedRequestsOfCalls } from "@/lib/delivery/owed";
+import { owedRequestsOfCalls } from "@/lib/delivery";
 import { ingestCallEvent } from "./ingest";
 
 let accountId: string;

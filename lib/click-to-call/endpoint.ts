@@ -1,4 +1,4 @@
-import { accountGate } from "@/lib/accounts/lookup";
+import { accountGate } from "@/lib/accounts";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { makeCall, makeCallSchema } from "./make-call";
 

@@ -4,7 +4,7 @@ import { AmiError } from "@/lib/asterisk/ami/errors";
 import { header } from "@/lib/asterisk/ami/message";
 import { ingestCallEvent } from "@/lib/calls";
 import { log } from "@/lib/log";
-import { recentRingProfile } from "@/lib/accounts/recent";
+import { recentRingProfile } from "@/lib/accounts";
 import { storeOf } from "@/lib/sites";
 import { numberKey } from "@/lib/telephony/phone";
 import { accountAmi } from "@/lib/asterisk/account-ami";

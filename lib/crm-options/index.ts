@@ -1,8 +1,8 @@
-import { crmClient } from "@/lib/accounts/crm-client";
-import { crmErrorMessage } from "@/lib/accounts/crm-messages";
-import { featuresOn, missingAccessMessage, missingMethods } from "@/lib/accounts/required-access";
-import { listPhones, type PhoneRow } from "@/lib/accounts/users";
-import { fieldErrorsOf, type ActionResult } from "@/lib/actions/result";
+import { crmClient } from "@/lib/accounts";
+import { crmErrorMessage } from "@/lib/accounts";
+import { featuresOn, missingAccessMessage, missingMethods } from "@/lib/accounts";
+import { listPhones, type PhoneRow } from "@/lib/accounts";
+import { fieldErrorsOf, type ActionResult } from "@/lib/actions";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { db } from "@/lib/db/client";
 import { defaultTemplate } from "@/lib/callback-tasks";

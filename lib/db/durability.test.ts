@@ -2,7 +2,7 @@
 // delivery worker's bookkeeping is not (lib/delivery/worker.ts says why that is safe).
 import { describe, expect, it } from "vitest";
 import type pg from "pg";
-import { deliveryPool } from "@/lib/delivery/worker";
+import { deliveryPool } from "@/lib/delivery";
 import { dbPool } from "./client";
 
 async function synchronousCommit(pool: pg.Pool): Promise<string> {

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { crmClient } from "@/lib/accounts/crm-client";
+import { crmClient } from "@/lib/accounts";
 import { sendCallbackTask } from "@/lib/callback-tasks";
 import { log } from "@/lib/log";
 import { countDelivery } from "@/lib/metrics";

@@ -1,4 +1,4 @@
-import { recentAsteriskSettings, recentRingProfile } from "@/lib/accounts/recent";
+import { recentAsteriskSettings, recentRingProfile } from "@/lib/accounts";
 import { DEFAULT_CHANNEL_TEMPLATE, managerChannel } from "@/lib/asterisk/channel";
 import { dbPool } from "@/lib/db/client";
 import { storeOf } from "@/lib/sites";

@@ -1,4 +1,4 @@
-import { crmClient } from "@/lib/accounts/crm-client";
+import { crmClient } from "@/lib/accounts";
 import { hearsChanges, onAccountChange } from "@/lib/cache/changes";
 import { db, dbPool } from "@/lib/db/client";
 import { log } from "@/lib/log";

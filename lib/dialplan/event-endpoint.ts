@@ -1,6 +1,6 @@
-import { accountGate } from "@/lib/accounts/lookup";
-import { recentAsteriskSettings } from "@/lib/accounts/recent";
-import { callOfRecordingFile } from "@/lib/call-tracking";
+import { accountGate } from "@/lib/accounts";
+import { recentAsteriskSettings } from "@/lib/accounts";
+import { callOfRecordingFile } from "@/lib/recordings";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { RingManager, RingProfile } from "@/lib/accounts/recent";
+import type { RingManager, RingProfile } from "@/lib/accounts";
 import { log } from "@/lib/log";
 import { numberKey } from "@/lib/telephony/phone";
 import type { CallerAnswer } from "./caller-lookup";

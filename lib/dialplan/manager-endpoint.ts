@@ -1,4 +1,4 @@
-import { accountGate } from "@/lib/accounts/lookup";
+import { accountGate } from "@/lib/accounts";
 import { refusalFor } from "@/lib/http/route-guard";
 import { log } from "@/lib/log";
 import { dialplanError, managerReply, type ReplyType } from "@/lib/telephony/dialplan-reply";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crmErrorMessage } from "@/lib/accounts/crm-messages";
+import { crmErrorMessage } from "@/lib/accounts";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import { pickLocale } from "./config";
 import { MESSAGES } from "./messages";

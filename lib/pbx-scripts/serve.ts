@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { findAccountByClientId } from "@/lib/accounts/lookup";
-import { sessionAccountId } from "@/lib/auth/session";
+import { findAccountByClientId } from "@/lib/accounts";
+import { sessionAccountId } from "@/lib/auth";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 

@@ -8,7 +8,7 @@ import { startS3, type S3Server } from "@/e2e/setup/s3";
 import { testStores } from "./test-stores";
 import { until } from "@/e2e/setup/until";
 import { db } from "@/lib/db/client";
-import { listCalls } from "@/lib/journal/calls";
+import { listCalls } from "@/lib/journal";
 import { compactPending, encoderId, MAX_ENCODE_ATTEMPTS } from "./compaction";
 import { EncoderPool } from "./encoder-pool";
 import { openRecording, storeRecording, type OpenRecordingResult } from "./recordings";

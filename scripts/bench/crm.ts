@@ -2,7 +2,7 @@
 // the API key checked and the module registered (connectAccount), extensions mapped.
 import { mapExtensions } from "../../e2e/setup/factories";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../../e2e/sim/retailcrm";
-import { connectAccount } from "@/lib/accounts/connect";
+import { connectAccount } from "@/lib/accounts";
 
 export interface BenchAccount {
   id: string;

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 // The encoder's own module, not the capability's index: the memory measured is the encoder's, not
 // that of the database client and the routes the index brings along.
-import { compactWav } from "../../lib/recordings/mp3";
+import { compactWav } from "../../lib/recordings";
 
 const [wavPath, mp3Path] = process.argv.slice(2);
 const before = process.cpuUsage();

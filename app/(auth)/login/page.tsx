@@ -3,7 +3,7 @@ import { getTranslations } from "next-intl/server";
 import { redirect } from "next/navigation";
 import { LocaleSwitch } from "@/components/locale-switch";
 import { LoginForm } from "@/components/login-form";
-import { sessionAccountId } from "@/lib/auth/session";
+import { sessionAccountId } from "@/lib/auth";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations();

@@ -5,7 +5,7 @@ import { LocaleSwitch } from "@/components/locale-switch";
 import { LogoutButton } from "@/components/logout-button";
 import { Providers } from "@/components/providers";
 import { Alert } from "@/components/ui/alert";
-import { requireAccount } from "@/lib/auth/session";
+import { requireAccount } from "@/lib/auth";
 
 export default async function CabinetLayout({ children }: { children: ReactNode }) {
   const account = await requireAccount();

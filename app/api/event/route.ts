@@ -1,4 +1,4 @@
-import { handleDialplanEvent } from "@/lib/dialplan/event-endpoint";
+import { handleDialplanEvent } from "@/lib/dialplan";
 import { guardRoute } from "@/lib/http/route-guard";
 import { measured } from "@/lib/metrics";
 

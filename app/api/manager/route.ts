@@ -1,4 +1,4 @@
-import { dialplanManagerAnswer } from "@/lib/dialplan/manager-endpoint";
+import { dialplanManagerAnswer } from "@/lib/dialplan";
 import { measured } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";

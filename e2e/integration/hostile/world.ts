@@ -33,13 +33,13 @@ import * as eventRoute from "@/app/api/event/route";
 import * as managerRoute from "@/app/api/manager/route";
 import * as eventShRoute from "@/app/data/event.sh/route";
 import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
-import { connectAccount } from "@/lib/accounts/connect";
+import { connectAccount } from "@/lib/accounts";
 import { PARAMS_MAX_BYTES } from "@/lib/http/params";
 
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db, dbPool } from "@/lib/db/client";
-import { owedRequestsById } from "@/lib/delivery/owed";
+import { owedRequestsById } from "@/lib/delivery";
 import { env } from "@/lib/env";
 
 import { mapStatus } from "@/lib/telephony/hangup-status";

@@ -1,10 +1,10 @@
 "use server";
 
 import { cookies } from "next/headers";
-import { crmErrorMessage } from "@/lib/accounts/crm-messages";
-import { rotateClientId } from "@/lib/accounts/rotate";
-import type { ActionResult } from "@/lib/actions/result";
-import { sessionAccountId, sessionCookie } from "@/lib/auth/session";
+import { crmErrorMessage } from "@/lib/accounts";
+import { rotateClientId } from "@/lib/accounts";
+import type { ActionResult } from "@/lib/actions";
+import { sessionAccountId, sessionCookie } from "@/lib/auth";
 import { db } from "@/lib/db/client";
 import { translator } from "@/lib/i18n/server";
 

@@ -8,7 +8,7 @@ import { SnippetGroups } from "@/components/api/snippet-groups";
 import { SnippetPicker } from "@/components/api/snippet-picker";
 import { Alert } from "@/components/ui/alert";
 import { snippetGroups } from "@/lib/asterisk/snippets";
-import { requireAccount } from "@/lib/auth/session";
+import { requireAccount } from "@/lib/auth";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 

@@ -1,8 +1,8 @@
 "use server";
 
-import { saveAsteriskSettings, testAmi, type SettingsOutcome } from "@/lib/accounts/asterisk-settings";
-import type { ActionResult } from "@/lib/actions/result";
-import { sessionAccountId } from "@/lib/auth/session";
+import { saveAsteriskSettings, testAmi, type SettingsOutcome } from "@/lib/accounts";
+import type { ActionResult } from "@/lib/actions";
+import { sessionAccountId } from "@/lib/auth";
 import { translator } from "@/lib/i18n/server";
 import { saveRecordingSettings } from "@/lib/recordings";
 import type { AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";

@@ -3,8 +3,8 @@ import { getTranslations } from "next-intl/server";
 import { AsteriskSettingsForm } from "@/components/asterisk/asterisk-settings-form";
 import { EventConnectionStatusView } from "@/components/asterisk/event-connection-status";
 import { RecordingSettingsForm } from "@/components/asterisk/recording-settings-form";
-import { loadAsteriskSettings } from "@/lib/accounts/asterisk-settings";
-import { requireAccount } from "@/lib/auth/session";
+import { loadAsteriskSettings } from "@/lib/accounts";
+import { requireAccount } from "@/lib/auth";
 import { eventConnectionStatus } from "@/lib/call-tracking";
 import { loadRecordingSettings } from "@/lib/recordings";
 

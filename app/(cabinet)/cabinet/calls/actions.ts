@@ -2,10 +2,10 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import type { ActionResult } from "@/lib/actions/result";
-import { sessionAccountId } from "@/lib/auth/session";
+import type { ActionResult } from "@/lib/actions";
+import { sessionAccountId } from "@/lib/auth";
 import { translator } from "@/lib/i18n/server";
-import { retryDelivery } from "@/lib/journal/calls";
+import { retryDelivery } from "@/lib/journal";
 
 // A server action takes whatever a client posts: the id must be a row id PostgreSQL can hold.
 const deliveryIdSchema = z.number().int().min(1).max(2_147_483_647);

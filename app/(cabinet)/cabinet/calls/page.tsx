@@ -2,8 +2,8 @@ import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import Link from "next/link";
 import { CallsTable } from "@/components/calls/calls-table";
-import { requireAccount } from "@/lib/auth/session";
-import { listCalls } from "@/lib/journal/calls";
+import { requireAccount } from "@/lib/auth";
+import { listCalls } from "@/lib/journal";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations();

@@ -1,8 +1,8 @@
 "use server";
 
-import { crmErrorMessage } from "@/lib/accounts/crm-messages";
-import type { ActionResult } from "@/lib/actions/result";
-import { sessionAccountId } from "@/lib/auth/session";
+import { crmErrorMessage } from "@/lib/accounts";
+import type { ActionResult } from "@/lib/actions";
+import { sessionAccountId } from "@/lib/auth";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { translator } from "@/lib/i18n/server";
 import { validationText } from "@/lib/i18n/validation";

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { CrmOptionsForm } from "@/components/crm/crm-options-form";
 import { StoreNumbersForm } from "@/components/crm/store-numbers-form";
-import { requireAccount } from "@/lib/auth/session";
+import { requireAccount } from "@/lib/auth";
 import { loadCrmOptions } from "@/lib/crm-options";
 import { storesForCabinet } from "@/lib/sites";
 

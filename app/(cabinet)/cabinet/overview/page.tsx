@@ -3,7 +3,7 @@ import { getFormatter, getTranslations } from "next-intl/server";
 import Link from "next/link";
 import { DaysChart, ManagersChart } from "@/components/overview/overview-charts";
 import { Alert } from "@/components/ui/alert";
-import { requireAccount } from "@/lib/auth/session";
+import { requireAccount } from "@/lib/auth";
 import { PERIODS, viewOverview, type Period } from "@/lib/overview";
 
 export async function generateMetadata(): Promise<Metadata> {

@@ -1,15 +1,9 @@
 "use server";
 
-import { crmErrorMessage } from "@/lib/accounts/crm-messages";
-import {
-  ExtensionTakenError,
-  pushExtensions,
-  refreshUsers,
-  saveExtension,
-  UnknownUserError,
-} from "@/lib/accounts/users";
-import { fieldErrorsOf, type ActionResult } from "@/lib/actions/result";
-import { sessionAccountId } from "@/lib/auth/session";
+import { crmErrorMessage } from "@/lib/accounts";
+import { ExtensionTakenError, pushExtensions, refreshUsers, saveExtension, UnknownUserError } from "@/lib/accounts";
+import { fieldErrorsOf, type ActionResult } from "@/lib/actions";
+import { sessionAccountId } from "@/lib/auth";
 import { translator } from "@/lib/i18n/server";
 import { log } from "@/lib/log";
 import { RetailCrmError } from "@/lib/retailcrm/errors";

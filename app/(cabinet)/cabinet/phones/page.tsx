@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { PhonesTab } from "@/components/phones/phones-tab";
-import { phonesForCabinet } from "@/lib/accounts/users";
-import { requireAccount } from "@/lib/auth/session";
+import { phonesForCabinet } from "@/lib/accounts";
+import { requireAccount } from "@/lib/auth";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations();

@@ -1,6 +1,6 @@
 import NextAuth from "next-auth";
 import { NextRequest } from "next/server";
-import { authOptions } from "@/lib/auth/options";
+import { authOptions } from "@/lib/auth";
 import { readBoundedBody } from "@/lib/http/body";
 import { assertJsonBody, PARAMS_MAX_BYTES } from "@/lib/http/params";
 import { guardRoute } from "@/lib/http/route-guard";

@@ -1,4 +1,4 @@
-import { handleActivity } from "@/lib/accounts/crm-callbacks";
+import { handleActivity } from "@/lib/accounts";
 import { guardRoute } from "@/lib/http/route-guard";
 import { measured } from "@/lib/metrics";
 

@@ -1,4 +1,4 @@
-import { handleConfig } from "@/lib/accounts/crm-callbacks";
+import { handleConfig } from "@/lib/accounts";
 import { measured } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";

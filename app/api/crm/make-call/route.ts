@@ -1,4 +1,4 @@
-import { handleMakeCall } from "@/lib/click-to-call/endpoint";
+import { handleMakeCall } from "@/lib/click-to-call";
 import { guardRoute } from "@/lib/http/route-guard";
 import { measured } from "@/lib/metrics";
 

@@ -1,4 +1,4 @@
-import { handleRegister } from "@/lib/accounts/crm-callbacks";
+import { handleRegister } from "@/lib/accounts";
 import { guardRoute } from "@/lib/http/route-guard";
 import { measured } from "@/lib/metrics";
 

@@ -1,4 +1,4 @@
-import { handleUserStatus } from "@/lib/accounts/crm-callbacks";
+import { handleUserStatus } from "@/lib/accounts";
 import { guardRoute } from "@/lib/http/route-guard";
 import { measured } from "@/lib/metrics";
 

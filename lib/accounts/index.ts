@@ -1,0 +1,29 @@
+// Accounts (docs/retailcrm.md, docs/security.md): connecting a CRM, its callbacks, its users and
+// their extensions, the account's settings, and the one way to a CRM client.
+export { activitySchema } from "./activity";
+export { loadAsteriskSettings, saveAsteriskSettings, testAmi, type SettingsOutcome } from "./asterisk-settings";
+export { ConnectError, connectAccount } from "./connect";
+export { handleActivity, handleConfig, handleRegister, handleUserStatus } from "./crm-callbacks";
+export { crmClient } from "./crm-client";
+export { crmErrorMessage } from "./crm-messages";
+export { accountGate, findAccountByClientId, isModuleEnabled } from "./lookup";
+export { cabinetUrl, newCabinetToken, syncModule } from "./module";
+export {
+  forgetRecentAccounts,
+  recentAsteriskSettings,
+  recentRingProfile,
+  type RingManager,
+  type RingProfile,
+} from "./recent";
+export { featuresOn, missingAccessMessage, missingMethods } from "./required-access";
+export { rotateClientId } from "./rotate";
+export {
+  ExtensionTakenError,
+  UnknownUserError,
+  listPhones,
+  phonesForCabinet,
+  pushExtensions,
+  refreshUsers,
+  saveExtension,
+  type PhoneRow,
+} from "./users";

@@ -1,0 +1,1 @@
+export { fieldErrorsOf, type ActionResult } from "./result";
