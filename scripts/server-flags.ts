@@ -2,7 +2,7 @@
 
 /**
  * The live heap stays near 60 MB under load, but V8 lets it grow to a few hundred MB before it
- * collects; capping it keeps the server's RSS under 300 MB (see README «Производительность»).
+ * collects; capping it keeps the server's RSS under 300 MB (see docs/performance.md).
  * A --max-old-space-size in NODE_OPTIONS wins.
  */
 export const SERVER_HEAP_MB = 160;

@@ -130,8 +130,8 @@ export function viewOverview(accountId: string, period: Period): Promise<Overvie
  * «Обзор» of one account for the last `period` days, today included, read now. The calls are
  * read once (per day, per manager and in total by GROUPING SETS) and the deliveries once, both
  * through the account's (accountId, createdAt) indexes, on reportsDb's pool: two of its
- * connections for a reading, none of the pool the dialplan's lookups need (timings: README,
- * «overview»).
+ * connections for a reading, none of the pool the dialplan's lookups need (timings:
+ * docs/performance.md, «overview»).
  */
 export async function accountOverview(accountId: string, period: Period, now = new Date()): Promise<Overview> {
   // The days of the account's CRM, as the journal and the CRM date its calls (docs/overview.md).

@@ -1,6 +1,6 @@
 // npm run bench [-- manager event delivery fairness memory overview routing recordings]: the
 // service's production build under load, beside its references, every figure against its target.
-// See README «Производительность».
+// See docs/performance.md.
 import "./process-env";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";

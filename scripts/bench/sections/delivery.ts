@@ -21,7 +21,7 @@ const PROCESSES = [1, 2, 4] as const;
 /**
  * How long the 20 accounts' CRMs take to answer. What more processes add is requests in flight:
  * with CRMs that answer at once, every process on two cores only competes for the same CPU
- * with the others, PostgreSQL and the 20 simulators (the README has those figures).
+ * with the others, PostgreSQL and the 20 simulators (docs/performance.md has those figures).
  */
 const CRM_LATENCY_MS = 150;
 
