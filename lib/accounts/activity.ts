@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { Refusal } from "@/lib/http/refusal";
 import { log } from "@/lib/log";
 import { crmClient } from "./crm-client";
 import { normalizeCrmUrl } from "@/lib/retailcrm/crm-url";
@@ -14,31 +15,24 @@ export const activitySchema = z.object({
 type Activity = z.infer<typeof activitySchema>;
 
 /** The systemUrl the CRM reports is already the address of another connected account. */
-export class SystemUrlTaken extends Error {
-  constructor() {
-    super("Parameter 'systemUrl' is the address of another account connected to this service");
-  }
-}
+const systemUrlTaken = () =>
+  new Refusal("system_url_taken", "Parameter 'systemUrl' is the address of another account connected to this service");
 
 /** A new systemUrl that is not confirmed both by the CRM being left and by the CRM being moved to. */
-export class SystemUrlUnconfirmed extends Error {
-  constructor(reason: string) {
-    super(
-      `Parameter 'systemUrl' is not confirmed: ${reason}. The account keeps its address; ` +
-        "to move it, sign in to the cabinet again with the new CRM address and an API key",
-    );
-  }
-}
+const systemUrlUnconfirmed = (reason: string) =>
+  new Refusal(
+    "system_url_unconfirmed",
+    `Parameter 'systemUrl' is not confirmed: ${reason}. The account keeps its address; ` +
+      "to move it, sign in to the cabinet again with the new CRM address and an API key",
+  );
 
 /** A callback that would switch the module back on, which the CRM itself does not confirm. */
-export class ActivityUnconfirmed extends Error {
-  constructor(reason: string) {
-    super(
-      `Parameter 'activity' is not confirmed: ${reason}. The module stays switched off; ` +
-        "sign in to the cabinet with the CRM address and an API key to switch it on",
-    );
-  }
-}
+const activityUnconfirmed = (reason: string) =>
+  new Refusal(
+    "activity_unconfirmed",
+    `Parameter 'activity' is not confirmed: ${reason}. The module stays switched off; ` +
+      "sign in to the cabinet with the CRM address and an API key to switch it on",
+  );
 
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === "P2002";
 
@@ -79,15 +73,15 @@ async function confirmMove(account: StoredAccount, newUrl: string): Promise<Acti
   try {
     info = await crmClient(account).systemInfo();
   } catch (error) {
-    throw new SystemUrlUnconfirmed(`the CRM at ${account.crmUrl} could not be asked (${reason(error)})`);
+    throw systemUrlUnconfirmed(`the CRM at ${account.crmUrl} could not be asked (${reason(error)})`);
   }
   const own = [info.publicUrl, info.technicalUrl].map((url) => (url ? normalizeCrmUrl(url) : null));
   if (!own.includes(newUrl))
-    throw new SystemUrlUnconfirmed(`the CRM at ${account.crmUrl} does not name ${newUrl} as its address`);
+    throw systemUrlUnconfirmed(`the CRM at ${account.crmUrl} does not name ${newUrl} as its address`);
   try {
     return await moduleAt(account, newUrl);
   } catch (error) {
-    throw new SystemUrlUnconfirmed(`the CRM at ${newUrl} does not know this module (${reason(error)})`);
+    throw systemUrlUnconfirmed(`the CRM at ${newUrl} does not know this module (${reason(error)})`);
   }
 }
 
@@ -102,7 +96,7 @@ async function confirmedActivity(account: StoredAccount, claimed: Activity): Pro
     return await moduleAt(account, account.crmUrl);
   } catch (error) {
     const enabling = claimed.active && !claimed.freeze && !(account.active && !account.freeze);
-    if (enabling) throw new ActivityUnconfirmed(`the CRM at ${account.crmUrl} could not confirm it (${reason(error)})`);
+    if (enabling) throw activityUnconfirmed(`the CRM at ${account.crmUrl} could not confirm it (${reason(error)})`);
     log.warn({ accountId: account.id, err: error }, "the CRM could not be asked about the module; taking the callback");
     return claimed;
   }
@@ -120,7 +114,7 @@ export async function applyActivity(accountId: string, claimed: Activity, system
   const moved = newUrl !== null && newUrl !== account.crmUrl;
   let activity: Activity;
   if (moved) {
-    if (await db().account.count({ where: { crmUrl: newUrl, NOT: { id: accountId } } })) throw new SystemUrlTaken();
+    if (await db().account.count({ where: { crmUrl: newUrl, NOT: { id: accountId } } })) throw systemUrlTaken();
     activity = await confirmMove(account, newUrl);
   } else {
     activity = await confirmedActivity(account, claimed);
@@ -139,7 +133,7 @@ export async function applyActivity(accountId: string, claimed: Activity, system
       },
     })
     .catch((error: unknown) => {
-      throw isUniqueViolation(error) ? new SystemUrlTaken() : error;
+      throw isUniqueViolation(error) ? systemUrlTaken() : error;
     });
   await announceAccountChange(accountId);
   log.info({ accountId, active: activity.active, freeze: activity.freeze, moved }, "module activity changed");

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { isRefusal, Refusal } from "@/lib/http/refusal";
 import { log } from "@/lib/log";
 import { crmClient } from "./crm-client";
 import { learnCrmTimeZone } from "./crm-time-zone";
@@ -14,12 +15,7 @@ import { featuresOn, missingAccessMessage, missingMethods } from "./required-acc
 import { announceAccountChange } from "@/lib/cache/changes";
 
 /** Connecting failed for a reason the admin can act on; the message is in the locale asked for, shown as is. */
-export class ConnectError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConnectError";
-  }
-}
+const connectFailed = (message: string) => new Refusal("connect_failed", message);
 
 export function newClientId(): string {
   return randomBytes(32).toString("hex");
@@ -38,16 +34,16 @@ function newModuleCode(): string {
 export async function connectAccount(input: { crmUrl: string; apiKey: string }, locale: Locale = DEFAULT_LOCALE) {
   const t = translatorFor(locale, "validation");
   const crmUrl = normalizeCrmUrl(input.crmUrl);
-  if (!crmUrl) throw new ConnectError(t("crmUrlFormat"));
+  if (!crmUrl) throw connectFailed(t("crmUrlFormat"));
   const apiKey = input.apiKey.trim();
-  if (!apiKey) throw new ConnectError(t("apiKeyRequired"));
+  if (!apiKey) throw connectFailed(t("apiKeyRequired"));
 
   const client = crmClient({ crmUrl, apiKey });
   try {
     const existing = await db().account.findUnique({ where: { crmUrl }, include: { crmOptions: true } });
     // A new key must also allow what the account's options already use (docs/crm-features.md).
     const missing = missingMethods(await client.credentials(), featuresOn(existing?.crmOptions));
-    if (missing.length > 0) throw new ConnectError(missingAccessMessage(missing, locale));
+    if (missing.length > 0) throw connectFailed(missingAccessMessage(missing, locale));
 
     const apiKeyEnc = encryptSecret(apiKey);
     // An address the CRM's callback moved the account to hands nobody its clientId or sessions:
@@ -77,8 +73,8 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }, 
     log.info({ accountId: account.id, crmUrl, created: !existing, renewed }, "account connected");
     return account;
   } catch (error) {
-    if (error instanceof ConnectError) throw error;
+    if (isRefusal(error, "connect_failed")) throw error;
     log.warn({ crmUrl, err: error }, "connecting an account failed");
-    throw new ConnectError(await crmErrorMessage(error, locale));
+    throw connectFailed(await crmErrorMessage(error, locale));
   }
 }

@@ -4,13 +4,12 @@ import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";
-import { activitySchema, ActivityUnconfirmed, applyActivity, SystemUrlTaken, SystemUrlUnconfirmed } from "./activity";
-import { connectAccount, ConnectError } from "./connect";
+import { activitySchema, applyActivity } from "./activity";
+import { connectAccount } from "./connect";
 import { accountGate } from "./lookup";
 import { connectionConfig, registerSchema, verifyRegisterToken } from "./marketplace";
 import { cabinetUrl } from "./module";
 import { applyUserStatus, userStatusSchema } from "./user-status";
-import { UnknownUserError } from "./users";
 
 const NO_MARKETPLACE = "Marketplace connection is not configured on this service";
 
@@ -45,13 +44,7 @@ export async function handleRegister(request: Request): Promise<Response> {
     log.warn({ systemUrl: parsed.data.systemUrl }, "marketplace register with a bad token");
     return jsonError(401, "Invalid token");
   }
-  let account;
-  try {
-    account = await connectAccount({ crmUrl: parsed.data.systemUrl, apiKey: parsed.data.apiKey });
-  } catch (error) {
-    if (error instanceof ConnectError) return jsonError(400, error.message);
-    throw error;
-  }
+  const account = await connectAccount({ crmUrl: parsed.data.systemUrl, apiKey: parsed.data.apiKey });
   return Response.json({ success: true, accountUrl: cabinetUrl(decryptSecret(account.cabinetTokenEnc!)) });
 }
 
@@ -69,14 +62,7 @@ export async function handleActivity(request: Request): Promise<Response> {
   if (!parsed.success) return jsonError(400, 'Parameter \'activity\' must be {"active": bool, "freeze": bool}');
   const gate = await accountGate(clientId, request);
   if (!gate.ok) return jsonError(gate.status, gate.message);
-  try {
-    await applyActivity(gate.account.id, parsed.data, systemUrl);
-  } catch (error) {
-    if (error instanceof SystemUrlTaken) return jsonError(409, error.message);
-    if (error instanceof SystemUrlUnconfirmed || error instanceof ActivityUnconfirmed)
-      return jsonError(403, error.message);
-    throw error;
-  }
+  await applyActivity(gate.account.id, parsed.data, systemUrl);
   return Response.json({ success: true });
 }
 
@@ -87,11 +73,6 @@ export async function handleUserStatus(request: Request): Promise<Response> {
   if (!gate.ok) return jsonError(gate.status, gate.message);
   const parsed = userStatusSchema.safeParse(params);
   if (!parsed.success) return jsonError(400, parsed.error.issues[0]?.message ?? "invalid parameters");
-  try {
-    await applyUserStatus(gate.account.id, parsed.data);
-  } catch (error) {
-    if (error instanceof UnknownUserError) return jsonError(404, error.message);
-    throw error;
-  }
+  await applyUserStatus(gate.account.id, parsed.data);
   return Response.json({ success: true });
 }

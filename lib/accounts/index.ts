@@ -2,7 +2,7 @@
 // their extensions, the account's settings, and the one way to a CRM client.
 export { activitySchema } from "./activity";
 export { loadAsteriskSettings, saveAsteriskSettings, testAmi, type SettingsOutcome } from "./asterisk-settings";
-export { ConnectError, connectAccount } from "./connect";
+export { connectAccount } from "./connect";
 export { handleActivity, handleConfig, handleRegister, handleUserStatus } from "./crm-callbacks";
 export { crmClient } from "./crm-client";
 export { crmErrorMessage } from "./crm-messages";

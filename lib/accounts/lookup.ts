@@ -1,7 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { db } from "@/lib/db/client";
 import { recentAccountByClientId } from "./recent";
-import { GuessThrottle, TooManyGuesses } from "@/lib/security/guess-throttle";
+import { Refusal } from "@/lib/http/refusal";
+import { GuessThrottle } from "@/lib/security/guess-throttle";
 import { sourceAddress } from "@/lib/security/source-address";
 
 const CLIENT_ID = /^[0-9a-f]{64}$/;
@@ -22,7 +23,7 @@ async function accountWithClientId(clientId: string, recent: boolean) {
 /**
  * The account a clientId belongs to, or null (also for anything that is not a well-formed
  * clientId). Unknown clientIds count against the request's source address; a source over its
- * allowance gets TooManyGuesses for any clientId, so a lucky guess cannot be told apart.
+ * allowance is refused (too_many_guesses) for any clientId, so a lucky guess cannot be told apart.
  * `recent` accepts the account as read a few seconds ago (see recent.ts), for the ring path.
  */
 export async function findAccountByClientId(
@@ -32,7 +33,8 @@ export async function findAccountByClientId(
 ) {
   const source = sourceAddress(request.headers);
   const wait = guesses.retryAfter(source);
-  if (wait > 0) throw new TooManyGuesses(wait);
+  if (wait > 0)
+    throw new Refusal("too_many_guesses", `too many unknown clientIds from this address; retry in ${wait} s`, wait);
   if (!clientId) return null;
   const account = await accountWithClientId(clientId, recent);
   if (!account) guesses.recordMiss(source);

@@ -1,4 +1,5 @@
 import { db } from "@/lib/db/client";
+import { Refusal } from "@/lib/http/refusal";
 import { log } from "@/lib/log";
 import { crmErrorMessage } from "./crm-messages";
 import { crmClient } from "./crm-client";
@@ -82,16 +83,17 @@ export async function refreshUsers(accountId: string): Promise<number> {
 }
 
 /** The extension belongs to another user (`owner`, null when a concurrent save took it first). */
-export class ExtensionTakenError extends Error {
+export class ExtensionTakenError extends Refusal {
   constructor(readonly owner: string | null) {
-    super(`extension already taken by ${owner ?? "another user"}`);
+    super("extension_taken", `extension already taken by ${owner ?? "another user"}`);
     this.name = "ExtensionTakenError";
   }
 }
 
-export class UnknownUserError extends Error {
+/** The CRM user is not in this account: only the CRM makes users. */
+export class UnknownUserError extends Refusal {
   constructor(readonly crmUserId: number) {
-    super(`no CRM user ${crmUserId} in this account`);
+    super("unknown_user", `no CRM user ${crmUserId} in this account`);
     this.name = "UnknownUserError";
   }
 }

@@ -1,6 +1,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { connectAccount, ConnectError } from "@/lib/accounts";
+import { connectAccount } from "@/lib/accounts";
+import { isRefusal } from "@/lib/http/refusal";
 import { env } from "@/lib/env";
 import { requestLocale, translator } from "@/lib/i18n/server";
 import { validationText } from "@/lib/i18n/validation";
@@ -71,7 +72,7 @@ export function authOptions(): NextAuthOptions {
               epoch: account.sessionEpoch,
             };
           } catch (error) {
-            if (error instanceof ConnectError) throw new Error(error.message);
+            if (isRefusal(error, "connect_failed")) throw new Error(error.message);
             throw new Error(t("login.internalError"));
           }
         },

@@ -1,7 +1,8 @@
 import { accountGate } from "@/lib/accounts";
 import { db } from "@/lib/db/client";
-import { BodyTooLarge, readBoundedBody } from "@/lib/http/body";
+import { readBoundedBody } from "@/lib/http/body";
 import { jsonError } from "@/lib/http/params";
+import { isRefusal, Refusal } from "@/lib/http/refusal";
 import { forgetOldAttempts, takeAttempt } from "@/lib/security/attempt-limit";
 import { recoverFromCdr } from "./cdr";
 
@@ -50,21 +51,19 @@ export async function handleCdr(request: Request): Promise<Response> {
   if (!gate.ok) return jsonError(gate.status, gate.message);
   if (++posts % FORGET_EVERY === 0) void forgetOldAttempts(PREFIX).catch(() => undefined);
   const wait = await takeAttempt([{ key: `${PREFIX}${gate.account.id}`, ...CDR_POSTS }]);
-  if (wait > 0) {
-    const refused = jsonError(
-      429,
+  if (wait > 0)
+    throw new Refusal(
+      "too_many_cdr_posts",
       `too many CDR posts for this account: ${CDR_POSTS.burst} at once, then one every ${1 / CDR_POSTS.perSecond} s; retry in ${wait} s`,
+      wait,
     );
-    refused.headers.set("retry-after", String(wait));
-    return refused;
-  }
   let body: string;
   try {
     body = (await readBoundedBody(request, CDR_MAX_BYTES)).toString("utf8");
   } catch (error) {
-    if (!(error instanceof BodyTooLarge)) throw error;
-    return jsonError(
-      413,
+    if (!isRefusal(error, "body_too_large")) throw error;
+    throw new Refusal(
+      "body_too_large",
       `a CDR post may have at most ${CDR_MAX_BYTES} bytes of whole lines; post the rest separately`,
     );
   }

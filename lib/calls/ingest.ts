@@ -3,6 +3,7 @@ import { isClickId } from "@/lib/telephony/click-id";
 import { dbPool } from "@/lib/db/client";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
+import { Refusal } from "@/lib/http/refusal";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { log } from "@/lib/log";
 import { countEventStored } from "@/lib/metrics";
@@ -11,17 +12,10 @@ import { parseCodes } from "@/lib/telephony/extension-codes";
 import { mapStatus } from "@/lib/telephony/hangup-status";
 import type { EventParams, InputWarning } from "@/lib/validations/dialplan";
 
-export class EventRejected extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "EventRejected";
-  }
-}
-
 type CallType = "in" | "out" | "hangup";
 
 function requirePhone(params: EventParams): string {
-  if (!params.phone) throw new EventRejected(`parameter phone is required for type=${params.type}`);
+  if (!params.phone) throw new Refusal("invalid_event", `parameter phone is required for type=${params.type}`);
   return params.phone;
 }
 

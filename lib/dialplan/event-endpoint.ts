@@ -3,10 +3,11 @@ import { recentAsteriskSettings } from "@/lib/accounts";
 import { callOfRecordingFile } from "@/lib/recordings";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { jsonError, requestParams } from "@/lib/http/params";
+import { Refusal } from "@/lib/http/refusal";
 import { log } from "@/lib/log";
 import { readEventParams } from "@/lib/validations/dialplan";
-import { EventRejected, ingestCallEvent } from "@/lib/calls";
-import { receiveRecording, UploadRejected } from "@/lib/recordings";
+import { ingestCallEvent } from "@/lib/calls";
+import { receiveRecording } from "@/lib/recordings";
 
 /**
  * An upload that names the recording's file instead of the call (cdr-sync.sh in AMI mode): the
@@ -24,10 +25,13 @@ async function uniqueidOfFile(
     );
   const gate = await accountGate(clientId, request, { enabled: true, recent: true });
   if (!gate.ok) return jsonError(gate.status, gate.message);
-  return (
-    (await callOfRecordingFile(gate.account.id, file)) ??
-    jsonError(404, "no call recorded to this file is known (yet): send it again once the call has ended")
-  );
+  const uniqueid = await callOfRecordingFile(gate.account.id, file);
+  if (!uniqueid)
+    throw new Refusal(
+      "unknown_call",
+      "no call recorded to this file is known (yet): send it again once the call has ended",
+    );
+  return uniqueid;
 }
 
 /** /api/event (docs/dialplan-api.md): store first, answer in milliseconds; the CRM is reached by the delivery worker. */
@@ -62,10 +66,8 @@ export async function handleDialplanEvent(request: Request): Promise<Response> {
       ...(warnings.length ? { warnings: warnings.map((w) => w.message) } : {}),
     });
   } catch (error) {
-    if (error instanceof EventRejected || error instanceof UploadRejected)
-      return jsonError(error instanceof UploadRejected ? error.status : 400, error.message);
-    // The route's guard answers a database outage (503 with Retry-After).
-    if (isDatabaseUnavailable(error)) throw error;
+    // The route's guard answers refusals, a database outage among them (503 with Retry-After).
+    if (error instanceof Refusal || isDatabaseUnavailable(error)) throw error;
     log.error({ accountId: gate.account.id, err: error }, "storing a dialplan event failed");
     return jsonError(503, "the event could not be stored; retry");
   }

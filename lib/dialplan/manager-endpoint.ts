@@ -1,5 +1,5 @@
 import { accountGate } from "@/lib/accounts";
-import { refusalFor } from "@/lib/http/route-guard";
+import { refusalOf } from "@/lib/http/refusal";
 import { log } from "@/lib/log";
 import { dialplanError, managerReply, type ReplyType } from "@/lib/telephony/dialplan-reply";
 import { managerQuerySchema } from "@/lib/validations/dialplan";
@@ -30,7 +30,7 @@ export async function dialplanManagerAnswer(request: Request): Promise<Response>
   try {
     gate = await accountGate(parsed.data.clientId, request, { enabled: true, recent: true });
   } catch (error) {
-    const refusal = refusalFor(error);
+    const refusal = refusalOf(error);
     if (!refusal) throw error;
     return errorResponse(refusal.status, refusal.message, type, refusal.retryAfterSeconds);
   }

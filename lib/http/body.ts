@@ -1,11 +1,8 @@
+import { Refusal } from "./refusal";
+
 /** A body larger than its endpoint takes: answered 413 before more of it is read. */
-export class BodyTooLarge extends Error {
-  readonly status = 413;
-  constructor(readonly maxBytes: number) {
-    super(`the request body is larger than ${maxBytes} bytes`);
-    this.name = "BodyTooLarge";
-  }
-}
+const tooLarge = (maxBytes: number) =>
+  new Refusal("body_too_large", `the request body is larger than ${maxBytes} bytes`);
 
 /** The declared length of a body, or null when the sender did not declare one (chunked). */
 export function declaredLength(request: Request): number | null {
@@ -51,7 +48,7 @@ export async function readBoundedBody(request: Request, maxBytes: number): Promi
   const declared = declaredLength(request);
   if (declared !== null && declared > maxBytes) {
     if (request.body) discardRest(request.body);
-    throw new BodyTooLarge(maxBytes);
+    throw tooLarge(maxBytes);
   }
   if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
@@ -63,7 +60,7 @@ export async function readBoundedBody(request: Request, maxBytes: number): Promi
     size += value.byteLength;
     if (size > maxBytes) {
       discardRest(reader);
-      throw new BodyTooLarge(maxBytes);
+      throw tooLarge(maxBytes);
     }
     chunks.push(value);
   }

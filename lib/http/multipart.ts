@@ -1,17 +1,10 @@
 import { Readable } from "node:stream";
 import busboy from "busboy";
 import { LINGER_MS } from "./body";
-
-/** Why a multipart body gave no file: answered 400 with the message. */
-export class MultipartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "MultipartError";
-  }
-}
+import { Refusal } from "./refusal";
 
 export interface MultipartFile {
-  /** The file's bytes as they arrive; parsing waits while they are not read (back-pressure). A body cut short or malformed after the file began fails with MultipartError. */
+  /** The file's bytes as they arrive; parsing waits while they are not read (back-pressure). A body cut short or malformed after the file began fails with a malformed_body Refusal. */
   chunks: AsyncIterable<Uint8Array>;
   /** Stops reading the request: call it once the file is stored or refused. */
   close(): void;
@@ -28,19 +21,22 @@ export const NO_FILE = "no file in the multipart body";
 export const MULTIPART_HEAD_BYTES = 64 * 1024;
 const NO_FILE_IN_HEAD = `no file part begins within the first ${MULTIPART_HEAD_BYTES} bytes of the multipart body`;
 
-async function* malformedAsMultipartError(stream: Readable): AsyncGenerator<Uint8Array> {
+/** Why a multipart body gave no file: answered 400 with the message. */
+const malformed = (message: string) => new Refusal("malformed_body", message);
+
+async function* malformedAsRefusal(stream: Readable): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
   } catch {
-    throw new MultipartError(NOT_MULTIPART);
+    throw malformed(NOT_MULTIPART);
   }
 }
 
 /**
  * The first file of a multipart/form-data body, streamed: nothing of it is buffered beyond the
  * parser's chunk, so the caller enforces its size limit as the bytes arrive. A body that ends
- * without a file, has none within MULTIPART_HEAD_BYTES, or is not multipart at all, rejects with
- * MultipartError; a Content-Type without a boundary does so before the body is touched, which is
+ * without a file, has none within MULTIPART_HEAD_BYTES, or is not multipart at all, is refused
+ * (malformed_body); a Content-Type without a boundary does so before the body is touched, which is
  * left to the caller to drop. `maxFileBytes` stops the parser one byte past the caller's limit, so
  * that the caller still sees it exceeded.
  */
@@ -53,7 +49,7 @@ export function firstMultipartFile(request: Request, maxFileBytes: number): Prom
         limits: { files: 1, fields: 20, fieldSize: 4096, parts: 30, headerPairs: 20, fileSize: maxFileBytes + 1 },
       });
     } catch {
-      reject(new MultipartError(NOT_MULTIPART));
+      reject(malformed(NOT_MULTIPART));
       return;
     }
     const source = request.body ? Readable.fromWeb(request.body as import("node:stream/web").ReadableStream) : null;
@@ -78,14 +74,14 @@ export function firstMultipartFile(request: Request, maxFileBytes: number): Prom
         return;
       }
       found = true;
-      resolve({ chunks: malformedAsMultipartError(stream), close });
+      resolve({ chunks: malformedAsRefusal(stream), close });
     });
     parser.on("error", () => {
       close();
-      reject(new MultipartError(NOT_MULTIPART));
+      reject(malformed(NOT_MULTIPART));
     });
     parser.on("close", () => {
-      if (!found) reject(new MultipartError(NO_FILE));
+      if (!found) reject(malformed(NO_FILE));
     });
     if (!source) {
       parser.end();
@@ -104,7 +100,7 @@ export function firstMultipartFile(request: Request, maxFileBytes: number): Prom
       if (head <= MULTIPART_HEAD_BYTES) return;
       source.off("data", countHead);
       close();
-      reject(new MultipartError(NO_FILE_IN_HEAD));
+      reject(malformed(NO_FILE_IN_HEAD));
     };
     source.on("data", countHead);
   });

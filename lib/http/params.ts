@@ -1,13 +1,5 @@
 import { readBoundedBody } from "./body";
-
-/** A body that claims a form type but cannot be read as one: the caller's mistake, answered 400 (never a 500). */
-export class MalformedRequestBody extends Error {
-  readonly status = 400;
-  constructor(message: string) {
-    super(message);
-    this.name = "MalformedRequestBody";
-  }
-}
+import { Refusal } from "./refusal";
 
 /**
  * The largest parameter body any endpoint takes. The biggest real one, the marketplace's
@@ -20,8 +12,8 @@ export const PARAMS_MAX_BYTES = 16 * 1024;
  * The parameters of a request as the CRM or the dialplan send them: the query string, and for
  * POST a form body (urlencoded or multipart) of at most PARAMS_MAX_BYTES. Body values win over
  * query values of the same name; a repeated parameter counts with its last value. Other body
- * types are not read. Throws BodyTooLarge past the limit and MalformedRequestBody for a
- * multipart body that cannot be parsed.
+ * types are not read. Refuses (body_too_large) past the limit and (malformed_body) a multipart
+ * body that cannot be parsed: the caller's mistake, never a 500.
  */
 export async function requestParams(request: Request): Promise<Record<string, string>> {
   const params: Record<string, string> = Object.fromEntries(new URL(request.url).searchParams);
@@ -39,7 +31,7 @@ export async function requestParams(request: Request): Promise<Record<string, st
         headers: { "content-type": request.headers.get("content-type")! },
       }).formData();
     } catch {
-      throw new MalformedRequestBody("the request body is not valid multipart/form-data");
+      throw new Refusal("malformed_body", "the request body is not valid multipart/form-data");
     }
     for (const [key, value] of form) if (typeof value === "string") params[key] = value;
   }
@@ -49,14 +41,14 @@ export async function requestParams(request: Request): Promise<Record<string, st
 /**
  * A body declared JSON must parse as JSON: libraries that parse it themselves (next-auth) throw a
  * 500 on what does not. Decoded as they decode it (UTF-8, a byte order mark dropped); the media
- * type's case does not matter (RFC 9110 §8.3.1). Throws MalformedRequestBody.
+ * type's case does not matter (RFC 9110 §8.3.1). Refuses (malformed_body) what is not.
  */
 export function assertJsonBody(contentType: string | null, body: Uint8Array): void {
   if (!(contentType ?? "").toLowerCase().includes("application/json")) return;
   try {
     JSON.parse(new TextDecoder().decode(body));
   } catch {
-    throw new MalformedRequestBody("the request body is not valid JSON");
+    throw new Refusal("malformed_body", "the request body is not valid JSON");
   }
 }
 

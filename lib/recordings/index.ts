@@ -1,6 +1,6 @@
 // Recordings: what the dialplan uploads, what the CRM's player streams, and the links between;
 // their compact copies and retention, run by the worker processes.
-export { receiveRecording, recordingUrl, UploadRejected } from "./upload";
+export { receiveRecording, recordingUrl } from "./upload";
 export { streamRecording } from "./stream";
 export { startRecordingWork, type RecordingWork, type RecordingWorkOptions } from "./background";
 export { loadRecordingSettings, saveRecordingSettings } from "./settings";

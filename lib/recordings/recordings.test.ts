@@ -10,13 +10,8 @@ import { startS3, type S3Server } from "@/e2e/setup/s3";
 import { s3Storage, testStores } from "./test-stores";
 import { db, dbPool } from "@/lib/db/client";
 import { until } from "@/e2e/setup/until";
-import { openRecording, RecordingQuotaError, storeRecording, type OpenRecordingResult } from "./recordings";
-import {
-  LocalRecordingStorage,
-  RecordingTooLargeError,
-  UnsupportedRecordingError,
-  type RecordingBody,
-} from "./storage";
+import { openRecording, storeRecording, type OpenRecordingResult } from "./recordings";
+import { LocalRecordingStorage, type RecordingBody } from "./storage";
 import type { RecordingStore, RecordingStores } from "./stores";
 import { chunkedStream, id3Mp3, pcmWav } from "@/e2e/fixtures/audio";
 
@@ -116,9 +111,9 @@ describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
       const account = await createTestAccount();
       const call = await callOf(account.id, "u2");
       const tooLarge = store(account.id, call, chunkedStream(pcmWav(8000, 5), 1024).stream, { maxBytes: 10_000 });
-      await expect(tooLarge).rejects.toBeInstanceOf(RecordingTooLargeError);
+      await expect(tooLarge).rejects.toMatchObject({ code: "recording_too_large" });
       const html = store(account.id, call, Buffer.from("<html></html>"));
-      await expect(html).rejects.toBeInstanceOf(UnsupportedRecordingError);
+      await expect(html).rejects.toMatchObject({ code: "recording_unsupported" });
       expect(await db().recording.count({ where: { accountId: account.id } })).toBe(0);
       expect(await fileCount()).toBe(0);
     });
@@ -173,7 +168,7 @@ describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
       const early = await callOf(account.id, "u11", { ended: false });
       await stored(account.id, early, pcmWav(8000, 1.5), { quotaBytes });
       const over = store(account.id, await callOf(account.id, "u12"), pcmWav(8000, 1), { quotaBytes });
-      await expect(over).rejects.toBeInstanceOf(RecordingQuotaError);
+      await expect(over).rejects.toMatchObject({ code: "recording_quota" });
       expect(await fileCount()).toBe(2);
       // Replacing the early one with a recording of the quota's last bytes fits.
       await hangUp(account.id, "u11");
@@ -189,8 +184,8 @@ describe.each<RecordingStore>(["LOCAL", "S3"])("recordings in %s", (kind) => {
         calls.map((call) => store(account.id, call, audio, { quotaBytes: audio.length * 2 })),
       );
       expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value.kind : o.reason)).sort()).toEqual([
-        expect.any(RecordingQuotaError),
-        expect.any(RecordingQuotaError),
+        expect.objectContaining({ code: "recording_quota" }),
+        expect.objectContaining({ code: "recording_quota" }),
         "stored",
         "stored",
       ]);

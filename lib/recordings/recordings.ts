@@ -1,4 +1,5 @@
 import { db } from "@/lib/db/client";
+import { Refusal } from "@/lib/http/refusal";
 import { log } from "@/lib/log";
 import type { Recording } from "@/lib/generated/prisma/client";
 import { parseRange, type ByteRange } from "./range";
@@ -16,15 +17,8 @@ async function measureWav(storage: RecordingStorage, stored: StoredRecording): P
   return wavDurationSeconds(head, stored.sizeBytes);
 }
 
-export class RecordingQuotaError extends Error {
-  constructor(
-    readonly quotaBytes: number,
-    readonly usedBytes: number,
-  ) {
-    super(`The account's recordings would pass its quota of ${quotaBytes} bytes (${usedBytes} stored)`);
-    this.name = "RecordingQuotaError";
-  }
-}
+export const quotaRefusal = (quotaBytes: number) =>
+  new Refusal("recording_quota", `this account's recordings would pass its storage quota of ${quotaBytes} bytes`);
 
 /** The recording an upload for this call would meet: none, one it replaces, or one that stays. */
 async function recordingOfCall(client: Pick<ReturnType<typeof db>, "recording">, accountId: string, uniqueid: string) {
@@ -71,8 +65,8 @@ export type StoreOutcome = { kind: "stored" | "replaced"; recording: Recording }
  * recording row: one that came before the call's hangup, or whose WAV header had to be repaired,
  * gets the next upload's bytes (its links keep working, the old file is removed); any other
  * stays, and the upload is a duplicate. The account's recordings stay within `quotaBytes`.
- * Throws the storage's typed errors for empty, oversized or non-audio uploads, and
- * RecordingQuotaError; on any failure the upload leaves no file and no row.
+ * Refuses empty, oversized or non-audio uploads (the storage's refusals) and one past the quota
+ * (recording_quota); on any failure the upload leaves no file and no row.
  */
 export async function storeRecording(input: {
   accountId: string;
@@ -99,7 +93,7 @@ export async function storeRecording(input: {
         if (existing && !existing.replaceable) return { outcome: { kind: "duplicate" } };
         const usedBytes = Number(usage!.bytes);
         const growth = stored.sizeBytes - (existing?.sizeBytes ?? 0);
-        if (usedBytes + growth > input.quotaBytes) throw new RecordingQuotaError(input.quotaBytes, usedBytes);
+        if (usedBytes + growth > input.quotaBytes) throw quotaRefusal(input.quotaBytes);
         const [ended, settings] = await Promise.all([
           tx.callEvent.findFirst({ where: { accountId, uniqueid, type: "HANGUP" }, select: { id: true } }),
           tx.recordingSettings.findUnique({ where: { accountId }, select: { format: true } }),

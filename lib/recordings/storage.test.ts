@@ -2,14 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  EmptyRecordingError,
-  InvalidRecordingKeyError,
-  LocalRecordingStorage,
-  RecordingNotFoundError,
-  RecordingTooLargeError,
-  UnsupportedRecordingError,
-} from "./storage";
+import { LocalRecordingStorage, RecordingNotFoundError } from "./storage";
 import { chunkedStream, gsmWav, id3Mp3, mpegFrames, ogg, pcmWav } from "@/e2e/fixtures/audio";
 
 const MB = 1024 * 1024;
@@ -82,9 +75,9 @@ describe("LocalRecordingStorage.put", () => {
     ["a ZIP sent as call.mp3", Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(200)])],
     ["a 5-byte body", Buffer.from("RIFF\0")],
   ])("rejects %s and keeps nothing", async (_name, body) => {
-    await expect(storage.put(chunkedStream(body, 3).stream, { maxBytes: MB })).rejects.toBeInstanceOf(
-      UnsupportedRecordingError,
-    );
+    await expect(storage.put(chunkedStream(body, 3).stream, { maxBytes: MB })).rejects.toMatchObject({
+      code: "recording_unsupported",
+    });
     expect(await filesUnder(root)).toEqual([]);
   });
 
@@ -95,10 +88,10 @@ describe("LocalRecordingStorage.put", () => {
     ];
     for (let i = 0; i < 50; i++) {
       for (const body of bodies())
-        await expect(storage.put(body, { maxBytes: MB })).rejects.toBeInstanceOf(UnsupportedRecordingError);
-      await expect(storage.put(chunkedStream(pcmWav(8000, 1), 4096).stream, { maxBytes: 100 })).rejects.toBeInstanceOf(
-        RecordingTooLargeError,
-      );
+        await expect(storage.put(body, { maxBytes: MB })).rejects.toMatchObject({ code: "recording_unsupported" });
+      await expect(storage.put(chunkedStream(pcmWav(8000, 1), 4096).stream, { maxBytes: 100 })).rejects.toMatchObject({
+        code: "recording_too_large",
+      });
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await filesUnder(root)).toEqual([]);
@@ -106,15 +99,15 @@ describe("LocalRecordingStorage.put", () => {
 
   it("stops reading a non-audio upload as soon as the first bytes are known", async () => {
     const body = chunkedStream(Buffer.alloc(100_000, "<"), 16);
-    await expect(storage.put(body.stream, { maxBytes: MB })).rejects.toBeInstanceOf(UnsupportedRecordingError);
+    await expect(storage.put(body.stream, { maxBytes: MB })).rejects.toMatchObject({ code: "recording_unsupported" });
     expect(body.pulled()).toBeLessThan(5);
   });
 
   it("rejects a zero-byte upload, as a stream or a Buffer", async () => {
-    await expect(storage.put(chunkedStream(Buffer.alloc(0), 10).stream, { maxBytes: MB })).rejects.toBeInstanceOf(
-      EmptyRecordingError,
-    );
-    await expect(storage.put(Buffer.alloc(0), { maxBytes: MB })).rejects.toBeInstanceOf(EmptyRecordingError);
+    await expect(storage.put(chunkedStream(Buffer.alloc(0), 10).stream, { maxBytes: MB })).rejects.toMatchObject({
+      code: "recording_empty",
+    });
+    await expect(storage.put(Buffer.alloc(0), { maxBytes: MB })).rejects.toMatchObject({ code: "recording_empty" });
     expect(await filesUnder(root)).toEqual([]);
   });
 
@@ -122,8 +115,7 @@ describe("LocalRecordingStorage.put", () => {
     const audio = pcmWav(8000, 10);
     const body = chunkedStream(audio, 1024);
     const error = await storage.put(body.stream, { maxBytes: 20_000 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RecordingTooLargeError);
-    expect((error as RecordingTooLargeError).maxBytes).toBe(20_000);
+    expect(error).toMatchObject({ code: "recording_too_large", message: "the recording is larger than 20000 bytes" });
     expect(body.pulled()).toBeLessThan(30);
     expect(audio.length / 1024).toBeGreaterThan(150);
     expect(await filesUnder(root)).toEqual([]);
@@ -132,7 +124,9 @@ describe("LocalRecordingStorage.put", () => {
   it("accepts an upload of exactly maxBytes and rejects one byte more", async () => {
     const audio = pcmWav(8000, 1);
     await expect(storage.put(audio, { maxBytes: audio.length })).resolves.toMatchObject({ sizeBytes: audio.length });
-    await expect(storage.put(audio, { maxBytes: audio.length - 1 })).rejects.toBeInstanceOf(RecordingTooLargeError);
+    await expect(storage.put(audio, { maxBytes: audio.length - 1 })).rejects.toMatchObject({
+      code: "recording_too_large",
+    });
     expect(await filesUnder(root)).toHaveLength(1);
   });
 
@@ -186,7 +180,7 @@ describe("LocalRecordingStorage.open and remove", () => {
     ".tmp",
     "",
   ])("refuses the key %j before touching the file system", async (key) => {
-    await expect(storage.open(key)).rejects.toBeInstanceOf(InvalidRecordingKeyError);
-    await expect(storage.remove(key)).rejects.toBeInstanceOf(InvalidRecordingKeyError);
+    await expect(storage.open(key)).rejects.toThrow("Invalid recording storage key");
+    await expect(storage.remove(key)).rejects.toThrow("Invalid recording storage key");
   });
 });

@@ -5,6 +5,7 @@ import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { Refusal } from "@/lib/http/refusal";
 import type { ByteRange } from "./range";
 import { SNIFF_BYTES, sniffAudio, type SniffedAudio } from "./sniff";
 import { repairedWavHead, WAV_HEADER_WINDOW } from "./wav-header";
@@ -33,34 +34,12 @@ export interface RecordingStorage {
   adoptMp3(file: string): Promise<string>;
 }
 
-export class RecordingTooLargeError extends Error {
-  constructor(readonly maxBytes: number) {
-    super(`The recording is larger than ${maxBytes} bytes`);
-    this.name = "RecordingTooLargeError";
-  }
-}
+// What an upload is refused for as its bytes arrive (docs/errors.md).
+const tooLarge = (maxBytes: number) =>
+  new Refusal("recording_too_large", `the recording is larger than ${maxBytes} bytes`);
+const unsupported = () => new Refusal("recording_unsupported", "the recording must be WAV, MP3 or OGG audio");
 
-export class EmptyRecordingError extends Error {
-  constructor() {
-    super("The recording is empty");
-    this.name = "EmptyRecordingError";
-  }
-}
-
-export class UnsupportedRecordingError extends Error {
-  constructor() {
-    super("The recording is not WAV, MP3 or OGG audio");
-    this.name = "UnsupportedRecordingError";
-  }
-}
-
-export class InvalidRecordingKeyError extends Error {
-  constructor() {
-    super("Invalid recording storage key");
-    this.name = "InvalidRecordingKeyError";
-  }
-}
-
+/** No file under a stored key: an internal signal (compaction skips the row), never a refusal. */
 export class RecordingNotFoundError extends Error {
   constructor(readonly key: string) {
     super(`Recording file ${key} does not exist`);
@@ -98,12 +77,12 @@ async function* chunksOf(body: RecordingBody): AsyncGenerator<Uint8Array> {
 async function* checkedChunks(body: RecordingBody, maxBytes: number, upload: UploadState): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunksOf(body)) {
     upload.sizeBytes += chunk.byteLength;
-    if (upload.sizeBytes > maxBytes) throw new RecordingTooLargeError(maxBytes);
+    if (upload.sizeBytes > maxBytes) throw tooLarge(maxBytes);
     if (upload.head.length < SNIFF_BYTES) {
       upload.head = Buffer.concat([upload.head, chunk.subarray(0, SNIFF_BYTES - upload.head.length)]);
       if (upload.head.length === SNIFF_BYTES) {
         upload.audio = sniffAudio(upload.head);
-        if (!upload.audio) throw new UnsupportedRecordingError();
+        if (!upload.audio) throw unsupported();
       }
     }
     yield chunk;
@@ -149,8 +128,8 @@ export async function stageRecording(body: RecordingBody, maxBytes: number, tmpD
   const file = createWriteStream(path, { flags: "wx" });
   try {
     await pipeline(checkedChunks(body, maxBytes, upload), file);
-    if (upload.sizeBytes === 0) throw new EmptyRecordingError();
-    if (!upload.audio) throw new UnsupportedRecordingError();
+    if (upload.sizeBytes === 0) throw new Refusal("recording_empty", "the recording is empty");
+    if (!upload.audio) throw unsupported();
     const headerRepaired = upload.audio.extension === "wav" && (await repairWav(path, upload.sizeBytes));
     return { path, sizeBytes: upload.sizeBytes, ...upload.audio, headerRepaired };
   } catch (error) {
@@ -169,7 +148,7 @@ export function newRecordingKey(extension: SniffedAudio["extension"]): string {
 
 /** Whether a key has the only shape keys are made in; checked before a key reaches a path or a bucket. */
 export function assertRecordingKey(key: string): void {
-  if (!KEY.test(key)) throw new InvalidRecordingKeyError();
+  if (!KEY.test(key)) throw new Error("Invalid recording storage key");
 }
 
 /**

@@ -1,25 +1,16 @@
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { RecordingQuotaError, recordingRoom, storeRecording } from "./recordings";
-import { EmptyRecordingError, RecordingTooLargeError, UnsupportedRecordingError, type RecordingBody } from "./storage";
+import { quotaRefusal, recordingRoom, storeRecording } from "./recordings";
+import type { RecordingBody } from "./storage";
 import { recordingStores } from "./stores";
 import { signRecordingPath, type RecordingTarget } from "./signed-url";
 import { declaredLength, discardRest } from "@/lib/http/body";
-import { firstMultipartFile, MultipartError, NO_FILE } from "@/lib/http/multipart";
+import { firstMultipartFile, NO_FILE } from "@/lib/http/multipart";
+import { isRefusal, Refusal } from "@/lib/http/refusal";
 
 /** The unguessable link the CRM gets for an uploaded recording (revoked by rotating the clientId). */
 export function recordingUrl(target: RecordingTarget, clientId: string): string {
   return env().PUBLIC_URL + signRecordingPath(target, clientId, env().ENCRYPTION_KEY);
-}
-
-export class UploadRejected extends Error {
-  constructor(
-    readonly status: 400 | 404 | 413 | 415,
-    message: string,
-  ) {
-    super(message);
-    this.name = "UploadRejected";
-  }
 }
 
 /** The recording as it arrives: a multipart form's first file (curl -F), or the raw body (curl --data-binary). */
@@ -30,16 +21,16 @@ async function uploadBody(request: Request, maxBytes: number): Promise<{ body: R
       const file = await firstMultipartFile(request, maxBytes);
       return { body: file.chunks, close: file.close };
     } catch (error) {
-      if (!(error instanceof MultipartError)) throw error;
-      throw new UploadRejected(
-        400,
+      if (!isRefusal(error, "malformed_body")) throw error;
+      throw new Refusal(
+        "malformed_body",
         error.message === NO_FILE
           ? "type=upload needs the recording as a file field (curl -F file=@record.wav)"
           : `${error.message} (curl -F file=@record.wav)`,
       );
     }
   }
-  if (!request.body) throw new UploadRejected(400, "type=upload needs the recording in the request body");
+  if (!request.body) throw new Refusal("recording_missing", "type=upload needs the recording in the request body");
   const body = request.body;
   return { body, close: () => discardRest(body) };
 }
@@ -65,13 +56,10 @@ async function callOfUpload(accountId: string, uniqueid: string): Promise<{ id: 
 }
 
 /** A refusal decided before the body was read: the body is dropped unread (discardRest). */
-function refused(request: Request, status: UploadRejected["status"], message: string): UploadRejected {
+function refused(request: Request, refusal: Refusal): Refusal {
   if (request.body) discardRest(request.body);
-  return new UploadRejected(status, message);
+  return refusal;
 }
-
-const quotaMessage = (quotaBytes: number) =>
-  `this account's recordings would pass its storage quota of ${quotaBytes} bytes`;
 
 /**
  * type=upload: stores the recording of a call the account has (docs/recordings.md). Before a
@@ -85,20 +73,22 @@ export async function receiveRecording(
 ): Promise<{ duplicate: boolean; recordingId?: number; replaced?: true }> {
   // type=upload given in a form body: that body held parameters, not the recording.
   if (request.bodyUsed)
-    throw new UploadRejected(
-      400,
+    throw new Refusal(
+      "recording_missing",
       "type=upload takes its parameters from the query string; the request body must be the recording",
     );
   const maxBytes = env().RECORDING_MAX_BYTES;
   const declared = declaredLength(request) ?? 0;
   if (declared > maxBytes + FORM_OVERHEAD)
-    throw refused(request, 413, `the recording is larger than ${maxBytes} bytes`);
+    throw refused(request, new Refusal("recording_too_large", `the recording is larger than ${maxBytes} bytes`));
   const call = await callOfUpload(accountId, uniqueid);
   if (!call)
     throw refused(
       request,
-      404,
-      `no call ${uniqueid} is known to this account: a recording is taken only after its call's hangup (or in/out) was stored`,
+      new Refusal(
+        "unknown_call",
+        `no call ${uniqueid} is known to this account: a recording is taken only after its call's hangup (or in/out) was stored`,
+      ),
     );
   const quotaBytes = env().RECORDINGS_QUOTA_BYTES;
   const room = await recordingRoom(accountId, uniqueid, quotaBytes);
@@ -106,7 +96,7 @@ export async function receiveRecording(
     if (request.body) discardRest(request.body);
     return { duplicate: true };
   }
-  if (room <= 0 || declared > room + FORM_OVERHEAD) throw refused(request, 413, quotaMessage(quotaBytes));
+  if (room <= 0 || declared > room + FORM_OVERHEAD) throw refused(request, quotaRefusal(quotaBytes));
   const limit = Math.min(maxBytes, room);
   const stores = recordingStores();
   const upload = await uploadBody(request, limit);
@@ -119,15 +109,13 @@ export async function receiveRecording(
       ...(outcome.kind === "replaced" ? { replaced: true as const } : {}),
     };
   } catch (error) {
-    if (error instanceof MultipartError)
-      throw new UploadRejected(400, "the request body is not valid multipart/form-data (curl -F file=@record.wav)");
-    if (error instanceof EmptyRecordingError) throw new UploadRejected(400, "the recording is empty");
-    if (error instanceof RecordingQuotaError || (error instanceof RecordingTooLargeError && limit < maxBytes))
-      throw new UploadRejected(413, quotaMessage(quotaBytes));
-    if (error instanceof RecordingTooLargeError)
-      throw new UploadRejected(413, `the recording is larger than ${maxBytes} bytes`);
-    if (error instanceof UnsupportedRecordingError)
-      throw new UploadRejected(415, "the recording must be WAV, MP3 or OGG audio");
+    // The parser's refusal once the file began, and a size past the room the quota left, said for the upload.
+    if (isRefusal(error, "malformed_body"))
+      throw new Refusal(
+        "malformed_body",
+        "the request body is not valid multipart/form-data (curl -F file=@record.wav)",
+      );
+    if (isRefusal(error, "recording_too_large") && limit < maxBytes) throw quotaRefusal(quotaBytes);
     throw error;
   } finally {
     upload.close();

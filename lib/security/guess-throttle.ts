@@ -43,10 +43,3 @@ export class GuessThrottle {
     return Math.min(this.options.burst, bucket.tokens + earned);
   }
 }
-
-/** A source that sent too many unknown clientIds; it may try again after `retryAfterSeconds`. */
-export class TooManyGuesses extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`too many unknown clientIds from this address; retry in ${retryAfterSeconds} s`);
-  }
-}
