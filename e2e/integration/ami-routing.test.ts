@@ -492,7 +492,7 @@ describe("the rights routing needs", () => {
       });
     expect(await saveAsteriskSettings(account.id, form(NO_CALL))).toEqual({
       ok: false,
-      error:
+      formError:
         "У пользователя AMI нет прав, нужных событиям из AMI: write = call (без него сервис не назовёт звонящего и не направит звонок менеджеру: Setvar и Redirect). В manager.conf нужны read = call,agent,dialplan и write = originate,agent,reporting,call, как в блоке на вкладке «API»; после правки выполните manager reload и сохраните настройки снова",
     });
     expect(await db().asteriskSettings.findUnique({ where: { accountId: account.id } })).toBeNull();

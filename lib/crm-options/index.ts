@@ -52,7 +52,7 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
   const t = await translator("crm");
   const parsed = crmOptionsSchema.safeParse(input);
   if (!parsed.success)
-    return { ok: false, error: t("checkFields"), fieldErrors: await fieldErrorsOf(parsed.error.issues) };
+    return { ok: false, formError: t("checkFields"), fieldErrors: await fieldErrorsOf(parsed.error.issues) };
   const form = parsed.data;
   const features = featuresOn({ missedTasks: form.missedTasks, alertsEnabled: form.alertsEnabled });
   if (features.length > 0) {
@@ -62,9 +62,9 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
       missing = missingMethods(await crmClientFor(account).credentials(), features);
     } catch (error) {
       log.warn({ accountId, err: error }, "checking the key's access for CRM options failed");
-      return { ok: false, error: t("accessCheckFailed", { reason: await crmErrorMessage(error) }) };
+      return { ok: false, formError: t("accessCheckFailed", { reason: await crmErrorMessage(error) }) };
     }
-    if (missing.length > 0) return { ok: false, error: missingAccessMessage(missing, await requestLocale()) };
+    if (missing.length > 0) return { ok: false, formError: missingAccessMessage(missing, await requestLocale()) };
   }
   const data = {
     missedTasks: form.missedTasks,
