@@ -2,30 +2,25 @@
 
 import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
-import { rotateClientIdAction } from "@/app/(cabinet)/cabinet/api/actions";
-import { Alert } from "@/components/ui/alert";
+import { useState } from "react";
+import { OutcomeAlert, useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
+import { rotateClientIdAction } from "./actions";
 import { CopyButton } from "./copy-button";
 
 export function ClientIdPanel({ clientId }: { clientId: string }) {
   const t = useTranslations("api");
-  const common = useTranslations("common");
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);
-  const [pending, startTransition] = useTransition();
-  const [notice, setNotice] = useState<{ tone: "success" | "error"; text: string }>();
-
-  function rotate() {
-    startTransition(async () => {
-      const result = await rotateClientIdAction();
+  const { submit, outcome, formState } = useActionForm<Record<string, never>, { clientId: string }>();
+  const pending = formState.isSubmitting;
+  const rotate = submit(
+    () => rotateClientIdAction(),
+    (result) => {
       setConfirming(false);
-      setNotice(
-        result.ok ? { tone: "success", text: result.message ?? common("done") } : { tone: "error", text: result.error },
-      );
       if (result.ok) router.refresh();
-    });
-  }
+    },
+  );
 
   return (
     <section aria-labelledby="client-id-title" className="stack">
@@ -44,7 +39,7 @@ export function ClientIdPanel({ clientId }: { clientId: string }) {
         </div>
         <p className="field-hint">{t("clientIdHint")}</p>
       </div>
-      {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
+      <OutcomeAlert outcome={outcome} />
       {confirming ? (
         <div className="confirm" role="group" aria-labelledby="rotate-question">
           <p id="rotate-question">{t("rotateQuestion")}</p>

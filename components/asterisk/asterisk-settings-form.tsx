@@ -2,17 +2,14 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useTranslations } from "next-intl";
-import { useState, type ReactNode } from "react";
-import { useForm, useWatch } from "react-hook-form";
-import { saveAsteriskSettingsAction, testAmiAction } from "@/app/(cabinet)/cabinet/asterisk/actions";
-import { Alert } from "@/components/ui/alert";
+import type { ReactNode } from "react";
+import { useWatch } from "react-hook-form";
+import { OutcomeAlert, useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { useValidationText } from "@/components/ui/use-validation-text";
-import type { SettingsOutcome } from "@/lib/accounts";
 import { asteriskSettingsSchema, EVENT_SOURCES, type AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
-
-type Notice = { tone: "success" | "error"; text: string };
+import { saveAsteriskSettingsAction, testAmiAction } from "./actions";
 
 export function AsteriskSettingsForm({
   defaults,
@@ -26,48 +23,25 @@ export function AsteriskSettingsForm({
 }) {
   const t = useTranslations("asterisk");
   const vt = useValidationText();
-  const [notice, setNotice] = useState<Notice>();
-  const [testing, setTesting] = useState(false);
   const {
     register,
-    handleSubmit,
-    setError,
+    submit,
+    outcome,
+    running,
     setValue,
     control,
     formState: { errors, isSubmitting },
-  } = useForm<AsteriskSettingsInput>({ resolver: zodResolver(asteriskSettingsSchema), defaultValues: defaults });
-
-  function show(outcome: SettingsOutcome, success: string) {
-    if (outcome.ok) {
-      setNotice({ tone: "success", text: success });
-      return true;
-    }
-    for (const [field, message] of Object.entries(outcome.fieldErrors ?? {}))
-      setError(field as keyof AsteriskSettingsInput, { message });
-    setNotice({ tone: "error", text: outcome.error });
-    return false;
-  }
-
-  const save = handleSubmit(async (values) => {
-    setNotice(undefined);
-    if (show(await saveAsteriskSettingsAction(values), t("saved"))) setValue("amiSecret", "");
+  } = useActionForm<AsteriskSettingsInput>({ resolver: zodResolver(asteriskSettingsSchema), defaultValues: defaults });
+  const save = submit(saveAsteriskSettingsAction, (result) => {
+    if (result.ok) setValue("amiSecret", "");
   });
-
-  const test = handleSubmit(async (values) => {
-    setNotice(undefined);
-    setTesting(true);
-    try {
-      show(await testAmiAction(values), t("amiWorks"));
-    } finally {
-      setTesting(false);
-    }
-  });
-
-  const busy = isSubmitting || testing;
+  const test = submit(testAmiAction);
+  const testing = running === testAmiAction;
+  const saving = isSubmitting && !testing;
   const fromAmi = useWatch({ control, name: "eventSource" }) !== "DIALPLAN";
   const routing = useWatch({ control, name: "amiRouting" });
   return (
-    <form onSubmit={save} noValidate className="form" aria-busy={busy || undefined}>
+    <form onSubmit={save} noValidate className="form" aria-busy={isSubmitting || undefined}>
       <h2>{t("sections.telephony")}</h2>
       <Field
         label={t("fields.callerIdPrefix.label")}
@@ -259,12 +233,12 @@ export function AsteriskSettingsForm({
         </>
       ) : null}
 
-      {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
+      <OutcomeAlert outcome={outcome} />
       <div className="actions">
-        <Button type="submit" pending={isSubmitting} disabled={busy}>
-          {isSubmitting ? t("saving") : t("save")}
+        <Button type="submit" pending={saving} disabled={isSubmitting}>
+          {saving ? t("saving") : t("save")}
         </Button>
-        <Button type="button" variant="secondary" onClick={test} pending={testing} disabled={busy}>
+        <Button type="button" variant="secondary" onClick={test} pending={testing} disabled={isSubmitting}>
           {testing ? t("testing") : t("test")}
         </Button>
       </div>

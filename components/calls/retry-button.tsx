@@ -1,28 +1,23 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useState, useTransition } from "react";
-import { retryDeliveryAction } from "@/app/(cabinet)/cabinet/calls/actions";
+import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
+import { retryDeliveryAction } from "./actions";
 
 export function RetryButton({ deliveryId }: { deliveryId: number }) {
   const t = useTranslations("calls.retry");
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string>();
+  const { submit, outcome, formState } = useActionForm();
+  const error = outcome?.ok === false ? outcome.formError : undefined;
   return (
     <>
       <Button
         type="button"
         variant="secondary"
-        pending={pending}
-        onClick={() =>
-          startTransition(async () => {
-            const result = await retryDeliveryAction(deliveryId);
-            setError(result.ok ? undefined : result.error);
-          })
-        }
+        pending={formState.isSubmitting}
+        onClick={submit(() => retryDeliveryAction(deliveryId))}
       >
-        {pending ? t("pending") : t("button")}
+        {formState.isSubmitting ? t("pending") : t("button")}
       </Button>
       {error ? (
         <span className="field-error" role="alert">

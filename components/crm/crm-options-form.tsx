@@ -2,22 +2,19 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useTranslations } from "next-intl";
-import { useState } from "react";
-import { useForm, useWatch } from "react-hook-form";
-import { saveCrmOptionsAction } from "@/app/(cabinet)/cabinet/crm/actions";
-import { Alert } from "@/components/ui/alert";
+import { useWatch } from "react-hook-form";
+import { OutcomeAlert, useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { useValidationText } from "@/components/ui/use-validation-text";
 import { crmOptionsSchema, type CrmOptionsInput } from "@/lib/validations/crm-options";
+import { saveCrmOptionsAction } from "./actions";
 
 export interface UserChoice {
   id: string;
   name: string;
   active: boolean;
 }
-
-type Notice = { tone: "success" | "error"; text: string };
 
 function UserOptions({ users }: { users: UserChoice[] }) {
   const t = useTranslations("crm");
@@ -40,30 +37,20 @@ function FieldError({ id, message }: { id: string; message?: string }) {
 export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput; users: UserChoice[] }) {
   const t = useTranslations("crm");
   const vt = useValidationText();
-  const [notice, setNotice] = useState<Notice>();
   const {
     register,
-    handleSubmit,
-    setError,
+    submit,
+    outcome,
     control,
     formState: { errors, isSubmitting },
-  } = useForm<CrmOptionsInput>({ resolver: zodResolver(crmOptionsSchema), defaultValues: defaults });
+  } = useActionForm<CrmOptionsInput>({ resolver: zodResolver(crmOptionsSchema), defaultValues: defaults });
   const [missedTasks, managerChain, alertsEnabled] = useWatch({
     control,
     name: ["missedTasks", "managerChain", "alertsEnabled"],
   });
 
-  const save = handleSubmit(async (values) => {
-    setNotice(undefined);
-    const outcome = await saveCrmOptionsAction(values);
-    if (outcome.ok) return setNotice({ tone: "success", text: outcome.message ?? t("saved") });
-    for (const [field, message] of Object.entries(outcome.fieldErrors ?? {}))
-      setError(field as keyof CrmOptionsInput, { message });
-    setNotice({ tone: "error", text: outcome.error });
-  });
-
   return (
-    <form onSubmit={save} noValidate className="form" aria-busy={isSubmitting || undefined}>
+    <form onSubmit={submit(saveCrmOptionsAction)} noValidate className="form" aria-busy={isSubmitting || undefined}>
       <h2>{t("tasks.heading")}</h2>
       <div className="field checkbox">
         <label>
@@ -197,7 +184,7 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
         </>
       ) : null}
 
-      {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
+      <OutcomeAlert outcome={outcome} />
       <div className="actions">
         <Button type="submit" pending={isSubmitting}>
           {isSubmitting ? t("saving") : t("save")}

@@ -1,14 +1,13 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useState } from "react";
-import { useFieldArray, useForm } from "react-hook-form";
-import { saveStoreNumbersAction } from "@/app/(cabinet)/cabinet/crm/actions";
+import { useFieldArray } from "react-hook-form";
+import { OutcomeAlert, useActionForm } from "@/components/ui/action-form";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { useValidationText } from "@/components/ui/use-validation-text";
 import type { StoreNumber } from "@/lib/sites";
-
-type Notice = { tone: "success" | "error"; text: string };
+import { saveStoreNumbersAction } from "./actions";
 
 /** «Магазины по номерам»: the company's numbers and the store each belongs to (docs/crm-features.md). */
 export function StoreNumbersForm({
@@ -20,32 +19,28 @@ export function StoreNumbersForm({
   sites: { code: string; name: string }[] | { error: string };
 }) {
   const t = useTranslations("crm.stores");
-  const [notice, setNotice] = useState<Notice>();
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const { register, control, handleSubmit, formState } = useForm<{ numbers: StoreNumber[] }>({
+  const vt = useValidationText();
+  // Only the action checks the numbers: their schema lives beside lib/sites' database code, which no browser loads.
+  const { register, control, submit, outcome, formState } = useActionForm<{ numbers: StoreNumber[] }>({
     defaultValues: { numbers },
   });
   const { fields, append, remove } = useFieldArray({ control, name: "numbers" });
   const known = Array.isArray(sites) ? sites : undefined;
 
-  const save = handleSubmit(async (values) => {
-    setNotice(undefined);
-    setFieldErrors({});
-    const outcome = await saveStoreNumbersAction(values.numbers);
-    if (outcome.ok) return setNotice({ tone: "success", text: outcome.message ?? t("saved") });
-    setFieldErrors(outcome.fieldErrors ?? {});
-    setNotice({ tone: "error", text: outcome.error });
-  });
-
   return (
-    <form onSubmit={save} noValidate className="form" aria-busy={formState.isSubmitting || undefined}>
+    <form
+      onSubmit={submit(saveStoreNumbersAction)}
+      noValidate
+      className="form"
+      aria-busy={formState.isSubmitting || undefined}
+    >
       <h2>{t("heading")}</h2>
       <p className="field-hint">{t("intro")}</p>
       {known ? null : <Alert tone="error">{t("sitesFailed", { reason: "error" in sites ? sites.error : "" })}</Alert>}
       {fields.length === 0 ? <p>{t("none")}</p> : null}
       {fields.map((field, index) => {
-        const phoneError = fieldErrors[`${index}.phone`];
-        const siteError = fieldErrors[`${index}.siteCode`];
+        const phoneError = vt(formState.errors.numbers?.[index]?.phone?.message);
+        const siteError = vt(formState.errors.numbers?.[index]?.siteCode?.message);
         return (
           <fieldset key={field.id} className="store-number">
             <legend>{t("number", { number: index + 1 })}</legend>
@@ -98,7 +93,7 @@ export function StoreNumbersForm({
           </fieldset>
         );
       })}
-      {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
+      <OutcomeAlert outcome={outcome} />
       <div className="actions">
         <Button
           type="button"

@@ -1,15 +1,14 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMutation } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
-import { useForm } from "react-hook-form";
-import { saveExtensionAction } from "@/app/(cabinet)/cabinet/phones/actions";
+import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { useValidationText } from "@/components/ui/use-validation-text";
 import type { PhoneRow as Row } from "@/lib/accounts";
 import { saveExtensionSchema, type SaveExtensionInput, type SaveExtensionValues } from "@/lib/validations/extension";
+import { saveExtensionAction } from "./actions";
 
 const STATUSES = ["free", "busy", "dinner", "break"] as const;
 
@@ -28,32 +27,31 @@ export function PhoneRow({ row, draft, onDraft, unknownInCrm }: Props) {
   const saved = row.extension ?? "";
   const {
     register,
-    handleSubmit,
+    submit,
+    outcome,
     setError,
-    formState: { errors },
-  } = useForm<SaveExtensionInput, unknown, SaveExtensionValues>({
+    formState: { errors, isSubmitting },
+  } = useActionForm<SaveExtensionInput, undefined, SaveExtensionValues>({
     resolver: zodResolver(saveExtensionSchema),
     defaultValues: { crmUserId: row.crmUserId, extension: draft ?? saved },
+    offline: t("offline"),
   });
-  const save = useMutation({
-    mutationFn: (values: SaveExtensionValues) =>
-      saveExtensionAction({ crmUserId: values.crmUserId, extension: values.extension ?? "" }),
-    onSuccess: (result) => {
-      if (!result.ok) {
-        setError("extension", { message: result.fieldErrors?.extension ?? result.error });
-        return;
-      }
+  const save = submit(
+    (values) => saveExtensionAction({ crmUserId: values.crmUserId, extension: values.extension ?? "" }),
+    (result) => {
+      // The row has no room for a form's notice: every refusal is said beside the number.
+      if (!result.ok) return setError("extension", { message: result.fieldErrors?.extension ?? result.formError });
       onDraft(undefined);
       router.refresh();
     },
-    onError: () => setError("extension", { message: t("offline") }),
-  });
+  );
+  const error = vt(errors.extension?.message);
   const unsaved = draft !== undefined && draft !== saved;
   const status = STATUSES.find((known) => known === row.status);
   const inputId = `extension-${row.crmUserId}`;
   const errorId = `${inputId}-error`;
   const unsavedId = `${inputId}-unsaved`;
-  const describedBy = [errors.extension ? errorId : null, unsaved ? unsavedId : null].filter(Boolean).join(" ");
+  const describedBy = [error ? errorId : null, unsaved ? unsavedId : null].filter(Boolean).join(" ");
 
   return (
     <tr className={unsaved ? "row-unsaved" : undefined}>
@@ -68,7 +66,7 @@ export function PhoneRow({ row, draft, onDraft, unknownInCrm }: Props) {
         {unknownInCrm ? <div className="field-error">{t("unknownInCrm")}</div> : null}
       </td>
       <td>
-        <form id={`row-${row.crmUserId}`} onSubmit={handleSubmit((values) => save.mutate(values))} noValidate>
+        <form id={`row-${row.crmUserId}`} onSubmit={save} noValidate>
           <label htmlFor={inputId} className="visually-hidden">
             {t("extensionOf", { name: row.name })}
           </label>
@@ -76,13 +74,13 @@ export function PhoneRow({ row, draft, onDraft, unknownInCrm }: Props) {
             id={inputId}
             inputMode="numeric"
             className="extension-input"
-            aria-invalid={errors.extension ? true : undefined}
+            aria-invalid={error ? true : undefined}
             aria-describedby={describedBy || undefined}
             {...register("extension", { onChange: (event) => onDraft(event.target.value) })}
           />
-          {errors.extension ? (
+          {error ? (
             <p id={errorId} className="field-error" role="alert">
-              {vt(errors.extension.message)}
+              {error}
             </p>
           ) : null}
           {unsaved ? (
@@ -90,12 +88,12 @@ export function PhoneRow({ row, draft, onDraft, unknownInCrm }: Props) {
               {t("unsaved")}
             </p>
           ) : null}
-          {save.data?.ok && !unsaved ? <p className="field-ok">{t("saved")}</p> : null}
+          {outcome?.ok && !unsaved ? <p className="field-ok">{t("saved")}</p> : null}
         </form>
       </td>
       <td>
-        <Button type="submit" form={`row-${row.crmUserId}`} variant="secondary" pending={save.isPending}>
-          {save.isPending ? t("saving") : t("save")}
+        <Button type="submit" form={`row-${row.crmUserId}`} variant="secondary" pending={isSubmitting}>
+          {isSubmitting ? t("saving") : t("save")}
         </Button>
       </td>
     </tr>

@@ -1,13 +1,13 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useDeferredValue, useMemo, useState } from "react";
-import { pushExtensionsAction, refreshUsersAction } from "@/app/(cabinet)/cabinet/phones/actions";
+import { OutcomeAlert, useActionForm } from "@/components/ui/action-form";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import type { PhoneRow as Row } from "@/lib/accounts";
+import { pushExtensionsAction, refreshUsersAction } from "./actions";
 import { PhoneRow } from "./phone-row";
 
 /** Rows per page: a team of 500+ users stays a short page (docs/cabinet.md). */
@@ -30,14 +30,9 @@ export function PhonesTab({ loaded }: { loaded: { phones: Row[] } | { error: str
   const [query, setQuery] = useState("");
   const [page, setPage] = useState(0);
   const [drafts, setDrafts] = useState<ReadonlyMap<number, string>>(new Map());
-  const refresh = useMutation({
-    mutationFn: refreshUsersAction,
-    onSuccess: (result) => {
-      if (result.ok) router.refresh();
-    },
-  });
-  const push = useMutation({ mutationFn: pushExtensionsAction });
-  const unknown = new Set(push.data?.ok ? (push.data.data?.unknownUserIds ?? []) : []);
+  const refresh = useActionForm();
+  const push = useActionForm<Record<string, never>, { unknownUserIds: number[] }>();
+  const unknown = new Set(push.outcome?.ok ? (push.outcome.data?.unknownUserIds ?? []) : []);
   const phones = useMemo(() => ("phones" in loaded ? loaded.phones : null), [loaded]);
   const search = useDeferredValue(query.trim().toLocaleLowerCase());
   const found = useMemo(() => (phones ?? []).filter((row) => matches(row, search)), [phones, search]);
@@ -62,13 +57,23 @@ export function PhonesTab({ loaded }: { loaded: { phones: Row[] } | { error: str
     <div className="stack">
       <div className="toolbar">
         <h2>{t("title")}</h2>
-        <Button variant="secondary" type="button" onClick={() => refresh.mutate()} pending={refresh.isPending}>
-          {refresh.isPending ? t("refreshing") : t("refresh")}
+        <Button
+          variant="secondary"
+          type="button"
+          onClick={refresh.submit(
+            () => refreshUsersAction(),
+            (result) => {
+              if (result.ok) router.refresh();
+            },
+          )}
+          pending={refresh.formState.isSubmitting}
+        >
+          {refresh.formState.isSubmitting ? t("refreshing") : t("refresh")}
         </Button>
       </div>
       <p className="muted">{t("intro")}</p>
-      {refresh.data && !refresh.data.ok ? <Alert tone="error">{refresh.data.error}</Alert> : null}
-      {"error" in loaded && !refresh.data ? <Alert tone="error">{loaded.error}</Alert> : null}
+      {refresh.outcome?.ok === false ? <OutcomeAlert outcome={refresh.outcome} /> : null}
+      {"error" in loaded && !refresh.outcome ? <Alert tone="error">{loaded.error}</Alert> : null}
       {phones ? (
         <>
           <div className="field">
@@ -128,14 +133,10 @@ export function PhonesTab({ loaded }: { loaded: { phones: Row[] } | { error: str
           ) : null}
         </>
       ) : null}
-      {push.data ? (
-        <Alert tone={push.data.ok ? (unknown.size ? "info" : "success") : "error"}>
-          {push.data.ok ? push.data.message : push.data.error}
-        </Alert>
-      ) : null}
+      <OutcomeAlert outcome={push.outcome} tone={unknown.size ? "info" : "success"} />
       <div>
-        <Button type="button" onClick={() => push.mutate()} pending={push.isPending}>
-          {push.isPending ? t("pushing") : t("push")}
+        <Button type="button" onClick={push.submit(() => pushExtensionsAction())} pending={push.formState.isSubmitting}>
+          {push.formState.isSubmitting ? t("pushing") : t("push")}
         </Button>
       </div>
     </div>

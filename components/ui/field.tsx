@@ -1,5 +1,4 @@
-import type { InputHTMLAttributes, ReactNode } from "react";
-import { forwardRef, useId } from "react";
+import { type InputHTMLAttributes, type ReactNode, forwardRef, useId } from "react";
 
 interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   label: string;

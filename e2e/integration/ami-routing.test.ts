@@ -15,8 +15,7 @@ import { serveRoutes } from "@/e2e/setup/route-server";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AmiUser, type AsteriskSim, type RecordedAction } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { saveAsteriskSettings } from "@/lib/accounts";
-import { forgetRecentAccounts } from "@/lib/accounts";
+import { saveAsteriskSettings, forgetRecentAccounts } from "@/lib/accounts";
 import type { AmiMessage } from "@/lib/asterisk/ami/message";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { startCallTracking, type CallTracking } from "@/lib/call-tracking";
@@ -492,7 +491,7 @@ describe("the rights routing needs", () => {
       });
     expect(await saveAsteriskSettings(account.id, form(NO_CALL))).toEqual({
       ok: false,
-      error:
+      formError:
         "У пользователя AMI нет прав, нужных событиям из AMI: write = call (без него сервис не назовёт звонящего и не направит звонок менеджеру: Setvar и Redirect). В manager.conf нужны read = call,agent,dialplan и write = originate,agent,reporting,call, как в блоке на вкладке «API»; после правки выполните manager reload и сохраните настройки снова",
     });
     expect(await db().asteriskSettings.findUnique({ where: { accountId: account.id } })).toBeNull();

@@ -171,7 +171,7 @@ describe("the rights AMI mode needs", () => {
     );
     expect(outcome).toEqual({
       ok: false,
-      error:
+      formError:
         "У пользователя AMI нет прав, нужных событиям из AMI: write = reporting (без него звонки, идущие при подключении, не подхватываются). В manager.conf нужны read = call,agent,dialplan и write = originate,agent,reporting, как в блоке на вкладке «API»; после правки выполните manager reload и сохраните настройки снова",
     });
     expect(await db().asteriskSettings.findUniqueOrThrow({ where: { accountId } })).toEqual(before);

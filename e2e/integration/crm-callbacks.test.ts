@@ -9,8 +9,7 @@ import * as config from "@/app/api/crm/config/route";
 import * as register from "@/app/api/crm/register/route";
 import * as userStatus from "@/app/api/crm/user-status/route";
 import { db } from "@/lib/db/client";
-import { isModuleEnabled } from "@/lib/accounts";
-import { connectAccount } from "@/lib/accounts";
+import { isModuleEnabled, connectAccount } from "@/lib/accounts";
 
 const secret = process.env.MARKETPLACE_SECRET!;
 let sim: RetailCrmSim;

@@ -9,12 +9,11 @@ import { mapExtensions } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import * as event from "@/app/api/event/route";
 import * as manager from "@/app/api/manager/route";
-import { connectAccount } from "@/lib/accounts";
+import { connectAccount, forgetRecentAccounts } from "@/lib/accounts";
 import { db } from "@/lib/db/client";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { applyMigrations } from "@/lib/db/migrate";
 import { startDeliveryWorker, type DeliveryWorker } from "@/lib/delivery";
-import { forgetRecentAccounts } from "@/lib/accounts";
 import { until } from "@/e2e/setup/until";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 

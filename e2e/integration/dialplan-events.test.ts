@@ -15,9 +15,7 @@ import { until } from "@/e2e/setup/until";
 import { listCalls } from "@/lib/journal";
 import { MULTIPART_HEAD_BYTES } from "@/lib/http/multipart";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
-import { signRecordingPath } from "@/lib/recordings";
-import { RecordingNotFoundError } from "@/lib/recordings";
-import { recordingStores } from "@/lib/recordings";
+import { signRecordingPath, RecordingNotFoundError, recordingStores } from "@/lib/recordings";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;

@@ -265,7 +265,7 @@ describe("turning tasks on", () => {
     try {
       const refused = await saveCrmOptions(accountId, OPTIONS);
       expect(refused.ok).toBe(false);
-      expect(!refused.ok && refused.error).toContain("/api/tasks/create, /api/tasks/{id}/edit, /api/tasks/{id}");
+      expect(!refused.ok && refused.formError).toContain("/api/tasks/create, /api/tasks/{id}/edit, /api/tasks/{id}");
       crm.clearRequests();
       expect(await saveCrmOptions(accountId, { ...OPTIONS, missedTasks: false })).toMatchObject({ ok: true });
       expect(crm.requests.filter((r) => r.path === "/api/credentials")).toEqual([]);

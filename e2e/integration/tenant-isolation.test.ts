@@ -18,27 +18,23 @@ import * as eventRoute from "@/app/api/event/route";
 import * as managerRoute from "@/app/api/manager/route";
 import * as eventShRoute from "@/app/data/event.sh/route";
 import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
-import { rotateClientIdAction } from "@/app/(cabinet)/cabinet/api/actions";
-import { saveAsteriskSettingsAction, testAmiAction } from "@/app/(cabinet)/cabinet/asterisk/actions";
-import { retryDeliveryAction } from "@/app/(cabinet)/cabinet/calls/actions";
-import { pushExtensionsAction, refreshUsersAction, saveExtensionAction } from "@/app/(cabinet)/cabinet/phones/actions";
-import { saveAsteriskSettings } from "@/lib/accounts";
-import { connectAccount } from "@/lib/accounts";
-import { authOptions } from "@/lib/auth";
+import { rotateClientIdAction } from "@/components/api/actions";
+import { saveAsteriskSettingsAction, testAmiAction } from "@/components/asterisk/actions";
+import { retryDeliveryAction } from "@/components/calls/actions";
+import { pushExtensionsAction, refreshUsersAction, saveExtensionAction } from "@/components/phones/actions";
+import { saveAsteriskSettings, connectAccount, phonesForCabinet } from "@/lib/accounts";
+import { authOptions, sessionAccountId, sessionGrant } from "@/lib/auth";
 import { closeAmiSessions } from "@/lib/asterisk/ami/pool";
 import { db } from "@/lib/db/client";
 import { startDeliveryWorker } from "@/lib/delivery";
 import { clearCallerCache } from "@/lib/dialplan";
 import { listCalls } from "@/lib/journal";
-import { phonesForCabinet } from "@/lib/accounts";
-import { sessionAccountId } from "@/lib/auth";
 import PhonesPage from "@/app/(cabinet)/cabinet/phones/page";
 import { signRecordingPath } from "@/lib/recordings";
 import { pcmWav } from "@/e2e/fixtures/audio";
 import type { AsteriskSettingsInput } from "@/lib/validations/asterisk-settings";
 import { until } from "@/e2e/setup/until";
 import { amiForm } from "@/e2e/setup/ami-form";
-import { sessionGrant } from "@/lib/auth";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 
 // Sources differ by X-Forwarded-For, as behind a proxy of ours on loopback.
@@ -674,11 +670,11 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     // User 35 exists only in B's CRM.
     expect(await saveExtensionAction({ crmUserId: 35, extension: "555" })).toEqual({
       ok: false,
-      error: "Сотрудник не найден: обновите список",
+      formError: "Сотрудник не найден: обновите список",
     });
     expect(await saveExtensionAction({ crmUserId: 35, extension: "" })).toEqual({
       ok: false,
-      error: "Сотрудник не найден: обновите список",
+      formError: "Сотрудник не найден: обновите список",
     });
     // User 3 exists in both: A's row changes, B's does not; B's extension 201 is free in A's PBX.
     expect(await saveExtensionAction({ crmUserId: 3, extension: "201" })).toEqual({ ok: true, message: "Сохранено" });
@@ -688,7 +684,7 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     ).toBe("201");
     // A's own clash names A's manager, never B's.
     const taken = await saveExtensionAction({ crmUserId: 4, extension: "201" });
-    expect(taken).toMatchObject({ ok: false, error: "Этот номер уже назначен сотруднику Соколова Инна Сергеевна" });
+    expect(taken).toMatchObject({ ok: false, formError: "Этот номер уже назначен сотруднику Соколова Инна Сергеевна" });
     expect(await saveExtensionAction({ crmUserId: 3, extension: "101" })).toMatchObject({ ok: true });
     expect(await worldOfB()).toEqual(before);
   });
@@ -714,7 +710,10 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
 
   it("«Повторить» refuses B's failed delivery and leaves it failed", async () => {
     const before = await worldOfB();
-    expect(await retryDeliveryAction(failedDeliveryOfB)).toEqual({ ok: false, error: "Этот запрос нельзя повторить" });
+    expect(await retryDeliveryAction(failedDeliveryOfB)).toEqual({
+      ok: false,
+      formError: "Этот запрос нельзя повторить",
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await worldOfB()).toEqual(before);
     expect((await db().delivery.findUniqueOrThrow({ where: { id: failedDeliveryOfB } })).state).toBe("FAILED");
@@ -730,8 +729,9 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
   });
 
   it("«Повторить» answers a delivery id no row can have, or no number at all, as a bad request", async () => {
+    // A client posts whatever it likes, whatever the action's types say.
     for (const id of [99999999999999999999, 2_147_483_648, 0, -1, 1.5, Number.NaN, "1", null, [1]])
-      expect(await retryDeliveryAction(id)).toEqual({ ok: false, error: "Неверный запрос" });
+      expect(await retryDeliveryAction(id as number)).toMatchObject({ ok: false, formError: "Неверный запрос" });
   });
 
   it("«Настройки Asterisk» use A's stored password, never B's, and save A's settings only", async () => {
@@ -754,7 +754,7 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     const crmBefore = crmB.requests.length;
     expect(
       await saveAsteriskSettingsAction(amiFormOf(pbxA, amiA, "HTTP", { callerIdPrefix: "Shop A", amiSecret: "" })),
-    ).toEqual({ ok: true });
+    ).toEqual({ ok: true, message: "Настройки сохранены: доступ к AMI проверен" });
     expect((await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: A.id } })).callerIdPrefix).toBe(
       "Shop A",
     );
@@ -805,7 +805,7 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
   it("without a session every action refuses and changes nothing", async () => {
     session.accountId = null;
     const [before, beforeA] = [await worldOfB(), await snapshot(A.id)];
-    const signedOut = { ok: false, error: "Сессия истекла: войдите снова" };
+    const signedOut = { ok: false, formError: "Сессия истекла: войдите снова" };
     expect(await saveExtensionAction({ crmUserId: 34, extension: "1" })).toEqual(signedOut);
     expect(await refreshUsersAction()).toEqual(signedOut);
     expect(await pushExtensionsAction()).toEqual(signedOut);

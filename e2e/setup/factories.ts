@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { pushExtensions, refreshUsers, saveExtension } from "@/lib/accounts";
+import { pushExtensions, refreshUsers, saveExtension, connectAccount } from "@/lib/accounts";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { db, dbPool } from "@/lib/db/client";
 import { createRetailCrmSim, DEMO, seedDemo } from "@/e2e/sim/retailcrm";
-import { connectAccount } from "@/lib/accounts";
 import { EVENT_FILTERS } from "@/lib/asterisk/snippets/ami-config";
 import { until } from "./until";
 import type { Prisma } from "@/lib/generated/prisma/client";

@@ -103,7 +103,7 @@ describe("«Настройки Asterisk»", () => {
     const outcome = await saveAsteriskSettings(account.id, form({ amiSecret: "wrong" }));
     expect(outcome).toEqual({
       ok: false,
-      error: expect.stringMatching(/^Нет доступа до AMI: проверьте адрес, порт, логин или пароль/),
+      formError: expect.stringMatching(/^Нет доступа до AMI: проверьте адрес, порт, логин или пароль/),
     });
     expect((await loadAsteriskSettings(account.id)).form.amiLogin).toBe("asterisk");
   });
@@ -149,7 +149,7 @@ describe("«Настройки Asterisk»", () => {
         for (const run of [testAmi, saveAsteriskSettings]) {
           expect(await run(account.id, form({ amiSecret: "", ...change })), JSON.stringify(change)).toEqual({
             ok: false,
-            error: expect.stringMatching(/^Введите пароль AMI заново/),
+            formError: expect.stringMatching(/^Введите пароль AMI заново/),
             fieldErrors: { amiSecret: expect.stringMatching(/^Введите пароль AMI заново/) },
           });
         }
@@ -175,7 +175,7 @@ describe("«Настройки Asterisk»", () => {
       // carry the stored password there once AMI becomes the source.
       const retype = {
         ok: false,
-        error: expect.stringMatching(/^Введите пароль AMI заново/),
+        formError: expect.stringMatching(/^Введите пароль AMI заново/),
         fieldErrors: { amiSecret: expect.stringMatching(/^Введите пароль AMI заново/) },
       };
       const outcomes = [await saveAsteriskSettings(account.id, form({ amiSecret: "", amiEventsPort: trapPort }))];

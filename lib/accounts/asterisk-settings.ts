@@ -2,7 +2,7 @@ import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { amiErrorMessage, checkAmiAccess, missingEventRights } from "@/lib/asterisk/ami/check";
-import { fieldErrorsOf } from "@/lib/actions";
+import { fieldErrorsOf, type ActionResult } from "@/lib/validations/action-result";
 import { requestLocale, translator } from "@/lib/i18n/server";
 import { log } from "@/lib/log";
 import { announceAccountChange } from "@/lib/cache/changes";
@@ -47,8 +47,6 @@ export async function loadAsteriskSettings(accountId: string) {
   return { form, hasSecret: s.amiSecretEnc !== null };
 }
 
-export type SettingsOutcome = { ok: true } | { ok: false; error: string; fieldErrors?: Record<string, string> };
-
 /**
  * The password to log in with: the one typed, or the stored one, but the stored one only for
  * the server and user it was entered for. Sent anywhere else it would hand the PBX's password to
@@ -73,21 +71,21 @@ async function resolveSecret(
 }
 
 /** «Проверить подключение» and the first half of saving: log in to AMI, Ping, log off. */
-export async function testAmi(accountId: string, input: AsteriskSettingsInput): Promise<SettingsOutcome> {
+export async function testAmi(accountId: string, input: AsteriskSettingsInput): Promise<ActionResult> {
   const parsed = asteriskSettingsSchema.safeParse(input);
   if (!parsed.success)
     return {
       ok: false,
-      error: (await translator("asterisk"))("checkFields"),
+      formError: (await translator("asterisk"))("checkFields"),
       fieldErrors: await fieldErrorsOf(parsed.error.issues),
     };
   if (!(await databaseKnowsZone(parsed.data.pbxTimeZone))) {
     const t = await translator("asterisk");
-    return { ok: false, error: t("checkFields"), fieldErrors: { pbxTimeZone: t("validation.timeZone") } };
+    return { ok: false, formError: t("checkFields"), fieldErrors: { pbxTimeZone: t("validation.timeZone") } };
   }
   const resolved = await resolveSecret(accountId, parsed.data);
   if ("missing" in resolved)
-    return { ok: false, error: resolved.missing, fieldErrors: { amiSecret: resolved.missing } };
+    return { ok: false, formError: resolved.missing, fieldErrors: { amiSecret: resolved.missing } };
   const { secret } = resolved;
   const endpoint = {
     host: parsed.data.amiHost,
@@ -112,7 +110,7 @@ export async function testAmi(accountId: string, input: AsteriskSettingsInput): 
     const t = await translator("asterisk");
     return {
       ok: false,
-      error: t("rights.missing", {
+      formError: t("rights.missing", {
         missing: missing.map((right) => t(`rights.${right}`)).join("; "),
         write: routing ? "originate,agent,reporting,call" : "originate,agent,reporting",
       }),
@@ -122,12 +120,12 @@ export async function testAmi(accountId: string, input: AsteriskSettingsInput): 
       { accountId, host: parsed.data.amiHost, port: parsed.data.amiPort, err: error },
       "AMI access check failed",
     );
-    return { ok: false, error: amiErrorMessage(error, await requestLocale()) };
+    return { ok: false, formError: amiErrorMessage(error, await requestLocale()) };
   }
 }
 
 /** «Сохранить настройки»: saves only after the AMI access check passed; an empty password keeps the stored one. */
-export async function saveAsteriskSettings(accountId: string, input: AsteriskSettingsInput): Promise<SettingsOutcome> {
+export async function saveAsteriskSettings(accountId: string, input: AsteriskSettingsInput): Promise<ActionResult> {
   const tested = await testAmi(accountId, input);
   if (!tested.ok) return tested;
   const data = asteriskSettingsSchema.parse(input);

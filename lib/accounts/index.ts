@@ -1,7 +1,7 @@
 // Accounts (docs/retailcrm.md, docs/security.md): connecting a CRM, its callbacks, its users and
 // their extensions, the account's settings, and the one way to a CRM client.
 export { activitySchema } from "./activity";
-export { loadAsteriskSettings, saveAsteriskSettings, testAmi, type SettingsOutcome } from "./asterisk-settings";
+export { loadAsteriskSettings, saveAsteriskSettings, testAmi } from "./asterisk-settings";
 export { connectAccount } from "./connect";
 export { handleActivity, handleConfig, handleRegister, handleUserStatus } from "./crm-callbacks";
 export { crmClient } from "./crm-client";

@@ -7,8 +7,7 @@ import { sessionCookie } from "./session";
 import { env } from "@/lib/env";
 import { requestParams } from "@/lib/http/params";
 import { log } from "@/lib/log";
-import { findAccountByClientId } from "@/lib/accounts";
-import { newCabinetToken, syncModule } from "@/lib/accounts";
+import { findAccountByClientId, newCabinetToken, syncModule } from "@/lib/accounts";
 
 export type CabinetEntry =
   | { ok: true; account: Account }

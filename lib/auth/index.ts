@@ -4,3 +4,4 @@ export { handleCabinetLink } from "./cabinet-link";
 export { sessionGrant } from "./grant";
 export { authOptions } from "./options";
 export { requireAccount, sessionAccountId, sessionCookie } from "./session";
+export { cabinetAction } from "./cabinet-action";

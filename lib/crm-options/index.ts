@@ -1,8 +1,13 @@
-import { crmClient } from "@/lib/accounts";
-import { crmErrorMessage } from "@/lib/accounts";
-import { featuresOn, missingAccessMessage, missingMethods } from "@/lib/accounts";
-import { listPhones, type PhoneRow } from "@/lib/accounts";
-import { fieldErrorsOf, type ActionResult } from "@/lib/actions";
+import {
+  crmClient,
+  crmErrorMessage,
+  featuresOn,
+  missingAccessMessage,
+  missingMethods,
+  listPhones,
+  type PhoneRow,
+} from "@/lib/accounts";
+import { fieldErrorsOf, type ActionResult } from "@/lib/validations/action-result";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { db } from "@/lib/db/client";
 import { defaultTemplate } from "@/lib/callback-tasks";
@@ -52,7 +57,7 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
   const t = await translator("crm");
   const parsed = crmOptionsSchema.safeParse(input);
   if (!parsed.success)
-    return { ok: false, error: t("checkFields"), fieldErrors: await fieldErrorsOf(parsed.error.issues) };
+    return { ok: false, formError: t("checkFields"), fieldErrors: await fieldErrorsOf(parsed.error.issues) };
   const form = parsed.data;
   const features = featuresOn({ missedTasks: form.missedTasks, alertsEnabled: form.alertsEnabled });
   if (features.length > 0) {
@@ -62,9 +67,9 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
       missing = missingMethods(await crmClient(account).credentials(), features);
     } catch (error) {
       log.warn({ accountId, err: error }, "checking the key's access for CRM options failed");
-      return { ok: false, error: t("accessCheckFailed", { reason: await crmErrorMessage(error) }) };
+      return { ok: false, formError: t("accessCheckFailed", { reason: await crmErrorMessage(error) }) };
     }
-    if (missing.length > 0) return { ok: false, error: missingAccessMessage(missing, await requestLocale()) };
+    if (missing.length > 0) return { ok: false, formError: missingAccessMessage(missing, await requestLocale()) };
   }
   const data = {
     missedTasks: form.missedTasks,

@@ -1,13 +1,11 @@
-import { accountGate } from "@/lib/accounts";
-import { recentAsteriskSettings } from "@/lib/accounts";
-import { callOfRecordingFile } from "@/lib/recordings";
+import { accountGate, recentAsteriskSettings } from "@/lib/accounts";
+import { callOfRecordingFile, receiveRecording } from "@/lib/recordings";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { jsonError, requestParams } from "@/lib/http/params";
 import { Refusal } from "@/lib/http/refusal";
 import { log } from "@/lib/log";
 import { readEventParams } from "@/lib/validations/dialplan";
 import { ingestCallEvent } from "@/lib/calls";
-import { receiveRecording } from "@/lib/recordings";
 
 /**
  * An upload that names the recording's file instead of the call (cdr-sync.sh in AMI mode): the

@@ -2,8 +2,7 @@ import type pg from "pg";
 import type { RingManager, RingProfile } from "@/lib/accounts";
 import { log } from "@/lib/log";
 import { numberKey } from "@/lib/telephony/phone";
-import type { CallerAnswer } from "./caller-lookup";
-import { within } from "./caller-lookup";
+import { type CallerAnswer, within } from "./caller-lookup";
 
 /** Who /api/manager sends the caller to: the first extension, and every one to ring together. */
 export interface ChainChoice {

@@ -28,7 +28,7 @@ describe("«Записи разговоров»", () => {
     } as unknown as RecordingSettingsInput);
     expect(outcome).toEqual({
       ok: false,
-      error: "Проверьте поля формы",
+      formError: "Проверьте поля формы",
       fieldErrors: { format: "Выберите формат: MP3 или WAV", retention: "Выберите срок хранения из списка" },
     });
     expect(await db().recordingSettings.count({ where: { accountId: account.id } })).toBe(0);

@@ -1,4 +1,4 @@
-import { fieldErrorsOf, type ActionResult } from "@/lib/actions";
+import { fieldErrorsOf, type ActionResult } from "@/lib/validations/action-result";
 import { db } from "@/lib/db/client";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "@/lib/i18n/config";
 import { requestLocale, translator } from "@/lib/i18n/server";
@@ -43,7 +43,7 @@ export async function saveRecordingSettings(accountId: string, input: RecordingS
   const t = await translator("asterisk.recordings");
   const parsed = recordingSettingsSchema.safeParse(input);
   if (!parsed.success)
-    return { ok: false, error: t("checkFields"), fieldErrors: await fieldErrorsOf(parsed.error.issues) };
+    return { ok: false, formError: t("checkFields"), fieldErrors: await fieldErrorsOf(parsed.error.issues) };
   const data = {
     format: parsed.data.format,
     retentionDays: parsed.data.retention === "always" ? null : Number(parsed.data.retention),

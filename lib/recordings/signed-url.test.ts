@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { connectAccount } from "@/lib/accounts";
-import { rotateClientId } from "@/lib/accounts";
+import { connectAccount, rotateClientId } from "@/lib/accounts";
 import { signRecordingPath, verifyRecordingSignature } from "./signed-url";
 
 const SECRET = "8f3c1e0a9b7d5f2e4c6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e4b6d8f";

@@ -1,7 +1,5 @@
 import { z } from "zod";
-import { crmClient } from "@/lib/accounts";
-import { crmErrorMessage } from "@/lib/accounts";
-import { syncModule } from "@/lib/accounts";
+import { crmClient, crmErrorMessage, syncModule } from "@/lib/accounts";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";

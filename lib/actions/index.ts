@@ -1,1 +1,0 @@
-export { fieldErrorsOf, type ActionResult } from "./result";
