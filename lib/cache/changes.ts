@@ -114,12 +114,3 @@ export async function announceAccountChange(accountId: string, part: ChangePart 
   tell(accountId, true, part);
   await dbPool().query("SELECT pg_notify($1, $2)", [CHANNEL, part === "staff" ? STAFF_PREFIX + accountId : accountId]);
 }
-
-/** Stops listening (tests and shutdown). */
-export async function stopListening(): Promise<void> {
-  const listener = state.listener;
-  state.listener = undefined;
-  if (!listener) return;
-  listener.closed = true;
-  await listener.client?.end().catch(() => undefined);
-}

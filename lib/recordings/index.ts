@@ -2,7 +2,7 @@
 // their compact copies and retention, run by the worker processes.
 export { receiveRecording, recordingUrl } from "./upload";
 export { streamRecording } from "./stream";
-export { startRecordingWork, type RecordingWork, type RecordingWorkOptions } from "./background";
+export { startRecordingWork, type RecordingWorkOptions } from "./background";
 export { loadRecordingSettings, saveRecordingSettings } from "./settings";
 export { compactWav } from "./mp3";
 export { signRecordingPath } from "./signed-url";

@@ -77,7 +77,6 @@ export const moduleEditSchema = z.object({
     ])
     .optional(),
 });
-export type ModuleEditReply = z.infer<typeof moduleEditSchema>;
 
 /** The module as the CRM keeps it: whether it is on, and (when the CRM echoes it) the clientId it was given. */
 export const moduleSchema = z.object({
@@ -105,7 +104,6 @@ export const telephonyManagerSchema = z.object({
   customer: personSchema.extend({ email: z.string().nullish() }).passthrough().nullish(),
   links: z.record(z.string(), z.string()).nullish(),
 });
-export type TelephonyManagerReply = z.infer<typeof telephonyManagerSchema>;
 
 export const callEventReplySchema = z.object({
   success: z.literal(true),

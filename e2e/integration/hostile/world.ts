@@ -887,7 +887,7 @@ export const EVENT_KEYS = [
   "path",
 ] as const;
 export const FRESH = "@fresh-uniqueid@";
-export let uniqueSeq = 0;
+let uniqueSeq = 0;
 export const freshUniqueid = () => `${1_800_000_000 + (Math.floor(Date.now() / 1000) % 100_000)}.${++uniqueSeq}`;
 
 /** A good dialplan event of each type, as event.sh and the guide's macros send it. */

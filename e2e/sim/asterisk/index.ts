@@ -16,16 +16,13 @@ import type {
   SimMode,
 } from "./types";
 
-export type { HintConfig } from "./hints";
 export type {
   AmiUser,
   AsteriskSimOptions,
-  DialplanContext,
   OriginateOutcome,
   RecordedAction,
   RecordedOriginate,
   SimMode,
-  Transport,
 } from "./types";
 
 export interface AsteriskSim {

@@ -6,7 +6,7 @@ import type { Snippet, SnippetContext } from "./types";
 import type { AsteriskVersion, SnippetGroup } from "./versions";
 
 export type { Snippet, SnippetContext } from "./types";
-export { ASTERISK_VERSIONS, SNIPPET_GROUPS, type AsteriskVersion, type SnippetGroup } from "./versions";
+export type { AsteriskVersion, SnippetGroup } from "./versions";
 export { cdrSync, httpConf, managerConf, dialplanLegacy, dialplanModern, eventShInstall };
 
 /**
