@@ -66,7 +66,7 @@ export function reportsDb(): PrismaClient {
 
 /**
  * The pool behind db(), for the one statement on the hot path that runs as a named prepared
- * statement (lib/dialplan/event-ingest.ts): PostgreSQL then parses and plans it once per
+ * statement (lib/calls/ingest.ts): PostgreSQL then parses and plans it once per
  * connection instead of at every event, which Prisma's raw queries cannot ask for.
  */
 export function dbPool(): pg.Pool {
