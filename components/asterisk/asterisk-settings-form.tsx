@@ -18,7 +18,7 @@ export function AsteriskSettingsForm({
 }: {
   defaults: AsteriskSettingsInput;
   hasSecret: boolean;
-  /** The AMI event connection's state, rendered on the server. */
+  /** The AMI event connection's state, shown in AMI mode. */
   connection?: ReactNode;
 }) {
   const t = useTranslations("asterisk");

@@ -1,6 +1,5 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { cabinetAction } from "@/lib/auth";
 import { translator } from "@/lib/i18n/server";
@@ -12,7 +11,6 @@ export const retryDeliveryAction = cabinetAction(
   async (deliveryId, { accountId }) => {
     const t = await translator("calls.retry");
     if (!(await retryDelivery(accountId, deliveryId))) return { ok: false, formError: t("notRetryable") };
-    revalidatePath("/cabinet/calls");
     return { ok: true, message: t("queued") };
   },
 );

@@ -1,4 +1,6 @@
-import { getTranslations } from "next-intl/server";
+"use client";
+
+import { useTranslations } from "next-intl";
 import type { JournalCall } from "@/lib/journal";
 import { RetryButton } from "./retry-button";
 
@@ -7,8 +9,8 @@ function seconds(value: number | null): string {
   return `${Math.floor(value / 60)}:${String(value % 60).padStart(2, "0")}`;
 }
 
-export async function CallsTable({ calls }: { calls: JournalCall[] }) {
-  const t = await getTranslations("calls");
+export function CallsTable({ calls }: { calls: JournalCall[] }) {
+  const t = useTranslations("calls");
   /** The CRM's call result (telephony/calls/upload) in words, none while the call goes on; an unknown one as it is. */
   const result = (value: string | null): string => {
     if (!value) return t("result.inProgress");

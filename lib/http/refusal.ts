@@ -8,6 +8,7 @@ import { log } from "@/lib/log";
 export const REFUSALS = {
   malformed_body: 400,
   body_too_large: 413,
+  signed_out: 401,
   too_many_guesses: 429,
   too_many_cdr_posts: 429,
   database_unavailable: 503,
@@ -24,7 +25,7 @@ export const REFUSALS = {
   activity_unconfirmed: 403,
   unknown_user: 404,
   extension_taken: 409,
-} as const satisfies Record<string, 400 | 403 | 404 | 409 | 413 | 415 | 429 | 503>;
+} as const satisfies Record<string, 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503>;
 
 export type RefusalCode = keyof typeof REFUSALS;
 

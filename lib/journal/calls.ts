@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { TaskOutcome } from "@/lib/callback-tasks";
 import { db } from "@/lib/db/client";
 import { TIME_ZONE } from "@/lib/i18n/config";
@@ -6,6 +7,26 @@ import { recordingUrl } from "@/lib/recordings";
 import { wallClock } from "@/lib/telephony/clock";
 
 export const PAGE_SIZE = 25;
+
+/** Far past any journal (25 million calls), and an OFFSET PostgreSQL takes. */
+const LAST_PAGE = 1_000_000;
+
+/** Which page of the journal to show (`?page=`, the newest first), 1 when none is asked for. */
+export const journalQuery = z.object({
+  page: z
+    .string()
+    .regex(/^[1-9]\d{0,6}$/, `Parameter 'page' must be a whole number from 1 to ${LAST_PAGE}`)
+    .transform(Number)
+    .refine((page) => page <= LAST_PAGE, `Parameter 'page' must be a whole number from 1 to ${LAST_PAGE}`)
+    .default(1),
+});
+
+/** One page of the journal, as the page renders it and /api/cabinet/calls answers it. */
+export interface JournalPage {
+  calls: JournalCall[];
+  total: number;
+  pages: number;
+}
 
 export interface JournalDelivery {
   id: number;
@@ -75,10 +96,7 @@ function recordingNote(
 }
 
 /** The account's calls, newest first, with what became of each CRM request, notes in the admin's language. */
-export async function listCalls(
-  accountId: string,
-  page: number,
-): Promise<{ calls: JournalCall[]; total: number; pages: number }> {
+export async function listCalls(accountId: string, page: number): Promise<JournalPage> {
   const t = await translator("calls");
   const account = await db().account.findUniqueOrThrow({
     where: { id: accountId },

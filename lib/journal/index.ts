@@ -1,2 +1,2 @@
 // «Журнал звонков» (docs/cabinet.md): the account's calls as the cabinet lists them.
-export { listCalls, retryDelivery, type JournalCall } from "./calls";
+export { journalQuery, listCalls, retryDelivery, type JournalCall, type JournalPage } from "./calls";

@@ -27,7 +27,7 @@ export default async function AsteriskSettingsPage() {
       <AsteriskSettingsForm
         defaults={form}
         hasSecret={hasSecret}
-        connection={<EventConnectionStatusView status={status} />}
+        connection={<EventConnectionStatusView initial={status} />}
       />
       <RecordingSettingsForm defaults={recordings} />
     </>

@@ -1,9 +1,8 @@
 import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
-import Link from "next/link";
-import { CallsTable } from "@/components/calls/calls-table";
+import { Journal } from "@/components/calls/journal";
 import { requireAccount } from "@/lib/auth";
-import { listCalls } from "@/lib/journal";
+import { journalQuery, listCalls } from "@/lib/journal";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations();
@@ -11,26 +10,14 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 export const dynamic = "force-dynamic";
 
-export default async function CallsPage({ searchParams }: { searchParams: Promise<{ page?: string }> }) {
+export default async function CallsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const account = await requireAccount();
-  const t = await getTranslations("calls");
-  const requested = Number((await searchParams).page ?? 1);
-  const page = Number.isInteger(requested) && requested > 0 ? requested : 1;
-  const { calls, pages, total } = await listCalls(account.id, page);
-  return (
-    <div className="stack">
-      <div className="toolbar">
-        <h2>{t("title")}</h2>
-        <span className="muted">{t("total", { total })}</span>
-      </div>
-      {calls.length ? <CallsTable calls={calls} /> : <p>{t("empty")}</p>}
-      {pages > 1 ? (
-        <nav className="actions" aria-label={t("pages.label")}>
-          {page > 1 ? <Link href={`/cabinet/calls?page=${page - 1}`}>{t("pages.newer")}</Link> : null}
-          <span>{t("pages.position", { page, pages })}</span>
-          {page < pages ? <Link href={`/cabinet/calls?page=${page + 1}`}>{t("pages.older")}</Link> : null}
-        </nav>
-      ) : null}
-    </div>
-  );
+  // A page number that is not one shows the first page, as a link typed by hand deserves.
+  const query = journalQuery.safeParse(await searchParams);
+  const page = query.success ? query.data.page : 1;
+  return <Journal page={page} initial={await listCalls(account.id, page)} />;
 }
