@@ -10,6 +10,8 @@ import { createRetailCrmSim, DEMO, hmacToken, seedDemo, type RetailCrmSim, type 
 import { mapExtensions } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
 import * as accountRoute from "@/app/account/route";
+import * as amiConnectionRoute from "@/app/api/cabinet/ami-connection/route";
+import * as journalRoute from "@/app/api/cabinet/calls/route";
 import * as activityRoute from "@/app/api/crm/activity/route";
 import * as registerRoute from "@/app/api/crm/register/route";
 import * as makeCallRoute from "@/app/api/crm/make-call/route";
@@ -314,6 +316,8 @@ beforeAll(async () => {
     "/recordings/[id]/[sig]": recordingRoute,
     "/account": accountRoute,
     "/data/event.sh": eventShRoute,
+    "/api/cabinet/calls": journalRoute,
+    "/api/cabinet/ami-connection": amiConnectionRoute,
   });
 
   A = await connectAccount({ crmUrl: crmA.url, apiKey: DEMO.apiKey });
@@ -776,6 +780,58 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     expect(await db().delivery.count({ where: { id: { in: deliveryIds }, NOT: { accountId: A.id } } })).toBe(0);
   });
 
+  it("/api/cabinet/calls answers the page the journal renders, A's calls only, whatever page is asked for", async () => {
+    const response = await fetch(`${app.url}/api/cabinet/calls?page=1`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const read = (await response.json()) as Awaited<ReturnType<typeof listCalls>>;
+    expect(read).toEqual(await listCalls(A.id, 1));
+    expect(read.calls.length).toBeGreaterThan(0);
+    const text = JSON.stringify(read);
+    expect(text).not.toContain(`/recordings/${recordingOfB}/`);
+    expect(text).not.toContain("1800000000.2");
+    expect(read.calls.flatMap((c) => c.deliveries.map((d) => d.id))).not.toContain(failedDeliveryOfB);
+    // B's calls are no later page of A's either.
+    const later = (await (await fetch(`${app.url}/api/cabinet/calls?page=2`)).json()) as typeof read;
+    expect(later).toMatchObject({ calls: [], total: read.total });
+    for (const page of ["0", "-1", "1.5", "abc", "1000001", ""]) {
+      const refused = await fetch(`${app.url}/api/cabinet/calls?page=${page}`);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({
+        success: false,
+        errorMsg: "Parameter 'page' must be a whole number from 1 to 1000000",
+      });
+    }
+  });
+
+  it("/api/cabinet/ami-connection answers A's event connection, never B's", async () => {
+    const lease = { workerId: "tenant-test", leaseUntil: new Date(Date.now() + 60_000) };
+    await db().amiListener.create({
+      data: { accountId: B.id, ...lease, state: "failed", lastError: "Неверный пароль AMI пользователя pbx-b" },
+    });
+    try {
+      const read = async () => {
+        const response = await fetch(`${app.url}/api/cabinet/ami-connection`);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("cache-control")).toBe("no-store");
+        return response.json();
+      };
+      // A has no event connection: nothing, not B's.
+      expect(await read()).toBeNull();
+      const connectedAt = new Date("2026-11-23T12:00:00.000Z");
+      await db().amiListener.create({ data: { accountId: A.id, ...lease, state: "connected", connectedAt } });
+      expect(await read()).toEqual({
+        state: "connected",
+        error: null,
+        connectedAt: connectedAt.toISOString(),
+        lastEventAt: null,
+        held: true,
+      });
+    } finally {
+      await db().amiListener.deleteMany({ where: { accountId: { in: [A.id, B.id] } } });
+    }
+  });
+
   it("«Заменить clientId» replaces A's clientId only; A's old one stops working, B's keeps working", async () => {
     const before = await worldOfB();
     cookieJar.clear();
@@ -802,7 +858,7 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     A = { ...A, clientId: newClientId };
   });
 
-  it("without a session every action refuses and changes nothing", async () => {
+  it("without a session every action and every cabinet read refuses and changes nothing", async () => {
     session.accountId = null;
     const [before, beforeA] = [await worldOfB(), await snapshot(A.id)];
     const signedOut = { ok: false, formError: "Сессия истекла: войдите снова" };
@@ -813,6 +869,15 @@ describe("cabinet server actions signed in as A, given B's ids", () => {
     expect(await testAmiAction(amiFormOf(pbxB, amiB, "TCP"))).toEqual(signedOut);
     expect(await saveAsteriskSettingsAction(amiFormOf(pbxB, amiB, "TCP"))).toEqual(signedOut);
     expect(await rotateClientIdAction()).toEqual(signedOut);
+    for (const read of ["/api/cabinet/calls", "/api/cabinet/calls?page=1", "/api/cabinet/ami-connection"]) {
+      const response = await fetch(`${app.url}${read}`);
+      expect(response.status).toBe(401);
+      expect(response.headers.get("cache-control")).toBe("no-store");
+      expect(await response.json()).toEqual({
+        success: false,
+        errorMsg: "no cabinet session (never signed in, or it ended): sign in again",
+      });
+    }
     expect(await worldOfB()).toEqual(before);
     expect(await snapshot(A.id)).toEqual(beforeA);
   });
