@@ -36,3 +36,14 @@ export async function logout(page: Page) {
   await expect(page).toHaveURL(/\/login/);
   await expect(page.getByRole("button", { name: "Вход" })).toBeVisible();
 }
+
+/**
+ * Marks the document now shown; the check answers whether it is still that document, i.e. the
+ * page changed what it shows without being reloaded (client navigation keeps it too).
+ */
+export async function markDocument(page: Page): Promise<() => Promise<boolean>> {
+  await page.evaluate(() => {
+    (window as { e2eMark?: boolean }).e2eMark = true;
+  });
+  return () => page.evaluate(() => (window as { e2eMark?: boolean }).e2eMark === true);
+}
