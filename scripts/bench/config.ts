@@ -21,6 +21,12 @@ export const config = {
   deliveryWindowS: whole("BENCH_DELIVERY_WINDOW", 30),
   /** Events per memory round (two rounds, each stopped after 10 minutes at most). */
   memoryEvents: whole("BENCH_MEMORY_EVENTS", 100_000),
+  /** Accounts of the tenants section's full deployment (it measures a hundredth and a tenth of it too). */
+  tenantsAccounts: whole("BENCH_TENANTS_ACCOUNTS", 10_000),
+  /** Of them in AMI mode, each with a simulated PBX of its own. */
+  tenantsAmi: whole("BENCH_TENANTS_AMI", 1_000),
+  /** Seconds of each of the tenants section's measuring windows. */
+  tenantsWindowS: whole("BENCH_TENANTS_WINDOW", 20),
   /** Start the servers and workers with --cpu-prof and summarise where the time goes. */
   profile: process.env.BENCH_PROFILE === "1",
   /** Use the existing .next build (while developing the benchmark itself). */

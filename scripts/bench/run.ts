@@ -1,4 +1,4 @@
-// npm run bench [-- manager event delivery fairness memory overview routing recordings]: the
+// npm run bench [-- manager event delivery fairness memory overview routing recordings tenants]: the
 // service's production build under load, beside its references, every figure against its target.
 // See docs/performance.md.
 import "./process-env";
@@ -21,6 +21,7 @@ import { memorySection } from "./sections/memory";
 import { overviewSection } from "./sections/overview";
 import { recordingsSection } from "./sections/recordings";
 import { routingSection } from "./sections/routing";
+import { tenantsSection } from "./sections/tenants";
 import { buildProduction, startService } from "./server";
 import { renderTable, type Row } from "./table";
 
@@ -33,6 +34,7 @@ const SECTIONS: Record<string, Section> = {
   overview: overviewSection,
   routing: routingSection,
   recordings: recordingsSection,
+  tenants: tenantsSection,
 };
 
 function chosenSections(args: string[]): string[] {

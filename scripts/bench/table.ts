@@ -1,5 +1,5 @@
 // Figures, their references and targets: one row each, printed as a table and kept as JSON.
-export type Unit = "req/s" | "events/s" | "ms" | "s" | "MiB" | "%" | "×" | "count";
+export type Unit = "req/s" | "events/s" | "ms" | "s" | "MiB" | "KiB" | "%" | "×" | "count";
 
 export interface Target {
   text: string;

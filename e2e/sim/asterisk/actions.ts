@@ -1,7 +1,7 @@
 /** Action handling shared by the TCP and HTTP transports: process_message() and the action_*() handlers. */
 import { createHash, randomInt } from "node:crypto";
 import { ChannelAllocator, originateResponseFields, parseOriginate, reportedUniqueid } from "./originate";
-import { EVENT_FLAG, getPerm, isTrue, stringsToMask } from "./permissions";
+import { allows, EVENT_FLAG, getPerm, isTrue, stringsToMask } from "./permissions";
 import { type AmiMessage, ack, actionIdLine, error, eventText, getHeader, headerRecord, response } from "./protocol";
 import type { Scheduler } from "./scheduler";
 import { EventFilters } from "./filters";
@@ -86,6 +86,13 @@ export class Manager {
 
   unauthenticatedCount(): number {
     return this.liveSessions().filter((s) => !s.authenticated).length;
+  }
+
+  /** Logged-in sessions that call events reach (read permission and event mask both allow the class). */
+  eventSessionCount(): number {
+    return this.liveSessions().filter(
+      (s) => s.authenticated && allows(s.readperm, EVENT_FLAG.call) && allows(s.sendEvents, EVENT_FLAG.call),
+    ).length;
   }
 
   /**

@@ -34,6 +34,8 @@ export interface AsteriskSim {
   readonly actions: RecordedAction[];
   /** Currently open TCP AMI sockets. */
   readonly tcpConnections: number;
+  /** Logged-in sessions (TCP or HTTP) that call events reach now. */
+  readonly eventSessions: number;
   /** Live HTTP manager sessions (cookie or digest). */
   readonly httpSessions: number;
   setUsers(users: AmiUser[]): void;
@@ -100,6 +102,9 @@ export async function createAsteriskSim(options: AsteriskSimOptions = {}): Promi
     actions: manager.actions,
     get tcpConnections() {
       return tcp?.connections ?? 0;
+    },
+    get eventSessions() {
+      return manager.eventSessionCount();
     },
     get httpSessions() {
       return http?.sessions ?? 0;

@@ -1,0 +1,121 @@
+// What the tenants section puts on a full deployment besides the PBXs' calls: the dialplan
+// accounts' calls over /api/event, the ring path's /api/manager paced at a steady rate, and the
+// farm of PBXs in a process of its own (scripts/bench/pbx-farm.ts), told and asked over HTTP.
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AMI_EVENTS_USER } from "../../e2e/setup/factories";
+import { DEMO } from "../../e2e/sim/retailcrm";
+import { eventPath, hangup, incoming, nextPhone, nextUniqueid } from "./calls";
+import { spawnNode, type Child } from "./children";
+import { percentile } from "./load";
+import type { FarmState, PlayedCall } from "./pbx-farm";
+import type { Tenant } from "./tenants-fill";
+
+/** A dialplan call lasts as the PBXs' recorded one does: rings 2 s, talks 8 s. */
+const CALL_MS = 10_000;
+
+export interface Farm {
+  readonly pid: number;
+  state(): Promise<FarmState>;
+  calls(): Promise<PlayedCall[]>;
+  /** Every PBX a call every `everyS` seconds from now on. */
+  start(everyS: number): Promise<void>;
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFarm(pbxs: number, label: string): Promise<Farm> {
+  const child: Child = spawnNode(label, ["--import", "tsx", fileURLToPath(new URL("./pbx-farm.ts", import.meta.url))], {
+    ...process.env,
+    FARM_PBXS: String(pbxs),
+    FARM_USER: JSON.stringify(AMI_EVENTS_USER),
+  });
+  const [, port] = await child.line(/control listening (\d+)/, 180_000);
+  const ask = async <T>(path: string, method = "GET") => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method });
+    if (!response.ok) throw new Error(`the PBX farm answered ${path} with ${response.status}`);
+    return (await response.json()) as T;
+  };
+  return {
+    pid: child.pid,
+    state: () => ask<FarmState>("/state"),
+    calls: () => ask<PlayedCall[]>("/calls"),
+    start: (everyS) => ask(`/start?everyS=${everyS}`, "POST").then(() => undefined),
+    stop: () => ask("/stop", "POST").then(() => undefined),
+    close: () => child.stop(),
+  };
+}
+
+/** Dialplan calls at `perS` a second, each of a random account: `in`, then its hangup 10 s later. */
+export function dialplanCalls(baseUrl: string, accounts: Tenant[], perS: number) {
+  const started: { id: string; at: number }[] = [];
+  let failed = 0;
+  let stopped = false;
+  const pending = new Set<Promise<void>>();
+  const send = (path: string) =>
+    fetch(baseUrl + path).then(
+      (response) => void (response.ok || failed++),
+      () => void failed++,
+    );
+  const track = (work: Promise<void>) => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
+  const loop = (async () => {
+    const begun = Date.now();
+    for (let n = 0; !stopped; n++) {
+      await sleep(Math.max(0, begun + (n * 1000) / perS - Date.now()));
+      if (stopped) break;
+      const account = accounts[Math.floor(Math.random() * accounts.length)]!;
+      const uniqueid = nextUniqueid();
+      const phone = nextPhone();
+      started.push({ id: uniqueid, at: Date.now() });
+      track(
+        send(eventPath(account.clientId, incoming(uniqueid, phone))).then(async () => {
+          await sleep(CALL_MS);
+          await send(eventPath(account.clientId, hangup(uniqueid, phone)));
+        }),
+      );
+    }
+  })();
+  return {
+    started,
+    get failed() {
+      return failed;
+    },
+    /** No new call; resolves once the calls begun have hung up. */
+    async stop() {
+      stopped = true;
+      await loop;
+      await Promise.all([...pending]);
+    },
+  };
+}
+
+/** The number a known customer of the demo CRM calls from: /api/manager answers with their manager. */
+const KNOWN = DEMO.customers[0]!.phones[0]!.number;
+
+/**
+ * The ring path as the dialplan takes it: /api/manager for a known caller, `perS` a second for
+ * `windowS`, round the accounts (each asked once before, so that it is the cached answer that is
+ * measured). Latencies of the answers, ms.
+ */
+export async function ringPath(baseUrl: string, accounts: Tenant[], perS: number, windowS: number) {
+  const path = (account: Tenant) =>
+    `/api/manager?${new URLSearchParams({ clientId: account.clientId, phone: KNOWN, type: "json" })}`;
+  for (const account of accounts) await fetch(baseUrl + path(account)).then((response) => response.arrayBuffer());
+  const latencies: number[] = [];
+  let failed = 0;
+  const begun = Date.now();
+  const count = perS * windowS;
+  for (let n = 0; n < count; n++) {
+    await sleep(Math.max(0, begun + (n * 1000) / perS - Date.now()));
+    const sent = performance.now();
+    const response = await fetch(baseUrl + path(accounts[n % accounts.length]!));
+    await response.arrayBuffer();
+    if (response.ok) latencies.push(performance.now() - sent);
+    else failed++;
+  }
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), count: latencies.length, failed };
+}
