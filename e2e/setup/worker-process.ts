@@ -1,7 +1,9 @@
 // A worker process as `npm run worker` runs one (delivery, the AMI event connections, the
 // recordings' encoding and retention), for tests that kill it (delivery-durability.test.ts,
-// delivery-sharing.test.ts, ami-failover.test.ts, recording-compaction.test.ts).
-// WORKER_CONCURRENCY caps its requests in flight.
+// delivery-sharing.test.ts, ami-failover.test.ts, ami-holders.test.ts,
+// recording-compaction.test.ts).
+// WORKER_CONCURRENCY caps its requests in flight; TRACKING_LEASE_MS lengthens the AMI holders'
+// lease, for tests that tell a take-over by the liveness lock from one by the lease.
 import { startCallTracking } from "../../lib/call-tracking";
 import { startDeliveryWorker } from "../../lib/delivery";
 import { startRecordingWork } from "../../lib/recordings";
@@ -9,7 +11,10 @@ import { FAST_DELIVERY, FAST_TRACKING } from "./delivery";
 
 const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 256);
 const runner = await startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, concurrency });
-const tracking = await startCallTracking(process.env.DATABASE_URL!, FAST_TRACKING);
+const tracking = await startCallTracking(process.env.DATABASE_URL!, {
+  ...FAST_TRACKING,
+  leaseMs: Number(process.env.TRACKING_LEASE_MS ?? FAST_TRACKING.leaseMs),
+});
 const recordings = await startRecordingWork(process.env.DATABASE_URL!, {
   encoders: 1,
   compactEveryMs: 200,

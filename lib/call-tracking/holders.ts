@@ -24,7 +24,8 @@ import {
  * of other accounts nothing. The processes that hold them share them out the way delivery shares
  * its lanes: each beats (ami_holders), a lease renewed at every beat (lost after `leaseMs`), taken
  * over at once from a process whose liveness lock is gone (lib/db/liveness.ts), each process
- * holding about its share of the accounts whose events come from AMI.
+ * holding about its share of the accounts whose events come from AMI, shared among the processes
+ * that beat and hold their liveness lock.
  */
 
 // Accounts that want an event connection have a row; those that no longer do lose it.
@@ -49,19 +50,31 @@ const RENEW_SQL = `
 const BEAT_SQL = `
   INSERT INTO "ami_holders" ("id", "seenAt") VALUES ($1, now()) ON CONFLICT ("id") DO UPDATE SET "seenAt" = now()`;
 
+/** `alive`: the worker ids (hashtext) whose process holds its liveness lock, the lock class in `param`. */
+const aliveSql = (param: string) => `
+  alive AS MATERIALIZED (
+    SELECT l."objid" FROM pg_locks l
+    WHERE l."locktype" = 'advisory' AND l."granted" AND l."objsubid" = 2 AND l."classid" = ${param}::int::oid
+      AND l."database" = (SELECT "oid" FROM pg_database WHERE "datname" = current_database())
+  )`;
+
+/**
+ * The holders that share the connections: those that beat within the lease and whose liveness
+ * lock is held. A killed process's lock goes with its connection, so it is counted out at the
+ * next beat, as the claim takes its connections; a hung one keeps its lock and counts until its
+ * lease runs out.
+ */
 const SHARE_SQL = `
+  WITH ${aliveSql("$3")}
   SELECT (SELECT count(*) FROM "ami_listeners")::int AS "listeners",
-    (SELECT count(*) FROM "ami_holders" WHERE "id" <> $1 AND "seenAt" > now() - $2 * interval '1 millisecond')::int + 1 AS "workers"`;
+    (SELECT count(*) FROM "ami_holders" h WHERE h."id" <> $1 AND h."seenAt" > now() - $2 * interval '1 millisecond'
+      AND hashtext(h."id")::oid IN (SELECT "objid" FROM alive))::int + 1 AS "workers"`;
 
 /** Holders silent this long are gone for good: their rows are let go (a live one beats every second). */
 const FORGET_SQL = `DELETE FROM "ami_holders" WHERE "seenAt" < now() - interval '1 hour'`;
 
 const CLAIM_SQL = `
-  WITH alive AS MATERIALIZED (
-    SELECT l."objid" FROM pg_locks l
-    WHERE l."locktype" = 'advisory' AND l."granted" AND l."objsubid" = 2 AND l."classid" = $4::int::oid
-      AND l."database" = (SELECT "oid" FROM pg_database WHERE "datname" = current_database())
-  )
+  WITH ${aliveSql("$4")}
   UPDATE "ami_listeners" l SET "workerId" = $1, "leaseUntil" = now() + $2 * interval '1 millisecond', "updatedAt" = now()
   FROM (
     SELECT c."accountId" FROM "ami_listeners" c
@@ -228,7 +241,7 @@ export async function startCallTracking(
       await pool.query<{ listeners: number; workers: number }>({
         name: "ami-listeners-share",
         text: SHARE_SQL,
-        values: [workerId, timing.leaseMs],
+        values: [workerId, timing.leaseMs, LIVENESS_LOCK_CLASS],
       })
     ).rows[0]!;
     const share = Math.ceil(wanted / workers);
