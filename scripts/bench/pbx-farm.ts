@@ -22,6 +22,8 @@ export interface FarmState {
   ports: number[];
   /** PBXs with a logged-in event session now. */
   connected: number;
+  /** PBXs with more than one: a connection handed over whose old holder has not closed it yet. */
+  doubled: number;
   /** Calls started, and those whose last event is not sent yet. */
   started: number;
   open: number;
@@ -78,6 +80,7 @@ const control = createServer((request, response) => {
     const state: FarmState = {
       ports: farm.pbxs.map((pbx) => pbx.tcpPort!),
       connected: farm.connected(),
+      doubled: farm.doubled(),
       started: played.length,
       open,
     };

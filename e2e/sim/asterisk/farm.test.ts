@@ -29,9 +29,14 @@ describe("many PBXs in one process", () => {
     await farm.close();
   });
 
-  it("gives each PBX a port of its own and counts those with a live event session", async () => {
+  it("gives each PBX a port of its own and counts those with a live event session, and those with two", async () => {
     expect(new Set(farm.pbxs.map((pbx) => pbx.tcpPort)).size).toBe(3);
     expect(farm.connected()).toBe(3);
+    expect(farm.doubled()).toBe(0);
+    const second = await RawAmi.login(farm.pbxs[0]!.tcpPort!, USER, "Events: on\r\n");
+    expect([farm.connected(), farm.doubled()]).toEqual([3, 1]);
+    second.close();
+    await waitFor(() => farm.doubled() === 0);
     amis[2]!.close();
     await waitFor(() => farm.connected() === 2);
   });

@@ -15,6 +15,8 @@ export interface PbxFarm {
   readonly pbxs: readonly AsteriskSim[];
   /** PBXs with at least one logged-in session that call events reach. */
   connected(): number;
+  /** PBXs with more than one such session (a holder handing a connection over, not yet gone). */
+  doubled(): number;
   /**
    * Plays a recorded call on one PBX: its events in order, ids renumbered, the pauses waited out
    * between them. Resolves once its last event is sent (at once when the farm is closed meanwhile).
@@ -61,6 +63,7 @@ export async function createPbxFarm(count: number, options: Omit<AsteriskSimOpti
   return {
     pbxs,
     connected: () => pbxs.filter((pbx) => pbx.eventSessions > 0).length,
+    doubled: () => pbxs.filter((pbx) => pbx.eventSessions > 1).length,
     async playCall(index, events, { renumber, pauses = [] }) {
       const pbx = pbxs[index];
       if (pbx === undefined) throw new Error(`no PBX ${index} in a farm of ${pbxs.length}`);

@@ -191,6 +191,16 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
       CONNECT_TIMEOUT_MS,
       "the connections shared by two processes",
     );
+    // The rows say who should hold what; the kill waits until the PBXs see it so: each with one
+    // live session, the newcomer's half connected and the first holder's old ones closed.
+    await secondsUntil(
+      async () => {
+        const state = await farm.state();
+        return state.connected === ami && state.doubled === 0;
+      },
+      CONNECT_TIMEOUT_MS,
+      "every PBX with one live connection",
+    );
     const shares = await heldByProcess();
     const killedAt = Date.now();
     process.kill(first!.pid, "SIGKILL");
