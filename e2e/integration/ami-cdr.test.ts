@@ -135,7 +135,7 @@ describe("CDR lines of calls AMI reported", () => {
     playLive("core-show-channels-mid-call", LINKED, "live");
     for (const key of ["live-1796587454.55", "live-1796587477.59", "live-1796587661.1"]) await uploadOf(key);
     const lines = prefixed([...CDR.a!, ...CDR.b!, ...CDR["a'"]!], "live");
-    expect(await postCdr(lines)).toEqual({ success: true, recovered: 0, known: 3, skipped: 0 });
+    expect(await postCdr(lines)).toEqual({ success: true, recovered: 0, known: 3, completed: 0, skipped: 0 });
     expect(await callsAmong(uniqueidsOf(lines))).toEqual([
       "live-1796587454.55",
       "live-1796587477.59",
@@ -144,12 +144,43 @@ describe("CDR lines of calls AMI reported", () => {
   });
 });
 
+describe("CDR lines of a call AMI saw begin but not end", () => {
+  it("complete it: its hangup reaches the CRM once, under the uniqueid AMI keyed it by", async () => {
+    // The events up to the first hangup, then nobody listening (a holder killed mid-call).
+    const events = transcriptEvents("core-show-channels-mid-call").filter(
+      (event) => !event.Event!.startsWith("CoreShowChannel"),
+    );
+    const hangupAt = events.findIndex((event) => event.Event === "Hangup");
+    pbx.replay(events.slice(0, hangupAt), {
+      renumber: (id) => (DIRECT[id as keyof typeof DIRECT] ? `half-${DIRECT[id as keyof typeof DIRECT]}` : id),
+    });
+    const uniqueid = "half-1796587454.55";
+    await until(
+      () => db().call.findFirst({ where: { accountId, uniqueid } }),
+      (call) => call !== null,
+      15_000,
+    );
+    const lines = prefixed(CDR.a!, "half");
+    expect(await postCdr(lines)).toEqual({ success: true, recovered: 0, known: 0, completed: 1, skipped: 0 });
+    expect(await uploadOf(uniqueid)).toMatchObject({ result: "answered", type: "in", code: "103", duration: 20 });
+    expect(await db().call.findFirst({ where: { accountId, uniqueid } })).toMatchObject({
+      result: "answered",
+      talkSeconds: 20,
+    });
+    // Posted again (cdr-sync.sh retrying): the call is whole now, nothing more is sent.
+    expect(await postCdr(lines)).toEqual({ success: true, recovered: 0, known: 1, completed: 0, skipped: 0 });
+    expect(await callsAmong(uniqueidsOf(lines))).toEqual([uniqueid]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(uploadsOf(uniqueid)).toHaveLength(1);
+  });
+});
+
 describe("CDR lines of calls nobody reported", () => {
   it("make one call per call, with its manager, answer, wait and talk, dated by its start", async () => {
     crm.clearRequests();
     const lines = Object.values(CDR).flat();
     // (d) and (d′) are a click-to-call no account placed: no call of this one.
-    expect(await postCdr(lines)).toEqual({ success: true, recovered: 4, known: 0, skipped: 2 });
+    expect(await postCdr(lines)).toEqual({ success: true, recovered: 4, known: 0, completed: 0, skipped: 2 });
     expect(await callsAmong(uniqueidsOf(lines))).toEqual([
       "1796587454.55",
       "1796587477.59",

@@ -10,9 +10,10 @@ import { targetOf } from "./tracker";
  * «Пропуски»): the lines of Master.csv a script on the PBX posts. A call writes several lines (one
  * per channel that ran the dialplan, one per party a Dial or Queue rang): they are read together
  * as one call. A call nobody reported is sent to the CRM with calls/upload only (no card for a call
- * long over); one already known (reported live, or posted before) is left as it is, whichever of
- * its lines names it, so posting a line twice changes nothing, and retailCRM itself ignores a
- * repeated upload. A missed call owes a call-back task only when it began after the account's
+ * long over); one AMI saw begin but whose end nobody heard (its holder died mid-call) is completed
+ * with the hangup its lines tell, under the uniqueid AMI keyed it by; one already whole (its hangup
+ * reported live, or posted before) is left as it is, whichever of its lines names it, so posting a
+ * line twice changes nothing, and retailCRM itself ignores a repeated upload. A missed call owes a call-back task only when it began after the account's
  * events came from AMI: Master.csv keeps every call since the PBX was set up.
  */
 
@@ -213,19 +214,36 @@ function secondsAfter(date: string, seconds: number): string {
 export interface CdrOutcome {
   /** Calls nobody had reported, now on their way to the CRM. */
   recovered: number;
-  /** Calls already known (reported live, or posted before). */
+  /** Calls already whole (their hangup reported live, or posted before). */
   known: number;
+  /** Calls AMI reported without their end, now ended as the CDR tells. */
+  completed: number;
   /** Lines that are no call with a customer (internal, unreadable, no uniqueid). */
   skipped: number;
 }
 
-/** The calls of the account some of these ids (uniqueids or Linkedids) name. */
-async function knownIds(accountId: string, ids: string[]): Promise<Set<string>> {
-  const { rows } = await dbPool().query<{ uniqueid: string; linkedid: string | null }>(
-    `SELECT "uniqueid", "linkedid" FROM "calls" WHERE "accountId" = $1 AND ("uniqueid" = ANY($2) OR "linkedid" = ANY($2))`,
+/** A call of the account some line names: the uniqueid it is keyed by, and whether its hangup is stored. */
+interface KnownCall {
+  uniqueid: string;
+  ended: boolean;
+}
+
+/** The calls of the account some of these ids (uniqueids or Linkedids) name, by each of their ids. */
+async function knownCalls(accountId: string, ids: string[]): Promise<Map<string, KnownCall>> {
+  const { rows } = await dbPool().query<{ uniqueid: string; linkedid: string | null; ended: boolean }>(
+    `SELECT c."uniqueid", c."linkedid", EXISTS (
+       SELECT 1 FROM "call_events" e WHERE e."accountId" = c."accountId" AND e."uniqueid" = c."uniqueid" AND e."type" = 'HANGUP'
+     ) AS "ended"
+     FROM "calls" c WHERE c."accountId" = $1 AND (c."uniqueid" = ANY($2) OR c."linkedid" = ANY($2))`,
     [accountId, ids],
   );
-  return new Set(rows.flatMap((row) => [row.uniqueid, ...(row.linkedid ? [row.linkedid] : [])]));
+  const known = new Map<string, KnownCall>();
+  for (const row of rows) {
+    const call = { uniqueid: row.uniqueid, ended: row.ended };
+    known.set(row.uniqueid, call);
+    if (row.linkedid) known.set(row.linkedid, call);
+  }
+  return known;
 }
 
 export async function recoverFromCdr(accountId: string, clientId: string, text: string): Promise<CdrOutcome> {
@@ -251,12 +269,13 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
     else skipped++;
   }
   const calls = groupByCall(rows);
-  const known = await knownIds(accountId, [
+  const known = await knownCalls(accountId, [
     ...new Set(rows.flatMap((row) => [row.uniqueid, ...(row.linkedid ? [row.linkedid] : [])])),
   ]);
-  const outcome: CdrOutcome = { recovered: 0, known: 0, skipped };
+  const outcome: CdrOutcome = { recovered: 0, known: 0, completed: 0, skipped };
   for (const lines of calls) {
-    if (lines.some((row) => known.has(row.uniqueid) || known.has(row.linkedid))) {
+    const seen = lines.map((row) => known.get(row.uniqueid) ?? known.get(row.linkedid)).find(Boolean);
+    if (seen?.ended) {
       outcome.known++;
       continue;
     }
@@ -293,7 +312,7 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
     const read = readEventParams({
       clientId,
       type: "hangup",
-      uniqueid: key.uniqueid,
+      uniqueid: seen?.uniqueid ?? key.uniqueid,
       phone: direction === "in" ? key.src : key.dst,
       status: STATUS[ended.disposition] ?? "FAILED",
       direct: direction,
@@ -320,12 +339,14 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
       began !== null &&
       began >= Math.floor(amiSince.getTime() / 1000);
     if (owesTask) taskPlaces--;
+    // A call AMI showed began after AMI mode; its card is open in the CRM, and the hangup closes it.
     const { duplicate } = await ingestCallEvent(
       accountId,
       { ...read.params, type: "hangup" },
-      { uploadOnly: true, noTask: !owesTask, source: "cdr", linkedid: linkedidOf(lines, key) },
+      { uploadOnly: !seen, noTask: !owesTask, source: "cdr", linkedid: linkedidOf(lines, key) },
     );
     if (duplicate) outcome.known++;
+    else if (seen) outcome.completed++;
     else outcome.recovered++;
   }
   return outcome;
