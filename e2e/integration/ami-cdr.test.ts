@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pcmWav } from "@/e2e/fixtures/audio";
-import { cdrLines, transcriptEvents, type Scenario } from "@/e2e/fixtures/ami-transcripts";
+import { cdrLines, MID_CALL_AS_CDR_A, transcriptEvents, type Scenario } from "@/e2e/fixtures/ami-transcripts";
 import { serveCallRoutes, startWorkers } from "@/e2e/setup/delivery";
 import { AMI_EVENTS_USER, amiConnected, demoCrmAccount, fullCdrAllowance, listenToAmi } from "@/e2e/setup/factories";
 import { until } from "@/e2e/setup/until";
@@ -104,13 +104,7 @@ afterAll(async () => {
   await Promise.all([app.close(), pbx.close(), crm.close()]);
 });
 
-/** core-show-channels-mid-call's channels as the CDR's call (a) named them. */
-const DIRECT = {
-  "1796587247.20": "1796587454.54",
-  "1796587247.21": "1796587454.55",
-  "1796587247.22": "1796587454.56",
-  "1796587247.23": "1796587454.57",
-};
+const DIRECT = MID_CALL_AS_CDR_A;
 /** …and as the CDR's call (a′), written with the linkedid column, named them. */
 const LINKED = {
   "1796587247.20": "1796587661.0",
@@ -151,9 +145,7 @@ describe("CDR lines of a call AMI saw begin but not end", () => {
       (event) => !event.Event!.startsWith("CoreShowChannel"),
     );
     const hangupAt = events.findIndex((event) => event.Event === "Hangup");
-    pbx.replay(events.slice(0, hangupAt), {
-      renumber: (id) => (DIRECT[id as keyof typeof DIRECT] ? `half-${DIRECT[id as keyof typeof DIRECT]}` : id),
-    });
+    pbx.replay(events.slice(0, hangupAt), { renumber: (id) => (DIRECT[id] ? `half-${DIRECT[id]}` : id) });
     const uniqueid = "half-1796587454.55";
     await until(
       () => db().call.findFirst({ where: { accountId, uniqueid } }),

@@ -10,8 +10,8 @@ import { encryptSecret } from "@/lib/crypto/secrets";
 
 /** The extension the recorded AMI call rings (e2e/fixtures/ami-transcripts): a CRM user of its own. */
 const AMI_CALL_EXTENSION = { 7: "103" };
-/** The contexts the recorded call comes in through. */
-const AMI_INBOUND_CONTEXTS = ["init-channel", "plain-in"];
+/** The context the recorded call comes in through. */
+const AMI_INBOUND_CONTEXTS = ["inbound"];
 
 export interface Tenant {
   id: string;
@@ -58,7 +58,8 @@ const quoted = (columns: string[]) => columns.map((column) => `"${column}"`).joi
 /**
  * `count` accounts (the first connected through the CRM, the rest its copies, every row of every
  * table it has), all in dialplan mode; the first `ami` with «Настройки Asterisk» of AMI mode ready
- * for the PBX on `ports[i]` but not switched on (enableAmi does that).
+ * for the PBX on `ports[i]` (its clock in UTC, as the farm writes its CDR) but not switched on
+ * (enableAmi does that).
  */
 export async function fillDeployment(crm: RetailCrmSim, count: number, ports: number[]): Promise<Tenant[]> {
   const port = new URL(crm.url).port;
@@ -106,7 +107,8 @@ export async function fillDeployment(crm: RetailCrmSim, count: number, ports: nu
     const ami = tenants.slice(0, ports.length);
     await client.query(
       `UPDATE "asterisk_settings" s SET "amiHost" = '127.0.0.1', "amiEventsPort" = u."port", "amiPort" = u."port",
-         "amiTransport" = 'TCP', "amiLogin" = $3, "amiSecretEnc" = $4, "inboundContexts" = $5
+         "amiTransport" = 'TCP', "amiLogin" = $3, "amiSecretEnc" = $4, "inboundContexts" = $5,
+         "pbxTimeZone" = 'UTC'
        FROM unnest($1::uuid[], $2::int[]) AS u("accountId", "port") WHERE s."accountId" = u."accountId"`,
       [
         ami.map((tenant) => tenant.id),

@@ -8,7 +8,7 @@ import { DEMO } from "../../e2e/sim/retailcrm";
 import { eventPath, hangup, incoming, nextPhone, nextUniqueid } from "./calls";
 import { spawnNode, type Child } from "./children";
 import { percentile } from "./load";
-import type { FarmState, PlayedCall } from "./pbx-farm";
+import type { CdrTarget, FarmState, PlayedCall } from "./pbx-farm";
 import type { Tenant } from "./tenants-fill";
 
 /** A dialplan call lasts as the PBXs' recorded one does: rings 2 s, talks 8 s. */
@@ -18,8 +18,9 @@ export interface Farm {
   readonly pid: number;
   state(): Promise<FarmState>;
   calls(): Promise<PlayedCall[]>;
-  /** Every PBX a call every `everyS` seconds from now on. */
-  start(everyS: number): Promise<void>;
+  /** Every PBX a call every `everyS` seconds from now on, and its CDR posted to the service every minute. */
+  start(everyS: number, cdr: CdrTarget): Promise<void>;
+  /** No new call; cron goes on posting the CDR until the farm closes. */
   stop(): Promise<void>;
   close(): Promise<void>;
 }
@@ -31,8 +32,11 @@ export async function startFarm(pbxs: number, label: string): Promise<Farm> {
     FARM_USER: JSON.stringify(AMI_EVENTS_USER),
   });
   const [, port] = await child.line(/control listening (\d+)/, 180_000);
-  const ask = async <T>(path: string, method = "GET") => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method });
+  const ask = async <T>(path: string, method = "GET", body?: unknown) => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     if (!response.ok) throw new Error(`the PBX farm answered ${path} with ${response.status}`);
     return (await response.json()) as T;
   };
@@ -40,7 +44,7 @@ export async function startFarm(pbxs: number, label: string): Promise<Farm> {
     pid: child.pid,
     state: () => ask<FarmState>("/state"),
     calls: () => ask<PlayedCall[]>("/calls"),
-    start: (everyS) => ask(`/start?everyS=${everyS}`, "POST").then(() => undefined),
+    start: (everyS, cdr) => ask(`/start?everyS=${everyS}`, "POST", cdr).then(() => undefined),
     stop: () => ask("/stop", "POST").then(() => undefined),
     close: () => child.stop(),
   };
