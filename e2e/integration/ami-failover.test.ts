@@ -2,11 +2,12 @@
 // processes, one holds it; killed mid-call, the other takes it over within seconds, takes up the
 // call in progress from CoreShowChannels, and the CRM gets that call once, complete: a plain call
 // of the first recording, and a call through a Local-channel trunk of the second.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timed, transcriptEvents, when } from "@/e2e/fixtures/ami-transcripts";
 import { crmRequestsFor } from "@/e2e/setup/crm-calls";
 import { demoCrmAccount, AMI_EVENTS_USER } from "@/e2e/setup/factories";
+import { spawnWorker } from "@/e2e/setup/spawn-worker";
 import { until } from "@/e2e/setup/until";
 import { createAsteriskSim, type AsteriskSim } from "@/e2e/sim/asterisk";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
@@ -20,18 +21,8 @@ let accountId: string;
 const workers = new Map<string, ChildProcess>();
 
 async function startWorker(): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/worker-process.ts"], {
-    env: process.env,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const id = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      const ready = /ready (\S+)/.exec(chunk.toString());
-      if (ready) resolve(ready[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`the worker exited with ${code} before it was ready`)));
-  });
-  workers.set(id, child);
+  const { child, trackingId } = await spawnWorker();
+  workers.set(trackingId, child);
 }
 
 /** The account's connection row; until the first beat made it, one that is not connected. */

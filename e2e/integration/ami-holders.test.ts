@@ -2,9 +2,10 @@
 // connection per account») when one of them dies or hangs. A killed process's liveness lock is
 // gone at once, so the survivor counts it out and takes its share at its next beat, well before
 // the lease would run out; a hung process keeps its lock, and loses its share when its lease does.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AMI_EVENTS_USER, createTestAccount, listenToAmi } from "@/e2e/setup/factories";
+import { signalWorker, spawnWorker } from "@/e2e/setup/spawn-worker";
 import { until } from "@/e2e/setup/until";
 import { createPbxFarm, type PbxFarm } from "@/e2e/sim/asterisk/farm";
 import { db } from "@/lib/db/client";
@@ -17,26 +18,13 @@ let farm: PbxFarm;
 const workers = new Map<string, ChildProcess>();
 
 async function startWorker(): Promise<string> {
-  const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/worker-process.ts"], {
-    env: { ...process.env, TRACKING_LEASE_MS: String(LEASE_MS) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const id = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      const ready = /ready (\S+)/.exec(chunk.toString());
-      if (ready) resolve(ready[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`the worker exited with ${code} before it was ready`)));
-  });
-  workers.set(id, child);
-  return id;
+  const { child, trackingId } = await spawnWorker({ TRACKING_LEASE_MS: String(LEASE_MS) });
+  workers.set(trackingId, child);
+  return trackingId;
 }
 
 async function kill(id: string): Promise<void> {
-  const child = workers.get(id)!;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
+  await signalWorker(workers.get(id)!, "SIGKILL");
   workers.delete(id);
 }
 

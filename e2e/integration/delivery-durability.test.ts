@@ -1,12 +1,12 @@
 // Nothing is lost: a delivery worker killed with SIGKILL mid-delivery, and a CRM that stays down
 // for a long while (time compressed: backoffs and breaker pauses of tenths of a second).
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { connectAccount } from "@/lib/accounts";
 import { db } from "@/lib/db/client";
 import { ingestCallEvent } from "@/lib/calls";
 import { startDeliveryWorker } from "@/lib/delivery";
+import { spawnWorker } from "@/e2e/setup/spawn-worker";
 import { until } from "@/e2e/setup/until";
 import { FAST_DELIVERY } from "@/e2e/setup/delivery";
 
@@ -43,13 +43,7 @@ describe("durable delivery", () => {
   it("loses nothing when the worker process is killed mid-delivery", async () => {
     crm.setLatency(150, "/api/v5/telephony");
     await hangups("1900000000", 15);
-    const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/worker-process.ts"], {
-      env: { ...process.env, WORKER_CONCURRENCY: "4" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    await new Promise<void>((resolve) =>
-      child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve()),
-    );
+    const { child } = await spawnWorker({ WORKER_CONCURRENCY: "4" });
     await until(
       () => sent("1900000000"),
       (n) => n >= 6,

@@ -1,10 +1,11 @@
 // Several delivery processes on one database (docs/delivery.md): they share the accounts' lanes
 // out among themselves, deliver every request once, and when one of them dies another takes its
 // lanes over and finishes its work.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { demoCrmAccount } from "@/e2e/setup/factories";
+import { signalWorker, spawnWorker } from "@/e2e/setup/spawn-worker";
 import { until } from "@/e2e/setup/until";
 import { db } from "@/lib/db/client";
 import { ingestCallEvent } from "@/lib/calls";
@@ -14,24 +15,16 @@ const CALLS = 60;
 let accounts: { crm: RetailCrmSim; accountId: string }[];
 const workers: ChildProcess[] = [];
 
+/** Long beside the beat (200 ms), so that a take-over by the liveness lock and one by the lease cannot be confused. */
+const LEASE_MS = 8_000;
+
 async function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/worker-process.ts"], {
-    env: process.env,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const { child } = await spawnWorker({ DELIVERY_LEASE_MS: String(LEASE_MS) });
   workers.push(child);
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve());
-    child.once("exit", (code) => reject(new Error(`the worker exited with ${code} before it was ready`)));
-  });
   return child;
 }
 
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill(signal);
-  await exited;
-}
+const stop = signalWorker;
 
 async function hangups(prefix: string): Promise<void> {
   await Promise.all(
@@ -153,5 +146,27 @@ describe("delivery processes sharing one database", () => {
     // Only what was in flight when it died may have been sent twice (16 requests per account at most).
     const twice = [...events.values(), ...uploads.values()].filter((n) => n > 1).length;
     expect(twice).toBeLessThanOrEqual(16 * ACCOUNTS);
+  }, 120_000);
+
+  it("count a killed process out at the next beat: the survivor holds every lane, not half of them till the lease ends", async () => {
+    const [doomed] = await Promise.all([startWorker(), startWorker()]);
+    for (const { crm } of accounts) crm.setLatency(300, "/api/v5/telephony");
+    await hangups("1540000");
+    const both = await until(holders, (shares) => shares.length === 2, 30_000, 50);
+    expect(both).toHaveLength(2);
+    const killedAt = Date.now();
+    await stop(doomed!, "SIGKILL");
+    const one = await until(holders, (shares) => shares.length === 1, 2 * LEASE_MS, 50);
+    const tookMs = Date.now() - killedAt;
+    expect(one).toHaveLength(1);
+    // The survivor's beat finds the dead process's liveness lock gone and takes its lanes.
+    expect(tookMs).toBeLessThan(LEASE_MS / 2);
+    expect(
+      await until(
+        () => sentCount("1540000"),
+        (n) => n === 2 * ACCOUNTS * CALLS,
+        60_000,
+      ),
+    ).toBe(2 * ACCOUNTS * CALLS);
   }, 120_000);
 });

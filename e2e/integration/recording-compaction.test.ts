@@ -1,12 +1,13 @@
 // A recording through the CRM's link while its MP3 copy is made by a worker process and after,
 // a worker killed (SIGKILL) mid-encode, retention's 410 page and the journal (docs/recordings.md).
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { toneWav } from "@/e2e/fixtures/audio";
 import { createTestAccount } from "@/e2e/setup/factories";
 import { serveRoutes } from "@/e2e/setup/route-server";
+import { spawnWorker } from "@/e2e/setup/spawn-worker";
 import { until } from "@/e2e/setup/until";
 import * as eventRoute from "@/app/api/event/route";
 import * as recordingRoute from "@/app/recordings/[id]/[sig]/route";
@@ -42,14 +43,8 @@ afterAll(async () => {
 
 /** A worker process as npm run worker runs one (e2e/setup/worker-process.ts); resolves once it is ready. */
 async function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "e2e/setup/worker-process.ts"], {
-    env: process.env,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const { child } = await spawnWorker();
   workers.add(child);
-  await new Promise<void>((resolve) =>
-    child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve()),
-  );
   return child;
 }
 

@@ -1,16 +1,21 @@
 // A worker process as `npm run worker` runs one (delivery, the AMI event connections, the
 // recordings' encoding and retention), for tests that kill it (delivery-durability.test.ts,
 // delivery-sharing.test.ts, ami-failover.test.ts, ami-holders.test.ts,
-// recording-compaction.test.ts).
-// WORKER_CONCURRENCY caps its requests in flight; TRACKING_LEASE_MS lengthens the AMI holders'
-// lease, for tests that tell a take-over by the liveness lock from one by the lease.
+// recording-compaction.test.ts), started by spawn-worker.ts.
+// WORKER_CONCURRENCY caps its requests in flight; TRACKING_LEASE_MS and DELIVERY_LEASE_MS lengthen
+// the AMI holders' and the delivery lanes' leases, for tests that tell a take-over by the liveness
+// lock from one by the lease.
 import { startCallTracking } from "../../lib/call-tracking";
 import { startDeliveryWorker } from "../../lib/delivery";
 import { startRecordingWork } from "../../lib/recordings";
 import { FAST_DELIVERY, FAST_TRACKING } from "./delivery";
 
 const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 256);
-const runner = await startDeliveryWorker(process.env.DATABASE_URL!, { ...FAST_DELIVERY, concurrency });
+const runner = await startDeliveryWorker(process.env.DATABASE_URL!, {
+  ...FAST_DELIVERY,
+  concurrency,
+  leaseMs: Number(process.env.DELIVERY_LEASE_MS ?? FAST_DELIVERY.leaseMs),
+});
 const tracking = await startCallTracking(process.env.DATABASE_URL!, {
   ...FAST_TRACKING,
   leaseMs: Number(process.env.TRACKING_LEASE_MS ?? FAST_TRACKING.leaseMs),
@@ -20,8 +25,8 @@ const recordings = await startRecordingWork(process.env.DATABASE_URL!, {
   compactEveryMs: 200,
   retentionEveryMs: 500,
 });
-// Its id among the holders of AMI event connections (ami_listeners."workerId").
-process.stdout.write(`ready ${tracking.id}\n`);
+// Its ids among the holders of AMI event connections (ami_listeners."workerId") and of delivery lanes.
+process.stdout.write(`ready ${tracking.id} ${runner.id}\n`);
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(
     signal,

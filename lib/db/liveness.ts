@@ -3,6 +3,17 @@ import { log } from "@/lib/log";
 
 // Namespace of our advisory locks ("brdg"); the second key is hashtext(workerId).
 export const LIVENESS_LOCK_CLASS = 0x62726467;
+
+/**
+ * A `WITH` entry `alive`: the hashtext(workerId) of every worker whose process holds its liveness
+ * lock in this database, the lock class being the query parameter `param` (LIVENESS_LOCK_CLASS).
+ */
+export const aliveWorkersSql = (param: string) => `
+  alive AS MATERIALIZED (
+    SELECT l."objid" FROM pg_locks l
+    WHERE l."locktype" = 'advisory' AND l."granted" AND l."objsubid" = 2 AND l."classid" = ${param}::int::oid
+      AND l."database" = (SELECT "oid" FROM pg_database WHERE "datname" = current_database())
+  )`;
 const RECONNECT_DELAY_MS = 1_000;
 
 /**

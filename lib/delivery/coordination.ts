@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { LIVENESS_LOCK_CLASS } from "@/lib/db/liveness";
+import { aliveWorkersSql, LIVENESS_LOCK_CLASS } from "@/lib/db/liveness";
 
 /**
  * How delivery processes share the accounts (docs/delivery.md): each account's requests go
@@ -61,7 +61,7 @@ export async function wakeLanes(pool: pg.Pool, workerId: string): Promise<{ acco
 }
 
 const BEAT_SQL = `
-  WITH beat AS (
+  WITH ${aliveWorkersSql("$4")}, beat AS (
     INSERT INTO "delivery_workers" ("id", "seenAt") VALUES ($1, now()) ON CONFLICT ("id") DO UPDATE SET "seenAt" = now()
   ), renewed AS (
     UPDATE "delivery_lanes" l SET "leaseUntil" = now() + $2 * interval '1 millisecond'
@@ -70,7 +70,8 @@ const BEAT_SQL = `
     RETURNING l."accountId"
   )
   SELECT ARRAY(SELECT "accountId"::text FROM renewed) AS "held",
-    (SELECT count(*) FROM "delivery_workers" WHERE "id" <> $1 AND "seenAt" > now() - $3 * interval '1 millisecond')::int + 1 AS "workers",
+    (SELECT count(*) FROM "delivery_workers" WHERE "id" <> $1 AND "seenAt" > now() - $3 * interval '1 millisecond'
+      AND hashtext("id")::oid IN (SELECT "objid" FROM alive))::int + 1 AS "workers",
     (SELECT count(*) FROM "delivery_lanes" WHERE "hasWork" OR ("workerId" IS NOT NULL AND "leaseUntil" > now()))::int AS "inUse"`;
 
 export interface Beat {
@@ -87,7 +88,7 @@ export async function beat(pool: pg.Pool, workerId: string, leaseMs: number, dea
   const { rows } = await pool.query<Beat>({
     name: "delivery-beat",
     text: BEAT_SQL,
-    values: [workerId, leaseMs, deadAfterMs],
+    values: [workerId, leaseMs, deadAfterMs, LIVENESS_LOCK_CLASS],
   });
   return rows[0]!;
 }
@@ -97,11 +98,7 @@ export async function beat(pool: pg.Pool, workerId: string, leaseMs: number, dea
  * liveness lock is gone: see liveness.ts). Skipped while another process is taking them.
  */
 const CLAIM_SQL = `
-  WITH alive AS MATERIALIZED (
-    SELECT l."objid" FROM pg_locks l
-    WHERE l."locktype" = 'advisory' AND l."granted" AND l."objsubid" = 2 AND l."classid" = $4::int::oid
-      AND l."database" = (SELECT "oid" FROM pg_database WHERE "datname" = current_database())
-  )
+  WITH ${aliveWorkersSql("$4")}
   UPDATE "delivery_lanes" l SET "workerId" = $1, "leaseUntil" = now() + $2 * interval '1 millisecond', "hasWork" = false
   FROM (
     SELECT c."accountId", c."workerId" IS NOT NULL AS "takenOver" FROM "delivery_lanes" c
