@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { onAccountChange } from "@/lib/cache/changes";
 import { decryptSecret } from "@/lib/crypto/secrets";
-import { LIVENESS_LOCK_CLASS, WorkerLiveness } from "@/lib/db/liveness";
+import { aliveWorkersSql, LIVENESS_LOCK_CLASS, WorkerLiveness } from "@/lib/db/liveness";
 import { periodic } from "@/lib/db/periodic";
 import { createPool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
@@ -41,22 +41,30 @@ const SYNC_SQL = `
     SELECT 1 FROM "asterisk_settings" s JOIN "accounts" a ON a."id" = s."accountId"
     WHERE s."accountId" = l."accountId" AND s."eventSource" <> 'DIALPLAN' AND a."active" AND NOT a."freeze" AND s."amiSecretEnc" IS NOT NULL)`;
 
+/**
+ * The connections this process still holds. A lease is renewed only once half of it has gone: a
+ * row rewritten every beat for every held connection was most of an idle deployment's writes
+ * (docs/performance.md, «Tenants at scale»). One with more than half left cannot have been taken
+ * (a claim wants it run out, or this process dead), so it is read, not written.
+ */
 const RENEW_SQL = `
-  UPDATE "ami_listeners" l SET "leaseUntil" = now() + $2 * interval '1 millisecond'
-  FROM (SELECT "accountId" FROM "ami_listeners" WHERE "workerId" = $1 ORDER BY "accountId" FOR UPDATE) mine
-  WHERE l."accountId" = mine."accountId"
-  RETURNING l."accountId"::text`;
+  WITH renewed AS (
+    UPDATE "ami_listeners" l SET "leaseUntil" = now() + $2 * interval '1 millisecond'
+    FROM (
+      SELECT "accountId" FROM "ami_listeners"
+      WHERE "workerId" = $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < now() + $2 * interval '0.5 millisecond')
+      ORDER BY "accountId" FOR UPDATE
+    ) due
+    WHERE l."accountId" = due."accountId"
+    RETURNING l."accountId"
+  )
+  SELECT "accountId"::text FROM renewed
+  UNION ALL
+  SELECT "accountId"::text FROM "ami_listeners"
+  WHERE "workerId" = $1 AND "leaseUntil" >= now() + $2 * interval '0.5 millisecond'`;
 
 const BEAT_SQL = `
   INSERT INTO "ami_holders" ("id", "seenAt") VALUES ($1, now()) ON CONFLICT ("id") DO UPDATE SET "seenAt" = now()`;
-
-/** `alive`: the worker ids (hashtext) whose process holds its liveness lock, the lock class in `param`. */
-const aliveSql = (param: string) => `
-  alive AS MATERIALIZED (
-    SELECT l."objid" FROM pg_locks l
-    WHERE l."locktype" = 'advisory' AND l."granted" AND l."objsubid" = 2 AND l."classid" = ${param}::int::oid
-      AND l."database" = (SELECT "oid" FROM pg_database WHERE "datname" = current_database())
-  )`;
 
 /**
  * The holders that share the connections: those that beat within the lease and whose liveness
@@ -65,7 +73,7 @@ const aliveSql = (param: string) => `
  * lease runs out.
  */
 const SHARE_SQL = `
-  WITH ${aliveSql("$3")}
+  WITH ${aliveWorkersSql("$3")}
   SELECT (SELECT count(*) FROM "ami_listeners")::int AS "listeners",
     (SELECT count(*) FROM "ami_holders" h WHERE h."id" <> $1 AND h."seenAt" > now() - $2 * interval '1 millisecond'
       AND hashtext(h."id")::oid IN (SELECT "objid" FROM alive))::int + 1 AS "workers"`;
@@ -74,7 +82,7 @@ const SHARE_SQL = `
 const FORGET_SQL = `DELETE FROM "ami_holders" WHERE "seenAt" < now() - interval '1 hour'`;
 
 const CLAIM_SQL = `
-  WITH ${aliveSql("$4")}
+  WITH ${aliveWorkersSql("$4")}
   UPDATE "ami_listeners" l SET "workerId" = $1, "leaseUntil" = now() + $2 * interval '1 millisecond', "updatedAt" = now()
   FROM (
     SELECT c."accountId" FROM "ami_listeners" c
