@@ -34,10 +34,19 @@ export function defaultCustomerName(locale: Locale): string {
   return translatorFor(locale, "crmTexts")("newCustomerName", { phone: "{phone}" });
 }
 
-/** "+7 900 123-45-67": the number written internationally, as people read it; else as it came. */
+/**
+ * The number written internationally, as people read it: "+7 900 123-45-67" in Russia and
+ * Kazakhstan (libphonenumber spaces the last groups: "+7 900 123 45 67"), its international
+ * format elsewhere, as it came when it is no phone number.
+ */
 function readablePhone(phone: string): string {
   const digits = normalizePhone(phone);
-  return (digits && parsePhoneNumberFromString(`+${digits}`)?.formatInternational()) || phone;
+  const parsed = digits ? parsePhoneNumberFromString(`+${digits}`) : undefined;
+  if (!parsed) return phone;
+  const national = parsed.nationalNumber;
+  if (parsed.countryCallingCode === "7" && national.length === 10)
+    return `+7 ${national.slice(0, 3)} ${national.slice(3, 6)}-${national.slice(6, 8)}-${national.slice(8)}`;
+  return parsed.formatInternational();
 }
 
 export function customerName(template: string, phone: string): string {
