@@ -49,7 +49,7 @@ function readablePhone(phone: string): string {
   return parsed.formatInternational();
 }
 
-export function customerName(template: string, phone: string): string {
+function customerName(template: string, phone: string): string {
   return template
     .replace(/\{phone\}/g, readablePhone(phone))
     .replace(/ {2,}/g, " ")
