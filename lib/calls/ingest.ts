@@ -162,6 +162,7 @@ const INGEST_SQL = `
     JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
     JOIN call ON call."accountId" = i."accountId" AND call."uniqueid" = i."uniqueid"
     LEFT JOIN "crm_options" o ON o."accountId" = i."accountId"
+    -- "inserted" (xmax = 0 in RETURNING: the upsert inserted the row) marks a call first heard of.
     CROSS JOIN LATERAL (VALUES (0, CASE WHEN call."inserted" AND o."newCustomers" AND call."direction" = 'IN'
         AND call."phone" ~ '[0-9].*[0-9].*[0-9].*[0-9].*[0-9]' THEN 'NEW_CUSTOMER' END),
       (1, CASE WHEN NOT i."uploadOnly" THEN 'CALL_EVENT' END),
