@@ -66,10 +66,17 @@ const callOf = (accountId: string, uniqueid: string) =>
   db().call.findUniqueOrThrow({ where: { accountId_uniqueid: { accountId, uniqueid } } });
 
 /** Plays a recorded call on the simulated PBX as a new call; returns its ids as renumbered. */
-function play(scenario: Parameters<typeof transcriptEvents>[0], steps: Parameters<typeof timed>[1]) {
+function play(
+  scenario: Parameters<typeof transcriptEvents>[0],
+  steps: Parameters<typeof timed>[1],
+  rewrite: (value: string) => string = (value) => value,
+) {
   const prefix = `ign${++sequence}`;
   const renumber = (id: string) => (id ? `${prefix}-${id}` : id);
-  pbx.replay(timed(transcriptEvents(scenario), steps, Date.now() / 1000), { renumber });
+  const events = timed(transcriptEvents(scenario), steps, Date.now() / 1000).map((event) =>
+    Object.fromEntries(Object.entries(event).map(([name, value]) => [name, rewrite(value)])),
+  );
+  pbx.replay(events, { renumber });
   return renumber;
 }
 
@@ -149,6 +156,17 @@ describe("numbers to ignore, from the dialplan", () => {
     expect((await loadIgnoreList(dialplan.id)).ignoredLast30Days).toBe(4);
   });
 
+  it("an outgoing call to a listed number is kept out too", async () => {
+    const uniqueid = `1733500000.${++sequence}`;
+    const send = (params: Record<string, string>) =>
+      event({ uniqueid, phone: "+7 900 123 45 67", code: "101", ...params });
+    expect((await send({ type: "out" })).status).toBe(200);
+    expect((await send({ type: "hangup", status: "ANSWER", direct: "out", duration: "12" })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await callOf(dialplan.id, uniqueid)).toMatchObject({ ignored: true, direction: "OUT" });
+    expect(await deliveriesOf(dialplan.id, uniqueid)).toEqual([]);
+  });
+
   it("/api/manager still answers for an ignored caller", async () => {
     const response = await fetch(
       `${app.url}/api/manager?${new URLSearchParams({ clientId: dialplan.clientId, phone: "89001234567", type: "text" })}`,
@@ -201,6 +219,22 @@ describe("numbers to ignore, from AMI events and the CDR", () => {
     expect(call).toMatchObject({ ignored: true, phone: "84950000002" });
     expect(await deliveriesOf(ami.id, ignored)).toEqual([]);
     expect(crmRequestsOf(ami.crm, ignored)).toEqual([]);
+  });
+
+  it("a hidden caller AMI showed (CallerID <unknown>), with hidden numbers on: stored, nothing sent", async () => {
+    await saveIgnoreList(ami.id, list(["84950000002", "+7495000000*"], true));
+    const hidden = play("direct-no-answer", [{ matches: when("DialEnd"), seconds: 5 }], (value) =>
+      value === "84950000002" ? "<unknown>" : value,
+    )("1796313742.23");
+    const call = await until(
+      () => db().call.findUnique({ where: { accountId_uniqueid: { accountId: ami.id, uniqueid: hidden } } }),
+      (found) => found?.result === "no answer",
+      15_000,
+    );
+    expect(call).toMatchObject({ ignored: true, phone: "anonymous" });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await deliveriesOf(ami.id, hidden)).toEqual([]);
+    expect(crmRequestsOf(ami.crm, hidden)).toEqual([]);
   });
 
   it("a call recovered from the CDR from a listed prefix: stored, nothing sent", async () => {
