@@ -82,6 +82,7 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
                 {call.recordingNote ? <div className="muted recording-note">{call.recordingNote}</div> : null}
               </td>
               <td>
+                {call.ignored ? <div className="muted call-ignored">{t("ignored")}</div> : null}
                 <ul className="deliveries">
                   {call.deliveries.map((d) => (
                     <li key={d.id} className={`delivery delivery-${d.state.toLowerCase()}`}>

@@ -4,9 +4,11 @@ import { z } from "zod";
 import { crmErrorMessage } from "@/lib/accounts";
 import { cabinetAction } from "@/lib/auth";
 import { saveCrmOptions } from "@/lib/crm-options";
+import { saveIgnoreList } from "@/lib/ignore-list";
 import { translator } from "@/lib/i18n/server";
 import { saveStoreNumbers, storeNumbersSchema } from "@/lib/sites";
 import { crmOptionsSchema } from "@/lib/validations/crm-options";
+import { ignoreListSchema } from "@/lib/validations/ignore-list";
 
 export const saveCrmOptionsAction = cabinetAction(
   { name: "save CRM options", schema: crmOptionsSchema, invalid: "crm.checkFields" },
@@ -30,5 +32,13 @@ export const saveStoreNumbersAction = cabinetAction(
     } catch (error) {
       return { ok: false, formError: t("notSaved", { reason: await crmErrorMessage(error) }) };
     }
+  },
+);
+
+export const saveIgnoreListAction = cabinetAction(
+  { name: "save ignore list", schema: ignoreListSchema, invalid: "crm.ignore.checkNumbers" },
+  async (input, { accountId }) => {
+    await saveIgnoreList(accountId, input);
+    return { ok: true, message: (await translator("crm.ignore"))("saved") };
   },
 );

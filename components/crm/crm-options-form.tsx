@@ -33,7 +33,7 @@ function FieldError({ id, message }: { id: string; message?: string }) {
   ) : null;
 }
 
-/** «Возможности CRM»: call-back tasks, the chain of managers, alerts (docs/crm-features.md). */
+/** «Возможности CRM»: call-back tasks, the chain of managers, new customers, alerts (docs/crm-features.md). */
 export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput; users: UserChoice[] }) {
   const t = useTranslations("crm");
   const vt = useValidationText();
@@ -44,9 +44,9 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
     control,
     formState: { errors, isSubmitting },
   } = useActionForm<CrmOptionsInput>({ resolver: zodResolver(crmOptionsSchema), defaultValues: defaults });
-  const [missedTasks, managerChain, alertsEnabled] = useWatch({
+  const [missedTasks, managerChain, alertsEnabled, newCustomers] = useWatch({
     control,
-    name: ["missedTasks", "managerChain", "alertsEnabled"],
+    name: ["missedTasks", "managerChain", "alertsEnabled", "newCustomers"],
   });
 
   return (
@@ -145,6 +145,23 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
             <FieldError id="chainFallbackUserIds-error" message={vt(errors.chainFallbackUserIds?.message)} />
           </div>
         </>
+      ) : null}
+
+      <h2>{t("customers.heading")}</h2>
+      <div className="field checkbox">
+        <label>
+          <input type="checkbox" {...register("newCustomers")} /> {t("customers.enable")}
+        </label>
+        <p className="field-hint">{t("customers.hint")}</p>
+      </div>
+      {newCustomers ? (
+        <Field
+          label={t("customers.name")}
+          required
+          hint={t("customers.nameHint", { phone: "{phone}" })}
+          error={vt(errors.newCustomerName?.message)}
+          {...register("newCustomerName")}
+        />
       ) : null}
 
       <h2>{t("alerts.heading")}</h2>

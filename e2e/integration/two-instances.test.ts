@@ -224,4 +224,31 @@ describe("two instances on one database", () => {
     );
     expect(uploads.sort()).toEqual([...ids].sort());
   });
+
+  it("make one customer of a new caller whose two calls come in at once, one through each", async () => {
+    expect(await saveCrmOptions(accountId, crmOptionsInput({ newCustomers: true }))).toMatchObject({ ok: true });
+    const phones = ["89008880001", "89008880002", "89008880003", "89008880004", "89008880005"];
+    const ids = phones.flatMap((phone, n) =>
+      [one, two].map((instance, i) => ({ instance, phone, uniqueid: `1731000000.${n}${i}` })),
+    );
+    await Promise.all(
+      ids.map(({ instance, phone, uniqueid }) =>
+        fetch(
+          `${instance.url}/api/event?${new URLSearchParams({ clientId, type: "in", uniqueid, phone, code: "101" })}`,
+        ),
+      ),
+    );
+    const owed = await until(
+      () =>
+        db().delivery.findMany({
+          where: { accountId, kind: "NEW_CUSTOMER", call: { uniqueid: { in: ids.map((c) => c.uniqueid) } } },
+        }),
+      (rows) => rows.length === ids.length && rows.every((row) => row.state === "SENT"),
+      30_000,
+    );
+    expect(owed).toHaveLength(10);
+    for (const phone of phones)
+      expect(crm.state.createdCustomers.filter((c) => c.phones[0]!.number === `+7${phone.slice(1)}`)).toHaveLength(1);
+    expect(await db().newCustomer.count({ where: { accountId, state: "created" } })).toBe(phones.length);
+  });
 });

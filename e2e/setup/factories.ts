@@ -57,6 +57,8 @@ export function crmOptionsInput(options: Partial<CrmOptionsInput> = {}): CrmOpti
     alertsEnabled: false,
     alertUserIds: [],
     alertAfterMinutes: "10",
+    newCustomers: false,
+    newCustomerName: "Новый клиент {phone}",
     ...options,
   };
 }

@@ -26,6 +26,7 @@ export const FEATURE_METHODS = {
     { method: "/api/tasks/{id}", scope: "task_read" },
   ],
   alerts: [{ method: "/api/notifications/send", scope: "notification_write" }],
+  newCustomers: [{ method: "/api/customers/create", scope: "customer_write" }],
 } as const;
 
 export type Feature = keyof typeof FEATURE_METHODS;
@@ -60,9 +61,12 @@ export function missingAccessMessage(methods: string[], locale: Locale = DEFAULT
 }
 
 /** The features an account's options have on. */
-export function featuresOn(options: { missedTasks: boolean; alertsEnabled: boolean } | null | undefined): Feature[] {
+export function featuresOn(
+  options: { missedTasks: boolean; alertsEnabled: boolean; newCustomers: boolean } | null | undefined,
+): Feature[] {
   return [
     ...(options?.missedTasks ? ["missedTasks" as const] : []),
     ...(options?.alertsEnabled ? ["alerts" as const] : []),
+    ...(options?.newCustomers ? ["newCustomers" as const] : []),
   ];
 }

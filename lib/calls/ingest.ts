@@ -7,7 +7,7 @@ import { Refusal } from "@/lib/http/refusal";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { log } from "@/lib/log";
 import { countEventStored } from "@/lib/metrics";
-import { numberKey } from "@/lib/telephony/phone";
+import { normalizePhone, numberKey } from "@/lib/telephony/phone";
 import { parseCodes } from "@/lib/telephony/extension-codes";
 import { mapStatus } from "@/lib/telephony/hangup-status";
 import type { EventParams, InputWarning } from "@/lib/validations/dialplan";
@@ -90,6 +90,8 @@ interface EventRow {
   phone: string;
   /** The number's last ten digits, for finding a number's calls however it was spelt. */
   phoneKey: string | null;
+  /** The number written internationally, without "+" (else its digits): what ignored prefixes match. */
+  phoneDigits: string;
   extension: string | null;
   /** The company's number the call came in on or went out through, when the event names it. */
   externalPhone: string | null;
@@ -114,26 +116,33 @@ interface EventRow {
  * again event by event). A request owed is only its kind and its event: the body is built from
  * the stored call when it is sent (lib/retailcrm/telephony.ts). An incoming call that ended
  * unanswered also owes a call-back task when the account wants them (docs/crm-features.md): a
- * caller without five digits (hidden, a SIP name) cannot be called back.
+ * caller without five digits (hidden, a SIP name) cannot be called back. An incoming call first
+ * heard of owes, before anything else, making a customer of its caller when the account wants
+ * that («Новые клиенты»): the card and the task then find them. A call whose number the account
+ * ignores, as its first event found the list, owes nothing («Номера без карточки»).
  */
 const INGEST_SQL = `
-  WITH input AS (
+  WITH raw AS (
     -- Not before 1970, the earliest date the CRM takes, whatever zone a local time is read in
     -- (GREATEST skips a NULL, so a missing time stays missing).
     SELECT i.*, CASE WHEN i."startedLocal" IS NOT NULL THEN GREATEST(i."startedLocal" AT TIME ZONE
       CASE WHEN i."utc" THEN 'UTC' ELSE COALESCE(s."pbxTimeZone", $2) END, to_timestamp(0)) END AS "startedAt"
     FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "linkedid" text, "type" "CallEventType", "ring" text,
-      "uploadOnly" boolean, "noTask" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "phoneKey" text, "extension" text, "externalPhone" text, "result" text,
+      "uploadOnly" boolean, "noTask" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "phoneKey" text, "phoneDigits" text, "extension" text, "externalPhone" text, "result" text,
       "waitSeconds" int, "talkSeconds" int, "startedLocal" timestamp, "utc" boolean, "warnings" text[])
     LEFT JOIN "asterisk_settings" s ON s."accountId" = i."accountId"
+  ), input AS (
+    SELECT i.*, COALESCE((l."hidden" AND i."phone" !~ '[0-9]') OR EXISTS (SELECT 1 FROM unnest(l."numbers") n WHERE CASE WHEN n LIKE '%*'
+      THEN i."phoneDigits" LIKE regexp_replace(n, '\\D', '', 'g') || '%' ELSE i."phoneKey" = right(regexp_replace(n, '\\D', '', 'g'), 10) END), false) AS "ignored"
+    FROM raw i LEFT JOIN "ignore_lists" l ON l."accountId" = i."accountId"
   ), stored AS (
     INSERT INTO "call_events" ("accountId", "uniqueid", "type", "ring", "payload", "codes")
     SELECT "accountId", "uniqueid", "type", "ring", "payload", "codes" FROM input ORDER BY "accountId", "uniqueid"
     ON CONFLICT ("accountId", "uniqueid", "type", "ring") DO NOTHING
     RETURNING "id", "accountId", "uniqueid", "type"
   ), call AS (
-    INSERT INTO "calls" ("accountId", "uniqueid", "linkedid", "direction", "phone", "phoneKey", "extension", "externalPhone", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "updatedAt")
-    SELECT i."accountId", i."uniqueid", i."linkedid", COALESCE(i."direction", 'IN'), i."phone", i."phoneKey", i."extension", i."externalPhone", i."result", i."waitSeconds", i."talkSeconds", COALESCE(i."startedAt", now()), i."warnings", true, now()
+    INSERT INTO "calls" ("accountId", "uniqueid", "linkedid", "direction", "phone", "phoneKey", "extension", "externalPhone", "result", "waitSeconds", "talkSeconds", "startedAt", "inputWarnings", "deliveryPending", "ignored", "updatedAt")
+    SELECT i."accountId", i."uniqueid", i."linkedid", COALESCE(i."direction", 'IN'), i."phone", i."phoneKey", i."extension", i."externalPhone", i."result", i."waitSeconds", i."talkSeconds", COALESCE(i."startedAt", now()), i."warnings", true, i."ignored", now()
     FROM input i JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
     ORDER BY i."accountId", i."uniqueid"
     ON CONFLICT ("accountId", "uniqueid") DO UPDATE SET
@@ -145,7 +154,7 @@ const INGEST_SQL = `
           CASE WHEN i."type" = 'HANGUP' THEN EXCLUDED."talkSeconds" ELSE "calls"."talkSeconds" END,
           COALESCE(i."startedAt", "calls"."startedAt", now()), "calls"."inputWarnings" || EXCLUDED."inputWarnings", true, now()
         FROM input i WHERE i."accountId" = EXCLUDED."accountId" AND i."uniqueid" = EXCLUDED."uniqueid")
-    RETURNING "id", "accountId", "uniqueid", "direction", "result", "phone"
+    RETURNING "id", "accountId", "uniqueid", "direction", "result", "phone", "ignored", ("xmax" = 0) AS "inserted"
   ), outbox AS (
     INSERT INTO "deliveries" ("accountId", "callId", "eventId", "kind", "updatedAt")
     SELECT s."accountId", call."id", s."id", owed."kind"::"DeliveryKind", now()
@@ -153,12 +162,15 @@ const INGEST_SQL = `
     JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
     JOIN call ON call."accountId" = i."accountId" AND call."uniqueid" = i."uniqueid"
     LEFT JOIN "crm_options" o ON o."accountId" = i."accountId"
-    CROSS JOIN LATERAL (VALUES (1, CASE WHEN NOT i."uploadOnly" THEN 'CALL_EVENT' END),
+    -- "inserted" (xmax = 0 in RETURNING: the upsert inserted the row) marks a call first heard of.
+    CROSS JOIN LATERAL (VALUES (0, CASE WHEN call."inserted" AND o."newCustomers" AND call."direction" = 'IN'
+        AND call."phone" ~ '[0-9].*[0-9].*[0-9].*[0-9].*[0-9]' THEN 'NEW_CUSTOMER' END),
+      (1, CASE WHEN NOT i."uploadOnly" THEN 'CALL_EVENT' END),
       (2, CASE WHEN s."type" = 'HANGUP' THEN 'CALLS_UPLOAD' END),
       (3, CASE WHEN s."type" = 'HANGUP' AND o."missedTasks" AND NOT i."noTask" AND call."direction" = 'IN'
         AND call."result" IS DISTINCT FROM 'answered' AND call."phone" ~ '[0-9].*[0-9].*[0-9].*[0-9].*[0-9]' THEN 'MISSED_TASK' END)
     ) AS owed("position", "kind")
-    WHERE owed."kind" IS NOT NULL
+    WHERE owed."kind" IS NOT NULL AND NOT call."ignored"
     ORDER BY i."n", owed."position"
   )
   SELECT EXISTS (SELECT 1 FROM stored s WHERE s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid") AS "stored"
@@ -242,6 +254,7 @@ export async function ingestCallEvent(
     direction: params.type === "hangup" ? (params.direct ? DIRECTION[params.direct] : null) : DIRECTION[params.type],
     phone,
     phoneKey: numberKey(phone) || null,
+    phoneDigits: normalizePhone(phone) ?? phone.replace(/\D/g, ""),
     // An incoming call that rings one manager is theirs from the start; ringing several, it is whoever the hangup names.
     extension: codes.length === 1 ? codes[0]! : null,
     externalPhone: params.externalPhone ?? null,

@@ -11,6 +11,7 @@ import { fieldErrorsOf, type ActionResult } from "@/lib/validations/action-resul
 import { announceAccountChange } from "@/lib/cache/changes";
 import { db } from "@/lib/db/client";
 import { defaultTemplate } from "@/lib/callback-tasks";
+import { defaultCustomerName, isDefaultCustomerName } from "@/lib/new-customers";
 import { LOCALES } from "@/lib/i18n/config";
 import { requestLocale, translator } from "@/lib/i18n/server";
 import { log } from "@/lib/log";
@@ -44,6 +45,8 @@ export async function loadCrmOptions(accountId: string): Promise<{ form: CrmOpti
       alertsEnabled: o.alertsEnabled,
       alertUserIds: o.alertUserIds.map(String),
       alertAfterMinutes: String(o.alertAfterMinutes),
+      newCustomers: o.newCustomers,
+      newCustomerName: isDefaultCustomerName(o.newCustomerName) ? defaultCustomerName(locale) : o.newCustomerName,
     },
     users,
   };
@@ -59,7 +62,7 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
   if (!parsed.success)
     return { ok: false, formError: t("checkFields"), fieldErrors: await fieldErrorsOf(parsed.error.issues) };
   const form = parsed.data;
-  const features = featuresOn({ missedTasks: form.missedTasks, alertsEnabled: form.alertsEnabled });
+  const features = featuresOn(form);
   if (features.length > 0) {
     const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
     let missing: string[];
@@ -84,6 +87,8 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
     alertsEnabled: form.alertsEnabled,
     alertUserIds: form.alertUserIds.map(Number),
     alertAfterMinutes: Number(form.alertAfterMinutes),
+    newCustomers: form.newCustomers,
+    newCustomerName: form.newCustomerName,
     // Tasks and alerts are written in the language of the admin who set them up (docs/i18n.md).
     locale: await requestLocale(),
   };
@@ -91,7 +96,13 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
   // The chain changes what callers are asked and answered: every instance forgets the account's answers.
   await announceAccountChange(accountId);
   log.info(
-    { accountId, missedTasks: data.missedTasks, managerChain: data.managerChain, alerts: data.alertsEnabled },
+    {
+      accountId,
+      missedTasks: data.missedTasks,
+      managerChain: data.managerChain,
+      alerts: data.alertsEnabled,
+      newCustomers: data.newCustomers,
+    },
     "CRM options saved",
   );
   return { ok: true, message: t("saved") };

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { crmClient } from "@/lib/accounts";
 import { sendCallbackTask } from "@/lib/callback-tasks";
 import { log } from "@/lib/log";
+import { sendNewCustomer } from "@/lib/new-customers";
 import { countDelivery } from "@/lib/metrics";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
@@ -90,9 +91,9 @@ export class Lane {
 
   private account?: Account;
   private client?: RetailCrmClient;
-  /** Writes tasks: each attempt takes its own slot of the general limit (docs/crm-features.md). */
+  /** Writes tasks and customers: each attempt takes its own slot of the general limit (docs/crm-features.md). */
   private taskClient?: RetailCrmClient;
-  /** Tasks go one at a time: two missed calls from one number must not both open one. */
+  /** Tasks and customers go one at a time: two missed calls from one number must not both open a task. */
   private taskTail: Promise<unknown> = Promise.resolve();
   /** Calls the lane has: waiting, in flight or waiting for their outcome to be written. */
   private readonly held = new Set<number>();
@@ -299,7 +300,11 @@ export class Lane {
             ? await this.oneTaskAtATime(() =>
                 sendCallbackTask(this.host.pool, this.accountId, this.taskClient!, first.missed),
               )
-            : await this.client!.callEvent(first.body);
+            : first.kind === "NEW_CUSTOMER"
+              ? await this.oneTaskAtATime(() =>
+                  sendNewCustomer(this.host.pool, this.accountId, this.taskClient!, first.caller),
+                )
+              : await this.client!.callEvent(first.body);
       await this.host.outcomes.record({
         deliveryIds: ids,
         durationMs: Date.now() - started,

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { MissedCall } from "@/lib/callback-tasks";
+import type { NewCaller } from "@/lib/new-customers";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { recordingUrl } from "@/lib/recordings";
 import { DID_MATCH } from "@/lib/telephony/phone";
@@ -21,6 +22,7 @@ export type OwedRequest = {
   | { kind: "CALL_EVENT"; body: CallEventBody }
   | { kind: "CALLS_UPLOAD"; body: CallUploadBody }
   | { kind: "MISSED_TASK"; missed: MissedCall }
+  | { kind: "NEW_CUSTOMER"; caller: NewCaller }
 );
 
 interface OwedRow {
@@ -74,6 +76,14 @@ function build(row: OwedRow, clientId: string): OwedRequest {
   };
   const event = { ...row.payload, type: row.type === "UPLOAD" ? "HANGUP" : row.type, codes: row.codes } as StoredEvent;
   const { id, callId, failures } = row;
+  if (row.kind === "NEW_CUSTOMER")
+    return {
+      id,
+      callId,
+      failures,
+      kind: row.kind,
+      caller: { phone: event.phone, ...(row.site ? { site: row.site } : {}) },
+    };
   if (row.kind === "MISSED_TASK")
     return {
       id,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { TaskOutcome } from "@/lib/callback-tasks";
+import type { CustomerOutcome } from "@/lib/new-customers";
 import { db } from "@/lib/db/client";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { translator } from "@/lib/i18n/server";
@@ -30,12 +31,12 @@ export interface JournalPage {
 
 export interface JournalDelivery {
   id: number;
-  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK";
+  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK" | "NEW_CUSTOMER";
   label: string;
   state: "QUEUED" | "SENT" | "FAILED";
   lastError: string | null;
   attempts: number;
-  /** Why a call-back task was not written although the request went through (skipped), in words for the admin. */
+  /** Why a call-back task or a customer was not written although the request went through (skipped), or the customer made, in words for the admin. */
   note: string | null;
 }
 
@@ -50,6 +51,8 @@ export interface JournalCall {
   manager: string | null;
   result: string | null;
   failureReason: string | null;
+  /** The number is on the account's ignore list: nothing of the call went to the CRM. */
+  ignored: boolean;
   /** What the dialplan sent that could not be used as sent, in words for the admin. */
   inputWarnings: string[];
   waitSeconds: number | null;
@@ -71,6 +74,7 @@ function describeInputWarning(t: CallsText, warning: string): string {
 /** The CRM method of a request, as the admin knows it from the API docs; the callback task in words. */
 function deliveryLabel(t: CallsText, kind: JournalDelivery["kind"], eventType: string): string {
   if (kind === "MISSED_TASK") return t("delivery.missedTask");
+  if (kind === "NEW_CUSTOMER") return t("delivery.newCustomer");
   return kind === "CALLS_UPLOAD" ? "calls/upload" : `call/event ${eventType.toLowerCase()}`;
 }
 
@@ -83,6 +87,17 @@ function skippedNote(t: CallsText, answer: unknown): string | null {
       limit: outcome.limit,
     });
   return t(outcome.reason === "reached" ? "delivery.skipped.reached" : "delivery.skipped.optionOff");
+}
+
+/** What became of a new customer (the answer recorded for it), as the journal says it. */
+function customerNote(t: CallsText, answer: unknown): string | null {
+  const outcome = answer as CustomerOutcome | null;
+  if (outcome?.action === "created") return t("delivery.customer.created", { id: outcome.customerId });
+  if (outcome?.action !== "skipped") return null;
+  if (outcome.reason === "option-off") return t("delivery.customer.optionOff");
+  return t(outcome.reason === "known" ? "delivery.customer.known" : "delivery.customer.claimed", {
+    id: outcome.customerId ?? "—",
+  });
 }
 
 /** Why the recording as stored differs from the upload, or is no more (docs/recordings.md). */
@@ -146,6 +161,7 @@ export async function listCalls(accountId: string, page: number): Promise<Journa
       manager: c.extension ? (managerOf.get(c.extension) ?? null) : null,
       result: c.result,
       failureReason: c.failureReason,
+      ignored: c.ignored,
       inputWarnings: [...new Set(c.inputWarnings)].map((warning) => describeInputWarning(t, warning)),
       waitSeconds: c.waitSeconds,
       talkSeconds: c.talkSeconds,
@@ -161,7 +177,14 @@ export async function listCalls(accountId: string, page: number): Promise<Journa
         state: d.state,
         lastError: d.lastError,
         attempts: d._count.attempts,
-        note: d.kind === "MISSED_TASK" && d.state === "SENT" ? skippedNote(t, d.attempts[0]?.response) : null,
+        note:
+          d.state !== "SENT"
+            ? null
+            : d.kind === "MISSED_TASK"
+              ? skippedNote(t, d.attempts[0]?.response)
+              : d.kind === "NEW_CUSTOMER"
+                ? customerNote(t, d.attempts[0]?.response)
+                : null,
       })),
     })),
   };

@@ -15,11 +15,13 @@ import {
   sitesSchema,
   successSchema,
   taskCreatedSchema,
+  customerCreatedSchema,
   taskSchema,
   telephonyManagerSchema,
   usersPageSchema,
   type CrmNotification,
   type CrmTaskInput,
+  type CrmCustomerInput,
   type CrmUserRecord,
 } from "./schemas";
 import { countCrmAnswer } from "@/lib/metrics";
@@ -112,6 +114,13 @@ export class RetailCrmClient {
   createTask(task: CrmTaskInput, site?: string) {
     return this.request("POST", "/api/v5/tasks/create", taskCreatedSchema, {
       form: { task: JSON.stringify(task), ...(site ? { site } : {}) },
+    });
+  }
+
+  /** A customer in the store `site` when given (docs/retailcrm.md, «Новый клиент»). */
+  createCustomer(customer: CrmCustomerInput, site?: string) {
+    return this.request("POST", "/api/v5/customers/create", customerCreatedSchema, {
+      form: { customer: JSON.stringify(customer), ...(site ? { site } : {}) },
     });
   }
 

@@ -138,6 +138,15 @@ export interface CrmTaskInput {
 
 export const taskCreatedSchema = z.object({ success: z.literal(true), id: looseId });
 
+/** customers/create's `customer`: what the service knows of a caller (docs/retailcrm.md, «Новый клиент»). */
+export interface CrmCustomerInput {
+  firstName: string;
+  phones: { number: string }[];
+  site?: string;
+}
+
+export const customerCreatedSchema = z.object({ success: z.literal(true), id: looseId });
+
 export const successSchema = z.object({ success: z.literal(true) });
 
 export const taskSchema = z.object({

@@ -31,6 +31,12 @@ export const crmOptionsSchema = z
     alertsEnabled: z.boolean(),
     alertUserIds: z.array(userId).max(50, "crm.validation.alertUsersTooMany"),
     alertAfterMinutes: minutes("crm.validation.alertAfter"),
+    newCustomers: z.boolean(),
+    newCustomerName: z
+      .string()
+      .trim()
+      .min(1, "crm.validation.customerNameRequired")
+      .max(100, "crm.validation.customerNameTooLong"),
   })
   .superRefine((form, ctx) => {
     if (form.missedTasks && !form.missedTaskDefaultUserId)

@@ -181,6 +181,7 @@ const key: SimApiKey = {
     "telephony_write",
     "user_read",
     "customer_read",
+    "customer_write",
     "reference_read",
     "task_read",
     "task_write",
@@ -189,6 +190,7 @@ const key: SimApiKey = {
   credentials: [
     "/api/users",
     "/api/customers",
+    "/api/customers/create",
     "/api/integration-modules/{code}",
     "/api/integration-modules/{code}/edit",
     "/api/telephony/call/event",

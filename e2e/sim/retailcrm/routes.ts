@@ -1,7 +1,7 @@
 import type { KeyHandler, PublicHandler } from "./context";
 import { callEvent } from "./handlers/call-event";
 import { callsUpload } from "./handlers/calls-upload";
-import { listCustomers } from "./handlers/customers";
+import { createCustomer, listCustomers } from "./handlers/customers";
 import { editModule, getModule, updateScopes } from "./handlers/integration-modules";
 import { responsibleManager } from "./handlers/manager";
 import { sendNotification } from "./handlers/notifications";
@@ -31,6 +31,13 @@ const ROUTES: Route[] = [
     handle: setUserStatus,
   },
   { method: "GET", pattern: /^\/api\/v5\/customers$/, auth: "key", scope: "customer_read", handle: listCustomers },
+  {
+    method: "POST",
+    pattern: /^\/api\/v5\/customers\/create$/,
+    auth: "key",
+    scope: "customer_write",
+    handle: createCustomer,
+  },
   { method: "GET", pattern: /^\/api\/v5\/settings$/, auth: "key", handle: getSettings },
   { method: "GET", pattern: /^\/api\/v5\/reference\/sites$/, auth: "key", scope: "reference_read", handle: listSites },
   { method: "POST", pattern: /^\/api\/v5\/tasks\/create$/, auth: "key", scope: "task_write", handle: createTask },

@@ -23,6 +23,8 @@ export class SimState {
   readonly userStatusChanges: UserStatusChange[] = [];
   readonly tasks = new Map<number, SimTask>();
   readonly notifications: SimNotification[] = [];
+  /** Each customers/create, with the key that made it. */
+  readonly createdCustomers: (SimCustomer & { apiKey: string })[] = [];
   private lastTaskId = 0;
   /** The account's time zone, as GET /api/v5/settings names it. */
   timezone = "Europe/Moscow";

@@ -1,10 +1,13 @@
 import type { KeyHandler } from "../context";
+import { jsonField } from "../json-field";
 import { paginate, readPage } from "../pagination";
 import type { Params } from "../params";
-import { phoneMatches } from "../phone";
+import { digits, phoneMatches } from "../phone";
 import { fail, MSG, ok } from "../reply";
 import type { SimCustomer } from "../types";
-import { TEXT } from "../validate";
+import { Fields, isObject, Issues, TEXT } from "../validate";
+
+const NOT_VALID = "This value is not valid.";
 
 type CustomerFilter = (customer: SimCustomer) => boolean;
 
@@ -56,4 +59,36 @@ export const listCustomers: KeyHandler = ({ params, state }) => {
   const customers = [...state.customers.values()].filter((c) => filters.every((f) => f(c))).sort((a, b) => a.id - b.id);
   const { items, pagination } = paginate(customers, page);
   return ok({ pagination, customers: items.map(serializeCustomer) });
+};
+
+/**
+ * POST /api/v5/customers/create: form `customer` (JSON) and `site`; 201 with the new id
+ * (docs/retailcrm.md, «Новый клиент»). A store the account lacks, a phone without digits or an
+ * externalId taken are refused field by field, as the CRM's validator does.
+ */
+export const createCustomer: KeyHandler = (ctx) => {
+  const field = jsonField(ctx.params, "customer");
+  if ("reply" in field) return field.reply;
+  if (!isObject(field.value)) return fail(400, MSG.inputParameters, { customer: TEXT.type("object") });
+  const issues = new Issues();
+  const f = new Fields(field.value, "", issues);
+  const site = ctx.params.get("site") || f.string("site");
+  if (site !== undefined && !ctx.state.sites.has(site)) issues.add("site", TEXT.choice);
+  const customer: SimCustomer = { id: 0, phones: [], ...(site ? { site } : {}) };
+  for (const name of ["firstName", "lastName", "patronymic", "email", "externalId"] as const) {
+    const value = f.string(name);
+    if (value !== undefined) customer[name] = value;
+  }
+  if (customer.externalId && [...ctx.state.customers.values()].some((c) => c.externalId === customer.externalId))
+    issues.add("externalId", "Customer with this externalId already exists.");
+  (f.objects("phones") ?? []).forEach((phone, i) => {
+    const number = phone.string("number", true);
+    if (number !== undefined && digits(number) === "") issues.add(`phones[${i}].number`, NOT_VALID);
+    else if (number !== undefined) customer.phones.push({ number });
+  });
+  if (!issues.empty) return fail(400, MSG.entityFormat, issues.errors);
+  customer.id = Math.max(0, ...ctx.state.customers.keys()) + 1;
+  ctx.state.customers.set(customer.id, customer);
+  ctx.state.createdCustomers.push({ ...customer, apiKey: ctx.key.key });
+  return ok({ id: customer.id }, 201);
 };
