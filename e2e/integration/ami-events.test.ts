@@ -269,7 +269,7 @@ describe("calls derived from AMI events reach the CRM", () => {
 });
 
 describe("catching up with what AMI did not say", () => {
-  it("uploads the calls the CDR has and nobody reported, leaves known ones, skips internal ones", async () => {
+  it("uploads the calls the CDR has and nobody reported, ends known ones left open, skips internal ones", async () => {
     const known = `${Date.now()}.77`;
     await ingestCallEvent(accountId, { clientId, type: "in", uniqueid: known, phone: "+79001112233", code: "103" });
     const lost = `${Date.now()}.78`;
@@ -281,7 +281,9 @@ describe("catching up with what AMI did not say", () => {
     ].join("\n");
     crm.clearRequests();
     const answer = await fetch(`${app.url}/api/cdr?clientId=${clientId}`, { method: "POST", body: `${csv}\n` });
-    expect(await answer.json()).toEqual({ success: true, recovered: 1, known: 1, skipped: 1 });
+    // The known call was reported ringing, never hung up: the CDR ends it.
+    expect(await answer.json()).toEqual({ success: true, recovered: 1, known: 0, completed: 1, skipped: 1 });
+    expect(await db().call.findFirst({ where: { accountId, uniqueid: known } })).toMatchObject({ result: "no answer" });
     const requests = await requestsFor(lost);
     expect(requests).toEqual([
       expect.objectContaining({
@@ -297,7 +299,7 @@ describe("catching up with what AMI did not say", () => {
     ]);
     // Posted again, nothing new.
     const again = await fetch(`${app.url}/api/cdr?clientId=${clientId}`, { method: "POST", body: csv });
-    expect(await again.json()).toMatchObject({ recovered: 0, known: 2 });
+    expect(await again.json()).toMatchObject({ recovered: 0, known: 2, completed: 0 });
   });
 
   it.each([
