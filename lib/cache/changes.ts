@@ -10,7 +10,7 @@ import { log } from "@/lib/log";
  * connection was down cannot be known, so on every (re)connection everything is forgotten.
  * (The time between is covered by hearsChanges().)
  */
-const CHANNEL = "bridge_account_changes";
+export const ACCOUNT_CHANGES_CHANNEL = "bridge_account_changes";
 const RECONNECT_MS = 500;
 
 /**
@@ -53,7 +53,7 @@ async function connect(listener: Listener): Promise<void> {
   while (!listener.closed) {
     const client = new pg.Client({ connectionString: listener.url });
     client.on("notification", (message) => {
-      if (message.channel !== CHANNEL) return;
+      if (message.channel !== ACCOUNT_CHANGES_CHANNEL) return;
       const payload = message.payload ?? "";
       if (payload.startsWith(STAFF_PREFIX)) tell(payload.slice(STAFF_PREFIX.length), false, "staff");
       else tell(payload || null);
@@ -61,7 +61,7 @@ async function connect(listener: Listener): Promise<void> {
     client.on("error", () => undefined);
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${ACCOUNT_CHANGES_CHANNEL}`);
       listener.client = client;
       listener.connected = true;
       // Whatever changed while nobody listened is unknown: forget it all.
@@ -112,5 +112,8 @@ export function hearsChanges(): boolean {
 /** Tells every instance, this one first, that the account changed: call it once the change is committed. */
 export async function announceAccountChange(accountId: string, part: ChangePart = "account"): Promise<void> {
   tell(accountId, true, part);
-  await dbPool().query("SELECT pg_notify($1, $2)", [CHANNEL, part === "staff" ? STAFF_PREFIX + accountId : accountId]);
+  await dbPool().query("SELECT pg_notify($1, $2)", [
+    ACCOUNT_CHANGES_CHANNEL,
+    part === "staff" ? STAFF_PREFIX + accountId : accountId,
+  ]);
 }

@@ -28,7 +28,14 @@ import {
  * that beat and hold their liveness lock.
  */
 
-// Accounts that want an event connection have a row; those that no longer do lose it.
+/**
+ * Accounts that want an event connection have a row; those that no longer do lose it. It reads
+ * every account's settings (20 ms at 10 000 accounts, most of an idle deployment's database time:
+ * docs/performance.md, «Tenants at scale»), so it runs at the beat after a change is heard
+ * (settings saved, an account switched off: lib/cache/changes.ts) and otherwise every
+ * SYNC_EVERY_BEATS beats, for a change made behind the service's back or missed.
+ */
+const SYNC_EVERY_BEATS = 10;
 const SYNC_SQL = `
   WITH wanted AS (
     INSERT INTO "ami_listeners" ("accountId")
@@ -189,9 +196,11 @@ export async function startCallTracking(
   const listeners = new Map<string, AccountListener>();
   const changed = new Set<string>();
   let stopping = false;
+  let syncDue = true;
 
   onAccountChange((accountId, _here, part) => {
     if (part === "staff") return;
+    syncDue = true;
     if (accountId === null) for (const id of listeners.keys()) changed.add(id);
     else if (listeners.has(accountId)) changed.add(accountId);
   });
@@ -226,7 +235,10 @@ export async function startCallTracking(
     if (stopping) return;
     await pool.query({ name: "ami-holders-beat", text: BEAT_SQL, values: [workerId] });
     if (++beats % 60 === 0) await pool.query(FORGET_SQL);
-    await pool.query({ name: "ami-listeners-sync", text: SYNC_SQL });
+    if (syncDue || beats % SYNC_EVERY_BEATS === 0) {
+      syncDue = false;
+      await pool.query({ name: "ami-listeners-sync", text: SYNC_SQL });
+    }
     for (const accountId of [...changed]) {
       changed.delete(accountId);
       await follow(accountId);

@@ -6,6 +6,7 @@ import pg from "pg";
 import { AMI_EVENTS_USER, mapExtensions } from "../../e2e/setup/factories";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../../e2e/sim/retailcrm";
 import { connectAccount } from "@/lib/accounts";
+import { ACCOUNT_CHANGES_CHANNEL } from "@/lib/cache/changes";
 import { encryptSecret } from "@/lib/crypto/secrets";
 
 /** The extension the recorded AMI call rings (e2e/fixtures/ami-transcripts): a CRM user of its own. */
@@ -123,13 +124,17 @@ export async function fillDeployment(crm: RetailCrmSim, count: number, ports: nu
   });
 }
 
-/** AMI mode switched on for these accounts: the holders take their connections at their next beat. */
+/**
+ * AMI mode switched on for these accounts, and every instance told as a save of the settings tells
+ * it (one notice for them all): the holders take their connections at their next beat.
+ */
 export async function enableAmi(accounts: Tenant[]): Promise<void> {
-  await onDatabase((client) =>
-    client.query(`UPDATE "asterisk_settings" SET "eventSource" = 'AMI' WHERE "accountId" = ANY($1::uuid[])`, [
+  await onDatabase(async (client) => {
+    await client.query(`UPDATE "asterisk_settings" SET "eventSource" = 'AMI' WHERE "accountId" = ANY($1::uuid[])`, [
       accounts.map((tenant) => tenant.id),
-    ]),
-  );
+    ]);
+    await client.query(`SELECT pg_notify('${ACCOUNT_CHANGES_CHANNEL}', '')`);
+  });
 }
 
 /** How many AMI event connections each holding process has, most first. */
