@@ -1,12 +1,13 @@
 // A worker process as `npm run worker` runs one (delivery, the AMI event connections, the
-// recordings' encoding and retention), for tests that kill it (delivery-durability.test.ts,
+// recordings' encoding and retention, the transcripts), for tests that kill it (delivery-durability.test.ts,
 // delivery-sharing.test.ts, ami-failover.test.ts, ami-holders.test.ts,
-// recording-compaction.test.ts).
+// recording-compaction.test.ts, transcripts.test.ts).
 // WORKER_CONCURRENCY caps its requests in flight; TRACKING_LEASE_MS lengthens the AMI holders'
 // lease, for tests that tell a take-over by the liveness lock from one by the lease.
 import { startCallTracking } from "../../lib/call-tracking";
 import { startDeliveryWorker } from "../../lib/delivery";
 import { startRecordingWork } from "../../lib/recordings";
+import { startTranscriptWork } from "../../lib/transcripts";
 import { FAST_DELIVERY, FAST_TRACKING } from "./delivery";
 
 const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 256);
@@ -20,11 +21,19 @@ const recordings = await startRecordingWork(process.env.DATABASE_URL!, {
   compactEveryMs: 200,
   retentionEveryMs: 500,
 });
+const transcripts = await startTranscriptWork(process.env.DATABASE_URL!, {
+  everyMs: 100,
+  retryBaseMs: 200,
+  retryMaxMs: 2_000,
+});
 // Its id among the holders of AMI event connections (ami_listeners."workerId").
 process.stdout.write(`ready ${tracking.id}\n`);
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(
     signal,
-    () => void Promise.all([tracking.stop(), runner.stop(), recordings.stop()]).then(() => process.exit(0)),
+    () =>
+      void Promise.all([tracking.stop(), runner.stop(), recordings.stop(), transcripts.stop()]).then(() =>
+        process.exit(0),
+      ),
   );
 await runner.promise;

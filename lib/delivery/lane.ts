@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { crmClient } from "@/lib/accounts";
 import { sendCallbackTask } from "@/lib/callback-tasks";
+import { sendCallNote } from "@/lib/transcripts";
 import { log } from "@/lib/log";
 import { countDelivery } from "@/lib/metrics";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
@@ -299,7 +300,9 @@ export class Lane {
             ? await this.oneTaskAtATime(() =>
                 sendCallbackTask(this.host.pool, this.accountId, this.taskClient!, first.missed),
               )
-            : await this.client!.callEvent(first.body);
+            : first.kind === "CUSTOMER_NOTE"
+              ? await sendCallNote(this.host.pool, this.taskClient!, first.note)
+              : await this.client!.callEvent(first.body);
       await this.host.outcomes.record({
         deliveryIds: ids,
         durationMs: Date.now() - started,

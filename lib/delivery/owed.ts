@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { MissedCall } from "@/lib/callback-tasks";
+import type { NotedCall } from "@/lib/transcripts";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { recordingUrl } from "@/lib/recordings";
 import { DID_MATCH } from "@/lib/telephony/phone";
@@ -21,6 +22,7 @@ export type OwedRequest = {
   | { kind: "CALL_EVENT"; body: CallEventBody }
   | { kind: "CALLS_UPLOAD"; body: CallUploadBody }
   | { kind: "MISSED_TASK"; missed: MissedCall }
+  | { kind: "CUSTOMER_NOTE"; note: NotedCall }
 );
 
 interface OwedRow {
@@ -87,6 +89,20 @@ function build(row: OwedRow, clientId: string): OwedRequest {
         timeZone: call.timeZone,
         heardAt: row.createdAt,
         waitSeconds: event.hold ?? 0,
+        ...(row.site ? { site: row.site } : {}),
+      },
+    };
+  if (row.kind === "CUSTOMER_NOTE")
+    return {
+      id,
+      callId,
+      failures,
+      kind: row.kind,
+      note: {
+        callId,
+        phone: event.phone,
+        startedAt: call.startedAt,
+        timeZone: call.timeZone,
         ...(row.site ? { site: row.site } : {}),
       },
     };

@@ -11,3 +11,4 @@ export { RecordingNotFoundError } from "./storage";
 export { wavLayout } from "./wav-duration";
 export { recordingStores } from "./stores";
 export { callOfRecordingFile } from "./file-call";
+export { recordingBytes } from "./bytes";

@@ -20,6 +20,7 @@ import {
   usersPageSchema,
   type CrmNotification,
   type CrmTaskInput,
+  type CrmNoteInput,
   type CrmUserRecord,
 } from "./schemas";
 import { countCrmAnswer } from "@/lib/metrics";
@@ -112,6 +113,13 @@ export class RetailCrmClient {
   createTask(task: CrmTaskInput, site?: string) {
     return this.request("POST", "/api/v5/tasks/create", taskCreatedSchema, {
       form: { task: JSON.stringify(task), ...(site ? { site } : {}) },
+    });
+  }
+
+  /** POST customers/notes/create: form `note` (JSON); 201 with the note's id. */
+  createCustomerNote(note: CrmNoteInput, site?: string) {
+    return this.request("POST", "/api/v5/customers/notes/create", taskCreatedSchema, {
+      form: { note: JSON.stringify(note), ...(site ? { site } : {}) },
     });
   }
 

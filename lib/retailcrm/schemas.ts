@@ -138,6 +138,13 @@ export interface CrmTaskInput {
 
 export const taskCreatedSchema = z.object({ success: z.literal(true), id: looseId });
 
+/** A customer note (docs/retailcrm.md, «Заметки клиента»): the customer by id or externalId. */
+export interface CrmNoteInput {
+  text: string;
+  customer: { id: number } | { externalId: string };
+  managerId?: number;
+}
+
 export const successSchema = z.object({ success: z.literal(true) });
 
 export const taskSchema = z.object({

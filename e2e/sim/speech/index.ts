@@ -25,6 +25,8 @@ export interface SpeechFault {
 }
 
 export interface RecordedSpeechRequest {
+  /** When it arrived (ms since the epoch). */
+  at: number;
   method: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;
@@ -130,7 +132,12 @@ export async function createSpeechSim(initial: SpeechSimOptions = {}): Promise<S
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://sim");
-    const record: RecordedSpeechRequest = { method: req.method ?? "GET", path: url.pathname, headers: req.headers };
+    const record: RecordedSpeechRequest = {
+      at: Date.now(),
+      method: req.method ?? "GET",
+      path: url.pathname,
+      headers: req.headers,
+    };
     requests.push(record);
     const options = sim.options;
     if (options.delayMs) await sleep(options.delayMs);
