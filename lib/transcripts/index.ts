@@ -4,3 +4,4 @@ export { startTranscriptWork, type TranscriptWorkOptions } from "./background";
 export { sendCallNote, type NotedCall, type NoteOutcome } from "./note";
 export { transcriptLines } from "./dialogue";
 export { saveTranscriptSettings, type TranscriptSettingsInput } from "./settings";
+export { loadTranscriptCabinet, saveTranscriptCabinet, testTranscriptEngine, type TranscriptCabinet } from "./cabinet";

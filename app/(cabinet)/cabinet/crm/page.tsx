@@ -2,9 +2,11 @@ import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { CrmOptionsForm } from "@/components/crm/crm-options-form";
 import { StoreNumbersForm } from "@/components/crm/store-numbers-form";
+import { TranscriptsForm } from "@/components/transcripts/transcripts-form";
 import { requireAccount } from "@/lib/auth";
 import { loadCrmOptions } from "@/lib/crm-options";
 import { storesForCabinet } from "@/lib/sites";
+import { loadTranscriptCabinet } from "@/lib/transcripts";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations();
@@ -13,7 +15,11 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function CrmFeaturesPage() {
   const account = await requireAccount();
-  const [{ form, users }, stores] = await Promise.all([loadCrmOptions(account.id), storesForCabinet(account.id)]);
+  const [{ form, users }, stores, transcripts] = await Promise.all([
+    loadCrmOptions(account.id),
+    storesForCabinet(account.id),
+    loadTranscriptCabinet(account.id),
+  ]);
   return (
     <>
       <CrmOptionsForm
@@ -21,6 +27,7 @@ export default async function CrmFeaturesPage() {
         users={users.map((user) => ({ id: String(user.crmUserId), name: user.name, active: user.active }))}
       />
       <StoreNumbersForm numbers={stores.numbers} sites={stores.sites} />
+      <TranscriptsForm cabinet={transcripts} />
     </>
   );
 }
