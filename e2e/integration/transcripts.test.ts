@@ -169,6 +169,18 @@ describe("transcripts into customer notes", { timeout: 60_000 }, () => {
       (d) => d?.state === "SENT",
     );
     expect(delivery?.state).toBe("SENT");
+
+    // Retention deletes the recording: what was said in it goes too.
+    await db().recording.updateMany({ where: { callId }, data: { state: "DELETED" } });
+    const forgotten = await until(
+      () => transcriptOf(callId),
+      (t) => t?.state === "SKIPPED",
+    );
+    expect(forgotten).toMatchObject({
+      dialogue: null,
+      summary: null,
+      lastError: "Удалена вместе с записью по сроку хранения",
+    });
   });
 
   it("an outgoing stereo call names the left channel the manager", async () => {

@@ -25,6 +25,7 @@ const transcripts = await startTranscriptWork(process.env.DATABASE_URL!, {
   everyMs: 100,
   retryBaseMs: 200,
   retryMaxMs: 2_000,
+  retentionEveryMs: 500,
 });
 // Its id among the holders of AMI event connections (ami_listeners."workerId").
 process.stdout.write(`ready ${tracking.id}\n`);

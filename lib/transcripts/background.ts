@@ -3,7 +3,8 @@ import { WorkerLiveness } from "@/lib/db/liveness";
 import { periodic } from "@/lib/db/periodic";
 import { log } from "@/lib/log";
 import { EngineError } from "./engine";
-import { claimTranscriptions, postpone, queueRecordings, settle, type Claimed } from "./queue";
+import { translatorFor } from "@/lib/i18n/translate";
+import { claimTranscriptions, forgetDeleted, postpone, queueRecordings, settle, type Claimed } from "./queue";
 import { transcribe } from "./transcribe";
 
 export interface TranscriptWorkOptions {
@@ -16,6 +17,8 @@ export interface TranscriptWorkOptions {
   retryMaxMs?: number;
   /** Tries before a call's transcription is given up as failed. */
   maxAttempts?: number;
+  /** How often transcripts whose recordings retention deleted are forgotten (ms). */
+  retentionEveryMs?: number;
 }
 
 export interface TranscriptWork {
@@ -73,11 +76,20 @@ export async function startTranscriptWork(
     },
     "transcription",
   );
+  const reasons = {
+    ru: translatorFor("ru", "transcripts")("deletedWithRecording"),
+    en: translatorFor("en", "transcripts")("deletedWithRecording"),
+  };
+  const retention = periodic(
+    options.retentionEveryMs ?? 10 * 60_000,
+    () => forgetDeleted(reasons).then(() => undefined),
+    "transcript retention",
+  );
   log.info({ concurrency }, "transcription work started");
   return {
     id,
     async stop() {
-      await loop.stop();
+      await Promise.all([loop.stop(), retention.stop()]);
       stopping.abort();
       await Promise.all(running);
       await liveness.close();

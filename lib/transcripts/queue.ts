@@ -145,3 +145,20 @@ export async function complete(
     return true;
   });
 }
+
+/**
+ * Transcripts follow their recordings' retention (docs/recordings.md, «Retention»): once a
+ * recording's bytes are deleted, what was said in it is forgotten too; the row stays, saying why
+ * in the account's language (`reasons`).
+ */
+export async function forgetDeleted(reasons: { ru: string; en: string }): Promise<number> {
+  return db().$executeRawUnsafe(
+    `UPDATE "transcripts" t SET "dialogue" = NULL, "summary" = NULL, "state" = 'SKIPPED', "updatedAt" = now(),
+       "lastError" = CASE WHEN (SELECT s."locale" FROM "transcript_settings" s WHERE s."accountId" = t."accountId") = 'en'
+         THEN $2 ELSE $1 END
+     FROM "recordings" r
+     WHERE r."id" = t."recordingId" AND r."state" = 'DELETED' AND t."state" = 'DONE'`,
+    reasons.ru,
+    reasons.en,
+  );
+}
