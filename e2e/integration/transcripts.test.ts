@@ -42,7 +42,10 @@ const workers = new Set<ChildProcess>();
 
 beforeAll(async () => {
   app = await serveRoutes({ "/api/event": eventRoute });
-  speech = await createSpeechSim({ openAiKey: "sk-test", hear: hearVoices(VOICES) });
+  speech = await createSpeechSim({ openAiKey: "sk-test", speechKitKey: "AQVN-test", hear: hearVoices(VOICES) });
+  // The worker processes this file starts reach SpeechKit at the simulator.
+  process.env.SPEECHKIT_STT_URL = speech.url;
+  process.env.SPEECHKIT_OPERATION_URL = speech.url;
   const demo = await demoCrmAccount();
   crm = demo.crm;
   const account = demo.account;
@@ -195,6 +198,27 @@ describe("transcripts into customer notes", { timeout: 60_000 }, () => {
     expect(note!.text).toContain("[0:01] Клиент: Здравствуйте");
     expect(note!.text).toContain("[0:04] Менеджер: Хорошо, пришлю ссылку");
     expect(note!.text).not.toContain("Кратко");
+  });
+
+  it("through Yandex SpeechKit: each side an asynchronous operation, polled until done", async () => {
+    await saveTranscriptSettings(
+      accountId,
+      settings({ engine: "SPEECHKIT", speechKitKey: "AQVN-test", speechKitFolder: "b1gfolder", summaryEnabled: false }),
+    );
+    await startWorker();
+    await recordedCall(voicedWav([CUSTOMER, MANAGER], 12));
+    const [note] = await until(
+      async () => [...crm.state.notes.values()],
+      (notes) => notes.length > 0,
+      40_000,
+    );
+    expect(note!.text).toContain("[0:01] Клиент: Здравствуйте, хочу оплатить заказ картой ****1111");
+    expect(note!.text).toContain("[0:04] Менеджер: Хорошо, пришлю ссылку");
+    const paths = speech.requests.map((r) => r.path.replace(/\/operations\/.*/, "/operations/{id}"));
+    expect(paths.filter((p) => p === "/stt/v3/recognizeFileAsync")).toHaveLength(2);
+    expect(paths.filter((p) => p === "/stt/v3/getRecognition")).toHaveLength(2);
+    expect(paths).toContain("/operations/{id}");
+    expect(speech.requests[0]!.headers["x-folder-id"]).toBe("b1gfolder");
   });
 
   it("one note after the worker is killed mid-transcription", async () => {
