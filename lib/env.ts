@@ -43,6 +43,11 @@ export const envSchema = z
       .default(10 * 1024 * 1024 * 1024),
     /** Recordings a worker process encodes to MP3 at once, each in a thread of its own (docs/recordings.md). */
     RECORDING_ENCODERS: z.coerce.number().int().min(0).max(16).default(1),
+    /** Yandex SpeechKit's recognition and operation hosts (docs/transcripts.md); tests point them at a simulator. */
+    SPEECHKIT_STT_URL: z.url({ protocol: /^https?$/ }).default("https://stt.api.cloud.yandex.net"),
+    SPEECHKIT_OPERATION_URL: z.url({ protocol: /^https?$/ }).default("https://operation.api.cloud.yandex.net"),
+    /** Time limit of one request to a speech or summary engine, and of one SpeechKit recognition. */
+    TRANSCRIPTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
     ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
     TRUSTED_PROXIES: z
       .string()

@@ -1,6 +1,6 @@
 // npm run worker: the background work in a process of its own: delivery to the CRMs (unless
 // DELIVERY_CONCURRENCY=0), the accounts' AMI event connections, the recordings' compact copies
-// and retention, none of which run in a web process (docs/ami-events.md, docs/recordings.md). Any number may run against one database; npm start runs one
+// and retention, the calls' transcripts (docs/transcripts.md), none of which run in a web process (docs/ami-events.md, docs/recordings.md). Any number may run against one database; npm start runs one
 // beside the web process. Needs DATABASE_URL: the embedded database belongs to npm start.
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     delivery: concurrency > 0 ? { concurrency } : undefined,
     callTracking: {},
     recordings: { encoders: env.RECORDING_ENCODERS },
+    transcripts: {},
   });
   log.info({ concurrency, running: background.running }, `worker started: ${background.running.join(", ")}`);
   if (env.METRICS_PORT) serveMetrics(env.METRICS_PORT);

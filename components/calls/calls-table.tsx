@@ -2,6 +2,7 @@
 
 import { useTranslations } from "next-intl";
 import type { JournalCall } from "@/lib/journal";
+import { CallTranscript } from "./call-transcript";
 import { RetryButton } from "./retry-button";
 
 function seconds(value: number | null): string {
@@ -80,6 +81,7 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
                   "—"
                 )}
                 {call.recordingNote ? <div className="muted recording-note">{call.recordingNote}</div> : null}
+                {call.transcript ? <CallTranscript transcript={call.transcript} /> : null}
               </td>
               <td>
                 {call.ignored ? <div className="muted call-ignored">{t("ignored")}</div> : null}

@@ -2,11 +2,12 @@ import { startAlertChecks } from "@/lib/alerts";
 import { startCallTracking, type CallTrackingOptions } from "@/lib/call-tracking";
 import { startDeliveryWorker, type DeliveryOptions } from "@/lib/delivery";
 import { startRecordingWork, type RecordingWorkOptions } from "@/lib/recordings";
+import { startTranscriptWork, type TranscriptWorkOptions } from "@/lib/transcripts";
 
 /**
  * The long-running parts of a process, in one place (docs/architecture.md): delivery to the CRMs
  * with the admins' alerts beside it, the accounts' AMI event connections, the recordings'
- * compact copies and retention. A part left out does not run here.
+ * compact copies and retention, the calls' transcripts. A part left out does not run here.
  */
 export interface BackgroundParts {
   delivery?: DeliveryOptions;
@@ -14,6 +15,7 @@ export interface BackgroundParts {
   alertEveryMs?: number;
   callTracking?: CallTrackingOptions;
   recordings?: RecordingWorkOptions;
+  transcripts?: TranscriptWorkOptions;
 }
 
 export interface Background {
@@ -32,6 +34,7 @@ export async function startBackground(connectionString: string, parts: Backgroun
     }
     if (parts.callTracking) add("AMI event connections", await startCallTracking(connectionString, parts.callTracking));
     if (parts.recordings) add("recordings", await startRecordingWork(connectionString, parts.recordings));
+    if (parts.transcripts) add("transcripts", await startTranscriptWork(connectionString, parts.transcripts));
   } catch (error) {
     await Promise.all(started.map((part) => part.stop()));
     throw error;

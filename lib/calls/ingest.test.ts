@@ -26,7 +26,9 @@ async function stored(id: string) {
         ? d.missed
         : d.kind === "NEW_CUSTOMER"
           ? d.caller
-          : d.body) as unknown as Record<string, unknown>,
+          : d.kind === "CUSTOMER_NOTE"
+            ? d.note
+            : d.body) as unknown as Record<string, unknown>,
     })),
     events,
   };

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { crmClient } from "@/lib/accounts";
 import { sendCallbackTask } from "@/lib/callback-tasks";
+import { sendCallNote } from "@/lib/transcripts";
 import { log } from "@/lib/log";
 import { sendNewCustomer } from "@/lib/new-customers";
 import { countDelivery } from "@/lib/metrics";
@@ -304,7 +305,9 @@ export class Lane {
               ? await this.oneTaskAtATime(() =>
                   sendNewCustomer(this.host.pool, this.accountId, this.taskClient!, first.caller),
                 )
-              : await this.client!.callEvent(first.body);
+              : first.kind === "CUSTOMER_NOTE"
+                ? await sendCallNote(this.host.pool, this.taskClient!, first.note)
+                : await this.client!.callEvent(first.body);
       await this.host.outcomes.record({
         deliveryIds: ids,
         durationMs: Date.now() - started,

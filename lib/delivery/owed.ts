@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { MissedCall } from "@/lib/callback-tasks";
 import type { NewCaller } from "@/lib/new-customers";
+import type { NotedCall } from "@/lib/transcripts";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { recordingUrl } from "@/lib/recordings";
 import { DID_MATCH } from "@/lib/telephony/phone";
@@ -23,6 +24,7 @@ export type OwedRequest = {
   | { kind: "CALLS_UPLOAD"; body: CallUploadBody }
   | { kind: "MISSED_TASK"; missed: MissedCall }
   | { kind: "NEW_CUSTOMER"; caller: NewCaller }
+  | { kind: "CUSTOMER_NOTE"; note: NotedCall }
 );
 
 interface OwedRow {
@@ -97,6 +99,20 @@ function build(row: OwedRow, clientId: string): OwedRequest {
         timeZone: call.timeZone,
         heardAt: row.createdAt,
         waitSeconds: event.hold ?? 0,
+        ...(row.site ? { site: row.site } : {}),
+      },
+    };
+  if (row.kind === "CUSTOMER_NOTE")
+    return {
+      id,
+      callId,
+      failures,
+      kind: row.kind,
+      note: {
+        callId,
+        phone: event.phone,
+        startedAt: call.startedAt,
+        timeZone: call.timeZone,
         ...(row.site ? { site: row.site } : {}),
       },
     };

@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { translator } from "@/lib/i18n/server";
 import { recordingUrl } from "@/lib/recordings";
+import { transcriptLines, type NoteOutcome } from "@/lib/transcripts";
 import { wallClock } from "@/lib/telephony/clock";
 
 export const PAGE_SIZE = 25;
@@ -31,7 +32,7 @@ export interface JournalPage {
 
 export interface JournalDelivery {
   id: number;
-  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK" | "NEW_CUSTOMER";
+  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK" | "NEW_CUSTOMER" | "CUSTOMER_NOTE";
   label: string;
   state: "QUEUED" | "SENT" | "FAILED";
   lastError: string | null;
@@ -61,6 +62,17 @@ export interface JournalCall {
   /** Why the recording as stored differs from the upload, in words for the admin. */
   recordingNote: string | null;
   deliveries: JournalDelivery[];
+  /** The call's transcript and summary (docs/transcripts.md), or why there is none; null when never queued. */
+  transcript: JournalTranscript | null;
+}
+
+export interface JournalTranscript {
+  state: "QUEUED" | "DONE" | "FAILED" | "SKIPPED";
+  /** "[0:05] Менеджер: …", masked, in time order. */
+  lines: string[];
+  summary: string | null;
+  /** The engine's message of the last failure, or why it was skipped. */
+  error: string | null;
 }
 
 type CallsText = Awaited<ReturnType<typeof translator<"calls">>>;
@@ -75,13 +87,15 @@ function describeInputWarning(t: CallsText, warning: string): string {
 function deliveryLabel(t: CallsText, kind: JournalDelivery["kind"], eventType: string): string {
   if (kind === "MISSED_TASK") return t("delivery.missedTask");
   if (kind === "NEW_CUSTOMER") return t("delivery.newCustomer");
+  if (kind === "CUSTOMER_NOTE") return "customers/notes/create";
   return kind === "CALLS_UPLOAD" ? "calls/upload" : `call/event ${eventType.toLowerCase()}`;
 }
 
-/** A skipped call-back task's reason (the answer recorded for it) as the journal says it. */
+/** A skipped call-back task's or note's reason (the answer recorded for it) as the journal says it. */
 function skippedNote(t: CallsText, answer: unknown): string | null {
-  const outcome = answer as TaskOutcome | null;
+  const outcome = answer as TaskOutcome | NoteOutcome | null;
   if (outcome?.action !== "skipped") return null;
+  if (outcome.reason === "no-customer" || outcome.reason === "no-transcript") return t("delivery.skipped.noCustomer");
   if (outcome.reason === "cap")
     return t(outcome.per === "day" ? "delivery.skipped.capDay" : "delivery.skipped.cap10Minutes", {
       limit: outcome.limit,
@@ -100,6 +114,19 @@ function customerNote(t: CallsText, answer: unknown): string | null {
   });
 }
 
+/** A stored transcript as the journal shows it, its speakers named in the admin's language. */
+function journalTranscript(
+  row: { state: JournalTranscript["state"]; dialogue: unknown; summary: string | null; lastError: string | null },
+  names: Record<"manager" | "customer", string>,
+): JournalTranscript {
+  return {
+    state: row.state,
+    lines: Array.isArray(row.dialogue) ? transcriptLines(row.dialogue as never, names) : [],
+    summary: row.summary,
+    error: row.lastError,
+  };
+}
+
 /** Why the recording as stored differs from the upload, or is no more (docs/recordings.md). */
 function recordingNote(
   t: CallsText,
@@ -113,6 +140,8 @@ function recordingNote(
 /** The account's calls, newest first, with what became of each CRM request, notes in the admin's language. */
 export async function listCalls(accountId: string, page: number): Promise<JournalPage> {
   const t = await translator("calls");
+  const said = await translator("transcripts");
+  const speakerNames = { manager: said("manager"), customer: said("customer") };
   const account = await db().account.findUniqueOrThrow({
     where: { id: accountId },
     select: { clientId: true, crmTimeZone: true },
@@ -125,6 +154,7 @@ export async function listCalls(accountId: string, page: number): Promise<Journa
       skip: (page - 1) * PAGE_SIZE,
       take: PAGE_SIZE,
       include: {
+        transcript: { select: { state: true, dialogue: true, summary: true, lastError: true } },
         deliveries: {
           orderBy: { id: "asc" },
           include: {
@@ -180,12 +210,13 @@ export async function listCalls(accountId: string, page: number): Promise<Journa
         note:
           d.state !== "SENT"
             ? null
-            : d.kind === "MISSED_TASK"
+            : d.kind === "MISSED_TASK" || d.kind === "CUSTOMER_NOTE"
               ? skippedNote(t, d.attempts[0]?.response)
               : d.kind === "NEW_CUSTOMER"
                 ? customerNote(t, d.attempts[0]?.response)
                 : null,
       })),
+      transcript: c.transcript ? journalTranscript(c.transcript, speakerNames) : null,
     })),
   };
 }

@@ -8,5 +8,7 @@ export { compactWav } from "./mp3";
 export { signRecordingPath } from "./signed-url";
 export { SNIFF_BYTES, sniffAudio } from "./sniff";
 export { RecordingNotFoundError } from "./storage";
+export { wavLayout } from "./wav-duration";
 export { recordingStores } from "./stores";
 export { callOfRecordingFile } from "./file-call";
+export { recordingBytes } from "./bytes";

@@ -22,6 +22,7 @@ import {
   type CrmNotification,
   type CrmTaskInput,
   type CrmCustomerInput,
+  type CrmNoteInput,
   type CrmUserRecord,
 } from "./schemas";
 import { countCrmAnswer } from "@/lib/metrics";
@@ -121,6 +122,13 @@ export class RetailCrmClient {
   createCustomer(customer: CrmCustomerInput, site?: string) {
     return this.request("POST", "/api/v5/customers/create", customerCreatedSchema, {
       form: { customer: JSON.stringify(customer), ...(site ? { site } : {}) },
+    });
+  }
+
+  /** POST customers/notes/create: form `note` (JSON); 201 with the note's id. */
+  createCustomerNote(note: CrmNoteInput, site?: string) {
+    return this.request("POST", "/api/v5/customers/notes/create", taskCreatedSchema, {
+      form: { note: JSON.stringify(note), ...(site ? { site } : {}) },
     });
   }
 

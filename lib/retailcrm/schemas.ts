@@ -147,6 +147,13 @@ export interface CrmCustomerInput {
 
 export const customerCreatedSchema = z.object({ success: z.literal(true), id: looseId });
 
+/** A customer note (docs/retailcrm.md, «Заметки клиента»): the customer by id or externalId. */
+export interface CrmNoteInput {
+  text: string;
+  customer: { id: number } | { externalId: string };
+  managerId?: number;
+}
+
 export const successSchema = z.object({ success: z.literal(true) });
 
 export const taskSchema = z.object({

@@ -403,7 +403,13 @@ export async function expectSoundRows(): Promise<void> {
     for (const owed of await owedRequestsById(dbPool(), ids, a.clientId))
       bodies.set(
         owed.id,
-        owed.kind === "MISSED_TASK" ? owed.missed : owed.kind === "NEW_CUSTOMER" ? owed.caller : owed.body,
+        owed.kind === "MISSED_TASK"
+          ? owed.missed
+          : owed.kind === "NEW_CUSTOMER"
+            ? owed.caller
+            : owed.kind === "CUSTOMER_NOTE"
+              ? owed.note
+              : owed.body,
       );
   }
   for (const d of deliveries) {

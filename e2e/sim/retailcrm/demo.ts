@@ -200,6 +200,7 @@ const key: SimApiKey = {
     "/api/tasks/create",
     "/api/tasks/{id}/edit",
     "/api/tasks/{id}",
+    "/api/customers/notes/create",
     "/api/notifications/send",
   ],
   siteAccess: "access_full",

@@ -8,6 +8,7 @@ import { sendNotification } from "./handlers/notifications";
 import { getSettings } from "./handlers/settings";
 import { listSites } from "./handlers/sites";
 import { createTask, editTask, getTask } from "./handlers/tasks";
+import { createNote } from "./handlers/notes";
 import { apiVersions, credentials, systemInfo } from "./handlers/service";
 import { getUser, listUsers, setUserStatus } from "./handlers/users";
 
@@ -40,6 +41,13 @@ const ROUTES: Route[] = [
   },
   { method: "GET", pattern: /^\/api\/v5\/settings$/, auth: "key", handle: getSettings },
   { method: "GET", pattern: /^\/api\/v5\/reference\/sites$/, auth: "key", scope: "reference_read", handle: listSites },
+  {
+    method: "POST",
+    pattern: /^\/api\/v5\/customers\/notes\/create$/,
+    auth: "key",
+    scope: "customer_write",
+    handle: createNote,
+  },
   { method: "POST", pattern: /^\/api\/v5\/tasks\/create$/, auth: "key", scope: "task_write", handle: createTask },
   { method: "POST", pattern: /^\/api\/v5\/tasks\/(\d+)\/edit$/, auth: "key", scope: "task_write", handle: editTask },
   { method: "GET", pattern: /^\/api\/v5\/tasks\/(\d+)$/, auth: "key", scope: "task_read", handle: getTask },

@@ -3,6 +3,7 @@ import type {
   RecordedCallEvent,
   SimApiKey,
   SimCustomer,
+  SimNote,
   SimNotification,
   SimTask,
   SimUser,
@@ -25,7 +26,9 @@ export class SimState {
   readonly notifications: SimNotification[] = [];
   /** Each customers/create, with the key that made it. */
   readonly createdCustomers: (SimCustomer & { apiKey: string })[] = [];
+  readonly notes = new Map<number, SimNote>();
   private lastTaskId = 0;
+  private lastNoteId = 0;
   /** The account's time zone, as GET /api/v5/settings names it. */
   timezone = "Europe/Moscow";
   /** What /api/system-info names as the account's addresses; unset, the simulator's own URL. */
@@ -46,6 +49,10 @@ export class SimState {
 
   nextTaskId(): number {
     return ++this.lastTaskId;
+  }
+
+  nextNoteId(): number {
+    return ++this.lastNoteId;
   }
 
   hasCall(externalId: string): boolean {

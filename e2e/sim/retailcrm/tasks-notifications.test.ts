@@ -121,3 +121,42 @@ describe("retailCRM sim: notifications, stores, a store's customers", () => {
     expect(((await ask()).json.customer as { id: number }).id).toBe(101);
   });
 });
+
+describe("retailCRM sim: customer notes", () => {
+  it("creates a note on a customer named by id or by externalId, 201 with its id", async () => {
+    const byId = await post("/api/v5/customers/notes/create", {
+      note: JSON.stringify({ text: "Звонок: расшифровка", customer: { id: 101 } }),
+    });
+    expect([byId.status, byId.json]).toEqual([201, { success: true, id: 1 }]);
+    const byExternal = await post("/api/v5/customers/notes/create", {
+      note: JSON.stringify({ text: "ещё", customer: { externalId: "c-101" }, managerId: 3 }),
+      site: "demo-shop",
+    });
+    expect(byExternal.status).toBe(201);
+    expect([...sim.state.notes.values()].map((n) => [n.customer.id, n.text])).toEqual([
+      [101, "Звонок: расшифровка"],
+      [101, "ещё"],
+    ]);
+  });
+
+  it("refuses a note without text or customer, and one on a customer it does not have", async () => {
+    const blank = await post("/api/v5/customers/notes/create", { note: JSON.stringify({}) });
+    expect(blank.status).toBe(400);
+    expect(blank.json).toMatchObject({ success: false, errorMsg: "Errors in the input parameters" });
+    expect(Object.keys(blank.json.errors as object)).toEqual(expect.arrayContaining(["text", "customer"]));
+    const unknown = await post("/api/v5/customers/notes/create", {
+      note: JSON.stringify({ text: "x", customer: { id: 999 } }),
+    });
+    expect([unknown.status, unknown.json]).toEqual([404, { success: false, errorMsg: "Customer not found" }]);
+    expect((await post("/api/v5/customers/notes/create", {})).status).toBe(400);
+  });
+
+  it("needs customer_write", async () => {
+    const denied = await post(
+      "/api/v5/customers/notes/create",
+      { note: JSON.stringify({ text: "x", customer: { id: 101 } }) },
+      "no-tasks",
+    );
+    expect(denied.status).toBe(403);
+  });
+});

@@ -180,6 +180,16 @@ export interface UserStatusChange {
   apiKey?: string;
 }
 
+/** A customer note as the CRM keeps it (customers/notes/create). */
+export interface SimNote {
+  id: number;
+  text: string;
+  customer: { id: number };
+  managerId?: number;
+  createdAt: string;
+  apiKey: string;
+}
+
 /** A task as the CRM keeps it (tasks/create, tasks/{id}/edit, GET tasks/{id}). */
 export interface SimTask {
   id: number;

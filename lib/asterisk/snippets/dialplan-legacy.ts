@@ -14,7 +14,11 @@ const legacy: Flavour = {
 function macros(ctx: SnippetContext): Snippet {
   const t = snippetText(ctx);
   const code = sections(
-    ["[macro-record-call]", ...recordOnce(t), "same => n(done),NoOp(Recording: ${MIXMONITOR_FILENAME})"],
+    [
+      "[macro-record-call]",
+      ...recordOnce(t, ctx.stereoRecording),
+      "same => n(done),NoOp(Recording: ${MIXMONITOR_FILENAME})",
+    ],
     [
       "[macro-start-in-call]",
       "exten => s,1,NoOp(Context: macro-start-in-call code: ${ARG1})",

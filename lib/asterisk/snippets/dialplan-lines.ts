@@ -80,11 +80,16 @@ export function eventAgi(args: HangupArgs): string {
   ].join(",");
 }
 
-/** Start MixMonitor unless a recording already runs (the call may pass several contexts); jumps to label "done". */
-export function recordOnce(t: SnippetText): string[] {
+/**
+ * Start MixMonitor unless a recording already runs (the call may pass several contexts); jumps to
+ * label "done". With `stereo`, option D keeps each side on its own channel, for transcripts that
+ * tell the manager from the customer (docs/transcripts.md, «Who said what»), at twice the size.
+ */
+export function recordOnce(t: SnippetText, stereo = false): string[] {
   return [
     'exten => s,1,GotoIf($["${MIXMONITOR_FILENAME}" != ""]?done) ; ' + t("comment.recordingRunning"),
-    "same => n,MixMonitor(${STRFTIME(${EPOCH},,%Y-%m-%d)}/${UNIQUEID}.wav,b) ; " +
+    ...(stereo ? [`; ${t("comment.stereo")}`] : []),
+    `same => n,MixMonitor(\${STRFTIME(\${EPOCH},,%Y-%m-%d)}/\${UNIQUEID}.wav,${stereo ? "bD" : "b"}) ; ` +
       `/var/spool/asterisk/monitor/<${t("comment.date")}>/<uniqueid>.wav`,
   ];
 }

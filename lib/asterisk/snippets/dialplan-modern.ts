@@ -14,7 +14,7 @@ const modern: Flavour = {
 function subroutines(ctx: SnippetContext): Snippet {
   const t = snippetText(ctx);
   const code = sections(
-    ["[sub-record-call]", ...recordOnce(t), "same => n(done),Return()"],
+    ["[sub-record-call]", ...recordOnce(t, ctx.stereoRecording), "same => n(done),Return()"],
     [
       "[sub-start-in-call]",
       "exten => s,1,NoOp(Context: sub-start-in-call code: ${ARG1})",

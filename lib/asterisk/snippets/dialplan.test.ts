@@ -361,3 +361,17 @@ describe("in English", () => {
     expect({ legacy: dialplanLegacy(en), modern: dialplanModern(en) }).toMatchSnapshot();
   });
 });
+
+describe("stereo recordings for transcripts (docs/transcripts.md)", () => {
+  it("records each side on its own channel, saying what it costs, only when the account transcribes", () => {
+    for (const make of [dialplanLegacy, dialplanModern]) {
+      const mono = allCode(make(ctx));
+      expect(mono).toContain(".wav,b) ;");
+      expect(mono).not.toContain(",bD)");
+      const stereo = allCode(make({ ...ctx, stereoRecording: true }));
+      expect(stereo).toContain("${UNIQUEID}.wav,bD) ;");
+      expect(stereo).toContain("; D: каждая сторона на своём канале (стерео)");
+      expect(stereo).toContain("1,9 МБ в минуту вместо 0,96");
+    }
+  });
+});

@@ -24,6 +24,8 @@ export interface SnippetContext {
   amiEventsPort?: number;
   /** AMI mode also names and routes callers (Setvar, Redirect: docs/ami-routing.md), which needs write class "call". */
   amiRouting?: boolean;
+  /** The account transcribes its calls: MixMonitor records each side on its own channel (docs/transcripts.md). */
+  stereoRecording?: boolean;
 }
 
 export interface Snippet {

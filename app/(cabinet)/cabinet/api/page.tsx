@@ -23,9 +23,10 @@ export async function generateMetadata(): Promise<Metadata> {
  */
 export default async function ApiPage() {
   const account = await requireAccount();
-  const [settings, jar, locale, t] = await Promise.all([
+  const [settings, jar, transcripts, locale, t] = await Promise.all([
     db().asteriskSettings.findUnique({ where: { accountId: account.id } }),
     cookies(),
+    db().transcriptSettings.findUnique({ where: { accountId: account.id }, select: { enabled: true } }),
     getLocale(),
     getTranslations("api.picker"),
   ]);
@@ -45,6 +46,7 @@ export default async function ApiPage() {
       eventSource: settings?.eventSource ?? "DIALPLAN",
       amiEventsPort: settings?.amiEventsPort ?? 5038,
       amiRouting: (settings?.amiCallerName ?? false) || (settings?.amiRouting ?? false),
+      stereoRecording: transcripts?.enabled ?? false,
     },
     choice.version,
   );

@@ -3,10 +3,12 @@ import { getTranslations } from "next-intl/server";
 import { CrmOptionsForm } from "@/components/crm/crm-options-form";
 import { IgnoreListForm } from "@/components/crm/ignore-list-form";
 import { StoreNumbersForm } from "@/components/crm/store-numbers-form";
+import { TranscriptsForm } from "@/components/transcripts/transcripts-form";
 import { requireAccount } from "@/lib/auth";
 import { loadCrmOptions } from "@/lib/crm-options";
 import { loadIgnoreList } from "@/lib/ignore-list";
 import { storesForCabinet } from "@/lib/sites";
+import { loadTranscriptCabinet } from "@/lib/transcripts";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations();
@@ -15,10 +17,11 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function CrmFeaturesPage() {
   const account = await requireAccount();
-  const [{ form, users }, stores, ignore] = await Promise.all([
+  const [{ form, users }, stores, ignore, transcripts] = await Promise.all([
     loadCrmOptions(account.id),
     storesForCabinet(account.id),
     loadIgnoreList(account.id),
+    loadTranscriptCabinet(account.id),
   ]);
   return (
     <>
@@ -28,6 +31,7 @@ export default async function CrmFeaturesPage() {
       />
       <StoreNumbersForm numbers={stores.numbers} sites={stores.sites} />
       <IgnoreListForm defaults={ignore.form} ignoredLast30Days={ignore.ignoredLast30Days} />
+      <TranscriptsForm cabinet={transcripts} />
     </>
   );
 }

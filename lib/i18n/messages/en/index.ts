@@ -12,6 +12,7 @@ import overview from "./overview.json";
 import validation from "./validation.json";
 import crmErrors from "./crmErrors.json";
 import crmTexts from "./crmTexts.json";
+import transcripts from "./transcripts.json";
 
 import type { Messages } from "../index";
 
@@ -31,6 +32,7 @@ const en: Messages = {
   validation,
   crmErrors,
   crmTexts,
+  transcripts,
 };
 
 export default en;

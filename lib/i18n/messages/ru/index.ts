@@ -12,6 +12,7 @@ import overview from "./overview.json";
 import validation from "./validation.json";
 import crmErrors from "./crmErrors.json";
 import crmTexts from "./crmTexts.json";
+import transcripts from "./transcripts.json";
 
 /** Russian: the guide's wording (docs/i18n.md). */
 const ru = {
@@ -29,6 +30,7 @@ const ru = {
   validation,
   crmErrors,
   crmTexts,
+  transcripts,
 };
 
 export default ru;
