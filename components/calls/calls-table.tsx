@@ -49,7 +49,7 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
         </thead>
         <tbody>
           {calls.map((call) => (
-            <tr key={call.id} data-uniqueid={call.uniqueid}>
+            <tr key={call.id} id={`call-${call.id}`} data-uniqueid={call.uniqueid}>
               <td>{call.startedAt ?? "—"}</td>
               <td>{call.direction ? t(`direction.${call.direction}`) : "—"}</td>
               <td>{call.phone ?? "—"}</td>
@@ -60,6 +60,16 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
               <td>
                 {result(call.result)}
                 {call.failureReason ? <div className="field-error">{call.failureReason}</div> : null}
+                {call.calledBack ? (
+                  <div className="called-back">
+                    {call.calledBack.after}
+                    {call.calledBack.extension ? (
+                      <div className="muted">
+                        {[call.calledBack.manager, call.calledBack.extension].filter(Boolean).join(", ")}
+                      </div>
+                    ) : null}
+                  </div>
+                ) : null}
                 {call.inputWarnings.map((warning) => (
                   <div key={warning} className="muted input-warning">
                     {warning}

@@ -55,7 +55,7 @@ const REFUSALS_SQL = `
   SELECT d."state", d."lastError" FROM (
     SELECT "id" FROM "calls" WHERE "accountId" = $1 ORDER BY "createdAt" DESC LIMIT 20
   ) c JOIN "deliveries" d ON d."callId" = c."id"
-  WHERE d."state" <> 'QUEUED' AND d."kind" <> 'MISSED_TASK' ORDER BY d."updatedAt" DESC LIMIT ${REFUSALS_IN_ROW}`;
+  WHERE d."state" <> 'QUEUED' AND d."kind" NOT IN ('MISSED_TASK', 'TASK_COMPLETE') ORDER BY d."updatedAt" DESC LIMIT ${REFUSALS_IN_ROW}`;
 
 interface Holds {
   cause: AlertCause;

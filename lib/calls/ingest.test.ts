@@ -22,7 +22,11 @@ async function stored(id: string) {
     call,
     deliveries: deliveries.map((d) => ({
       kind: d.kind,
-      payload: (d.kind === "MISSED_TASK" ? d.missed : d.body) as unknown as Record<string, unknown>,
+      payload: (d.kind === "MISSED_TASK"
+        ? d.missed
+        : d.kind === "TASK_COMPLETE"
+          ? d.back
+          : d.body) as unknown as Record<string, unknown>,
     })),
     events,
   };

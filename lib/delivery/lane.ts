@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { crmClient } from "@/lib/accounts";
-import { sendCallbackTask } from "@/lib/callback-tasks";
+import { completeCallbackTask, sendCallbackTask } from "@/lib/callback-tasks";
 import { log } from "@/lib/log";
 import { countDelivery } from "@/lib/metrics";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
@@ -299,7 +299,11 @@ export class Lane {
             ? await this.oneTaskAtATime(() =>
                 sendCallbackTask(this.host.pool, this.accountId, this.taskClient!, first.missed),
               )
-            : await this.client!.callEvent(first.body);
+            : first.kind === "TASK_COMPLETE"
+              ? await this.oneTaskAtATime(() =>
+                  completeCallbackTask(this.host.pool, this.accountId, this.taskClient!, first.back),
+                )
+              : await this.client!.callEvent(first.body);
       await this.host.outcomes.record({
         deliveryIds: ids,
         durationMs: Date.now() - started,

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { MissedCall } from "@/lib/callback-tasks";
+import type { CallBack, MissedCall } from "@/lib/callback-tasks";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { recordingUrl } from "@/lib/recordings";
 import { DID_MATCH } from "@/lib/telephony/phone";
@@ -21,6 +21,7 @@ export type OwedRequest = {
   | { kind: "CALL_EVENT"; body: CallEventBody }
   | { kind: "CALLS_UPLOAD"; body: CallUploadBody }
   | { kind: "MISSED_TASK"; missed: MissedCall }
+  | { kind: "TASK_COMPLETE"; back: CallBack }
 );
 
 interface OwedRow {
@@ -90,6 +91,8 @@ function build(row: OwedRow, clientId: string): OwedRequest {
         ...(row.site ? { site: row.site } : {}),
       },
     };
+  if (row.kind === "TASK_COMPLETE")
+    return { id, callId, failures, kind: row.kind, back: { phone: event.phone, startedAt: call.startedAt } };
   if (row.kind === "CALL_EVENT")
     return { id, callId, failures, kind: row.kind, body: callEventBody(call, event, row.everyExtension ?? []) };
   return {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { TaskOutcome } from "@/lib/callback-tasks";
+import type { CompleteOutcome, TaskOutcome } from "@/lib/callback-tasks";
 import { db } from "@/lib/db/client";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { translator } from "@/lib/i18n/server";
@@ -30,7 +30,7 @@ export interface JournalPage {
 
 export interface JournalDelivery {
   id: number;
-  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK";
+  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK" | "TASK_COMPLETE";
   label: string;
   state: "QUEUED" | "SENT" | "FAILED";
   lastError: string | null;
@@ -58,6 +58,8 @@ export interface JournalCall {
   /** Why the recording as stored differs from the upload, in words for the admin. */
   recordingNote: string | null;
   deliveries: JournalDelivery[];
+  /** A missed call called back (docs/crm-features.md, «Перезвонили»): after how long, in words, and by whom. */
+  calledBack: { after: string; extension: string | null; manager: string | null } | null;
 }
 
 type CallsText = Awaited<ReturnType<typeof translator<"calls">>>;
@@ -71,6 +73,7 @@ function describeInputWarning(t: CallsText, warning: string): string {
 /** The CRM method of a request, as the admin knows it from the API docs; the callback task in words. */
 function deliveryLabel(t: CallsText, kind: JournalDelivery["kind"], eventType: string): string {
   if (kind === "MISSED_TASK") return t("delivery.missedTask");
+  if (kind === "TASK_COMPLETE") return t("delivery.taskComplete");
   return kind === "CALLS_UPLOAD" ? "calls/upload" : `call/event ${eventType.toLowerCase()}`;
 }
 
@@ -83,6 +86,24 @@ function skippedNote(t: CallsText, answer: unknown): string | null {
       limit: outcome.limit,
     });
   return t(outcome.reason === "reached" ? "delivery.skipped.reached" : "delivery.skipped.optionOff");
+}
+
+/** Why a task completion did nothing although the request went through. */
+function completeNote(t: CallsText, answer: unknown): string | null {
+  const outcome = answer as CompleteOutcome | null;
+  if (outcome?.action !== "skipped") return null;
+  if (outcome.reason === "gone") return t("delivery.completeSkipped.gone");
+  return t(
+    outcome.reason === "missed-since" ? "delivery.completeSkipped.missedSince" : "delivery.completeSkipped.noOpenTask",
+  );
+}
+
+/** How long a call back took, in words: seconds under a minute, minutes under an hour, then hours and minutes. */
+function afterWords(t: CallsText, seconds: number): string {
+  if (seconds < 60) return t("calledBack.seconds", { value: seconds });
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return t("calledBack.minutes", { value: minutes });
+  return t("calledBack.hours", { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
 }
 
 /** Why the recording as stored differs from the upload, or is no more (docs/recordings.md). */
@@ -128,7 +149,9 @@ export async function listCalls(accountId: string, page: number): Promise<Journa
     select: { id: true, uniqueid: true, headerRepaired: true, state: true, keptDays: true },
   });
   const recordingOf = new Map(recordings.map((r) => [r.uniqueid, r]));
-  const extensions = [...new Set(calls.map((c) => c.extension).filter((e): e is string => e !== null))];
+  const extensions = [
+    ...new Set(calls.flatMap((c) => [c.extension, c.calledBackExtension]).filter((e): e is string => e !== null)),
+  ];
   const users = await db().crmUser.findMany({ where: { accountId, extension: { in: extensions } } });
   const managerOf = new Map(
     users.map((u) => [u.extension!, [u.lastName, u.firstName].filter(Boolean).join(" ") || u.email || null]),
@@ -161,8 +184,23 @@ export async function listCalls(accountId: string, page: number): Promise<Journa
         state: d.state,
         lastError: d.lastError,
         attempts: d._count.attempts,
-        note: d.kind === "MISSED_TASK" && d.state === "SENT" ? skippedNote(t, d.attempts[0]?.response) : null,
+        note:
+          d.state !== "SENT"
+            ? null
+            : d.kind === "MISSED_TASK"
+              ? skippedNote(t, d.attempts[0]?.response)
+              : d.kind === "TASK_COMPLETE"
+                ? completeNote(t, d.attempts[0]?.response)
+                : null,
       })),
+      calledBack:
+        c.calledBackAt && c.calledBackSeconds !== null
+          ? {
+              after: t("calledBack.after", { after: afterWords(t, c.calledBackSeconds) }),
+              extension: c.calledBackExtension,
+              manager: c.calledBackExtension ? (managerOf.get(c.calledBackExtension) ?? null) : null,
+            }
+          : null,
     })),
   };
 }

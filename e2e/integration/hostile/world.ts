@@ -401,7 +401,10 @@ export async function expectSoundRows(): Promise<void> {
   for (const a of accounts) {
     const ids = deliveries.filter((d) => d.accountId === a.id).map((d) => d.id);
     for (const owed of await owedRequestsById(dbPool(), ids, a.clientId))
-      bodies.set(owed.id, owed.kind === "MISSED_TASK" ? owed.missed : owed.body);
+      bodies.set(
+        owed.id,
+        owed.kind === "MISSED_TASK" ? owed.missed : owed.kind === "TASK_COMPLETE" ? owed.back : owed.body,
+      );
   }
   for (const d of deliveries) {
     const p = bodies.get(d.id) as Record<string, unknown> | undefined;
