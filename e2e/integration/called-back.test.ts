@@ -21,7 +21,8 @@ import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { forgetRecentAccounts } from "@/lib/accounts";
 import { saveCrmOptions } from "@/lib/crm-options";
 import { db } from "@/lib/db/client";
-import { listCalls } from "@/lib/journal";
+import { listCalls, pageOfCall } from "@/lib/journal";
+import { accountOverview } from "@/lib/overview";
 
 interface Account {
   crm: RetailCrmSim;
@@ -37,6 +38,7 @@ let cdrAccount: Account;
 let amiPbx: AsteriskSim;
 let cdrPbx: AsteriskSim;
 let sequence = 0;
+let lateMissed: string;
 
 const TASKS_ON = crmOptionsInput({ missedTasks: true, missedTaskDefaultUserId: "7" });
 
@@ -230,7 +232,7 @@ describe("calls from the dialplan", () => {
       hold: 10,
       duration: 0,
     });
-    const late = await hangup({
+    lateMissed = await hangup({
       phone: "89005550002",
       status: "NOANSWER",
       direct: "in",
@@ -257,15 +259,39 @@ describe("calls from the dialplan", () => {
       code: "101",
     });
     expect(await callOf(dialplan.id, early)).toMatchObject({ calledBackSeconds: 30, calledBackExtension: "101" });
-    expect(await callOf(dialplan.id, late)).toMatchObject({ calledBackAt: null });
+    expect(await callOf(dialplan.id, lateMissed)).toMatchObject({ calledBackAt: null });
   });
 });
 
-/** Plays a scenario as a new call (ids prefixed), its clock starting now. */
-function play(scenario: Scenario, steps: Step[]): (id: string) => string {
+describe("«Обзор» of the dialplan's calls", () => {
+  it("counts the missed calls called back within 5, 15 and 60 minutes, the median, who called back, and lists the rest", async () => {
+    const overview = await accountOverview(dialplan.id, 7, new Date("2026-12-06T12:00:00Z"));
+    const late = await callOf(dialplan.id, lateMissed);
+    expect(overview.callBacks).toEqual({
+      missed: 3,
+      calledBack: 2,
+      within: [
+        { minutes: 5, share: 1 / 3 },
+        { minutes: 15, share: 2 / 3 },
+        { minutes: 60, share: 2 / 3 },
+      ],
+      medianSeconds: 375,
+      managers: [
+        { extension: "101", name: "Соколова Инна", calledBack: 1, medianSeconds: 30 },
+        { extension: "103", name: "Петрова Александра", calledBack: 1, medianSeconds: 720 },
+      ],
+      notCalledBack: [{ id: late.id, phone: "89005550002", startedAt: "2026-12-05 12:00:00" }],
+    });
+    // Its link finds the call's page of the journal.
+    expect(await pageOfCall(dialplan.id, late.id)).toBe(1);
+  });
+});
+
+/** Plays a scenario as a new call (ids prefixed), its clock starting `later` seconds from now. */
+function play(scenario: Scenario, steps: Step[], later = 0): (id: string) => string {
   const prefix = `cb${Date.now() % 100_000}${++sequence}`;
   const renumber = (id: string) => (id ? `${prefix}-${id}` : id);
-  amiPbx.replay(timed(transcriptEvents(scenario), steps, Date.now() / 1000), { renumber });
+  amiPbx.replay(timed(transcriptEvents(scenario), steps, Date.now() / 1000 + later), { renumber });
   return renumber;
 }
 
@@ -277,17 +303,24 @@ describe("calls from AMI events", () => {
       (found) => found !== undefined,
     );
     expect(task).toMatchObject({ phone: "84950000002", complete: false });
-    const back = play("blind-transfer", [
-      { matches: when("DialEnd", { DialStatus: "ANSWER" }), seconds: 2 },
-      { matches: when("BlindTransfer"), seconds: 6 },
-    ])("1796313789.41");
+    // A minute later on the PBX's clock (its Timestamps); the calls' starts are whole seconds.
+    const back = play(
+      "blind-transfer",
+      [
+        { matches: when("DialEnd", { DialStatus: "ANSWER" }), seconds: 2 },
+        { matches: when("BlindTransfer"), seconds: 6 },
+      ],
+      60,
+    )("1796313789.41");
     const marked = await until(
       () => callOf(amiAccount.id, missed),
       (call) => call.calledBackAt !== null,
     );
     const backCall = await callOf(amiAccount.id, back);
     expect(marked).toMatchObject({ calledBackByCallId: backCall.id, calledBackExtension: "103" });
-    expect(marked.calledBackSeconds).toBeLessThan(60);
+    // Rang 5 s, called back a minute after it began.
+    expect(marked.calledBackSeconds).toBeGreaterThanOrEqual(54);
+    expect(marked.calledBackSeconds).toBeLessThanOrEqual(56);
     await until(
       () => amiAccount.crm.state.tasks.get(task!.id)!.complete,
       (complete) => complete,

@@ -19,7 +19,26 @@ export const journalQuery = z.object({
     .transform(Number)
     .refine((page) => page <= LAST_PAGE, `Parameter 'page' must be a whole number from 1 to ${LAST_PAGE}`)
     .default(1),
+  /** A call to show: the page it is on (links from «Обзор»). */
+  call: z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, "Parameter 'call' must be a call's id")
+    .transform(Number)
+    .optional(),
 });
+
+/** The journal's page a call of the account is on, newest first as listCalls orders them; null for no such call. */
+export async function pageOfCall(accountId: string, callId: number): Promise<number | null> {
+  const call = await db().call.findFirst({ where: { id: callId, accountId }, select: { createdAt: true } });
+  if (!call) return null;
+  const newer = await db().call.count({
+    where: {
+      accountId,
+      OR: [{ createdAt: { gt: call.createdAt } }, { createdAt: call.createdAt, id: { gt: callId } }],
+    },
+  });
+  return Math.floor(newer / PAGE_SIZE) + 1;
+}
 
 /** One page of the journal, as the page renders it and /api/cabinet/calls answers it. */
 export interface JournalPage {

@@ -1,2 +1,2 @@
 // «Журнал звонков» (docs/cabinet.md): the account's calls as the cabinet lists them.
-export { journalQuery, listCalls, retryDelivery, type JournalCall, type JournalPage } from "./calls";
+export { journalQuery, listCalls, pageOfCall, retryDelivery, type JournalCall, type JournalPage } from "./calls";
