@@ -10,6 +10,10 @@ import type pg from "pg";
  * takes the earliest such call and is marked once (the UPDATE's "calledBackAt" IS NULL holds under
  * concurrent statements too).
  *
+ * A call is stored after it began, so the number's calls are read through
+ * calls_accountId_phoneKey_createdAt_idx from a day before the earliest start that can match (a
+ * day of slack for a PBX whose clock or zone is off): a number with a long history costs no more.
+ *
  * A call-back task opened for a marked missed call (its MISSED_TASK) is owed a completion
  * (TASK_COMPLETE) on the call that called it back, one per such call, queued in the same
  * statement as the mark: the mark and the request are stored together or not at all.
@@ -30,12 +34,14 @@ const CALLED_BACK_SQL = `
     FROM ended e JOIN "calls" m ON m."accountId" = e."accountId" AND m."phoneKey" = e."phoneKey"
     WHERE e."result" = 'answered' AND m."direction" = 'IN' AND m."result" <> 'answered' AND m."calledBackAt" IS NULL
       AND m."startedAt" < e."startedAt" AND m."startedAt" >= e."startedAt" - e."window"
+      AND m."createdAt" >= e."startedAt" - e."window" - interval '1 day'
     UNION ALL
     -- A missed call that ended (or arrived late): the answered calls of its number after it.
     SELECT e."id", a."id", a."uniqueid", a."accountId", a."startedAt", a."extension", e."endedAt"
     FROM ended e JOIN "calls" a ON a."accountId" = e."accountId" AND a."phoneKey" = e."phoneKey"
     WHERE e."direction" = 'IN' AND e."result" <> 'answered' AND e."calledBackAt" IS NULL
       AND a."result" = 'answered' AND a."startedAt" > e."startedAt" AND a."startedAt" <= e."startedAt" + e."window"
+      AND a."createdAt" >= e."startedAt" - interval '1 day'
   ), earliest AS (
     SELECT DISTINCT ON ("missedId") * FROM pairs ORDER BY "missedId", "backAt", "backId"
   ), marked AS (
