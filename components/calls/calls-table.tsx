@@ -9,7 +9,7 @@ function seconds(value: number | null): string {
   return `${Math.floor(value / 60)}:${String(value % 60).padStart(2, "0")}`;
 }
 
-export function CallsTable({ calls }: { calls: JournalCall[] }) {
+export function CallsTable({ calls, target }: { calls: JournalCall[]; target?: number }) {
   const t = useTranslations("calls");
   /** The CRM's call result (telephony/calls/upload) in words, none while the call goes on; an unknown one as it is. */
   const result = (value: string | null): string => {
@@ -49,7 +49,13 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
         </thead>
         <tbody>
           {calls.map((call) => (
-            <tr key={call.id} id={`call-${call.id}`} data-uniqueid={call.uniqueid}>
+            <tr
+              key={call.id}
+              id={`call-${call.id}`}
+              data-uniqueid={call.uniqueid}
+              className={call.id === target ? "call-target" : undefined}
+              aria-current={call.id === target ? "true" : undefined}
+            >
               <td>{call.startedAt ?? "—"}</td>
               <td>{call.direction ? t(`direction.${call.direction}`) : "—"}</td>
               <td>{call.phone ?? "—"}</td>

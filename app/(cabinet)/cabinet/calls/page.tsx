@@ -21,5 +21,7 @@ export default async function CallsPage({
   // A call asked for by its id (a link from «Обзор») shows the page it is on.
   const call = query.success && query.data.call ? await pageOfCall(account.id, query.data.call) : null;
   const page = call ?? (query.success ? query.data.page : 1);
-  return <Journal page={page} initial={await listCalls(account.id, page)} />;
+  return (
+    <Journal page={page} initial={await listCalls(account.id, page)} target={call ? query.data?.call : undefined} />
+  );
 }
