@@ -1,4 +1,4 @@
-import { getFormatter, getTranslations } from "next-intl/server";
+import { useFormatter, useTranslations } from "next-intl";
 import Link from "next/link";
 import type { CallBacks } from "@/lib/overview";
 
@@ -7,8 +7,9 @@ import type { CallBacks } from "@/lib/overview";
  * called back and how fast, by whom, and the newest never called back, each linked to its place
  * in the journal.
  */
-export async function CallBacksPanel({ callBacks }: { callBacks: CallBacks }) {
-  const [t, format] = await Promise.all([getTranslations("overview"), getFormatter()]);
+export function CallBacksPanel({ callBacks }: { callBacks: CallBacks }) {
+  const t = useTranslations("overview");
+  const format = useFormatter();
   const minutes = (seconds: number | null) =>
     seconds === null
       ? t("none")
