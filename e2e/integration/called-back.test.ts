@@ -222,6 +222,43 @@ describe("calls from the dialplan", () => {
     expect(completions(dialplan.crm, taskId)).toHaveLength(1);
   });
 
+  it("a key that may not edit tasks: the completion is recorded as refused, once, and the task stays open here", async () => {
+    const missedNow = await hangup({
+      phone: "89007770001",
+      status: "NOANSWER",
+      direct: "in",
+      date: "2026-12-05 10:30:00",
+      hold: 8,
+      duration: 0,
+    });
+    await settled(dialplan.id, missedNow, 3);
+    const task = [...dialplan.crm.state.tasks.values()].find((t) => t.phone === "89007770001")!;
+    dialplan.crm.failNext(1, {
+      status: 403,
+      body: { success: false, errorMsg: "Access denied." },
+      pathPrefix: `/api/v5/tasks/${task.id}/edit`,
+    });
+    const back = await hangup({
+      phone: "89007770001",
+      status: "ANSWER",
+      direct: "out",
+      date: "2026-12-05 10:40:00",
+      hold: 5,
+      duration: 20,
+      code: "103",
+    });
+    const completion = (await settled(dialplan.id, back, 3)).find((d) => d.kind === "TASK_COMPLETE")!;
+    expect(completion).toMatchObject({ state: "FAILED", lastError: "Access denied." });
+    expect(completion.attempts.map((a) => a.httpStatus)).toEqual([403]);
+    expect(dialplan.crm.state.tasks.get(task.id)!.complete).toBe(false);
+    expect(
+      await db().callbackTask.findUniqueOrThrow({
+        where: { accountId_phone: { accountId: dialplan.id, phone: "9007770001" } },
+      }),
+    ).toMatchObject({ completedAt: null });
+    expect((await callOf(dialplan.id, missedNow)).calledBackSeconds).toBe(575);
+  });
+
   it("an answered incoming call counts too; a call back after the account's window does not", async () => {
     expect(await saveCrmOptions(dialplan.id, { ...TASKS_ON, callBackWindowHours: "1" })).toMatchObject({ ok: true });
     const early = await hangup({
@@ -267,18 +304,19 @@ describe("«Обзор» of the dialplan's calls", () => {
   it("counts the missed calls called back within 5, 15 and 60 minutes, the median, who called back, and lists the rest", async () => {
     const overview = await accountOverview(dialplan.id, 7, new Date("2026-12-06T12:00:00Z"));
     const late = await callOf(dialplan.id, lateMissed);
+    // Called back after 30 s (by 101), 9 min 35 s and 12 min (both by 103); one never.
     expect(overview.callBacks).toEqual({
-      missed: 3,
-      calledBack: 2,
+      missed: 4,
+      calledBack: 3,
       within: [
-        { minutes: 5, share: 1 / 3 },
-        { minutes: 15, share: 2 / 3 },
-        { minutes: 60, share: 2 / 3 },
+        { minutes: 5, share: 1 / 4 },
+        { minutes: 15, share: 3 / 4 },
+        { minutes: 60, share: 3 / 4 },
       ],
-      medianSeconds: 375,
+      medianSeconds: 575,
       managers: [
+        { extension: "103", name: "Петрова Александра", calledBack: 2, medianSeconds: 647.5 },
         { extension: "101", name: "Соколова Инна", calledBack: 1, medianSeconds: 30 },
-        { extension: "103", name: "Петрова Александра", calledBack: 1, medianSeconds: 720 },
       ],
       notCalledBack: [{ id: late.id, phone: "89005550002", startedAt: "2026-12-05 12:00:00" }],
     });
