@@ -10,7 +10,7 @@ function seconds(value: number | null): string {
   return `${Math.floor(value / 60)}:${String(value % 60).padStart(2, "0")}`;
 }
 
-export function CallsTable({ calls }: { calls: JournalCall[] }) {
+export function CallsTable({ calls, target }: { calls: JournalCall[]; target?: number }) {
   const t = useTranslations("calls");
   /** The CRM's call result (telephony/calls/upload) in words, none while the call goes on; an unknown one as it is. */
   const result = (value: string | null): string => {
@@ -50,7 +50,13 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
         </thead>
         <tbody>
           {calls.map((call) => (
-            <tr key={call.id} data-uniqueid={call.uniqueid}>
+            <tr
+              key={call.id}
+              id={`call-${call.id}`}
+              data-uniqueid={call.uniqueid}
+              className={call.id === target ? "call-target" : undefined}
+              aria-current={call.id === target ? "true" : undefined}
+            >
               <td>{call.startedAt ?? "—"}</td>
               <td>{call.direction ? t(`direction.${call.direction}`) : "—"}</td>
               <td>{call.phone ?? "—"}</td>
@@ -61,6 +67,16 @@ export function CallsTable({ calls }: { calls: JournalCall[] }) {
               <td>
                 {result(call.result)}
                 {call.failureReason ? <div className="field-error">{call.failureReason}</div> : null}
+                {call.calledBack ? (
+                  <div className="called-back">
+                    {call.calledBack.after}
+                    {call.calledBack.extension ? (
+                      <div className="muted">
+                        {[call.calledBack.manager, call.calledBack.extension].filter(Boolean).join(", ")}
+                      </div>
+                    ) : null}
+                  </div>
+                ) : null}
                 {call.inputWarnings.map((warning) => (
                   <div key={warning} className="muted input-warning">
                     {warning}

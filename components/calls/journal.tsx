@@ -10,8 +10,8 @@ import { journalPageKey } from "./journal-query";
 /** How often an open journal is read again: a call shows up, and its deliveries settle, within this. */
 const REFRESH_MS = 10_000;
 
-/** «Журнал звонков», one page of it, kept current while the tab is open. */
-export function Journal({ page, initial }: { page: number; initial: JournalPage }) {
+/** «Журнал звонков», one page of it, kept current while the tab is open; `target`, a call linked to, is marked. */
+export function Journal({ page, initial, target }: { page: number; initial: JournalPage; target?: number }) {
   const t = useTranslations("calls");
   const { calls, pages, total } = useLiveRead(
     journalPageKey(page),
@@ -25,7 +25,7 @@ export function Journal({ page, initial }: { page: number; initial: JournalPage 
         <h2>{t("title")}</h2>
         <span className="muted">{t("total", { total })}</span>
       </div>
-      {calls.length ? <CallsTable calls={calls} /> : <p>{t("empty")}</p>}
+      {calls.length ? <CallsTable calls={calls} target={target} /> : <p>{t("empty")}</p>}
       {pages > 1 ? (
         <nav className="actions" aria-label={t("pages.label")}>
           {page > 1 ? <Link href={`/cabinet/calls?page=${page - 1}`}>{t("pages.newer")}</Link> : null}

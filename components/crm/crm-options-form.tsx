@@ -114,6 +114,16 @@ export function CrmOptionsForm({ defaults, users }: { defaults: CrmOptionsInput;
         </>
       ) : null}
 
+      <h2>{t("callBack.heading")}</h2>
+      <Field
+        label={t("callBack.window")}
+        required
+        inputMode="numeric"
+        hint={t("callBack.hint", { method: "/api/tasks/{id}/edit", scope: "task_write" })}
+        error={vt(errors.callBackWindowHours?.message)}
+        {...register("callBackWindowHours")}
+      />
+
       <h2>{t("chain.heading")}</h2>
       <div className="field checkbox">
         <label>

@@ -51,6 +51,7 @@ export function crmOptionsInput(options: Partial<CrmOptionsInput> = {}): CrmOpti
     missedTaskTemplate: "Перезвонить {phone}",
     missedTasksPer10Minutes: "50",
     missedTasksPerDay: "1000",
+    callBackWindowHours: "24",
     managerChain: false,
     chainLastTalked: true,
     chainFallbackUserIds: [],

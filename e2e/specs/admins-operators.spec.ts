@@ -245,6 +245,9 @@ test("«Обзор» from a history of calls, and the metrics an operator scrape
 test("English: by the browser's language, and by the switch, kept; every tab in both languages", async ({
   browser,
 }) => {
+  // Twelve full-page screenshots: «Обзор» and «Возможности CRM» grew with the call-back panel
+  // and its window; on a loaded two-core machine the whole took 31-33 s.
+  test.setTimeout(60_000);
   const english = await browser.newContext({ locale: "en-US" });
   const page = await english.newPage();
   await page.goto("/");

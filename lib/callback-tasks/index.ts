@@ -186,12 +186,17 @@ async function performerFor(
   throw new RetailCrmError("validation", textsOf(options.locale)("noPerformer"));
 }
 
-/** Whether the number was reached after the missed call: an answered call with it or a call to it. */
+/**
+ * Whether the number was reached after the missed call: an answered call with it or a call to it
+ * stored since, or the call already marked called back (a missed call the CDR told late, after
+ * the call that called it back: lib/calls/called-back.ts).
+ */
 async function reachedSince(pool: pg.Pool, accountId: string, key: string, missed: MissedCall): Promise<boolean> {
   const { rows } = await pool.query<{ reached: boolean }>({
     name: "callback-task-reached",
     text: `SELECT EXISTS (SELECT 1 FROM "calls" WHERE "accountId" = $1 AND "phoneKey" = $2 AND "createdAt" > $3
-      AND "uniqueid" <> $4 AND ("direction" = 'OUT' OR "result" = 'answered')) AS "reached"`,
+      AND "uniqueid" <> $4 AND ("direction" = 'OUT' OR "result" = 'answered'))
+      OR EXISTS (SELECT 1 FROM "calls" WHERE "accountId" = $1 AND "uniqueid" = $4 AND "calledBackAt" IS NOT NULL) AS "reached"`,
     values: [accountId, key, missed.heardAt, missed.uniqueid],
   });
   return rows[0]!.reached;
@@ -245,7 +250,7 @@ async function writeTask(
   const open = await pool.query<{ crmTaskId: number; text: string; missedCalls: number }>({
     name: "callback-task-open",
     text: `SELECT "crmTaskId", "text", "missedCalls" FROM "callback_tasks"
-      WHERE "accountId" = $1 AND "phone" = $2 AND "createdAt" > now() - $3 * interval '1 minute'`,
+      WHERE "accountId" = $1 AND "phone" = $2 AND "completedAt" IS NULL AND "createdAt" > now() - $3 * interval '1 minute'`,
     values: [accountId, key, options.missedTaskWindowMinutes],
   });
   const task = open.rows[0];
@@ -286,7 +291,7 @@ async function writeTask(
     text: `INSERT INTO "callback_tasks" ("accountId", "phone", "crmTaskId", "performerId", "text", "missedCalls", "createdAt", "updatedAt")
       VALUES ($1, $2, $3, $4, $5, 1, now(), now())
       ON CONFLICT ("accountId", "phone") DO UPDATE SET "crmTaskId" = EXCLUDED."crmTaskId", "performerId" = EXCLUDED."performerId",
-        "text" = EXCLUDED."text", "missedCalls" = 1, "createdAt" = now(), "updatedAt" = now()`,
+        "text" = EXCLUDED."text", "missedCalls" = 1, "completedAt" = NULL, "createdAt" = now(), "updatedAt" = now()`,
     values: [accountId, key, created.id, performerId, text],
   });
   return {
@@ -305,4 +310,59 @@ async function stillOpen(crm: RetailCrmClient, taskId: number): Promise<boolean>
     if (error instanceof RetailCrmError && error.status === 404) return false;
     throw error;
   }
+}
+
+/** A call that called a number back, as its TASK_COMPLETE delivery is built from the stored call. */
+export interface CallBack {
+  phone: string;
+  /** When it began: a missed call after it keeps the task open. */
+  startedAt: Date;
+}
+
+export type CompleteOutcome =
+  | { action: "completed"; taskId: number }
+  | { action: "skipped"; reason: "no-open-task" | "missed-since" }
+  | { action: "skipped"; reason: "gone"; taskId: number };
+
+/**
+ * Completes the number's open call-back task (docs/crm-features.md, «Перезвонили»):
+ * tasks/{id}/edit with complete, once. Nothing when no task of it is open, or when a missed
+ * call of the number came after the call back and is not called back yet: the task holds it. A
+ * task the CRM no longer has (404) is taken as done. Any other CRM error is thrown as it came,
+ * for the lane to retry (503, 429) or record (403: the key may not edit tasks); the task stays
+ * open here until the CRM said yes, so a retry sends the same edit.
+ */
+export async function completeCallbackTask(
+  pool: pg.Pool,
+  accountId: string,
+  crm: RetailCrmClient,
+  back: CallBack,
+): Promise<CompleteOutcome> {
+  const key = numberKey(back.phone);
+  const { rows } = await pool.query<{ crmTaskId: number; missedSince: boolean }>({
+    name: "callback-task-to-complete",
+    text: `SELECT t."crmTaskId", EXISTS (SELECT 1 FROM "calls" m WHERE m."accountId" = t."accountId" AND m."phoneKey" = t."phone"
+        AND m."direction" = 'IN' AND m."result" <> 'answered' AND m."calledBackAt" IS NULL AND m."startedAt" > $3) AS "missedSince"
+      FROM "callback_tasks" t WHERE t."accountId" = $1 AND t."phone" = $2 AND t."completedAt" IS NULL`,
+    values: [accountId, key, back.startedAt],
+  });
+  const task = rows[0];
+  if (!task) return { action: "skipped", reason: "no-open-task" };
+  if (task.missedSince) return { action: "skipped", reason: "missed-since" };
+  let gone = false;
+  try {
+    await crm.editTask(task.crmTaskId, { complete: true });
+  } catch (error) {
+    if (!(error instanceof RetailCrmError && error.status === 404)) throw error;
+    gone = true;
+  }
+  await pool.query({
+    name: "callback-task-completed",
+    text: `UPDATE "callback_tasks" SET "completedAt" = now(), "updatedAt" = now()
+      WHERE "accountId" = $1 AND "phone" = $2 AND "crmTaskId" = $3 AND "completedAt" IS NULL`,
+    values: [accountId, key, task.crmTaskId],
+  });
+  return gone
+    ? { action: "skipped", reason: "gone", taskId: task.crmTaskId }
+    : { action: "completed", taskId: task.crmTaskId };
 }

@@ -28,7 +28,9 @@ async function stored(id: string) {
           ? d.caller
           : d.kind === "CUSTOMER_NOTE"
             ? d.note
-            : d.body) as unknown as Record<string, unknown>,
+            : d.kind === "TASK_COMPLETE"
+              ? d.back
+              : d.body) as unknown as Record<string, unknown>,
     })),
     events,
   };

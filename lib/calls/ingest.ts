@@ -1,6 +1,7 @@
 import { dialString } from "@/lib/asterisk/channel";
 import { isClickId } from "@/lib/telephony/click-id";
 import { dbPool } from "@/lib/db/client";
+import { noteCalledBack } from "./called-back";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { Refusal } from "@/lib/http/refusal";
@@ -176,6 +177,11 @@ const INGEST_SQL = `
   SELECT EXISTS (SELECT 1 FROM stored s WHERE s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid") AS "stored"
   FROM input i ORDER BY i."n"`;
 
+/**
+ * Stores the batch, then marks what its ended calls called back (lib/calls/called-back.ts). The
+ * events are stored whatever becomes of the mark: a mark that failed is logged and made when the
+ * call's hangup comes again (a repeated one is looked at too) or when a later call of the number ends.
+ */
 async function ingestEvents(rows: EventRow[]): Promise<boolean[]> {
   const numbered = rows.map((row, n) => ({ n, ...row }));
   const { rows: results } = await dbPool().query<{ stored: boolean }>({
@@ -184,6 +190,12 @@ async function ingestEvents(rows: EventRow[]): Promise<boolean[]> {
     // A PBX whose zone was never set: retailCRM's home, the column's default.
     values: [JSON.stringify(numbered), TIME_ZONE],
   });
+  const ended = rows
+    .filter((row) => row.type === "HANGUP" && row.phoneKey !== null)
+    .map(({ accountId, uniqueid }) => ({ accountId, uniqueid }));
+  await noteCalledBack(dbPool(), ended).catch((error: unknown) =>
+    log.warn({ err: error, calls: ended.length }, "marking calls called back failed"),
+  );
   return results.map((result) => result.stored);
 }
 

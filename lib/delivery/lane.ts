@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { crmClient } from "@/lib/accounts";
-import { sendCallbackTask } from "@/lib/callback-tasks";
+import { completeCallbackTask, sendCallbackTask } from "@/lib/callback-tasks";
 import { sendCallNote } from "@/lib/transcripts";
 import { log } from "@/lib/log";
 import { sendNewCustomer } from "@/lib/new-customers";
@@ -307,7 +307,11 @@ export class Lane {
                 )
               : first.kind === "CUSTOMER_NOTE"
                 ? await sendCallNote(this.host.pool, this.taskClient!, first.note)
-                : await this.client!.callEvent(first.body);
+                : first.kind === "TASK_COMPLETE"
+                  ? await this.oneTaskAtATime(() =>
+                      completeCallbackTask(this.host.pool, this.accountId, this.taskClient!, first.back),
+                    )
+                  : await this.client!.callEvent(first.body);
       await this.host.outcomes.record({
         deliveryIds: ids,
         durationMs: Date.now() - started,

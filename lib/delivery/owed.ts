@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { MissedCall } from "@/lib/callback-tasks";
+import type { CallBack, MissedCall } from "@/lib/callback-tasks";
 import type { NewCaller } from "@/lib/new-customers";
 import type { NotedCall } from "@/lib/transcripts";
 import { TIME_ZONE } from "@/lib/i18n/config";
@@ -25,6 +25,7 @@ export type OwedRequest = {
   | { kind: "MISSED_TASK"; missed: MissedCall }
   | { kind: "NEW_CUSTOMER"; caller: NewCaller }
   | { kind: "CUSTOMER_NOTE"; note: NotedCall }
+  | { kind: "TASK_COMPLETE"; back: CallBack }
 );
 
 interface OwedRow {
@@ -116,6 +117,8 @@ function build(row: OwedRow, clientId: string): OwedRequest {
         ...(row.site ? { site: row.site } : {}),
       },
     };
+  if (row.kind === "TASK_COMPLETE")
+    return { id, callId, failures, kind: row.kind, back: { phone: event.phone, startedAt: call.startedAt } };
   if (row.kind === "CALL_EVENT")
     return { id, callId, failures, kind: row.kind, body: callEventBody(call, event, row.everyExtension ?? []) };
   return {

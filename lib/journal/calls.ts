@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { TaskOutcome } from "@/lib/callback-tasks";
+import type { CompleteOutcome, TaskOutcome } from "@/lib/callback-tasks";
 import type { CustomerOutcome } from "@/lib/new-customers";
 import { db } from "@/lib/db/client";
 import { TIME_ZONE } from "@/lib/i18n/config";
@@ -21,7 +21,26 @@ export const journalQuery = z.object({
     .transform(Number)
     .refine((page) => page <= LAST_PAGE, `Parameter 'page' must be a whole number from 1 to ${LAST_PAGE}`)
     .default(1),
+  /** A call to show: the page it is on (links from «Обзор»). */
+  call: z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, "Parameter 'call' must be a call's id")
+    .transform(Number)
+    .optional(),
 });
+
+/** The journal's page a call of the account is on, newest first as listCalls orders them; null for no such call. */
+export async function pageOfCall(accountId: string, callId: number): Promise<number | null> {
+  const call = await db().call.findFirst({ where: { id: callId, accountId }, select: { createdAt: true } });
+  if (!call) return null;
+  const newer = await db().call.count({
+    where: {
+      accountId,
+      OR: [{ createdAt: { gt: call.createdAt } }, { createdAt: call.createdAt, id: { gt: callId } }],
+    },
+  });
+  return Math.floor(newer / PAGE_SIZE) + 1;
+}
 
 /** One page of the journal, as the page renders it and /api/cabinet/calls answers it. */
 export interface JournalPage {
@@ -32,7 +51,7 @@ export interface JournalPage {
 
 export interface JournalDelivery {
   id: number;
-  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK" | "NEW_CUSTOMER" | "CUSTOMER_NOTE";
+  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK" | "NEW_CUSTOMER" | "CUSTOMER_NOTE" | "TASK_COMPLETE";
   label: string;
   state: "QUEUED" | "SENT" | "FAILED";
   lastError: string | null;
@@ -62,6 +81,8 @@ export interface JournalCall {
   /** Why the recording as stored differs from the upload, in words for the admin. */
   recordingNote: string | null;
   deliveries: JournalDelivery[];
+  /** A missed call called back (docs/crm-features.md, «Перезвонили»): after how long, in words, and by whom. */
+  calledBack: { after: string; extension: string | null; manager: string | null } | null;
   /** The call's transcript and summary (docs/transcripts.md), or why there is none; null when never queued. */
   transcript: JournalTranscript | null;
 }
@@ -88,6 +109,7 @@ function deliveryLabel(t: CallsText, kind: JournalDelivery["kind"], eventType: s
   if (kind === "MISSED_TASK") return t("delivery.missedTask");
   if (kind === "NEW_CUSTOMER") return t("delivery.newCustomer");
   if (kind === "CUSTOMER_NOTE") return "customers/notes/create";
+  if (kind === "TASK_COMPLETE") return t("delivery.taskComplete");
   return kind === "CALLS_UPLOAD" ? "calls/upload" : `call/event ${eventType.toLowerCase()}`;
 }
 
@@ -125,6 +147,24 @@ function journalTranscript(
     summary: row.summary,
     error: row.lastError,
   };
+}
+
+/** Why a task completion did nothing although the request went through. */
+function completeNote(t: CallsText, answer: unknown): string | null {
+  const outcome = answer as CompleteOutcome | null;
+  if (outcome?.action !== "skipped") return null;
+  if (outcome.reason === "gone") return t("delivery.completeSkipped.gone");
+  return t(
+    outcome.reason === "missed-since" ? "delivery.completeSkipped.missedSince" : "delivery.completeSkipped.noOpenTask",
+  );
+}
+
+/** How long a call back took, in words: seconds under a minute, minutes under an hour, then hours and minutes. */
+function afterWords(t: CallsText, seconds: number): string {
+  if (seconds < 60) return t("calledBack.seconds", { value: seconds });
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return t("calledBack.minutes", { value: minutes });
+  return t("calledBack.hours", { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
 }
 
 /** Why the recording as stored differs from the upload, or is no more (docs/recordings.md). */
@@ -173,7 +213,9 @@ export async function listCalls(accountId: string, page: number): Promise<Journa
     select: { id: true, uniqueid: true, headerRepaired: true, state: true, keptDays: true },
   });
   const recordingOf = new Map(recordings.map((r) => [r.uniqueid, r]));
-  const extensions = [...new Set(calls.map((c) => c.extension).filter((e): e is string => e !== null))];
+  const extensions = [
+    ...new Set(calls.flatMap((c) => [c.extension, c.calledBackExtension]).filter((e): e is string => e !== null)),
+  ];
   const users = await db().crmUser.findMany({ where: { accountId, extension: { in: extensions } } });
   const managerOf = new Map(
     users.map((u) => [u.extension!, [u.lastName, u.firstName].filter(Boolean).join(" ") || u.email || null]),
@@ -214,9 +256,19 @@ export async function listCalls(accountId: string, page: number): Promise<Journa
               ? skippedNote(t, d.attempts[0]?.response)
               : d.kind === "NEW_CUSTOMER"
                 ? customerNote(t, d.attempts[0]?.response)
-                : null,
+                : d.kind === "TASK_COMPLETE"
+                  ? completeNote(t, d.attempts[0]?.response)
+                  : null,
       })),
       transcript: c.transcript ? journalTranscript(c.transcript, speakerNames) : null,
+      calledBack:
+        c.calledBackAt && c.calledBackSeconds !== null
+          ? {
+              after: t("calledBack.after", { after: afterWords(t, c.calledBackSeconds) }),
+              extension: c.calledBackExtension,
+              manager: c.calledBackExtension ? (managerOf.get(c.calledBackExtension) ?? null) : null,
+            }
+          : null,
     })),
   };
 }

@@ -2,6 +2,7 @@
 export {
   journalQuery,
   listCalls,
+  pageOfCall,
   retryDelivery,
   type JournalCall,
   type JournalPage,

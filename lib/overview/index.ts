@@ -26,6 +26,34 @@ export interface OverviewManager {
   talkSeconds: number;
 }
 
+/** Called back by one manager (the extension the call back ended with). */
+export interface CallBackManager {
+  extension: string;
+  name: string | null;
+  calledBack: number;
+  medianSeconds: number | null;
+}
+
+/** A missed call of the period nobody called back, newest first. */
+export interface NotCalledBack {
+  id: number;
+  phone: string | null;
+  /** When it began, "Y-m-d H:i:s" on the CRM's clock, as the journal shows it. */
+  startedAt: string | null;
+}
+
+/** «Перезвонили» (docs/overview.md): how the period's missed calls were called back. */
+export interface CallBacks {
+  missed: number;
+  calledBack: number;
+  /** Shares of the missed calls called back within 5, 15 and 60 minutes, 0..1; null without missed calls. */
+  within: { minutes: 5 | 15 | 60; share: number | null }[];
+  medianSeconds: number | null;
+  managers: CallBackManager[];
+  /** The newest of those never called back (at most NOT_CALLED_BACK_SHOWN). */
+  notCalledBack: NotCalledBack[];
+}
+
 export interface Overview {
   days: OverviewDay[];
   calls: number;
@@ -36,6 +64,7 @@ export interface Overview {
   averageWaitSeconds: number | null;
   p90WaitSeconds: number | null;
   managers: OverviewManager[];
+  callBacks: CallBacks;
   delivery: {
     sent: number;
     waiting: number;
@@ -65,7 +94,8 @@ const TOP_MANAGERS = 15;
  */
 const CALLS_IN_PERIOD = `
   SELECT * FROM (
-    SELECT "direction", "result", "waitSeconds", "talkSeconds", "extension",
+    SELECT "id", "createdAt", "phone", "startedAt", "direction", "result", "waitSeconds", "talkSeconds", "extension",
+           "calledBackSeconds", "calledBackExtension",
            (COALESCE("startedAt", "createdAt") AT TIME ZONE $3)::date AS "day"
       FROM "calls"
      WHERE "accountId" = $1::uuid AND "createdAt" >= $2 AND "result" IS NOT NULL
@@ -78,12 +108,21 @@ const MISSED = `"direction" = 'IN' AND "result" <> 'answered'`;
 
 type GroupedRow = OverviewDay &
   Omit<OverviewManager, "name"> & {
-    grouping: "day" | "manager" | "total";
+    grouping: "day" | "manager" | "callBack" | "total";
     calls: number;
     incoming: number;
     avg: number | null;
     p90: number | null;
+    calledBackExtension: string | null;
+    calledBack: number;
+    within5: number;
+    within15: number;
+    within60: number;
+    medianBack: number | null;
   };
+
+/** Missed calls never called back listed by «Обзор»; the count says how many there are in all. */
+const NOT_CALLED_BACK_SHOWN = 20;
 
 /** How long a view's figures, or a reading too heavy for its time limit, are shown again before reading anew. */
 export const VIEW_FRESH_MS = 30_000;
@@ -142,9 +181,9 @@ export async function accountOverview(accountId: string, period: Period, now = n
   const [grouped, [delivery]] = await Promise.all([
     reportsDb().$queryRawUnsafe<GroupedRow[]>(
       `WITH c AS (${CALLS_IN_PERIOD})
-       SELECT CASE WHEN GROUPING("day") = 0 THEN 'day' WHEN GROUPING("extension") = 0 THEN 'manager' ELSE 'total' END
-                AS "grouping",
-              to_char("day", 'YYYY-MM-DD') AS "day", "extension",
+       SELECT CASE WHEN GROUPING("day") = 0 THEN 'day' WHEN GROUPING("extension") = 0 THEN 'manager'
+                WHEN GROUPING("calledBackExtension") = 0 THEN 'callBack' ELSE 'total' END AS "grouping",
+              to_char("day", 'YYYY-MM-DD') AS "day", "extension", "calledBackExtension",
               count(*)::int AS "calls",
               count(*) FILTER (WHERE "result" = 'answered')::int AS "answered",
               count(*) FILTER (WHERE ${MISSED})::int AS "missed",
@@ -154,8 +193,14 @@ export async function accountOverview(accountId: string, period: Period, now = n
               COALESCE(sum("talkSeconds"), 0)::int AS "talkSeconds",
               avg("waitSeconds") FILTER (WHERE "direction" = 'IN')::float8 AS "avg",
               percentile_cont(0.9) WITHIN GROUP (ORDER BY "waitSeconds")
-                FILTER (WHERE "direction" = 'IN' AND "waitSeconds" IS NOT NULL)::float8 AS "p90"
-         FROM c GROUP BY GROUPING SETS (("day"), ("extension"), ())`,
+                FILTER (WHERE "direction" = 'IN' AND "waitSeconds" IS NOT NULL)::float8 AS "p90",
+              count("calledBackSeconds") FILTER (WHERE ${MISSED})::int AS "calledBack",
+              count(*) FILTER (WHERE ${MISSED} AND "calledBackSeconds" <= 300)::int AS "within5",
+              count(*) FILTER (WHERE ${MISSED} AND "calledBackSeconds" <= 900)::int AS "within15",
+              count(*) FILTER (WHERE ${MISSED} AND "calledBackSeconds" <= 3600)::int AS "within60",
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY "calledBackSeconds")
+                FILTER (WHERE ${MISSED} AND "calledBackSeconds" IS NOT NULL)::float8 AS "medianBack"
+         FROM c GROUP BY GROUPING SETS (("day"), ("extension"), ("calledBackExtension"), ())`,
       accountId,
       new Date(since.getTime() - DAY_MS),
       zone,
@@ -189,17 +234,33 @@ export async function accountOverview(accountId: string, period: Period, now = n
     ),
   ]);
   const managers = grouped.filter((row) => row.grouping === "manager" && row.extension);
-  const names = await managerNames(
-    accountId,
-    managers.map((m) => m.extension),
-  );
+  const backers = grouped.filter((row) => row.grouping === "callBack" && row.calledBackExtension && row.calledBack > 0);
+  const [names, notCalledBack] = await Promise.all([
+    managerNames(accountId, [...managers.map((m) => m.extension), ...backers.map((b) => b.calledBackExtension!)]),
+    reportsDb().$queryRawUnsafe<{ id: number; phone: string | null; startedAt: Date | null }[]>(
+      `WITH c AS (${CALLS_IN_PERIOD})
+       SELECT "id", "phone", "startedAt" FROM c WHERE ${MISSED} AND "calledBackSeconds" IS NULL
+        ORDER BY "createdAt" DESC, "id" DESC LIMIT ${NOT_CALLED_BACK_SHOWN}`,
+      accountId,
+      new Date(since.getTime() - DAY_MS),
+      zone,
+      days[0],
+      days.at(-1),
+    ),
+  ]);
   const total = grouped.find((row) => row.grouping === "total") ?? {
     calls: 0,
     incoming: 0,
     missed: 0,
     avg: null,
     p90: null,
+    calledBack: 0,
+    within5: 0,
+    within15: 0,
+    within60: 0,
+    medianBack: null,
   };
+  const share = (count: number) => (total.missed > 0 ? count / total.missed : null);
   return {
     days: days.map((day) => {
       const row = grouped.find((found) => found.grouping === "day" && found.day === day);
@@ -222,6 +283,30 @@ export async function accountOverview(accountId: string, period: Period, now = n
         }))
         .sort((a, b) => b.incoming + b.outgoing - (a.incoming + a.outgoing) || a.extension.localeCompare(b.extension)),
     ),
+    callBacks: {
+      missed: total.missed,
+      calledBack: total.calledBack,
+      within: [
+        { minutes: 5, share: share(total.within5) },
+        { minutes: 15, share: share(total.within15) },
+        { minutes: 60, share: share(total.within60) },
+      ],
+      medianSeconds: total.medianBack,
+      managers: backers
+        .map((b) => ({
+          extension: b.calledBackExtension!,
+          name: names.get(b.calledBackExtension!) ?? null,
+          calledBack: b.calledBack,
+          medianSeconds: b.medianBack,
+        }))
+        .sort((a, b) => b.calledBack - a.calledBack || a.extension.localeCompare(b.extension))
+        .slice(0, TOP_MANAGERS),
+      notCalledBack: notCalledBack.map((call) => ({
+        id: call.id,
+        phone: call.phone,
+        startedAt: call.startedAt ? wallClock(call.startedAt, zone) : null,
+      })),
+    },
     delivery: {
       sent: delivery!.sent,
       waiting: delivery!.waiting,

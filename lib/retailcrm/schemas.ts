@@ -134,6 +134,8 @@ export interface CrmTaskInput {
   phone?: string;
   phoneSite?: string;
   customer?: { id: number };
+  /** Done: the service sets it when the number was called back (docs/retailcrm.md, «Задачи»). */
+  complete?: boolean;
 }
 
 export const taskCreatedSchema = z.object({ success: z.literal(true), id: looseId });

@@ -25,6 +25,7 @@ export const crmOptionsSchema = z
       .refine((v) => v.includes("{phone}"), "crm.validation.templatePhone"),
     missedTasksPer10Minutes: count(10_000, "crm.validation.capPer10Minutes"),
     missedTasksPerDay: count(100_000, "crm.validation.capPerDay"),
+    callBackWindowHours: count(168, "crm.validation.callBackWindow"),
     managerChain: z.boolean(),
     chainLastTalked: z.boolean(),
     chainFallbackUserIds: z.array(userId).max(20, "crm.validation.fallbackTooMany"),

@@ -409,7 +409,9 @@ export async function expectSoundRows(): Promise<void> {
             ? owed.caller
             : owed.kind === "CUSTOMER_NOTE"
               ? owed.note
-              : owed.body,
+              : owed.kind === "TASK_COMPLETE"
+                ? owed.back
+                : owed.body,
       );
   }
   for (const d of deliveries) {

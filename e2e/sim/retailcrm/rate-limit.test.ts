@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRetailCrmSim, seedDemo, type RetailCrmSim } from "./index";
+import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "./index";
 import { RateLimiter } from "./rate-limit";
 import { api, registerModule, TELEPHONY_KEY } from "./test-utils";
 
@@ -62,6 +62,31 @@ describe("retailCRM sim: rate limit options", () => {
       seedDemo(sim);
       const statuses = (await burst(sim, 4, "/api/credentials")).map((r) => r.status).sort();
       expect(statuses).toEqual([200, 200, 429, 429]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("counts tasks/{id}/edit in the general bucket: 503 beyond it", async () => {
+    const sim = await createRetailCrmSim({ rateLimit: { general: 2, telephony: 40, status: 503 } });
+    try {
+      seedDemo(sim);
+      sim.state.tasks.set(1, {
+        id: 1,
+        text: "x",
+        performerId: 3,
+        complete: false,
+        createdAt: "",
+        apiKey: "",
+        edits: [],
+      });
+      const replies = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          api(sim, "POST", "/api/v5/tasks/1/edit", { key: DEMO.apiKey, form: { task: '{"complete":true}' } }),
+        ),
+      );
+      expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 503, 503]);
+      expect(replies.find((r) => r.status === 503)!.json).toEqual({ success: false, errorMsg: "Rate limit exceeded" });
     } finally {
       await sim.close();
     }

@@ -80,6 +80,22 @@ describe("retailCRM sim: tasks", () => {
       "no-tasks",
     );
     expect([denied.status, denied.json]).toEqual([403, { success: false, errorMsg: "Access denied." }]);
+    const edit = await post("/api/v5/tasks/1/edit", { task: JSON.stringify({ complete: true }) }, "no-tasks");
+    expect([edit.status, edit.json]).toEqual([403, { success: false, errorMsg: "Access denied." }]);
+    expect(sim.state.tasks.get(1)!.complete).toBe(false);
+  });
+
+  it("completes a task with complete: true, site not needed; a complete that is not a boolean is refused", async () => {
+    const wrong = await post("/api/v5/tasks/1/edit", { task: JSON.stringify({ complete: "yes" }) });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json).toMatchObject({ success: false, errorMsg: "Errors in the input parameters" });
+    expect(Object.keys(wrong.json.errors as object)).toEqual(["complete"]);
+    const done = await post("/api/v5/tasks/1/edit", { task: JSON.stringify({ complete: true }) });
+    expect([done.status, done.json]).toEqual([200, { success: true }]);
+    expect(sim.state.tasks.get(1)).toMatchObject({ complete: true, text: "Перезвонить\nещё раз" });
+    expect((await api(sim, "GET", "/api/v5/tasks/1", { key: DEMO.apiKey })).json).toMatchObject({
+      task: { id: 1, complete: true },
+    });
   });
 });
 

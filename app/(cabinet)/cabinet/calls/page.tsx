@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { Journal } from "@/components/calls/journal";
 import { requireAccount } from "@/lib/auth";
-import { journalQuery, listCalls } from "@/lib/journal";
+import { journalQuery, listCalls, pageOfCall } from "@/lib/journal";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations();
@@ -18,6 +18,10 @@ export default async function CallsPage({
   const account = await requireAccount();
   // A page number that is not one shows the first page, as a link typed by hand deserves.
   const query = journalQuery.safeParse(await searchParams);
-  const page = query.success ? query.data.page : 1;
-  return <Journal page={page} initial={await listCalls(account.id, page)} />;
+  // A call asked for by its id (a link from «Обзор») shows the page it is on.
+  const call = query.success && query.data.call ? await pageOfCall(account.id, query.data.call) : null;
+  const page = call ?? (query.success ? query.data.page : 1);
+  return (
+    <Journal page={page} initial={await listCalls(account.id, page)} target={call ? query.data?.call : undefined} />
+  );
 }

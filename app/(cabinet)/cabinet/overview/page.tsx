@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { getFormatter, getTranslations } from "next-intl/server";
 import Link from "next/link";
+import { CallBacksPanel } from "@/components/overview/call-backs";
 import { DaysChart, ManagersChart } from "@/components/overview/overview-charts";
 import { Alert } from "@/components/ui/alert";
 import { requireAccount } from "@/lib/auth";
@@ -148,6 +149,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           </>
         )}
       </section>
+
+      <CallBacksPanel callBacks={overview.callBacks} />
 
       <section aria-labelledby="overview-delivery" className="stack">
         <h3 id="overview-delivery">{t("delivery")}</h3>
