@@ -2,7 +2,7 @@
 // out among themselves, deliver every request once, and when one of them dies another takes its
 // lanes over and finishes its work.
 import type { ChildProcess } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { demoCrmAccount } from "@/e2e/setup/factories";
 import { signalWorker, spawnWorker } from "@/e2e/setup/spawn-worker";
@@ -81,6 +81,11 @@ beforeAll(async () => {
     accounts.push({ crm, accountId: account.id });
   }
 }, 60_000);
+
+// A test's processes end with it: one left running would hold lanes in the next test's count.
+afterEach(async () => {
+  for (const child of workers.splice(0)) await stop(child, "SIGTERM");
+});
 
 afterAll(async () => {
   for (const child of workers) if (child.exitCode === null) child.kill("SIGKILL");
