@@ -5,3 +5,4 @@ export { sendCallNote, type NotedCall, type NoteOutcome } from "./note";
 export { transcriptLines } from "./dialogue";
 export { saveTranscriptSettings, type TranscriptSettingsInput } from "./settings";
 export { loadTranscriptCabinet, saveTranscriptCabinet, testTranscriptEngine, type TranscriptCabinet } from "./cabinet";
+export { decodeRecording, sides } from "./audio";

@@ -22,6 +22,7 @@ import { overviewSection } from "./sections/overview";
 import { recordingsSection } from "./sections/recordings";
 import { routingSection } from "./sections/routing";
 import { tenantsSection } from "./sections/tenants";
+import { transcriptsSection } from "./sections/transcripts";
 import { buildProduction, startService } from "./server";
 import { renderTable, type Row } from "./table";
 
@@ -34,6 +35,7 @@ const SECTIONS: Record<string, Section> = {
   overview: overviewSection,
   routing: routingSection,
   recordings: recordingsSection,
+  transcripts: transcriptsSection,
   tenants: tenantsSection,
 };
 
