@@ -1,5 +1,5 @@
 import { db } from "@/lib/db/client";
-import { LIVENESS_LOCK_CLASS } from "@/lib/db/liveness";
+import { aliveWorkersSql, LIVENESS_LOCK_CLASS } from "@/lib/db/liveness";
 
 /**
  * The queue of recordings to transcribe (docs/transcripts.md, «Queue»): one row per call in
@@ -47,9 +47,7 @@ export interface Claimed {
  * account's engine sees one request of ours at a time. Accounts served longest ago go first.
  */
 const CLAIM_SQL = `
-  WITH alive AS (
-    SELECT l."objid" FROM pg_locks l WHERE l."locktype" = 'advisory' AND l."classid" = $3::oid AND l."granted"
-  ),
+  WITH ${aliveWorkersSql("$3")},
   busy AS (
     SELECT DISTINCT b."accountId" FROM "transcripts" b
     WHERE b."state" = 'QUEUED' AND b."worker" IS NOT NULL AND hashtext(b."worker")::oid IN (SELECT "objid" FROM alive)
