@@ -120,22 +120,28 @@ interface EventRow {
  * caller without five digits (hidden, a SIP name) cannot be called back. An incoming call first
  * heard of owes, before anything else, making a customer of its caller when the account wants
  * that («Новые клиенты»): the card and the task then find them. A call whose number the account
- * ignores, as its first event found the list, owes nothing («Номера без карточки»).
+ * ignores, as its first event found the list, owes nothing («Номера без карточки»). The
+ * account's settings are read by subqueries keyed by its id: a batch is a few rows, and a join
+ * planned for the function's default hundred rows scanned every account's settings
+ * (docs/performance.md, «Tenants at scale»).
  */
 const INGEST_SQL = `
   WITH raw AS (
     -- Not before 1970, the earliest date the CRM takes, whatever zone a local time is read in
     -- (GREATEST skips a NULL, so a missing time stays missing).
     SELECT i.*, CASE WHEN i."startedLocal" IS NOT NULL THEN GREATEST(i."startedLocal" AT TIME ZONE
-      CASE WHEN i."utc" THEN 'UTC' ELSE COALESCE(s."pbxTimeZone", $2) END, to_timestamp(0)) END AS "startedAt"
+      CASE WHEN i."utc" THEN 'UTC' ELSE COALESCE((SELECT s."pbxTimeZone" FROM "asterisk_settings" s WHERE s."accountId" = i."accountId"), $2) END,
+      to_timestamp(0)) END AS "startedAt",
+      (SELECT o."newCustomers" FROM "crm_options" o WHERE o."accountId" = i."accountId") AS "newCustomers",
+      (SELECT o."missedTasks" FROM "crm_options" o WHERE o."accountId" = i."accountId") AS "missedTasks"
     FROM jsonb_to_recordset($1::jsonb) AS i("n" int, "accountId" uuid, "uniqueid" text, "linkedid" text, "type" "CallEventType", "ring" text,
       "uploadOnly" boolean, "noTask" boolean, "payload" jsonb, "codes" text[], "direction" "CallDirection", "phone" text, "phoneKey" text, "phoneDigits" text, "extension" text, "externalPhone" text, "result" text,
       "waitSeconds" int, "talkSeconds" int, "startedLocal" timestamp, "utc" boolean, "warnings" text[])
-    LEFT JOIN "asterisk_settings" s ON s."accountId" = i."accountId"
   ), input AS (
-    SELECT i.*, COALESCE((l."hidden" AND i."phone" !~ '[0-9]') OR EXISTS (SELECT 1 FROM unnest(l."numbers") n WHERE CASE WHEN n LIKE '%*'
-      THEN i."phoneDigits" LIKE regexp_replace(n, '\\D', '', 'g') || '%' ELSE i."phoneKey" = right(regexp_replace(n, '\\D', '', 'g'), 10) END), false) AS "ignored"
-    FROM raw i LEFT JOIN "ignore_lists" l ON l."accountId" = i."accountId"
+    SELECT i.*, COALESCE((SELECT (l."hidden" AND i."phone" !~ '[0-9]') OR EXISTS (SELECT 1 FROM unnest(l."numbers") n WHERE CASE WHEN n LIKE '%*'
+      THEN i."phoneDigits" LIKE regexp_replace(n, '\\D', '', 'g') || '%' ELSE i."phoneKey" = right(regexp_replace(n, '\\D', '', 'g'), 10) END)
+      FROM "ignore_lists" l WHERE l."accountId" = i."accountId"), false) AS "ignored"
+    FROM raw i
   ), stored AS (
     INSERT INTO "call_events" ("accountId", "uniqueid", "type", "ring", "payload", "codes")
     SELECT "accountId", "uniqueid", "type", "ring", "payload", "codes" FROM input ORDER BY "accountId", "uniqueid"
@@ -162,13 +168,12 @@ const INGEST_SQL = `
     FROM input i
     JOIN stored s ON s."accountId" = i."accountId" AND s."uniqueid" = i."uniqueid"
     JOIN call ON call."accountId" = i."accountId" AND call."uniqueid" = i."uniqueid"
-    LEFT JOIN "crm_options" o ON o."accountId" = i."accountId"
     -- "inserted" (xmax = 0 in RETURNING: the upsert inserted the row) marks a call first heard of.
-    CROSS JOIN LATERAL (VALUES (0, CASE WHEN call."inserted" AND o."newCustomers" AND call."direction" = 'IN'
+    CROSS JOIN LATERAL (VALUES (0, CASE WHEN call."inserted" AND i."newCustomers" AND call."direction" = 'IN'
         AND call."phone" ~ '[0-9].*[0-9].*[0-9].*[0-9].*[0-9]' THEN 'NEW_CUSTOMER' END),
       (1, CASE WHEN NOT i."uploadOnly" THEN 'CALL_EVENT' END),
       (2, CASE WHEN s."type" = 'HANGUP' THEN 'CALLS_UPLOAD' END),
-      (3, CASE WHEN s."type" = 'HANGUP' AND o."missedTasks" AND NOT i."noTask" AND call."direction" = 'IN'
+      (3, CASE WHEN s."type" = 'HANGUP' AND i."missedTasks" AND NOT i."noTask" AND call."direction" = 'IN'
         AND call."result" IS DISTINCT FROM 'answered' AND call."phone" ~ '[0-9].*[0-9].*[0-9].*[0-9].*[0-9]' THEN 'MISSED_TASK' END)
     ) AS owed("position", "kind")
     WHERE owed."kind" IS NOT NULL AND NOT call."ignored"
