@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import { cdrLines, MID_CALL_AS_CDR_A, transcriptEvents, when } from "../../e2e/fixtures/ami-transcripts";
 import { createPbxFarm } from "../../e2e/sim/asterisk/farm";
 import type { AmiUser } from "../../e2e/sim/asterisk";
+import { LIKE_CURL } from "./curl";
 
 /** The recorded call (its listing at a connection's start left out) and its key, the externalId of its calls/upload. */
 const CALL = transcriptEvents("core-show-channels-mid-call").filter(
@@ -99,6 +100,7 @@ async function postCdr(pbx: number, target: CdrTarget): Promise<void> {
   const clientId = encodeURIComponent(target.clientIds[pbx]!);
   const response = await fetch(`${target.serviceUrl}/api/cdr?clientId=${clientId}`, {
     method: "POST",
+    headers: LIKE_CURL,
     body: `${lines.join("\n")}\n`,
   }).catch(() => null);
   await response?.arrayBuffer();

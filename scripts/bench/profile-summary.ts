@@ -16,8 +16,17 @@ interface CallFrame {
 
 interface CpuProfile {
   nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
+  /** Microseconds on the monotonic clock, as process.hrtime.bigint() reads it / 1000. */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/** A stretch of a run (monotonic microseconds): a summary of a profile can keep only its samples. */
+export interface ProfileWindow {
+  name: string;
+  fromUs: number;
+  toUs: number;
 }
 
 export interface Share {
@@ -29,6 +38,7 @@ export interface Share {
 
 export interface ProfileSummary {
   file: string;
+  window?: string;
   sampledMs: number;
   busyMs: number;
   functions: (Share & { where: string })[];
@@ -96,7 +106,7 @@ function top(totals: Map<string, number>, busyUs: number, count: number): Share[
 
 const isProject = (where: string) => where.startsWith("lib/") || where.startsWith("app/");
 
-export function summariseProfile(file: string, count = 15): ProfileSummary {
+export function summariseProfile(file: string, count = 15, window?: ProfileWindow): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const located = new Map(profile.nodes.map((node) => [node.id, locate(node.callFrame)]));
   const parents = new Map(
@@ -122,8 +132,11 @@ export function summariseProfile(file: string, count = 15): ProfileSummary {
   const add = (totals: Map<string, number>, key: string, us: number) => totals.set(key, (totals.get(key) ?? 0) + us);
   let sampledUs = 0;
   let idleUs = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
+    at += us;
+    if (window && (at < window.fromUs || at >= window.toUs)) return;
     const { name, where, area } = located.get(id)!;
     sampledUs += us;
     if (name === "(idle)") {
@@ -141,6 +154,7 @@ export function summariseProfile(file: string, count = 15): ProfileSummary {
   };
   return {
     file,
+    ...(window ? { window: window.name } : {}),
     sampledMs: sampledUs / 1000,
     busyMs: busyUs / 1000,
     functions: top(byFunction, busyUs, count).map(split),
@@ -152,7 +166,7 @@ export function summariseProfile(file: string, count = 15): ProfileSummary {
 export function renderSummary(summary: ProfileSummary): string {
   const pct = (share: Share) => `${share.percent.toFixed(1).padStart(5)} %`;
   return [
-    `${summary.file}: ${(summary.sampledMs / 1000).toFixed(1)} s profiled, ${(summary.busyMs / 1000).toFixed(1)} s busy`,
+    `${summary.file}${summary.window ? ` (${summary.window})` : ""}: ${(summary.sampledMs / 1000).toFixed(1)} s profiled, ${(summary.busyMs / 1000).toFixed(1)} s busy`,
     "  self time by function:",
     ...summary.functions.map((f) => `    ${pct(f)}  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}  ${f.where}`),
     "  self time by area:",

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawnNode, type Child } from "./children";
 import { config, PROFILE_DIR } from "./config";
-import { summariseProfile, type ProfileSummary } from "./profile-summary";
+import { summariseProfile, type ProfileSummary, type ProfileWindow } from "./profile-summary";
 
 /** Profiled processes by pid: Node names a profile CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile. */
 const labels = new Map<number, string>();
@@ -21,6 +21,20 @@ export function spawnService(label: string, args: string[], env: NodeJS.ProcessE
   return child;
 }
 
+const windows: ProfileWindow[] = [];
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * Marks a stretch of the run (a measuring window) whose samples are summarised apart as well;
+ * the profiles' clock is the monotonic one this process reads too. Returns the window's end.
+ */
+export function profileWindow(name: string): () => void {
+  const fromUs = monotonicUs();
+  return () => {
+    if (config.profile) windows.push({ name, fromUs, toUs: monotonicUs() });
+  };
+}
+
 export function clearProfiles(): void {
   rmSync(PROFILE_DIR, { recursive: true, force: true });
 }
@@ -28,7 +42,7 @@ export function clearProfiles(): void {
 /**
  * Names the profiles of processes that have exited after their labels (<label>.cpuprofile for
  * the main thread; others, such as tsx's module loader thread, <label>.thread-<n>.cpuprofile)
- * and summarises the main threads of a section's processes.
+ * and summarises the main threads of a section's processes, whole and within each window marked.
  */
 export function sectionProfiles(section: string): ProfileSummary[] {
   if (!config.profile || !existsSync(PROFILE_DIR)) return [];
@@ -44,5 +58,11 @@ export function sectionProfiles(section: string): ProfileSummary[] {
   return readdirSync(PROFILE_DIR)
     .filter((name) => name.startsWith(`${section}-`) && name.endsWith(".cpuprofile") && !name.includes(".thread-"))
     .sort()
-    .map((name) => summariseProfile(join(PROFILE_DIR, name)));
+    .flatMap((name) => {
+      const file = join(PROFILE_DIR, name);
+      const sliced = windows
+        .map((window) => summariseProfile(file, 15, window))
+        .filter((summary) => summary.sampledMs > 0);
+      return [summariseProfile(file), ...sliced];
+    });
 }

@@ -7,6 +7,7 @@ import { AMI_EVENTS_USER } from "../../e2e/setup/factories";
 import { DEMO } from "../../e2e/sim/retailcrm";
 import { eventPath, hangup, incoming, nextPhone, nextUniqueid } from "./calls";
 import { spawnNode, type Child } from "./children";
+import { LIKE_CURL } from "./curl";
 import { percentile } from "./load";
 import type { CdrTarget, FarmState, PlayedCall } from "./pbx-farm";
 import type { Tenant } from "./tenants-fill";
@@ -57,7 +58,7 @@ export function dialplanCalls(baseUrl: string, accounts: Tenant[], perS: number)
   let stopped = false;
   const pending = new Set<Promise<void>>();
   const send = (path: string) =>
-    fetch(baseUrl + path).then(
+    fetch(baseUrl + path, { headers: LIKE_CURL }).then(
       (response) => void (response.ok || failed++),
       () => void failed++,
     );
@@ -107,7 +108,8 @@ const KNOWN = DEMO.customers[0]!.phones[0]!.number;
 export async function ringPath(baseUrl: string, accounts: Tenant[], perS: number, windowS: number) {
   const path = (account: Tenant) =>
     `/api/manager?${new URLSearchParams({ clientId: account.clientId, phone: KNOWN, type: "json" })}`;
-  for (const account of accounts) await fetch(baseUrl + path(account)).then((response) => response.arrayBuffer());
+  for (const account of accounts)
+    await fetch(baseUrl + path(account), { headers: LIKE_CURL }).then((response) => response.arrayBuffer());
   const latencies: number[] = [];
   let failed = 0;
   const begun = Date.now();
@@ -115,7 +117,7 @@ export async function ringPath(baseUrl: string, accounts: Tenant[], perS: number
   for (let n = 0; n < count; n++) {
     await sleep(Math.max(0, begun + (n * 1000) / perS - Date.now()));
     const sent = performance.now();
-    const response = await fetch(baseUrl + path(accounts[n % accounts.length]!));
+    const response = await fetch(baseUrl + path(accounts[n % accounts.length]!), { headers: LIKE_CURL });
     await response.arrayBuffer();
     if (response.ok) latencies.push(performance.now() - sent);
     else failed++;

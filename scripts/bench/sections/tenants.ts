@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { cpuMs, postgresPids, rssMiB } from "../../../e2e/setup/proc";
 import { config } from "../config";
+import { profileWindow } from "../profiling";
 import { freshDatabase } from "../database";
 import type { Section, SectionContext } from "../section";
 import { atLeast, atMost, format, type Row } from "../table";
@@ -64,8 +65,9 @@ interface Scale {
   failedEvents: number;
 }
 
-/** CPU (ms) the service's processes, PostgreSQL and the farm use over `windowS`. */
-async function cpuOver(windowS: number, service: () => number[], farm: Farm | undefined): Promise<Cpu> {
+/** CPU (ms) the service's processes, PostgreSQL and the farm use over `windowS`, profiled as `name`. */
+async function cpuOver(name: string, windowS: number, service: () => number[], farm: Farm | undefined): Promise<Cpu> {
+  const end = profileWindow(name);
   const read = () => ({
     service: cpuMs(service()),
     postgres: cpuMs(postgresPids()),
@@ -74,6 +76,7 @@ async function cpuOver(windowS: number, service: () => number[], farm: Farm | un
   const before = read();
   await sleep(windowS * 1000);
   const after = read();
+  end();
   return {
     service: after.service - before.service,
     postgres: after.postgres - before.postgres,
@@ -169,14 +172,14 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
     await sleep(SETTLE_S * 1000);
     const held = rssMiB(first!.pid);
     console.log(`  ${ami} connections up in ${format(connectS, "s")}; idle …`);
-    const idle = await cpuOver(windowS, servicePids, farm);
+    const idle = await cpuOver(`${label} idle`, windowS, servicePids, farm);
 
     console.log("  AMI calls …");
     const amiFrom = Date.now();
     await farm.start(CALL_EVERY_S, { serviceUrl: service.url, clientIds: amiTenants.map((tenant) => tenant.clientId) });
     await sleep(WARM_S * 1000);
     const windowFrom = Date.now();
-    const amiCpu = await cpuOver(windowS, servicePids, farm);
+    const amiCpu = await cpuOver(`${label} AMI calls`, windowS, servicePids, farm);
     const amiInWindow = (await farm.calls()).filter(
       (call) => call.at >= windowFrom && call.at - windowFrom < windowS * 1000,
     ).length;
@@ -185,7 +188,7 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
     const driver = dialplanCalls(service.url, dialplan, Math.max(1, ami) / CALL_EVERY_S);
     await sleep(WARM_S * 1000);
     const busyFrom = Date.now();
-    const busyCpu = await cpuOver(windowS, servicePids, farm);
+    const busyCpu = await cpuOver(`${label} AMI and dialplan calls`, windowS, servicePids, farm);
     const busyTo = busyFrom + windowS * 1000;
     const inBusy = (at: number) => at >= busyFrom && at < busyTo;
     const busy = {
@@ -194,7 +197,9 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
       cpu: busyCpu,
     };
     console.log("  ring path, full and busy …");
+    const ringEnd = profileWindow(`${label} ring path, busy`);
     const ring = await ringPath(service.url, dialplan.slice(0, RING_ACCOUNTS), RING_PER_S, windowS);
+    ringEnd();
 
     console.log("  a second holder, then the first killed …");
     const [second] = await ctx.workers(1, `${label}-b`);
@@ -227,7 +232,9 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
     await secondsUntil(async () => (await farm.state()).connected === ami, CONNECT_TIMEOUT_MS, "the take-over");
     const takeoverS = (Date.now() - killedAt) / 1000;
     console.log(`  taken over in ${format(takeoverS, "s")}; the calls' last minute …`);
+    const survivorEnd = profileWindow(`${label} calls on the survivor`);
     await sleep(WARM_S * 1000);
+    survivorEnd();
     await farm.stop();
     await driver.stop();
     const played = (await farm.calls()).filter((call) => call.at >= amiFrom).map((call) => farmCall(call.id));
