@@ -14,7 +14,7 @@ import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { createSpeechSim, type SpeechSim } from "@/e2e/sim/speech";
 import * as eventRoute from "@/app/api/event/route";
 import { db } from "@/lib/db/client";
-import { saveTranscriptSettings, type TranscriptSettingsInput } from "@/lib/transcripts";
+import { publicTranscript, saveTranscriptSettings, type TranscriptSettingsInput } from "@/lib/transcripts";
 
 const { RECORDINGS_DIR } = vi.hoisted(() => {
   const dir = `${process.env.TMPDIR ?? "/tmp"}/transcripts-${process.pid}-${Date.now()}`;
@@ -25,7 +25,14 @@ const { RECORDINGS_DIR } = vi.hoisted(() => {
 // Each side of the stereo call says its lines; the simulator hears them by the channel's pitch.
 const CUSTOMER = 300;
 const MANAGER = 700;
+// A customer who talks on and on: more than a note holds.
+const TALKER = 500;
 const VOICES = {
+  [TALKER]: Array.from({ length: 80 }, (_, i) => ({
+    startMs: i * 100,
+    endMs: i * 100 + 90,
+    text: `Фраза номер ${i}, и я всё говорю и говорю о своём заказе`,
+  })),
   [CUSTOMER]: [
     { startMs: 1_000, endMs: 3_000, text: "Здравствуйте, хочу оплатить заказ картой 4111 1111 1111 1111" },
     { startMs: 9_000, endMs: 10_000, text: "Спасибо, жду" },
@@ -179,6 +186,36 @@ describe("transcripts into customer notes", { timeout: 60_000 }, () => {
       summary: null,
       lastError: "Удалена вместе с записью по сроку хранения",
     });
+  });
+
+  it("a conversation too long for a note ends with a link that opens the whole; a tampered link opens nothing", async () => {
+    await saveTranscriptSettings(accountId, settings());
+    await startWorker();
+    const callId = await recordedCall(voicedWav([TALKER, MANAGER], 12));
+    const [note] = await until(
+      async () => [...crm.state.notes.values()],
+      (notes) => notes.length > 0,
+      40_000,
+    );
+    const link = /… Полная расшифровка: (\S+)$/.exec(note!.text)?.[1];
+    expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:3999/transcripts/c${callId}/[A-Za-z0-9_-]{32}$`));
+    expect(note!.text).not.toContain("Фраза номер 79,");
+    const [, , id, sig] = new URL(link!).pathname.split("/");
+    const whole = await publicTranscript(id!, sig!);
+    expect(whole).toMatchObject({
+      locale: "ru",
+      title: "Звонок 2026-12-06 14:04: расшифровка",
+      summaryTitle: "Кратко",
+    });
+    expect(whole!.summary).toMatch(/^summary of/);
+    expect(whole!.lines).toHaveLength(81);
+    expect(whole!.lines).toContain("[0:07] Клиент: Фраза номер 79, и я всё говорю и говорю о своём заказе");
+    expect(whole!.lines).toContain("[0:04] Менеджер: Хорошо, пришлю ссылку на оплату сегодня до вечера");
+    const flipped = (sig![0] === "A" ? "B" : "A") + sig!.slice(1);
+    expect(await publicTranscript(id!, flipped)).toBeNull();
+    expect(await publicTranscript(`c${callId + 1}`, sig!)).toBeNull();
+    expect(await publicTranscript(`c0${callId}`, sig!)).toBeNull();
+    expect(await publicTranscript(String(callId), sig!)).toBeNull();
   });
 
   it("an outgoing stereo call names the left channel the manager", async () => {

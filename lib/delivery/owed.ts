@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { CallBack, MissedCall } from "@/lib/callback-tasks";
 import type { NewCaller } from "@/lib/new-customers";
-import type { NotedCall } from "@/lib/transcripts";
+import { transcriptUrl, type NotedCall } from "@/lib/transcripts";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { recordingUrl } from "@/lib/recordings";
 import { DID_MATCH } from "@/lib/telephony/phone";
@@ -115,6 +115,7 @@ function build(row: OwedRow, clientId: string): OwedRequest {
         startedAt: call.startedAt,
         timeZone: call.timeZone,
         ...(row.site ? { site: row.site } : {}),
+        transcriptUrl: transcriptUrl(callId, clientId),
       },
     };
   if (row.kind === "TASK_COMPLETE")

@@ -3,6 +3,8 @@
 export { startTranscriptWork, type TranscriptWorkOptions } from "./background";
 export { sendCallNote, type NotedCall, type NoteOutcome } from "./note";
 export { transcriptLines } from "./dialogue";
+export { transcriptUrl } from "./link";
+export { publicTranscript, type PublicTranscript } from "./public-page";
 export { saveTranscriptSettings, type TranscriptSettingsInput } from "./settings";
 export { loadTranscriptCabinet, saveTranscriptCabinet, testTranscriptEngine, type TranscriptCabinet } from "./cabinet";
 export { decodeRecording, sides } from "./audio";
