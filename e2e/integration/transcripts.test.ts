@@ -67,7 +67,7 @@ beforeEach(async () => {
   await db().transcript.updateMany({ where: { state: "QUEUED" }, data: { state: "FAILED" } });
   speech.requests.length = 0;
   speech.faults.length = 0;
-  speech.options = { ...speech.options, delayMs: 0 };
+  speech.options = { ...speech.options, delayMs: 0, pollsUntilDone: 1 };
   crm.state.notes.clear();
 });
 afterEach(async () => {
@@ -277,6 +277,48 @@ describe("transcripts into customer notes", { timeout: 60_000 }, () => {
     expect(crm.state.notes.size).toBe(1);
     expect(await transcriptOf(callId)).toMatchObject({ state: "DONE", attempts: 2 });
     expect(await db().delivery.count({ where: { callId, kind: "CUSTOMER_NOTE" } })).toBe(1);
+  });
+
+  it("a worker killed while SpeechKit works leaves the next one polling its operation: the audio is sent once", async () => {
+    await saveTranscriptSettings(
+      accountId,
+      settings({ engine: "SPEECHKIT", speechKitKey: "AQVN-test", speechKitFolder: "b1gfolder", summaryEnabled: false }),
+    );
+    // SpeechKit takes its time: the operation is not done while the first worker lives.
+    speech.options = { ...speech.options, pollsUntilDone: 1_000 };
+    const usedBefore = (await db().transcriptUsage.findFirst({ where: { accountId } }))?.seconds ?? 0;
+    const first = await startWorker();
+    const callId = await recordedCall(voicedWav([CUSTOMER], 5));
+    const stored = await until(
+      () => transcriptOf(callId),
+      (t) => (t?.operations.length ?? 0) > 0,
+      40_000,
+    );
+    const [operation] = stored!.operations;
+    expect(speech.requests.filter((r) => r.path === "/stt/v3/recognizeFileAsync")).toHaveLength(1);
+    first.kill("SIGKILL");
+    await new Promise((resolve) => first.once("exit", resolve));
+
+    speech.options = { ...speech.options, pollsUntilDone: 1 };
+    await startWorker();
+    const done = await until(
+      () => transcriptOf(callId),
+      (t) => t?.state === "DONE",
+      40_000,
+    );
+    expect(done).toMatchObject({ attempts: 2, operations: [operation] });
+    expect(speech.requests.filter((r) => r.path === "/stt/v3/recognizeFileAsync")).toHaveLength(1);
+    expect(speech.requests.at(-1)?.path).toBe("/stt/v3/getRecognition");
+    expect(speech.requests.at(-2)?.path).toBe(`/operations/${operation}`);
+    const note = await until(
+      async () => [...crm.state.notes.values()],
+      (notes) => notes.length > 0,
+      40_000,
+    );
+    expect(note[0]!.text).toContain("[0:01] Здравствуйте, хочу оплатить заказ картой ****1111");
+    // Its minutes were counted once, when the audio was sent.
+    const usedAfter = (await db().transcriptUsage.findFirst({ where: { accountId } }))?.seconds ?? 0;
+    expect(usedAfter - usedBefore).toBeCloseTo(5, 1);
   });
 
   it("waits out the engine's 429 Retry-After, then transcribes", async () => {

@@ -39,6 +39,8 @@ export interface Claimed {
   recordingId: number;
   attempts: number;
   direction: "IN" | "OUT" | null;
+  /** The engine's operations an earlier try started, by side (SpeechKit's). */
+  operations: string[];
 }
 
 /**
@@ -67,10 +69,19 @@ const CLAIM_SQL = `
   FROM picked, "calls" c
   WHERE t."id" = picked."id" AND c."id" = t."callId" AND t."state" = 'QUEUED'
     AND (t."worker" IS NULL OR hashtext(t."worker")::oid NOT IN (SELECT "objid" FROM alive))
-  RETURNING t."id", t."accountId"::text AS "accountId", t."callId", t."recordingId", t."attempts", c."direction"::text AS "direction"`;
+  RETURNING t."id", t."accountId"::text AS "accountId", t."callId", t."recordingId", t."attempts", c."direction"::text AS "direction",
+    COALESCE(t."operations", '{}') AS "operations"`;
 
 export async function claimTranscriptions(worker: string, count: number): Promise<Claimed[]> {
   return db().$queryRawUnsafe<Claimed[]>(CLAIM_SQL, worker, count, LIVENESS_LOCK_CLASS);
+}
+
+/**
+ * Stores the operations the engine started for the call's sides, as soon as one is started and
+ * while the row is still this worker's: the next try polls them instead of sending the audio again.
+ */
+export async function keepOperations(id: number, worker: string, operations: string[]): Promise<void> {
+  await db().transcript.updateMany({ where: { id, worker, state: "QUEUED" }, data: { operations } });
 }
 
 /** Gives a transcription back to the queue after a temporary failure, not to be tried before `retryInMs`. */
