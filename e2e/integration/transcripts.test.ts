@@ -112,7 +112,12 @@ async function startWorker(): Promise<ChildProcess> {
 }
 
 /** A call as the dialplan reports its hangup, then its recording as event.sh uploads it. */
-async function recordedCall(audio: Buffer, direct: "in" | "out" = "in", phone = "+7 (900) 123-45-67"): Promise<number> {
+async function recordedCall(
+  audio: Buffer,
+  direct: "in" | "out" = "in",
+  phone = "+7 (900) 123-45-67",
+  { status = "ANSWER", date = "2026-12-06 14:04:27" } = {},
+): Promise<number> {
   const uniqueid = `1733400000.${++sequence}`;
   const hangup = new URLSearchParams({
     clientId,
@@ -121,8 +126,8 @@ async function recordedCall(audio: Buffer, direct: "in" | "out" = "in", phone = 
     phone,
     code: "103",
     direct,
-    status: "ANSWER",
-    date: "2026-12-06 14:04:27",
+    status,
+    date,
     duration: "12",
   });
   expect((await fetch(`${app.url}/api/event?${hangup}`)).status).toBe(200);
@@ -319,6 +324,103 @@ describe("transcripts into customer notes", { timeout: 60_000 }, () => {
     // Its minutes were counted once, when the audio was sent.
     const usedAfter = (await db().transcriptUsage.findFirst({ where: { accountId } }))?.seconds ?? 0;
     expect(usedAfter - usedBefore).toBeCloseTo(5, 1);
+  });
+
+  it("a missed call's transcript goes into its call-back task's commentary, each call of the task in it", async () => {
+    const tasksOn = { missedTasks: true, missedTaskDefaultUserId: 7 };
+    await db().crmOptions.upsert({ where: { accountId }, create: { accountId, ...tasksOn }, update: tasksOn });
+    await saveTranscriptSettings(accountId, settings());
+    await startWorker();
+    try {
+      const missed = { status: "NOANSWER", date: "2026-12-06 15:00:12" };
+      const first = await recordedCall(voicedWav([CUSTOMER], 5), "in", "+7 (900) 123-45-67", missed);
+      const commented = (callId: number) =>
+        until(
+          () => db().delivery.findFirst({ where: { callId, kind: "TASK_COMMENT" }, include: { attempts: true } }),
+          (d) => d?.state === "SENT",
+          40_000,
+        );
+      const delivered = await commented(first);
+      const { taskId } = delivered!.attempts.at(-1)!.response as { taskId: number };
+      expect(delivered!.attempts.at(-1)!.response).toEqual({ action: "commented", taskId, calls: 1 });
+      const task = crm.state.tasks.get(taskId)!;
+      const link = (callId: number) =>
+        new RegExp(`http://127\\.0\\.0\\.1:3999/transcripts/c${callId}/[A-Za-z0-9_-]{32}`);
+      expect(task.commentary).toMatch(
+        /^Звонок 2026-12-06 15:00: расшифровка\nКратко:\nsummary of \d+ characters\nПолная расшифровка: /,
+      );
+      expect(task.commentary).toMatch(link(first));
+      expect(task.edits).toEqual([{ commentary: task.commentary }]);
+
+      // A second missed call of the number joins the open task: the commentary tells both, in order.
+      const second = await recordedCall(voicedWav([CUSTOMER], 5), "in", "+7 (900) 123-45-67", {
+        status: "NOANSWER",
+        date: "2026-12-06 15:20:40",
+      });
+      expect((await commented(second))!.attempts.at(-1)!.response).toEqual({ action: "commented", taskId, calls: 2 });
+      const both = task.commentary!;
+      expect(both.split("\n\n").map((part) => part.split("\n")[0])).toEqual([
+        "Звонок 2026-12-06 15:00: расшифровка",
+        "Звонок 2026-12-06 15:20: расшифровка",
+      ]);
+      expect(both).toMatch(link(first));
+      expect(both).toMatch(link(second));
+
+      // Sent again (at least once): the same text, harmlessly.
+      const edits = task.edits.length;
+      await db().delivery.updateMany({ where: { callId: first, kind: "TASK_COMMENT" }, data: { state: "QUEUED" } });
+      await db().call.update({ where: { id: first }, data: { deliveryPending: true } });
+      await until(
+        async () => task.edits.length,
+        (n) => n > edits,
+        40_000,
+      );
+      expect(task.edits.slice(edits)).toEqual([{ commentary: both }]);
+      expect(task.commentary).toBe(both);
+
+      // A task deleted in the CRM is left alone.
+      crm.state.tasks.delete(taskId);
+      await db().delivery.updateMany({ where: { callId: second, kind: "TASK_COMMENT" }, data: { state: "QUEUED" } });
+      await db().call.update({ where: { id: second }, data: { deliveryPending: true } });
+      const gone = await until(
+        () => db().delivery.findFirst({ where: { callId: second, kind: "TASK_COMMENT" }, include: { attempts: true } }),
+        (d) => d?.state === "SENT" && d.attempts.length === 2,
+        40_000,
+      );
+      expect(gone!.attempts.at(-1)!.response).toEqual({ action: "skipped", reason: "gone", taskId });
+      expect(await db().delivery.count({ where: { callId: { in: [first, second] }, kind: "TASK_COMMENT" } })).toBe(2);
+    } finally {
+      await db().crmOptions.update({ where: { accountId }, data: { missedTasks: false } });
+    }
+  });
+
+  it("a missed call whose task was not made gets no commentary; an answered call owes none", async () => {
+    // Tasks on, at a cap of none: the missed call's MISSED_TASK is answered skipped.
+    const capped = { missedTasks: true, missedTaskDefaultUserId: 7, missedTasksPer10Minutes: 0 };
+    await db().crmOptions.upsert({ where: { accountId }, create: { accountId, ...capped }, update: capped });
+    await saveTranscriptSettings(accountId, settings({ summaryEnabled: false }));
+    await startWorker();
+    try {
+      const answered = await recordedCall(voicedWav([CUSTOMER], 5));
+      const missed = await recordedCall(voicedWav([CUSTOMER], 5), "in", "+7 (900) 123-45-67", { status: "NOANSWER" });
+      const skipped = await until(
+        () => db().delivery.findFirst({ where: { callId: missed, kind: "TASK_COMMENT" }, include: { attempts: true } }),
+        (d) => d?.state === "SENT",
+        40_000,
+      );
+      expect(skipped!.attempts.at(-1)!.response).toEqual({ action: "skipped", reason: "no-task" });
+      await until(
+        () => transcriptOf(answered),
+        (t) => t?.state === "DONE",
+        40_000,
+      );
+      expect(await db().delivery.count({ where: { callId: answered, kind: "TASK_COMMENT" } })).toBe(0);
+    } finally {
+      await db().crmOptions.update({
+        where: { accountId },
+        data: { missedTasks: false, missedTasksPer10Minutes: 50 },
+      });
+    }
   });
 
   it("waits out the engine's 429 Retry-After, then transcribes", async () => {

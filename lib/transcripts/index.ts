@@ -2,6 +2,7 @@
 // queue of recordings to transcribe and the note each call gets in the CRM.
 export { startTranscriptWork, type TranscriptWorkOptions } from "./background";
 export { sendCallNote, type NotedCall, type NoteOutcome } from "./note";
+export { sendTaskCommentary, type CommentedCall, type CommentOutcome } from "./task-comment";
 export { transcriptLines } from "./dialogue";
 export { transcriptUrl } from "./link";
 export { publicTranscript, type PublicTranscript } from "./public-page";

@@ -123,7 +123,8 @@ export async function reserveMinutes(accountId: string, seconds: number, capMinu
  * the note is queued at most once per call (a process killed after this sends no second one, and
  * one killed before it leaves the row to be done again). False when the row was no longer this
  * worker's (taken over), and nothing was written. The note is owed by the call's hangup, whose
- * number finds the customer (an upload's event names none).
+ * number finds the customer (an upload's event names none); a missed call's task commentary by
+ * the event its task was owed by.
  */
 export async function complete(
   claimed: Claimed,
@@ -152,6 +153,17 @@ export async function complete(
          AND NOT EXISTS (SELECT 1 FROM "deliveries" d WHERE d."callId" = c."id" AND d."kind" = 'CUSTOMER_NOTE')`,
       claimed.callId,
     );
+    // A missed call's task was made at its hangup, before anything was said of it: its
+    // commentary gets the transcript once there is one (docs/transcripts.md, «Task commentary»).
+    if (Array.isArray(result.dialogue) && result.dialogue.length > 0)
+      await tx.$executeRawUnsafe(
+        `INSERT INTO "deliveries" ("accountId", "callId", "eventId", "kind", "updatedAt")
+         SELECT d."accountId", d."callId", d."eventId", 'TASK_COMMENT', now() FROM "deliveries" d
+         WHERE d."callId" = $1 AND d."kind" = 'MISSED_TASK'
+           AND NOT EXISTS (SELECT 1 FROM "deliveries" x WHERE x."callId" = d."callId" AND x."kind" = 'TASK_COMMENT')
+         ORDER BY d."id" LIMIT 1`,
+        claimed.callId,
+      );
     await tx.call.update({ where: { id: claimed.callId }, data: { deliveryPending: true } });
     return true;
   });
