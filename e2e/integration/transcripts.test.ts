@@ -14,7 +14,7 @@ import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { createSpeechSim, type SpeechSim } from "@/e2e/sim/speech";
 import * as eventRoute from "@/app/api/event/route";
 import { db } from "@/lib/db/client";
-import { saveTranscriptSettings, type TranscriptSettingsInput } from "@/lib/transcripts";
+import { publicTranscript, saveTranscriptSettings, type TranscriptSettingsInput } from "@/lib/transcripts";
 
 const { RECORDINGS_DIR } = vi.hoisted(() => {
   const dir = `${process.env.TMPDIR ?? "/tmp"}/transcripts-${process.pid}-${Date.now()}`;
@@ -25,7 +25,14 @@ const { RECORDINGS_DIR } = vi.hoisted(() => {
 // Each side of the stereo call says its lines; the simulator hears them by the channel's pitch.
 const CUSTOMER = 300;
 const MANAGER = 700;
+// A customer who talks on and on: more than a note holds.
+const TALKER = 500;
 const VOICES = {
+  [TALKER]: Array.from({ length: 80 }, (_, i) => ({
+    startMs: i * 100,
+    endMs: i * 100 + 90,
+    text: `Фраза номер ${i}, и я всё говорю и говорю о своём заказе`,
+  })),
   [CUSTOMER]: [
     { startMs: 1_000, endMs: 3_000, text: "Здравствуйте, хочу оплатить заказ картой 4111 1111 1111 1111" },
     { startMs: 9_000, endMs: 10_000, text: "Спасибо, жду" },
@@ -60,7 +67,7 @@ beforeEach(async () => {
   await db().transcript.updateMany({ where: { state: "QUEUED" }, data: { state: "FAILED" } });
   speech.requests.length = 0;
   speech.faults.length = 0;
-  speech.options = { ...speech.options, delayMs: 0 };
+  speech.options = { ...speech.options, delayMs: 0, pollsUntilDone: 1 };
   crm.state.notes.clear();
 });
 afterEach(async () => {
@@ -105,7 +112,12 @@ async function startWorker(): Promise<ChildProcess> {
 }
 
 /** A call as the dialplan reports its hangup, then its recording as event.sh uploads it. */
-async function recordedCall(audio: Buffer, direct: "in" | "out" = "in", phone = "+7 (900) 123-45-67"): Promise<number> {
+async function recordedCall(
+  audio: Buffer,
+  direct: "in" | "out" = "in",
+  phone = "+7 (900) 123-45-67",
+  { status = "ANSWER", date = "2026-12-06 14:04:27" } = {},
+): Promise<number> {
   const uniqueid = `1733400000.${++sequence}`;
   const hangup = new URLSearchParams({
     clientId,
@@ -114,8 +126,8 @@ async function recordedCall(audio: Buffer, direct: "in" | "out" = "in", phone = 
     phone,
     code: "103",
     direct,
-    status: "ANSWER",
-    date: "2026-12-06 14:04:27",
+    status,
+    date,
     duration: "12",
   });
   expect((await fetch(`${app.url}/api/event?${hangup}`)).status).toBe(200);
@@ -181,6 +193,36 @@ describe("transcripts into customer notes", { timeout: 60_000 }, () => {
     });
   });
 
+  it("a conversation too long for a note ends with a link that opens the whole; a tampered link opens nothing", async () => {
+    await saveTranscriptSettings(accountId, settings());
+    await startWorker();
+    const callId = await recordedCall(voicedWav([TALKER, MANAGER], 12));
+    const [note] = await until(
+      async () => [...crm.state.notes.values()],
+      (notes) => notes.length > 0,
+      40_000,
+    );
+    const link = /… Полная расшифровка: (\S+)$/.exec(note!.text)?.[1];
+    expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:3999/transcripts/c${callId}/[A-Za-z0-9_-]{32}$`));
+    expect(note!.text).not.toContain("Фраза номер 79,");
+    const [, , id, sig] = new URL(link!).pathname.split("/");
+    const whole = await publicTranscript(id!, sig!);
+    expect(whole).toMatchObject({
+      locale: "ru",
+      title: "Звонок 2026-12-06 14:04: расшифровка",
+      summaryTitle: "Кратко",
+    });
+    expect(whole!.summary).toMatch(/^summary of/);
+    expect(whole!.lines).toHaveLength(81);
+    expect(whole!.lines).toContain("[0:07] Клиент: Фраза номер 79, и я всё говорю и говорю о своём заказе");
+    expect(whole!.lines).toContain("[0:04] Менеджер: Хорошо, пришлю ссылку на оплату сегодня до вечера");
+    const flipped = (sig![0] === "A" ? "B" : "A") + sig!.slice(1);
+    expect(await publicTranscript(id!, flipped)).toBeNull();
+    expect(await publicTranscript(`c${callId + 1}`, sig!)).toBeNull();
+    expect(await publicTranscript(`c0${callId}`, sig!)).toBeNull();
+    expect(await publicTranscript(String(callId), sig!)).toBeNull();
+  });
+
   it("an outgoing stereo call names the left channel the manager", async () => {
     await saveTranscriptSettings(accountId, settings({ summaryEnabled: false }));
     await startWorker();
@@ -240,6 +282,145 @@ describe("transcripts into customer notes", { timeout: 60_000 }, () => {
     expect(crm.state.notes.size).toBe(1);
     expect(await transcriptOf(callId)).toMatchObject({ state: "DONE", attempts: 2 });
     expect(await db().delivery.count({ where: { callId, kind: "CUSTOMER_NOTE" } })).toBe(1);
+  });
+
+  it("a worker killed while SpeechKit works leaves the next one polling its operation: the audio is sent once", async () => {
+    await saveTranscriptSettings(
+      accountId,
+      settings({ engine: "SPEECHKIT", speechKitKey: "AQVN-test", speechKitFolder: "b1gfolder", summaryEnabled: false }),
+    );
+    // SpeechKit takes its time: the operation is not done while the first worker lives.
+    speech.options = { ...speech.options, pollsUntilDone: 1_000 };
+    const usedBefore = (await db().transcriptUsage.findFirst({ where: { accountId } }))?.seconds ?? 0;
+    const first = await startWorker();
+    const callId = await recordedCall(voicedWav([CUSTOMER], 5));
+    const stored = await until(
+      () => transcriptOf(callId),
+      (t) => (t?.operations.length ?? 0) > 0,
+      40_000,
+    );
+    const [operation] = stored!.operations;
+    expect(speech.requests.filter((r) => r.path === "/stt/v3/recognizeFileAsync")).toHaveLength(1);
+    first.kill("SIGKILL");
+    await new Promise((resolve) => first.once("exit", resolve));
+
+    speech.options = { ...speech.options, pollsUntilDone: 1 };
+    await startWorker();
+    const done = await until(
+      () => transcriptOf(callId),
+      (t) => t?.state === "DONE",
+      40_000,
+    );
+    expect(done).toMatchObject({ attempts: 2, operations: [operation] });
+    expect(speech.requests.filter((r) => r.path === "/stt/v3/recognizeFileAsync")).toHaveLength(1);
+    expect(speech.requests.at(-1)?.path).toBe("/stt/v3/getRecognition");
+    expect(speech.requests.at(-2)?.path).toBe(`/operations/${operation}`);
+    const note = await until(
+      async () => [...crm.state.notes.values()],
+      (notes) => notes.length > 0,
+      40_000,
+    );
+    expect(note[0]!.text).toContain("[0:01] Здравствуйте, хочу оплатить заказ картой ****1111");
+    // Its minutes were counted once, when the audio was sent.
+    const usedAfter = (await db().transcriptUsage.findFirst({ where: { accountId } }))?.seconds ?? 0;
+    expect(usedAfter - usedBefore).toBeCloseTo(5, 1);
+  });
+
+  it("a missed call's transcript goes into its call-back task's commentary, each call of the task in it", async () => {
+    const tasksOn = { missedTasks: true, missedTaskDefaultUserId: 7 };
+    await db().crmOptions.upsert({ where: { accountId }, create: { accountId, ...tasksOn }, update: tasksOn });
+    await saveTranscriptSettings(accountId, settings());
+    await startWorker();
+    try {
+      const missed = { status: "NOANSWER", date: "2026-12-06 15:00:12" };
+      const first = await recordedCall(voicedWav([CUSTOMER], 5), "in", "+7 (900) 123-45-67", missed);
+      const commented = (callId: number) =>
+        until(
+          () => db().delivery.findFirst({ where: { callId, kind: "TASK_COMMENT" }, include: { attempts: true } }),
+          (d) => d?.state === "SENT",
+          40_000,
+        );
+      const delivered = await commented(first);
+      const { taskId } = delivered!.attempts.at(-1)!.response as { taskId: number };
+      expect(delivered!.attempts.at(-1)!.response).toEqual({ action: "commented", taskId, calls: 1 });
+      const task = crm.state.tasks.get(taskId)!;
+      const link = (callId: number) =>
+        new RegExp(`http://127\\.0\\.0\\.1:3999/transcripts/c${callId}/[A-Za-z0-9_-]{32}`);
+      expect(task.commentary).toMatch(
+        /^Звонок 2026-12-06 15:00: расшифровка\nКратко:\nsummary of \d+ characters\nПолная расшифровка: /,
+      );
+      expect(task.commentary).toMatch(link(first));
+      expect(task.edits).toEqual([{ commentary: task.commentary }]);
+
+      // A second missed call of the number joins the open task: the commentary tells both, in order.
+      const second = await recordedCall(voicedWav([CUSTOMER], 5), "in", "+7 (900) 123-45-67", {
+        status: "NOANSWER",
+        date: "2026-12-06 15:20:40",
+      });
+      expect((await commented(second))!.attempts.at(-1)!.response).toEqual({ action: "commented", taskId, calls: 2 });
+      const both = task.commentary!;
+      expect(both.split("\n\n").map((part) => part.split("\n")[0])).toEqual([
+        "Звонок 2026-12-06 15:00: расшифровка",
+        "Звонок 2026-12-06 15:20: расшифровка",
+      ]);
+      expect(both).toMatch(link(first));
+      expect(both).toMatch(link(second));
+
+      // Sent again (at least once): the same text, harmlessly.
+      const edits = task.edits.length;
+      await db().delivery.updateMany({ where: { callId: first, kind: "TASK_COMMENT" }, data: { state: "QUEUED" } });
+      await db().call.update({ where: { id: first }, data: { deliveryPending: true } });
+      await until(
+        async () => task.edits.length,
+        (n) => n > edits,
+        40_000,
+      );
+      expect(task.edits.slice(edits)).toEqual([{ commentary: both }]);
+      expect(task.commentary).toBe(both);
+
+      // A task deleted in the CRM is left alone.
+      crm.state.tasks.delete(taskId);
+      await db().delivery.updateMany({ where: { callId: second, kind: "TASK_COMMENT" }, data: { state: "QUEUED" } });
+      await db().call.update({ where: { id: second }, data: { deliveryPending: true } });
+      const gone = await until(
+        () => db().delivery.findFirst({ where: { callId: second, kind: "TASK_COMMENT" }, include: { attempts: true } }),
+        (d) => d?.state === "SENT" && d.attempts.length === 2,
+        40_000,
+      );
+      expect(gone!.attempts.at(-1)!.response).toEqual({ action: "skipped", reason: "gone", taskId });
+      expect(await db().delivery.count({ where: { callId: { in: [first, second] }, kind: "TASK_COMMENT" } })).toBe(2);
+    } finally {
+      await db().crmOptions.update({ where: { accountId }, data: { missedTasks: false } });
+    }
+  });
+
+  it("a missed call whose task was not made gets no commentary; an answered call owes none", async () => {
+    // Tasks on, at a cap of none: the missed call's MISSED_TASK is answered skipped.
+    const capped = { missedTasks: true, missedTaskDefaultUserId: 7, missedTasksPer10Minutes: 0 };
+    await db().crmOptions.upsert({ where: { accountId }, create: { accountId, ...capped }, update: capped });
+    await saveTranscriptSettings(accountId, settings({ summaryEnabled: false }));
+    await startWorker();
+    try {
+      const answered = await recordedCall(voicedWav([CUSTOMER], 5));
+      const missed = await recordedCall(voicedWav([CUSTOMER], 5), "in", "+7 (900) 123-45-67", { status: "NOANSWER" });
+      const skipped = await until(
+        () => db().delivery.findFirst({ where: { callId: missed, kind: "TASK_COMMENT" }, include: { attempts: true } }),
+        (d) => d?.state === "SENT",
+        40_000,
+      );
+      expect(skipped!.attempts.at(-1)!.response).toEqual({ action: "skipped", reason: "no-task" });
+      await until(
+        () => transcriptOf(answered),
+        (t) => t?.state === "DONE",
+        40_000,
+      );
+      expect(await db().delivery.count({ where: { callId: answered, kind: "TASK_COMMENT" } })).toBe(0);
+    } finally {
+      await db().crmOptions.update({
+        where: { accountId },
+        data: { missedTasks: false, missedTasksPer10Minutes: 50 },
+      });
+    }
   });
 
   it("waits out the engine's 429 Retry-After, then transcribes", async () => {

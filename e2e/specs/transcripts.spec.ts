@@ -6,12 +6,15 @@ import { loginOk, screenshot } from "./support";
 
 // «Расшифровка звонков» (docs/transcripts.md): switched on in «Возможности CRM» against the
 // OpenAI-compatible simulator, a stereo call uploaded as the dialplan does, its transcript in the
-// journal in Russian and in English, and the note in the CRM.
+// journal in Russian and in English, and the note in the CRM; a long call's note links to its
+// whole transcript, which opens without a session.
 let crm: RetailCrmSim;
 let speech: SpeechSim;
 
 const CUSTOMER = 300;
 const MANAGER = 700;
+// A customer who says more than a note holds.
+const TALKER = 500;
 
 test.beforeAll(async () => {
   crm = await createRetailCrmSim();
@@ -21,6 +24,11 @@ test.beforeAll(async () => {
     hear: hearVoices({
       [CUSTOMER]: [{ startMs: 1_000, endMs: 2_500, text: "Где мой заказ?" }],
       [MANAGER]: [{ startMs: 3_000, endMs: 5_000, text: "Отправили вчера, трек пришлю смс" }],
+      [TALKER]: Array.from({ length: 80 }, (_, i) => ({
+        startMs: i * 50,
+        endMs: i * 50 + 40,
+        text: `Фраза ${i}: рассказываю о заказе во всех подробностях`,
+      })),
     }),
     summarise: () => "Клиент спросил о заказе; обещан трек-номер по смс.",
   });
@@ -32,6 +40,7 @@ test.afterAll(async () => {
 test("a stereo call's transcript and summary show in the journal in both languages and reach the CRM", async ({
   page,
   request,
+  browser,
 }) => {
   test.setTimeout(120_000);
   await loginOk(page, crm.url, DEMO.apiKey);
@@ -93,4 +102,50 @@ test("a stereo call's transcript and summary show in the journal in both languag
   await expect(row.locator(".transcript-lines")).toContainText("[0:01] Customer: Где мой заказ?");
   await expect(row.locator(".transcript-lines")).toContainText("[0:03] Manager: Отправили вчера");
   await page.locator(".locale-switch select").selectOption("ru");
+
+  // A call longer than a note holds: the note ends with the link to the whole, which opens without
+  // a session in the account's language; a link with another signature is not found.
+  const long = "1800000100.2";
+  const longHangup = await request.get(
+    `/api/event?${new URLSearchParams({
+      clientId,
+      type: "hangup",
+      uniqueid: long,
+      phone: "+7 (900) 123-45-67",
+      code: "101",
+      status: "ANSWER",
+      direct: "in",
+      date: "2026-12-06 12:10:30",
+      duration: "6",
+    })}`,
+  );
+  expect(longHangup.status()).toBe(200);
+  const longUpload = await request.post(
+    `/api/event?${new URLSearchParams({ clientId, type: "upload", uniqueid: long })}`,
+    {
+      multipart: { file: { name: "rec.wav", mimeType: "audio/wav", buffer: voicedWav([TALKER, MANAGER], 6) } },
+    },
+  );
+  expect(longUpload.status()).toBe(200);
+  await expect.poll(() => crm.state.notes.size, { timeout: 60_000 }).toBe(2);
+  const longNote = [...crm.state.notes.values()][1]!;
+  const link = /… Полная расшифровка: (\S+)$/.exec(longNote.text)?.[1];
+  expect(link).toMatch(/\/transcripts\/c\d+\/[A-Za-z0-9_-]{32}$/);
+  expect(longNote.text).not.toContain("Фраза 79:");
+
+  const anonymous = await browser.newContext();
+  const reader = await anonymous.newPage();
+  await reader.goto(link!);
+  await expect(reader.getByRole("heading", { level: 1 })).toHaveText("Звонок 2026-12-06 12:10: расшифровка");
+  await expect(reader.locator("main")).toContainText("Клиент спросил о заказе; обещан трек-номер по смс.");
+  await expect(reader.locator(".transcript-lines li")).toHaveCount(81);
+  await expect(reader.locator(".transcript-lines")).toContainText(
+    "[0:03] Клиент: Фраза 79: рассказываю о заказе во всех подробностях",
+  );
+  await expect(reader.locator(".transcript-lines")).toContainText("[0:03] Менеджер: Отправили вчера, трек пришлю смс");
+  await screenshot(reader, "transcript-page");
+  const sig = link!.slice(-32);
+  const tampered = `${link!.slice(0, -32)}${sig[0] === "A" ? "B" : "A"}${sig.slice(1)}`;
+  expect((await reader.goto(tampered))?.status()).toBe(404);
+  await anonymous.close();
 });

@@ -40,9 +40,15 @@ export async function connectAccount(input: { crmUrl: string; apiKey: string }, 
 
   const client = crmClient({ crmUrl, apiKey });
   try {
-    const existing = await db().account.findUnique({ where: { crmUrl }, include: { crmOptions: true } });
+    const existing = await db().account.findUnique({
+      where: { crmUrl },
+      include: { crmOptions: true, transcriptSettings: { select: { enabled: true } } },
+    });
     // A new key must also allow what the account's options already use (docs/crm-features.md).
-    const missing = missingMethods(await client.credentials(), featuresOn(existing?.crmOptions));
+    const missing = missingMethods(
+      await client.credentials(),
+      featuresOn(existing?.crmOptions, existing?.transcriptSettings),
+    );
     if (missing.length > 0) throw connectFailed(missingAccessMessage(missing, locale));
 
     const apiKeyEnc = encryptSecret(apiKey);

@@ -27,6 +27,7 @@ export const FEATURE_METHODS = {
   ],
   alerts: [{ method: "/api/notifications/send", scope: "notification_write" }],
   newCustomers: [{ method: "/api/customers/create", scope: "customer_write" }],
+  transcripts: [{ method: "/api/customers/notes/create", scope: "customer_write" }],
 } as const;
 
 export type Feature = keyof typeof FEATURE_METHODS;
@@ -60,13 +61,15 @@ export function missingAccessMessage(methods: string[], locale: Locale = DEFAULT
   return translatorFor(locale, "crm")("missingAccess", { methods: methods.join(", ") });
 }
 
-/** The features an account's options have on. */
+/** The features an account's options and its transcripts section (docs/transcripts.md) have on. */
 export function featuresOn(
   options: { missedTasks: boolean; alertsEnabled: boolean; newCustomers: boolean } | null | undefined,
+  transcripts?: { enabled: boolean } | null,
 ): Feature[] {
   return [
     ...(options?.missedTasks ? ["missedTasks" as const] : []),
     ...(options?.alertsEnabled ? ["alerts" as const] : []),
     ...(options?.newCustomers ? ["newCustomers" as const] : []),
+    ...(transcripts?.enabled ? ["transcripts" as const] : []),
   ];
 }

@@ -30,7 +30,9 @@ async function stored(id: string) {
             ? d.note
             : d.kind === "TASK_COMPLETE"
               ? d.back
-              : d.body) as unknown as Record<string, unknown>,
+              : d.kind === "TASK_COMMENT"
+                ? d.comment
+                : d.body) as unknown as Record<string, unknown>,
     })),
     events,
   };

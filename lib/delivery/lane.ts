@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { crmClient } from "@/lib/accounts";
 import { completeCallbackTask, sendCallbackTask } from "@/lib/callback-tasks";
-import { sendCallNote } from "@/lib/transcripts";
+import { sendCallNote, sendTaskCommentary } from "@/lib/transcripts";
 import { log } from "@/lib/log";
 import { sendNewCustomer } from "@/lib/new-customers";
 import { countDelivery } from "@/lib/metrics";
@@ -311,7 +311,11 @@ export class Lane {
                   ? await this.oneTaskAtATime(() =>
                       completeCallbackTask(this.host.pool, this.accountId, this.taskClient!, first.back),
                     )
-                  : await this.client!.callEvent(first.body);
+                  : first.kind === "TASK_COMMENT"
+                    ? await this.oneTaskAtATime(() =>
+                        sendTaskCommentary(this.host.pool, this.taskClient!, first.comment),
+                      )
+                    : await this.client!.callEvent(first.body);
       await this.host.outcomes.record({
         deliveryIds: ids,
         durationMs: Date.now() - started,

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { CallBack, MissedCall } from "@/lib/callback-tasks";
 import type { NewCaller } from "@/lib/new-customers";
-import type { NotedCall } from "@/lib/transcripts";
+import { transcriptUrl, type CommentedCall, type NotedCall } from "@/lib/transcripts";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { recordingUrl } from "@/lib/recordings";
 import { DID_MATCH } from "@/lib/telephony/phone";
@@ -26,6 +26,7 @@ export type OwedRequest = {
   | { kind: "NEW_CUSTOMER"; caller: NewCaller }
   | { kind: "CUSTOMER_NOTE"; note: NotedCall }
   | { kind: "TASK_COMPLETE"; back: CallBack }
+  | { kind: "TASK_COMMENT"; comment: CommentedCall }
 );
 
 interface OwedRow {
@@ -115,8 +116,10 @@ function build(row: OwedRow, clientId: string): OwedRequest {
         startedAt: call.startedAt,
         timeZone: call.timeZone,
         ...(row.site ? { site: row.site } : {}),
+        transcriptUrl: transcriptUrl(callId, clientId),
       },
     };
+  if (row.kind === "TASK_COMMENT") return { id, callId, failures, kind: row.kind, comment: { callId } };
   if (row.kind === "TASK_COMPLETE")
     return { id, callId, failures, kind: row.kind, back: { phone: event.phone, startedAt: call.startedAt } };
   if (row.kind === "CALL_EVENT")

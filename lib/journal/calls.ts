@@ -5,7 +5,7 @@ import { db } from "@/lib/db/client";
 import { TIME_ZONE } from "@/lib/i18n/config";
 import { translator } from "@/lib/i18n/server";
 import { recordingUrl } from "@/lib/recordings";
-import { transcriptLines, type NoteOutcome } from "@/lib/transcripts";
+import { transcriptLines, type CommentOutcome, type NoteOutcome } from "@/lib/transcripts";
 import { wallClock } from "@/lib/telephony/clock";
 
 export const PAGE_SIZE = 25;
@@ -51,7 +51,8 @@ export interface JournalPage {
 
 export interface JournalDelivery {
   id: number;
-  kind: "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK" | "NEW_CUSTOMER" | "CUSTOMER_NOTE" | "TASK_COMPLETE";
+  kind:
+    "CALL_EVENT" | "CALLS_UPLOAD" | "MISSED_TASK" | "NEW_CUSTOMER" | "CUSTOMER_NOTE" | "TASK_COMPLETE" | "TASK_COMMENT";
   label: string;
   state: "QUEUED" | "SENT" | "FAILED";
   lastError: string | null;
@@ -110,6 +111,7 @@ function deliveryLabel(t: CallsText, kind: JournalDelivery["kind"], eventType: s
   if (kind === "NEW_CUSTOMER") return t("delivery.newCustomer");
   if (kind === "CUSTOMER_NOTE") return "customers/notes/create";
   if (kind === "TASK_COMPLETE") return t("delivery.taskComplete");
+  if (kind === "TASK_COMMENT") return t("delivery.taskComment");
   return kind === "CALLS_UPLOAD" ? "calls/upload" : `call/event ${eventType.toLowerCase()}`;
 }
 
@@ -157,6 +159,13 @@ function completeNote(t: CallsText, answer: unknown): string | null {
   return t(
     outcome.reason === "missed-since" ? "delivery.completeSkipped.missedSince" : "delivery.completeSkipped.noOpenTask",
   );
+}
+
+/** Why a task commentary was not written (the answer recorded for it), as the journal says it. */
+function commentNote(t: CallsText, answer: unknown): string | null {
+  const outcome = answer as CommentOutcome | null;
+  if (outcome?.action !== "skipped") return null;
+  return t(outcome.reason === "gone" ? "delivery.completeSkipped.gone" : "delivery.commentSkipped.noTask");
 }
 
 /** How long a call back took, in words: seconds under a minute, minutes under an hour, then hours and minutes. */
@@ -258,7 +267,9 @@ export async function listCalls(accountId: string, page: number): Promise<Journa
                 ? customerNote(t, d.attempts[0]?.response)
                 : d.kind === "TASK_COMPLETE"
                   ? completeNote(t, d.attempts[0]?.response)
-                  : null,
+                  : d.kind === "TASK_COMMENT"
+                    ? commentNote(t, d.attempts[0]?.response)
+                    : null,
       })),
       transcript: c.transcript ? journalTranscript(c.transcript, speakerNames) : null,
       calledBack:

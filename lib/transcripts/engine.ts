@@ -15,7 +15,18 @@ export type SpeechLanguage = "ru" | "en";
  * channel as 16 kHz 16-bit mono WAV and answers the segments it heard.
  */
 export interface SpeechEngine {
-  recognise(wav: Buffer, language: SpeechLanguage, signal?: AbortSignal): Promise<Segment[]>;
+  recognise(wav: Buffer, language: SpeechLanguage, signal?: AbortSignal, resume?: Resumable): Promise<Segment[]>;
+}
+
+/**
+ * An engine that works asynchronously (SpeechKit) keeps its operation beyond the process that
+ * started it (docs/transcripts.md, «Queue»): `started` is told the operation's id before it is
+ * waited for, and a later try passes it back as `operation` to be polled instead of sending the
+ * audio again.
+ */
+export interface Resumable {
+  operation?: string;
+  started?(operation: string): Promise<void>;
 }
 
 /**
@@ -28,6 +39,8 @@ export class EngineError extends Error {
     message: string,
     readonly temporary: boolean,
     readonly retryAfterMs?: number,
+    /** The engine's HTTP status, when it answered one. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = "EngineError";
@@ -49,6 +62,7 @@ export function httpFailure(status: number, message: string, retryAfter: string 
     `${status}: ${message}`.slice(0, 500),
     temporary,
     temporary ? retryAfterMs(retryAfter) : undefined,
+    status,
   );
 }
 

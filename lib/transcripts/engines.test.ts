@@ -130,6 +130,40 @@ describe("Yandex SpeechKit, asynchronous recognition API v3", () => {
       sim.options = { ...sim.options, pollsUntilDone: 1 };
     }
   });
+
+  it("tells the operation's id before waiting for it, and a later try polls it without sending the audio", async () => {
+    sim.requests.length = 0;
+    sim.options = { ...sim.options, pollsUntilDone: 1_000 };
+    const told: string[] = [];
+    const impatient = speechKitEngine(
+      { apiKey: "AQVN-test", folderId: "b1gfolder" },
+      { ...options, sttUrl: sim.url, operationUrl: sim.url, maxWaitMs: 100 },
+    );
+    await failure(impatient.recognise(await oneSide(), "ru", undefined, { started: async (id) => void told.push(id) }));
+    expect(told).toHaveLength(1);
+    sim.options = { ...sim.options, pollsUntilDone: 1 };
+    expect(await engine().recognise(await oneSide(), "ru", undefined, { operation: told[0] })).toEqual(said);
+    const paths = sim.requests.map((r) => `${r.method} ${r.path}`);
+    expect(paths.filter((p) => p === "POST /stt/v3/recognizeFileAsync")).toHaveLength(1);
+    expect(paths.at(-2)).toBe(`GET /operations/${told[0]}`);
+    expect(paths.at(-1)).toBe("GET /stt/v3/getRecognition");
+  });
+
+  it("sends the audio again for an operation SpeechKit no longer knows", async () => {
+    sim.requests.length = 0;
+    const told: string[] = [];
+    const heard = await engine().recognise(await oneSide(), "ru", undefined, {
+      operation: "e03gone",
+      started: async (id) => void told.push(id),
+    });
+    expect(heard).toEqual(said);
+    expect(sim.requests.map((r) => `${r.method} ${r.path}`).slice(0, 2)).toEqual([
+      "GET /operations/e03gone",
+      "POST /stt/v3/recognizeFileAsync",
+    ]);
+    expect(told).toHaveLength(1);
+    expect(told[0]).not.toBe("e03gone");
+  });
 });
 
 describe("the local engine: pocketsphinx with its English model", () => {

@@ -13,25 +13,37 @@ export interface NotedCall {
   /** The zone the account's CRM reads dates in: the note names the call's time on its clock. */
   timeZone: string;
   site?: string;
+  /** The public link to the whole transcript, given when the conversation is cut. */
+  transcriptUrl: string;
 }
 
 export type NoteOutcome =
   | { action: "created"; noteId: number; customerId: number }
   | { action: "skipped"; reason: "no-customer" | "no-transcript" };
 
-/** The longest conversation written into a note; a longer one is cut and points to the journal. */
+/** The longest conversation written into a note; a longer one is cut and ends with the link to the whole. */
 const MAX_DIALOGUE_CHARS = 4_000;
 
-/** The note's text in the admin's language: title, summary, then the conversation (docs/transcripts.md, «Note»). */
+/** The conversation's whole lines that fit, or its first characters when even the first line does not. */
+function cut(said: string): string {
+  const head = said.slice(0, MAX_DIALOGUE_CHARS);
+  const lastBreak = head.lastIndexOf("\n");
+  return lastBreak > 0 ? head.slice(0, lastBreak) : head;
+}
+
+/**
+ * The note's text in the admin's language: title, summary, then the conversation; a conversation
+ * too long for a note ends with `transcriptUrl`, the public page of the whole (docs/transcripts.md, «Note»).
+ */
 export function noteText(
   locale: string,
-  call: { startedAt: Date; timeZone: string },
+  call: { startedAt: Date; timeZone: string; transcriptUrl: string },
   lines: Line[],
   summary: string | null,
 ): string {
   const t = translatorFor(isLocale(locale) ? locale : DEFAULT_LOCALE, "transcripts");
   let said = dialogueText(lines, { manager: t("manager"), customer: t("customer") });
-  if (said.length > MAX_DIALOGUE_CHARS) said = `${said.slice(0, MAX_DIALOGUE_CHARS)}${t("truncated")}`;
+  if (said.length > MAX_DIALOGUE_CHARS) said = `${cut(said)}\n${t("truncated", { url: call.transcriptUrl })}`;
   const parts = [t("noteTitle", { time: wallClock(call.startedAt, call.timeZone).slice(0, 16) })];
   if (summary) parts.push(`${t("summaryTitle")}:\n${summary}`);
   parts.push(`${t("dialogueTitle")}:\n${said}`);

@@ -39,6 +39,8 @@ export interface Claimed {
   recordingId: number;
   attempts: number;
   direction: "IN" | "OUT" | null;
+  /** The engine's operations an earlier try started, by side (SpeechKit's). */
+  operations: string[];
 }
 
 /**
@@ -67,10 +69,19 @@ const CLAIM_SQL = `
   FROM picked, "calls" c
   WHERE t."id" = picked."id" AND c."id" = t."callId" AND t."state" = 'QUEUED'
     AND (t."worker" IS NULL OR hashtext(t."worker")::oid NOT IN (SELECT "objid" FROM alive))
-  RETURNING t."id", t."accountId"::text AS "accountId", t."callId", t."recordingId", t."attempts", c."direction"::text AS "direction"`;
+  RETURNING t."id", t."accountId"::text AS "accountId", t."callId", t."recordingId", t."attempts", c."direction"::text AS "direction",
+    COALESCE(t."operations", '{}') AS "operations"`;
 
 export async function claimTranscriptions(worker: string, count: number): Promise<Claimed[]> {
   return db().$queryRawUnsafe<Claimed[]>(CLAIM_SQL, worker, count, LIVENESS_LOCK_CLASS);
+}
+
+/**
+ * Stores the operations the engine started for the call's sides, as soon as one is started and
+ * while the row is still this worker's: the next try polls them instead of sending the audio again.
+ */
+export async function keepOperations(id: number, worker: string, operations: string[]): Promise<void> {
+  await db().transcript.updateMany({ where: { id, worker, state: "QUEUED" }, data: { operations } });
 }
 
 /** Gives a transcription back to the queue after a temporary failure, not to be tried before `retryInMs`. */
@@ -112,7 +123,8 @@ export async function reserveMinutes(accountId: string, seconds: number, capMinu
  * the note is queued at most once per call (a process killed after this sends no second one, and
  * one killed before it leaves the row to be done again). False when the row was no longer this
  * worker's (taken over), and nothing was written. The note is owed by the call's hangup, whose
- * number finds the customer (an upload's event names none).
+ * number finds the customer (an upload's event names none); a missed call's task commentary by
+ * the event its task was owed by.
  */
 export async function complete(
   claimed: Claimed,
@@ -141,6 +153,17 @@ export async function complete(
          AND NOT EXISTS (SELECT 1 FROM "deliveries" d WHERE d."callId" = c."id" AND d."kind" = 'CUSTOMER_NOTE')`,
       claimed.callId,
     );
+    // A missed call's task was made at its hangup, before anything was said of it: its
+    // commentary gets the transcript once there is one (docs/transcripts.md, «Task commentary»).
+    if (Array.isArray(result.dialogue) && result.dialogue.length > 0)
+      await tx.$executeRawUnsafe(
+        `INSERT INTO "deliveries" ("accountId", "callId", "eventId", "kind", "updatedAt")
+         SELECT d."accountId", d."callId", d."eventId", 'TASK_COMMENT', now() FROM "deliveries" d
+         WHERE d."callId" = $1 AND d."kind" = 'MISSED_TASK'
+           AND NOT EXISTS (SELECT 1 FROM "deliveries" x WHERE x."callId" = d."callId" AND x."kind" = 'TASK_COMMENT')
+         ORDER BY d."id" LIMIT 1`,
+        claimed.callId,
+      );
     await tx.call.update({ where: { id: claimed.callId }, data: { deliveryPending: true } });
     return true;
   });

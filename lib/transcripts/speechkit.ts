@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import { EngineError, type Segment, type SpeechEngine } from "./engine";
+import { EngineError, type Segment, type SpeechEngine, type SpeechLanguage } from "./engine";
 import { endpoint, engineJson, engineText, type HttpOptions } from "./http";
 
 /** The admin's SpeechKit account (docs/transcripts.md, «Yandex SpeechKit»). */
@@ -62,70 +62,93 @@ export function parseRecognition(text: string): Segment[] {
   return segments;
 }
 
+/** A recognition operation that ended in an error (its gRPC code says whether to try again). */
+class OperationFailed extends EngineError {}
+
 /**
  * SpeechKit's asynchronous recognition, API v3 over REST: POST /stt/v3/recognizeFileAsync with the
  * WAV inline (`content`, base64), then GET /operations/{id} until it is done, then GET
  * /stt/v3/getRecognition?operationId=. The key goes as `Authorization: Api-Key`, the folder as
- * `x-folder-id`. API v2 is not used: it reads audio only from an Object Storage bucket.
+ * `x-folder-id`. API v2 is not used: it reads audio only from an Object Storage bucket. An
+ * operation started by an earlier try (`resume`) is polled again instead of sending the audio.
  */
 export function speechKitEngine(settings: SpeechKitSettings, options: SpeechKitOptions): SpeechEngine {
   const headers = { authorization: `Api-Key ${settings.apiKey}`, "x-folder-id": settings.folderId };
-  return {
-    async recognise(wav, language, signal) {
-      const started = operationSchema.safeParse(
+
+  const start = async (wav: Buffer, language: SpeechLanguage, signal?: AbortSignal) => {
+    const started = operationSchema.safeParse(
+      await engineJson(
+        endpoint(options.sttUrl, "stt/v3/recognizeFileAsync"),
+        {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json" },
+          body: JSON.stringify({
+            content: wav.toString("base64"),
+            recognitionModel: {
+              model: "general",
+              audioFormat: { containerAudio: { containerAudioType: "WAV" } },
+              languageRestriction: { restrictionType: "WHITELIST", languageCode: [LANGUAGE_CODES[language]] },
+            },
+          }),
+        },
+        options,
+        signal,
+      ),
+    );
+    if (!started.success) throw new EngineError("recognizeFileAsync answered no operation id", false);
+    return started.data;
+  };
+
+  /** Polls the operation until it is done, then reads what it heard. */
+  const finish = async (id: string, done: boolean, signal?: AbortSignal) => {
+    const deadline = Date.now() + options.maxWaitMs;
+    let pause = options.pollMs;
+    while (!done) {
+      if (Date.now() > deadline) throw new EngineError(`operation ${id} not done after ${options.maxWaitMs} ms`, true);
+      await sleep(pause, undefined, { signal });
+      pause = Math.min(pause * 1.5, 10_000);
+      const state = operationSchema.safeParse(
         await engineJson(
-          endpoint(options.sttUrl, "stt/v3/recognizeFileAsync"),
-          {
-            method: "POST",
-            headers: { ...headers, "content-type": "application/json" },
-            body: JSON.stringify({
-              content: wav.toString("base64"),
-              recognitionModel: {
-                model: "general",
-                audioFormat: { containerAudio: { containerAudioType: "WAV" } },
-                languageRestriction: { restrictionType: "WHITELIST", languageCode: [LANGUAGE_CODES[language]] },
-              },
-            }),
-          },
-          options,
-          signal,
-        ),
-      );
-      if (!started.success) throw new EngineError("recognizeFileAsync answered no operation id", false);
-      const id = started.data.id;
-      const deadline = Date.now() + options.maxWaitMs;
-      let pause = options.pollMs;
-      for (let done = started.data.done === true; !done;) {
-        if (Date.now() > deadline)
-          throw new EngineError(`operation ${id} not done after ${options.maxWaitMs} ms`, true);
-        await sleep(pause, undefined, { signal });
-        pause = Math.min(pause * 1.5, 10_000);
-        const state = operationSchema.safeParse(
-          await engineJson(
-            endpoint(options.operationUrl, `operations/${encodeURIComponent(id)}`),
-            { headers },
-            options,
-            signal,
-          ),
-        );
-        if (!state.success) throw new EngineError(`operation ${id}: an answer that is no operation`, false);
-        if (state.data.error) {
-          const code = state.data.error.code ?? 2;
-          throw new EngineError(
-            `operation ${id} failed: ${state.data.error.message ?? `code ${code}`}`,
-            TEMPORARY_CODES.has(code),
-          );
-        }
-        done = state.data.done === true;
-      }
-      return parseRecognition(
-        await engineText(
-          endpoint(options.sttUrl, `stt/v3/getRecognition?operationId=${encodeURIComponent(id)}`),
+          endpoint(options.operationUrl, `operations/${encodeURIComponent(id)}`),
           { headers },
           options,
           signal,
         ),
       );
+      if (!state.success) throw new EngineError(`operation ${id}: an answer that is no operation`, false);
+      if (state.data.error) {
+        const code = state.data.error.code ?? 2;
+        throw new OperationFailed(
+          `operation ${id} failed: ${state.data.error.message ?? `code ${code}`}`,
+          TEMPORARY_CODES.has(code),
+        );
+      }
+      done = state.data.done === true;
+    }
+    return parseRecognition(
+      await engineText(
+        endpoint(options.sttUrl, `stt/v3/getRecognition?operationId=${encodeURIComponent(id)}`),
+        { headers },
+        options,
+        signal,
+      ),
+    );
+  };
+
+  return {
+    async recognise(wav, language, signal, resume = {}) {
+      if (resume.operation) {
+        try {
+          return await finish(resume.operation, false, signal);
+        } catch (error) {
+          // An operation SpeechKit no longer knows or that failed is dead: the audio goes again.
+          const gone = error instanceof OperationFailed || (error instanceof EngineError && error.status === 404);
+          if (!gone) throw error;
+        }
+      }
+      const operation = await start(wav, language, signal);
+      await resume.started?.(operation.id);
+      return finish(operation.id, operation.done === true, signal);
     },
   };
 }

@@ -5,7 +5,7 @@ import { decodeRecording, durationSeconds, sides } from "./audio";
 import { dialogue, dialogueText, speakersOf } from "./dialogue";
 import { EngineError } from "./engine";
 import { maskText } from "./mask";
-import { complete, reserveMinutes, settle, type Claimed } from "./queue";
+import { complete, keepOperations, reserveMinutes, settle, type Claimed } from "./queue";
 import { engineOf, httpOptions, loadTranscriptConfig } from "./settings";
 import { summarise } from "./summary";
 
@@ -27,11 +27,22 @@ export async function transcribe(claimed: Claimed, worker: string, signal?: Abor
   const engine = engineOf(config, t("noEngineKey"));
   const audio = await decodeRecording(await recordingBytes(claimed.recordingId));
   const seconds = durationSeconds(audio);
-  if (!(await reserveMinutes(claimed.accountId, seconds, config.monthlyMinutes)))
+  const operations = [...claimed.operations];
+  // Minutes are counted when the audio is first sent; an operation taken up again sent none.
+  if (operations.length === 0 && !(await reserveMinutes(claimed.accountId, seconds, config.monthlyMinutes)))
     return settle(claimed.id, worker, "SKIPPED", t("capReached", { minutes: config.monthlyMinutes }));
   const language = config.locale === "en" ? "en" : "ru";
   const heard = [];
-  for (const side of sides(audio)) heard.push(await engine.recognise(side, language, signal));
+  for (const [index, side] of sides(audio).entries())
+    heard.push(
+      await engine.recognise(side, language, signal, {
+        operation: operations[index],
+        started: async (operation) => {
+          operations[index] = operation;
+          await keepOperations(claimed.id, worker, operations);
+        },
+      }),
+    );
   const lines = dialogue(heard, speakersOf(audio.channels.length, claimed.direction), config.maskPhrases);
   let summary: string | null = null;
   if (config.summaryEnabled && lines.length > 0) {

@@ -411,7 +411,9 @@ export async function expectSoundRows(): Promise<void> {
               ? owed.note
               : owed.kind === "TASK_COMPLETE"
                 ? owed.back
-                : owed.body,
+                : owed.kind === "TASK_COMMENT"
+                  ? owed.comment
+                  : owed.body,
       );
   }
   for (const d of deliveries) {

@@ -31,6 +31,18 @@ describe("retailCRM sim: tasks", () => {
     expect(read.json.task).not.toHaveProperty("apiKey");
   });
 
+  it("keeps a task's commentary from its creation and from each edit, and gives it back", async () => {
+    const created = await post("/api/v5/tasks/create", {
+      task: JSON.stringify({ text: "Перезвонить", performerId: 3, commentary: "первый" }),
+    });
+    const id = (created.json as { id: number }).id;
+    expect(sim.state.tasks.get(id)?.commentary).toBe("первый");
+    await post(`/api/v5/tasks/${id}/edit`, { task: JSON.stringify({ commentary: "Звонок: расшифровка\nКратко:\n…" }) });
+    const read = await api(sim, "GET", `/api/v5/tasks/${id}`, { key: DEMO.apiKey });
+    expect(read.json.task).toMatchObject({ text: "Перезвонить", commentary: "Звонок: расшифровка\nКратко:\n…" });
+    sim.state.tasks.delete(id);
+  });
+
   it("refuses what the CRM's validator refuses, naming each field", async () => {
     const blank = await post("/api/v5/tasks/create", { task: JSON.stringify({ datetime: "2026-12-05 10:14:00" }) });
     expect([blank.status, blank.json]).toEqual([
