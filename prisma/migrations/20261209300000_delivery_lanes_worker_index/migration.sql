@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "delivery_lanes_workerId_idx" ON "delivery_lanes"("workerId");
