@@ -88,9 +88,15 @@ const SHARE_SQL = `
 /** Holders silent this long are gone for good: their rows are let go (a live one beats every second). */
 const FORGET_SQL = `DELETE FROM "ami_holders" WHERE "seenAt" < now() - interval '1 hour'`;
 
+/**
+ * Takes free connections, and those of a process dead or silent past its lease. A taken one is
+ * «connecting» until this process's session is up: the dead holder's «connected» would say a
+ * session is listening while none is (events then are the CDR's to recover, docs/ami-events.md).
+ */
 const CLAIM_SQL = `
   WITH ${aliveWorkersSql("$4")}
-  UPDATE "ami_listeners" l SET "workerId" = $1, "leaseUntil" = now() + $2 * interval '1 millisecond', "updatedAt" = now()
+  UPDATE "ami_listeners" l SET "workerId" = $1, "leaseUntil" = now() + $2 * interval '1 millisecond', "state" = 'connecting',
+    "updatedAt" = now()
   FROM (
     SELECT c."accountId" FROM "ami_listeners" c
     WHERE c."workerId" IS NULL OR (c."workerId" <> $1 AND (c."leaseUntil" IS NULL OR c."leaseUntil" < now()
