@@ -57,6 +57,8 @@ interface Scale {
   takeoverS: number;
   lost: number;
   doubled: number;
+  /** The AMI calls lost or doubled: which PBX played each, and when it began against the kill (s). */
+  amiMisses: { id: string; pbx: number; fromKillS: number; stored: number }[];
   /** calls/upload entries the CRM answered as already stored (retried after the kill, or sent by both paths). */
   repeated: number;
   cdr: { posts: number; refused: number };
@@ -237,7 +239,8 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
     survivorEnd();
     await farm.stop();
     await driver.stop();
-    const played = (await farm.calls()).filter((call) => call.at >= amiFrom).map((call) => farmCall(call.id));
+    const playedCalls = (await farm.calls()).filter((call) => call.at >= amiFrom);
+    const played = playedCalls.map((call) => farmCall(call.id));
     const dialed = driver.started.map((call) => call.id);
     // Every call has had its chance to reach the CRM once its upload came, or cron posted its CDR
     // (every minute) and delivery sent what it recovered.
@@ -249,6 +252,10 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
     await secondsUntil(async () => inCrm(), 90_000, "every call in the CRM", 1_000).catch(() => undefined);
     const amiStored = stored(crm, farmCall);
     const amiOnce = onceEach(played, amiStored.count);
+    const amiMisses = playedCalls
+      .map((call) => ({ call, stored: amiStored.count.get(farmCall(call.id)) ?? 0 }))
+      .filter(({ stored }) => stored !== 1)
+      .map(({ call, stored }) => ({ id: call.id, pbx: call.pbx, fromKillS: (call.at - killedAt) / 1000, stored }));
     const dialplanOnce = onceEach(dialed, stored(crm, (id) => id).count);
     const farmState = await farm.state();
     await Promise.all(workers.map((worker) => worker.stop()));
@@ -266,6 +273,7 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
       takeoverS,
       lost: amiOnce.lost,
       doubled: amiOnce.doubled,
+      amiMisses,
       repeated: amiStored.repeated,
       cdr: { posts: farmState.cdrPosts, refused: farmState.cdrRefused },
       dialplanLost: dialplanOnce.lost,
