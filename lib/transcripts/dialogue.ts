@@ -43,3 +43,10 @@ export function transcriptLines(lines: Line[], names: Record<"manager" | "custom
 export function dialogueText(lines: Line[], names: Record<"manager" | "customer", string>): string {
   return transcriptLines(lines, names).join("\n");
 }
+
+/** The text's whole lines that fit in `max` characters, or its first `max` when even the first line does not. */
+export function wholeLinesWithin(text: string, max: number): string {
+  const head = text.slice(0, max);
+  const lastBreak = head.lastIndexOf("\n");
+  return lastBreak > 0 ? head.slice(0, lastBreak) : head;
+}

@@ -3,7 +3,7 @@ import type { RetailCrmClient } from "@/lib/retailcrm/client";
 import { DEFAULT_LOCALE, isLocale } from "@/lib/i18n/config";
 import { translatorFor } from "@/lib/i18n/translate";
 import { wallClock } from "@/lib/telephony/clock";
-import { dialogueText, type Line } from "./dialogue";
+import { dialogueText, wholeLinesWithin, type Line } from "./dialogue";
 
 /** A call whose transcript is done, as its CUSTOMER_NOTE delivery is built from the stored call. */
 export interface NotedCall {
@@ -24,13 +24,6 @@ export type NoteOutcome =
 /** The longest conversation written into a note; a longer one is cut and ends with the link to the whole. */
 const MAX_DIALOGUE_CHARS = 4_000;
 
-/** The conversation's whole lines that fit, or its first characters when even the first line does not. */
-function cut(said: string): string {
-  const head = said.slice(0, MAX_DIALOGUE_CHARS);
-  const lastBreak = head.lastIndexOf("\n");
-  return lastBreak > 0 ? head.slice(0, lastBreak) : head;
-}
-
 /**
  * The note's text in the admin's language: title, summary, then the conversation; a conversation
  * too long for a note ends with `transcriptUrl`, the public page of the whole (docs/transcripts.md, «Note»).
@@ -43,7 +36,8 @@ export function noteText(
 ): string {
   const t = translatorFor(isLocale(locale) ? locale : DEFAULT_LOCALE, "transcripts");
   let said = dialogueText(lines, { manager: t("manager"), customer: t("customer") });
-  if (said.length > MAX_DIALOGUE_CHARS) said = `${cut(said)}\n${t("truncated", { url: call.transcriptUrl })}`;
+  if (said.length > MAX_DIALOGUE_CHARS)
+    said = `${wholeLinesWithin(said, MAX_DIALOGUE_CHARS)}\n${t("truncated", { url: call.transcriptUrl })}`;
   const parts = [t("noteTitle", { time: wallClock(call.startedAt, call.timeZone).slice(0, 16) })];
   if (summary) parts.push(`${t("summaryTitle")}:\n${summary}`);
   parts.push(`${t("dialogueTitle")}:\n${said}`);

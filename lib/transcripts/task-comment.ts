@@ -4,7 +4,7 @@ import { translatorFor } from "@/lib/i18n/translate";
 import { RetailCrmError } from "@/lib/retailcrm/errors";
 import type { RetailCrmClient } from "@/lib/retailcrm/client";
 import { wallClock } from "@/lib/telephony/clock";
-import { dialogueText, type Line } from "./dialogue";
+import { dialogueText, wholeLinesWithin, type Line } from "./dialogue";
 import { transcriptUrl } from "./link";
 
 /** A missed call whose transcript is done, as its TASK_COMMENT delivery is built from the stored call. */
@@ -57,10 +57,7 @@ const TASK_CALLS_SQL = `
 
 /** The conversation's first whole lines up to MAX_START_CHARS (or its first characters), "…" when cut. */
 function start(said: string): string {
-  if (said.length <= MAX_START_CHARS) return said;
-  const head = said.slice(0, MAX_START_CHARS);
-  const lastBreak = head.lastIndexOf("\n");
-  return `${lastBreak > 0 ? head.slice(0, lastBreak) : head}\n…`;
+  return said.length <= MAX_START_CHARS ? said : `${wholeLinesWithin(said, MAX_START_CHARS)}\n…`;
 }
 
 /**
