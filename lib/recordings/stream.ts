@@ -42,27 +42,25 @@ async function recordingOfLink(idParam: string, sig: string): Promise<number | n
 
 /** The name the recording is saved under: its call's start in the CRM's zone, direction, number and manager. */
 async function nameOf(recording: Recording): Promise<string> {
-  const [call] = await db().$queryRaw<
+  const [row] = await db().$queryRaw<
     {
+      crmTimeZone: string | null;
+      found: boolean;
       startedAt: Date | null;
       direction: "IN" | "OUT" | null;
       phone: string | null;
       extension: string | null;
       lastName: string | null;
     }[]
-  >`SELECT c."startedAt", c."direction"::text AS "direction", c."phone", c."extension", u."lastName"
-    FROM "calls" c LEFT JOIN "crm_users" u ON u."accountId" = c."accountId" AND u."extension" = c."extension"
-    WHERE c."accountId" = ${recording.accountId}::uuid AND c."uniqueid" = ${recording.uniqueid}`;
-  const account = await db().account.findUniqueOrThrow({
-    where: { id: recording.accountId },
-    select: { crmTimeZone: true },
-  });
-  return downloadName(
-    recording,
-    call ?? null,
-    call ? { lastName: call.lastName } : null,
-    account.crmTimeZone ?? TIME_ZONE,
-  );
+  >`SELECT a."crmTimeZone", c."id" IS NOT NULL AS "found", c."startedAt", c."direction"::text AS "direction", c."phone",
+      c."extension", u."lastName"
+    FROM "accounts" a
+    LEFT JOIN "calls" c ON c."accountId" = a."id" AND c."uniqueid" = ${recording.uniqueid}
+    LEFT JOIN "crm_users" u ON u."accountId" = c."accountId" AND u."extension" = c."extension"
+    WHERE a."id" = ${recording.accountId}::uuid`;
+  if (!row) throw new Error(`recording ${recording.id}: its account ${recording.accountId} is gone`);
+  const { crmTimeZone, found, lastName, ...call } = row;
+  return downloadName(recording, found ? call : null, found ? { lastName } : null, crmTimeZone ?? TIME_ZONE);
 }
 
 /** The short page a deleted recording's link answers with, in the language of the admin who chose the period. */
