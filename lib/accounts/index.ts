@@ -6,6 +6,7 @@ export { connectAccount } from "./connect";
 export { handleActivity, handleConfig, handleRegister, handleUserStatus } from "./crm-callbacks";
 export { crmClient } from "./crm-client";
 export { crmErrorMessage } from "./crm-messages";
+export { featureAccessRefusal } from "./feature-access";
 export { accountGate, findAccountByClientId, isModuleEnabled } from "./lookup";
 export { cabinetUrl, newCabinetToken, syncModule } from "./module";
 export {
@@ -15,7 +16,7 @@ export {
   type RingManager,
   type RingProfile,
 } from "./recent";
-export { featuresOn, missingAccessMessage, missingMethods } from "./required-access";
+export { featuresOn } from "./required-access";
 export { rotateClientId } from "./rotate";
 export {
   ExtensionTakenError,

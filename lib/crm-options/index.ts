@@ -1,12 +1,4 @@
-import {
-  crmClient,
-  crmErrorMessage,
-  featuresOn,
-  missingAccessMessage,
-  missingMethods,
-  listPhones,
-  type PhoneRow,
-} from "@/lib/accounts";
+import { featureAccessRefusal, featuresOn, listPhones, type PhoneRow } from "@/lib/accounts";
 import { fieldErrorsOf, type ActionResult } from "@/lib/validations/action-result";
 import { announceAccountChange } from "@/lib/cache/changes";
 import { db } from "@/lib/db/client";
@@ -64,17 +56,8 @@ export async function saveCrmOptions(accountId: string, input: CrmOptionsInput):
     return { ok: false, formError: t("checkFields"), fieldErrors: await fieldErrorsOf(parsed.error.issues) };
   const form = parsed.data;
   const features = featuresOn(form);
-  if (features.length > 0) {
-    const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
-    let missing: string[];
-    try {
-      missing = missingMethods(await crmClient(account).credentials(), features);
-    } catch (error) {
-      log.warn({ accountId, err: error }, "checking the key's access for CRM options failed");
-      return { ok: false, formError: t("accessCheckFailed", { reason: await crmErrorMessage(error) }) };
-    }
-    if (missing.length > 0) return { ok: false, formError: missingAccessMessage(missing, await requestLocale()) };
-  }
+  const refused = features.length > 0 ? await featureAccessRefusal(accountId, features, await requestLocale()) : null;
+  if (refused) return { ok: false, formError: refused };
   const data = {
     missedTasks: form.missedTasks,
     missedTaskWindowMinutes: Number(form.missedTaskWindowMinutes),

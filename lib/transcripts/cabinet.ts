@@ -3,12 +3,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { crmClient, crmErrorMessage, missingAccessMessage, missingMethods } from "@/lib/accounts";
+import { featureAccessRefusal } from "@/lib/accounts";
 import { db } from "@/lib/db/client";
-import type { Locale } from "@/lib/i18n/config";
 import { requestLocale, translator } from "@/lib/i18n/server";
-import { translatorFor } from "@/lib/i18n/translate";
-import { log } from "@/lib/log";
 import type { ActionResult } from "@/lib/validations/action-result";
 import type { TranscriptSettingsForm } from "@/lib/validations/transcripts";
 import { decodeRecording, ENGINE_RATE, monoWav, sides } from "./audio";
@@ -61,28 +58,13 @@ export async function loadTranscriptCabinet(accountId: string): Promise<Transcri
 }
 
 /**
- * Why the account's key may not write the notes (docs/transcripts.md, «Note»): the methods it may
- * not call, as «Возможности CRM» names its features' methods; null when it may.
- */
-async function accessRefusal(accountId: string, locale: Locale): Promise<string | null> {
-  const account = await db().account.findUniqueOrThrow({ where: { id: accountId } });
-  try {
-    const missing = missingMethods(await crmClient(account).credentials(), ["transcripts"]);
-    return missing.length > 0 ? missingAccessMessage(missing, locale) : null;
-  } catch (error) {
-    log.warn({ accountId, err: error }, "checking the key's access for transcripts failed");
-    return translatorFor(locale, "crm")("accessCheckFailed", { reason: await crmErrorMessage(error, locale) });
-  }
-}
-
-/**
  * Saves the section; the note's and the engine's language become the admin's. Switched on, it is
  * saved only when the key may write the notes: the CRM would refuse every one otherwise.
  */
 export async function saveTranscriptCabinet(accountId: string, form: TranscriptSettingsForm): Promise<ActionResult> {
   const t = await translator("transcripts.form");
   const locale = await requestLocale();
-  const refused = form.enabled ? await accessRefusal(accountId, locale) : null;
+  const refused = form.enabled ? await featureAccessRefusal(accountId, ["transcripts"], locale) : null;
   if (refused) return { ok: false, formError: refused };
   await saveTranscriptSettings(accountId, {
     ...form,
