@@ -7,6 +7,9 @@ import { db } from "@/lib/db/client";
 import { clearCallerCache } from "@/lib/dialplan";
 import { demoCrmAccount } from "@/e2e/setup/factories";
 import { forgetRecentAccounts } from "@/lib/accounts";
+import { until } from "@/e2e/setup/until";
+import { announceAccountChange } from "@/lib/cache/changes";
+import { dbPool } from "@/lib/db/client";
 
 let crm: RetailCrmSim;
 let app: Awaited<ReturnType<typeof serveRoutes>>;
@@ -97,6 +100,52 @@ describe("/api/manager", () => {
     const cached = await ask({ phone: "+79001234567", type: "text" });
     expect(cached.body).toBe("Иван Иванов,101");
     expect(cached.ms).toBeLessThan(200);
+  });
+
+  it("keeps an answer the CRM gave after the account changed out of both caches", async () => {
+    await db().asteriskSettings.update({ where: { accountId }, data: { lookupBudgetMs: 200 } });
+    forgetRecentAccounts();
+    crm.setLatency(500);
+    expect((await ask({ phone: "+79001234567", type: "text" })).body).toBe(",");
+    await announceAccountChange(accountId);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    crm.setLatency(0);
+    crm.clearRequests();
+    expect((await ask({ phone: "+79001234567", type: "text" })).body).toBe("Иван Иванов,101");
+    expect(crm.requests.filter((r) => r.path === "/api/v5/telephony/manager")).toHaveLength(1);
+  });
+
+  it("forgets an answer that was still being shared when the callers were forgotten", async () => {
+    await ask({ phone: "+79001234567", type: "text" });
+    // The answer is shared after it is given: its row comes a moment later.
+    const shared = await until(
+      () => dbPool().query<{ key: string }>(`SELECT "key" FROM "caller_answers" WHERE "accountId" = $1`, [accountId]),
+      (result) => result.rows.length === 1,
+      2_000,
+      20,
+    );
+    expect(shared.rows).toHaveLength(1);
+    await clearCallerCache();
+    // Another transaction holds the row's key, so the next answer's write waits until it is gone.
+    const blocker = await dbPool().connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query(
+        `INSERT INTO "caller_answers" ("accountId", "key", "callerId", "extension", "freshUntil", "staleUntil")
+          VALUES ($1, $2, '', '', now(), now())`,
+        [accountId, shared.rows[0]!.key],
+      );
+      expect((await ask({ phone: "+79001234567", type: "text" })).body).toBe("Иван Иванов,101");
+      const clearing = clearCallerCache();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await blocker.query("ROLLBACK");
+      await clearing;
+    } finally {
+      blocker.release();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const left = await dbPool().query(`SELECT 1 FROM "caller_answers" WHERE "accountId" = $1`, [accountId]);
+    expect(left.rows).toHaveLength(0);
   });
 
   it("never answers 5xx when the CRM is down or rate-limits", async () => {

@@ -52,22 +52,43 @@ const cache = new TtlCache<CallerAnswer>(50_000);
 /** Callers the CRM just failed to answer about: it is not asked again about them for FAILURE_MS. */
 const failed = new TtlCache<true>(50_000);
 const inFlight = new Map<string, Promise<CallerAnswer>>();
+/**
+ * Bumped when an account changes (or, the epoch, when every account may have): a lookup begun
+ * before then keeps its answer to itself.
+ */
+const generations = new Map<string, number>();
+let epoch = 0;
+/** Answers on their way into the shared table: clearing it waits for them, or one lands after. */
+const sharing = new Set<Promise<void>>();
 let lastSweep = 0;
+
+function generation(accountId: string): string {
+  return `${epoch}:${generations.get(accountId) ?? 0}`;
+}
+
+/** Deletes shared answers once this instance's writes in flight have landed (docs/caching.md). */
+async function deleteShared(accountId?: string): Promise<void> {
+  await Promise.all([...sharing]);
+  if (accountId === undefined) await dbPool().query(`DELETE FROM "caller_answers"`);
+  else await dbPool().query(`DELETE FROM "caller_answers" WHERE "accountId" = $1`, [accountId]);
+}
 
 // An account changed (extensions saved, settings, rotation) on any instance: its answers go, here
 // and, by the instance that made the change, in the shared table too (docs/caching.md).
 onAccountChange((accountId, here, part) => {
   if (accountId === null) return forgetHere();
   if (part === "staff") return;
+  generations.set(accountId, (generations.get(accountId) ?? 0) + 1);
   cache.deleteWhere((key) => key.startsWith(`${accountId}:`));
   failed.deleteWhere((key) => key.startsWith(`${accountId}:`));
   if (here)
-    void dbPool()
-      .query(`DELETE FROM "caller_answers" WHERE "accountId" = $1`, [accountId])
-      .catch((error: unknown) => log.warn({ accountId, err: error }, "forgetting the account's callers failed"));
+    deleteShared(accountId).catch((error: unknown) =>
+      log.warn({ accountId, err: error }, "forgetting the account's callers failed"),
+    );
 });
 
 function forgetHere(): void {
+  epoch += 1;
   cache.clear();
   failed.clear();
 }
@@ -75,7 +96,7 @@ function forgetHere(): void {
 /** Forgets every caller, in this instance and in the shared table (tests start from nothing). */
 export async function clearCallerCache(): Promise<void> {
   forgetHere();
-  await dbPool().query(`DELETE FROM "caller_answers"`);
+  await deleteShared();
 }
 
 interface Shared {
@@ -105,7 +126,7 @@ async function readShared(accountId: string, key: string): Promise<Shared | unde
 
 function writeShared(accountId: string, key: string, answer: CallerAnswer): void {
   const now = Date.now();
-  void dbPool()
+  const write = dbPool()
     .query({
       name: "write-caller-answer",
       text: `INSERT INTO "caller_answers" ("accountId", "key", "callerId", "extension", "managerId", "freshUntil", "staleUntil")
@@ -122,7 +143,12 @@ function writeShared(accountId: string, key: string, answer: CallerAnswer): void
         new Date(now + STALE_MS),
       ],
     })
-    .catch((error: unknown) => log.warn({ accountId, err: error }, "sharing a caller's answer failed"));
+    .then(
+      () => undefined,
+      (error: unknown) => log.warn({ accountId, err: error }, "sharing a caller's answer failed"),
+    )
+    .finally(() => sharing.delete(write));
+  sharing.add(write);
   if (now - lastSweep > SWEEP_EVERY_MS) {
     lastSweep = now;
     void dbPool()
@@ -167,8 +193,11 @@ function refresh(
 ): Promise<CallerAnswer> {
   const running = inFlight.get(key);
   if (running) return running;
+  const begun = generation(account.id);
   const lookup = askCrm(account, settings, phone, scope)
     .then((answer) => {
+      // The account changed while the CRM was asked: the answer may be of the old settings.
+      if (generation(account.id) !== begun) return answer;
       cache.set(key, answer, FRESH_MS, STALE_MS);
       writeShared(account.id, cacheKey(key), answer);
       return answer;
