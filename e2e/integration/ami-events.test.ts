@@ -251,6 +251,15 @@ describe("calls derived from AMI events reach the CRM", () => {
     }
   });
 
+  it("follows settings changed behind the service's back (no notice) at its periodic sync", async () => {
+    const sessions = () => pbx.eventSessions;
+    await db().asteriskSettings.update({ where: { accountId }, data: { eventSource: "DIALPLAN" } });
+    expect(await until(sessions, (n) => n === 0, 5_000)).toBe(0);
+    await db().asteriskSettings.update({ where: { accountId }, data: { eventSource: "AMI" } });
+    expect(await until(sessions, (n) => n === 1, 5_000)).toBe(1);
+    await eventConnectionUp(accountId);
+  });
+
   it("comes back after Asterisk restarts, and goes on deriving calls", async () => {
     const before = (await db().amiListener.findUniqueOrThrow({ where: { accountId } })).connectedAt!;
     await pbx.restart();

@@ -12,10 +12,14 @@ export const FAST_DELIVERY: DeliveryOptions = {
   lane: { retry: { baseMs: 50, maxMs: 200 }, breaker: { failures: 3, baseMs: 100, maxMs: 200 } },
 };
 
-/** AMI event connections with the same compressed beats and leases; pauses after a dropped connection are short. */
+/**
+ * AMI event connections with the same compressed beats, leases and settings sync; pauses after a
+ * dropped connection are short.
+ */
 export const FAST_TRACKING: CallTrackingOptions = {
   beatMs: 200,
   leaseMs: 2_000,
+  syncEveryMs: 2_000,
   timing: { retryMs: 100, maxRetryMs: 1_000 },
 };
 

@@ -30,32 +30,41 @@ import {
 
 /**
  * Accounts that want an event connection have a row; those that no longer do lose it. It reads
- * every account's settings (20 ms at 10 000 accounts, most of an idle deployment's database time:
- * docs/performance.md, «Tenants at scale»), so it runs at the beat after a change is heard
+ * every account's settings (5 ms at 10 000 accounts: docs/performance.md, «Tenants at scale»), so
+ * it runs at the beat after a change is heard
  * (settings saved, an account switched off: lib/cache/changes.ts) and otherwise every
- * SYNC_EVERY_BEATS beats, for a change made behind the service's back or missed.
+ * SYNC_EVERY_MS, for a change made behind the service's back (a notice missed while the listener
+ * was away is covered: its reconnection counts as a change heard).
  */
-const SYNC_EVERY_BEATS = 10;
+const SYNC_EVERY_MS = 60_000;
 const SYNC_SQL = `
-  WITH wanted AS (
-    INSERT INTO "ami_listeners" ("accountId")
+  WITH wanted AS MATERIALIZED (
     SELECT s."accountId" FROM "asterisk_settings" s JOIN "accounts" a ON a."id" = s."accountId"
     WHERE s."eventSource" <> 'DIALPLAN' AND a."active" AND NOT a."freeze" AND s."amiSecretEnc" IS NOT NULL
-    ORDER BY s."accountId"
+  ), added AS (
+    INSERT INTO "ami_listeners" ("accountId")
+    SELECT w."accountId" FROM wanted w WHERE NOT EXISTS (SELECT 1 FROM "ami_listeners" x WHERE x."accountId" = w."accountId")
+    ORDER BY 1
     ON CONFLICT ("accountId") DO NOTHING
   )
-  DELETE FROM "ami_listeners" l WHERE NOT EXISTS (
-    SELECT 1 FROM "asterisk_settings" s JOIN "accounts" a ON a."id" = s."accountId"
-    WHERE s."accountId" = l."accountId" AND s."eventSource" <> 'DIALPLAN' AND a."active" AND NOT a."freeze" AND s."amiSecretEnc" IS NOT NULL)`;
+  DELETE FROM "ami_listeners" l WHERE NOT EXISTS (SELECT 1 FROM wanted w WHERE w."accountId" = l."accountId")`;
 
 /**
- * The connections this process still holds. A lease is renewed only once half of it has gone: a
- * row rewritten every beat for every held connection was most of an idle deployment's writes
- * (docs/performance.md, «Tenants at scale»). One with more than half left cannot have been taken
- * (a claim wants it run out, or this process dead), so it is read, not written.
+ * One round trip a beat (each statement is most of an idle process's cost: docs/performance.md):
+ * this process's heartbeat; the connections it still holds; how many want one; and the holders
+ * that share them, those that beat within the lease and whose liveness lock is held. A killed
+ * process's lock goes with its connection, so it is counted out at the next beat, as the claim
+ * takes its connections; a hung one keeps its lock and counts until its lease runs out.
+ *
+ * A lease is renewed only once half of it has gone: a row rewritten every beat for every held
+ * connection was most of an idle deployment's writes (docs/performance.md, «Tenants at scale»).
+ * One with more than half left cannot have been taken (a claim wants it run out, or this process
+ * dead), so it is read, not written.
  */
-const RENEW_SQL = `
-  WITH renewed AS (
+const BEAT_SQL = `
+  WITH ${aliveWorkersSql("$3")}, beat AS (
+    INSERT INTO "ami_holders" ("id", "seenAt") VALUES ($1, now()) ON CONFLICT ("id") DO UPDATE SET "seenAt" = now()
+  ), renewed AS (
     UPDATE "ami_listeners" l SET "leaseUntil" = now() + $2 * interval '1 millisecond'
     FROM (
       SELECT "accountId" FROM "ami_listeners"
@@ -65,23 +74,13 @@ const RENEW_SQL = `
     WHERE l."accountId" = due."accountId"
     RETURNING l."accountId"
   )
-  SELECT "accountId"::text FROM renewed
-  UNION ALL
-  SELECT "accountId"::text FROM "ami_listeners"
-  WHERE "workerId" = $1 AND "leaseUntil" >= now() + $2 * interval '0.5 millisecond'`;
-
-const BEAT_SQL = `
-  INSERT INTO "ami_holders" ("id", "seenAt") VALUES ($1, now()) ON CONFLICT ("id") DO UPDATE SET "seenAt" = now()`;
-
-/**
- * The holders that share the connections: those that beat within the lease and whose liveness
- * lock is held. A killed process's lock goes with its connection, so it is counted out at the
- * next beat, as the claim takes its connections; a hung one keeps its lock and counts until its
- * lease runs out.
- */
-const SHARE_SQL = `
-  WITH ${aliveWorkersSql("$3")}
-  SELECT (SELECT count(*) FROM "ami_listeners")::int AS "listeners",
+  SELECT ARRAY(
+      SELECT "accountId"::text FROM renewed
+      UNION ALL
+      SELECT "accountId"::text FROM "ami_listeners"
+      WHERE "workerId" = $1 AND "leaseUntil" >= now() + $2 * interval '0.5 millisecond'
+    ) AS "held",
+    (SELECT count(*) FROM "ami_listeners")::int AS "listeners",
     (SELECT count(*) FROM "ami_holders" h WHERE h."id" <> $1 AND h."seenAt" > now() - $2 * interval '1 millisecond'
       AND hashtext(h."id")::oid IN (SELECT "objid" FROM alive))::int + 1 AS "workers"`;
 
@@ -172,6 +171,8 @@ export interface CallTrackingOptions {
   beatMs?: number;
   /** A lease lasts this long without renewal; a process silent this long counts as gone (ms). */
   leaseMs?: number;
+  /** How often the held accounts are checked against the settings when no change was heard (ms). */
+  syncEveryMs?: number;
   limits?: Partial<ListenerLimits>;
   timing?: Partial<ListenerTiming>;
 }
@@ -191,7 +192,11 @@ export async function startCallTracking(
   options: CallTrackingOptions = {},
 ): Promise<CallTracking> {
   const workerId = randomUUID();
-  const timing = { beatMs: options.beatMs ?? 1_000, leaseMs: options.leaseMs ?? 10_000 };
+  const timing = {
+    beatMs: options.beatMs ?? 1_000,
+    leaseMs: options.leaseMs ?? 10_000,
+    syncEveryMs: options.syncEveryMs ?? SYNC_EVERY_MS,
+  };
   const settings = {
     limits: { ...LISTENER_LIMITS, ...options.limits },
     timing: { ...LISTENER_TIMING, ...options.timing },
@@ -203,6 +208,7 @@ export async function startCallTracking(
   const changed = new Set<string>();
   let stopping = false;
   let syncDue = true;
+  let syncedAt = 0;
 
   onAccountChange((accountId, _here, part) => {
     if (part === "staff") return;
@@ -239,37 +245,33 @@ export async function startCallTracking(
   let beats = 0;
   async function beat(): Promise<void> {
     if (stopping) return;
-    await pool.query({ name: "ami-holders-beat", text: BEAT_SQL, values: [workerId] });
     if (++beats % 60 === 0) await pool.query(FORGET_SQL);
-    if (syncDue || beats % SYNC_EVERY_BEATS === 0) {
+    if (syncDue || Date.now() - syncedAt >= timing.syncEveryMs) {
       syncDue = false;
+      syncedAt = Date.now();
       await pool.query({ name: "ami-listeners-sync", text: SYNC_SQL });
     }
     for (const accountId of [...changed]) {
       changed.delete(accountId);
       await follow(accountId);
     }
-    const kept = new Set(
-      (
-        await pool.query<{ accountId: string }>({
-          name: "ami-listeners-renew",
-          text: RENEW_SQL,
-          values: [workerId, timing.leaseMs],
-        })
-      ).rows.map((row) => row.accountId),
-    );
+    const {
+      held,
+      listeners: wanted,
+      workers,
+    } = (
+      await pool.query<{ held: string[]; listeners: number; workers: number }>({
+        name: "ami-holders-beat",
+        text: BEAT_SQL,
+        values: [workerId, timing.leaseMs, LIVENESS_LOCK_CLASS],
+      })
+    ).rows[0]!;
+    const kept = new Set(held);
     for (const accountId of [...listeners.keys()]) {
       if (kept.has(accountId)) continue;
       log.warn({ accountId }, "the AMI event connection is held elsewhere now (or no longer wanted); closing it here");
       await letGo(accountId);
     }
-    const { listeners: wanted, workers } = (
-      await pool.query<{ listeners: number; workers: number }>({
-        name: "ami-listeners-share",
-        text: SHARE_SQL,
-        values: [workerId, timing.leaseMs, LIVENESS_LOCK_CLASS],
-      })
-    ).rows[0]!;
     const share = Math.ceil(wanted / workers);
     if (listeners.size > share) {
       // Over its share (another process started): gives the surplus back for others to take.
