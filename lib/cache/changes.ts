@@ -1,5 +1,5 @@
-import pg from "pg";
 import { dbPool } from "@/lib/db/client";
+import { listen, type Listening } from "@/lib/db/listen";
 import { log } from "@/lib/log";
 
 /**
@@ -11,7 +11,6 @@ import { log } from "@/lib/log";
  * (The time between is covered by hearsChanges().)
  */
 export const ACCOUNT_CHANGES_CHANNEL = "bridge_account_changes";
-const RECONNECT_MS = 500;
 
 /**
  * What changed: "account" is anything (settings, extensions, the clientId, the module); "staff"
@@ -28,14 +27,7 @@ type Handler = (accountId: string | null, here: boolean, part: ChangePart) => vo
 
 const STAFF_PREFIX = "staff:";
 
-interface Listener {
-  url: string;
-  client?: pg.Client;
-  connected: boolean;
-  closed: boolean;
-}
-
-type Holder = { handlers: Set<Handler>; listener?: Listener };
+type Holder = { handlers: Set<Handler>; listener?: { url: string; listening: Listening } };
 const holder = globalThis as typeof globalThis & { __bridgeAccountChanges?: Holder };
 const state: Holder = (holder.__bridgeAccountChanges ??= { handlers: new Set() });
 
@@ -49,50 +41,25 @@ function tell(accountId: string | null, here = false, part: ChangePart = "accoun
   }
 }
 
-async function connect(listener: Listener): Promise<void> {
-  while (!listener.closed) {
-    const client = new pg.Client({ connectionString: listener.url });
-    client.on("notification", (message) => {
-      if (message.channel !== ACCOUNT_CHANGES_CHANNEL) return;
-      const payload = message.payload ?? "";
-      if (payload.startsWith(STAFF_PREFIX)) tell(payload.slice(STAFF_PREFIX.length), false, "staff");
-      else tell(payload || null);
-    });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${ACCOUNT_CHANGES_CHANNEL}`);
-      listener.client = client;
-      listener.connected = true;
-      // Whatever changed while nobody listened is unknown: forget it all.
-      tell(null);
-      await new Promise<void>((resolve) => client.once("end", resolve));
-      // Until it is back, caches check with the database (hearsChanges() is false) and fall back
-      // on what they hold only while the database is away too.
-      listener.connected = false;
-      if (!listener.closed) log.warn("the account-change listener lost its connection; reconnecting");
-    } catch {
-      listener.connected = false;
-      await client.end().catch(() => undefined);
-    }
-    if (!listener.closed) await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS).unref());
-  }
-}
-
 /** Starts listening on the current database (again, when tests move to another one). */
-function ensureListening(): Listener | undefined {
+function ensureListening(): Listening | undefined {
   const url = process.env.DATABASE_URL;
   if (!url) return undefined;
   const current = state.listener;
-  if (current && current.url === url) return current;
-  if (current) {
-    current.closed = true;
-    void current.client?.end().catch(() => undefined);
-  }
-  const listener: Listener = { url, connected: false, closed: false };
-  state.listener = listener;
-  void connect(listener);
-  return listener;
+  if (current && current.url === url) return current.listening;
+  current?.listening.close();
+  const listening = listen(url, ACCOUNT_CHANGES_CHANNEL, "the account-change listener", {
+    notice(payload) {
+      if (payload.startsWith(STAFF_PREFIX)) tell(payload.slice(STAFF_PREFIX.length), false, "staff");
+      else tell(payload || null);
+    },
+    // Whatever changed while nobody listened is unknown: forget it all. Until it is back, caches
+    // check with the database (hearsChanges() is false) and fall back on what they hold only
+    // while the database is away too.
+    listening: () => tell(null),
+  });
+  state.listener = { url, listening };
+  return listening;
 }
 
 /**

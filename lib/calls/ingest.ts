@@ -1,6 +1,7 @@
 import { dialString } from "@/lib/asterisk/channel";
 import { isClickId } from "@/lib/telephony/click-id";
 import { dbPool } from "@/lib/db/client";
+import { announceDeliveryDue } from "@/lib/db/delivery-due";
 import { noteCalledBack } from "./called-back";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
@@ -201,6 +202,7 @@ async function ingestEvents(rows: EventRow[]): Promise<boolean[]> {
   await noteCalledBack(dbPool(), ended).catch((error: unknown) =>
     log.warn({ err: error, calls: ended.length }, "marking calls called back failed"),
   );
+  if (results.some((result) => result.stored)) announceDeliveryDue();
   return results.map((result) => result.stored);
 }
 

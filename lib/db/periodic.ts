@@ -1,6 +1,8 @@
 import { log } from "@/lib/log";
 
 export interface Periodic {
+  /** Runs a round now, or, when one is running, right after it (not `every` ms after). */
+  poke(): void;
   /** Stops the loop and waits for the round running now. */
   stop(): Promise<void>;
 }
@@ -15,7 +17,10 @@ export function periodic(every: number, run: () => Promise<void>, what: string):
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let failing = false;
+  let busy = false;
+  let poked = false;
   const loop = () => {
+    busy = true;
     running = run()
       .then(() => {
         if (failing) log.info(`${what}: working again`);
@@ -26,11 +31,25 @@ export function periodic(every: number, run: () => Promise<void>, what: string):
         failing = true;
       })
       .finally(() => {
-        if (!stopped) timer = setTimeout(loop, every);
+        busy = false;
+        if (stopped) return;
+        if (poked) {
+          poked = false;
+          loop();
+        } else timer = setTimeout(loop, every);
       });
   };
   loop();
   return {
+    poke() {
+      if (stopped) return;
+      if (busy) {
+        poked = true;
+        return;
+      }
+      clearTimeout(timer);
+      loop();
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { createPool } from "@/lib/db/pool";
+import { onDeliveryDue } from "@/lib/db/delivery-due";
 import { periodic } from "@/lib/db/periodic";
 import { log } from "@/lib/log";
 import { countLanesTakenOver, countWorkerStart } from "@/lib/metrics";
@@ -13,7 +14,10 @@ import { OutcomeWriter } from "./outcome";
 export interface DeliveryOptions {
   /** CRM requests this process keeps in flight at most, over all accounts. */
   concurrency?: number;
-  /** How often marked calls are turned into work (ms): a new request waits about this long. */
+  /**
+   * How often marked calls are turned into work without a notice (ms): a notice of new work
+   * (lib/db/delivery-due.ts) runs the round at once; this is for a notice lost.
+   */
   tickMs?: number;
   /** How often the process beats, renews its leases and takes or gives lanes (ms). */
   beatMs?: number;
@@ -235,7 +239,7 @@ export async function startDeliveryWorker(
   };
   const timing = {
     concurrency: options.concurrency ?? 256,
-    tickMs: options.tickMs ?? 100,
+    tickMs: options.tickMs ?? 1_000,
     beatMs: options.beatMs ?? 1_000,
     leaseMs: options.leaseMs ?? 10_000,
     idleMs: options.idleMs ?? 30_000,
@@ -246,6 +250,7 @@ export async function startDeliveryWorker(
   const delivery = new DeliveryProcess(id, pool, settings, timing);
   const beats = periodic(timing.beatMs, () => delivery.beat(), "sharing out delivery lanes");
   const ticks = periodic(timing.tickMs, () => delivery.tick(), "turning stored events into deliveries");
+  const woken = onDeliveryDue(connectionString, () => ticks.poke());
 
   let stopped: () => void = () => undefined;
   const promise = new Promise<void>((resolve) => (stopped = resolve));
@@ -253,6 +258,7 @@ export async function startDeliveryWorker(
     id,
     promise,
     async stop() {
+      woken.close();
       await ticks.stop();
       await beats.stop();
       await delivery.stop();

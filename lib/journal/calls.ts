@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { announceDeliveryDue } from "@/lib/db/delivery-due";
 import type { CompleteOutcome, TaskOutcome } from "@/lib/callback-tasks";
 import type { CustomerOutcome } from "@/lib/new-customers";
 import { db } from "@/lib/db/client";
@@ -286,7 +287,7 @@ export async function listCalls(accountId: string, page: number): Promise<Journa
 
 /** «Повторить»: puts a failed CRM request of this account back in the queue. */
 export async function retryDelivery(accountId: string, deliveryId: number): Promise<boolean> {
-  return db().$transaction(async (tx) => {
+  const owed = await db().$transaction(async (tx) => {
     const delivery = await tx.delivery.findFirst({ where: { id: deliveryId, accountId, state: "FAILED" } });
     if (!delivery?.callId) return false;
     await tx.delivery.update({ where: { id: delivery.id }, data: { state: "QUEUED" } });
@@ -294,4 +295,6 @@ export async function retryDelivery(accountId: string, deliveryId: number): Prom
     await tx.call.update({ where: { id: delivery.callId }, data: { deliveryPending: true } });
     return true;
   });
+  if (owed) announceDeliveryDue();
+  return owed;
 }

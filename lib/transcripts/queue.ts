@@ -1,4 +1,5 @@
 import { db } from "@/lib/db/client";
+import { announceDeliveryDue } from "@/lib/db/delivery-due";
 import { aliveWorkersSql, LIVENESS_LOCK_CLASS } from "@/lib/db/liveness";
 
 /**
@@ -131,7 +132,7 @@ export async function complete(
   worker: string,
   result: { seconds: number; dialogue: unknown; summary: string | null },
 ): Promise<boolean> {
-  return db().$transaction(async (tx) => {
+  const owed = await db().$transaction(async (tx) => {
     const done = await tx.transcript.updateMany({
       where: { id: claimed.id, worker, state: "QUEUED" },
       data: {
@@ -167,6 +168,8 @@ export async function complete(
     await tx.call.update({ where: { id: claimed.callId }, data: { deliveryPending: true } });
     return true;
   });
+  if (owed) announceDeliveryDue();
+  return owed;
 }
 
 /**
