@@ -62,7 +62,7 @@ export async function startTranscriptWork(
   };
 
   const loop = periodic(
-    options.everyMs ?? 1_000,
+    options.everyMs ?? 2_000,
     async () => {
       await queueRecordings();
       const room = concurrency - running.size;
