@@ -147,3 +147,22 @@ export async function heldByProcess(): Promise<number[]> {
     ).rows.map((row) => row.held),
   );
 }
+
+/** What the database holds of the calls whose uniqueid starts with `prefix`: each call, its events and its requests. */
+export async function callTrail(prefix: string): Promise<string[]> {
+  return onDatabase(async (client) => {
+    const { rows } = await client.query<{ line: string }>(
+      `SELECT concat_ws(' ', 'call', c."uniqueid", c."result", c."createdAt"::text) AS "line", c."createdAt" AS "at" FROM "calls" c
+       WHERE c."uniqueid" LIKE $1 || '%'
+       UNION ALL
+       SELECT concat_ws(' ', 'event', e."type", e."uniqueid", e."receivedAt"::text), e."receivedAt" FROM "call_events" e
+       WHERE e."uniqueid" LIKE $1 || '%'
+       UNION ALL
+       SELECT concat_ws(' ', 'request', d."kind", d."state", d."failures"::text, d."lastError", d."updatedAt"::text), d."createdAt"
+       FROM "deliveries" d JOIN "calls" c ON c."id" = d."callId" WHERE c."uniqueid" LIKE $1 || '%'
+       ORDER BY 2`,
+      [prefix],
+    );
+    return rows.map((row) => row.line);
+  });
+}

@@ -12,7 +12,7 @@ import { profileWindow } from "../profiling";
 import { freshDatabase } from "../database";
 import type { Section, SectionContext } from "../section";
 import { atLeast, atMost, format, type Row } from "../table";
-import { enableAmi, fillDeployment, heldByProcess, sharedCrm } from "../tenants-fill";
+import { callTrail, enableAmi, fillDeployment, heldByProcess, sharedCrm } from "../tenants-fill";
 import { dialplanCalls, ringPath, startFarm, type Farm } from "../tenants-load";
 import type { RetailCrmSim } from "../../../e2e/sim/retailcrm";
 
@@ -58,7 +58,15 @@ interface Scale {
   lost: number;
   doubled: number;
   /** The AMI calls lost or doubled: which PBX played each, and when it began against the kill (s). */
-  amiMisses: { id: string; pbx: number; fromKillS: number; stored: number }[];
+  amiMisses: {
+    id: string;
+    pbx: number;
+    fromKillS: number;
+    stored: number;
+    /** What the CRM was asked about it (path, status), and what the database holds of it. */
+    crm: string[];
+    trail: string[];
+  }[];
   /** calls/upload entries the CRM answered as already stored (retried after the kill, or sent by both paths). */
   repeated: number;
   cdr: { posts: number; refused: number };
@@ -252,10 +260,21 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
     await secondsUntil(async () => inCrm(), 90_000, "every call in the CRM", 1_000).catch(() => undefined);
     const amiStored = stored(crm, farmCall);
     const amiOnce = onceEach(played, amiStored.count);
-    const amiMisses = playedCalls
-      .map((call) => ({ call, stored: amiStored.count.get(farmCall(call.id)) ?? 0 }))
-      .filter(({ stored }) => stored !== 1)
-      .map(({ call, stored }) => ({ id: call.id, pbx: call.pbx, fromKillS: (call.at - killedAt) / 1000, stored }));
+    const amiMisses = await Promise.all(
+      playedCalls
+        .map((call) => ({ call, stored: amiStored.count.get(farmCall(call.id)) ?? 0 }))
+        .filter(({ stored }) => stored !== 1)
+        .map(async ({ call, stored }) => ({
+          id: call.id,
+          pbx: call.pbx,
+          fromKillS: (call.at - killedAt) / 1000,
+          stored,
+          crm: crm.requests
+            .filter((request) => JSON.stringify(request.form).includes(`${farmCall(call.id)}-`))
+            .map((request) => `${request.path} ${request.status}`),
+          trail: await callTrail(`${farmCall(call.id)}-`),
+        })),
+    );
     const dialplanOnce = onceEach(dialed, stored(crm, (id) => id).count);
     const farmState = await farm.state();
     await Promise.all(workers.map((worker) => worker.stop()));
