@@ -130,8 +130,9 @@ function stored(crm: RetailCrmSim, callOf: (externalId: string) => string) {
 }
 
 /**
- * A farm call's own prefix (`p3c17` of `p3c17-1796587454.55`): any uniqueid of the call carries it,
- * so a call stored under two of them counts twice.
+ * A farm call's own prefix (`mjb2k1p3c17` of `mjb2k1p3c17-1796587454.55`: the farm's run, PBX 3,
+ * the farm's 18th call): any uniqueid of the call carries it, so a call stored under two of them
+ * counts twice.
  */
 const farmCall = (externalId: string) => externalId.split("-")[0]!;
 
