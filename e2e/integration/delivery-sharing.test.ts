@@ -4,11 +4,11 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
+import { answeredHangup } from "@/e2e/setup/delivery";
 import { demoCrmAccount } from "@/e2e/setup/factories";
 import { signalWorker, spawnWorker } from "@/e2e/setup/spawn-worker";
 import { until } from "@/e2e/setup/until";
 import { db } from "@/lib/db/client";
-import { ingestCallEvent } from "@/lib/calls";
 
 const ACCOUNTS = 8;
 const CALLS = 60;
@@ -29,19 +29,7 @@ const stop = signalWorker;
 async function hangups(prefix: string): Promise<void> {
   await Promise.all(
     accounts.flatMap(({ accountId }, a) =>
-      Array.from({ length: CALLS }, (_, i) =>
-        ingestCallEvent(accountId, {
-          clientId: "x",
-          type: "hangup",
-          uniqueid: `${prefix}${a}.${i}`,
-          phone: "+79001234567",
-          code: "101",
-          status: "ANSWER",
-          direct: "in",
-          date: "2026-12-01 10:00:00",
-          duration: 30,
-        }),
-      ),
+      Array.from({ length: CALLS }, (_, i) => answeredHangup(accountId, `${prefix}${a}.${i}`)),
     ),
   );
 }

@@ -4,7 +4,7 @@
 // compressed: the CRM timeout is 1.5 s here (CRM_TIMEOUT_MS), a slow CRM answers in 1.2 s.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RetailCrmSim } from "@/e2e/sim/retailcrm";
-import { FAST_DELIVERY } from "@/e2e/setup/delivery";
+import { answeredHangup, FAST_DELIVERY } from "@/e2e/setup/delivery";
 import { demoCrmAccount } from "@/e2e/setup/factories";
 import { until } from "@/e2e/setup/until";
 import { db } from "@/lib/db/client";
@@ -27,19 +27,7 @@ async function backlog(accountId: string, count: number): Promise<void> {
   const prefix = `17${String(++sequence).padStart(8, "0")}`;
   for (let from = 0; from < count; from += 200) {
     await Promise.all(
-      Array.from({ length: Math.min(200, count - from) }, (_, i) =>
-        ingestCallEvent(accountId, {
-          clientId: "x",
-          type: "hangup",
-          uniqueid: `${prefix}.${from + i}`,
-          phone: "+79001234567",
-          code: "101",
-          status: "ANSWER",
-          direct: "in",
-          date: "2026-12-01 10:00:00",
-          duration: 30,
-        }),
-      ),
+      Array.from({ length: Math.min(200, count - from) }, (_, i) => answeredHangup(accountId, `${prefix}.${from + i}`)),
     );
   }
 }

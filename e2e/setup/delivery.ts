@@ -1,6 +1,7 @@
 // Delivery with compressed time, for tests: new work is seen within 50 ms, leases last 2 s, and
 // backoffs and breaker pauses are tenths of a second instead of minutes.
 import { startCallTracking, type CallTrackingOptions } from "@/lib/call-tracking";
+import { ingestCallEvent } from "@/lib/calls";
 import { startDeliveryWorker, type DeliveryOptions } from "@/lib/delivery";
 import { serveRoutes } from "./route-server";
 
@@ -46,4 +47,19 @@ export async function startWorkers(): Promise<{ stop(): Promise<void> }> {
       await worker.stop();
     },
   };
+}
+
+/** Stores an answered incoming call's hangup, as the dialplan reports it: two CRM requests owed (its event and upload). */
+export function answeredHangup(accountId: string, uniqueid: string) {
+  return ingestCallEvent(accountId, {
+    clientId: "x",
+    type: "hangup",
+    uniqueid,
+    phone: "+79001234567",
+    code: "101",
+    status: "ANSWER",
+    direct: "in",
+    date: "2026-12-01 10:00:00",
+    duration: 30,
+  });
 }
