@@ -31,10 +31,10 @@ import {
 /**
  * Accounts that want an event connection have a row; those that no longer do lose it. It reads
  * every account's settings (5 ms at 10 000 accounts: docs/performance.md, «Tenants at scale»), so
- * it runs at the beat after a change is heard
- * (settings saved, an account switched off: lib/cache/changes.ts) and otherwise every
- * SYNC_EVERY_MS, for a change made behind the service's back (a notice missed while the listener
- * was away is covered: its reconnection counts as a change heard).
+ * it runs at the beat after a change is heard (settings saved, an account switched off:
+ * lib/cache/changes.ts) and otherwise every SYNC_EVERY_MS, for a change made behind the service's
+ * back (a notice missed while the listener was away is covered: its reconnection counts as a
+ * change heard).
  */
 const SYNC_EVERY_MS = 60_000;
 const SYNC_SQL = `
