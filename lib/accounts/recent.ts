@@ -3,14 +3,17 @@ import { TtlCache } from "@/lib/cache/ttl-cache";
 import { db } from "@/lib/db/client";
 import type { CrmOptions } from "@/lib/generated/prisma/client";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
+import { log } from "@/lib/log";
 
 /**
- * The ring path (/api/manager, /api/event) reads the same account and settings on every call; a
- * few seconds' memory of them saves two database round trips per request. A change made on any
- * instance (clientId rotation, activity, Asterisk settings, extensions) is forgotten here as soon
- * as its notification arrives (docs/caching.md). While this instance cannot hear changes, it
- * reads the database instead; only while the database is out of reach too does it answer from
- * what it read last (nothing can change then), for up to STALE_MS.
+ * The ring path (/api/manager, /api/event) reads the same account and settings on every call;
+ * memory of them saves two database round trips per request. A change made on any instance
+ * (clientId rotation, activity, Asterisk settings, extensions) is forgotten here as soon as its
+ * notification arrives (docs/caching.md). So while this instance hears changes, what it read up
+ * to STALE_MS ago is answered at once, and when it was read more than RECENT_MS ago it is read
+ * again behind the answer (a row edited behind the service's back shows from then on). While
+ * this instance cannot hear changes, it reads the database instead; only while the database is
+ * out of reach too does it answer from what it read last (nothing can change then).
  */
 export const RECENT_MS = 5_000;
 const STALE_MS = 5 * 60_000;
@@ -53,37 +56,63 @@ async function loadRingProfile(accountId: string): Promise<RingProfile> {
   };
 }
 
-const accounts = new TtlCache<Account | null>(MAX_ENTRIES);
-const settings = new TtlCache<Settings>(MAX_ENTRIES);
-const profiles = new TtlCache<RingProfile>(MAX_ENTRIES);
+/** A memory, and the keys being read again behind an answer from it (one reading each at a time). */
+interface Memory<V> {
+  cache: TtlCache<V>;
+  refreshing: Set<string>;
+}
+
+const memory = <V>(): Memory<V> => ({ cache: new TtlCache<V>(MAX_ENTRIES), refreshing: new Set() });
+const accounts = memory<Account | null>();
+const settings = memory<Settings>();
+const profiles = memory<RingProfile>();
 
 onAccountChange((accountId, _here, part) => {
   if (accountId === null) return forgetRecentAccounts();
-  profiles.deleteWhere((key) => key === accountId);
+  profiles.cache.deleteWhere((key) => key === accountId);
   if (part === "staff") return;
-  accounts.deleteWhere((_, account) => account?.id === accountId);
-  settings.deleteWhere((key) => key === accountId);
+  accounts.cache.deleteWhere((_, account) => account?.id === accountId);
+  settings.cache.deleteWhere((key) => key === accountId);
 });
 
+async function read<V>(
+  { cache }: Memory<V>,
+  key: string,
+  load: () => Promise<V>,
+  keep: (value: V) => boolean,
+): Promise<V> {
+  const value = await load();
+  if (keep(value)) cache.set(key, value, RECENT_MS, STALE_MS);
+  return value;
+}
+
 async function recent<V>(
-  cache: TtlCache<V>,
+  memory: Memory<V>,
   key: string,
   load: () => Promise<V>,
   keep: (value: V) => boolean = () => true,
 ): Promise<V> {
-  const hit = cache.get(key);
-  if (hit?.fresh && hearsChanges()) return hit.value;
+  const hit = memory.cache.get(key);
+  if (hit && hearsChanges()) {
+    if (!hit.fresh && !memory.refreshing.has(key)) {
+      memory.refreshing.add(key);
+      read(memory, key, load, keep)
+        .catch((error) => {
+          if (!isDatabaseUnavailable(error)) log.warn({ err: error }, "a remembered account could not be read again");
+        })
+        .finally(() => memory.refreshing.delete(key));
+    }
+    return hit.value;
+  }
   try {
-    const value = await load();
-    if (keep(value)) cache.set(key, value, RECENT_MS, STALE_MS);
-    return value;
+    return await read(memory, key, load, keep);
   } catch (error) {
     if (hit && isDatabaseUnavailable(error)) return hit.value;
     throw error;
   }
 }
 
-/** The account with this clientId as read at most RECENT_MS ago (unknown ones are always read afresh). */
+/** The account with this clientId as remembered (unknown ones are always read afresh). */
 export function recentAccountByClientId(clientId: string): Promise<Account | null> {
   return recent(
     accounts,
@@ -93,18 +122,18 @@ export function recentAccountByClientId(clientId: string): Promise<Account | nul
   );
 }
 
-/** The account's Asterisk settings (null when never saved) as read at most RECENT_MS ago. */
+/** The account's Asterisk settings (null when never saved) as remembered. */
 export function recentAsteriskSettings(accountId: string): Promise<Settings> {
   return recent(settings, accountId, () => loadSettings(accountId));
 }
 
-/** The account's CRM options, managers' statuses and stores by number, as read at most RECENT_MS ago. */
+/** The account's CRM options, managers' statuses and stores by number, as remembered. */
 export function recentRingProfile(accountId: string): Promise<RingProfile> {
   return recent(profiles, accountId, () => loadRingProfile(accountId));
 }
 
 export function forgetRecentAccounts(): void {
-  accounts.clear();
-  settings.clear();
-  profiles.clear();
+  accounts.cache.clear();
+  settings.cache.clear();
+  profiles.cache.clear();
 }
