@@ -103,26 +103,23 @@ const KNOWN = DEMO.customers[0]!.phones[0]!.number;
 /**
  * The ring path as the dialplan takes it: /api/manager for a known caller, `perS` a second for
  * `windowS`, round the accounts (each asked once before, so that it is the cached answer that is
- * measured). The answers' latencies (ms), and how many failed.
+ * measured), from a process of its own (scripts/bench/ring-client.ts). The answers' latencies
+ * (ms), and how many failed.
  */
-export async function ringPath(baseUrl: string, accounts: Tenant[], perS: number, windowS: number) {
-  const path = (account: Tenant) =>
-    `/api/manager?${new URLSearchParams({ clientId: account.clientId, phone: KNOWN, type: "json" })}`;
-  for (const account of accounts)
-    await fetch(baseUrl + path(account), { headers: LIKE_CURL }).then((response) => response.arrayBuffer());
-  const latencies: number[] = [];
-  let failed = 0;
-  const begun = Date.now();
-  const count = perS * windowS;
-  for (let n = 0; n < count; n++) {
-    await sleep(Math.max(0, begun + (n * 1000) / perS - Date.now()));
-    const sent = performance.now();
-    const response = await fetch(baseUrl + path(accounts[n % accounts.length]!), { headers: LIKE_CURL });
-    await response.arrayBuffer();
-    if (response.ok) latencies.push(performance.now() - sent);
-    else failed++;
-  }
-  return { latencies, failed };
+export async function ringPath(baseUrl: string, accounts: Tenant[], perS: number, windowS: number, label: string) {
+  const paths = accounts.map(
+    (account) => `/api/manager?${new URLSearchParams({ clientId: account.clientId, phone: KNOWN, type: "json" })}`,
+  );
+  const client = spawnNode(label, ["--import", "tsx", fileURLToPath(new URL("./ring-client.ts", import.meta.url))], {
+    ...process.env,
+    RING_URL: baseUrl,
+    RING_PATHS: JSON.stringify(paths),
+    RING_PER_S: String(perS),
+    RING_WINDOW_S: String(windowS),
+  });
+  const [, result] = await client.line(/^ring (\{.*\})\n/m, (windowS + 60) * 1000);
+  await client.exited;
+  return JSON.parse(result!) as { latencies: number[]; failed: number };
 }
 
 /** p50 and p99 of ring-path latencies (ms), however many windows they were measured in. */

@@ -179,7 +179,10 @@ async function emptyRingPath(ctx: SectionContext, crm: RetailCrmSim) {
   const [worker] = await ctx.workers(1, "empty");
   await sleep(SETTLE_S * 1000);
   const windows = [];
-  for (let n = 0; n < 2; n++) windows.push(await ringPath(service.url, accounts, RING_PER_S, config.tenantsWindowS));
+  for (let n = 0; n < 2; n++)
+    windows.push(
+      await ringPath(service.url, accounts, RING_PER_S, config.tenantsWindowS, `${SECTION}-ring-empty-${n + 1}`),
+    );
   await worker!.stop();
   await service.stop();
   return {
@@ -245,7 +248,13 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
     };
     console.log("  ring path, full and busy …");
     const ringEnd = profileWindow(`${label} ring path, busy`);
-    const busyRing = await ringPath(service.url, dialplan.slice(0, RING_ACCOUNTS), RING_PER_S, windowS);
+    const busyRing = await ringPath(
+      service.url,
+      dialplan.slice(0, RING_ACCOUNTS),
+      RING_PER_S,
+      windowS,
+      `${SECTION}-ring-${label}`,
+    );
     const ring = ringFigures(busyRing.latencies, busyRing.failed);
     ringEnd();
 
