@@ -246,20 +246,32 @@ async function knownCalls(accountId: string, ids: string[]): Promise<Map<string,
   return known;
 }
 
-export async function recoverFromCdr(accountId: string, clientId: string, text: string): Promise<CdrOutcome> {
+/** What reading a call from its lines needs of the account. */
+async function accountContext(accountId: string) {
   const settings = await db().asteriskSettings.findUnique({ where: { accountId } });
-  const inbound = new Set(settings?.inboundContexts ?? []);
   const amiSince = settings?.amiEventsSince ?? null;
-  // Tasks for no more missed calls than the caps have room for now (docs/crm-features.md, «Предел задач»).
-  let taskPlaces = amiSince ? await taskRoom(dbPool(), accountId) : 0;
-  const extensions = new Set(
-    (await db().crmUser.findMany({ where: { accountId, extension: { not: null } }, select: { extension: true } })).map(
-      (u) => u.extension!,
+  return {
+    inbound: new Set(settings?.inboundContexts ?? []),
+    amiSince,
+    // Tasks for no more missed calls than the caps have room for now (docs/crm-features.md, «Предел задач»).
+    taskPlaces: amiSince ? await taskRoom(dbPool(), accountId) : 0,
+    extensions: new Set(
+      (
+        await db().crmUser.findMany({ where: { accountId, extension: { not: null } }, select: { extension: true } })
+      ).map((u) => u.extension!),
     ),
-  );
-  // MixMonitor recorded the account's calls before (docs/ami-events.md, «Recordings in AMI mode»): a recovered
-  // answered call's recording is on its way too.
-  const records = (await db().recordingFile.count({ where: { accountId } })) > 0;
+    // MixMonitor recorded the account's calls before (docs/ami-events.md, «Recordings in AMI mode»): a recovered
+    // answered call's recording is on its way too.
+    records: (await db().recordingFile.count({ where: { accountId } })) > 0,
+  };
+}
+
+/**
+ * The account is read only for a call not already whole: nearly every post of a PBX whose events
+ * come live names only such calls, and then costs one statement besides the allowance.
+ */
+export async function recoverFromCdr(accountId: string, clientId: string, text: string): Promise<CdrOutcome> {
+  let context: ReturnType<typeof accountContext> | undefined;
   const rows: CdrRow[] = [];
   let skipped = 0;
   for (const line of text.split(/\r?\n/)) {
@@ -279,10 +291,13 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
       outcome.known++;
       continue;
     }
+    const account = await (context ??= accountContext(accountId));
     const own = lines.filter((row) => !waitingHalf(row));
-    const incoming = own.filter((row) => inbound.has(row.dcontext));
+    const incoming = own.filter((row) => account.inbound.has(row.dcontext));
     // A manager dialling outside: the line of the channel that dialled the number.
-    const outgoing = own.filter((row) => row.dstchannel && extensions.has(row.src) && /^\+?\d{5,20}$/.test(row.dst));
+    const outgoing = own.filter(
+      (row) => row.dstchannel && account.extensions.has(row.src) && /^\+?\d{5,20}$/.test(row.dst),
+    );
     const direction = incoming.length ? "in" : outgoing.length ? "out" : undefined;
     if (!direction) {
       outcome.skipped++;
@@ -293,7 +308,9 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
     const ended = keyLines.reduce((best, row) => (outcomeRank(row) < outcomeRank(best) ? row : best));
     const answered = ended.disposition === "ANSWERED";
     // The manager: who placed an outgoing call, or whose phone answered (or alone rang) an incoming one.
-    const rung = [...new Set(keyLines.map((row) => targetOf(row.dstchannel)).filter((code) => extensions.has(code)))];
+    const rung = [
+      ...new Set(keyLines.map((row) => targetOf(row.dstchannel)).filter((code) => account.extensions.has(code))),
+    ];
     const manager =
       direction === "out"
         ? key.src
@@ -321,8 +338,8 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
       date: start ? secondsAfter(start, total) : key.end,
       duration: String(talk),
       hold: String(Math.max(0, total - talk)),
-      ...(extensions.has(manager) ? { code: manager } : {}),
-      ...(answered && records ? { recording: "upload" } : {}),
+      ...(account.extensions.has(manager) ? { code: manager } : {}),
+      ...(answered && account.records ? { recording: "upload" } : {}),
     });
     if (!read.ok || read.params.type !== "hangup") {
       log.warn({ accountId, uniqueid: key.uniqueid }, "a CDR line could not be read as a call");
@@ -334,11 +351,11 @@ export async function recoverFromCdr(accountId: string, clientId: string, text: 
     const owesTask =
       direction === "in" &&
       !answered &&
-      taskPlaces > 0 &&
-      amiSince !== null &&
+      account.taskPlaces > 0 &&
+      account.amiSince !== null &&
       began !== null &&
-      began >= Math.floor(amiSince.getTime() / 1000);
-    if (owesTask) taskPlaces--;
+      began >= Math.floor(account.amiSince.getTime() / 1000);
+    if (owesTask) account.taskPlaces--;
     // A call AMI showed began after AMI mode; its card is open in the CRM, and the hangup closes it.
     const { duplicate } = await ingestCallEvent(
       accountId,
