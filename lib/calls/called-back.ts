@@ -13,6 +13,9 @@ import type pg from "pg";
  * A call is stored after it began, so the number's calls are read through
  * calls_accountId_phoneKey_createdAt_idx from a day before the earliest start that can match (a
  * day of slack for a PBX whose clock or zone is off): a number with a long history costs no more.
+ * The ended calls themselves are read by their key, one lookup each (LATERAL … LIMIT 1 is not
+ * flattened into a join): planned for jsonb_to_recordset's default hundred rows, a join read a
+ * table of a few thousand calls whole, 0.9 ms a statement (docs/performance.md, «Tenants at scale»).
  *
  * A call-back task opened for a marked missed call (its MISSED_TASK) is owed a completion
  * (TASK_COMPLETE) on the call that called it back, one per such call, queued in the same
@@ -22,10 +25,10 @@ const CALLED_BACK_SQL = `
   WITH ended AS (
     SELECT c."id", c."accountId", c."uniqueid", c."phoneKey", c."direction", c."result", c."startedAt",
       c."startedAt" + COALESCE(c."waitSeconds", 0) * interval '1 second' AS "endedAt", c."calledBackAt", c."extension",
-      COALESCE(o."callBackWindowMinutes", 1440) * interval '1 minute' AS "window"
+      COALESCE((SELECT o."callBackWindowMinutes" FROM "crm_options" o WHERE o."accountId" = c."accountId"), 1440)
+        * interval '1 minute' AS "window"
     FROM jsonb_to_recordset($1::jsonb) AS i("accountId" uuid, "uniqueid" text)
-    JOIN "calls" c ON c."accountId" = i."accountId" AND c."uniqueid" = i."uniqueid"
-    LEFT JOIN "crm_options" o ON o."accountId" = c."accountId"
+    CROSS JOIN LATERAL (SELECT * FROM "calls" c WHERE c."accountId" = i."accountId" AND c."uniqueid" = i."uniqueid" LIMIT 1) c
     WHERE c."phoneKey" IS NOT NULL AND c."result" IS NOT NULL AND c."startedAt" IS NOT NULL
   ), pairs AS (
     -- An answered call that ended: the missed calls of its number before it, within the window.
