@@ -147,5 +147,7 @@ test("a stereo call's transcript and summary show in the journal in both languag
   const sig = link!.slice(-32);
   const tampered = `${link!.slice(0, -32)}${sig[0] === "A" ? "B" : "A"}${sig.slice(1)}`;
   expect((await reader.goto(tampered))?.status()).toBe(404);
+  await expect(reader.getByRole("heading", { level: 1 })).toHaveText("Страница не найдена");
+  await screenshot(reader, "transcript-not-found");
   await anonymous.close();
 });
