@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { LOG_DIR } from "./config";
 
 export interface Child {
@@ -75,6 +76,11 @@ export function spawnNode(label: string, args: string[], env: NodeJS.ProcessEnv)
   };
   running.add(child);
   return child;
+}
+
+/** A TypeScript script of the bench (`new URL("./x.ts", import.meta.url)`) run under tsx, as spawnNode runs a child. */
+export function spawnScript(label: string, script: URL, env: NodeJS.ProcessEnv): Child {
+  return spawnNode(label, ["--import", "tsx", fileURLToPath(script)], env);
 }
 
 export async function stopAll(): Promise<void> {

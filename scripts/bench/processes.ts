@@ -1,13 +1,13 @@
 // The helper processes of a run besides the service: the bare node:http reference and delivery workers.
 import { fileURLToPath } from "node:url";
-import { spawnNode, type Child } from "./children";
+import { spawnScript, type Child } from "./children";
 import { serviceEnv } from "./process-env";
 import { spawnService } from "./profiling";
 
 const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 export async function startBareServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawnNode("bare-http", ["--import", "tsx", script("./bare-server.ts")], process.env);
+  const child = spawnScript("bare-http", new URL("./bare-server.ts", import.meta.url), process.env);
   const [, port] = await child.line(/listening (\d+)/, 30_000);
   return { url: `http://127.0.0.1:${port}`, stop: () => child.stop() };
 }

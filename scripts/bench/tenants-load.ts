@@ -1,12 +1,11 @@
 // What the tenants section puts on a full deployment besides the PBXs' calls: the dialplan
 // accounts' calls over /api/event, the ring path's /api/manager paced at a steady rate, and the
 // farm of PBXs in a process of its own (scripts/bench/pbx-farm.ts), told and asked over HTTP.
-import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AMI_EVENTS_USER } from "../../e2e/setup/factories";
 import { DEMO } from "../../e2e/sim/retailcrm";
 import { eventPath, hangup, incoming, nextPhone, nextUniqueid } from "./calls";
-import { spawnNode, type Child } from "./children";
+import { spawnScript, type Child } from "./children";
 import { LIKE_CURL } from "./curl";
 import { percentile } from "./load";
 import type { CdrTarget, FarmState, PlayedCall } from "./pbx-farm";
@@ -27,7 +26,7 @@ export interface Farm {
 }
 
 export async function startFarm(pbxs: number, label: string): Promise<Farm> {
-  const child: Child = spawnNode(label, ["--import", "tsx", fileURLToPath(new URL("./pbx-farm.ts", import.meta.url))], {
+  const child: Child = spawnScript(label, new URL("./pbx-farm.ts", import.meta.url), {
     ...process.env,
     FARM_PBXS: String(pbxs),
     FARM_USER: JSON.stringify(AMI_EVENTS_USER),
@@ -110,7 +109,7 @@ export async function ringPath(baseUrl: string, accounts: Tenant[], perS: number
   const paths = accounts.map(
     (account) => `/api/manager?${new URLSearchParams({ clientId: account.clientId, phone: KNOWN, type: "json" })}`,
   );
-  const client = spawnNode(label, ["--import", "tsx", fileURLToPath(new URL("./ring-client.ts", import.meta.url))], {
+  const client = spawnScript(label, new URL("./ring-client.ts", import.meta.url), {
     ...process.env,
     RING_URL: baseUrl,
     RING_PATHS: JSON.stringify(paths),
