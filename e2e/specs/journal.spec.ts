@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "../sim/retailcrm";
-import { loginOk, markDocument, screenshot } from "./support";
+import { loginOk, markDocument, notice, screenshot } from "./support";
 import { pcmWav } from "../fixtures/audio";
 
 let crm: RetailCrmSim;
@@ -88,4 +88,25 @@ test("«Журнал звонков» lists calls with their CRM delivery, plays
   await expect(later).toContainText("Входящий", { timeout: 25_000 });
   await expect(page.getByText("Всего звонков: 3")).toBeVisible();
   expect(await sameDocument()).toBe(true);
+});
+
+test("an open journal whose session ended says so and stops reading itself", async ({ page, context }) => {
+  test.setTimeout(60_000);
+  await loginOk(page, crm.url, DEMO.apiKey);
+  await page.getByRole("link", { name: "Журнал звонков" }).click();
+  await expect(page.getByText(/Всего звонков/)).toBeVisible();
+  const reads: number[] = [];
+  page.on("response", (response) => {
+    if (new URL(response.url()).pathname === "/api/cabinet/calls") reads.push(response.status());
+  });
+  // Signed out elsewhere (another tab, the cookie gone): the next read, within 10 s, finds out.
+  await context.clearCookies();
+  const ended = notice(page).filter({ hasText: "Сессия истекла: войдите снова" });
+  await expect(ended).toBeVisible({ timeout: 15_000 });
+  await expect(ended.getByRole("link", { name: "войдите снова" })).toHaveAttribute("href", "/login");
+  expect(reads).toEqual([401]);
+  await screenshot(page, "session-ended");
+  // Past the next 10 s read: none was made.
+  await page.waitForTimeout(12_000);
+  expect(reads).toEqual([401]);
 });

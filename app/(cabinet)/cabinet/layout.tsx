@@ -4,6 +4,7 @@ import { CabinetTabs } from "@/components/cabinet-tabs";
 import { LocaleSwitch } from "@/components/locale-switch";
 import { LogoutButton } from "@/components/logout-button";
 import { Providers } from "@/components/providers";
+import { SessionEndedNotice } from "@/components/session-ended-notice";
 import { Alert } from "@/components/ui/alert";
 import { requireAccount } from "@/lib/auth";
 
@@ -22,6 +23,7 @@ export default async function CabinetLayout({ children }: { children: ReactNode 
       </header>
       <main className="page page-wide">
         {account.active && !account.freeze ? null : <Alert tone="info">{t("moduleOff")}</Alert>}
+        <SessionEndedNotice />
         <CabinetTabs />
         <section className="card">{children}</section>
       </main>
