@@ -103,7 +103,7 @@ const KNOWN = DEMO.customers[0]!.phones[0]!.number;
  * The ring path as the dialplan takes it: /api/manager for a known caller, `perS` a second for
  * `windowS`, round the accounts (each asked once before, so that it is the cached answer that is
  * measured), from a process of its own (scripts/bench/ring-client.ts). The answers' latencies
- * (ms), and how many failed.
+ * (ms), how many failed, and the client's nice value (-10 when it could raise its priority).
  */
 export async function ringPath(baseUrl: string, accounts: Tenant[], perS: number, windowS: number, label: string) {
   const paths = accounts.map(
@@ -118,11 +118,22 @@ export async function ringPath(baseUrl: string, accounts: Tenant[], perS: number
   });
   const [, result] = await client.line(/^ring (\{.*\})\n/m, (windowS + 60) * 1000);
   await client.exited;
-  return JSON.parse(result!) as { latencies: number[]; failed: number };
+  return JSON.parse(result!) as { latencies: number[]; failed: number; nice: number };
 }
 
-/** p50 and p99 of ring-path latencies (ms), however many windows they were measured in. */
-export function ringFigures(latencies: number[], failed: number) {
+/**
+ * p50 and p99 of ring-path latencies (ms), however many windows they were measured in, and the
+ * ten slowest, kept in the raw results: whether a p99 is a few stalls or the whole tail moving.
+ */
+export function ringFigures(latencies: number[], failed: number, nice: number) {
   const sorted = latencies.toSorted((a, b) => a - b);
-  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), count: sorted.length, failed };
+  return {
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    p90: percentile(sorted, 0.9),
+    slowest: sorted.slice(-10),
+    count: sorted.length,
+    failed,
+    nice,
+  };
 }
