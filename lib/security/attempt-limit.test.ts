@@ -29,6 +29,23 @@ describe("attempts taken from allowances shared through PostgreSQL", () => {
     expect(waits.filter((wait) => wait === 0)).toHaveLength(2);
   });
 
+  it("counts a last attempt stored ahead of the clock as no time gone, not as tokens owed", async () => {
+    const one = { key: `test:${randomUUID()}`, burst: 2, perSecond: 1 / 20 };
+    const pair = [one, { key: `test:${randomUUID()}`, burst: 2, perSecond: 1 / 20 }];
+    expect(await takeAttempt(pair)).toBe(0);
+    // Kept to the millisecond, a time rounded up is ahead of the clock for up to half of one.
+    await dbPool().query(
+      `UPDATE "rate_limit_buckets" SET "refreshedAt" = clock_timestamp() + interval '1 second' WHERE "key" = ANY($1)`,
+      [pair.map((allowance) => allowance.key)],
+    );
+    expect(await takeAttempt([one])).toBe(0);
+    await dbPool().query(
+      `UPDATE "rate_limit_buckets" SET "tokens" = 1, "refreshedAt" = clock_timestamp() + interval '1 second' WHERE "key" = ANY($1)`,
+      [pair.map((allowance) => allowance.key)],
+    );
+    expect(await takeAttempt(pair)).toBe(0);
+  });
+
   it("takes from every allowance or from none: a spent one leaves the others as they were", async () => {
     const narrow = { key: `test:${randomUUID()}`, burst: 2, perSecond: 1 / 30 };
     const wide = { key: `test:${randomUUID()}`, burst: 10, perSecond: 1 / 30 };

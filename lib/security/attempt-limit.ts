@@ -12,8 +12,10 @@ export interface Allowance {
 const ENSURE_SQL = `
   INSERT INTO "rate_limit_buckets" ("key", "tokens", "refreshedAt") VALUES ($1, $2::float8, clock_timestamp())
   ON CONFLICT ("key") DO NOTHING`;
-// Tokens as they stand now: earned back since the last attempt, up to the burst.
-const EARNED = `LEAST($2::float8, b."tokens" + EXTRACT(EPOCH FROM (clock_timestamp() - b."refreshedAt")) * $3::float8)`;
+// Tokens as they stand now: earned back since the last attempt, up to the burst. The column keeps
+// milliseconds, so a time stored rounded up lies ahead of the clock for up to half of one: an
+// attempt right behind another would count that as negative time and lose what is left.
+const EARNED = `LEAST($2::float8, b."tokens" + GREATEST(0, EXTRACT(EPOCH FROM (clock_timestamp() - b."refreshedAt"))) * $3::float8)`;
 const TOKENS_SQL = `SELECT ${EARNED} AS "tokens" FROM "rate_limit_buckets" b WHERE "key" = $1`;
 const LOCK_SQL = `${TOKENS_SQL} FOR UPDATE`;
 const TAKE_SQL = `UPDATE "rate_limit_buckets" SET "tokens" = $2::float8 - 1, "refreshedAt" = clock_timestamp() WHERE "key" = $1`;
