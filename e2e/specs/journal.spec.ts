@@ -104,9 +104,10 @@ test("an open journal whose session ended says so and stops reading itself", asy
   const ended = notice(page).filter({ hasText: "Сессия истекла: войдите снова" });
   await expect(ended).toBeVisible({ timeout: 15_000 });
   await expect(ended.getByRole("link", { name: "войдите снова" })).toHaveAttribute("href", "/login");
-  expect(reads).toEqual([401]);
+  expect(reads.at(-1)).toBe(401);
+  const readsWhenEnded = reads.length;
   await screenshot(page, "session-ended");
   // Past the next 10 s read: none was made.
   await page.waitForTimeout(12_000);
-  expect(reads).toEqual([401]);
+  expect(reads).toHaveLength(readsWhenEnded);
 });
