@@ -118,22 +118,30 @@ export async function ringPath(baseUrl: string, accounts: Tenant[], perS: number
   });
   const [, result] = await client.line(/^ring (\{.*\})\n/m, (windowS + 60) * 1000);
   await client.exited;
-  return JSON.parse(result!) as { latencies: number[]; failed: number; nice: number };
+  return JSON.parse(result!) as RingWindow;
+}
+
+/** One ring client's run: its answers' latencies (ms), how many failed, and the client's nice value. */
+export interface RingWindow {
+  latencies: number[];
+  failed: number;
+  nice: number;
 }
 
 /**
- * p50 and p99 of ring-path latencies (ms), however many windows they were measured in, and the
- * ten slowest, kept in the raw results: whether a p99 is a few stalls or the whole tail moving.
+ * p50 and p99 of ring-path latencies (ms) over one or more windows taken together, and the ten
+ * slowest, kept in the raw results: whether a p99 is a few stalls or the whole tail moving. The
+ * client's nice value is the highest (least raised) of the windows'.
  */
-export function ringFigures(latencies: number[], failed: number, nice: number) {
-  const sorted = latencies.toSorted((a, b) => a - b);
+export function ringFigures(windows: RingWindow[]) {
+  const sorted = windows.flatMap((window) => window.latencies).toSorted((a, b) => a - b);
   return {
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
     p90: percentile(sorted, 0.9),
     slowest: sorted.slice(-10),
     count: sorted.length,
-    failed,
-    nice,
+    failed: windows.reduce((sum, window) => sum + window.failed, 0),
+    nice: Math.max(...windows.map((window) => window.nice)),
   };
 }

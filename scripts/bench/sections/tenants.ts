@@ -191,12 +191,8 @@ async function emptyRingPath(ctx: SectionContext, crm: RetailCrmSim) {
   await worker!.stop();
   await service.stop();
   return {
-    ...ringFigures(
-      windows.flatMap((window) => window.latencies),
-      windows.reduce((sum, window) => sum + window.failed, 0),
-      Math.max(...windows.map((window) => window.nice)),
-    ),
-    windowsP99: windows.map((window) => ringFigures(window.latencies, window.failed, window.nice).p99),
+    ...ringFigures(windows),
+    windowsP99: windows.map((window) => ringFigures([window]).p99),
   };
 }
 
@@ -261,7 +257,7 @@ async function measureScale(ctx: SectionContext, crm: RetailCrmSim, accounts: nu
       windowS,
       `${SECTION}-ring-${label}`,
     );
-    const ring = ringFigures(busyRing.latencies, busyRing.failed, busyRing.nice);
+    const ring = ringFigures([busyRing]);
     ringEnd();
 
     console.log("  a second holder, then the first killed …");
