@@ -4,7 +4,7 @@ import { until } from "@/e2e/setup/until";
 import { announceAccountChange, hearsChanges, onAccountChange } from "@/lib/cache/changes";
 import { db } from "@/lib/db/client";
 import { connectAccount } from "./connect";
-import { RECENT_MS, recentAccountByClientId } from "./recent";
+import { forgetRecentAccounts, RECENT_MS, recentAccountByClientId, recentAsteriskSettings } from "./recent";
 
 let sim: RetailCrmSim;
 
@@ -49,5 +49,48 @@ describe("the ring path's memory of an account", () => {
     await db().account.update({ where: { id }, data: { active: false } });
     await announceAccountChange(id);
     expect((await recentAccountByClientId(clientId))?.active).toBe(false);
+  });
+});
+
+describe("the ring path's reading of an account", () => {
+  it("reads the account and its settings in one statement, each as Prisma reads it", async () => {
+    heard.clear();
+    const { id, clientId } = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
+    expect(await until(() => heard.has(id), Boolean)).toBe(true);
+    await db().account.update({ where: { id }, data: { crmTimeZone: "Asia/Omsk" } });
+    await db().asteriskSettings.update({
+      where: { accountId: id },
+      data: {
+        amiSecretEnc: "secret",
+        amiTransport: "TCP",
+        eventSource: "AMI",
+        countries: ["RU", "KZ"],
+        amiEventsSince: new Date("2026-12-01T10:11:12.345Z"),
+      },
+    });
+    const account = await db().account.findUniqueOrThrow({ where: { id } });
+    const settings = await db().asteriskSettings.findUniqueOrThrow({ where: { accountId: id } });
+    // Every column holds a value, so that each one's decoding is compared.
+    expect(Object.entries({ ...account, ...settings }).filter(([, value]) => value === null)).toEqual([]);
+
+    forgetRecentAccounts();
+    expect(await recentAccountByClientId(clientId)).toEqual(account);
+    // Removed behind the service's back: what is answered was read with the account.
+    await db().asteriskSettings.delete({ where: { accountId: id } });
+    expect(await recentAsteriskSettings(id)).toEqual(settings);
+    forgetRecentAccounts();
+    expect(await recentAsteriskSettings(id)).toBeNull();
+  });
+
+  it("remembers an account without settings as having none, and no account for an unknown clientId", async () => {
+    heard.clear();
+    const { id, clientId } = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
+    expect(await until(() => heard.has(id), Boolean)).toBe(true);
+    await db().asteriskSettings.deleteMany({ where: { accountId: id } });
+    forgetRecentAccounts();
+    expect((await recentAccountByClientId(clientId))?.id).toBe(id);
+    await db().asteriskSettings.create({ data: { accountId: id } });
+    expect(await recentAsteriskSettings(id)).toBeNull();
+    expect(await recentAccountByClientId("f".repeat(64))).toBeNull();
   });
 });
