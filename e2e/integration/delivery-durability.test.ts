@@ -200,3 +200,37 @@ describe("calls/upload under backlog", () => {
     expect(externalIds).toHaveLength(60);
   }, 90_000);
 });
+
+describe("a key replaced while a lane is held", () => {
+  it("sends the account's next requests with the new key", async () => {
+    const worker = await startDeliveryWorker(process.env.DATABASE_URL!, FAST_DELIVERY);
+    try {
+      crm.clearRequests();
+      await hangups("1900000005", 1);
+      expect(
+        await until(
+          () => sent("1900000005"),
+          (n) => n === 2,
+          20_000,
+        ),
+      ).toBe(2);
+      const replaced = { ...DEMO.key, key: "replaced-api-key-4c1d" };
+      crm.addKey(replaced);
+      await connectAccount({ crmUrl: crm.url, apiKey: replaced.key });
+      await hangups("1900000006", 1);
+      expect(
+        await until(
+          () => sent("1900000006"),
+          (n) => n === 2,
+          20_000,
+        ),
+      ).toBe(2);
+    } finally {
+      await worker.stop();
+    }
+    const keysOf = (prefix: string) =>
+      new Set(crm.requests.filter((r) => JSON.stringify(r.form).includes(prefix)).map((r) => r.apiKey));
+    expect(keysOf("1900000005")).toEqual(new Set([DEMO.apiKey]));
+    expect(keysOf("1900000006")).toEqual(new Set(["replaced-api-key-4c1d"]));
+  }, 60_000);
+});

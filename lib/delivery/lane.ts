@@ -10,7 +10,7 @@ import type { RetailCrmClient } from "@/lib/retailcrm/client";
 import { accountBucket, CRM_RATES, type SlotBooker } from "@/lib/retailcrm/rate-limit";
 import { endBackoffs, saveBreaker, type ClaimedLane } from "./coordination";
 import type { OutcomeWriter } from "./outcome";
-import { nextBackoffEnd, readyCalls, type OwedRequest } from "./owed";
+import { nextBackoffEnd, readyCalls, type LaneAccount, type OwedRequest } from "./owed";
 
 export interface LaneSettings {
   /** Requests to one account's CRM in flight at once. */
@@ -33,12 +33,6 @@ export interface LaneHost {
   activate(lane: Lane): void;
   /** A draining lane has nothing left in flight. */
   drained(lane: Lane): void;
-}
-
-interface Account {
-  crmUrl: string;
-  apiKeyEnc: string;
-  clientId: string;
 }
 
 /** A call the lane has taken: its queued requests, sent one after the other. */
@@ -90,7 +84,7 @@ export class Lane {
   /** When the lane last had anything to do (ms). */
   lastBusy = Date.now();
 
-  private account?: Account;
+  private account?: LaneAccount;
   private client?: RetailCrmClient;
   /** Writes tasks and customers: each attempt takes its own slot of the general limit (docs/crm-features.md). */
   private taskClient?: RetailCrmClient;
@@ -258,12 +252,12 @@ export class Lane {
   }
 
   private async readCalls(limit: number, ignoreBackoff: boolean): Promise<OwedRequest[][]> {
-    const { rows } = await this.host.pool.query<Account>({
-      name: "delivery-lane-account",
-      text: `SELECT "crmUrl", "apiKeyEnc", "clientId" FROM "accounts" WHERE "id" = $1`,
-      values: [this.accountId],
-    });
-    const account = rows[0];
+    if (!this.knowsBackoffs) {
+      const retryInMs = await nextBackoffEnd(this.host.pool, this.accountId);
+      if (retryInMs !== null) this.wakeAt(Date.now() + retryInMs);
+      this.knowsBackoffs = true;
+    }
+    const { account, calls } = await readyCalls(this.host.pool, this.accountId, [...this.held], limit, ignoreBackoff);
     if (!account) return [];
     // A key replaced by a new connection is used from the next request on.
     if (account.apiKeyEnc !== this.account?.apiKeyEnc || account.crmUrl !== this.account.crmUrl) {
@@ -274,12 +268,7 @@ export class Lane {
       this.taskClient = crmClient(stored, { retries: 0 });
     }
     this.account = account;
-    if (!this.knowsBackoffs) {
-      const retryInMs = await nextBackoffEnd(this.host.pool, this.accountId);
-      if (retryInMs !== null) this.wakeAt(Date.now() + retryInMs);
-      this.knowsBackoffs = true;
-    }
-    return readyCalls(this.host.pool, this.accountId, [...this.held], limit, account.clientId, ignoreBackoff);
+    return calls;
   }
 
   private breakerAllows(now: number): boolean {

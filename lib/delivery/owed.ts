@@ -167,7 +167,10 @@ export async function owedRequestsById(
 /**
  * The account's calls whose next request may go now, oldest first, with all their queued
  * requests: a call is ready when its oldest queued request is not waiting out a backoff. Calls the
- * lane already has are left out. Reads only the account's queue (deliveries_queued_idx).
+ * lane already has are left out. Reads only the account's queue (deliveries_queued_idx). Each row
+ * also carries the account's address and key as they are now: a lane reads its calls several
+ * times a call, and the account in a statement of its own was a round trip each time
+ * (docs/performance.md, «One statement for the account and its settings»).
  */
 const READY_SQL = `
   WITH ready AS (
@@ -177,32 +180,43 @@ const READY_SQL = `
       AND NOT EXISTS (SELECT 1 FROM "deliveries" e WHERE e."callId" = d."callId" AND e."state" = 'QUEUED' AND e."id" < d."id")
     ORDER BY d."id" LIMIT $3
   )
-  SELECT ${OWED_COLUMNS} WHERE d."callId" = ANY(ARRAY(SELECT "callId" FROM ready)) AND d."state" = 'QUEUED' ORDER BY d."id"`;
+  SELECT a."crmUrl", a."apiKeyEnc", a."clientId", ${OWED_COLUMNS}
+  WHERE d."callId" = ANY(ARRAY(SELECT "callId" FROM ready)) AND d."state" = 'QUEUED' ORDER BY d."id"`;
+
+/** The account a lane's requests go to: its CRM, its key (encrypted) and its clientId. */
+export interface LaneAccount {
+  crmUrl: string;
+  apiKeyEnc: string;
+  clientId: string;
+}
 
 /**
- * Calls ready to send, each with its queued requests in order, the oldest call first;
- * `ignoreBackoff` takes them whatever their backoff (a breaker's probe).
+ * Calls ready to send, each with its queued requests in order, the oldest call first, and the
+ * account they go to (null when none is ready); `ignoreBackoff` takes them whatever their backoff
+ * (a breaker's probe).
  */
 export async function readyCalls(
   client: pg.Pool,
   accountId: string,
   skip: number[],
   limit: number,
-  clientId: string,
   ignoreBackoff = false,
-): Promise<OwedRequest[][]> {
-  const { rows } = await client.query<OwedRow>({
+): Promise<{ account: LaneAccount | null; calls: OwedRequest[][] }> {
+  const { rows } = await client.query<OwedRow & LaneAccount>({
     name: "ready-calls",
     text: READY_SQL,
     values: [accountId, skip, limit, ignoreBackoff],
   });
+  const first = rows[0];
+  if (!first) return { account: null, calls: [] };
   const calls = new Map<number, OwedRequest[]>();
   for (const row of rows) {
     const requests = calls.get(row.callId) ?? [];
-    requests.push(build(row, clientId));
+    requests.push(build(row, first.clientId));
     calls.set(row.callId, requests);
   }
-  return [...calls.values()];
+  const { crmUrl, apiKeyEnc, clientId } = first;
+  return { account: { crmUrl, apiKeyEnc, clientId }, calls: [...calls.values()] };
 }
 
 /** In how many ms the earliest backoff of the account's queued requests ends; null when none waits. */
