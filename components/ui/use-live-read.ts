@@ -35,6 +35,5 @@ export function useLiveRead<T extends object | null>(
     // Fresh for one interval: the server's render is not read again at once, a return after longer is.
     staleTime: intervalMs,
     refetchInterval: (query) => (query.state.error instanceof SignedOutError ? false : intervalMs),
-    retry: (failures, error) => !(error instanceof SignedOutError) && failures < 1,
   }).data;
 }
