@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { until } from "@/e2e/setup/until";
 import { announceAccountChange, hearsChanges, onAccountChange } from "@/lib/cache/changes";
-import { db } from "@/lib/db/client";
+import { db, dbPool } from "@/lib/db/client";
 import { connectAccount } from "./connect";
 import { forgetRecentAccounts, RECENT_MS, recentAccountByClientId, recentAsteriskSettings } from "./recent";
 
@@ -49,6 +49,37 @@ describe("the ring path's memory of an account", () => {
     await db().account.update({ where: { id }, data: { active: false } });
     await announceAccountChange(id);
     expect((await recentAccountByClientId(clientId))?.active).toBe(false);
+  });
+});
+
+describe("the ring path's memory and change notices", () => {
+  it("does not remember a reading that a change notice overtook", async () => {
+    heard.clear();
+    const { id, clientId } = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
+    expect(await until(() => heard.has(id), Boolean)).toBe(true);
+    forgetRecentAccounts();
+    // The reading gets the rows as they were before the change, and comes back after its notice.
+    const pool = dbPool();
+    const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+    let read = false;
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    vi.spyOn(pool, "query").mockImplementationOnce((async (...args: unknown[]) => {
+      const result = await query(...args);
+      read = true;
+      await released;
+      return result;
+    }) as never);
+    const reading = recentAccountByClientId(clientId);
+    expect(await until(() => read, Boolean)).toBe(true);
+    await db().account.update({ where: { id }, data: { crmTimeZone: "Asia/Tokyo" } });
+    await db().asteriskSettings.update({ where: { accountId: id }, data: { pbxTimeZone: "Asia/Tokyo" } });
+    await announceAccountChange(id);
+    release();
+    expect((await reading)?.crmTimeZone).not.toBe("Asia/Tokyo");
+
+    expect((await recentAccountByClientId(clientId))?.crmTimeZone).toBe("Asia/Tokyo");
+    expect((await recentAsteriskSettings(id))?.pbxTimeZone).toBe("Asia/Tokyo");
   });
 });
 

@@ -99,7 +99,14 @@ const accounts = memory<Account | null>();
 const settings = memory<Settings>();
 const profiles = memory<RingProfile>();
 
+/**
+ * Change notices heard so far. A reading begun before one may hold what that change replaced:
+ * it answers its own request but is not remembered, or it would undo the notice's forgetting.
+ */
+let noticesHeard = 0;
+
 onAccountChange((accountId, _here, part) => {
+  noticesHeard++;
   if (accountId === null) return forgetRecentAccounts();
   profiles.cache.deleteWhere((key) => key === accountId);
   if (part === "staff") return;
@@ -113,8 +120,9 @@ async function read<V>(
   load: () => Promise<V>,
   keep: (value: V) => boolean,
 ): Promise<V> {
+  const heard = noticesHeard;
   const value = await load();
-  if (keep(value)) cache.set(key, value, RECENT_MS, STALE_MS);
+  if (keep(value) && heard === noticesHeard) cache.set(key, value, RECENT_MS, STALE_MS);
   return value;
 }
 
@@ -150,9 +158,10 @@ export function recentAccountByClientId(clientId: string): Promise<Account | nul
     accounts,
     clientId,
     async () => {
+      const heard = noticesHeard;
       const found = await loadAccount(clientId);
       if (!found) return null;
-      settings.cache.set(found.account.id, found.settings, RECENT_MS, STALE_MS);
+      if (heard === noticesHeard) settings.cache.set(found.account.id, found.settings, RECENT_MS, STALE_MS);
       return found.account;
     },
     (account) => account !== null,
