@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRetailCrmSim, DEMO, seedDemo, type RetailCrmSim } from "@/e2e/sim/retailcrm";
 import { until } from "@/e2e/setup/until";
@@ -13,7 +14,10 @@ beforeAll(async () => {
   seedDemo(sim);
 });
 afterAll(() => sim.close());
-afterEach(() => vi.useRealTimers());
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
 
 /** Accounts whose change notice came back over the listener (connecting one announces it). */
 const heard = new Set<string>();
@@ -52,6 +56,22 @@ describe("the ring path's memory of an account", () => {
   });
 });
 
+/** The next statement of the pool runs, then waits for `release` before it answers. */
+function holdNextAnswer() {
+  const pool = dbPool();
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let ran = false;
+  vi.spyOn(pool, "query").mockImplementationOnce((async (...args: unknown[]) => {
+    const result = await query(...args);
+    ran = true;
+    await released;
+    return result;
+  }) as never);
+  return { ran: () => until(() => ran, Boolean), release };
+}
+
 describe("the ring path's memory and change notices", () => {
   it("does not remember a reading that a change notice overtook", async () => {
     heard.clear();
@@ -59,19 +79,9 @@ describe("the ring path's memory and change notices", () => {
     expect(await until(() => heard.has(id), Boolean)).toBe(true);
     forgetRecentAccounts();
     // The reading gets the rows as they were before the change, and comes back after its notice.
-    const pool = dbPool();
-    const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
-    let read = false;
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    vi.spyOn(pool, "query").mockImplementationOnce((async (...args: unknown[]) => {
-      const result = await query(...args);
-      read = true;
-      await released;
-      return result;
-    }) as never);
+    const { ran, release } = holdNextAnswer();
     const reading = recentAccountByClientId(clientId);
-    expect(await until(() => read, Boolean)).toBe(true);
+    expect(await ran()).toBe(true);
     await db().account.update({ where: { id }, data: { crmTimeZone: "Asia/Tokyo" } });
     await db().asteriskSettings.update({ where: { accountId: id }, data: { pbxTimeZone: "Asia/Tokyo" } });
     await announceAccountChange(id);
@@ -80,6 +90,23 @@ describe("the ring path's memory and change notices", () => {
 
     expect((await recentAccountByClientId(clientId))?.crmTimeZone).toBe("Asia/Tokyo");
     expect((await recentAsteriskSettings(id))?.pbxTimeZone).toBe("Asia/Tokyo");
+  });
+
+  it("remembers a reading overtaken only by another account's notice, or by a manager's status", async () => {
+    heard.clear();
+    const { id, clientId } = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
+    expect(await until(() => heard.has(id), Boolean)).toBe(true);
+    forgetRecentAccounts();
+    const { ran, release } = holdNextAnswer();
+    const reading = recentAccountByClientId(clientId);
+    expect(await ran()).toBe(true);
+    await announceAccountChange(randomUUID());
+    await announceAccountChange(id, "staff");
+    release();
+    const remembered = (await reading)!.crmTimeZone;
+    // Edited behind the service's back, without a notice: what was remembered is answered.
+    await db().account.update({ where: { id }, data: { crmTimeZone: "Asia/Kamchatka" } });
+    expect((await recentAccountByClientId(clientId))?.crmTimeZone).toBe(remembered);
   });
 });
 
@@ -111,6 +138,23 @@ describe("the ring path's reading of an account", () => {
     expect(await recentAsteriskSettings(id)).toEqual(settings);
     forgetRecentAccounts();
     expect(await recentAsteriskSettings(id)).toBeNull();
+  });
+
+  it("reads only the models' columns: a column added by a migration leaves its statement working", async () => {
+    const { id, clientId } = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
+    await db().asteriskSettings.upsert({ where: { accountId: id }, create: { accountId: id }, update: {} });
+    forgetRecentAccounts();
+    await recentAccountByClientId(clientId);
+    await db().$executeRawUnsafe(`ALTER TABLE "accounts" ADD COLUMN "later" int DEFAULT 1`);
+    await db().$executeRawUnsafe(`ALTER TABLE "asterisk_settings" ADD COLUMN "later" int DEFAULT 1`);
+    try {
+      forgetRecentAccounts();
+      expect(await recentAccountByClientId(clientId)).not.toHaveProperty("later");
+      expect(await recentAsteriskSettings(id)).not.toHaveProperty("later");
+    } finally {
+      await db().$executeRawUnsafe(`ALTER TABLE "accounts" DROP COLUMN "later"`);
+      await db().$executeRawUnsafe(`ALTER TABLE "asterisk_settings" DROP COLUMN "later"`);
+    }
   });
 
   it("remembers an account without settings as having none, and no account for an unknown clientId", async () => {

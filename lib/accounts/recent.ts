@@ -1,13 +1,13 @@
 import { hearsChanges, onAccountChange } from "@/lib/cache/changes";
 import { TtlCache } from "@/lib/cache/ttl-cache";
 import { db, dbPool } from "@/lib/db/client";
-import type { Account, AsteriskSettings, CrmOptions } from "@/lib/generated/prisma/client";
+import { Prisma, type Account, type AsteriskSettings, type CrmOptions } from "@/lib/generated/prisma/client";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { log } from "@/lib/log";
 
 /**
  * The ring path (/api/manager, /api/event) reads the same account and settings on every call;
- * memory of them saves two database round trips per request. A change made on any instance
+ * memory of them saves a database round trip per request. A change made on any instance
  * (clientId rotation, activity, Asterisk settings, extensions) is forgotten here as soon as its
  * notification arrives (docs/caching.md). So while this instance hears changes, what it read up
  * to STALE_MS ago is answered at once, and when it was read more than RECENT_MS ago it is read
@@ -39,28 +39,34 @@ export interface RingProfile {
   stores: readonly { phone: string; siteCode: string }[];
 }
 
-const ACCOUNT_SQL = `SELECT a.*, s.* FROM "accounts" a LEFT JOIN "asterisk_settings" s ON s."accountId" = a."id"
-  WHERE a."clientId" = $1`;
-const SETTINGS_SQL = `SELECT * FROM "asterisk_settings" WHERE "accountId" = $1`;
+// The models' columns by name, as Prisma reads them: a column added by a later migration stays
+// out, and a named statement's result never changes shape under an instance still running
+// (PostgreSQL refuses such a prepared statement, «cached plan must not change result type»).
+const ACCOUNT_COLUMNS = Object.values(Prisma.AccountScalarFieldEnum);
+const SETTINGS_COLUMNS = Object.values(Prisma.AsteriskSettingsScalarFieldEnum);
+const SETTINGS_AS = "settings.";
+
+const ACCOUNT_SQL = `SELECT ${ACCOUNT_COLUMNS.map((column) => `a."${column}"`).join(", ")},
+  ${SETTINGS_COLUMNS.map((column) => `s."${column}" AS "${SETTINGS_AS}${column}"`).join(", ")}
+  FROM "accounts" a LEFT JOIN "asterisk_settings" s ON s."accountId" = a."id" WHERE a."clientId" = $1`;
+const SETTINGS_SQL = `SELECT ${SETTINGS_COLUMNS.map((column) => `"${column}"`).join(", ")}
+  FROM "asterisk_settings" WHERE "accountId" = $1`;
 
 /**
  * The account and its settings, each column as node-postgres decodes it, which is how Prisma
- * returns these models (recent.test.ts compares them). The row is split by the table each column
- * came from: both tables have an "updatedAt".
+ * returns these models (recent.test.ts compares them).
  */
 async function loadAccount(clientId: string): Promise<{ account: Account; settings: Settings } | null> {
-  const { rows, fields } = await dbPool().query<unknown[]>({
+  const { rows } = await dbPool().query<Record<string, unknown>>({
     name: "recent-account",
     text: ACCOUNT_SQL,
     values: [clientId],
-    rowMode: "array",
   });
   const row = rows[0];
   if (!row) return null;
-  const account: Record<string, unknown> = {};
-  const found: Record<string, unknown> = {};
-  fields.forEach((field, i) => ((field.tableID === fields[0]!.tableID ? account : found)[field.name] = row[i]));
-  return { account: account as Account, settings: found.accountId === null ? null : (found as AsteriskSettings) };
+  const account = Object.fromEntries(ACCOUNT_COLUMNS.map((column) => [column, row[column]])) as Account;
+  const found = Object.fromEntries(SETTINGS_COLUMNS.map((column) => [column, row[SETTINGS_AS + column]]));
+  return { account, settings: found.accountId === null ? null : (found as AsteriskSettings) };
 }
 
 async function loadSettings(accountId: string): Promise<Settings> {
@@ -100,43 +106,67 @@ const settings = memory<Settings>();
 const profiles = memory<RingProfile>();
 
 /**
- * Change notices heard so far. A reading begun before one may hold what that change replaced:
- * it answers its own request but is not remembered, or it would undo the notice's forgetting.
+ * Change notices, numbered as they are heard: the last for every account, and the last of each
+ * account (its staff apart). A reading begun before a notice of its account may hold what that
+ * change replaced: it answers its own request but is not remembered, or it would undo the
+ * notice's forgetting. A staff notice (a manager's status) concerns the ring profile only.
  */
-let noticesHeard = 0;
+let noticeNumber = 0;
+let everyAccountNotice = 0;
+const lastNotice = new Map<string, number>();
+const staffKey = (accountId: string) => `staff:${accountId}`;
+
+function unchangedSince(number: number, accountId: string, staff = false): boolean {
+  if (everyAccountNotice > number || (lastNotice.get(accountId) ?? 0) > number) return false;
+  return !staff || (lastNotice.get(staffKey(accountId)) ?? 0) <= number;
+}
 
 onAccountChange((accountId, _here, part) => {
-  noticesHeard++;
+  noticeNumber++;
+  if (accountId === null || lastNotice.size >= MAX_ENTRIES) {
+    // Kept bounded: readings in flight then count as overtaken, which costs them only their memory.
+    everyAccountNotice = noticeNumber;
+    lastNotice.clear();
+  }
   if (accountId === null) return forgetRecentAccounts();
+  lastNotice.set(part === "staff" ? staffKey(accountId) : accountId, noticeNumber);
   profiles.cache.deleteWhere((key) => key === accountId);
   if (part === "staff") return;
   accounts.cache.deleteWhere((_, account) => account?.id === accountId);
   settings.cache.deleteWhere((key) => key === accountId);
 });
 
+/** Reads `key` and remembers it when `keep` says so and no notice of its account came meanwhile. */
 async function read<V>(
   { cache }: Memory<V>,
   key: string,
   load: () => Promise<V>,
-  keep: (value: V) => boolean,
+  keep: (value: V) => string | null,
+  staff: boolean,
 ): Promise<V> {
-  const heard = noticesHeard;
+  const begun = noticeNumber;
   const value = await load();
-  if (keep(value) && heard === noticesHeard) cache.set(key, value, RECENT_MS, STALE_MS);
+  const accountId = keep(value);
+  if (accountId !== null && unchangedSince(begun, accountId, staff)) cache.set(key, value, RECENT_MS, STALE_MS);
   return value;
 }
 
+/**
+ * `keep` names the account a value read belongs to, or null for one not to remember; `staff`:
+ * the value holds managers' statuses, which staff notices change.
+ */
 async function recent<V>(
   memory: Memory<V>,
   key: string,
   load: () => Promise<V>,
-  keep: (value: V) => boolean = () => true,
+  keep: (value: V) => string | null,
+  staff = false,
 ): Promise<V> {
   const hit = memory.cache.get(key);
   if (hit && hearsChanges()) {
     if (!hit.fresh && !memory.refreshing.has(key)) {
       memory.refreshing.add(key);
-      read(memory, key, load, keep)
+      read(memory, key, load, keep, staff)
         .catch((error) => {
           if (!isDatabaseUnavailable(error)) log.warn({ err: error }, "a remembered account could not be read again");
         })
@@ -145,7 +175,7 @@ async function recent<V>(
     return hit.value;
   }
   try {
-    return await read(memory, key, load, keep);
+    return await read(memory, key, load, keep, staff);
   } catch (error) {
     if (hit && isDatabaseUnavailable(error)) return hit.value;
     throw error;
@@ -158,24 +188,36 @@ export function recentAccountByClientId(clientId: string): Promise<Account | nul
     accounts,
     clientId,
     async () => {
-      const heard = noticesHeard;
+      const begun = noticeNumber;
       const found = await loadAccount(clientId);
       if (!found) return null;
-      if (heard === noticesHeard) settings.cache.set(found.account.id, found.settings, RECENT_MS, STALE_MS);
+      const { id } = found.account;
+      if (unchangedSince(begun, id)) settings.cache.set(id, found.settings, RECENT_MS, STALE_MS);
       return found.account;
     },
-    (account) => account !== null,
+    (account) => account?.id ?? null,
   );
 }
 
 /** The account's Asterisk settings (null when never saved) as remembered. */
 export function recentAsteriskSettings(accountId: string): Promise<Settings> {
-  return recent(settings, accountId, () => loadSettings(accountId));
+  return recent(
+    settings,
+    accountId,
+    () => loadSettings(accountId),
+    () => accountId,
+  );
 }
 
 /** The account's CRM options, managers' statuses and stores by number, as remembered. */
 export function recentRingProfile(accountId: string): Promise<RingProfile> {
-  return recent(profiles, accountId, () => loadRingProfile(accountId));
+  return recent(
+    profiles,
+    accountId,
+    () => loadRingProfile(accountId),
+    () => accountId,
+    true,
+  );
 }
 
 export function forgetRecentAccounts(): void {

@@ -65,9 +65,10 @@ export function reportsDb(): PrismaClient {
 }
 
 /**
- * The pool behind db(), for the one statement on the hot path that runs as a named prepared
- * statement (lib/calls/ingest.ts): PostgreSQL then parses and plans it once per
- * connection instead of at every event, which Prisma's raw queries cannot ask for.
+ * The pool behind db(), for the hot path's statements that run as named prepared statements (the
+ * ingest statement, the ring path's reading of an account, delivery's): PostgreSQL then parses
+ * and plans each once per connection instead of at every use, which Prisma's raw queries cannot
+ * ask for.
  */
 export function dbPool(): pg.Pool {
   db();

@@ -259,7 +259,7 @@ export class Lane {
     }
     const { account, calls } = await readyCalls(this.host.pool, this.accountId, [...this.held], limit, ignoreBackoff);
     if (!account) return [];
-    // A key replaced by a new connection is used from the next request on.
+    // A key replaced by a new connection is used from the next reading that finds calls ready.
     if (account.apiKeyEnc !== this.account?.apiKeyEnc || account.crmUrl !== this.account.crmUrl) {
       // Calls: the lane books the shared limit's slots itself; tasks and alerts take theirs per
       // attempt (docs/retailcrm.md). A 503 or 429 comes back at once, for the lane to back off.
