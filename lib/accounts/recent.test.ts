@@ -56,8 +56,20 @@ describe("the ring path's memory of an account", () => {
   });
 });
 
-/** The next statement of the pool runs, then waits for `release` before it answers. */
-function holdNextAnswer() {
+/** The demo account connected again, once its change notice has come back over the listener. */
+async function connectedAndHeard() {
+  heard.clear();
+  const account = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
+  expect(await until(() => heard.has(account.id), Boolean)).toBe(true);
+  return account;
+}
+
+/**
+ * A reading of the account from the database (nothing remembered), whose statement has run and
+ * whose answer waits for `release`.
+ */
+async function heldReading(clientId: string) {
+  forgetRecentAccounts();
   const pool = dbPool();
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   let release = () => {};
@@ -69,19 +81,16 @@ function holdNextAnswer() {
     await released;
     return result;
   }) as never);
-  return { ran: () => until(() => ran, Boolean), release };
+  const reading = recentAccountByClientId(clientId);
+  expect(await until(() => ran, Boolean)).toBe(true);
+  return { reading, release };
 }
 
 describe("the ring path's memory and change notices", () => {
   it("does not remember a reading that a change notice overtook", async () => {
-    heard.clear();
-    const { id, clientId } = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
-    expect(await until(() => heard.has(id), Boolean)).toBe(true);
-    forgetRecentAccounts();
+    const { id, clientId } = await connectedAndHeard();
     // The reading gets the rows as they were before the change, and comes back after its notice.
-    const { ran, release } = holdNextAnswer();
-    const reading = recentAccountByClientId(clientId);
-    expect(await ran()).toBe(true);
+    const { reading, release } = await heldReading(clientId);
     await db().account.update({ where: { id }, data: { crmTimeZone: "Asia/Tokyo" } });
     await db().asteriskSettings.update({ where: { accountId: id }, data: { pbxTimeZone: "Asia/Tokyo" } });
     await announceAccountChange(id);
@@ -93,13 +102,8 @@ describe("the ring path's memory and change notices", () => {
   });
 
   it("remembers a reading overtaken only by another account's notice, or by a manager's status", async () => {
-    heard.clear();
-    const { id, clientId } = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
-    expect(await until(() => heard.has(id), Boolean)).toBe(true);
-    forgetRecentAccounts();
-    const { ran, release } = holdNextAnswer();
-    const reading = recentAccountByClientId(clientId);
-    expect(await ran()).toBe(true);
+    const { id, clientId } = await connectedAndHeard();
+    const { reading, release } = await heldReading(clientId);
     await announceAccountChange(randomUUID());
     await announceAccountChange(id, "staff");
     release();
@@ -112,9 +116,7 @@ describe("the ring path's memory and change notices", () => {
 
 describe("the ring path's reading of an account", () => {
   it("reads the account and its settings in one statement, each as Prisma reads it", async () => {
-    heard.clear();
-    const { id, clientId } = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
-    expect(await until(() => heard.has(id), Boolean)).toBe(true);
+    const { id, clientId } = await connectedAndHeard();
     await db().account.update({ where: { id }, data: { crmTimeZone: "Asia/Omsk" } });
     await db().asteriskSettings.update({
       where: { accountId: id },
@@ -158,9 +160,7 @@ describe("the ring path's reading of an account", () => {
   });
 
   it("remembers an account without settings as having none, and no account for an unknown clientId", async () => {
-    heard.clear();
-    const { id, clientId } = await connectAccount({ crmUrl: sim.url, apiKey: DEMO.apiKey });
-    expect(await until(() => heard.has(id), Boolean)).toBe(true);
+    const { id, clientId } = await connectedAndHeard();
     await db().asteriskSettings.deleteMany({ where: { accountId: id } });
     forgetRecentAccounts();
     expect((await recentAccountByClientId(clientId))?.id).toBe(id);

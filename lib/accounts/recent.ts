@@ -116,9 +116,21 @@ let everyAccountNotice = 0;
 const lastNotice = new Map<string, number>();
 const staffKey = (accountId: string) => `staff:${accountId}`;
 
-function unchangedSince(number: number, accountId: string, staff = false): boolean {
+function unchangedSince(number: number, accountId: string, staff: boolean): boolean {
   if (everyAccountNotice > number || (lastNotice.get(accountId) ?? 0) > number) return false;
   return !staff || (lastNotice.get(staffKey(accountId)) ?? 0) <= number;
+}
+
+/** Remembers `value`, read from notice number `begun` on, unless a notice of its account came since. */
+function remember<V>(
+  { cache }: Memory<V>,
+  key: string,
+  value: V,
+  begun: number,
+  accountId: string,
+  staff = false,
+): void {
+  if (unchangedSince(begun, accountId, staff)) cache.set(key, value, RECENT_MS, STALE_MS);
 }
 
 onAccountChange((accountId, _here, part) => {
@@ -138,7 +150,7 @@ onAccountChange((accountId, _here, part) => {
 
 /** Reads `key` and remembers it when `keep` says so and no notice of its account came meanwhile. */
 async function read<V>(
-  { cache }: Memory<V>,
+  memory: Memory<V>,
   key: string,
   load: () => Promise<V>,
   keep: (value: V) => string | null,
@@ -147,7 +159,7 @@ async function read<V>(
   const begun = noticeNumber;
   const value = await load();
   const accountId = keep(value);
-  if (accountId !== null && unchangedSince(begun, accountId, staff)) cache.set(key, value, RECENT_MS, STALE_MS);
+  if (accountId !== null) remember(memory, key, value, begun, accountId, staff);
   return value;
 }
 
@@ -192,7 +204,7 @@ export function recentAccountByClientId(clientId: string): Promise<Account | nul
       const found = await loadAccount(clientId);
       if (!found) return null;
       const { id } = found.account;
-      if (unchangedSince(begun, id)) settings.cache.set(id, found.settings, RECENT_MS, STALE_MS);
+      remember(settings, id, found.settings, begun, id);
       return found.account;
     },
     (account) => account?.id ?? null,
